@@ -1,0 +1,261 @@
+"""Pydantic models of checklist.yaml: campaign, vocabularies, categories, items; load and lint."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from dapaicha import resources
+from dapaicha.errors import UserError
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Perfunctory(_Model):
+    """Thresholds of the 疑似走过场 signals."""
+
+    same_text_villages: int = Field(5, ge=2, description="同一文字出现在多少个村即提示")
+    same_text_items: int = Field(5, ge=2, description="同一文字出现在一村多少个项目即提示")
+    unchanged_periods: int = Field(3, ge=2, description="连续多少期未变化且问题未整改即提示")
+
+
+class Campaign(_Model):
+    title: str
+    office: str
+    document_number: str
+    year: int
+    start: dt.date
+    start_note: str = ""
+    first_deadline: dt.date
+    end: dt.date
+    report_every_days: int = Field(7, ge=1)
+    village_signers: list[str] = Field(min_length=1)
+    signatures_on_paper: bool = False
+    summary_signoff: list[str] = Field(min_length=1)
+    phone: str = ""
+    email: str = ""
+    rate_includes_plan: bool = True
+    due_soon_days: int = Field(7, ge=0)
+    perfunctory: Perfunctory = Perfunctory()
+
+    @field_validator("end")
+    @classmethod
+    def _end_after_start(cls, v: dt.date, info) -> dt.date:
+        start = info.data.get("start")
+        if start and v < start:
+            raise ValueError("结束日期早于开始日期")
+        return v
+
+
+class Vocabulary(_Model):
+    """Canonical values, each with its accepted synonyms."""
+
+    values: dict[str, list[str]]
+
+    @cached_property
+    def lookup(self) -> dict[str, str]:
+        from dapaicha.normalize import vocab_key
+
+        out: dict[str, str] = {}
+        for canon, syns in self.values.items():
+            for s in [canon, *syns]:
+                out[vocab_key(s)] = canon
+        return out
+
+    @property
+    def canonical(self) -> list[str]:
+        return list(self.values)
+
+
+class Vocabularies(_Model):
+    yes_no: Vocabulary
+    kind: Vocabulary
+    result: Vocabulary
+
+
+class Item(_Model):
+    no: int = Field(ge=1)
+    topic: str = ""
+    content: str
+    provisional: bool = False
+    note: str = ""
+
+
+class Category(_Model):
+    code: str
+    name: str
+    items: list[Item]
+
+
+class Checklist(_Model):
+    schema_version: Literal[1] = 1
+    id: str
+    title: str
+    campaign: Campaign
+    vocabularies: Vocabularies
+    categories: list[Category] = Field(min_length=1)
+
+    @cached_property
+    def items(self) -> list[tuple[Category, Item]]:
+        return [(c, i) for c in self.categories for i in c.items]
+
+    @cached_property
+    def by_no(self) -> dict[int, tuple[Category, Item]]:
+        return {i.no: (c, i) for c, i in self.items}
+
+    @cached_property
+    def content_hash(self) -> str:
+        """Hash of the item numbers and texts: a return's template must carry the same."""
+        payload = [[i.no, c.name, i.topic, i.content] for c, i in self.items]
+        raw = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+        return hashlib.sha256(raw).hexdigest()[:16]
+
+    @property
+    def provisional(self) -> list[Item]:
+        return [i for _, i in self.items if i.provisional]
+
+
+@dataclass(frozen=True)
+class LintProblem:
+    severity: Literal["error", "warning"]
+    where: str
+    message: str
+
+
+def lint(cl: Checklist) -> list[LintProblem]:
+    """Duplicate or missing numbers, empty text, provisional items."""
+    out: list[LintProblem] = []
+    seen: dict[int, int] = {}
+    for _, item in cl.items:
+        seen[item.no] = seen.get(item.no, 0) + 1
+        if not item.content.strip():
+            out.append(LintProblem("error", f"第{item.no}项", "排查内容为空"))
+    for no, n in sorted(seen.items()):
+        if n > 1:
+            out.append(LintProblem("error", f"第{no}项", f"序号重复 {n} 次"))
+    top = max(seen, default=0)
+    missing = [n for n in range(1, top + 1) if n not in seen]
+    if missing:
+        out.append(LintProblem("error", "序号", "缺少序号：" + "、".join(map(str, missing))))
+    for c in cl.categories:
+        if not c.items:
+            out.append(LintProblem("error", c.name, "类别下没有排查项目"))
+    for item in cl.provisional:
+        out.append(
+            LintProblem("warning", f"第{item.no}项", "暂定条目，印发前须与省定清单核对：" + item.note)
+        )
+    v = cl.vocabularies
+    for name, voc in (("是否存在问题", v.yes_no), ("整改类型", v.kind), ("整改结果", v.result)):
+        keys: dict[str, str] = {}
+        for canon, syns in voc.values.items():
+            for s in [canon, *syns]:
+                if s in keys and keys[s] != canon:
+                    out.append(
+                        LintProblem("error", name, f"同义词“{s}”同时属于“{keys[s]}”和“{canon}”")
+                    )
+                keys[s] = canon
+    return out
+
+
+def _line_of(text: str, loc: tuple) -> int | None:
+    """Best-effort line number of a pydantic error location in the YAML source."""
+    try:
+        node = yaml.compose(text)
+    except yaml.YAMLError:
+        return None
+    for key in loc:
+        if node is None:
+            return None
+        if isinstance(node, yaml.MappingNode) and isinstance(key, str):
+            nxt = None
+            for k, v in node.value:
+                if k.value == key:
+                    nxt = v
+                    break
+            if nxt is None:
+                return node.start_mark.line + 1
+            node = nxt
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int):
+            if key >= len(node.value):
+                return node.start_mark.line + 1
+            node = node.value[key]
+        else:
+            break
+    return node.start_mark.line + 1 if node is not None else None
+
+
+def _field_name(loc: tuple) -> str:
+    return ".".join(str(p) for p in loc)
+
+
+def parse(text: str, source: str = "checklist.yaml") -> Checklist:
+    """Parse YAML text; any problem becomes one UserError in Chinese."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f"第 {mark.line + 1} 行" if mark else "某处"
+        raise UserError(f"清单文件 {source} {where}不是合法的 YAML，请检查缩进和冒号。") from err
+    if not isinstance(data, dict):
+        raise UserError(f"清单文件 {source} 内容为空或不是键值结构。")
+    try:
+        return Checklist.model_validate(data)
+    except ValidationError as err:
+        e = err.errors()[0]
+        loc = tuple(e["loc"])
+        line = _line_of(text, loc)
+        where = f"第 {line} 行，" if line else ""
+        more = f"（另有 {err.error_count() - 1} 处问题）" if err.error_count() > 1 else ""
+        raise UserError(
+            f"清单文件 {source} {where}字段“{_field_name(loc)}”有误：{_translate(e)}{more}"
+        ) from err
+
+
+def _translate(e: dict) -> str:
+    t = e.get("type", "")
+    msg = {
+        "missing": "缺少此字段",
+        "extra_forbidden": "不认识此字段（是否拼写有误？）",
+        "date_from_datetime_parsing": "应为日期，如 2022-04-30",
+        "date_parsing": "应为日期，如 2022-04-30",
+        "date_type": "应为日期，如 2022-04-30",
+        "int_parsing": "应为整数",
+        "int_type": "应为整数",
+        "string_type": "应为文字",
+        "bool_parsing": "应为 true 或 false",
+        "bool_type": "应为 true 或 false",
+        "too_short": "不能为空",
+        "greater_than_equal": "数值太小",
+        "literal_error": "取值不在允许范围内",
+        "list_type": "应为列表",
+        "dict_type": "应为键值结构",
+    }.get(t)
+    if msg:
+        return msg
+    if t == "value_error":
+        return str(e.get("ctx", {}).get("error", e.get("msg", "")))
+    return e.get("msg", "取值有误")
+
+
+def load(path: Path | str | None = None) -> Checklist:
+    """Load a checklist file, or the default one shipped in the package."""
+    p = Path(path) if path else resources.default_checklist()
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except FileNotFoundError as err:
+        raise UserError(f"找不到清单文件 {p}。") from err
+    except UnicodeDecodeError as err:
+        raise UserError(f"清单文件 {p} 不是 UTF-8 编码，请另存为 UTF-8。") from err
+    except OSError as err:
+        raise UserError(f"无法读取清单文件 {p}：{err.strerror}") from err
+    return parse(text, str(p))

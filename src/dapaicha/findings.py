@@ -1,0 +1,215 @@
+"""Findings as data: the code registry, Severity, Finding, FileResult, Report."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+class Severity(enum.StrEnum):
+    ERROR = "error"  # the return is rejected
+    WARNING = "warning"  # accepted but flagged
+
+
+SEVERITY_ZH = {Severity.ERROR: "错误", Severity.WARNING: "提醒"}
+
+
+@dataclass(frozen=True)
+class Code:
+    slug: str
+    severity: Severity
+    title: str  # short Chinese title
+    template: str  # Chinese: what was found, what is expected, how to fix ({value}, {expected}, …)
+
+
+E, W = Severity.ERROR, Severity.WARNING
+
+_CODES = [
+    # the file
+    Code("file-unreadable", E, "文件无法读取", "文件已损坏或不完整（{detail}），请重新保存后再报送。"),
+    Code("file-encrypted", E, "文件设有密码", "文件设置了打开密码，无法读取，请取消密码后再报送。"),
+    Code("file-unsupported", E, "文件格式不支持", "文件实际格式为{detail}，请在 WPS 或 Excel 中“另存为”.xlsx 后再报送。"),
+    Code("file-too-large", E, "文件过大", "文件解压后约 {detail}，超过上限，疑似异常文件，请核实后重新报送。"),
+    Code("not-a-ledger", E, "不是整改台账", "未找到整改台账表格（表头应有“序号”“自查问题描述”等列），请使用下发的台账模板填报。"),
+    Code("ledger-sheet-hidden", W, "台账工作表被隐藏", "整改台账工作表被隐藏，已照常读取，请取消隐藏。"),
+    Code("rows-truncated", W, "行数过多", "表格有 {detail} 行，只读取了前 {expected} 行，请删除多余的空行或内容。"),
+    Code("cell-too-long", W, "单元格文字过长", "单元格文字有 {detail} 字，只保留前 {expected} 字，请精简。"),
+    # identity
+    Code("village-unidentified", E, "无法确定报送村", "无法从台账中确定是哪个村报送的，请使用下发给本村的台账模板，或在“填报单位”写明县、乡、村全称。"),
+    Code("village-not-in-roster", E, "村不在名册中", "“{value}”不在村名册中，请核对县、乡、村名称或村代码。"),
+    Code("identity-conflict", W, "村名不一致", "{detail}，以 {expected} 为准，请核对是否用错了台账。"),
+    Code("duplicate-return", W, "同一村报送多个文件", "本批次中该村有多个文件：{detail}，采用 {expected}。"),
+    # the template
+    Code("checklist-mismatch", E, "清单版本不符", "台账使用的排查清单（{value}）与本次行动的清单（{expected}）不一致，请使用新下发的台账模板。"),
+    Code("item-text-altered", E, "排查内容被改动", "排查内容与清单原文不一致，请恢复原文（不得修改排查内容）。"),
+    Code("item-missing", E, "缺少排查项目", "缺少第 {item} 项，66 项须逐项填报，请补上该行。"),
+    Code("item-unknown", E, "序号不在清单中", "序号“{value}”不在排查清单中，请核对序号（同一项有多个问题时，插入行并填写相同序号）。"),
+    Code("column-missing", E, "缺少列", "表头缺少“{value}”列，请使用下发的台账模板，不要删除列。"),
+    Code("column-renamed", W, "表头被改动", "表头“{value}”按“{expected}”读取，请恢复原表头。"),
+    # the rows
+    Code("has-problem-blank", E, "未填是否存在问题", "“是否存在问题”未填写，请填“是”或“否”。"),
+    Code("has-problem-invalid", E, "是否存在问题填写有误", "“是否存在问题”填了“{value}”，只能填“是”或“否”。"),
+    Code("description-missing", E, "缺少问题描述", "该项存在问题，但“自查问题描述”为空，请写明发现的问题。"),
+    Code("measure-missing", E, "缺少整改措施", "该项存在问题，但“整改措施”为空，请写明整改措施。"),
+    Code("deadline-missing", E, "缺少整改期限", "该项存在问题，但“整改期限”为空，请填写日期，如 2022-04-30。"),
+    Code("owner-missing", E, "缺少责任人", "该项存在问题，但“责任人”为空，请填写责任人姓名。"),
+    Code("kind-missing", E, "缺少整改类型", "该项存在问题，但“整改类型”为空，请选择“立行立改”或“纳入整改方案”。"),
+    Code("kind-invalid", E, "整改类型填写有误", "“整改类型”填了“{value}”，只能选择“立行立改”或“纳入整改方案”。"),
+    Code("deadline-after-campaign", E, "立行立改期限超出集中整改期", "立行立改的整改期限为 {value}，晚于集中整改结束日 {expected}，请提前期限，或改为“纳入整改方案”。"),
+    Code("deadline-before-start", E, "整改期限早于行动开始", "整改期限 {value} 早于行动开始日 {expected}，请核对日期。"),
+    Code("deadline-invalid", E, "整改期限不是日期", "整改期限“{value}”无法识别为日期，请填写如 2022-04-30 的日期。"),
+    Code("deadline-ambiguous", E, "整改期限有歧义", "整改期限“{value}”是数字，无法确定日期（4.3 可能是 4月3日 或 4月30日），请填写如 2022-04-30 的日期。"),
+    Code("deadline-read-as-plan", W, "期限超出集中整改期，按纳入整改方案处理", "整改期限 {value} 晚于集中整改结束日 {expected}，已按“纳入整改方案”统计，请核实。"),
+    Code("result-missing", W, "未填整改结果", "该项存在问题，但“整改结果”为空，请选择“已整改”“正在整改”或“未整改”。"),
+    Code("result-invalid", E, "整改结果填写有误", "“整改结果”填了“{value}”，只能选择“已整改”“正在整改”或“未整改”。"),
+    Code("done-date-missing", E, "已整改缺少完成时间", "整改结果为“已整改”，但“完成时间”为空，请填写完成日期。"),
+    Code("done-date-invalid", E, "完成时间不是日期", "完成时间“{value}”无法识别为日期，请填写如 2022-04-20 的日期。"),
+    Code("done-date-ambiguous", E, "完成时间有歧义", "完成时间“{value}”是数字，无法确定日期，请填写如 2022-04-20 的日期。"),
+    Code("done-date-after-report", E, "完成时间晚于填报日期", "完成时间 {value} 晚于填报日期 {expected}，请核对。"),
+    Code("done-date-not-done", W, "未整改却填了完成时间", "整改结果不是“已整改”，却填了完成时间 {value}，请核对。"),
+    Code("no-problem-filled", W, "无问题却填了内容", "“是否存在问题”为“否”，但该行填了{detail}，请核对：有问题请改为“是”，无问题请清空。"),
+    Code("report-date-missing", E, "缺少填报日期", "“填报日期”未填写，请填写报送当天的日期。"),
+    Code("report-date-invalid", E, "填报日期不是日期", "填报日期“{value}”无法识别为日期，请填写如 2022-03-30 的日期。"),
+    Code("report-date-out-of-campaign", W, "填报日期不在行动期内", "填报日期 {value} 早于行动开始日 {expected}，请核对。"),
+    Code("signer-missing", E, "缺少签字人", "“{value}”姓名未填写：通知要求村级责任组组长、第一书记、村支部书记签字背书，请填写姓名。"),
+    # periods and history
+    Code("late-return", W, "逾期报送", "填报日期 {value} 晚于第{detail}期截止日 {expected}。"),
+    Code("problem-vanished", W, "上期问题本期消失", "上期报告的问题（{value}）本期不见了，且未标为“已整改”，请核对。"),
+    Code("result-regressed", W, "整改结果倒退", "整改结果由“{value}”变为“{expected}”，请核对。"),
+    Code("deadline-postponed", W, "整改期限推迟", "整改期限由 {value} 推迟到 {expected}，备注未说明原因，请在备注中写明。"),
+    Code("superseded", W, "已被新报送替代", "同一期已收到更新的报送（{detail}），本文件已不再采用。"),
+    Code("rejected-kept-previous", W, "本次报送未通过，保留上次结果", "本次报送未通过校验，仍采用上次通过的报送（{detail}）。"),
+]
+
+CODES: dict[str, Code] = {c.slug: c for c in _CODES}
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    severity: Severity
+    file: str
+    message: str
+    sheet: str = ""
+    cell: str = ""
+    item: int | None = None
+    value: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["severity"] = str(self.severity)
+        return d
+
+
+def place(file: str, sheet: str = "", cell: str = "", item: int | None = None) -> str:
+    parts = []
+    if sheet:
+        parts.append(f"“{sheet}”表")
+    if item is not None:
+        parts.append(f"第{item}项")
+    if cell:
+        parts.append(f"{cell} 单元格")
+    return "".join(parts) or file
+
+
+def make(
+    code: str,
+    file: str,
+    *,
+    sheet: str = "",
+    cell: str = "",
+    item: int | None = None,
+    value: Any = "",
+    expected: Any = "",
+    detail: Any = "",
+) -> Finding:
+    """Build a finding from the registry; the message puts the place first."""
+    c = CODES[code]
+    v = "" if value is None else str(value)
+    shown = v if len(v) <= 60 else v[:57] + "…"
+    text = c.template.format(value=shown, expected=expected, detail=detail, item=item)
+    msg = f"{place(file, sheet, cell, item)}：{text}"
+    return Finding(code, c.severity, file, msg, sheet, cell, item, v[:500])
+
+
+@dataclass
+class FileResult:
+    """One returned file and what was found in it."""
+
+    file: str
+    findings: list[Finding] = field(default_factory=list)
+    village_code: str = ""
+    county: str = ""
+    township: str = ""
+    village: str = ""
+    report_date: str = ""
+    sha256: str = ""
+    used: bool = True  # False when another file of the same village wins
+
+    @property
+    def errors(self) -> int:
+        return sum(f.severity is Severity.ERROR for f in self.findings)
+
+    @property
+    def warnings(self) -> int:
+        return sum(f.severity is Severity.WARNING for f in self.findings)
+
+    @property
+    def accepted(self) -> bool:
+        return self.errors == 0
+
+    @property
+    def status(self) -> str:
+        if not self.accepted:
+            return "退回修改"
+        return "通过" if self.used else "通过（未采用）"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "village_code": self.village_code,
+            "county": self.county,
+            "township": self.township,
+            "village": self.village,
+            "report_date": self.report_date,
+            "sha256": self.sha256,
+            "accepted": self.accepted,
+            "used": self.used,
+            "status": self.status,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+@dataclass
+class Report:
+    """The outcome of validating a folder."""
+
+    files: list[FileResult] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+    missing: list[dict[str, str]] = field(default_factory=list)  # roster villages with no return
+
+    @property
+    def valid(self) -> bool:
+        return all(f.accepted for f in self.files)
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [x for f in self.files for x in f.findings]
+
+    def count_by_code(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for f in self.findings:
+            out[f.code] = out.get(f.code, 0) + 1
+        return dict(sorted(out.items()))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "valid": self.valid,
+            "files": [f.to_dict() for f in self.files],
+            "skipped": [{"file": f, "reason": r} for f, r in self.skipped],
+            "missing": self.missing,
+            "counts": self.count_by_code(),
+        }

@@ -1,0 +1,151 @@
+"""The ledger's layout: sheet names, columns, header aliases, rows. The one place they live.
+
+The generator writes exactly this; the reader looks for it (by header names, not
+positions) and also accepts the notice's own 8-column table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+SCHEMA_VERSION = 1
+
+SHEET_LEDGER = "整改台账"
+SHEET_GUIDE = "填报说明"
+SHEET_META = "_dapaicha"  # very hidden: identifies and checks a return
+SHEET_FINDINGS = "退回修改意见"  # first sheet of a 退回修改 copy
+SHEET_MERGED = "问题整改台账"  # the merged ledger's data sheet
+SHEET_MERGED_META = "_dapaicha_merged"
+
+Kind = Literal["text", "int", "date", "yes_no", "kind", "result"]
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str  # stable identifier used by reader, rules, store
+    header: str  # as printed in the ledger
+    width: float  # Excel character units
+    fill: bool  # filled in by the village (unlocked)
+    kind: Kind = "text"
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.header, *self.aliases)
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("category", "类别", 7, False, aliases=("类 别", "排查类别", "方面")),
+    Column("no", "序号", 5, False, "int", ("编号", "项目序号", "序 号", "条目序号")),
+    Column("topic", "排查项目", 8, False, aliases=("项目", "排查事项")),
+    Column("content", "排查内容", 40, False, aliases=("内容", "排查内容及标准", "排查要点")),
+    Column(
+        "has_problem",
+        "是否存在问题",
+        7,
+        True,
+        "yes_no",
+        ("是否有问题", "存在问题", "有无问题", "是否存在"),
+    ),
+    Column(
+        "description",
+        "自查问题描述",
+        24,
+        True,
+        aliases=("问题描述", "自查问题", "存在问题描述", "自查发现问题", "排查问题描述"),
+    ),
+    Column("measure", "整改措施", 24, True, aliases=("措施", "整改方案", "整改举措")),
+    Column("kind", "整改类型", 8, True, "kind", ("类型", "整改方式")),
+    Column("deadline", "整改期限", 11, True, "date", ("整改时限", "完成时限", "期限", "时限")),
+    Column("owner", "责任人", 8, True, aliases=("整改责任人", "责任人员")),
+    Column("result", "整改结果", 8, True, "result", ("整改情况", "整改进展", "整改进度")),
+    Column(
+        "done_date", "完成时间", 11, True, "date", ("完成日期", "整改完成时间", "销号时间", "完成日")
+    ),
+    Column("note", "备注", 12, True, aliases=("说明",)),
+)
+
+BY_KEY: dict[str, Column] = {c.key: c for c in COLUMNS}
+FILL_KEYS: tuple[str, ...] = tuple(c.key for c in COLUMNS if c.fill)
+# Fill-in columns whose content marks a row as "reported something".
+CONTENT_KEYS: tuple[str, ...] = ("description", "measure", "kind", "deadline", "owner", "result", "done_date")
+
+# The notice's own attachment: 类别 · 序号 · 排查项目 · 自查问题描述 · 整改措施 · 整改期限 · 责任人 · 整改结果,
+# where the long item text sits under 排查项目.
+NOTICE_KEYS: tuple[str, ...] = (
+    "category",
+    "no",
+    "topic",
+    "description",
+    "measure",
+    "deadline",
+    "owner",
+    "result",
+)
+
+# Rows of the generated ledger (1-based, as Excel).
+ROW_TITLE = 1
+ROW_UNIT = 2  # 填报单位 … 填报日期
+ROW_HEADER = 3
+ROW_FIRST_ITEM = 4
+
+# Cells of the unit line.
+UNIT_LABEL = "填报单位"
+DATE_LABEL = "填报日期"
+UNIT_CELL = "A2"  # "填报单位：…" merged A2:G2
+DATE_LABEL_CELL = "I2"  # "填报日期：" merged I2:J2 (label)
+DATE_CELL = "K2"  # the value, merged K2:L2, open for input
+LIAISON_LABEL = "联乡帮村干部"
+
+# Signature block: one row per signer below the table, label merged A:C, name merged D:F.
+SIGN_GAP = 1  # blank rows between the table and the signatures
+SIGN_LABEL_SPAN = ("A", "C")
+SIGN_NAME_SPAN = ("D", "F")
+SIGN_DATE_SPAN = ("H", "I")  # "签字日期" label; value J
+
+
+def sign_rows(n_items: int, n_signers: int) -> list[int]:
+    """Excel rows of the signature lines for a ledger of n_items rows."""
+    first = ROW_FIRST_ITEM + n_items + SIGN_GAP
+    return [first + i for i in range(n_signers)]
+
+
+def column_letter(index: int) -> str:
+    """0-based column index → Excel letters."""
+    s = ""
+    n = index + 1
+    while n:
+        n, r = divmod(n - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+def address(row0: int, col0: int) -> str:
+    """0-based row and column → A1 address."""
+    return f"{column_letter(col0)}{row0 + 1}"
+
+
+LETTER: dict[str, str] = {c.key: column_letter(i) for i, c in enumerate(COLUMNS)}
+LAST_LETTER = column_letter(len(COLUMNS) - 1)
+
+
+def title_text(unit: str, campaign_title: str) -> str:
+    return f"{unit}{campaign_title}问题整改台账"
+
+
+def file_name(village: str) -> str:
+    return f"{village}_问题整改台账.xlsx"
+
+
+META_KEYS: tuple[str, ...] = (
+    "schema_version",
+    "checklist_id",
+    "checklist_hash",
+    "village_code",
+    "county",
+    "township",
+    "village",
+    "generated_at",
+    "tool_version",
+)
