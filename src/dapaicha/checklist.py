@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -167,10 +168,25 @@ def lint(cl: Checklist) -> list[LintProblem]:
     return out
 
 
+class _Loader(yaml.SafeLoader):
+    """YAML 1.2-style booleans: only true/false, so a bare `no:` key stays the string 'no'."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:bool"]
+    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
+
+
 def _line_of(text: str, loc: tuple) -> int | None:
     """Best-effort line number of a pydantic error location in the YAML source."""
     try:
-        node = yaml.compose(text)
+        node = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError:
         return None
     for key in loc:
@@ -201,7 +217,7 @@ def _field_name(loc: tuple) -> str:
 def parse(text: str, source: str = "checklist.yaml") -> Checklist:
     """Parse YAML text; any problem becomes one UserError in Chinese."""
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 (safe loader subclass)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f"第 {mark.line + 1} 行" if mark else "某处"

@@ -1,0 +1,65 @@
+"""Atomic writes and safe path components."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from dapaicha.errors import UserError
+
+_BAD = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+
+
+def safe_component(name: str, fallback: str = "未命名") -> str:
+    """A file or folder name derived from content: no separators, no '..', not empty."""
+    s = _BAD.sub("_", str(name)).strip().strip(".")
+    s = s.replace("..", "_")
+    if not s:
+        s = fallback
+    return s[:80]
+
+
+def inside(base: Path, *parts: str) -> Path:
+    """base/parts with each part made safe; guaranteed to stay under base."""
+    p = base.joinpath(*(safe_component(x) for x in parts))
+    if not p.resolve().is_relative_to(base.resolve()):
+        raise UserError(f"输出路径 {p} 超出了输出目录 {base}。")
+    return p
+
+
+def atomic_write(path: Path, writer: Callable[[Path], None]) -> None:
+    """Call writer(tmp) then rename tmp onto path; no half-written file is ever left."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".~dapaicha-", suffix=path.suffix, dir=path.parent)
+        os.close(fd)
+    except OSError as err:
+        raise UserError(f"无法写入目录 {path.parent}：{err.strerror or err}。") from err
+    try:
+        writer(Path(tmp))
+        os.replace(tmp, path)
+    except OSError as err:
+        _unlink(tmp)
+        raise UserError(f"无法写入 {path}：{err.strerror or err}（磁盘已满或没有写权限？）。") from err
+    except BaseException:
+        _unlink(tmp)
+        raise
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    atomic_write(path, lambda tmp: tmp.write_bytes(data))
+
+
+def atomic_write_text(path: Path, text: str, encoding: str = "utf-8") -> None:
+    atomic_write_bytes(path, text.encode(encoding))
+
+
+def _unlink(p: str) -> None:
+    try:
+        os.unlink(p)
+    except OSError:
+        pass
