@@ -48,6 +48,52 @@ RosterOpt = Annotated[Path, typer.Option("--roster", "-r", help="村名册（.xl
 # --- commands are added below this line, one function each ---
 
 
+@app.command()
+def validate(
+    returns: Annotated[Path, typer.Argument(help="报送台账所在文件夹（或单个文件）。", exists=True)],
+    roster: RosterOpt,
+    checklist: ChecklistOpt = None,
+    report: Annotated[Path, typer.Option("--report", help="校验报告工作簿的保存位置。")] = Path("校验报告.xlsx"),
+    feedback: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--feedback", help="为有问题的台账生成“退回修改”副本和退回通知的文件夹。"),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出完整校验结果（不输出表格）。")] = False,
+    show_all: Annotated[bool, typer.Option("--all", help="也列出通过文件的提醒。")] = False,
+) -> None:
+    """校验各村报送的整改台账，列出每个文件的问题。
+
+    例：dapaicha validate returns/第1期 -r roster.xlsx --feedback 退回修改
+    退出码：0 全部通过；1 有文件被退回；2 用法错误或无法读取输入。
+    """
+    from dapaicha import checklist as cl_mod
+    from dapaicha import render, report_xlsx
+    from dapaicha import roster as roster_mod
+    from dapaicha import validate as val
+
+    cl = cl_mod.load(checklist)
+    ros = roster_mod.load(roster)
+    con = render.console(stderr=as_json)
+    files, _ = val.list_files(returns)
+    with render.progress(con, len(files), "校验中") as advance:
+        rep, _subs = val.validate_folder(returns, cl, ros, on_file=advance)
+    report_xlsx.write(rep, report, title=f"{cl.campaign.title}台账校验报告")
+    written: list[tuple[str, Path | str]] = [("校验报告", report)]
+    if feedback is not None:
+        from dapaicha import feedback as fb
+
+        deadline = render.zh_date(cl.campaign.first_deadline)
+        paths = fb.write_all(rep, returns if returns.is_dir() else returns.parent, feedback,
+                             campaign_title=cl.campaign.title, deadline=deadline)
+        written.append(("退回修改副本", f"{feedback}（{len(paths)} 个文件）"))
+    if as_json:
+        typer.echo(render.to_json(rep.to_dict()))
+    else:
+        render.print_report(rep, con, show_all=show_all)
+        render.print_paths(con, "已写出：", written)
+    raise typer.Exit(0 if rep.valid else 1)
+
+
 def main() -> None:
     """Entry point: every UserError becomes one Chinese line and exit code 2."""
     for stream in (sys.stdout, sys.stderr):

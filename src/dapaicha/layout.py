@@ -103,6 +103,14 @@ SIGN_GAP = 1  # blank rows between the table and the signatures
 SIGN_LABEL_SPAN = ("A", "C")
 SIGN_NAME_SPAN = ("D", "F")
 SIGN_DATE_SPAN = ("H", "I")  # "签字日期" label; value J
+SIGN_DATE_LABEL = "签字日期"
+NOTE_TEXT = "注：一项有多个问题的，请在该项下方插入行并填写相同序号，每行填写一个问题。"  # row above the signatures
+FREEZE_CELL = f"A{ROW_FIRST_ITEM}"  # panes frozen below the header row
+
+
+def sign_label(role: str) -> str:
+    """Label of a signature line, e.g. 村级责任组组长（签字）：."""
+    return f"{role}（签字）："
 
 
 def sign_rows(n_items: int, n_signers: int) -> list[int]:

@@ -1,0 +1,95 @@
+"""Which village sent a return: metadata sheet, then title/填报单位 line, then file name."""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+from pathlib import PurePath
+
+from dapaicha.findings import Finding, make
+from dapaicha.reader import Return
+from dapaicha.roster import Roster, Village, county_base, township_base, village_base
+
+
+def _squash(s: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", s).split())
+
+
+@lru_cache(maxsize=8)
+def _index(roster_id: int, roster: Roster) -> dict[str, list[Village]]:
+    idx: dict[str, list[Village]] = {}
+    for v in roster.villages:
+        for name in {v.village, village_base(v.village)}:
+            if len(name) >= 2:
+                idx.setdefault(name, []).append(v)
+    return idx
+
+
+def match_text(roster: Roster, text: str) -> Village | None:
+    """The one roster village whose names appear in a free text (title, file name)."""
+    t = _squash(text)
+    if not t:
+        return None
+    hits: dict[str, Village] = {}
+    for name, vs in _index(id(roster), roster).items():
+        if name in t:
+            for v in vs:
+                hits[v.key] = v
+    if not hits:
+        return None
+    cands = list(hits.values())
+    # Prefer candidates whose township, then county, also appear; longest village name wins ties.
+    for part, base in ((lambda v: v.township, township_base), (lambda v: v.county, county_base)):
+        narrowed = [v for v in cands if base(part(v)) and base(part(v)) in t]
+        if narrowed:
+            cands = narrowed
+    if len(cands) > 1:
+        longest = max(len(v.village) for v in cands if v.village in t) if any(
+            v.village in t for v in cands
+        ) else 0
+        cands = [v for v in cands if len(v.village) == longest and v.village in t] or cands
+    return cands[0] if len(cands) == 1 else None
+
+
+def identify(ret: Return, roster: Roster) -> tuple[Village | None, list[Finding]]:
+    """Resolve the village from each source; disagreements are findings, codes win."""
+    out: list[Finding] = []
+    sources: list[tuple[str, Village | None, str]] = []  # (source label, village, raw text)
+    m = ret.meta
+    if m.get("village_code") or m.get("village"):
+        v = roster.find(code=m.get("village_code") or None) if m.get("village_code") else None
+        if v is None:
+            v = roster.find(county=m.get("county"), township=m.get("township"), village=m.get("village"))
+        raw = "".join(m.get(k, "") for k in ("county", "township", "village")) or m.get("village_code", "")
+        sources.append(("台账元数据", v, raw))
+    line = ret.unit or ret.title
+    if line:
+        sources.append(("填报单位", match_text(roster, line), line))
+    stem = PurePath(ret.file).stem
+    sources.append(("文件名", match_text(roster, stem), stem))
+    chosen: Village | None = None
+    chosen_src = ""
+    for label, v, _ in sources:
+        if v is not None:
+            chosen, chosen_src = v, label
+            break
+    if chosen is None:
+        named = [raw for label, _, raw in sources if label != "文件名" and raw]
+        if named:
+            out.append(make("village-not-in-roster", ret.file, sheet=ret.sheet, value=named[0]))
+        else:
+            out.append(make("village-unidentified", ret.file, sheet=ret.sheet))
+        return None, out
+    for label, v, _ in sources:
+        if v is not None and v.key != chosen.key:
+            out.append(
+                make(
+                    "identity-conflict",
+                    ret.file,
+                    sheet=ret.sheet,
+                    value=v.full_name,
+                    detail=f"{label}显示为“{v.full_name}”，{chosen_src}显示为“{chosen.full_name}”",
+                    expected=f"{chosen_src}（{chosen.full_name}）",
+                )
+            )
+    return chosen, out

@@ -1,0 +1,357 @@
+"""Any returned workbook → a Return: header fields, table rows, cell addresses.
+
+Reads with python-calamine (fast); finds the table by its header names, not positions;
+fills merged cells down; bounds what it reads. Problems of reading are findings, never
+exceptions: `read()` returns (Return | None, findings).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import python_calamine as pc
+
+from dapaicha import layout, sniff
+from dapaicha.findings import Finding, make
+from dapaicha.layout import address
+
+HEADER_SCAN_ROWS = 30
+_TABLE_END = ("签字", "填报人", "注：", "注:", "审核人")
+MAX_CELL_CHARS = 5000
+
+
+@dataclass
+class TableRow:
+    row: int  # Excel row, 1-based
+    no_raw: Any
+    values: dict[str, Any]  # column key → raw value (merged cells filled down)
+    addrs: dict[str, str]  # column key → A1 address
+
+
+@dataclass
+class Return:
+    file: str
+    sha256: str
+    data: bytes = field(repr=False)
+    kind: str = "ledger"  # ledger | notice | merged
+    sheet: str = ""
+    meta: dict[str, str] = field(default_factory=dict)
+    title: str = ""
+    unit: str = ""  # text of the 填报单位 line
+    report_date: Any = None
+    report_date_addr: str = ""
+    signers: dict[str, tuple[Any, str]] = field(default_factory=dict)  # title → (value, addr)
+    columns: dict[str, int] = field(default_factory=dict)  # key → 0-based column
+    header_row: int = 0  # Excel row of the header
+    rows: list[TableRow] = field(default_factory=list)
+    sheet_names: list[str] = field(default_factory=list)
+
+
+def _text(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    return str(v)
+
+
+def header_key(s: str) -> str:
+    """Comparison form of a header: NFKC, no spaces, brackets or marks."""
+    s = unicodedata.normalize("NFKC", s)
+    return re.sub(r"[\s*＊:：()（）\[\]【】\"“”]", "", s)
+
+
+_HEADER_INDEX: dict[str, str] = {header_key(n): c.key for c in layout.COLUMNS for n in c.names}
+
+
+def _distance1(a: str, b: str) -> bool:
+    """True if a and b differ by exactly one edit."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    if len(a) > len(b):
+        a, b = b, a
+    return any(b[:i] + b[i + 1 :] == a for i in range(len(b)))
+
+
+def match_header(text: str) -> tuple[str | None, bool]:
+    """Header text → (column key, exact?)."""
+    k = header_key(text)
+    if not k:
+        return None, True
+    if k in _HEADER_INDEX:
+        return _HEADER_INDEX[k], True
+    for c in layout.COLUMNS:
+        h = header_key(c.header)
+        if len(h) >= 3 and _distance1(k, h):
+            return c.key, False
+    return None, True
+
+
+def _find_header(grid: list[list[Any]]) -> tuple[int, dict[str, int], list[tuple[int, str, str]]]:
+    """(row0, key→col0, renamed[(col0, found, key)]) of the best header row, or (-1, {}, [])."""
+    best = (-1, {}, [])
+    best_score = 0
+    for r0, row in enumerate(grid[:HEADER_SCAN_ROWS]):
+        cols: dict[str, int] = {}
+        renamed = []
+        for c0, v in enumerate(row):
+            if not isinstance(v, str) or len(v) > 20:
+                continue
+            key, exact = match_header(v)
+            if key and key not in cols:
+                cols[key] = c0
+                if not exact:
+                    renamed.append((c0, v, key))
+        score = len(cols)
+        if "no" in cols and score >= 3 and score > best_score:
+            best, best_score = (r0, cols, renamed), score
+    return best
+
+
+def _fill_merged(grid: list[list[Any]], merged: list) -> None:
+    for (r0, c0), (r1, c1) in merged:
+        if r0 >= len(grid):
+            continue
+        top = grid[r0][c0] if c0 < len(grid[r0]) else ""
+        for r in range(r0, min(r1, len(grid) - 1) + 1):
+            row = grid[r]
+            for c in range(c0, min(c1, len(row) - 1) + 1):
+                if (r, c) != (r0, c0) and c == c0:
+                    row[c] = top
+
+
+def _label_value(grid: list[list[Any]], label: str, rows: range) -> tuple[Any, str]:
+    """Find a cell containing label; its value is the text after a colon, or the next cell."""
+    for r0 in rows:
+        if r0 >= len(grid):
+            break
+        row = grid[r0]
+        for c0, v in enumerate(row):
+            if not isinstance(v, str) or label not in v:
+                continue
+            tail = re.sub(r"^\s*[（(]签字[)）]", "", v.split(label, 1)[1])
+            tail = tail.strip(" :：_\u3000\t\n")
+            if tail:
+                return tail, address(r0, c0)
+            for c1 in range(c0 + 1, len(row)):
+                w = row[c1]
+                if w not in (None, "") and not (isinstance(w, str) and not w.strip()):
+                    return w, address(r0, c1)
+            return None, address(r0, min(c0 + 1, len(row) - 1))
+    return None, ""
+
+
+def _open(data: bytes, sn: sniff.Sniff) -> pc.CalamineWorkbook:
+    if sn.oversized_sheets:
+        data = sniff.bounded_copy(data, sn.oversized_sheets)
+    return pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
+
+
+def read(
+    path: Path, display_name: str | None = None, signer_titles: tuple[str, ...] = ()
+) -> tuple[Return | None, list[Finding]]:
+    """Read one returned file. Never raises for a bad file."""
+    name = display_name or path.name
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        return None, [make("file-unreadable", name, detail=err.strerror or str(err))]
+    return read_bytes(data, name, signer_titles)
+
+
+def read_bytes(
+    data: bytes, name: str, signer_titles: tuple[str, ...] = ()
+) -> tuple[Return | None, list[Finding]]:
+    sha = hashlib.sha256(data).hexdigest()
+    sn = sniff.sniff(data)
+    if sn.kind in ("empty", "corrupt"):
+        return None, [make("file-unreadable", name, detail=sn.detail)]
+    if sn.kind == "encrypted":
+        return None, [make("file-encrypted", name)]
+    if sn.kind == "unsupported":
+        return None, [make("file-unsupported", name, detail=sn.detail)]
+    if sn.kind == "bomb":
+        return None, [make("file-too-large", name, detail=sn.detail)]
+    if sn.kind == "xml-attack":
+        return None, [
+            make("file-unreadable", name, detail=f"含不安全的 XML 内容（{sn.detail}），已拒绝")
+        ]
+    try:
+        wb = _open(data, sn)
+        metas = wb.sheets_metadata
+    except pc.PasswordError:
+        return None, [make("file-encrypted", name)]
+    except Exception as err:  # noqa: BLE001 — calamine raises several kinds for a bad file
+        return None, [make("file-unreadable", name, detail=type(err).__name__)]
+    ret = Return(file=name, sha256=sha, data=data, sheet_names=[m.name for m in metas])
+    findings: list[Finding] = []
+    try:
+        return _read_workbook(wb, metas, ret, findings, sn, signer_titles)
+    except Exception as err:  # noqa: BLE001
+        return None, [
+            *findings,
+            make("file-unreadable", name, detail=f"{type(err).__name__}: {err}"[:200]),
+        ]
+    finally:
+        wb.close()
+
+
+def _grid(wb: pc.CalamineWorkbook, name: str) -> tuple[list[list[Any]], list]:
+    sh = wb.get_sheet_by_name(name)
+    grid = sh.to_python(skip_empty_area=False, nrows=sniff.MAX_ROWS)
+    merged = sh.merged_cell_ranges or []
+    return grid, merged
+
+
+def _kv_sheet(wb: pc.CalamineWorkbook, name: str) -> dict[str, str]:
+    grid, _ = _grid(wb, name)
+    out = {}
+    for row in grid[:200]:
+        if len(row) >= 2 and row[0] not in (None, ""):
+            out[_text(row[0]).strip()] = _text(row[1]).strip()
+    return out
+
+
+def _read_workbook(
+    wb, metas, ret: Return, findings: list[Finding], sn, signer_titles
+) -> tuple[Return | None, list[Finding]]:
+    names = [m.name for m in metas]
+    if layout.SHEET_MERGED_META in names:
+        ret.kind = "merged"
+        ret.meta = _kv_sheet(wb, layout.SHEET_MERGED_META)
+        return ret, findings
+    if layout.SHEET_META in names:
+        ret.meta = _kv_sheet(wb, layout.SHEET_META)
+    # Candidate sheets: the ledger's own name first, then visible sheets, then hidden ones.
+    order = sorted(
+        (
+            m
+            for m in metas
+            if m.typ == pc.SheetTypeEnum.WorkSheet and not m.name.startswith("_dapaicha")
+        ),
+        key=lambda m: (m.name != layout.SHEET_LEDGER, m.visible != pc.SheetVisibleEnum.Visible),
+    )
+    for m in order:
+        grid, merged = _grid(wb, m.name)
+        r0, cols, renamed = _find_header(grid)
+        if r0 < 0:
+            continue
+        ret.sheet = m.name
+        if m.visible != pc.SheetVisibleEnum.Visible:
+            findings.append(make("ledger-sheet-hidden", ret.file, sheet=m.name))
+        if len(grid) >= sniff.MAX_ROWS or sn.oversized_sheets:
+            findings.append(
+                make(
+                    "rows-truncated", ret.file, sheet=m.name, detail="过多", expected=sniff.MAX_ROWS
+                )
+            )
+        _fill_merged(grid, merged)
+        for c0, found, key in renamed:
+            findings.append(
+                make(
+                    "column-renamed",
+                    ret.file,
+                    sheet=m.name,
+                    cell=address(r0, c0),
+                    value=found,
+                    expected=layout.BY_KEY[key].header,
+                )
+            )
+        ret.header_row = r0 + 1
+        if "content" not in cols and "has_problem" not in cols and "topic" in cols:
+            ret.kind = "notice"
+            cols["content"] = cols.pop("topic")
+        ret.columns = cols
+        _read_top(grid, r0, ret)
+        end = _read_rows(grid, r0, ret, findings)
+        _read_signers(grid, end, ret, signer_titles)
+        return ret, findings
+    findings.append(make("not-a-ledger", ret.file))
+    return None, findings
+
+
+def _read_top(grid: list[list[Any]], header_r0: int, ret: Return) -> None:
+    for row in grid[:header_r0]:
+        for v in row:
+            if isinstance(v, str) and v.strip():
+                if not ret.title and layout.UNIT_LABEL not in v and layout.DATE_LABEL not in v:
+                    ret.title = v.strip()
+                break
+    unit, _ = _label_value(grid, layout.UNIT_LABEL, range(0, header_r0))
+    ret.unit = _text(unit).strip()
+    ret.report_date, ret.report_date_addr = _label_value(
+        grid, layout.DATE_LABEL, range(0, header_r0)
+    )
+    if not ret.report_date_addr:  # some put the date line under the table
+        ret.report_date, ret.report_date_addr = _label_value(
+            grid, layout.DATE_LABEL, range(header_r0, len(grid))
+        )
+
+
+def _blank(v: Any) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
+def _read_rows(grid: list[list[Any]], r0: int, ret: Return, findings: list[Finding]) -> int:
+    """Collect table rows below the header; returns the 0-based row where the table ended."""
+    from dapaicha.normalize import parse_int
+
+    cols = ret.columns
+    no_c = cols["no"]
+    fill_cols = {k: c for k, c in cols.items() if layout.BY_KEY[k].fill}
+    last_no: Any = None
+    r = r0 + 1
+    blank_run = 0
+    for r in range(r0 + 1, len(grid)):
+        row = grid[r]
+        if any(
+            isinstance(v, str) and len(v) < 40 and any(t in v for t in _TABLE_END) for v in row[:8]
+        ):
+            break
+        vals = {k: (row[c] if c < len(row) else None) for k, c in cols.items()}
+        no_raw = vals.get("no")
+        has_fill = any(not _blank(vals.get(k)) for k in fill_cols)
+        if _blank(no_raw):
+            if not has_fill:
+                blank_run += 1
+                if blank_run > 50:
+                    break
+                continue
+            if last_no is None:
+                continue
+            no_raw = (
+                last_no  # an inserted row without its 序号: a further problem of the item above
+            )
+        blank_run = 0
+        if isinstance(no_raw, str) and parse_int(no_raw).value is None and not has_fill:
+            continue  # a sub-header or a 合计 line
+        last_no = no_raw
+        for k, v in vals.items():
+            if isinstance(v, str) and len(v) > MAX_CELL_CHARS:
+                findings.append(
+                    make(
+                        "cell-too-long",
+                        ret.file,
+                        sheet=ret.sheet,
+                        cell=address(r, cols[k]),
+                        detail=len(v),
+                        expected=MAX_CELL_CHARS,
+                    )
+                )
+                vals[k] = v[:MAX_CELL_CHARS]
+        ret.rows.append(TableRow(r + 1, no_raw, vals, {k: address(r, c) for k, c in cols.items()}))
+    return r
+
+
+def _read_signers(grid: list[list[Any]], end: int, ret: Return, titles: tuple[str, ...]) -> None:
+    for t in titles:
+        v, addr = _label_value(grid, t, range(max(end - 2, 0), len(grid)))
+        ret.signers[t] = (v, addr)

@@ -1,0 +1,89 @@
+"""What the terminal shows: rich tables of a validation report, progress, JSON."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from dapaicha.findings import CODES, SEVERITY_ZH, Report, Severity
+
+MAX_SHOWN = 200  # findings printed in the terminal; the workbook has all of them
+
+
+def console(stderr: bool = False) -> Console:
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+@contextmanager
+def progress(con: Console, total: int, label: str, min_total: int = 20):
+    """A transient progress bar when there is enough to wait for; yields advance()."""
+    if total < min_total or not con.is_terminal:
+        yield lambda *_: None
+        return
+    with Progress(
+        TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        console=con, transient=True,
+    ) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda *_: bar.advance(task)
+
+
+def print_report(report: Report, con: Console, *, show_all: bool = False) -> None:
+    """Summary table, counts by code, then the findings of rejected files."""
+    files = report.files
+    acc = sum(f.accepted for f in files)
+    t = Table(title="校验结果", show_lines=False)
+    for h in ("文件数", "通过", "退回修改", "未报村数", "跳过文件"):
+        t.add_column(h, justify="right")
+    t.add_row(str(len(files)), str(acc), str(len(files) - acc), str(len(report.missing)), str(len(report.skipped)))
+    con.print(t)
+    counts = report.count_by_code()
+    if counts:
+        ct = Table(title="问题分类统计")
+        for h in ("级别", "代码", "问题", "处数"):
+            ct.add_column(h)
+        for code, n in sorted(counts.items(), key=lambda kv: (CODES[kv[0]].severity != Severity.ERROR, -kv[1], kv[0])):
+            c = CODES[code]
+            ct.add_row(SEVERITY_ZH[c.severity], code, c.title, str(n))
+        con.print(ct)
+    shown = 0
+    for fr in files:
+        if fr.accepted and not show_all:
+            continue
+        if not fr.findings:
+            continue
+        who = "".join((fr.county, fr.township, fr.village)) or "（未识别）"
+        con.print(f"\n[bold]{escape(fr.file)}[/bold]  {escape(who)}  [{'green' if fr.accepted else 'red'}]{fr.status}[/]  错误 {fr.errors}，提醒 {fr.warnings}")
+        for f in fr.findings:
+            if shown >= MAX_SHOWN:
+                break
+            mark = "[red]✗[/red]" if f.severity is Severity.ERROR else "[yellow]![/yellow]"
+            con.print(f"  {mark} {escape(f.message)}")
+            shown += 1
+    if shown >= MAX_SHOWN:
+        con.print(f"\n（只显示前 {MAX_SHOWN} 条，全部问题见校验报告.xlsx）")
+    if report.skipped:
+        con.print("\n跳过的文件：" + "；".join(f"{f}（{r}）" for f, r in report.skipped[:20]))
+
+
+def print_paths(con: Console, title: str, paths: Iterable[tuple[str, Path | str]]) -> None:
+    con.print(f"\n[bold]{title}[/bold]")
+    for label, p in paths:
+        con.print(f"  {label}：{p}")
+
+
+def to_json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2, default=str)
+
+
+def zh_date(d: Any) -> str:
+    """2022-04-30 → 2022年4月30日 (portable: no %-d)."""
+    return f"{d.year}年{d.month}月{d.day}日"

@@ -1,0 +1,223 @@
+"""The check_* rules over one read Return; each appends findings and never raises."""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from dataclasses import dataclass, field
+
+from dapaicha import layout
+from dapaicha.checklist import Checklist
+from dapaicha.findings import Finding, make
+from dapaicha.model import Row
+from dapaicha.normalize import clean_text, parse_date, parse_int, vocab
+from dapaicha.reader import Return, TableRow
+
+# Columns a return must have, by layout kind.
+REQUIRED = {
+    "ledger": ("no", "content", "has_problem", "description", "measure", "kind", "deadline", "owner", "result", "done_date"),
+    "notice": ("no", "description", "measure", "deadline", "owner", "result"),
+}
+
+
+@dataclass
+class Context:
+    ret: Return
+    cl: Checklist
+    findings: list[Finding] = field(default_factory=list)
+    report_date: dt.date | None = None
+
+    def add(self, code: str, *, cell: str = "", item: int | None = None, **kw) -> None:
+        self.findings.append(make(code, self.ret.file, sheet=self.ret.sheet, cell=cell, item=item, **kw))
+
+
+def _squash(s: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", s).split())
+
+
+def check_template(ctx: Context) -> bool:
+    """Checklist id/hash of the template and required columns; False if rows can't be read."""
+    m, cl = ctx.ret.meta, ctx.cl
+    if m.get("checklist_id") and (m.get("checklist_id") != cl.id or m.get("checklist_hash") != cl.content_hash):
+        ctx.add("checklist-mismatch", value=m.get("checklist_id"), expected=cl.id)
+    ok = True
+    for key in REQUIRED[ctx.ret.kind]:
+        if key not in ctx.ret.columns:
+            ctx.add("column-missing", value=layout.BY_KEY[key].header)
+            if key == "no":
+                ok = False
+    return ok
+
+
+def check_report_date(ctx: Context) -> None:
+    ret, camp = ctx.ret, ctx.cl.campaign
+    r = parse_date(ret.report_date, year=camp.year)
+    cell = ret.report_date_addr or layout.DATE_CELL
+    if r.status == "blank":
+        ctx.add("report-date-missing", cell=cell)
+    elif r.status != "ok":
+        ctx.add("report-date-invalid", cell=cell, value=r.raw)
+    else:
+        ctx.report_date = r.value
+        if r.value < camp.start:
+            ctx.add("report-date-out-of-campaign", cell=cell, value=r.value.isoformat(), expected=camp.start.isoformat())
+
+
+def check_signers(ctx: Context) -> None:
+    camp = ctx.cl.campaign
+    if camp.signatures_on_paper:
+        return
+    for title in camp.village_signers:
+        value, addr = ctx.ret.signers.get(title, (None, ""))
+        if clean_text(value) is None:
+            ctx.add("signer-missing", cell=addr, value=title)
+
+
+def _is_no_answer(text: str | None, ctx: Context) -> bool:
+    """'无' / '没有' typed as a description: the same as blank."""
+    return text is not None and vocab(text, ctx.cl.vocabularies.yes_no.lookup).value == "否"
+
+
+def check_rows(ctx: Context) -> list[Row]:
+    """Map table rows to checklist items, normalise them, apply the row rules."""
+    ret, cl = ctx.ret, ctx.cl
+    rows: list[Row] = []
+    seen: dict[int, int] = {}
+    for tr in ret.rows:
+        n = parse_int(tr.no_raw)
+        no = n.value if n.ok else None
+        if no is None or no not in cl.by_no:
+            ctx.add("item-unknown", cell=tr.addrs.get("no", ""), value=clean_text(tr.no_raw))
+            continue
+        seen[no] = seen.get(no, 0) + 1
+        row = _check_row(ctx, tr, no, seen[no], rows)
+        if row is not None:
+            rows.append(row)
+    for _, item in cl.items:
+        if item.no not in seen:
+            ctx.add("item-missing", item=item.no)
+    return rows
+
+
+def _check_row(ctx: Context, tr: TableRow, no: int, seq: int, done: list[Row]) -> Row | None:
+    ret, cl, camp = ctx.ret, ctx.cl, ctx.cl.campaign
+    voc = cl.vocabularies
+    v, a = tr.values, tr.addrs
+    row = Row(no=no, seq=seq, row=tr.row, cells=dict(a))
+
+    if ret.kind == "ledger" and "content" in v and seq == 1:
+        got = clean_text(v["content"])
+        if got is not None and _squash(got) != _squash(cl.by_no[no][1].content):
+            ctx.add("item-text-altered", cell=a["content"], item=no, value=got)
+
+    texts = {k: clean_text(v.get(k)) for k in ("description", "measure", "owner", "note")}
+    if _is_no_answer(texts["description"], ctx):
+        texts["description"] = None
+    row.description, row.measure, row.owner, row.note = (
+        texts["description"], texts["measure"], texts["owner"], texts["note"],
+    )
+
+    # 是否存在问题
+    if ret.kind == "notice":
+        row.has_problem = "是" if row.description else "否"
+    else:
+        hp = vocab(v.get("has_problem"), voc.yes_no.lookup)
+        if hp.raw is None:
+            first = next((r for r in done if r.no == no), None)
+            filled = any(texts[k] for k in ("description", "measure"))
+            if seq > 1 and filled and first is not None and first.is_problem:
+                row.has_problem = "是"  # an inserted row under a problem item
+            else:
+                ctx.add("has-problem-blank", cell=a.get("has_problem", ""), item=no)
+        elif not hp.ok:
+            ctx.add("has-problem-invalid", cell=a["has_problem"], item=no, value=hp.raw)
+        else:
+            row.has_problem = hp.value
+
+    kind = vocab(v.get("kind"), voc.kind.lookup) if "kind" in ret.columns else None
+    if kind is not None and kind.ok:
+        row.kind = kind.value
+    res = vocab(v.get("result"), voc.result.lookup)
+    if res.ok:
+        row.result = res.value
+    dl = parse_date(v.get("deadline"), year=camp.year)
+    if dl.status == "ok":
+        row.deadline = dl.value
+    dd = parse_date(v.get("done_date"), year=camp.year) if "done_date" in ret.columns else None
+    if dd is not None and dd.status == "ok":
+        row.done_date = dd.value
+
+    if row.has_problem == "否":
+        filled = [layout.BY_KEY[k].header for k in ("description", "measure", "owner") if texts[k]]
+        filled += [
+            layout.BY_KEY[k].header
+            for k, r in (("kind", kind), ("result", res))
+            if r is not None and r.raw is not None
+        ]
+        filled += [layout.BY_KEY[k].header for k, r in (("deadline", dl), ("done_date", dd)) if r is not None and r.status != "blank"]
+        if filled:
+            ctx.add("no-problem-filled", cell=a.get("has_problem", a["no"]), item=no, detail="“" + "”“".join(filled) + "”")
+        return row
+    if row.has_problem != "是":
+        return row
+
+    for key, code in (("description", "description-missing"), ("measure", "measure-missing"), ("owner", "owner-missing")):
+        if not texts[key]:
+            ctx.add(code, cell=a.get(key, ""), item=no)
+    # 整改类型
+    if ret.kind == "notice":
+        row.kind = "立行立改"
+    elif kind is not None and kind.raw is None:
+        ctx.add("kind-missing", cell=a.get("kind", ""), item=no)
+    elif kind is not None and not kind.ok:
+        ctx.add("kind-invalid", cell=a["kind"], item=no, value=kind.raw)
+    # 整改期限
+    cell = a.get("deadline", "")
+    if dl.status == "blank":
+        ctx.add("deadline-missing", cell=cell, item=no)
+    elif dl.status == "ambiguous":
+        ctx.add("deadline-ambiguous", cell=cell, item=no, value=dl.raw)
+    elif dl.status == "open":
+        if row.kind != "纳入整改方案":
+            ctx.add("deadline-invalid", cell=cell, item=no, value=dl.raw)
+    elif dl.status == "invalid":
+        ctx.add("deadline-invalid", cell=cell, item=no, value=dl.raw)
+    elif row.deadline is not None:
+        if row.deadline < camp.start:
+            ctx.add("deadline-before-start", cell=cell, item=no, value=row.deadline.isoformat(), expected=camp.start.isoformat())
+        elif row.deadline > camp.end and row.kind == "立行立改":
+            if ret.kind == "notice":
+                row.kind = "纳入整改方案"
+                ctx.add("deadline-read-as-plan", cell=cell, item=no, value=row.deadline.isoformat(), expected=camp.end.isoformat())
+            else:
+                ctx.add("deadline-after-campaign", cell=cell, item=no, value=row.deadline.isoformat(), expected=camp.end.isoformat())
+    # 整改结果
+    cell = a.get("result", "")
+    if res.raw is None:
+        ctx.add("result-missing", cell=cell, item=no)
+    elif not res.ok:
+        ctx.add("result-invalid", cell=cell, item=no, value=res.raw)
+    # 完成时间
+    if dd is not None:
+        cell = a.get("done_date", "")
+        if dd.status == "ambiguous":
+            ctx.add("done-date-ambiguous", cell=cell, item=no, value=dd.raw)
+        elif dd.status in ("invalid", "open"):
+            ctx.add("done-date-invalid", cell=cell, item=no, value=dd.raw)
+        elif row.result == "已整改" and dd.status == "blank":
+            ctx.add("done-date-missing", cell=cell, item=no)
+        elif row.done_date is not None:
+            if row.result not in (None, "已整改"):
+                ctx.add("done-date-not-done", cell=cell, item=no, value=row.done_date.isoformat())
+            if ctx.report_date and row.done_date > ctx.report_date:
+                ctx.add("done-date-after-report", cell=cell, item=no, value=row.done_date.isoformat(), expected=ctx.report_date.isoformat())
+    return row
+
+
+def run(ret: Return, cl: Checklist) -> tuple[list[Row], list[Finding], dt.date | None]:
+    """All rules over one return: (normalised rows, findings, 填报日期)."""
+    ctx = Context(ret, cl)
+    check_report_date(ctx)
+    check_signers(ctx)
+    rows = check_rows(ctx) if check_template(ctx) else []
+    return rows, ctx.findings, ctx.report_date

@@ -1,0 +1,229 @@
+"""The store's SQLite file: opening, schema migrations, transactions.
+
+A store is one SQLite file for one campaign. `schema_version` holds one row; MIGRATIONS
+are applied in order (migration i brings the schema from version i to i+1). A store whose
+version is newer than this code knows is refused and never modified: its version is read
+through a read-only connection before anything else touches the file.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from dapaicha.errors import UserError
+
+BUSY_TIMEOUT = 10.0  # seconds a second writer waits before giving up
+
+_V1 = """
+CREATE TABLE schema_version (version INTEGER NOT NULL);
+CREATE TABLE campaigns (
+  id INTEGER PRIMARY KEY,
+  checklist_id TEXT NOT NULL UNIQUE,
+  checklist_hash TEXT NOT NULL,
+  title TEXT NOT NULL,
+  start TEXT NOT NULL,
+  first_deadline TEXT NOT NULL,
+  end_date TEXT NOT NULL,
+  report_every_days INTEGER NOT NULL
+);
+CREATE TABLE items (
+  campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
+  no INTEGER NOT NULL,
+  category_code TEXT NOT NULL,
+  category TEXT NOT NULL,
+  topic TEXT NOT NULL,
+  content TEXT NOT NULL,
+  PRIMARY KEY (campaign_id, no)
+);
+CREATE TABLE periods (
+  campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
+  n INTEGER NOT NULL CHECK (n >= 1),
+  start TEXT NOT NULL,
+  deadline TEXT NOT NULL,
+  PRIMARY KEY (campaign_id, n)
+);
+CREATE TABLE villages (
+  key TEXT PRIMARY KEY,
+  code TEXT NOT NULL,
+  county TEXT NOT NULL,
+  township TEXT NOT NULL,
+  village TEXT NOT NULL,
+  in_roster INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE submissions (
+  id INTEGER PRIMARY KEY,
+  campaign_id INTEGER NOT NULL,
+  period INTEGER NOT NULL,
+  village_key TEXT REFERENCES villages(key),
+  county TEXT NOT NULL,
+  township TEXT NOT NULL,
+  village TEXT NOT NULL,
+  file TEXT NOT NULL,
+  sha256 TEXT NOT NULL UNIQUE,
+  source_kind TEXT NOT NULL,
+  report_date TEXT,
+  on_time INTEGER,
+  received_at TEXT NOT NULL,
+  accepted INTEGER NOT NULL CHECK (accepted IN (0, 1)),
+  errors INTEGER NOT NULL,
+  warnings INTEGER NOT NULL,
+  problems INTEGER NOT NULL,
+  superseded_by INTEGER REFERENCES submissions(id),
+  FOREIGN KEY (campaign_id, period) REFERENCES periods(campaign_id, n),
+  CHECK (accepted = 0 OR village_key IS NOT NULL)
+);
+CREATE INDEX submissions_period_village ON submissions(period, village_key);
+CREATE INDEX submissions_village_period ON submissions(village_key, period);
+CREATE TABLE rows (
+  submission_id INTEGER NOT NULL REFERENCES submissions(id),
+  no INTEGER NOT NULL,
+  seq INTEGER NOT NULL CHECK (seq >= 1),
+  has_problem TEXT,
+  description TEXT,
+  measure TEXT,
+  kind TEXT,
+  deadline TEXT,
+  owner TEXT,
+  result TEXT,
+  done_date TEXT,
+  note TEXT,
+  row INTEGER NOT NULL,
+  cell TEXT NOT NULL,
+  PRIMARY KEY (submission_id, no, seq)
+) WITHOUT ROWID;
+INSERT INTO schema_version (version) VALUES (0);
+"""
+
+
+def _m1_initial(conn: sqlite3.Connection) -> None:
+    for stmt in _V1.split(";"):
+        if stmt.strip():
+            conn.execute(stmt)
+
+
+# Applied in order; never edit a released migration, append a new one.
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1_initial]
+VERSION = len(MIGRATIONS)
+
+TABLES = ("schema_version", "campaigns", "items", "periods", "villages", "submissions", "rows")
+
+
+def _not_a_store(path: Path) -> UserError:
+    return UserError(f"{path} 不是 dapaicha 数据库文件，请检查 --store 参数。")
+
+
+def read_version(path: Path) -> int:
+    """The store's schema version through a read-only connection; 0 for an empty file."""
+    try:
+        conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True, timeout=BUSY_TIMEOUT)
+    except sqlite3.Error as err:
+        raise UserError(f"无法打开数据库 {path}：{err}。") from err
+    try:
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not names:
+            return 0
+        if "schema_version" not in names:
+            raise _not_a_store(path)
+        row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
+        return int(row[0] or 0)
+    except sqlite3.DatabaseError as err:
+        raise _not_a_store(path) from err
+    finally:
+        conn.close()
+
+
+def _refuse_newer(path: Path, version: int) -> None:
+    if version > VERSION:
+        raise UserError(
+            f"数据库 {path} 版本较新（第 {version} 版，本程序只支持到第 {VERSION} 版），"
+            "为免损坏数据未作任何改动，请升级 dapaicha 后再使用。"
+        )
+
+
+def connect(path: Path | str, *, create: bool = False, timeout: float = BUSY_TIMEOUT) -> sqlite3.Connection:
+    """Open (or create) a store: foreign keys on, WAL, migrated to VERSION.
+
+    The connection is in autocommit mode; write through `transaction()`.
+    """
+    path = Path(path)
+    version = 0
+    if path.exists():
+        if path.is_dir():
+            raise UserError(f"{path} 是文件夹，--store 应为数据库文件，如 dapaicha.sqlite。")
+        version = read_version(path)
+        _refuse_newer(path, version)
+    elif not create:
+        raise UserError(f"找不到数据库 {path}，请先运行 dapaicha merge，或用 --store 指定数据库文件。")
+    else:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise UserError(f"无法创建目录 {path.parent}：{err.strerror or err}。") from err
+    try:
+        conn = sqlite3.connect(path, timeout=timeout, isolation_level=None)
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+    except sqlite3.OperationalError as err:
+        raise _locked(path) if _is_busy(err) else UserError(f"无法打开数据库 {path}：{err}。") from err
+    except sqlite3.DatabaseError as err:
+        raise _not_a_store(path) from err
+    if version < VERSION:
+        try:
+            _migrate(conn, path)
+        except BaseException:
+            conn.close()
+            raise
+    return conn
+
+
+def _migrate(conn: sqlite3.Connection, path: Path) -> None:
+    with transaction(conn, path):
+        has = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
+        ).fetchone()
+        version = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] if has else 0
+        _refuse_newer(path, version)
+        for i in range(version, VERSION):
+            MIGRATIONS[i](conn)
+            conn.execute("UPDATE schema_version SET version = ?", (i + 1,))
+
+
+def _is_busy(err: sqlite3.OperationalError) -> bool:
+    s = str(err).lower()
+    return "locked" in s or "busy" in s
+
+
+def _locked(path: Path | str) -> UserError:
+    return UserError(
+        f"数据库 {path} 正被另一个 dapaicha 程序写入，等待后仍未结束，本次未作改动，请稍后再试。"
+    )
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection, path: Path | str = "") -> Iterator[sqlite3.Connection]:
+    """BEGIN IMMEDIATE … COMMIT; any exception rolls everything back."""
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as err:
+        if _is_busy(err):
+            raise _locked(path) from err
+        raise
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    try:
+        conn.execute("COMMIT")
+    except sqlite3.OperationalError as err:
+        conn.execute("ROLLBACK")
+        raise _locked(path) if _is_busy(err) else err
+
+
+def dump(conn: sqlite3.Connection) -> dict[str, list[tuple]]:
+    """Every table's rows, sorted: for export and for tests (same store ⇔ same dump)."""
+    return {t: sorted(conn.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in TABLES}

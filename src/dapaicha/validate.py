@@ -1,0 +1,148 @@
+"""Run the rules over a folder of returns: a Report, and the Submissions merge stores."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from dapaicha import identity, reader, rules
+from dapaicha.checklist import Checklist
+from dapaicha.findings import FileResult, Finding, Report, make
+from dapaicha.model import Submission
+from dapaicha.roster import Roster
+
+SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".et", ".ett", ".xlt", ".xltx"}
+
+
+def list_files(folder: Path) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Returns under folder (recursive, sorted), and what was skipped with the reason."""
+    files: list[Path] = []
+    skipped: list[tuple[str, str]] = []
+    if folder.is_file():
+        return [folder], []
+    for root, dirs, names in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for n in sorted(names):
+            p = Path(root) / n
+            rel = p.relative_to(folder).as_posix()
+            if n.startswith("~$"):
+                skipped.append((rel, "Office 临时锁定文件"))
+            elif n.startswith(".") or n.lower() in ("thumbs.db", "desktop.ini"):
+                skipped.append((rel, "隐藏文件"))
+            elif p.suffix.lower() not in SPREADSHEET_SUFFIXES:
+                skipped.append((rel, f"不是表格文件（{p.suffix or '无扩展名'}）"))
+            elif p.is_symlink() or not p.is_file():
+                skipped.append((rel, "不是普通文件"))
+            else:
+                files.append(p)
+    return files, skipped
+
+
+def validate_return(path: Path, name: str, cl: Checklist, roster: Roster) -> tuple[FileResult, list[Submission]]:
+    """One file → its FileResult and its Submissions (one, or one per village of a merged ledger)."""
+    ret, found = reader.read(path, name, tuple(cl.campaign.village_signers))
+    fr = FileResult(file=name, findings=found)
+    if ret is None:
+        return fr, []
+    fr.sha256 = ret.sha256
+    if ret.kind == "merged":
+        from dapaicha import merged
+
+        subs, more = merged.read_return(ret, cl, roster)
+        fr.findings.extend(more)
+        return fr, subs
+    village, idf = identity.identify(ret, roster)
+    fr.findings.extend(idf)
+    rows, rf, report_date = rules.run(ret, cl)
+    fr.findings.extend(rf)
+    if village is not None:
+        fr.village_code, fr.county, fr.township, fr.village = (
+            village.code, village.county, village.township, village.village,
+        )
+    fr.report_date = report_date.isoformat() if report_date else ""
+    fr.findings.sort(key=_order)
+    if village is None:
+        return fr, []
+    sub = Submission(
+        file=name,
+        sha256=ret.sha256,
+        village_code=village.code or village.key,
+        county=village.county,
+        township=village.township,
+        village=village.village,
+        report_date=report_date,
+        accepted=fr.accepted,
+        errors=fr.errors,
+        warnings=fr.warnings,
+        rows=rows,
+        source_kind=ret.kind,  # type: ignore[arg-type]
+        sheet=ret.sheet,
+    )
+    return fr, [sub]
+
+
+def _cell_key(cell: str) -> tuple[int, str]:
+    letters = cell.rstrip("0123456789")
+    digits = cell[len(letters):]
+    return (int(digits) if digits else 0, letters.rjust(3))
+
+
+def _order(f: Finding) -> tuple:
+    return (f.item is not None, f.item or 0, _cell_key(f.cell), f.code)
+
+
+def iter_validate(files: list[Path], folder: Path, cl: Checklist, roster: Roster) -> Iterator[tuple[FileResult, list[Submission]]]:
+    for p in files:
+        name = p.relative_to(folder).as_posix() if p != folder else p.name
+        yield validate_return(p, name, cl, roster)
+
+
+def _resolve_duplicates(results: list[FileResult]) -> None:
+    """Several files of one village in one batch: the accepted one with the latest 填报日期 wins."""
+    by_village: dict[str, list[FileResult]] = {}
+    for fr in results:
+        if fr.village_code or fr.village:
+            by_village.setdefault(fr.village_code or f"{fr.county}/{fr.township}/{fr.village}", []).append(fr)
+    for group in by_village.values():
+        if len(group) < 2:
+            continue
+        ranked = sorted(group, key=lambda f: (f.accepted, f.report_date, f.file))
+        winner = ranked[-1]
+        names = "、".join(f.file for f in group)
+        why = "通过校验且填报日期最新的" if winner.accepted else "填报日期最新的"
+        for fr in group:
+            fr.used = fr is winner
+            fr.findings.append(
+                make("duplicate-return", fr.file, detail=names, expected=f"{why}“{winner.file}”")
+            )
+    # The losers' submissions stay: merge keeps every accepted return and lets the one with
+    # the latest 填报日期 (then the later file name, as ranked here) supersede the others.
+
+
+def validate_folder(
+    folder: Path,
+    cl: Checklist,
+    roster: Roster,
+    *,
+    on_file: Callable[[FileResult], None] | None = None,
+) -> tuple[Report, list[Submission]]:
+    """Validate every return under folder; roster villages without a return are 未报."""
+    folder = Path(folder)
+    files, skipped = list_files(folder)
+    report = Report(skipped=skipped)
+    subs: list[Submission] = []
+    for fr, s in iter_validate(files, folder if folder.is_dir() else folder.parent, cl, roster):
+        report.files.append(fr)
+        subs.extend(s)
+        if on_file:
+            on_file(fr)
+    _resolve_duplicates(report.files)
+    seen = {s.village_code for s in subs}
+    seen |= {fr.village_code for fr in report.files if fr.village_code}
+    for v in roster.villages:
+        if (v.code or v.key) not in seen:
+            report.missing.append(
+                {"county": v.county, "township": v.township, "village": v.village, "village_code": v.code}
+            )
+    return report, subs
