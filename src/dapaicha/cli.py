@@ -94,6 +94,62 @@ def validate(
     raise typer.Exit(0 if rep.valid else 1)
 
 
+@app.command("roster")
+def roster_cmd(
+    path: Annotated[
+        Path, typer.Argument(metavar="ROSTER", help="村名册文件（.xlsx、.xls、.ods 或 .csv）。")
+    ],
+) -> None:
+    """检查村名册：按县、乡镇统计村数，列出有问题的行。
+
+    例：dapaicha roster examples/roster.xlsx
+    退出码：0 名册可用（可能有提醒）；1 有错误行；2 无法读取名册。
+    """
+    from collections import Counter
+
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    from dapaicha import roster as roster_mod
+    from dapaicha.findings import SEVERITY_ZH, Severity
+
+    ros = roster_mod.load(path)
+    con = Console()
+    towns = Counter((v.county, v.township) for v in ros.villages)
+    coded = Counter((v.county, v.township) for v in ros.villages if v.code)
+    table = Table(title=f"村名册：{escape(path.name)}")
+    for name in ("县（市、区）", "乡（镇、街道）", "村数", "有村代码"):
+        table.add_column(name, justify="right" if name in ("村数", "有村代码") else "left")
+    for county in dict.fromkeys(c for c, _ in towns):
+        keys = [k for k in towns if k[0] == county]
+        for i, key in enumerate(keys):
+            first = escape(county) if i == 0 else ""
+            table.add_row(first, escape(key[1]), str(towns[key]), str(coded[key]))
+        n, m = sum(towns[k] for k in keys), sum(coded[k] for k in keys)
+        table.add_row("", "[bold]小计[/]", f"[bold]{n}[/]", str(m), end_section=True)
+    total = f"[bold]{len(ros.villages)}[/]"
+    table.add_row(
+        "[bold]合计[/]", f"{len(towns)} 个乡（镇、街道）", total, str(sum(coded.values()))
+    )
+    con.print(table)
+    if ros.problems:
+        bad = Table(title="有问题的行")
+        bad.add_column("行号", justify="right")
+        bad.add_column("类别")
+        bad.add_column("问题", overflow="fold")
+        for p in ros.problems:
+            color = "red" if p.severity == Severity.ERROR else "yellow"
+            bad.add_row(str(p.row), f"[{color}]{SEVERITY_ZH[p.severity]}[/]", escape(p.message))
+        con.print(bad)
+    errors = len(ros.errors)
+    warnings = len(ros.problems) - errors
+    con.print(f"共 {len(ros.villages)} 个村；错误 {errors} 行，提醒 {warnings} 条。")
+    if not ros.villages:
+        con.print("[red]名册中没有读到任何村，请核对文件。[/]")
+    raise typer.Exit(1 if errors or not ros.villages else 0)
+
+
 def main() -> None:
     """Entry point: every UserError becomes one Chinese line and exit code 2."""
     for stream in (sys.stdout, sys.stderr):

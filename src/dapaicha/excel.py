@@ -88,3 +88,24 @@ def save(wb: Workbook, path: Path) -> None:
     wb.properties.created = FIXED_TIME
     wb.properties.modified = FIXED_TIME
     atomic_write(Path(path), lambda tmp: wb.save(tmp))
+
+
+def to_bytes(wb: Workbook) -> bytes:
+    """The workbook as .xlsx bytes, with fixed document times.
+
+    Unlike openpyxl's save(), which stamps docProps' modified time with now(), this keeps
+    FIXED_TIME, so the XML parts are the same on every run (zip member times are not fixed:
+    rewrite the container, as stamp.py does, for byte-identical files).
+    """
+    import io
+    from zipfile import ZIP_DEFLATED, ZipFile
+
+    from openpyxl.writer.excel import ExcelWriter
+
+    wb.properties.creator = "dapaicha"
+    wb.properties.created = FIXED_TIME
+    wb.properties.modified = FIXED_TIME
+    buf = io.BytesIO()
+    with ZipFile(buf, "w", ZIP_DEFLATED) as archive:
+        ExcelWriter(wb, archive).write_data()
+    return buf.getvalue()

@@ -109,8 +109,8 @@ def place(file: str, sheet: str = "", cell: str = "", item: int | None = None) -
     if item is not None:
         parts.append(f"第{item}项")
     if cell:
-        parts.append(f"{cell} 单元格")
-    return "".join(parts) or file
+        parts.append(f"{cell}单元格")
+    return " ".join(parts) or file
 
 
 def make(

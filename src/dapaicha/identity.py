@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import unicodedata
-from functools import lru_cache
 from pathlib import PurePath
 
 from dapaicha.findings import Finding, make
@@ -15,13 +14,20 @@ def _squash(s: str) -> str:
     return "".join(unicodedata.normalize("NFKC", s).split())
 
 
-@lru_cache(maxsize=8)
-def _index(roster_id: int, roster: Roster) -> dict[str, list[Village]]:
+_CACHE: dict[int, tuple[Roster, dict[str, list[Village]]]] = {}
+
+
+def _index(roster: Roster) -> dict[str, list[Village]]:
+    hit = _CACHE.get(id(roster))
+    if hit is not None and hit[0] is roster:
+        return hit[1]
     idx: dict[str, list[Village]] = {}
     for v in roster.villages:
         for name in {v.village, village_base(v.village)}:
             if len(name) >= 2:
                 idx.setdefault(name, []).append(v)
+    _CACHE.clear()
+    _CACHE[id(roster)] = (roster, idx)
     return idx
 
 
@@ -31,7 +37,7 @@ def match_text(roster: Roster, text: str) -> Village | None:
     if not t:
         return None
     hits: dict[str, Village] = {}
-    for name, vs in _index(id(roster), roster).items():
+    for name, vs in _index(roster).items():
         if name in t:
             for v in vs:
                 hits[v.key] = v

@@ -204,6 +204,11 @@ MIN_YEAR = 2000
 MAX_YEAR = 2099
 _EPOCH_1900 = dt.date(1899, 12, 30)  # right for every serial > 60 (after the fake 1900-02-29)
 _EPOCH_1904 = dt.date(1904, 1, 1)
+# date1904 → (epoch, first and last serial of MIN_YEAR..MAX_YEAR)
+_SERIALS = {
+    flag: (e, (dt.date(MIN_YEAR, 1, 1) - e).days, (dt.date(MAX_YEAR, 12, 31) - e).days)
+    for flag, e in ((False, _EPOCH_1900), (True, _EPOCH_1904))
+}
 
 # Full-width ASCII → half-width, ideographic space → space (cheaper and safer than NFKC:
 # NFKC would turn ① into 1).
@@ -259,9 +264,7 @@ def _from_date(d: dt.date, raw: str) -> DateResult:
 
 def _serial(x: float, date1904: bool) -> dt.date | None:
     """An Excel serial as a date, or None unless it falls within 2000–2099."""
-    epoch = _EPOCH_1904 if date1904 else _EPOCH_1900
-    lo = (dt.date(MIN_YEAR, 1, 1) - epoch).days
-    hi = (dt.date(MAX_YEAR, 12, 31) - epoch).days
+    epoch, lo, hi = _SERIALS[date1904]
     if not (lo <= x < hi + 1):
         return None
     return epoch + dt.timedelta(days=math.floor(x))

@@ -42,6 +42,12 @@ class Periods:
         self.first_deadline = campaign.first_deadline
         self.every = campaign.report_every_days
 
+    @classmethod
+    def of(cls, start: dt.date, first_deadline: dt.date, every: int) -> Periods:
+        p = cls.__new__(cls)
+        p.start, p.first_deadline, p.every = start, first_deadline, every
+        return p
+
     def get(self, n: int) -> Period:
         if n < 1:
             raise UserError(f"期次应为 1 以上的整数，收到 {n}。")

@@ -51,6 +51,7 @@ class Return:
     header_row: int = 0  # Excel row of the header
     rows: list[TableRow] = field(default_factory=list)
     sheet_names: list[str] = field(default_factory=list)
+    spans: dict[tuple[int, int], int] = field(default_factory=dict, repr=False)  # merged: top-left → last col
 
 
 def _text(v: Any) -> str:
@@ -128,8 +129,14 @@ def _fill_merged(grid: list[list[Any]], merged: list) -> None:
                     row[c] = top
 
 
-def _label_value(grid: list[list[Any]], label: str, rows: range) -> tuple[Any, str]:
-    """Find a cell containing label; its value is the text after a colon, or the next cell."""
+def _label_value(
+    grid: list[list[Any]], label: str, rows: range, spans: dict[tuple[int, int], int] | None = None
+) -> tuple[Any, str]:
+    """Find a cell containing label; its value is the text after a colon, or the next cell.
+
+    The next cell is the first one right of the label's merged block; a further label
+    (text ending in a colon, like 签字日期：) ends the search.
+    """
     for r0 in rows:
         if r0 >= len(grid):
             break
@@ -141,11 +148,14 @@ def _label_value(grid: list[list[Any]], label: str, rows: range) -> tuple[Any, s
             tail = tail.strip(" :：_\u3000\t\n")
             if tail:
                 return tail, address(r0, c0)
-            for c1 in range(c0 + 1, len(row)):
+            first = (spans or {}).get((r0, c0), c0) + 1
+            for c1 in range(first, len(row)):
                 w = row[c1]
+                if isinstance(w, str) and w.strip().endswith((":", "：")):
+                    break
                 if w not in (None, "") and not (isinstance(w, str) and not w.strip()):
                     return w, address(r0, c1)
-            return None, address(r0, min(c0 + 1, len(row) - 1))
+            return None, address(r0, first)
     return None, ""
 
 
@@ -254,6 +264,7 @@ def _read_workbook(
                 )
             )
         _fill_merged(grid, merged)
+        ret.spans = {(a[0], a[1]): b[1] for a, b in merged}
         for c0, found, key in renamed:
             findings.append(
                 make(
@@ -285,14 +296,14 @@ def _read_top(grid: list[list[Any]], header_r0: int, ret: Return) -> None:
                 if not ret.title and layout.UNIT_LABEL not in v and layout.DATE_LABEL not in v:
                     ret.title = v.strip()
                 break
-    unit, _ = _label_value(grid, layout.UNIT_LABEL, range(0, header_r0))
+    unit, _ = _label_value(grid, layout.UNIT_LABEL, range(0, header_r0), ret.spans)
     ret.unit = _text(unit).strip()
     ret.report_date, ret.report_date_addr = _label_value(
-        grid, layout.DATE_LABEL, range(0, header_r0)
+        grid, layout.DATE_LABEL, range(0, header_r0), ret.spans
     )
     if not ret.report_date_addr:  # some put the date line under the table
         ret.report_date, ret.report_date_addr = _label_value(
-            grid, layout.DATE_LABEL, range(header_r0, len(grid))
+            grid, layout.DATE_LABEL, range(header_r0, len(grid)), ret.spans
         )
 
 
@@ -353,5 +364,5 @@ def _read_rows(grid: list[list[Any]], r0: int, ret: Return, findings: list[Findi
 
 def _read_signers(grid: list[list[Any]], end: int, ret: Return, titles: tuple[str, ...]) -> None:
     for t in titles:
-        v, addr = _label_value(grid, t, range(max(end - 2, 0), len(grid)))
+        v, addr = _label_value(grid, t, range(max(end - 2, 0), len(grid)), ret.spans)
         ret.signers[t] = (v, addr)

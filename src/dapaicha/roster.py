@@ -116,6 +116,9 @@ def village_base(name: str) -> str:
     return _strip(name, VILLAGE_SUFFIXES, 1)
 
 
+_COUNTY_CODE = {county_base(k): v for k, v in COUNTY_CODES.items()}
+
+
 def normalize_code(value: object) -> tuple[str, str]:
     """(12-digit code or "", Chinese note on why the text is not a code or "")."""
     s = unicodedata.normalize("NFKC", clean(value)).lstrip("'")
@@ -368,7 +371,7 @@ def _build(table: list[list[object]], cols: dict[str, int], start: int, *, sourc
             bad(row, "same-name", first=first.row, here=here)
         if note:
             bad(row, "code-invalid", code=v["code"], detail=note)
-        expected = COUNTY_CODES.get(names[0])
+        expected = _COUNTY_CODE.get(names[0])
         if code and expected and code[:6] != expected:
             bad(row, "code-county-mismatch", code=code, here=county, detail=expected)
         signers = (v.get("leader", ""), v.get("first_secretary", ""), v.get("party_secretary", ""))

@@ -1,0 +1,260 @@
+"""校验报告.xlsx: one row per file, every finding, villages not reported, files skipped.
+
+Also the deterministic save shared with feedback.py: openpyxl stamps docProps with now()
+and every zip member with the clock, so we write the parts ourselves and rewrite the
+container with fixed member times and a sorted member order.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+from openpyxl.worksheet.worksheet import Worksheet
+
+from dapaicha import excel
+from dapaicha.findings import SEVERITY_ZH, FileResult, Finding, Report, Severity
+from dapaicha.fsutil import atomic_write
+from dapaicha.layout import column_letter
+
+DEFAULT_TITLE = "报送台账校验报告"
+_ZIP_TIME = (2022, 1, 1, 0, 0, 0)
+
+# (header, width) of each sheet
+FILE_COLS = (
+    ("县", 10),
+    ("乡（镇、街道）", 12),
+    ("村", 12),
+    ("村代码", 14),
+    ("文件", 36),
+    ("状态", 12),
+    ("错误数", 7),
+    ("提醒数", 7),
+    ("填报日期", 12),
+)
+FINDING_COLS = (
+    ("县", 10),
+    ("乡（镇、街道）", 12),
+    ("村", 12),
+    ("文件", 28),
+    ("级别", 6),
+    ("代码", 22),
+    ("工作表", 10),
+    ("单元格", 8),
+    ("序号", 6),
+    ("填写内容", 20),
+    ("说明", 60),
+)
+MISSING_COLS = (("县", 12), ("乡（镇、街道）", 16), ("村", 16), ("村代码", 16))
+SKIPPED_COLS = (("文件", 50), ("原因", 60))
+FIRST_DATA_ROW = 4  # title, subtitle, header, then data
+
+
+# -- shared helpers -------------------------------------------------------------------
+
+
+def workbook_bytes(wb: Workbook) -> bytes:
+    """The workbook as bytes that depend only on its content (fixed times, sorted members)."""
+    from openpyxl.writer.excel import ExcelWriter
+
+    wb.properties.creator = "dapaicha"
+    wb.properties.lastModifiedBy = "dapaicha"
+    wb.properties.created = excel.FIXED_TIME
+    wb.properties.modified = excel.FIXED_TIME
+    raw = io.BytesIO()
+    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(wb, archive).write_data()
+    src = zipfile.ZipFile(io.BytesIO(raw.getvalue()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name in sorted(src.namelist()):
+            info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o600 << 16
+            dst.writestr(info, src.read(name))
+    return out.getvalue()
+
+
+def save(wb: Workbook, path: Path) -> None:
+    """Save atomically; the same workbook gives the same bytes on every run."""
+    data = workbook_bytes(wb)
+    atomic_write(Path(path), lambda tmp: tmp.write_bytes(data))
+
+
+def cell_position(cell: str) -> tuple[int, int] | None:
+    """'F12' (or the first cell of 'F12:G13') → (row, column), 1-based; None if not an address."""
+    try:
+        letters, row = coordinate_from_string(cell.split(":")[0].replace("$", ""))
+        return row, column_index_from_string(letters)
+    except (ValueError, AttributeError):
+        return None
+
+
+def ordered(findings: Iterable[Finding]) -> list[Finding]:
+    """Findings in reading order: whole-file ones first, then by sheet, row, column."""
+
+    def key(f: Finding) -> tuple[Any, ...]:
+        pos = cell_position(f.cell) if f.cell else None
+        return (pos is not None, f.sheet, pos or (0, 0))
+
+    return sorted(findings, key=key)
+
+
+def ordered_files(files: Iterable[FileResult]) -> list[FileResult]:
+    """Files by county, township, village (unidentified last), then file name."""
+    return sorted(files, key=lambda r: (not r.county, r.county, r.township, r.village, r.file))
+
+
+def table_sheet(
+    ws: Worksheet,
+    title: str,
+    subtitle: str,
+    cols: Sequence[tuple[str, float]],
+    rows: Iterable[Sequence[Any]],
+) -> int:
+    """Title row, subtitle row, header row, data rows; filter, frozen header, print setup.
+
+    Returns the number of data rows written.
+    """
+    last = column_letter(len(cols) - 1)
+    excel.write(ws, 1, 1, title, font=excel.FONT_TITLE, alignment=excel.CENTER)
+    ws.merge_cells(f"A1:{last}1")
+    ws.row_dimensions[1].height = 30
+    excel.write(ws, 2, 1, subtitle, font=excel.FONT_BODY, alignment=excel.WRAP)
+    ws.merge_cells(f"A2:{last}2")
+    ws.row_dimensions[2].height = 20
+    head = FIRST_DATA_ROW - 1
+    for c, (name, width) in enumerate(cols, start=1):
+        excel.write(
+            ws,
+            head,
+            c,
+            name,
+            font=excel.FONT_HEAD,
+            alignment=excel.CENTER,
+            border=excel.BORDER,
+            fill=excel.HEAD_FILL,
+        )
+        ws.column_dimensions[column_letter(c - 1)].width = width
+    n = 0
+    for n, values in enumerate(rows, start=1):
+        r = head + n
+        for c, v in enumerate(values, start=1):
+            excel.write(ws, r, c, v, font=excel.FONT_BODY, alignment=excel.WRAP, border=excel.BORDER)
+    ws.auto_filter.ref = f"A{head}:{last}{head + n}"
+    ws.freeze_panes = f"A{FIRST_DATA_ROW}"
+    excel.print_setup(ws, title_rows=f"{head}:{head}")
+    return n
+
+
+# -- the report -----------------------------------------------------------------------
+
+
+def _summary(report: Report) -> str:
+    files = report.files
+    rejected = sum(not f.accepted for f in files)
+    errors = sum(f.errors for f in files)
+    warnings = sum(f.warnings for f in files)
+    return (
+        f"共校验 {len(files)} 个文件：通过 {len(files) - rejected} 个，退回修改 {rejected} 个；"
+        f"错误 {errors} 处，提醒 {warnings} 处；未报 {len(report.missing)} 个村；"
+        f"未能校验 {len(report.skipped)} 个文件。"
+    )
+
+
+def _mark(ws: Worksheet, col: int, fills: dict[str, Any]) -> None:
+    for r in range(FIRST_DATA_ROW, ws.max_row + 1):
+        cell = ws.cell(row=r, column=col)
+        for word, fill in fills.items():
+            if isinstance(cell.value, str) and cell.value.startswith(word):
+                cell.fill = fill
+                break
+
+
+def write(report: Report, path: Path, *, title: str = DEFAULT_TITLE) -> None:
+    """Write 校验报告.xlsx atomically (sheets 文件, 问题明细, 未报, 跳过)."""
+    files = ordered_files(report.files)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "文件"
+    table_sheet(
+        ws,
+        title,
+        _summary(report),
+        FILE_COLS,
+        (
+            (
+                f.county,
+                f.township,
+                f.village,
+                f.village_code,
+                f.file,
+                f.status,
+                f.errors,
+                f.warnings,
+                f.report_date,
+            )
+            for f in files
+        ),
+    )
+    _mark(ws, 6, {"退回修改": excel.BAD_FILL, "通过（": excel.WARN_FILL})
+
+    ws = wb.create_sheet("问题明细")
+    rows = [
+        (
+            f.county,
+            f.township,
+            f.village,
+            x.file,
+            SEVERITY_ZH[x.severity],
+            x.code,
+            x.sheet,
+            x.cell,
+            "" if x.item is None else x.item,
+            x.value,
+            x.message,
+        )
+        for f in files
+        for x in ordered(f.findings)
+    ]
+    n_err = sum(r[4] == SEVERITY_ZH[Severity.ERROR] for r in rows)
+    table_sheet(
+        ws,
+        f"{title}：问题明细",
+        f"共 {len(rows)} 处：错误 {n_err} 处，提醒 {len(rows) - n_err} 处。",
+        FINDING_COLS,
+        rows,
+    )
+    _mark(
+        ws,
+        5,
+        {SEVERITY_ZH[Severity.ERROR]: excel.BAD_FILL, SEVERITY_ZH[Severity.WARNING]: excel.WARN_FILL},
+    )
+
+    missing = sorted(
+        report.missing,
+        key=lambda m: tuple(m.get(k, "") for k in ("county", "township", "village", "village_code")),
+    )
+    table_sheet(
+        wb.create_sheet("未报"),
+        f"{title}：未报送的村",
+        f"村名册中有 {len(missing)} 个村本次未报送。",
+        MISSING_COLS,
+        (
+            tuple(m.get(k, "") for k in ("county", "township", "village", "village_code"))
+            for m in missing
+        ),
+    )
+    table_sheet(
+        wb.create_sheet("跳过"),
+        f"{title}：未能校验的文件",
+        f"共 {len(report.skipped)} 个文件未能校验。",
+        SKIPPED_COLS,
+        sorted(report.skipped),
+    )
+    save(wb, path)
