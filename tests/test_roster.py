@@ -55,7 +55,9 @@ def write_csv(path: Path, rows: list[list[object]], encoding: str = "utf-8") -> 
 
 
 def facts(r: roster.Roster) -> list[tuple]:
-    return [(v.row, v.code, v.county, v.township, v.village, v.signers, v.liaison) for v in r.villages]
+    return [
+        (v.row, v.code, v.county, v.township, v.village, v.signers, v.liaison) for v in r.villages
+    ]
 
 
 def problems(r: roster.Roster) -> list[tuple[int, str, Severity]]:
@@ -165,7 +167,15 @@ def test_headers_in_another_order_below_a_title_with_aliases(tmp_path: Path) -> 
     ]  # fmt: skip
     r = roster.load(write_xlsx(tmp_path / "r.xlsx", rows, merges=("A1:I1",)))
     assert facts(r) == [
-        (4, "411024103201", "鄢陵县", "陈化店镇", "大马村", ("孙建军", "刘晓峰", "王德顺"), "赵卫东"),
+        (
+            4,
+            "411024103201",
+            "鄢陵县",
+            "陈化店镇",
+            "大马村",
+            ("孙建军", "刘晓峰", "王德顺"),
+            "赵卫东",
+        ),
         (5, "411024103202", "鄢陵县", "陈化店镇", "王庄村", ("", "", ""), ""),
     ]
     assert r.problems == []
@@ -183,7 +193,9 @@ def test_every_alias(tmp_path: Path, field: str, alias: str) -> None:
     values.update(code="411024103201", leader="甲", first_secretary="乙")
     values.update(party_secretary="丙", liaison="丁")
     keys = list(header)
-    path = write_csv(tmp_path / "r.csv", [[header[k] for k in keys], [values.get(k, "x") for k in keys]])
+    path = write_csv(
+        tmp_path / "r.csv", [[header[k] for k in keys], [values.get(k, "x") for k in keys]]
+    )
     (v,) = roster.load(path).villages
     got = {
         "county": v.county, "township": v.township, "village": v.village, "code": v.code,
@@ -235,8 +247,12 @@ def test_normalize_code(text: object, code: str) -> None:
 
 def test_numeric_codes_in_csv_and_xlsx(tmp_path: Path) -> None:
     head = ["县", "乡镇", "村", "村代码"]
-    xlsx = roster.load(write_xlsx(tmp_path / "r.xlsx", [head, ["鄢陵县", "陈化店镇", "大马村", 411024103201]]))
-    csv_ = roster.load(write_csv(tmp_path / "r.csv", [head, ["鄢陵县", "陈化店镇", "大马村", "411024103201.0"]]))
+    xlsx = roster.load(
+        write_xlsx(tmp_path / "r.xlsx", [head, ["鄢陵县", "陈化店镇", "大马村", 411024103201]])
+    )
+    csv_ = roster.load(
+        write_csv(tmp_path / "r.csv", [head, ["鄢陵县", "陈化店镇", "大马村", "411024103201.0"]])
+    )
     assert xlsx.villages[0].code == csv_.villages[0].code == "411024103201"
 
 
@@ -443,7 +459,10 @@ def test_no_header(tmp_path: Path) -> None:
     assert "表头" in _user_error(write_xlsx(tmp_path / "通讯录.xlsx", rows))
     assert "表头" in _user_error(write_csv(tmp_path / "通讯录.csv", rows))
     # the header must be within the first 10 rows
-    late = [[f"说明{i}"] for i in range(10)] + [["县", "乡镇", "村"], ["鄢陵县", "陈化店镇", "大马村"]]
+    late = [[f"说明{i}"] for i in range(10)] + [
+        ["县", "乡镇", "村"],
+        ["鄢陵县", "陈化店镇", "大马村"],
+    ]
     assert "表头" in _user_error(write_csv(tmp_path / "晚.csv", late))
 
 
@@ -467,7 +486,9 @@ def test_county_codes_match_the_reference_csv() -> None:
     with REFERENCE.open(encoding="utf-8") as f:
         ref = {row["county"]: row["county_code"] for row in csv.DictReader(f)}
         f.seek(0)
-        towns = {(row["county"], row["township"]): row["township_code"] for row in csv.DictReader(f)}
+        towns = {
+            (row["county"], row["township"]): row["township_code"] for row in csv.DictReader(f)
+        }
     assert {k: v for k, v in roster.COUNTY_CODES.items() if k in ref} == ref
     for key, (tcode, _) in EXAMPLE_TOWNSHIPS.items():
         assert towns[key] == tcode
@@ -488,6 +509,12 @@ def test_cli_roster_bad_rows_exit_1(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["roster", str(path)], env={"COLUMNS": "200"})
     assert result.exit_code == 1, result.output
     assert "有问题的行" in result.output and "错误 8 行，提醒 1 条" in result.output
+    # and through the installed entry point, whose exit code is what scripts see
+    proc = subprocess.run(
+        [sys.executable, "-m", "dapaicha.cli", "roster", str(path)],
+        capture_output=True, text=True, encoding="utf-8", timeout=60,
+    )  # fmt: skip
+    assert proc.returncode == 1, proc.stderr
 
 
 def test_cli_roster_unreadable_exit_2(tmp_path: Path) -> None:

@@ -158,7 +158,9 @@ def main() -> None:
         except (AttributeError, ValueError):
             pass
     try:
-        app(standalone_mode=False)
+        rc = app(standalone_mode=False)  # typer returns (not raises) Exit codes here
+        if isinstance(rc, int) and rc:
+            sys.exit(rc)
     except UserError as err:
         if _state["debug"]:
             raise

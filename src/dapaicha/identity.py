@@ -50,9 +50,11 @@ def match_text(roster: Roster, text: str) -> Village | None:
         if narrowed:
             cands = narrowed
     if len(cands) > 1:
-        longest = max(len(v.village) for v in cands if v.village in t) if any(
-            v.village in t for v in cands
-        ) else 0
+        longest = (
+            max(len(v.village) for v in cands if v.village in t)
+            if any(v.village in t for v in cands)
+            else 0
+        )
         cands = [v for v in cands if len(v.village) == longest and v.village in t] or cands
     return cands[0] if len(cands) == 1 else None
 
@@ -65,8 +67,12 @@ def identify(ret: Return, roster: Roster) -> tuple[Village | None, list[Finding]
     if m.get("village_code") or m.get("village"):
         v = roster.find(code=m.get("village_code") or None) if m.get("village_code") else None
         if v is None:
-            v = roster.find(county=m.get("county"), township=m.get("township"), village=m.get("village"))
-        raw = "".join(m.get(k, "") for k in ("county", "township", "village")) or m.get("village_code", "")
+            v = roster.find(
+                county=m.get("county"), township=m.get("township"), village=m.get("village")
+            )
+        raw = "".join(m.get(k, "") for k in ("county", "township", "village")) or m.get(
+            "village_code", ""
+        )
         sources.append(("台账元数据", v, raw))
     line = ret.unit or ret.title
     if line:

@@ -16,7 +16,36 @@ SHEET_GUIDE = "填报说明"
 SHEET_META = "_dapaicha"  # very hidden: identifies and checks a return
 SHEET_FINDINGS = "退回修改意见"  # first sheet of a 退回修改 copy
 SHEET_MERGED = "问题整改台账"  # the merged ledger's data sheet
-SHEET_MERGED_META = "_dapaicha_merged"
+SHEET_MERGED_META = "_dapaicha_merged"  # very hidden: key/value rows (checklist, period, tier)
+SHEET_MERGED_VILLAGES = "_dapaicha_villages"  # hidden: every village the merged ledger covers
+
+# The merged ledger's own columns around the ledger's (key, header, width): LEAD, then
+# 类别/序号/排查项目, then MERGED_SEQ, then every fill-in column, then TAIL.
+MERGED_LEAD: tuple[tuple[str, str, float], ...] = (
+    ("county", "县", 10),
+    ("township", "乡（镇、街道）", 12),
+    ("village", "村", 10),
+    ("code", "村代码", 14),
+    ("period", "期次", 6),
+)
+MERGED_SEQ: tuple[str, str, float] = ("seq", "问题序号", 6)
+MERGED_TAIL: tuple[tuple[str, str, float], ...] = (
+    ("carried", "本期未更新", 8),
+    ("file", "来源文件", 24),
+    ("cell", "来源单元格", 9),
+)
+MERGED_VILLAGE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("code", "村代码"),
+    ("county", "县"),
+    ("township", "乡（镇、街道）"),
+    ("village", "村"),
+    ("period", "期次"),
+    ("report_date", "填报日期"),
+    ("on_time", "按时报送"),
+    ("carried", "本期未更新"),
+    ("file", "来源文件"),
+    ("problems", "问题数"),
+)
 
 Kind = Literal["text", "int", "date", "yes_no", "kind", "result"]
 

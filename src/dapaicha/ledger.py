@@ -26,7 +26,7 @@ from dapaicha.checklist import Checklist
 from dapaicha.errors import UserError
 
 GUIDE_TEMPLATE = "填报说明.txt.j2"
-GUIDE_WIDTH = 96  # column A of 填报说明, Excel character units (fits A4 portrait)
+GUIDE_WIDTH = 76  # column A of 填报说明, Excel character units (fits A4 portrait in LibreOffice too)
 DATE_FORMAT = "yyyy-mm-dd"
 DATE_YEARS_AFTER_END = 5  # date validations accept dates up to 31 Dec of end year + this
 
@@ -34,6 +34,7 @@ UNLOCKED = Protection(locked=False)
 LOCKED = Protection(locked=True)
 LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
 RIGHT = Alignment(horizontal="right", vertical="center")
+RIGHT_WRAP = Alignment(horizontal="right", vertical="center", wrap_text=True)
 TOP_LEFT = Alignment(horizontal="left", vertical="top", wrap_text=True)
 LINE = Border(bottom=Side(style="thin", color="000000"))
 FONT_UNIT = Font(name=excel.BODY_FONT, size=11)
@@ -168,7 +169,7 @@ def _units(ch: str, size: float) -> float:
 
 def text_lines(text: str, width: float, size: float = 10) -> int:
     """Lines a wrapped cell of `width` column units needs for `text` at `size` pt."""
-    avail = max((width - 0.9) * 0.92, 1.0)
+    avail = max((width - 0.5) * 0.95, 1.0)
     total = 0
     for para in str(text).split("\n"):
         lines, cur = 1, 0.0
@@ -185,7 +186,7 @@ def text_lines(text: str, width: float, size: float = 10) -> int:
 
 def row_height(lines: int, size: float = 10) -> float:
     """Points for `lines` lines of `size` pt text (room for the CJK fallback fonts' leading)."""
-    return min(round(lines * size * 1.42 + 5, 1), 409.0)
+    return min(round(lines * size * 1.36 + 5, 1), 409.0)
 
 
 # --- the workbook ---------------------------------------------------------------------
@@ -427,11 +428,16 @@ def _ledger_sheet(ws: Worksheet, cl: Checklist, f: Fields, liaison_line: bool) -
     ]
     if liaison_line:
         lines.append((f"{layout.LIAISON_LABEL}：", f.liaison, False))
+    label_width = sum(cols[j].width for j in range(_col_index(a), _col_index(c) + 1))
     for r, (text, name, signs) in zip(sign_rows, lines, strict=True):
+        n_lines = text_lines(text, label_width, 12)
+        if n_lines > 1 and "（" in text:  # 村级责任组组长 / （签字）： on two lines
+            text = text.replace("（", "\n（", 1)
+            n_lines = text_lines(text, label_width, 12)
         lab = ws[f"{a}{r}"]
         excel.put(lab, text)
         lab.font = excel.FONT_SIGN
-        lab.alignment = RIGHT
+        lab.alignment = RIGHT_WRAP
         ws.merge_cells(f"{a}{r}:{c}{r}")
         cell = ws[f"{d}{r}"]
         if name:
@@ -455,7 +461,7 @@ def _ledger_sheet(ws: Worksheet, cl: Checklist, f: Fields, liaison_line: bool) -
             dc.protection = UNLOCKED
             dc.border = LINE
             sign_date_dv.add(f"{date_col}{r}")
-        ws.row_dimensions[r].height = 30
+        ws.row_dimensions[r].height = max(30.0, row_height(n_lines, 12))
     ws.add_data_validation(sign_date_dv)
     report_dv = _date_dv(cl, layout.DATE_LABEL)
     report_dv.add(layout.DATE_CELL)

@@ -7,6 +7,7 @@ exceptions: `read()` returns (Return | None, findings).
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import re
@@ -51,7 +52,9 @@ class Return:
     header_row: int = 0  # Excel row of the header
     rows: list[TableRow] = field(default_factory=list)
     sheet_names: list[str] = field(default_factory=list)
-    spans: dict[tuple[int, int], int] = field(default_factory=dict, repr=False)  # merged: top-left → last col
+    spans: dict[tuple[int, int], int] = field(
+        default_factory=dict, repr=False
+    )  # merged: top-left → last col
 
 
 def _text(v: Any) -> str:
@@ -199,13 +202,13 @@ def read_bytes(
         metas = wb.sheets_metadata
     except pc.PasswordError:
         return None, [make("file-encrypted", name)]
-    except Exception as err:  # noqa: BLE001 — calamine raises several kinds for a bad file
+    except Exception as err:
         return None, [make("file-unreadable", name, detail=type(err).__name__)]
     ret = Return(file=name, sha256=sha, data=data, sheet_names=[m.name for m in metas])
     findings: list[Finding] = []
     try:
         return _read_workbook(wb, metas, ret, findings, sn, signer_titles)
-    except Exception as err:  # noqa: BLE001
+    except Exception as err:
         return None, [
             *findings,
             make("file-unreadable", name, detail=f"{type(err).__name__}: {err}"[:200]),
@@ -305,6 +308,25 @@ def _read_top(grid: list[list[Any]], header_r0: int, ret: Return) -> None:
         ret.report_date, ret.report_date_addr = _label_value(
             grid, layout.DATE_LABEL, range(header_r0, len(grid)), ret.spans
         )
+    ret.report_date = _unformat(ret.report_date)
+
+
+_EPOCH = dt.datetime(1899, 12, 30)
+
+
+def _unformat(v: Any) -> Any:
+    """A small number in a date-formatted cell arrives as a 1900 date: give the number back.
+
+    `4.30` typed into a 整改期限 cell is the number 4.3, which calamine shows as 1900-01-03
+    07:12; the rules must see 4.3 (ambiguous), not a date of 1900.
+    """
+    if isinstance(v, dt.datetime | dt.date) and v.year < 1910:
+        d = v if isinstance(v, dt.datetime) else dt.datetime(v.year, v.month, v.day)
+        # Excel's fictitious 1900-02-29: serials below 60 count from 1899-12-31.
+        epoch = _EPOCH if d >= dt.datetime(1900, 3, 1) else dt.datetime(1899, 12, 31)
+        x = (d - epoch).total_seconds() / 86400
+        return int(x) if x.is_integer() else round(x, 6)
+    return v
 
 
 def _blank(v: Any) -> bool:
@@ -327,7 +349,7 @@ def _read_rows(grid: list[list[Any]], r0: int, ret: Return, findings: list[Findi
             isinstance(v, str) and len(v) < 40 and any(t in v for t in _TABLE_END) for v in row[:8]
         ):
             break
-        vals = {k: (row[c] if c < len(row) else None) for k, c in cols.items()}
+        vals = {k: _unformat(row[c]) if c < len(row) else None for k, c in cols.items()}
         no_raw = vals.get("no")
         has_fill = any(not _blank(vals.get(k)) for k in fill_cols)
         if _blank(no_raw):

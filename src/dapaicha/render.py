@@ -29,8 +29,12 @@ def progress(con: Console, total: int, label: str, min_total: int = 20):
         yield lambda *_: None
         return
     with Progress(
-        TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-        console=con, transient=True,
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=con,
+        transient=True,
     ) as bar:
         task = bar.add_task(label, total=total)
         yield lambda *_: bar.advance(task)
@@ -43,14 +47,22 @@ def print_report(report: Report, con: Console, *, show_all: bool = False) -> Non
     t = Table(title="校验结果", show_lines=False)
     for h in ("文件数", "通过", "退回修改", "未报村数", "跳过文件"):
         t.add_column(h, justify="right")
-    t.add_row(str(len(files)), str(acc), str(len(files) - acc), str(len(report.missing)), str(len(report.skipped)))
+    t.add_row(
+        str(len(files)),
+        str(acc),
+        str(len(files) - acc),
+        str(len(report.missing)),
+        str(len(report.skipped)),
+    )
     con.print(t)
     counts = report.count_by_code()
     if counts:
         ct = Table(title="问题分类统计")
         for h in ("级别", "代码", "问题", "处数"):
             ct.add_column(h)
-        for code, n in sorted(counts.items(), key=lambda kv: (CODES[kv[0]].severity != Severity.ERROR, -kv[1], kv[0])):
+        for code, n in sorted(
+            counts.items(), key=lambda kv: (CODES[kv[0]].severity != Severity.ERROR, -kv[1], kv[0])
+        ):
             c = CODES[code]
             ct.add_row(SEVERITY_ZH[c.severity], code, c.title, str(n))
         con.print(ct)
@@ -61,7 +73,9 @@ def print_report(report: Report, con: Console, *, show_all: bool = False) -> Non
         if not fr.findings:
             continue
         who = "".join((fr.county, fr.township, fr.village)) or "（未识别）"
-        con.print(f"\n[bold]{escape(fr.file)}[/bold]  {escape(who)}  [{'green' if fr.accepted else 'red'}]{fr.status}[/]  错误 {fr.errors}，提醒 {fr.warnings}")
+        con.print(
+            f"\n[bold]{escape(fr.file)}[/bold]  {escape(who)}  [{'green' if fr.accepted else 'red'}]{fr.status}[/]  错误 {fr.errors}，提醒 {fr.warnings}"
+        )
         for f in fr.findings:
             if shown >= MAX_SHOWN:
                 break

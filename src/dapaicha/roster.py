@@ -129,7 +129,7 @@ def normalize_code(value: object) -> tuple[str, str]:
     if m := _CODE.fullmatch(s):
         return m.group(1), ""
     if _SCIENTIFIC.fullmatch(s):
-        return "", "被 Excel 显示成了科学计数法，后几位已丢失（请把该列设为“文本”后重新填写）"
+        return "", "被 Excel 显示成了科学计数法（后几位已丢失，请把该列设为“文本”）"
     return "", "不是 12 位数字"
 
 

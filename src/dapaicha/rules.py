@@ -15,7 +15,18 @@ from dapaicha.reader import Return, TableRow
 
 # Columns a return must have, by layout kind.
 REQUIRED = {
-    "ledger": ("no", "content", "has_problem", "description", "measure", "kind", "deadline", "owner", "result", "done_date"),
+    "ledger": (
+        "no",
+        "content",
+        "has_problem",
+        "description",
+        "measure",
+        "kind",
+        "deadline",
+        "owner",
+        "result",
+        "done_date",
+    ),
     "notice": ("no", "description", "measure", "deadline", "owner", "result"),
 }
 
@@ -28,7 +39,9 @@ class Context:
     report_date: dt.date | None = None
 
     def add(self, code: str, *, cell: str = "", item: int | None = None, **kw) -> None:
-        self.findings.append(make(code, self.ret.file, sheet=self.ret.sheet, cell=cell, item=item, **kw))
+        self.findings.append(
+            make(code, self.ret.file, sheet=self.ret.sheet, cell=cell, item=item, **kw)
+        )
 
 
 def _squash(s: str) -> str:
@@ -38,7 +51,9 @@ def _squash(s: str) -> str:
 def check_template(ctx: Context) -> bool:
     """Checklist id/hash of the template and required columns; False if rows can't be read."""
     m, cl = ctx.ret.meta, ctx.cl
-    if m.get("checklist_id") and (m.get("checklist_id") != cl.id or m.get("checklist_hash") != cl.content_hash):
+    if m.get("checklist_id") and (
+        m.get("checklist_id") != cl.id or m.get("checklist_hash") != cl.content_hash
+    ):
         ctx.add("checklist-mismatch", value=m.get("checklist_id"), expected=cl.id)
     ok = True
     for key in REQUIRED[ctx.ret.kind]:
@@ -60,7 +75,12 @@ def check_report_date(ctx: Context) -> None:
     else:
         ctx.report_date = r.value
         if r.value < camp.start:
-            ctx.add("report-date-out-of-campaign", cell=cell, value=r.value.isoformat(), expected=camp.start.isoformat())
+            ctx.add(
+                "report-date-out-of-campaign",
+                cell=cell,
+                value=r.value.isoformat(),
+                expected=camp.start.isoformat(),
+            )
 
 
 def check_signers(ctx: Context) -> None:
@@ -114,7 +134,10 @@ def _check_row(ctx: Context, tr: TableRow, no: int, seq: int, done: list[Row]) -
     if _is_no_answer(texts["description"], ctx):
         texts["description"] = None
     row.description, row.measure, row.owner, row.note = (
-        texts["description"], texts["measure"], texts["owner"], texts["note"],
+        texts["description"],
+        texts["measure"],
+        texts["owner"],
+        texts["note"],
     )
 
     # 是否存在问题
@@ -154,14 +177,27 @@ def _check_row(ctx: Context, tr: TableRow, no: int, seq: int, done: list[Row]) -
             for k, r in (("kind", kind), ("result", res))
             if r is not None and r.raw is not None
         ]
-        filled += [layout.BY_KEY[k].header for k, r in (("deadline", dl), ("done_date", dd)) if r is not None and r.status != "blank"]
+        filled += [
+            layout.BY_KEY[k].header
+            for k, r in (("deadline", dl), ("done_date", dd))
+            if r is not None and r.status != "blank"
+        ]
         if filled:
-            ctx.add("no-problem-filled", cell=a.get("has_problem", a["no"]), item=no, detail="“" + "”“".join(filled) + "”")
+            ctx.add(
+                "no-problem-filled",
+                cell=a.get("has_problem", a["no"]),
+                item=no,
+                detail="“" + "”“".join(filled) + "”",
+            )
         return row
     if row.has_problem != "是":
         return row
 
-    for key, code in (("description", "description-missing"), ("measure", "measure-missing"), ("owner", "owner-missing")):
+    for key, code in (
+        ("description", "description-missing"),
+        ("measure", "measure-missing"),
+        ("owner", "owner-missing"),
+    ):
         if not texts[key]:
             ctx.add(code, cell=a.get(key, ""), item=no)
     # 整改类型
@@ -184,13 +220,31 @@ def _check_row(ctx: Context, tr: TableRow, no: int, seq: int, done: list[Row]) -
         ctx.add("deadline-invalid", cell=cell, item=no, value=dl.raw)
     elif row.deadline is not None:
         if row.deadline < camp.start:
-            ctx.add("deadline-before-start", cell=cell, item=no, value=row.deadline.isoformat(), expected=camp.start.isoformat())
+            ctx.add(
+                "deadline-before-start",
+                cell=cell,
+                item=no,
+                value=row.deadline.isoformat(),
+                expected=camp.start.isoformat(),
+            )
         elif row.deadline > camp.end and row.kind == "立行立改":
             if ret.kind == "notice":
                 row.kind = "纳入整改方案"
-                ctx.add("deadline-read-as-plan", cell=cell, item=no, value=row.deadline.isoformat(), expected=camp.end.isoformat())
+                ctx.add(
+                    "deadline-read-as-plan",
+                    cell=cell,
+                    item=no,
+                    value=row.deadline.isoformat(),
+                    expected=camp.end.isoformat(),
+                )
             else:
-                ctx.add("deadline-after-campaign", cell=cell, item=no, value=row.deadline.isoformat(), expected=camp.end.isoformat())
+                ctx.add(
+                    "deadline-after-campaign",
+                    cell=cell,
+                    item=no,
+                    value=row.deadline.isoformat(),
+                    expected=camp.end.isoformat(),
+                )
     # 整改结果
     cell = a.get("result", "")
     if res.raw is None:
@@ -210,7 +264,13 @@ def _check_row(ctx: Context, tr: TableRow, no: int, seq: int, done: list[Row]) -
             if row.result not in (None, "已整改"):
                 ctx.add("done-date-not-done", cell=cell, item=no, value=row.done_date.isoformat())
             if ctx.report_date and row.done_date > ctx.report_date:
-                ctx.add("done-date-after-report", cell=cell, item=no, value=row.done_date.isoformat(), expected=ctx.report_date.isoformat())
+                ctx.add(
+                    "done-date-after-report",
+                    cell=cell,
+                    item=no,
+                    value=row.done_date.isoformat(),
+                    expected=ctx.report_date.isoformat(),
+                )
     return row
 
 

@@ -82,7 +82,7 @@ def sniff(data: bytes, max_unzipped: int = MAX_UNZIPPED) -> Sniff:
     if "mimetype" in names:
         try:
             mt = zf.read("mimetype")[:100]
-        except Exception as err:  # noqa: BLE001
+        except Exception as err:
             return Sniff("corrupt", str(err))
         if b"spreadsheet" not in mt:
             return Sniff("unsupported", "非表格的 OpenDocument 文件")

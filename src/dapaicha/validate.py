@@ -39,7 +39,9 @@ def list_files(folder: Path) -> tuple[list[Path], list[tuple[str, str]]]:
     return files, skipped
 
 
-def validate_return(path: Path, name: str, cl: Checklist, roster: Roster) -> tuple[FileResult, list[Submission]]:
+def validate_return(
+    path: Path, name: str, cl: Checklist, roster: Roster
+) -> tuple[FileResult, list[Submission]]:
     """One file → its FileResult and its Submissions (one, or one per village of a merged ledger)."""
     ret, found = reader.read(path, name, tuple(cl.campaign.village_signers))
     fr = FileResult(file=name, findings=found)
@@ -58,7 +60,10 @@ def validate_return(path: Path, name: str, cl: Checklist, roster: Roster) -> tup
     fr.findings.extend(rf)
     if village is not None:
         fr.village_code, fr.county, fr.township, fr.village = (
-            village.code, village.county, village.township, village.village,
+            village.code,
+            village.county,
+            village.township,
+            village.village,
         )
     fr.report_date = report_date.isoformat() if report_date else ""
     fr.findings.sort(key=_order)
@@ -84,7 +89,7 @@ def validate_return(path: Path, name: str, cl: Checklist, roster: Roster) -> tup
 
 def _cell_key(cell: str) -> tuple[int, str]:
     letters = cell.rstrip("0123456789")
-    digits = cell[len(letters):]
+    digits = cell[len(letters) :]
     return (int(digits) if digits else 0, letters.rjust(3))
 
 
@@ -92,7 +97,9 @@ def _order(f: Finding) -> tuple:
     return (f.item is not None, f.item or 0, _cell_key(f.cell), f.code)
 
 
-def iter_validate(files: list[Path], folder: Path, cl: Checklist, roster: Roster) -> Iterator[tuple[FileResult, list[Submission]]]:
+def iter_validate(
+    files: list[Path], folder: Path, cl: Checklist, roster: Roster
+) -> Iterator[tuple[FileResult, list[Submission]]]:
     for p in files:
         name = p.relative_to(folder).as_posix() if p != folder else p.name
         yield validate_return(p, name, cl, roster)
@@ -103,7 +110,9 @@ def _resolve_duplicates(results: list[FileResult]) -> None:
     by_village: dict[str, list[FileResult]] = {}
     for fr in results:
         if fr.village_code or fr.village:
-            by_village.setdefault(fr.village_code or f"{fr.county}/{fr.township}/{fr.village}", []).append(fr)
+            by_village.setdefault(
+                fr.village_code or f"{fr.county}/{fr.township}/{fr.village}", []
+            ).append(fr)
     for group in by_village.values():
         if len(group) < 2:
             continue
@@ -143,6 +152,11 @@ def validate_folder(
     for v in roster.villages:
         if (v.code or v.key) not in seen:
             report.missing.append(
-                {"county": v.county, "township": v.township, "village": v.village, "village_code": v.code}
+                {
+                    "county": v.county,
+                    "township": v.township,
+                    "village": v.village,
+                    "village_code": v.code,
+                }
             )
     return report, subs

@@ -1,0 +1,93 @@
+"""Shared fixtures: the default checklist, the example roster, blank and filled ledgers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from dapaicha import checklist, excel, fill, ledger, resources, roster
+
+SOFFICE = shutil.which("soffice")
+needs_soffice = pytest.mark.skipif(
+    SOFFICE is None, reason="需要 LibreOffice (soffice)，未安装则跳过"
+)
+
+NO = {"has_problem": "否"}
+
+
+@pytest.fixture(scope="session")
+def cl() -> checklist.Checklist:
+    return checklist.load()
+
+
+@pytest.fixture(scope="session")
+def ros() -> roster.Roster:
+    return roster.load(resources.examples_dir() / "roster.xlsx")
+
+
+@pytest.fixture(scope="session")
+def blank_ledgers(tmp_path_factory, cl, ros) -> dict[str, Path]:
+    """A blank ledger per roster village, built directly with openpyxl (cached per session)."""
+    d = tmp_path_factory.mktemp("blank")
+    out = {}
+    for v in ros.villages[:6]:
+        p = d / f"{v.code}.xlsx"
+        excel.save(ledger.build_workbook(cl, v, generated_at="2022-03-01T09:00:00"), p)
+        out[v.code] = p
+    return out
+
+
+@pytest.fixture
+def make_return(tmp_path, cl, ros, blank_ledgers):
+    """make_return(name, answers, village=0, report_date=…, signers=…) → path of a filled return."""
+
+    def _make(
+        name: str,
+        answers: dict | None = None,
+        *,
+        village: int = 0,
+        report_date=dt.date(2022, 3, 30),
+        signers: dict | None = None,
+        folder: Path | None = None,
+    ) -> Path:
+        v = ros.villages[village]
+        if signers is None:
+            signers = dict(zip(cl.campaign.village_signers, ("甲", "乙", "丙"), strict=True))
+        dst = (folder or tmp_path / "returns") / name
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        fill.fill_ledger(
+            blank_ledgers[v.code],
+            dst,
+            answers or {},
+            default=NO,
+            report_date=report_date,
+            signers=signers,
+        )
+        return dst
+
+    return _make
+
+
+def soffice_convert(src: Path, fmt: str, outdir: Path) -> Path:
+    """Re-save a workbook through LibreOffice (xlsx, xls, ods, pdf)."""
+    profile = outdir / ".lo-profile"
+    subprocess.run(
+        [
+            SOFFICE,
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--convert-to",
+            fmt,
+            "--outdir",
+            str(outdir),
+            str(src),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    return outdir / f"{src.stem}.{fmt.split(':')[0]}"

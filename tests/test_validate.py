@@ -1,0 +1,375 @@
+"""validate: exact (code, cell) findings on real filled workbooks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from conftest import needs_soffice, soffice_convert
+from typer.testing import CliRunner
+
+from dapaicha import fill, validate
+from dapaicha.cli import app
+
+
+def problem(**kw):
+    base = {
+        "has_problem": "是",
+        "description": "部分监测户信息未更新",
+        "measure": "逐户核实更新",
+        "kind": "立行立改",
+        "deadline": dt.date(2022, 4, 20),
+        "owner": "张三",
+        "result": "已整改",
+        "done_date": dt.date(2022, 3, 25),
+    }
+    base.update(kw)
+    return base
+
+
+def row(no: int) -> int:
+    """Excel row of item no in a generated ledger."""
+    return no + 3
+
+
+def found(report, name=None):
+    frs = [f for f in report.files if name is None or f.file == name]
+    return {(f.code, f.cell) for fr in frs for f in fr.findings}
+
+
+def run(path: Path, cl, ros):
+    return validate.validate_folder(path, cl, ros)
+
+
+def test_clean_return_accepted(make_return, cl, ros):
+    p = make_return("good.xlsx", {3: problem()})
+    rep, subs = run(p.parent, cl, ros)
+    assert found(rep) == set()
+    assert rep.valid and rep.files[0].status == "通过"
+    (sub,) = subs
+    assert sub.accepted and sub.village == ros.villages[0].village
+    assert sub.report_date == dt.date(2022, 3, 30)
+    probs = [r for r in sub.rows if r.is_problem]
+    assert [(r.no, r.kind, r.deadline, r.result, r.done_date) for r in probs] == [
+        (3, "立行立改", dt.date(2022, 4, 20), "已整改", dt.date(2022, 3, 25))
+    ]
+    assert len(sub.rows) == 66
+    assert probs[0].cells["description"] == f"F{row(3)}"
+
+
+def test_every_row_rule(make_return, cl, ros):
+    answers = {
+        5: {"has_problem": "是"},
+        6: problem(kind=None),
+        7: problem(deadline=dt.date(2022, 5, 31), result="正在整改", done_date=None),
+        8: problem(deadline=4.3, result="正在整改", done_date=None),
+        9: problem(result="搞定了", done_date=None),
+        10: problem(done_date=None),
+        11: {"has_problem": None},
+        12: {"has_problem": "否", "description": "有问题"},
+        13: problem(kind="马上办"),
+        14: problem(deadline="下个月", result="正在整改", done_date=None),
+        15: problem(deadline=dt.date(2022, 1, 5), result="正在整改", done_date=None),
+        16: problem(done_date=dt.date(2022, 4, 2)),
+        17: {"has_problem": "可能"},
+        18: problem(
+            kind="纳入整改方案", deadline=dt.date(2022, 12, 31), result="正在整改", done_date=None
+        ),
+        19: problem(result="正在整改", done_date=dt.date(2022, 3, 20)),
+    }
+    p = make_return("bad.xlsx", answers, report_date=dt.date(2022, 3, 30))
+    rep, subs = run(p, cl, ros)
+    assert found(rep) == {
+        ("description-missing", "F8"),
+        ("measure-missing", "G8"),
+        ("kind-missing", "H8"),
+        ("deadline-missing", "I8"),
+        ("owner-missing", "J8"),
+        ("result-missing", "K8"),
+        ("kind-missing", "H9"),
+        ("deadline-after-campaign", "I10"),
+        ("deadline-ambiguous", "I11"),
+        ("result-invalid", "K12"),
+        ("done-date-missing", "L13"),
+        ("has-problem-blank", "E14"),
+        ("no-problem-filled", "E15"),
+        ("kind-invalid", "H16"),
+        ("deadline-invalid", "I17"),
+        ("deadline-before-start", "I18"),
+        ("done-date-after-report", "L19"),
+        ("has-problem-invalid", "E20"),
+        ("done-date-not-done", "L22"),
+    }
+    assert not rep.valid and subs[0].accepted is False
+    by_cell = {f.cell: f for f in rep.findings}
+    assert by_cell["I10"].item == 7 and by_cell["I10"].severity == "error"
+    assert "2022-05-31" in by_cell["I10"].message and "2022-04-30" in by_cell["I10"].message
+    assert by_cell["I11"].value == "4.3"
+
+
+def test_header_fields(make_return, cl, ros):
+    signers = dict(zip(cl.campaign.village_signers, ("甲", "", "丙"), strict=True))
+    p = make_return("nodate.xlsx", {}, report_date=None, signers=signers)
+    rep, _ = run(p, cl, ros)
+    assert found(rep) == {("report-date-missing", "K2"), ("signer-missing", "D72")}
+    p2 = make_return("olddate.xlsx", {}, report_date="2021年12月1日")
+    rep2, _ = run(p2, cl, ros)
+    assert found(rep2) == {("report-date-out-of-campaign", "K2")}
+    assert rep2.valid
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        (dt.date(2022, 4, 30), dt.date(2022, 4, 30)),
+        (44681, dt.date(2022, 4, 30)),
+        ("2022.4.30", dt.date(2022, 4, 30)),
+        ("2022-4-30", dt.date(2022, 4, 30)),
+        ("2022年4月30日", dt.date(2022, 4, 30)),
+        ("4月30日", dt.date(2022, 4, 30)),
+        ("20220430", dt.date(2022, 4, 30)),
+        ("２０２２年４月３０日", dt.date(2022, 4, 30)),
+        ("4月30日前", dt.date(2022, 4, 30)),
+        ("4月底", dt.date(2022, 4, 30)),
+    ],
+)
+def test_date_forms(make_return, cl, ros, typed, expected):
+    p = make_return("d.xlsx", {3: problem(deadline=typed, result="正在整改", done_date=None)})
+    rep, subs = run(p, cl, ros)
+    assert found(rep) == set()
+    assert next(r for r in subs[0].rows if r.no == 3).deadline == expected
+
+
+def test_vocabulary_synonyms(make_return, cl, ros):
+    p = make_return(
+        "syn.xlsx",
+        {
+            3: problem(result=" 已销号 ", kind="立即整改"),
+            4: problem(has_problem="有", result="整改中", done_date=None),
+        },
+    )
+    rep, subs = run(p, cl, ros)
+    assert found(rep) == set()
+    got = {r.no: (r.has_problem, r.kind, r.result) for r in subs[0].rows if r.no in (3, 4)}
+    assert got == {3: ("是", "立行立改", "已整改"), 4: ("是", "立行立改", "正在整改")}
+
+
+def test_inserted_rows_are_extra_problems(make_return, cl, ros):
+    p = make_return(
+        "multi.xlsx",
+        {
+            5: [
+                problem(),
+                problem(description="第二个问题", has_problem=None),
+                problem(description="第三个"),
+            ]
+        },
+    )
+    rep, subs = run(p, cl, ros)
+    assert found(rep) == set()
+    five = [r for r in subs[0].rows if r.no == 5]
+    assert [(r.seq, r.description, r.row) for r in five] == [
+        (1, "部分监测户信息未更新", 8),
+        (2, "第二个问题", 9),
+        (3, "第三个", 10),
+    ]
+    # item 6 moved down by two rows
+    assert next(r for r in subs[0].rows if r.no == 6).row == 11
+
+
+def test_item_text_altered_missing_and_unknown(make_return, cl, ros, tmp_path):
+    p = make_return("alt.xlsx", {})
+    wb = openpyxl.load_workbook(p)
+    ws = wb["整改台账"]
+    ws["D6"] = "随便写的内容"
+    ws.cell(row(20), 2).value = 99
+    fill._unmerge_below(ws, 4)  # openpyxl does not move merged blocks as Excel does
+    ws.delete_rows(row(10))
+    wb.save(p)
+    rep, _ = run(p, cl, ros)
+    # after deleting item 10's row, item 20 sits on row 22
+    assert found(rep) == {
+        ("item-text-altered", "D6"),
+        ("item-missing", ""),
+        ("item-unknown", "B22"),
+    }
+    assert sorted(f.item for f in rep.findings if f.code == "item-missing") == [10, 20]
+
+
+def test_renamed_and_reordered_columns(make_return, cl, ros):
+    p = make_return("cols.xlsx", {3: problem()})
+    wb = openpyxl.load_workbook(p)
+    ws = wb["整改台账"]
+    ws.unprotect() if hasattr(ws, "unprotect") else None
+    ws["F3"] = "自查问题描术"  # one character wrong
+    ws.insert_cols(5)  # a column inserted before 是否存在问题
+    ws["E3"] = "村民小组"
+    wb.save(p)
+    rep, subs = run(p, cl, ros)
+    assert found(rep) == {("column-renamed", "G3")}
+    assert next(r for r in subs[0].rows if r.no == 3).description == "部分监测户信息未更新"
+
+
+def test_notice_layout(tmp_path, cl, ros):
+    v = ros.villages[1]
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append([f"{v.county}{v.township}{v.village}“大排查大起底”问题整改台账"])
+    ws.append(
+        ["类别", "序号", "排查项目", "自查问题描述", "整改措施", "整改期限", "责任人", "整改结果"]
+    )
+    for c, i in cl.items:
+        if i.no == 3:
+            ws.append(
+                [c.name, i.no, i.content, "信息不一致", "核实", "2022-04-25", "王五", "正在整改"]
+            )
+        elif i.no == 7:
+            ws.append(
+                [c.name, i.no, i.content, "应纳未纳", "纳入监测", "2022-06-30", "王五", "正在整改"]
+            )
+        else:
+            ws.append([c.name, i.no, i.content, "无", None, None, None, None])
+    ws.append([])
+    ws.append(["填报日期：2022年3月29日"])
+    for t in cl.campaign.village_signers:
+        ws.append([f"{t}（签字）：张某"])
+    p = tmp_path / "附件台账.xlsx"
+    wb.save(p)
+    rep, subs = run(p, cl, ros)
+    assert found(rep) == {("deadline-read-as-plan", "F9")}
+    assert rep.valid
+    probs = {r.no: r.kind for r in subs[0].rows if r.is_problem}
+    assert probs == {3: "立行立改", 7: "纳入整改方案"}
+    assert subs[0].village == v.village and subs[0].source_kind == "notice"
+
+
+def test_bad_files_one_finding_each(tmp_path, make_return, cl, ros):
+    d = tmp_path / "r"
+    d.mkdir()
+    good = make_return("good.xlsx", {}, folder=d)
+    (d / "empty.xlsx").write_bytes(b"")
+    (d / "truncated.xlsx").write_bytes(good.read_bytes()[:3000])
+    (d / "pdf.xlsx").write_bytes(b"%PDF-1.4 fake")
+    (d / "~$good.xlsx").write_bytes(b"lock")
+    (d / ".hidden.xlsx").write_bytes(b"x")
+    (d / "说明.docx").write_bytes(b"x")
+    zf = zipfile.ZipFile(d / "word.xlsx", "w")
+    zf.writestr("[Content_Types].xml", "<Types/>")
+    zf.writestr("word/document.xml", "<w/>")
+    zf.close()
+    import msoffcrypto.format.ooxml as ooxml
+
+    with good.open("rb") as fi, (d / "locked.xlsx").open("wb") as fo:
+        ooxml.OOXMLFile(fi).encrypt("123456", fo)
+    before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in d.iterdir()}
+    rep, _ = run(d, cl, ros)
+    codes = {fr.file: [f.code for f in fr.findings] for fr in rep.files}
+    assert codes["empty.xlsx"] == ["file-unreadable"]
+    assert codes["truncated.xlsx"] == ["file-unreadable"]
+    assert codes["pdf.xlsx"] == ["file-unsupported"]
+    assert codes["word.xlsx"] == ["file-unsupported"]
+    assert codes["locked.xlsx"] == ["file-encrypted"]
+    assert [f.code for f in next(fr for fr in rep.files if fr.file == "good.xlsx").findings] == []
+    assert sorted(f for f, _ in rep.skipped) == [".hidden.xlsx", "~$good.xlsx", "说明.docx"]
+    after = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in d.iterdir()}
+    assert before == after
+
+
+def test_identity_and_roster(make_return, cl, ros, tmp_path):
+    d = tmp_path / "id"
+    make_return(
+        f"{ros.villages[2].village}.xlsx", {}, village=0, folder=d
+    )  # file named after another village
+    rep, subs = run(d, cl, ros)
+    assert found(rep) == {("identity-conflict", "")}
+    assert subs[0].village == ros.villages[0].village  # metadata wins
+    # a village missing from the roster
+    p = make_return("x.xlsx", {}, folder=tmp_path / "x")
+    wb = openpyxl.load_workbook(p)
+    m = wb["_dapaicha"]
+    for r in m.iter_rows():
+        if r[0].value in ("village_code", "village"):
+            r[1].value = "999999999999" if r[0].value == "village_code" else "不存在村"
+    ws = wb["整改台账"]
+    ws["A1"] = "某县某乡不存在村台账"
+    ws["A2"] = "填报单位：不存在村"
+    wb.save(p)
+    rep, subs = run(p, cl, ros)
+    assert {f.code for f in rep.findings} == {"village-not-in-roster"}
+    assert subs == [] and not rep.valid
+
+
+def test_two_files_for_one_village(make_return, cl, ros, tmp_path):
+    d = tmp_path / "dup"
+    make_return("a.xlsx", {}, folder=d, report_date=dt.date(2022, 3, 28))
+    make_return("b.xlsx", {}, folder=d, report_date=dt.date(2022, 3, 30))
+    rep, _ = run(d, cl, ros)
+    assert found(rep) == {("duplicate-return", "")}
+    used = {fr.file: fr.used for fr in rep.files}
+    assert used == {"a.xlsx": False, "b.xlsx": True}
+    assert all("b.xlsx" in f.message for f in rep.findings)
+
+
+def test_missing_villages_listed(make_return, cl, ros, tmp_path):
+    d = tmp_path / "m"
+    make_return("a.xlsx", {}, folder=d)
+    rep, _ = run(d, cl, ros)
+    assert len(rep.missing) == len(ros.villages) - 1
+    assert ros.villages[0].village not in {m["village"] for m in rep.missing}
+
+
+def test_huge_sheet_is_bounded(make_return, cl, ros):
+    p = make_return("big.xlsx", {})
+    wb = openpyxl.load_workbook(p)
+    ws = wb["整改台账"]
+    ws["XFD1048576"] = "x"
+    wb.save(p)
+    rep, subs = run(p, cl, ros)
+    assert {f.code for f in rep.findings} == {"rows-truncated"}
+    assert len(subs[0].rows) == 66
+
+
+def test_cli_exit_codes_json_and_report(make_return, tmp_path, cl, ros):
+    d = tmp_path / "cli"
+    make_return("good.xlsx", {}, folder=d)
+    roster_path = Path(ros.source)
+    out = tmp_path / "o" / "校验报告.xlsx"
+    r = CliRunner().invoke(
+        app, ["validate", str(d), "-r", str(roster_path), "--report", str(out), "--json"]
+    )
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    assert data["valid"] is True and data["files"][0]["status"] == "通过"
+    assert out.exists()
+    make_return("bad.xlsx", {5: {"has_problem": "是"}}, folder=d, village=1)
+    r = CliRunner().invoke(app, ["validate", str(d), "-r", str(roster_path), "--report", str(out)])
+    assert r.exit_code == 1
+    r = CliRunner().invoke(app, ["validate", str(tmp_path / "nope"), "-r", str(roster_path)])
+    assert r.exit_code == 2
+
+
+@needs_soffice
+def test_resaved_by_libreoffice_same_findings(make_return, cl, ros, tmp_path):
+    answers = {
+        5: {"has_problem": "是"},
+        7: problem(deadline=dt.date(2022, 5, 31), result="正在整改", done_date=None),
+        9: problem(),
+    }
+    src = make_return("orig.xlsx", answers)
+    rep0, subs0 = run(src, cl, ros)
+    expected = found(rep0)
+    assert ("deadline-after-campaign", "I10") in expected
+    for fmt in ("xls", "ods", "xlsx"):
+        outdir = tmp_path / f"lo-{fmt}"
+        outdir.mkdir()
+        conv = soffice_convert(src, fmt, outdir)
+        rep, subs = run(conv, cl, ros)
+        assert found(rep) == expected, fmt
+        a = [(r.no, r.seq, r.kind, r.deadline, r.result) for r in subs[0].rows]
+        b = [(r.no, r.seq, r.kind, r.deadline, r.result) for r in subs0[0].rows]
+        assert a == b, fmt
