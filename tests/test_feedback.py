@@ -69,7 +69,7 @@ def ledger_findings(file: str = FILE) -> list:
         make("result-missing", file, sheet=s, cell="K6", item=3),
         make("done-date-not-done", file, sheet=s, cell="L7", item=4, value="2022-05-01"),
         make("done-date-after-report", file, sheet=s, cell="L7", item=4, value="2022-05-01"),
-        make("report-date-ambiguous" if False else "report-date-invalid", file, sheet=s, cell="L2"),
+        make("report-date-invalid", file, sheet=s, cell="L2"),
         make("ledger-sheet-hidden", file, sheet=s),
         make("identity-conflict", file, detail="村代码与村名不一致", expected="村代码"),
         make("result-missing", file, sheet=s, cell="K4", item=1),  # a cell with a village comment
@@ -88,7 +88,7 @@ def result(findings: list | None = None, **kw) -> FileResult:
 
 
 # reading order: whole-file first, then by sheet, row, column
-EXPECTED_PLACES = ["整个文件", "—", "L2", "K4", "E5", "J6", "K6", "L7", "L7"]
+EXPECTED_PLACES = ["整个文件", "“整改台账”表", "L2", "K4", "E5", "J6", "K6", "L7", "L7"]
 EXPECTED_CODES = [
     "identity-conflict",
     "ledger-sheet-hidden",
@@ -122,7 +122,7 @@ def test_copy_marks_cells_and_keeps_the_workbook(source: Path, tmp_path: Path) -
     assert wb.sheetnames == [layout.SHEET_FINDINGS, LEDGER, layout.SHEET_GUIDE, layout.SHEET_META]
     assert wb.active.title == layout.SHEET_FINDINGS
     fs = wb[layout.SHEET_FINDINGS]
-    assert fs["A1"].value == "丙村：本台账有 9 处需修改（错误 5 处，提醒 4 处），请修改后重新报送"
+    assert fs["A1"].value == "丙村：本台账有 9 处需修改（错误 4 处，提醒 5 处），请修改后重新报送"
     assert res.status in fs["A2"].value
     assert [c.value for c in fs[3]] == ["序号", "级别", "单元格", "项目", "说明"]
     rows = rows_of(fs)
@@ -130,7 +130,7 @@ def test_copy_marks_cells_and_keeps_the_workbook(source: Path, tmp_path: Path) -
     assert [r[2] for r in rows] == EXPECTED_PLACES
     by_code = {f.code: f for f in res.findings}
     assert [r[4] for r in rows][4] == feedback.detail(by_code["has-problem-invalid"])
-    assert [r[1] for r in rows].count("错误") == 5
+    assert [r[1] for r in rows].count("错误") == 4
     assert rows[3][3] == "第1项"
 
     ws = wb[LEDGER]
@@ -272,17 +272,15 @@ def test_notice_text() -> None:
     text = feedback.notice_text(res, campaign_title="巩固脱贫成果大排查大起底", deadline="2022年4月8日")
     assert text.startswith("甲县乙镇丙村：\n")
     assert "《巩固脱贫成果大排查大起底问题整改台账》（丙村_问题整改台账.xlsx）" in text
-    assert "经校验有 5 处错误、4 处提醒，现退回修改" in text
+    assert "经校验有 4 处错误、5 处提醒，现退回修改" in text
     assert "请对照附件“退回修改意见”表逐项修改，于 2022年4月8日 前重新报送" in text
     assert "附件：丙村_退回修改.xlsx" in text
     lines = [ln for ln in text.splitlines() if ln[:2].rstrip(".").isdigit()]
     assert len(lines) == 9
-    for n, (ln, place) in enumerate(zip(lines, EXPECTED_PLACES[2:], strict=False), start=3):
-        pass
     for cell in ("L2", "K4", "E5", "J6", "K6", "L7"):
         assert any(f". {cell}" in ln for ln in lines), cell
-    assert lines[4].startswith("5. E5（第2项）【错误】") is False  # where() is the bare cell
-    assert lines[4] == "5. E5【错误】" + feedback.detail(res.findings[0])
+    assert lines[4] == "5. E5（第2项）【错误】" + feedback.detail(res.findings[0])
+    assert lines[0].startswith("1. 整个文件【提醒】") and lines[1].startswith("2. “整改台账”表【提醒】")
     assert "{{" not in text and "{%" not in text
 
 
@@ -293,7 +291,7 @@ def test_notice_warnings_only_and_no_copy(tmp_path: Path) -> None:
     assert "附件" not in text and "尽快重新报送" in text
     (tmp_path / "退回通知.txt.j2").write_text("{{ village }}|{{ total }}|{{ findings[0].where }}")
     own = feedback.notice_text(res, campaign_title="X", deadline="", templates=tmp_path)
-    assert own == "丙村|1|K6"
+    assert own == "丙村|1|K6（第3项）"
 
 
 def test_write_all(tmp_path: Path) -> None:
@@ -306,19 +304,19 @@ def test_write_all(tmp_path: Path) -> None:
     report = Report(
         files=[
             result(),
-            result(ledger_findings(two), file=two),
+            result(ledger_findings(two), file=two, used=False),
             result([], file="clean.xlsx", village="丁村"),
             result([make("file-unsupported", "note.xlsx", detail="x")], file="note.xlsx", county="", village=""),
         ]
     )
     before = {p: sha(p) for p in returns.rglob("*") if p.is_file()}
     paths = feedback.write_all(report, returns, fb, campaign_title="X", deadline="4月8日")
-    assert sorted(p.relative_to(fb).as_posix() for p in paths) == [
-        "甲县/丙村_丙村_第二份_退回修改.xlsx",
-        "甲县/丙村_丙村_第二份_退回通知.txt",
+    assert [p.relative_to(fb).as_posix() for p in paths] == [
         "甲县/丙村_退回修改.xlsx",
         "甲县/丙村_退回通知.txt",
         "未识别/note_退回通知.txt",
+        "甲县/丙村_丙村_第二份_退回修改.xlsx",
+        "甲县/丙村_丙村_第二份_退回通知.txt",
     ]
     assert before == {p: sha(p) for p in returns.rglob("*") if p.is_file()}
     raw = (fb / "甲县/丙村_退回通知.txt").read_bytes()
@@ -356,10 +354,10 @@ def test_report_workbook(tmp_path: Path) -> None:
     files = wb["文件"]
     assert files["A1"].value == "第1期校验报告"
     assert [c.value for c in files[3]] == [h for h, _ in report_xlsx.FILE_COLS]
-    assert rows_of(files)[0] == (
-        "甲县", "乙镇", "丙村", "130102001001", FILE, "退回修改", 5, 4, "2022-04-30"
+    assert rows_of(files)[1] == (
+        "甲县", "乙镇", "丙村", "130102001001", FILE, "退回修改", 4, 5, "2022-04-30"
     )
-    assert rows_of(files)[1][5:8] == ("通过", 0, 0)
+    assert rows_of(files)[0][2:8] == ("丁村", None, "丁村.xlsx", "通过", 0, 0)
     assert files.freeze_panes == "A4"
     assert files.auto_filter.ref == "A3:I6"
     assert files.page_setup.orientation == "landscape"

@@ -150,6 +150,100 @@ def roster_cmd(
     raise typer.Exit(1 if errors or not ros.villages else 0)
 
 
+@app.command("checklist")
+def checklist_cmd(checklist: ChecklistOpt = None) -> None:
+    """显示排查清单的全部条目，并检查清单（序号重复或缺号、内容为空、暂定条目）。
+
+    例：dapaicha checklist -c checklist-2023.yaml
+    退出码：0 清单可用（可能有提醒）；1 清单有错误；2 无法读取清单。
+    """
+    from rich.markup import escape
+    from rich.table import Table
+
+    from dapaicha import checklist as cl_mod
+    from dapaicha import render
+
+    cl = cl_mod.load(checklist)
+    con = render.console()
+    table = Table(title=f"{escape(cl.title)}（{len(cl.items)} 项）", show_lines=False)
+    for name, kw in (
+        ("类别", {}),
+        ("序号", {"justify": "right"}),
+        ("排查项目", {}),
+        ("排查内容", {"overflow": "ellipsis", "no_wrap": True, "max_width": 60}),
+        ("暂定", {}),
+    ):
+        table.add_column(name, **kw)
+    prev = None
+    for cat, item in cl.items:
+        text = item.content if len(item.content) <= 40 else item.content[:39] + "…"
+        first = cat.name != prev
+        table.add_row(
+            escape(f"{cat.code}、{cat.name}") if first else "",
+            str(item.no),
+            escape(item.topic),
+            escape(text),
+            "[yellow]暂定[/]" if item.provisional else "",
+            end_section=False,
+        )
+        prev = cat.name
+    con.print(table)
+    problems = cl_mod.lint(cl)
+    errors = [p for p in problems if p.severity == "error"]
+    for p in problems:
+        color, label = ("red", "错误") if p.severity == "error" else ("yellow", "提醒")
+        con.print(f"[{color}]{label}[/] {escape(p.where)}：{escape(p.message)}")
+    con.print(
+        f"共 {len(cl.categories)} 类 {len(cl.items)} 项；错误 {len(errors)} 处，"
+        f"提醒 {len(problems) - len(errors)} 处。"
+    )
+    raise typer.Exit(1 if errors else 0)
+
+
+@app.command("generate")
+def generate_cmd(
+    roster: RosterOpt,
+    out: Annotated[Path, typer.Option("--out", "-o", help="台账的输出文件夹。例：-o 台账")],
+    checklist: ChecklistOpt = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="覆盖已存在且可能已填写的台账（慎用）。")
+    ] = False,
+) -> None:
+    """按村名册逐村生成空白问题整改台账：输出文件夹/县/乡/村_问题整改台账.xlsx。
+
+    重复运行是安全的：未改动的台账保持不变，已被打开修改过的台账不会被覆盖（除非加 --force）。
+    例：dapaicha generate -r roster.xlsx -o 台账
+    退出码：0 完成；2 用法错误或无法读取清单、名册。
+    """
+    from rich.markup import escape
+
+    from dapaicha import checklist as cl_mod
+    from dapaicha import generate as gen
+    from dapaicha import render
+    from dapaicha import roster as roster_mod
+    from dapaicha.findings import Severity
+
+    cl = cl_mod.load(checklist)
+    errors = [p for p in cl_mod.lint(cl) if p.severity == "error"]
+    if errors:
+        raise UserError(
+            "排查清单有错误，未生成台账："
+            + "；".join(f"{p.where}{p.message}" for p in errors[:5])
+            + "。请先运行 dapaicha checklist 查看。"
+        )
+    ros = roster_mod.load(roster)
+    con = render.console()
+    for p in ros.problems:
+        color = "red" if p.severity == Severity.ERROR else "yellow"
+        con.print(f"[{color}]村名册第 {p.row} 行：{escape(p.message)}[/]")
+    if not ros.villages:
+        raise UserError(f"村名册 {roster.name} 中没有读到任何村，未生成台账。")
+    with render.progress(con, len(ros.villages), "生成台账", min_total=51) as advance:
+        result = gen.generate(cl, ros.villages, out, force=force, progress=advance)
+    gen.print_summary(result, con)
+    raise typer.Exit(0)
+
+
 def main() -> None:
     """Entry point: every UserError becomes one Chinese line and exit code 2."""
     for stream in (sys.stdout, sys.stderr):
@@ -174,9 +268,12 @@ def main() -> None:
     except SystemExit:
         raise
     except Exception as err:  # noqa: BLE001
-        import click
+        try:
+            from typer import _click as click_mod  # typer ≥ 0.26 bundles its own click
+        except ImportError:  # pragma: no cover
+            import click as click_mod
 
-        if isinstance(err, click.exceptions.ClickException):
+        if isinstance(err, click_mod.exceptions.ClickException):
             err.show()
             sys.exit(2)
         if _state["debug"]:

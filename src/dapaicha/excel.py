@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
+import re
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -80,32 +83,34 @@ def print_setup(ws: Worksheet, title_rows: str | None = None, landscape: bool = 
 
 
 FIXED_TIME = dt.datetime(2022, 1, 1)
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+_W3CDTF = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
+
+
+def workbook_bytes(wb: Workbook) -> bytes:
+    """The workbook as xlsx bytes, the same bytes for the same content.
+
+    openpyxl stamps the save time into docProps/core.xml and every zip entry; both are
+    replaced by fixed values.
+    """
+    wb.properties.creator = "dapaicha"
+    raw = io.BytesIO()
+    wb.save(raw)
+    src = zipfile.ZipFile(io.BytesIO(raw.getvalue()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info)
+            if info.filename == "docProps/core.xml":
+                body = _W3CDTF.sub(rb"\g<1>2022-01-01T00:00:00Z\g<2>", body)
+            zi = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            zi.external_attr = 0o600 << 16
+            dst.writestr(zi, body)
+    return out.getvalue()
 
 
 def save(wb: Workbook, path: Path) -> None:
     """Save atomically, with fixed document times so reruns give the same bytes."""
-    wb.properties.creator = "dapaicha"
-    wb.properties.created = FIXED_TIME
-    wb.properties.modified = FIXED_TIME
-    atomic_write(Path(path), lambda tmp: wb.save(tmp))
-
-
-def to_bytes(wb: Workbook) -> bytes:
-    """The workbook as .xlsx bytes, with fixed document times.
-
-    Unlike openpyxl's save(), which stamps docProps' modified time with now(), this keeps
-    FIXED_TIME, so the XML parts are the same on every run (zip member times are not fixed:
-    rewrite the container, as stamp.py does, for byte-identical files).
-    """
-    import io
-    from zipfile import ZIP_DEFLATED, ZipFile
-
-    from openpyxl.writer.excel import ExcelWriter
-
-    wb.properties.creator = "dapaicha"
-    wb.properties.created = FIXED_TIME
-    wb.properties.modified = FIXED_TIME
-    buf = io.BytesIO()
-    with ZipFile(buf, "w", ZIP_DEFLATED) as archive:
-        ExcelWriter(wb, archive).write_data()
-    return buf.getvalue()
+    data = workbook_bytes(wb)
+    atomic_write(Path(path), lambda tmp: tmp.write_bytes(data))

@@ -227,7 +227,7 @@ def _rebuild(data: bytes, sn: sniff.Sniff) -> tuple[Workbook, dict[str, str]]:
     wb.remove(wb.active)
     names: dict[str, str] = {}
     used: set[str] = {layout.SHEET_FINDINGS}
-    states = {pc.SheetVisibleEnum.Hidden: "hidden", pc.SheetVisibleEnum.VeryHidden: "veryHidden"}
+    states = ((pc.SheetVisibleEnum.Hidden, "hidden"), (pc.SheetVisibleEnum.VeryHidden, "veryHidden"))
     try:
         for m in cwb.sheets_metadata:
             if m.typ != pc.SheetTypeEnum.WorkSheet or m.name == layout.SHEET_FINDINGS:
@@ -235,7 +235,7 @@ def _rebuild(data: bytes, sn: sniff.Sniff) -> tuple[Workbook, dict[str, str]]:
             sh = cwb.get_sheet_by_name(m.name)
             ws = wb.create_sheet(_sheet_title(m.name, used))
             names[m.name] = ws.title
-            ws.sheet_state = states.get(m.visible, "visible")
+            ws.sheet_state = next((s for v, s in states if m.visible == v), "visible")
             widths: dict[int, int] = {}
             grid = sh.to_python(skip_empty_area=False, nrows=sniff.MAX_ROWS)
             for r, row in enumerate(grid, start=1):
@@ -304,7 +304,7 @@ def notice_text(
             {
                 "n": n,
                 "severity": SEVERITY_ZH[f.severity],
-                "where": where(f, main),
+                "where": where(f, main) + (f"（第{f.item}项）" if f.cell and f.item else ""),
                 "text": detail(f),
                 "code": f.code,
             }
@@ -323,7 +323,8 @@ def write_all(
     """
     written: list[Path] = []
     taken: set[Path] = set()
-    for result in report_xlsx.ordered_files(report.files):
+    # the file a village's figures come from gets the plain name
+    for result in sorted(report_xlsx.ordered_files(report.files), key=lambda r: not r.used):
         if not result.findings:
             continue
         target = _free_path(Path(feedback_dir), result, taken)

@@ -338,7 +338,6 @@ def _read_rows(grid: list[list[Any]], r0: int, ret: Return, findings: list[Findi
     from dapaicha.normalize import parse_int
 
     cols = ret.columns
-    no_c = cols["no"]
     fill_cols = {k: c for k, c in cols.items() if layout.BY_KEY[k].fill}
     last_no: Any = None
     r = r0 + 1

@@ -139,7 +139,6 @@ class Incoming:
     sub: Submission
     period: int
     on_time: bool | None
-    extra_warnings: int = 0  # findings merge adds (late-return, …), stored in the counts
 
     @property
     def key(self) -> str | None:
@@ -182,8 +181,10 @@ def _existing(conn: sqlite3.Connection, shas: Sequence[str]) -> dict[str, tuple[
     return out
 
 
-def insert(conn: sqlite3.Connection, cid: int, batch: Sequence[Incoming], received_at: str) -> dict[str, int]:
-    """Store a batch (inside a transaction); returns sha256 → submission id for every item.
+def insert(
+    conn: sqlite3.Connection, cid: int, batch: Sequence[Incoming], received_at: str
+) -> tuple[dict[str, int], set[int]]:
+    """Store a batch (inside a transaction): sha256 → submission id for every item, and new ids.
 
     Already-stored files are skipped; the batch is inserted in its given order (later wins
     a tie of 填报日期).
@@ -202,7 +203,7 @@ def insert(conn: sqlite3.Connection, cid: int, batch: Sequence[Incoming], receiv
             seen.add(b.sub.sha256)
             todo.append(b)
     if not todo:
-        return ids
+        return ids, set()
     known_keys = {r[0] for r in conn.execute("SELECT key FROM villages")}
     _add_villages(
         conn,
@@ -234,7 +235,7 @@ def insert(conn: sqlite3.Connection, cid: int, batch: Sequence[Incoming], receiv
                 received_at,
                 int(s.accepted),
                 s.errors,
-                s.warnings + b.extra_warnings,
+                s.warnings,
                 sum(r.is_problem for r in s.rows),
             )
         )
@@ -253,7 +254,7 @@ def insert(conn: sqlite3.Connection, cid: int, batch: Sequence[Incoming], receiv
         bad = _duplicate_row(todo)
         raise UserError(f"{bad or '某个文件'} 中同一序号的问题编号重复，无法入库，本次合并未作任何改动。") from err
     _resupersede(conn, touched)
-    return ids
+    return ids, {ids[b.sub.sha256] for b in todo}
 
 
 def _duplicate_row(todo: Sequence[Incoming]) -> str:
@@ -318,10 +319,26 @@ def rows_of(conn: sqlite3.Connection, sid: int) -> list[Row]:
     return out
 
 
-def status_of(conn: sqlite3.Connection, sid: int) -> tuple[bool, str | None]:
-    """(accepted, file of the return that supersedes it or None)."""
-    acc, by = conn.execute("SELECT accepted, superseded_by FROM submissions WHERE id = ?", (sid,)).fetchone()
-    if by is None:
-        return bool(acc), None
-    return bool(acc), conn.execute("SELECT file FROM submissions WHERE id = ?", (by,)).fetchone()[0]
+@dataclass
+class Stored:
+    """A submission as the store has it after a merge."""
+
+    id: int
+    period: int
+    accepted: bool
+    on_time: bool | None
+    superseded_by: str | None  # file of the newer return
+
+
+def stored(conn: sqlite3.Connection, sid: int) -> Stored:
+    period, acc, on_time, by = conn.execute(
+        "SELECT s.period, s.accepted, s.on_time, w.file FROM submissions s"
+        " LEFT JOIN submissions w ON w.id = s.superseded_by WHERE s.id = ?",
+        (sid,),
+    ).fetchone()
+    return Stored(sid, period, bool(acc), None if on_time is None else bool(on_time), by)
+
+
+def add_warnings(conn: sqlite3.Connection, counts: dict[int, int]) -> None:
+    conn.executemany("UPDATE submissions SET warnings = warnings + ? WHERE id = ?", [(n, i) for i, n in counts.items() if n])
 

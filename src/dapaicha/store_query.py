@@ -139,6 +139,11 @@ def period_frames(store_path: Path | str, period: int, depth: int = 1) -> Period
         conn.close()
 
 
+def source_periods(conn: sqlite3.Connection, period: int) -> dict[str, int]:
+    """Village key → the period its current rows in `period` come from."""
+    return dict(conn.execute(_CURRENT + "SELECT village_key, period FROM src", {"p": period}).fetchall())
+
+
 def latest_period(conn: sqlite3.Connection) -> int | None:
     row = conn.execute("SELECT MAX(period) FROM submissions WHERE accepted = 1").fetchone()
     return int(row[0]) if row and row[0] is not None else None
