@@ -166,27 +166,30 @@ def checklist_cmd(checklist: ChecklistOpt = None) -> None:
     cl = cl_mod.load(checklist)
     con = render.console()
     table = Table(title=f"{escape(cl.title)}（{len(cl.items)} 项）", show_lines=False)
+    from rich.cells import cell_len
+
+    w_cat = max(cell_len(f"{c.code}、{c.name}") for c in cl.categories)
+    w_topic = max([cell_len(i.topic) for _, i in cl.items] + [8])
+    # The content gets what the terminal has left: 5 columns = 6 rules + 10 padding.
+    w_text = min(80, max(16, con.width - w_cat - 4 - w_topic - 4 - 16))
     for name, kw in (
-        ("类别", {}),
-        ("序号", {"justify": "right"}),
-        ("排查项目", {}),
-        ("排查内容", {"overflow": "ellipsis", "no_wrap": True, "max_width": 60}),
-        ("暂定", {}),
+        ("类别", {"width": w_cat, "no_wrap": True}),
+        ("序号", {"justify": "right", "width": 4, "no_wrap": True}),
+        ("排查项目", {"width": w_topic, "no_wrap": True}),
+        ("排查内容", {"width": w_text, "no_wrap": True, "overflow": "ellipsis"}),
+        ("暂定", {"width": 4, "no_wrap": True}),
     ):
         table.add_column(name, **kw)
-    prev = None
-    for cat, item in cl.items:
-        text = item.content if len(item.content) <= 40 else item.content[:39] + "…"
-        first = cat.name != prev
-        table.add_row(
-            escape(f"{cat.code}、{cat.name}") if first else "",
-            str(item.no),
-            escape(item.topic),
-            escape(text),
-            "[yellow]暂定[/]" if item.provisional else "",
-            end_section=False,
-        )
-        prev = cat.name
+    for cat in cl.categories:
+        for k, item in enumerate(cat.items):
+            table.add_row(
+                escape(f"{cat.code}、{cat.name}") if k == 0 else "",
+                str(item.no),
+                escape(item.topic),
+                escape(item.content),
+                "[yellow]暂定[/]" if item.provisional else "",
+                end_section=k == len(cat.items) - 1,
+            )
     con.print(table)
     problems = cl_mod.lint(cl)
     errors = [p for p in problems if p.severity == "error"]
@@ -241,6 +244,161 @@ def generate_cmd(
     with render.progress(con, len(ros.villages), "生成台账", min_total=51) as advance:
         result = gen.generate(cl, ros.villages, out, force=force, progress=advance)
     gen.print_summary(result, con)
+    raise typer.Exit(0)
+
+
+@app.command("rollup")
+def rollup_cmd(
+    roster: RosterOpt,
+    out: Annotated[Path, typer.Option("--out", "-o", help="汇总表和周报的输出文件夹。例：-o 汇总")],
+    inputs: Annotated[
+        Optional[list[Path]],  # noqa: UP045
+        typer.Argument(help="不用 --store 时：报送台账文件夹或合并台账（可多个），先合并入临时数据库再汇总。", exists=True),
+    ] = None,
+    store: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--store", "-s", help="dapaicha merge 入库的数据库文件。例：-s dapaicha.sqlite"),
+    ] = None,
+    period: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option("--period", "-p", help="汇总第几期（默认：数据库中最新的一期）。"),
+    ] = None,
+    checklist: ChecklistOpt = None,
+    templates: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--templates", help="修改过的周报文字稿模板所在文件夹（默认用内置模板）。", file_okay=False, exists=True),
+    ] = None,
+) -> None:
+    """汇总：各县县级汇总表、市级汇总表、周报及周报文字稿（.md 和 .txt）。
+
+    例：dapaicha rollup -s dapaicha.sqlite -r roster.xlsx -o 汇总
+    退出码：0 完成；2 用法错误或无法读取输入。
+    """
+    from rich.markup import escape
+
+    from dapaicha import checklist as cl_mod
+    from dapaicha import render
+    from dapaicha import roster as roster_mod
+    from dapaicha import weekly
+
+    cl = cl_mod.load(checklist)
+    ros = roster_mod.load(roster)
+    con = render.console()
+    if ros.errors:
+        con.print(f"[yellow]村名册有 {len(ros.errors)} 行有误，这些行未计入应报村数（运行 dapaicha roster 查看）。[/]")
+    res = weekly.run(cl, ros, out, store_path=store, inputs=inputs or (), period=period, templates=templates)
+    for m in res.merged:
+        con.print(f"已合并 {escape(str(m.store.name))}：新入库 {m.added} 个文件，其中退回 {m.rejected} 个。")
+    r = res.rollup
+    if len(r.outside):
+        names = "、".join(r.outside["village"].astype(str).head(5))
+        con.print(f"[yellow]名册中没有的 {len(r.outside)} 个村未计入汇总：{escape(names)}…[/]")
+    weekly.print_table(r, con)
+    render.print_paths(con, f"第{r.period}期汇总已写出：", [(p.suffix.lstrip("."), p) for p in res.paths])
+    raise typer.Exit(0)
+
+
+StoreOpt = Annotated[Path, typer.Option("--store", "-s", help="数据库文件（SQLite）。例：-s dapaicha.sqlite")]
+
+
+@app.command("merge")
+def merge_cmd(
+    returns: Annotated[
+        Path, typer.Argument(help="报送台账所在文件夹（或单个文件；也可以是下级的合并台账）。", exists=True)
+    ],
+    roster: RosterOpt,
+    checklist: ChecklistOpt = None,
+    store: StoreOpt = Path("dapaicha.sqlite"),
+    period: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option("--period", "-p", help="本批报送属于第几期（默认按“第3期”这样的文件夹名，再按填报日期判断）。"),
+    ] = None,
+    as_of: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--as-of", help="按此日期所在的期次处理没有期次信息的报送，并写出该期台账。例：--as-of 2022-04-08"),
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="合并后问题整改台账的保存位置。")] = Path("全市问题整改台账.xlsx"),
+) -> None:
+    """校验并合并各村台账：通过的入库，写出合并后的问题整改台账。
+
+    例：dapaicha merge returns/第2期 -r roster.xlsx -s dapaicha.sqlite
+    同一文件重复合并不会重复入库；同一村同一期的新报送替代旧报送，旧的仍保留在库中。
+    退出码：0 全部通过；1 有文件被退回（其余照常入库）；2 用法错误或无法读取输入。
+    """
+    from dapaicha import checklist as cl_mod
+    from dapaicha import merge, render, store_render
+    from dapaicha import roster as roster_mod
+    from dapaicha import validate as val
+
+    cl = cl_mod.load(checklist)
+    ros = roster_mod.load(roster)
+    day = merge.parse_day(as_of, cl) if as_of else None
+    con = render.console()
+    files, _ = val.list_files(returns)
+    with render.progress(con, len(files), "校验并入库") as advance:
+        res = merge.run(returns, cl, ros, store, period=period, as_of=day, out=out, on_file=advance)
+    render.print_report(res.report, con)
+    store_render.print_result(res, con)
+    raise typer.Exit(0 if res.report.valid else 1)
+
+
+@app.command("history")
+def history_cmd(
+    village: Annotated[str, typer.Argument(help="村代码或村名，如 411024100201 或 大马村（重名时写全称：县乡村）。")],
+    store: StoreOpt = Path("dapaicha.sqlite"),
+    roster: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--roster", "-r", help="村名册（可选，用于按名册查找村）。"),
+    ] = None,
+) -> None:
+    """一个村历次报送：按期次列出每次报送，以及相邻两次通过的报送之间的变化。
+
+    例：dapaicha history 大马村 -s dapaicha.sqlite
+    """
+    from dapaicha import render, store_query, store_render
+    from dapaicha import roster as roster_mod
+
+    key = None
+    if roster is not None:
+        ros = roster_mod.load(roster)
+        hit = ros.find(code=village) or ros.find(village=village)
+        key = hit.key if hit else None
+    h = store_query.history(store, village, key=key)
+    store_render.print_history(h, render.console())
+    raise typer.Exit(0)
+
+
+store_app = typer.Typer(help="查看或导出数据库。", no_args_is_help=True)
+app.add_typer(store_app, name="store")
+
+
+@store_app.command("info")
+def store_info_cmd(store: StoreOpt = Path("dapaicha.sqlite")) -> None:
+    """数据库概况：各期报送数（通过、退回、被替代）、报送村数。
+
+    例：dapaicha store info -s dapaicha.sqlite
+    """
+    from dapaicha import render, store_query, store_render
+
+    store_render.print_info(store_query.info(store), render.console())
+    raise typer.Exit(0)
+
+
+@store_app.command("export")
+def store_export_cmd(
+    out: Annotated[Path, typer.Option("--out", "-o", help="导出的工作簿，每张表一个工作表。例：-o 数据库导出.xlsx")],
+    store: StoreOpt = Path("dapaicha.sqlite"),
+) -> None:
+    """把数据库的每张表导出到一个 Excel 工作簿（数据不会被锁在数据库里）。
+
+    例：dapaicha store export -s dapaicha.sqlite -o 数据库导出.xlsx
+    """
+    from dapaicha import render, store_query
+
+    counts = store_query.export(store, out)
+    con = render.console()
+    con.print("；".join(f"{t} {n} 行" for t, n in counts.items()))
+    render.print_paths(con, "已写出：", [("数据库导出", out)])
     raise typer.Exit(0)
 
 

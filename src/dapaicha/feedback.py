@@ -34,6 +34,11 @@ FINDING_COLS = (("序号", 6), ("级别", 6), ("单元格", 14), ("项目", 8), 
 _OUR_COLORS = {excel.BAD_FILL.fgColor.rgb[-6:], excel.WARN_FILL.fgColor.rgb[-6:]}
 _BAD_TITLE = re.compile(r"[\\*?:/\[\]]")
 _MAX_COMMENT = 2000
+_TEXT = {"trim_blocks": True, "lstrip_blocks": True, "keep_trailing_newline": True}
+
+
+class CopyError(UserError):
+    """The source cannot be opened, so no copy: the notice goes alone."""
 
 
 # -- names and texts ------------------------------------------------------------------
@@ -85,14 +90,17 @@ def heading(result: FileResult) -> str:
 
 
 def write_copy(source: Path, result: FileResult, out_path: Path) -> Path:
-    """Write the annotated copy of source; returns the path written (.xlsm kept for macros)."""
+    """Write the annotated copy of source; returns the path written (.xlsm kept for macros).
+
+    Raises CopyError when the source cannot be opened, UserError when out_path cannot be written.
+    """
     try:
         data = Path(source).read_bytes()
     except OSError as err:
-        raise UserError(f"无法读取 {source}：{err.strerror or err}，未生成退回修改副本。") from err
+        raise CopyError(f"无法读取 {source}：{err.strerror or err}，未生成退回修改副本。") from err
     sn = sniff.sniff(data)
     if sn.kind not in ("xlsx", "xls", "ods"):
-        raise UserError(f"{result.file} 无法打开（{sn.detail or sn.kind}），未生成退回修改副本。")
+        raise CopyError(f"{result.file} 无法打开（{sn.detail or sn.kind}），未生成退回修改副本。")
     wb: Workbook | None = None
     names: dict[str, str] = {}
     macro = False
@@ -103,14 +111,14 @@ def write_copy(source: Path, result: FileResult, out_path: Path) -> Path:
                 warnings.simplefilter("ignore")
                 wb = load_workbook(io.BytesIO(data), keep_vba=macro)
             names = {n: n for n in wb.sheetnames}
-        except Exception:  # noqa: BLE001 — odd files from WPS: rebuild from values instead
+        except Exception:  # odd files from WPS: rebuild from the values instead
             wb = None
     if wb is None:
         macro = False
         try:
             wb, names = _rebuild(data, sn)
-        except Exception as err:  # noqa: BLE001 — calamine raises several kinds
-            raise UserError(
+        except Exception as err:  # calamine raises several kinds for a bad file
+            raise CopyError(
                 f"{result.file} 无法打开（{type(err).__name__}），未生成退回修改副本。"
             ) from err
     findings = report_xlsx.ordered(result.findings)
@@ -149,7 +157,7 @@ def _mark(wb: Workbook, findings: list[Finding], names: dict[str, str]) -> None:
     for f in findings:
         title = names.get(f.sheet)
         pos = report_xlsx.cell_position(f.cell) if f.cell else None
-        if not title or pos is None or pos[0] > 1_048_576 or pos[1] > 16_384:
+        if title not in wb.sheetnames or pos is None or pos[0] > 1_048_576 or pos[1] > 16_384:
             continue
         ws = wb[title]
         if isinstance(ws, Worksheet):
@@ -184,7 +192,6 @@ def _findings_sheet(wb: Workbook, result: FileResult, findings: list[Finding]) -
         "红色底纹为错误（必须修改），黄色底纹为提醒（请核实）；把鼠标移到单元格上可看批注。"
     )
     report_xlsx.table_sheet(ws, heading(result), subtitle, FINDING_COLS, rows)
-    ws.row_dimensions[2].height = 32
     for r in range(report_xlsx.FIRST_DATA_ROW, ws.max_row + 1):
         cell = ws.cell(row=r, column=2)
         bad = cell.value == SEVERITY_ZH[Severity.ERROR]
@@ -211,11 +218,6 @@ def _plain(v: Any) -> Any:
     return v if isinstance(v, str | int | float | bool) or hasattr(v, "isoformat") else str(v)
 
 
-def _width(v: Any) -> int:
-    s = str(v)
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in s)
-
-
 def _rebuild(data: bytes, sn: sniff.Sniff) -> tuple[Workbook, dict[str, str]]:
     """A plain .xlsx from the values of every sheet (read with calamine, bounded)."""
     import python_calamine as pc
@@ -227,7 +229,10 @@ def _rebuild(data: bytes, sn: sniff.Sniff) -> tuple[Workbook, dict[str, str]]:
     wb.remove(wb.active)
     names: dict[str, str] = {}
     used: set[str] = {layout.SHEET_FINDINGS}
-    states = ((pc.SheetVisibleEnum.Hidden, "hidden"), (pc.SheetVisibleEnum.VeryHidden, "veryHidden"))
+    states = (
+        (pc.SheetVisibleEnum.Hidden, "hidden"),
+        (pc.SheetVisibleEnum.VeryHidden, "veryHidden"),
+    )
     try:
         for m in cwb.sheets_metadata:
             if m.typ != pc.SheetTypeEnum.WorkSheet or m.name == layout.SHEET_FINDINGS:
@@ -243,7 +248,7 @@ def _rebuild(data: bytes, sn: sniff.Sniff) -> tuple[Workbook, dict[str, str]]:
                     if v is None or v == "":
                         continue
                     excel.write(ws, r, c, _plain(v), font=excel.FONT_BODY, alignment=excel.WRAP)
-                    widths[c] = max(widths.get(c, 0), min(_width(v), 40))
+                    widths[c] = max(widths.get(c, 0), min(report_xlsx.text_width(v), 40))
             for c, w in widths.items():
                 ws.column_dimensions[layout.column_letter(c - 1)].width = max(w + 2, 6)
             for (r0, c0), (r1, c1) in sh.merged_cell_ranges or []:
@@ -273,31 +278,20 @@ def notice_text(
     """
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-    env = Environment(
-        loader=FileSystemLoader(str(templates or resources.templates_dir())),
-        autoescape=False,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    loader = FileSystemLoader(str(templates or resources.templates_dir()))
+    env = Environment(loader=loader, autoescape=False, undefined=StrictUndefined, **_TEXT)
     findings = report_xlsx.ordered(result.findings)
     main = _main_sheet(findings)
     unit = f"{result.county}{result.township}{result.village}"
+    keys = ("county", "township", "village", "errors", "warnings", "status", "accepted")
     return env.get_template(NOTICE_TEMPLATE).render(
+        **{k: getattr(result, k) for k in keys},
         unit=unit or f"文件“{Path(result.file).name}”的报送单位",
-        county=result.county,
-        township=result.township,
-        village=result.village,
         file=Path(result.file).name,
         ledger_title=layout.title_text("", campaign_title),
         campaign_title=campaign_title,
         deadline=deadline,
-        errors=result.errors,
-        warnings=result.warnings,
         total=len(findings),
-        status=result.status,
-        accepted=result.accepted,
         attachment=out_name(result) if attachment == "" else (attachment or ""),
         sheet_name=layout.SHEET_FINDINGS,
         findings=[
@@ -331,7 +325,7 @@ def write_all(
         try:
             made: Path | None = write_copy(Path(returns_dir) / result.file, result, target)
             written.append(made)
-        except UserError:
+        except CopyError:
             made = None
         text = notice_text(
             result,

@@ -31,22 +31,34 @@ def _index(roster: Roster) -> dict[str, list[Village]]:
     return idx
 
 
+_BASES: dict[tuple[object, str], str] = {}
+
+
+def _base(fn, name: str) -> str:
+    k = (fn, name)
+    if k not in _BASES:
+        _BASES[k] = fn(name)
+    return _BASES[k]
+
+
 def match_text(roster: Roster, text: str) -> Village | None:
     """The one roster village whose names appear in a free text (title, file name)."""
     t = _squash(text)
     if not t:
         return None
     hits: dict[str, Village] = {}
-    for name, vs in _index(roster).items():
-        if name in t:
-            for v in vs:
+    idx = _index(roster)
+    n = len(t)
+    for i in range(n):  # every substring of 2–12 characters: a dict look-up each
+        for j in range(i + 2, min(n, i + 12) + 1):
+            for v in idx.get(t[i:j], ()):
                 hits[v.key] = v
     if not hits:
         return None
     cands = list(hits.values())
     # Prefer candidates whose township, then county, also appear; longest village name wins ties.
     for part, base in ((lambda v: v.township, township_base), (lambda v: v.county, county_base)):
-        narrowed = [v for v in cands if base(part(v)) and base(part(v)) in t]
+        narrowed = [v for v in cands if (b := _base(base, part(v))) and b in t]
         if narrowed:
             cands = narrowed
     if len(cands) > 1:

@@ -22,17 +22,17 @@ SHEET_MERGED_VILLAGES = "_dapaicha_villages"  # hidden: every village the merged
 # The merged ledger's own columns around the ledger's (key, header, width): LEAD, then
 # 类别/序号/排查项目, then MERGED_SEQ, then every fill-in column, then TAIL.
 MERGED_LEAD: tuple[tuple[str, str, float], ...] = (
-    ("county", "县", 10),
-    ("township", "乡（镇、街道）", 12),
-    ("village", "村", 10),
-    ("code", "村代码", 14),
-    ("period", "期次", 6),
+    ("county", "县", 8),
+    ("township", "乡（镇、街道）", 10),
+    ("village", "村", 9),
+    ("code", "村代码", 13),
+    ("period", "期次", 5),
 )
-MERGED_SEQ: tuple[str, str, float] = ("seq", "问题序号", 6)
+MERGED_SEQ: tuple[str, str, float] = ("seq", "问题序号", 5)
 MERGED_TAIL: tuple[tuple[str, str, float], ...] = (
-    ("carried", "本期未更新", 8),
-    ("file", "来源文件", 24),
-    ("cell", "来源单元格", 9),
+    ("carried", "本期未更新", 6),
+    ("file", "来源文件", 16),
+    ("cell", "来源单元格", 6),
 )
 MERGED_VILLAGE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("code", "村代码"),

@@ -125,9 +125,8 @@ def merge_submissions(
                     batch.append(store.Incoming(s, n, pers.on_time(s.report_date, n)))
             batch.sort(key=lambda b: (used.get(b.sub.file, True), b.sub.file, b.sub.sha256))
             for b in batch:
-                if b.key is None or not b.sub.village:
-                    if b.sub.accepted:
-                        raise UserError(f"{b.sub.file}：通过校验却没有村名，无法入库（程序错误，请报告）。")
+                if b.key is None and b.sub.accepted:
+                    raise UserError(f"{b.sub.file}：通过校验却没有村名，无法入库（程序错误，请报告）。")
             store.ensure_periods(conn, cid, pers, max([b.period for b in batch], default=1))
             ids, new = store.insert(conn, cid, batch, received_at or _now())
             result.added = len(new)
@@ -150,6 +149,16 @@ def merge_submissions(
         conn.close()
     _attach(report, batch, result.findings)
     return result
+
+
+def parse_day(text: str, cl: Checklist) -> dt.date:
+    """--as-of: a date in any unambiguous form (2022-04-08, 2022年4月8日, 4月8日)."""
+    from dapaicha.normalize import parse_date
+
+    r = parse_date(text, year=cl.campaign.year)
+    if not r.ok or r.value is None:
+        raise UserError(f"--as-of “{text}”不是日期，请写成如 2022-04-08 的形式。")
+    return r.value
 
 
 def _now() -> str:

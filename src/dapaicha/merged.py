@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,7 +28,6 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from dapaicha import __version__, excel, layout
 from dapaicha.checklist import Checklist
-from dapaicha.fsutil import atomic_write_bytes
 from dapaicha.model import Row, Submission
 from dapaicha.periods import Periods
 
@@ -42,7 +40,6 @@ if TYPE_CHECKING:
 YES = "是"  # the merged ledger only lists rows whose 是否存在问题 is 是 (as model.Row.is_problem)
 FORMAT_VERSION = "1"
 _TITLE_ROW, _HEAD_ROW = 1, 2
-_ZIP_TIME = (2022, 1, 1, 0, 0, 0)
 
 
 def columns() -> list[tuple[str, str, float]]:
@@ -94,9 +91,16 @@ def write(path: Path | str, data: PeriodData, cl: Checklist, sources: dict[str, 
     ws.freeze_panes = f"A{_HEAD_ROW + 1}"
     for i, (_, _, width) in enumerate(cols):
         ws.column_dimensions[layout.column_letter(i)].width = width
+    # A write-only sheet writes its properties with the first row: set them up before it.
+    if not hasattr(ws, "PAPERSIZE_A4"):  # and it lacks the constant print_setup uses
+        ws.PAPERSIZE_A4 = Worksheet.PAPERSIZE_A4  # type: ignore[attr-defined]
+    excel.print_setup(ws, f"{_HEAD_ROW}:{_HEAD_ROW}")
     title = f"{layout.title_text(unit, cl.campaign.title)}（第{data.period}期，截至{_zh(data.deadline)}）"
     spread = Alignment(horizontal="centerContinuous", vertical="center")
-    ws.row_dimensions[_TITLE_ROW].height = 30
+    keys = [k for k, _, _ in cols]
+    widths = [w for _, _, w in cols]
+    ws.row_dimensions[_TITLE_ROW].height = 26
+    ws.row_dimensions[_HEAD_ROW].height = _height([h for _, h, _ in cols], widths)
     ws.append([_cell(ws, title, excel.FONT_TITLE, excel.Border(), spread)] + [_cell(ws, None, excel.FONT_TITLE, excel.Border(), spread) for _ in cols[1:]])
     head = []
     for _, h, _ in cols:
@@ -104,17 +108,16 @@ def write(path: Path | str, data: PeriodData, cl: Checklist, sources: dict[str, 
         c.fill = excel.HEAD_FILL
         head.append(c)
     ws.append(head)
-    keys = [k for k, _, _ in cols]
     records = pro.to_dict("records")
-    for r in records:
+    for i, r in enumerate(records):
         r["code"] = code_of(r["village_code"])
         r["carried"] = YES if r["carried"] else ""
-        ws.append([_cell(ws, _value(r.get(k))) for k in keys])
+        r["has_problem"] = YES
+        values = [_value(r.get(k)) for k in keys]
+        ws.row_dimensions[_HEAD_ROW + 1 + i].height = _height(values, widths)
+        ws.append([_cell(ws, v) for v in values])
     last = layout.column_letter(len(cols) - 1)
     ws.auto_filter.ref = f"A{_HEAD_ROW}:{last}{_HEAD_ROW + max(len(records), 1)}"
-    if not hasattr(ws, "PAPERSIZE_A4"):  # a write-only sheet lacks the constant print_setup uses
-        ws.PAPERSIZE_A4 = Worksheet.PAPERSIZE_A4  # type: ignore[attr-defined]
-    excel.print_setup(ws, f"{_HEAD_ROW}:{_HEAD_ROW}")
 
     counts = pro.groupby("village_code").size().to_dict() if len(pro) else {}
     vs = wb.create_sheet(layout.SHEET_MERGED_VILLAGES)
@@ -149,8 +152,18 @@ def write(path: Path | str, data: PeriodData, cl: Checklist, sources: dict[str, 
         ("tool_version", __version__),
     ):
         meta.append([excel.put(WriteOnlyCell(meta), k), excel.put(WriteOnlyCell(meta), v)])
-    atomic_write_bytes(Path(path), _fixed_zip(excel.to_bytes(wb)))
+    excel.save(wb, Path(path))
     return Written(Path(path), tier, unit, len(vil), len(pro))
+
+
+def _height(values: list[Any], widths: list[float]) -> float:
+    """Row height (points) that shows every wrapped text: a CJK character is two units wide."""
+    lines = 1
+    for v, w in zip(values, widths, strict=True):
+        if isinstance(v, str) and v:
+            units = sum(2 if ord(ch) > 0x2E80 else 1 for ch in v)
+            lines = max(lines, -(-units // max(int(w) - 1, 1)) + v.count("\n"))
+    return min(13.5 * lines + 3, 409)
 
 
 def _value(v: Any) -> Any:
@@ -159,18 +172,6 @@ def _value(v: Any) -> Any:
     if hasattr(v, "item") and not isinstance(v, (str, dt.date)):  # numpy scalar
         return v.item()
     return v
-
-
-def _fixed_zip(data: bytes) -> bytes:
-    """Rewrite the container with fixed member times: the same content gives the same bytes."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            zi = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
-            zi.compress_type = zipfile.ZIP_DEFLATED
-            zi.external_attr = 0o600 << 16
-            dst.writestr(zi, src.read(info.filename))
-    return out.getvalue()
 
 
 # --- reading ------------------------------------------------------------------

@@ -12,6 +12,7 @@ import hashlib
 import io
 import re
 import unicodedata
+from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from dapaicha.findings import Finding, make
 from dapaicha.layout import address
 
 HEADER_SCAN_ROWS = 30
-_TABLE_END = ("签字", "填报人", "注：", "注:", "审核人")
+_TABLE_END_RX = re.compile("签字|填报人|注：|注:|审核人")
 MAX_CELL_CHARS = 5000
 
 
@@ -85,6 +86,7 @@ def _distance1(a: str, b: str) -> bool:
     return any(b[:i] + b[i + 1 :] == a for i in range(len(b)))
 
 
+@lru_cache(maxsize=4096)
 def match_header(text: str) -> tuple[str | None, bool]:
     """Header text → (column key, exact?)."""
     k = header_key(text)
@@ -315,6 +317,12 @@ _EPOCH = dt.datetime(1899, 12, 30)
 
 
 def _unformat(v: Any) -> Any:
+    if v == "" or v.__class__ is str or v.__class__ is float:
+        return v
+    return _undate(v)
+
+
+def _undate(v: Any) -> Any:
     """A small number in a date-formatted cell arrives as a 1900 date: give the number back.
 
     `4.30` typed into a 整改期限 cell is the number 4.3, which calamine shows as 1900-01-03
@@ -339,16 +347,16 @@ def _read_rows(grid: list[list[Any]], r0: int, ret: Return, findings: list[Findi
 
     cols = ret.columns
     fill_cols = {k: c for k, c in cols.items() if layout.BY_KEY[k].fill}
+    letters = {k: layout.column_letter(c) for k, c in cols.items()}
     last_no: Any = None
     r = r0 + 1
     blank_run = 0
     for r in range(r0 + 1, len(grid)):
         row = grid[r]
-        if any(
-            isinstance(v, str) and len(v) < 40 and any(t in v for t in _TABLE_END) for v in row[:8]
-        ):
+        if any(isinstance(v, str) and v and len(v) < 40 and _TABLE_END_RX.search(v) for v in row[:8]):
             break
-        vals = {k: _unformat(row[c]) if c < len(row) else None for k, c in cols.items()}
+        n = len(row)
+        vals = {k: _unformat(row[c]) if c < n else None for k, c in cols.items()}
         no_raw = vals.get("no")
         has_fill = any(not _blank(vals.get(k)) for k in fill_cols)
         if _blank(no_raw):
@@ -379,7 +387,7 @@ def _read_rows(grid: list[list[Any]], r0: int, ret: Return, findings: list[Findi
                     )
                 )
                 vals[k] = v[:MAX_CELL_CHARS]
-        ret.rows.append(TableRow(r + 1, no_raw, vals, {k: address(r, c) for k, c in cols.items()}))
+        ret.rows.append(TableRow(r + 1, no_raw, vals, {k: f"{letters[k]}{r + 1}" for k in cols}))
     return r
 
 

@@ -106,8 +106,29 @@ def ordered(findings: Iterable[Finding]) -> list[Finding]:
 
 
 def ordered_files(files: Iterable[FileResult]) -> list[FileResult]:
-    """Files by county, township, village (unidentified last), then file name."""
-    return sorted(files, key=lambda r: (not r.county, r.county, r.township, r.village, r.file))
+    """Files in division-code order (the roster's order), unidentified last, then by name."""
+
+    def key(r: FileResult) -> tuple[Any, ...]:
+        code, county = r.village_code, r.county
+        return (not code, not county, code, county, r.township, r.village, r.file)
+
+    return sorted(files, key=key)
+
+
+def text_width(v: Any) -> int:
+    """Display width in Excel character units (CJK and full-width characters count 2)."""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in str(v))
+
+
+def row_height(values: Sequence[Any], widths: Sequence[float], line: float = 14.0) -> float:
+    """A row height that shows every wrapped line (LibreOffice and WPS do not autofit)."""
+    lines = 1
+    for v, w in zip(values, widths, strict=False):
+        if v is None or v == "":
+            continue
+        per = max(int(w) - 1, 1)
+        lines = max(lines, sum(-(-text_width(t) // per) or 1 for t in str(v).split("\n")))
+    return min(line * lines + 4, 400)
 
 
 def table_sheet(
@@ -127,25 +148,21 @@ def table_sheet(
     ws.row_dimensions[1].height = 30
     excel.write(ws, 2, 1, subtitle, font=excel.FONT_BODY, alignment=excel.WRAP)
     ws.merge_cells(f"A2:{last}2")
-    ws.row_dimensions[2].height = 20
     head = FIRST_DATA_ROW - 1
     for c, (name, width) in enumerate(cols, start=1):
-        excel.write(
-            ws,
-            head,
-            c,
-            name,
-            font=excel.FONT_HEAD,
-            alignment=excel.CENTER,
-            border=excel.BORDER,
-            fill=excel.HEAD_FILL,
-        )
+        style = {"font": excel.FONT_HEAD, "alignment": excel.CENTER, "fill": excel.HEAD_FILL}
+        excel.write(ws, head, c, name, border=excel.BORDER, **style)
         ws.column_dimensions[column_letter(c - 1)].width = width
+    widths = [w for _, w in cols]
+    ws.row_dimensions[2].height = row_height([subtitle], [sum(widths)])
     n = 0
     for n, values in enumerate(rows, start=1):
         r = head + n
         for c, v in enumerate(values, start=1):
-            excel.write(ws, r, c, v, font=excel.FONT_BODY, alignment=excel.WRAP, border=excel.BORDER)
+            excel.write(
+                ws, r, c, v, font=excel.FONT_BODY, alignment=excel.WRAP, border=excel.BORDER
+            )
+        ws.row_dimensions[r].height = row_height(values, widths)
     ws.auto_filter.ref = f"A{head}:{last}{head + n}"
     ws.freeze_panes = f"A{FIRST_DATA_ROW}"
     excel.print_setup(ws, title_rows=f"{head}:{head}")
@@ -233,13 +250,13 @@ def write(report: Report, path: Path, *, title: str = DEFAULT_TITLE) -> None:
     _mark(
         ws,
         5,
-        {SEVERITY_ZH[Severity.ERROR]: excel.BAD_FILL, SEVERITY_ZH[Severity.WARNING]: excel.WARN_FILL},
+        {
+            SEVERITY_ZH[Severity.ERROR]: excel.BAD_FILL,
+            SEVERITY_ZH[Severity.WARNING]: excel.WARN_FILL,
+        },
     )
 
-    missing = sorted(
-        report.missing,
-        key=lambda m: tuple(m.get(k, "") for k in ("county", "township", "village", "village_code")),
-    )
+    missing = report.missing  # roster order
     table_sheet(
         wb.create_sheet("未报"),
         f"{title}：未报送的村",

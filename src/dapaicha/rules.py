@@ -38,10 +38,25 @@ class Context:
     findings: list[Finding] = field(default_factory=list)
     report_date: dt.date | None = None
 
+    @property
+    def cl_text(self) -> dict[int, str]:
+        return _item_texts(self.cl)
+
     def add(self, code: str, *, cell: str = "", item: int | None = None, **kw) -> None:
         self.findings.append(
             make(code, self.ret.file, sheet=self.ret.sheet, cell=cell, item=item, **kw)
         )
+
+
+_TEXTS: dict[str, dict[int, str]] = {}
+
+
+def _item_texts(cl: Checklist) -> dict[int, str]:
+    """Squashed item texts, once per checklist."""
+    key = cl.content_hash
+    if key not in _TEXTS:
+        _TEXTS[key] = {i.no: _squash(i.content) for _, i in cl.items}
+    return _TEXTS[key]
 
 
 def _squash(s: str) -> str:
@@ -119,7 +134,28 @@ def check_rows(ctx: Context) -> list[Row]:
     return rows
 
 
+_FILL_REST = ("description", "measure", "kind", "deadline", "owner", "result", "done_date", "note")
+
+
+def _plain_no(ctx: Context, tr: TableRow, no: int, seq: int) -> Row | None:
+    """Fast path for the common row: 否 and nothing else filled."""
+    v = tr.values
+    hp = v.get("has_problem")
+    if ctx.ret.kind != "ledger" or not isinstance(hp, str) or any(v.get(k) not in (None, "") for k in _FILL_REST):
+        return None
+    if vocab(hp, ctx.cl.vocabularies.yes_no.lookup).value != "否":
+        return None
+    if seq == 1 and "content" in v:
+        got = v["content"]
+        if got != ctx.cl.by_no[no][1].content and _squash(clean_text(got) or "") != ctx.cl_text[no]:
+            return None
+    return Row(no=no, seq=seq, has_problem="否", row=tr.row, cells=dict(tr.addrs))
+
+
 def _check_row(ctx: Context, tr: TableRow, no: int, seq: int, done: list[Row]) -> Row | None:
+    fast = _plain_no(ctx, tr, no, seq)
+    if fast is not None:
+        return fast
     ret, cl, camp = ctx.ret, ctx.cl, ctx.cl.campaign
     voc = cl.vocabularies
     v, a = tr.values, tr.addrs
@@ -127,7 +163,7 @@ def _check_row(ctx: Context, tr: TableRow, no: int, seq: int, done: list[Row]) -
 
     if ret.kind == "ledger" and "content" in v and seq == 1:
         got = clean_text(v["content"])
-        if got is not None and _squash(got) != _squash(cl.by_no[no][1].content):
+        if got is not None and _squash(got) != ctx.cl_text[no]:
             ctx.add("item-text-altered", cell=a["content"], item=no, value=got)
 
     texts = {k: clean_text(v.get(k)) for k in ("description", "measure", "owner", "note")}

@@ -143,14 +143,18 @@ def _check_xml(body: bytes) -> None:
         raise ValueError(f"XML 损坏：{err}") from err
 
 
+_FAR_COL = re.compile(rb'<c r="(?:[A-Z]{3}|[C-Z][A-Z]|B[M-Z])[0-9]')  # beyond column BL (64)
+_FAR_ROW = re.compile(rb'<c r="[A-Z]{1,3}[0-9]{5,}"')  # rows ≥ 10000
+
+
 def _out_of_bounds(body: bytes) -> bool:
-    last_row = 0
-    for m in _ROW.finditer(body):
-        last_row = max(last_row, int(m.group(1)))
-        if last_row > MAX_ROWS:
-            return True
-    for m in _CELL_REF.finditer(body):
-        if col_number(m.group(1)) > MAX_COLS or int(m.group(2)) > MAX_ROWS:
+    """Whether any cell lies beyond the bounds (regex scans in C, no per-cell Python)."""
+    if _FAR_COL.search(body) or _FAR_ROW.search(body):
+        return True
+    last = body.rfind(b'<row r="')  # rows are written in ascending order
+    if last >= 0:
+        m = _ROW.match(body, last)
+        if m and int(m.group(1)) > MAX_ROWS:
             return True
     return False
 

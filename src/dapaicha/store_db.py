@@ -138,7 +138,7 @@ def read_version(path: Path) -> int:
 def _refuse_newer(path: Path, version: int) -> None:
     if version > VERSION:
         raise UserError(
-            f"数据库 {path} 版本较新（第 {version} 版，本程序只支持到第 {VERSION} 版），"
+            f"数据库版本较新（{path} 为第 {version} 版，本程序只支持到第 {VERSION} 版），"
             "为免损坏数据未作任何改动，请升级 dapaicha 后再使用。"
         )
 

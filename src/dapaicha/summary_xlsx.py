@@ -94,9 +94,13 @@ def py(v: Any) -> Any:
 class Sheet:
     """A write-only sheet written row by row, with cached cell styles."""
 
-    def __init__(self, wb: Workbook, title: str, widths: Sequence[float]) -> None:
+    def __init__(self, wb: Workbook, title: str, widths: Sequence[float], freeze: str | None = None) -> None:
+        # write-only: sheet properties, views and columns go out with the first row
         self.ws = wb.create_sheet(title)
         self.ws.PAPERSIZE_A4 = Worksheet.PAPERSIZE_A4  # excel.print_setup reads it
+        excel.print_setup(self.ws)
+        if freeze:
+            self.ws.freeze_panes = freeze
         for i, w in enumerate(widths, 1):
             self.ws.column_dimensions[get_column_letter(i)].width = w
         self.ncols = len(widths)
@@ -106,11 +110,11 @@ class Sheet:
     def cell(self, value: Any, style: str = "center") -> Cell:
         proto = self._styles.get(style)
         if proto is None:
-            proto = Cell(self.ws)
+            proto = Cell(self.ws, row=1, column=1)
             for k, v in STYLES[style].items():
                 setattr(proto, k, v)
             self._styles[style] = proto
-        c = Cell(self.ws, style_array=copy(proto._style))
+        c = Cell(self.ws, row=1, column=1, style_array=copy(proto._style))
         value = py(value)
         if isinstance(value, float) and style.startswith("int"):
             value = int(value)
@@ -181,10 +185,8 @@ class Sheet:
                 self.merge(row, half + 1, row, self.ncols)
         self.line(f"填报日期：{cn_date(as_of)}", "sign_right", 24)
 
-    def finish(self, title_rows: str | None, freeze: str | None = None) -> None:
-        excel.print_setup(self.ws, title_rows=title_rows)
-        if freeze:
-            self.ws.freeze_panes = freeze
+    def finish(self, title_rows: str) -> None:
+        self.ws.print_title_rows = title_rows
 
 
 def new_book() -> Workbook:
@@ -198,7 +200,7 @@ def rate_cell(sh: Sheet, value: float, total: bool = False) -> Cell:
     return sh.cell(float(value), "pct" + sfx)
 
 
-def notes(r: Rollup, extra: Sequence[str] = ()) -> list[str]:
+def notes(r: Rollup, extra: Sequence[str] = (), county: str | None = None) -> list[str]:
     """The note rows under a summary table."""
     out = [
         rollup.rate_rule(r.includes_plan),
@@ -207,29 +209,30 @@ def notes(r: Rollup, extra: Sequence[str] = ()) -> list[str]:
         "已报村数中“按时”“逾期”按报送日期与本期截止日期比较确定；未报送的村，其问题按最近一次报送的台账计入。",
         *extra,
     ]
-    if len(r.outside):
-        names = "、".join((r.outside["county"].fillna("") + r.outside["township"].fillna("") + r.outside["village"].fillna("")).head(10))
-        out.append(f"另有名册中没有的 {len(r.outside)} 个村的数据未计入本表：{names}{'等' if len(r.outside) > 10 else ''}。")
+    o = r.outside if county is None else r.outside[r.outside["county"] == county]
+    if len(o):
+        names = "、".join((o["county"].fillna("") + o["township"].fillna("") + o["village"].fillna("")).head(10))
+        out.append(f"另有名册中没有的 {len(o)} 个村的数据未计入本表：{names}{'等' if len(o) > 10 else ''}。")
     return out
 
 
 def title_lines(r: Rollup, campaign: Campaign, unit: str, what: str) -> tuple[str, str]:
     title = f"{unit}{campaign.title}{what}（第{r.period}期）"
     sub = (
-        f"依据：{campaign.office}《{campaign.document_number}》　"
+        f"依据：{campaign.document_number}　"
         f"本期：{cn_date(r.start)}—{cn_date(r.deadline)}　截至：{cn_date(r.deadline)}"
     )
     return title, sub
 
 
 def summary_sheet(
-    wb: Workbook, r: Rollup, campaign: Campaign, level: Level, frame: pd.DataFrame, title: str, phone: str = ""
+    wb: Workbook, r: Rollup, campaign: Campaign, level: Level, frame: pd.DataFrame, unit: str, phone: str = ""
 ) -> Sheet:
     """The 汇总 sheet: a row per unit, the total row, notes, sign-off."""
     cats = r.categories
     widths = [14, 7, 6, 6, 6, 7, 8, *[9] * len(cats), 7, 8, 7, 7, 7, 9, 8]
-    sh = Sheet(wb, SHEET_SUMMARY, widths)
-    t, sub = title_lines(r, campaign, title, "汇总表")
+    sh = Sheet(wb, SHEET_SUMMARY, widths, "B5")
+    t, sub = title_lines(r, campaign, unit, "汇总表")
     sh.line(t, "title", 36)
     sh.line(sub, "subtitle", 20)
     h = HEAD
@@ -256,10 +259,10 @@ def summary_sheet(
         cells += [rate_cell(sh, rec["rate"], total), sh.cell(rec["overdue"], "int" + sfx)]
         sh.add(cells, 20)
     sh.add([])
-    for k, text in enumerate(notes(r)):
-        sh.line(("说明：" if k == 0 else "　　　") + text, "note", 30)
+    for k, text in enumerate(notes(r, county=unit if level == "township" else None)):
+        sh.line(("说明：" if k == 0 else "　　　") + text, "note", 18)
     sh.signoff(campaign, r.deadline, phone)
-    sh.finish(f"{first}:{last}", f"B{last + 1}")
+    sh.finish(f"{first}:{last}")
     return sh
 
 
@@ -291,7 +294,7 @@ def list_sheet(
     wb: Workbook, name: str, title: str, columns: Sequence[tuple[str, str, float, str]], frame: pd.DataFrame, empty: str
 ) -> Sheet:
     """A long list: title, one header row (repeated on every page), one row per record."""
-    sh = Sheet(wb, name, [c[2] for c in columns])
+    sh = Sheet(wb, name, [c[2] for c in columns], "A3")
     sh.line(title, "title", 30)
     first, last = sh.header([(c[0], ()) for c in columns])
     if not len(frame):
@@ -305,7 +308,7 @@ def list_sheet(
     styles = [c[3] for c in columns]
     for values in zip(*data, strict=True):
         sh.add([sh.cell(v, s) for v, s in zip(values, styles, strict=True)])
-    sh.finish(f"{first}:{last}", f"A{last + 1}")
+    sh.finish(f"{first}:{last}")
     return sh
 
 
@@ -345,7 +348,7 @@ def items_sheet(wb: Workbook, r: Rollup, checklist: Checklist) -> Sheet:
     """按排查项目: every checklist item, by 问题数 descending, ties by 序号."""
     f = rollup.by_item(r, checklist)
     cols = [("类别", 14), ("序号", 5), ("排查项目", 10), ("排查内容", 60), ("问题数", 7), ("涉及村数", 7), ("已整改", 7), ("整改率", 9)]
-    sh = Sheet(wb, SHEET_ITEMS, [w for _, w in cols])
+    sh = Sheet(wb, SHEET_ITEMS, [w for _, w in cols], "A4")
     sh.line(f"{checklist.campaign.title}问题分布（按排查项目，第{r.period}期）", "title", 30)
     sh.line(f"截至{cn_date(r.deadline)}，按问题数从多到少排列，问题数相同的按序号排列", "subtitle", 20)
     first, last = sh.header([(c, ()) for c, _ in cols])
@@ -364,7 +367,7 @@ def items_sheet(wb: Workbook, r: Rollup, checklist: Checklist) -> Sheet:
         )
     sh.add([])
     sh.line("说明：" + rollup.rate_rule(r.includes_plan), "note", 30)
-    sh.finish(f"{first}:{last}", f"A{last + 1}")
+    sh.finish(f"{first}:{last}")
     return sh
 
 

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import math
 import re
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 import pandas as pd
 from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.label import DataLabelList
 
-from dapaicha import excel, resources, rollup
+from dapaicha import excel, resources, rollup, summary_xlsx
 from dapaicha.checklist import Checklist
 from dapaicha.errors import UserError
 from dapaicha.fsutil import atomic_write_text, inside
@@ -29,9 +32,13 @@ from dapaicha.summary_xlsx import (
 )
 from dapaicha.summary_xlsx import notes as summary_notes
 
+if TYPE_CHECKING:
+    from dapaicha.roster import Roster
+
 TEMPLATE = "周报文字稿.md.j2"
 SHEET_WEEKLY = "周报"
 SHEET_UNITS = "未报及逾期报送"
+SHEET_CHART = "整改率图"
 
 # (header, column, width, style) of the 周报 table.
 WEEKLY_COLUMNS: list[tuple[str, str, float, str]] = [
@@ -59,7 +66,7 @@ def title(r: Rollup, checklist: Checklist) -> str:
 
 def subtitle(r: Rollup, checklist: Checklist) -> str:
     c = checklist.campaign
-    return f"{c.office}　依据《{c.document_number}》　本期：{cn_date(r.start)}—{cn_date(r.deadline)}"
+    return f"{c.office}　依据：{c.document_number}　本期：{cn_date(r.start)}—{cn_date(r.deadline)}"
 
 
 def weekly_notes(r: Rollup) -> list[str]:
@@ -79,7 +86,7 @@ def write_xlsx(r: Rollup, checklist: Checklist, path: Path) -> Path:
     """DIR/周报_第N期.xlsx: 周报 (table, notes, sign-off, chart), 未报及逾期报送."""
     w = rollup.weekly(r)
     wb = new_book()
-    sh = Sheet(wb, SHEET_WEEKLY, [c[2] for c in WEEKLY_COLUMNS])
+    sh = Sheet(wb, SHEET_WEEKLY, [c[2] for c in WEEKLY_COLUMNS], "C4")
     sh.line(title(r, checklist), "title", 36)
     sh.line(subtitle(r, checklist), "subtitle", 20)
     first, last = sh.header([(c[0], ()) for c in WEEKLY_COLUMNS])
@@ -100,11 +107,11 @@ def write_xlsx(r: Rollup, checklist: Checklist, path: Path) -> Path:
     data_first, data_last = last + 1, last + n - 1
     sh.add([])
     for k, text in enumerate(weekly_notes(r)):
-        sh.line(("说明：" if k == 0 else "　　　") + text, "note", 30)
+        sh.line(("说明：" if k == 0 else "　　　") + text, "note", 18)
     sh.signoff(checklist.campaign, r.deadline, checklist.campaign.phone)
+    sh.finish(f"{first}:{last}")
     if n > 1:
-        _chart(sh, data_first, data_last)
-    sh.finish(f"{first}:{last}", f"C{last + 1}")
+        _chart(wb, sh, data_first, data_last)
     units = rollup.unreported(r, late=True)
     cols = [*MISSING_COLUMNS[:3], ("状态", "status", 24, "center"), ("报送日期", "report_date", 13, "date")]
     list_sheet(wb, SHEET_UNITS, f"未报送及逾期报送的单位（第{r.period}期）", cols, units, "本期所有村均按时报送。")
@@ -112,8 +119,9 @@ def write_xlsx(r: Rollup, checklist: Checklist, path: Path) -> Path:
     return path
 
 
-def _chart(sh: Sheet, first: int, last: int) -> None:
-    """Bar chart of 整改率 by county, referencing the (numeric) 整改率 cells."""
+def _chart(wb: Any, sh: Sheet, first: int, last: int) -> None:
+    """Bar chart of 整改率 by county on its own sheet (one printed page), referencing the
+    numeric 整改率 cells of the 周报 sheet."""
     col = [c[1] for c in WEEKLY_COLUMNS].index("rate") + 1
     unit = [c[1] for c in WEEKLY_COLUMNS].index("unit") + 1
     ch = BarChart()
@@ -128,12 +136,13 @@ def _chart(sh: Sheet, first: int, last: int) -> None:
     ch.legend = None
     ch.add_data(Reference(sh.ws, min_col=col, min_row=first - 1, max_row=last), titles_from_data=True)
     ch.set_categories(Reference(sh.ws, min_col=unit, min_row=first, max_row=last))
-    ch.dataLabels = DataLabelList()
-    ch.dataLabels.showVal = True
+    ch.dataLabels = DataLabelList(showVal=True, showSerName=False, showCatName=False, showLegendKey=False)
     ch.dataLabels.numFmt = "0.00%"
-    ch.width = 24
-    ch.height = 9
-    sh.ws.add_chart(ch, f"B{sh.row + 2}")
+    ch.width = 25  # cm: fits A4 landscape
+    ch.height = 15
+    page = Sheet(wb, SHEET_CHART, [8])
+    page.ws.page_setup.fitToHeight = 1
+    page.ws.add_chart(ch, "A1")
 
 
 def _nan(v: Any) -> bool:
@@ -314,11 +323,81 @@ def weekly_path(out: Path, period: int) -> Path:
 
 def write_reports(r: Rollup, checklist: Checklist, out: Path, templates: Path | None = None) -> list[Path]:
     """Every output of `dapaicha rollup`: county and city summaries, 周报, 文字稿."""
-    from dapaicha import summary_xlsx
-
     md, txt = render(context(r, checklist), templates)  # template errors before any write
     paths = [summary_xlsx.write_county(r, checklist, c, summary_xlsx.county_path(out, c, r.period)) for c in rollup.counties(r)]
     paths.append(summary_xlsx.write_city(r, checklist, summary_xlsx.city_path(out, r.period)))
     paths.append(write_xlsx(r, checklist, weekly_path(out, r.period)))
     paths += write_rendered(r, out, md, txt)
     return paths
+
+
+@dataclass
+class RunResult:
+    rollup: Rollup
+    paths: list[Path]
+    merged: list[Any] = field(default_factory=list)  # merge.MergeResult per input (no --store)
+
+
+def run(
+    cl: Checklist,
+    roster: Roster,
+    out: Path,
+    *,
+    store_path: Path | None = None,
+    inputs: Sequence[Path] = (),
+    period: int | None = None,
+    templates: Path | None = None,
+) -> RunResult:
+    """`dapaicha rollup`: the store (or returns / merged ledgers merged into a temporary
+    store) → the period's frames → every summary workbook and the 文字稿."""
+    if not roster.villages:
+        raise UserError("村名册中没有读到任何村，无法汇总。")
+    if (store_path is None) == (not inputs):
+        raise UserError("请用 --store 指定数据库，或给出报送台账文件夹 / 合并台账（二者选一）。")
+    with tempfile.TemporaryDirectory(prefix="dapaicha-rollup-") as tmp:
+        merged_results = []
+        if store_path is None:
+            from dapaicha import merge
+
+            store_path = Path(tmp) / "store.sqlite"
+            for src in inputs:
+                merged_results.append(merge.run(Path(src), cl, roster, store_path))
+            if not Path(store_path).exists():
+                raise UserError("给出的文件夹中没有可汇总的台账。")
+        data = _frames(Path(store_path), period)
+    r = rollup.build(data, rollup.roster_frame(roster.villages), cl)
+    return RunResult(r, write_reports(r, cl, out, templates), merged_results)
+
+
+def _frames(path: Path, period: int | None) -> Any:
+    from dapaicha import store, store_query
+
+    conn = store.connect(path)
+    try:
+        latest = store_query.latest_period(conn)
+    finally:
+        conn.close()
+    if latest is None:
+        raise UserError(f"数据库 {path} 中还没有通过校验的台账，无法汇总。")
+    if period is None:
+        period = latest
+    if period < 1 or period > latest:
+        raise UserError(f"--period 应在 1 到 {latest} 之间（数据库中最新为第{latest}期），收到 {period}。")
+    return store.period_frames(path, period)
+
+
+def print_table(r: Rollup, con: Any) -> None:
+    """The 周报 figures as a terminal table."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    w = rollup.weekly(r)
+    t = Table(title=f"第{r.period}期（截至{cn_date(r.deadline)}）整改进展")
+    for name in ("排名", "县（市、区）", "上报率", "排查问题", "本周新增", "本周完成", "整改率", "变化", "逾期未整改"):
+        t.add_column(name, justify="left" if name == "县（市、区）" else "right")
+    for rec in w.to_dict("records"):
+        pp = DASH if _nan(rec["change_pp"]) else f"{rec['change_pp']:+.2f}"
+        rank = "" if _nan(rec["rank"]) else str(rec["rank"])
+        t.add_row(rank, escape(str(rec["unit"])), pct(rec["report_rate"]), str(rec["problems"]), str(rec["new"]),
+                  str(rec["completed"]), pct(rec["rate"]), pp, str(rec["overdue"]))  # fmt: skip
+    con.print(t)
