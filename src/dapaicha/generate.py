@@ -145,16 +145,19 @@ def generate(
     cl_fp = checklist_fingerprint(cl)
     when = generated_at or ledger.now_text()
     used: set[str] = set()
+    folders: dict[tuple[str, str], Path] = {}
     try:
         for v in villages:
             f = ledger.fields_for(cl, v, when)
-            path = fsutil.inside(out, f.county, f.township, layout.file_name(f.village))
+            key = (f.county, f.township)
+            if key not in folders:  # checked once per township: stays under out
+                folders[key] = fsutil.inside(out, f.county, f.township)
+            folder = folders[key]
+            path = folder / layout.file_name(fsutil.safe_component(f.village))
             if str(path).casefold() in used:  # two villages of the same name in one township
                 row = getattr(v, "row", 0)
                 tag = f.code or (f"第{row}行" if row else str(len(used) + 1))
-                path = fsutil.inside(
-                    out, f.county, f.township, layout.file_name(f"{f.village}_{tag}")
-                )
+                path = folder / layout.file_name(fsutil.safe_component(f"{f.village}_{tag}"))
                 result.renamed.append((f.full_name, _relative(out, path)))
             used.add(str(path).casefold())
             rel = _relative(out, path)

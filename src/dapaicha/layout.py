@@ -125,6 +125,7 @@ DATE_LABEL = "填报日期"
 UNIT_CELL = "A2"  # "填报单位：…" merged A2:G2
 DATE_LABEL_CELL = "I2"  # "填报日期：" merged I2:J2 (label)
 DATE_CELL = "K2"  # the value, merged K2:L2, open for input
+UNIT_MERGE, DATE_LABEL_MERGE, DATE_MERGE = "A2:G2", "I2:J2", "K2:L2"
 LIAISON_LABEL = "联乡帮村干部"
 
 # Signature block: one row per signer below the table, label merged A:C, name merged D:F.

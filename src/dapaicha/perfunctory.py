@@ -213,14 +213,18 @@ def _content(s: Submission) -> tuple:
     )  # fmt: skip
 
 
-def _unchanged(s: Submission, past: list[Submission], threshold: int, cl: Checklist) -> list[Signal]:
+def _unchanged(
+    s: Submission, past: list[Submission], threshold: int, cl: Checklist
+) -> list[Signal]:
     if s.period is None:
         return []
     done = cl.vocabularies.result.canonical[0]
     open_rows = [r for r in _problems(s) if r.result != done]
     if not open_rows:
         return []
-    by_period: dict[int, Submission] = {x.period: x for x in past if x.accepted and x.period is not None}
+    by_period: dict[int, Submission] = {
+        x.period: x for x in past if x.accepted and x.period is not None
+    }
     by_period[s.period] = s
     mine = _content(s)
     start = s.period

@@ -204,6 +204,8 @@ def read_bytes(
         metas = wb.sheets_metadata
     except pc.PasswordError:
         return None, [make("file-encrypted", name)]
+    except sniff.Unbounded as err:
+        return None, [make("file-unreadable", name, detail=str(err))]
     except Exception as err:
         return None, [make("file-unreadable", name, detail=type(err).__name__)]
     ret = Return(file=name, sha256=sha, data=data, sheet_names=[m.name for m in metas])
@@ -348,16 +350,19 @@ def _read_rows(grid: list[list[Any]], r0: int, ret: Return, findings: list[Findi
     cols = ret.columns
     fill_cols = {k: c for k, c in cols.items() if layout.BY_KEY[k].fill}
     letters = {k: layout.column_letter(c) for k, c in cols.items()}
+    no_c = cols["no"]
     last_no: Any = None
     r = r0 + 1
     blank_run = 0
     for r in range(r0 + 1, len(grid)):
         row = grid[r]
-        if any(isinstance(v, str) and v and len(v) < 40 and _TABLE_END_RX.search(v) for v in row[:8]):
-            break
         n = len(row)
+        no_raw = _unformat(row[no_c]) if no_c < n else None
+        if _blank(no_raw) and any(
+            isinstance(v, str) and v and len(v) < 40 and _TABLE_END_RX.search(v) for v in row[:8]
+        ):
+            break  # the signature block: only a row without a 序号 can end the table
         vals = {k: _unformat(row[c]) if c < n else None for k, c in cols.items()}
-        no_raw = vals.get("no")
         has_fill = any(not _blank(vals.get(k)) for k in fill_cols)
         if _blank(no_raw):
             if not has_fill:

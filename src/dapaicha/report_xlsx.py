@@ -1,14 +1,10 @@
 """校验报告.xlsx: one row per file, every finding, villages not reported, files skipped.
 
-Also the deterministic save shared with feedback.py: openpyxl stamps docProps with now()
-and every zip member with the clock, so we write the parts ourselves and rewrite the
-container with fixed member times and a sorted member order.
+Also the table-sheet and ordering helpers shared with feedback.py.
 """
 
 from __future__ import annotations
 
-import io
-import zipfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -19,11 +15,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from dapaicha import excel
 from dapaicha.findings import SEVERITY_ZH, FileResult, Finding, Report, Severity
-from dapaicha.fsutil import atomic_write
 from dapaicha.layout import column_letter
 
 DEFAULT_TITLE = "报送台账校验报告"
-_ZIP_TIME = (2022, 1, 1, 0, 0, 0)
 
 # (header, width) of each sheet
 FILE_COLS = (
@@ -56,34 +50,6 @@ FIRST_DATA_ROW = 4  # title, subtitle, header, then data
 
 
 # -- shared helpers -------------------------------------------------------------------
-
-
-def workbook_bytes(wb: Workbook) -> bytes:
-    """The workbook as bytes that depend only on its content (fixed times, sorted members)."""
-    from openpyxl.writer.excel import ExcelWriter
-
-    wb.properties.creator = "dapaicha"
-    wb.properties.lastModifiedBy = "dapaicha"
-    wb.properties.created = excel.FIXED_TIME
-    wb.properties.modified = excel.FIXED_TIME
-    raw = io.BytesIO()
-    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
-        ExcelWriter(wb, archive).write_data()
-    src = zipfile.ZipFile(io.BytesIO(raw.getvalue()))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for name in sorted(src.namelist()):
-            info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o600 << 16
-            dst.writestr(info, src.read(name))
-    return out.getvalue()
-
-
-def save(wb: Workbook, path: Path) -> None:
-    """Save atomically; the same workbook gives the same bytes on every run."""
-    data = workbook_bytes(wb)
-    atomic_write(Path(path), lambda tmp: tmp.write_bytes(data))
 
 
 def cell_position(cell: str) -> tuple[int, int] | None:
@@ -274,4 +240,4 @@ def write(report: Report, path: Path, *, title: str = DEFAULT_TITLE) -> None:
         SKIPPED_COLS,
         sorted(report.skipped),
     )
-    save(wb, path)
+    excel.save(wb, path)

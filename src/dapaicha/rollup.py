@@ -172,6 +172,8 @@ def _build_one(data: PeriodLike, roster: pd.DataFrame, checklist: Checklist) -> 
     if "category" in pro:
         cat = cat.fillna(pro["category"])
     pro["cat"] = cat.fillna("")
+    topic = _text(pro["topic"])
+    pro["topic"] = topic.where(topic != "", pro["no"].map({i.no: i.topic for _, i in checklist.items}).fillna(""))
     res = _text(pro["result"]) if "result" in pro else pd.Series("", index=pro.index)
     pro["state"] = res.where(res.isin([DONE, DOING]), NOT_DONE)
     pro["overdue"] = deadline_status(pro, data.deadline) == OVERDUE

@@ -93,11 +93,12 @@ def sniff(data: bytes, max_unzipped: int = MAX_UNZIPPED) -> Sniff:
             return Sniff("unsupported", "Excel 二进制工作簿（.xlsb）")
     else:
         return Sniff("unsupported", "压缩包（不是 Excel 表格）")
-    # Actual sizes and XML declarations: inflate each XML part with a cap.
+    # Actual sizes (every part, with a cap), XML declarations, used ranges of sheet parts
+    # (wherever the workbook's relationships put them, whatever their extension).
     total = 0
     oversized: list[str] = []
     for info in infos:
-        if not info.filename.endswith((".xml", ".rels")):
+        if info.is_dir():
             continue
         try:
             with zf.open(info) as fh:
@@ -113,9 +114,11 @@ def sniff(data: bytes, max_unzipped: int = MAX_UNZIPPED) -> Sniff:
         except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError) as err:
             return Sniff("corrupt", f"{info.filename} 损坏：{err}")
         body = b"".join(chunks)
-        if _ENTITY.search(body):
+        if not _xml_like(info.filename, body):
+            continue
+        if _ENTITY.search(_as_utf8(body)):
             return Sniff("xml-attack", f"{info.filename} 含 DTD/实体声明")
-        if kind == "xlsx" and info.filename.startswith("xl/worksheets/") and _out_of_bounds(body):
+        if kind == "xlsx" and _SHEET_DATA.search(body) and _out_of_bounds(body):
             oversized.append(info.filename)
     if kind == "xlsx":
         try:
@@ -128,6 +131,32 @@ def sniff(data: bytes, max_unzipped: int = MAX_UNZIPPED) -> Sniff:
                 "xml-attack" if "DTD" in str(err) or "ntit" in str(err) else "corrupt", str(err)
             )
     return Sniff(kind, oversized_sheets=tuple(oversized))
+
+
+_SHEET_DATA = re.compile(rb"<(?:[\w.-]+:)?sheetData[\s/>]")
+_BINARY_DIRS = ("xl/media/", "xl/embeddings/", "xl/printerSettings/")
+
+
+def _xml_like(name: str, body: bytes) -> bool:
+    """Parts a parser may read as XML: by name, or by their first byte (any extension)."""
+    if name.startswith(_BINARY_DIRS):
+        return False
+    if name.endswith((".xml", ".rels", ".vml")):
+        return True
+    head = body[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
+    return head[:1] == b"<" or head[:2] in (b"\xff\xfe", b"\xfe\xff", b"\x00<")
+
+
+def _as_utf8(body: bytes) -> bytes:
+    """UTF-16 XML (with or without BOM) as UTF-8, so byte patterns see its declarations."""
+    if body[:2] in (b"\xff\xfe", b"\xfe\xff") or body[:2] in (b"<\x00", b"\x00<"):
+        enc = (
+            "utf-16"
+            if body[:2] in (b"\xff\xfe", b"\xfe\xff")
+            else ("utf-16-le" if body[:1] == b"<" else "utf-16-be")
+        )
+        return body.decode(enc, errors="replace").encode("utf-8")
+    return body
 
 
 def _check_xml(body: bytes) -> None:
@@ -147,37 +176,86 @@ _FAR_COL = re.compile(rb'<c r="(?:[A-Z]{3}|[C-Z][A-Z]|B[M-Z])[0-9]')  # beyond c
 _FAR_ROW = re.compile(rb'<c r="[A-Z]{1,3}[0-9]{5,}"')  # rows ≥ 10000
 
 
+# Tags of rows and cells in any spelling a parser accepts: a namespace prefix, r not first,
+# single quotes, no r at all (the position then follows the previous row or cell).
+_NS = rb"(?:[A-Za-z_][\w.-]*:)?"
+_TAG = re.compile(rb"<" + _NS + rb"(row|c)(?=[\s/>])([^>]*)>")
+_R_ATTR = re.compile(rb"""(?:^|\s)(?:[\w.-]+:)?r\s*=\s*["']([^"']*)["']""")
+_CELL_POS = re.compile(rb"([A-Za-z]+)([0-9]+)")
+# The usual spelling (Excel, WPS, LibreOffice, openpyxl): `<row r="7"`, `<c r="AB7"`.
+_ODD = re.compile(
+    rb'<(?:[A-Za-z_][\w.-]*:(?:row|c)(?=[\s/>])|row(?=[\s/>])(?! r="[0-9]{1,7}")'
+    rb'|c(?=[\s/>])(?! r="[A-Z]{1,3}[0-9]{1,7}"))'
+)
+_ROW_NUMBERS = re.compile(rb'<row r="([0-9]{1,7})"')
+
+
 def _out_of_bounds(body: bytes) -> bool:
-    """Whether any cell lies beyond the bounds (regex scans in C, no per-cell Python)."""
+    """Whether any cell lies beyond the bounds (regex scans in C, no per-cell Python).
+
+    Unusual spellings of rows and cells are rare; only then is every tag walked in Python.
+    """
+    if _ODD.search(body):
+        return _walk_out_of_bounds(body)
     if _FAR_COL.search(body) or _FAR_ROW.search(body):
         return True
-    last = body.rfind(b'<row r="')  # rows are written in ascending order
-    if last >= 0:
-        m = _ROW.match(body, last)
-        if m and int(m.group(1)) > MAX_ROWS:
+    return any(int(n) > MAX_ROWS for n in _ROW_NUMBERS.findall(body))
+
+
+def _position(attrs: bytes, row: int, col: int, is_row: bool) -> tuple[int, int]:
+    """(row, col) of a tag after the previous (row, col), as a parser counts them."""
+    m = _R_ATTR.search(attrs)
+    if is_row:
+        if m and m.group(1).isdigit():
+            return int(m.group(1)), 0
+        return row + 1, 0
+    p = _CELL_POS.fullmatch(m.group(1)) if m else None
+    if p:
+        return int(p.group(2)), col_number(p.group(1).upper())
+    return row, col + 1
+
+
+def _walk_out_of_bounds(body: bytes) -> bool:
+    row = col = 0
+    for m in _TAG.finditer(body):
+        row, col = _position(m.group(2), row, col, m.group(1) == b"row")
+        if row > MAX_ROWS or col > MAX_COLS:
             return True
     return False
 
 
-_ROW_BLOCK = re.compile(rb'<row r="([0-9]+)"[^>]*?(?:/>|>.*?</row>)', re.S)
-_CELL_BLOCK = re.compile(rb'<c r="([A-Z]+)[0-9]+"[^>]*?(?:/>|>.*?</c>)', re.S)
-_DIMENSION = re.compile(rb"<dimension [^>]*/>")
+_ROW_BLOCK = re.compile(
+    rb"<" + _NS + rb"row(?=[\s/>])([^>]*?)(?:/>|>.*?</" + _NS + rb"row\s*>)", re.S
+)
+_CELL_BLOCK = re.compile(rb"<" + _NS + rb"c(?=[\s/>])([^>]*?)(?:/>|>.*?</" + _NS + rb"c\s*>)", re.S)
+_DIMENSION = re.compile(rb"<" + _NS + rb"dimension\s[^>]*/>")
 _MERGES = re.compile(rb"<mergeCells.*?</mergeCells>", re.S)
+
+
+class Unbounded(ValueError):
+    """A sheet part that could not be cut down to the bounds."""
 
 
 def bounded_sheet(body: bytes) -> bytes:
     """The sheet XML with rows and columns beyond the bounds removed."""
+    pos = [0, 0]  # row, col of the last row or cell seen
+
+    def keep_cell(c: re.Match[bytes]) -> bytes:
+        pos[0], pos[1] = _position(c.group(1), pos[0], pos[1], False)
+        return b"" if pos[1] > MAX_COLS or pos[0] > MAX_ROWS else c.group(0)
 
     def keep_row(m: re.Match[bytes]) -> bytes:
-        if int(m.group(1)) > MAX_ROWS:
+        pos[0], pos[1] = _position(m.group(1), pos[0], pos[1], True)
+        if pos[0] > MAX_ROWS:
             return b""
-        return _CELL_BLOCK.sub(
-            lambda c: b"" if col_number(c.group(1)) > MAX_COLS else c.group(0), m.group(0)
-        )
+        return _CELL_BLOCK.sub(keep_cell, m.group(0))
 
     body = _DIMENSION.sub(b"", body)
     body = _MERGES.sub(b"", body) if len(body) > 50_000_000 else body
-    return _ROW_BLOCK.sub(keep_row, body)
+    out = _ROW_BLOCK.sub(keep_row, body)
+    if _out_of_bounds(out):
+        raise Unbounded("工作表范围过大且无法截取")
+    return out
 
 
 def bounded_copy(data: bytes, parts: tuple[str, ...]) -> bytes:

@@ -125,6 +125,8 @@ class Sheet:
         if height:
             self.ws.row_dimensions[self.row].height = height
         self.ws.append(list(cells))
+        if height:  # written with the row: keep memory flat on long lists
+            del self.ws.row_dimensions[self.row]
         return self.row
 
     def line(self, text: str, style: str, height: float | None = None, span: tuple[int, int] | None = None) -> int:
@@ -269,15 +271,15 @@ def summary_sheet(
 def problem_columns(with_county: bool, overdue: bool) -> list[tuple[str, str, float, str]]:
     """(header, frame column, width, style) of a problem list."""
     cols = [(UNIT_HEAD["county"], "county", 10, "center")] if with_county else []
-    cols += [(UNIT_HEAD["township"], "township", 10, "center"), (VILLAGE_HEAD, "village", 10, "center")]
+    cols += [(UNIT_HEAD["township"], "township", 12, "center"), (VILLAGE_HEAD, "village", 10, "center")]
     b = BY_KEY
     cols += [
-        (b["category"].header, "cat", 10, "center"),
+        (b["category"].header, "cat", 13, "center"),
         (b["no"].header, "no", 5, "int"),
         (b["topic"].header, "topic", 9, "center"),
         (b["description"].header, "description", 28, "text"),
         (b["measure"].header, "measure", 28, "text"),
-        (b["kind"].header, "kind", 8, "center"),
+        (b["kind"].header, "kind", 12, "center"),
         (b["deadline"].header, "deadline", 11, "date"),
         (b["owner"].header, "owner", 8, "center"),
         (b["result"].header, "result", 8, "center"),
@@ -306,10 +308,28 @@ def list_sheet(
             col = col.fillna(False).astype(bool).map({True: "是", False: ""})
         data.append(col.tolist())
     styles = [c[3] for c in columns]
+    widths = [c[2] for c in columns]
     for values in zip(*data, strict=True):
-        sh.add([sh.cell(v, s) for v, s in zip(values, styles, strict=True)])
+        sh.add([sh.cell(v, s) for v, s in zip(values, styles, strict=True)], row_height(values, widths))
     sh.finish(f"{first}:{last}")
     return sh
+
+
+LINE_HEIGHT = 13.5  # points per line of 10-point 宋体
+
+
+def row_height(values: Sequence[Any], widths: Sequence[float]) -> float | None:
+    """Height that shows every wrapped text in full (LibreOffice does not autofit rows
+    on opening); None when one line is enough."""
+    lines = 1
+    for v, w in zip(values, widths, strict=True):
+        if isinstance(v, str) and len(v) * 1.5 > w - 1:
+            # display width in column units, measured in LibreOffice: a CJK character
+            # (3 bytes in UTF-8) about 1.4, an ASCII one about 0.8
+            cjk = (len(v.encode("utf-8")) - len(v)) / 2
+            units = cjk * 1.6 + (len(v) - cjk) * 0.8
+            lines = max(lines, math.ceil(units / max(1.0, w - 1)) + v.count("\n"))
+    return None if lines == 1 else min(409.0, lines * LINE_HEIGHT + 3)
 
 
 MISSING_COLUMNS = [
@@ -352,7 +372,9 @@ def items_sheet(wb: Workbook, r: Rollup, checklist: Checklist) -> Sheet:
     sh.line(f"{checklist.campaign.title}问题分布（按排查项目，第{r.period}期）", "title", 30)
     sh.line(f"截至{cn_date(r.deadline)}，按问题数从多到少排列，问题数相同的按序号排列", "subtitle", 20)
     first, last = sh.header([(c, ()) for c, _ in cols])
+    widths = [w for _, w in cols]
     for rec in f.to_dict("records"):
+        texts = [rec["category"], None, rec["topic"], rec["content"], None, None, None, None]
         sh.add(
             [
                 sh.cell(rec["category"], "center"),
@@ -363,7 +385,8 @@ def items_sheet(wb: Workbook, r: Rollup, checklist: Checklist) -> Sheet:
                 sh.cell(rec["villages"], "int"),
                 sh.cell(rec["done"], "int"),
                 rate_cell(sh, rec["rate"]),
-            ]
+            ],
+            row_height(texts, widths),
         )
     sh.add([])
     sh.line("说明：" + rollup.rate_rule(r.includes_plan), "note", 30)
