@@ -21,7 +21,9 @@ from pathlib import Path
 from dapaicha import checklist, excel, generate, ledger
 from dapaicha.roster import Village
 
-TOWNSHIPS_CSV = Path(__file__).resolve().parents[2] / "shared" / "data" / "xuchang-townships-2023.csv"
+TOWNSHIPS_CSV = (
+    Path(__file__).resolve().parents[2] / "shared" / "data" / "xuchang-townships-2023.csv"
+)
 SYLLABLES = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 SUFFIX = ("庄", "营", "寨", "楼", "岗", "桥", "店", "湾", "集", "屯")
 
@@ -49,7 +51,15 @@ def roster(n: int) -> list[Village]:
         name = SYLLABLES[(k * 7) % len(SYLLABLES)] + SUFFIX[i % len(SUFFIX)] + f"{i}村"
         signers = (f"组长{k}", f"书记{k}" if k % 4 else "", f"支书{k}")
         out.append(
-            Village(f"{code}{200 + i:03d}", county, town, name, signers, f"干部{k}" if k % 3 == 0 else "", k + 2)
+            Village(
+                f"{code}{200 + i:03d}",
+                county,
+                town,
+                name,
+                signers,
+                f"干部{k}" if k % 3 == 0 else "",
+                k + 2,
+            )
         )
     return out
 
@@ -68,8 +78,10 @@ def main() -> None:
 
     cl = checklist.load()
     villages = roster(args.villages)
-    print(f"villages: {len(villages)} in {len({(v.county, v.township) for v in villages})} townships; "
-          f"cpu: {os.cpu_count()}; rss after imports: {rss_mb():.0f} MB")
+    print(
+        f"villages: {len(villages)} in {len({(v.county, v.township) for v in villages})} townships; "
+        f"cpu: {os.cpu_count()}; rss after imports: {rss_mb():.0f} MB"
+    )
     with tempfile.TemporaryDirectory(prefix="bench-generate-") as tmp:
         out = args.out or Path(tmp) / "ledgers"
         t0 = time.perf_counter()
@@ -77,9 +89,11 @@ def main() -> None:
         t1 = time.perf_counter()
         files = list(out.rglob("*.xlsx"))
         size = sum(p.stat().st_size for p in files)
-        print(f"stamped : {len(res.written) + len(res.updated)} written in {t1 - t0:.2f} s = "
-              f"{(t1 - t0) / len(villages) * 1000:.2f} ms/ledger (incl. 2 templates, writes); "
-              f"{size / len(files) / 1024:.1f} KB/file")
+        print(
+            f"stamped : {len(res.written) + len(res.updated)} written in {t1 - t0:.2f} s = "
+            f"{(t1 - t0) / len(villages) * 1000:.2f} ms/ledger (incl. 2 templates, writes); "
+            f"{size / len(files) / 1024:.1f} KB/file"
+        )
         print(f"peak rss: {rss_mb():.0f} MB")
         t2 = time.perf_counter()
         res2 = generate.generate(cl, villages, out)
@@ -108,9 +122,11 @@ def main() -> None:
         op_ms = (t7 - t6) / len(sample) * 1000
         per = (t1 - t0) / len(villages) * 1000
         print(f"openpyxl: {op_ms:.1f} ms/ledger (build_workbook + save, {len(sample)} villages)")
-        print(f"speed-up: {op_ms / per:.0f}x end to end (files on disk), "
-              f"{op_ms / stamp_ms:.0f}x stamping alone; "
-              f"3000 ledgers ≈ {per * 3:.1f} s stamped vs {op_ms * 3:.0f} s openpyxl")
+        print(
+            f"speed-up: {op_ms / per:.0f}x end to end (files on disk), "
+            f"{op_ms / stamp_ms:.0f}x stamping alone; "
+            f"3000 ledgers ≈ {per * 3:.1f} s stamped vs {op_ms * 3:.0f} s openpyxl"
+        )
         print(f"peak rss: {rss_mb():.0f} MB")
 
 

@@ -40,8 +40,12 @@ CATEGORY_ITEMS = {
 FIRST = layout.ROW_FIRST_ITEM  # 4
 LAST = FIRST + 65  # 69: the 66th item
 
-WITH_LIAISON = Village("411024103201", "鄢陵县", "陈化店镇", "大马村", ("孙建军", "刘晓峰", "王德顺"), "赵卫东", 3)
-NO_LIAISON = Village("411024103203", "鄢陵县", "陈化店镇", "前杨村", ("李红旗", "", "杨志远"), "", 5)
+WITH_LIAISON = Village(
+    "411024103201", "鄢陵县", "陈化店镇", "大马村", ("孙建军", "刘晓峰", "王德顺"), "赵卫东", 3
+)
+NO_LIAISON = Village(
+    "411024103203", "鄢陵县", "陈化店镇", "前杨村", ("李红旗", "", "杨志远"), "", 5
+)
 ODD = Village("", "襄城县", "城关街道", "A&B<村>", ("  张 三 ", "", ""), "", 9)
 
 
@@ -167,7 +171,11 @@ def test_data_validations(cl, ws):
     assert dates == {f"I{FIRST}:I{LAST}", f"L{FIRST}:L{LAST}", "K2", "J71 J72 J73"}
     for k in dates:
         dv = dvs[k]
-        assert (dv.operator, dv.formula1, dv.formula2) == ("between", "44621", "46752")  # 2027-12-31
+        assert (dv.operator, dv.formula1, dv.formula2) == (
+            "between",
+            "44621",
+            "46752",
+        )  # 2027-12-31
         assert "日期" in dv.error and dv.prompt.startswith("请填写日期")
     assert dvs[f"B{FIRST}:B{LAST}"].type == "whole"
     assert (dvs[f"B{FIRST}:B{LAST}"].formula1, dvs[f"B{FIRST}:B{LAST}"].formula2) == ("1", "66")
@@ -221,7 +229,10 @@ def test_note_and_signature_lines(cl, books):
     ws = books["大马村"][layout.SHEET_LEDGER]
     assert layout.sign_rows(66, 4) == [71, 72, 73, 74]
     assert ws["A70"].value == layout.NOTE_TEXT
-    assert ws["A70"].value == "注：一项有多个问题的，请在该项下方插入行并填写相同序号，每行填写一个问题。"
+    assert (
+        ws["A70"].value
+        == "注：一项有多个问题的，请在该项下方插入行并填写相同序号，每行填写一个问题。"
+    )
     labels = [ws[f"A{r}"].value.replace("\n", "") for r in (71, 72, 73)]
     assert labels == ["村级责任组组长（签字）：", "第一书记（签字）：", "村支部书记（签字）："]
     assert [ws[f"D{r}"].value for r in (71, 72, 73, 74)] == ["孙建军", "刘晓峰", "王德顺", "赵卫东"]
@@ -246,12 +257,18 @@ def test_guide_sheet(cl, books):
     body = "\n".join(texts)
     assert "2022年3月31日前报送首次排查整改台账" in body
     assert "2022年4月30日" in body
-    assert "是、否" in body and "立行立改、纳入整改方案" in body and "已整改、正在整改、未整改" in body
+    assert (
+        "是、否" in body and "立行立改、纳入整改方案" in body and "已整改、正在整改、未整改" in body
+    )
     assert "第38—43项为暂定条目" in body
     assert layout.NOTE_TEXT.removeprefix("注：") in body
     assert g.column_dimensions["A"].width == ledger.GUIDE_WIDTH
     assert g["A3"].alignment.wrap_text
-    assert books["大马村"].sheetnames == [layout.SHEET_LEDGER, layout.SHEET_GUIDE, layout.SHEET_META]
+    assert books["大马村"].sheetnames == [
+        layout.SHEET_LEDGER,
+        layout.SHEET_GUIDE,
+        layout.SHEET_META,
+    ]
     assert (resources.templates_dir() / ledger.GUIDE_TEMPLATE).is_file()
 
 
@@ -297,8 +314,14 @@ def test_stamped_equals_direct_build(cl, v):
         for ra, rb in zip(sa.iter_rows(), sb.iter_rows(), strict=True):
             assert [c.value for c in ra] == [c.value for c in rb]
         assert {str(m) for m in sa.merged_cells.ranges} == {str(m) for m in sb.merged_cells.ranges}
-        dva = [(str(d.sqref), d.type, d.formula1, d.formula2) for d in sa.data_validations.dataValidation]
-        dvb = [(str(d.sqref), d.type, d.formula1, d.formula2) for d in sb.data_validations.dataValidation]
+        dva = [
+            (str(d.sqref), d.type, d.formula1, d.formula2)
+            for d in sa.data_validations.dataValidation
+        ]
+        dvb = [
+            (str(d.sqref), d.type, d.formula1, d.formula2)
+            for d in sb.data_validations.dataValidation
+        ]
         assert dva == dvb
         for addr in ("A1", "A2", "K2", "B3", "A4", "D20", "E20", "I20", "A71", "D72", "J73"):
             ca, cb = sa[addr], sb[addr]

@@ -161,11 +161,12 @@ def test_period_from_folder_flag_and_date(tmp_path):
     a = make_sub(0, D(2022, 3, 30), file="第3期/鄢陵县/大马村.xlsx")
     b = make_sub(1, D(2022, 4, 2), file="王庄村.xlsx")  # by 填报日期: 第2期
     c = make_sub(2, None, file="前杨村.xlsx", accepted=False, errors=1)  # no date: the batch's period
-    res = do_merge(dbp, [a, b, c], folder=base)
-    assert sorted((f, p) for f, p, *_ in subs_table(dbp)) == [("王庄村.xlsx", 2), ("前杨村.xlsx", 2), ("第3期/鄢陵县/大马村.xlsx", 3)]
+    res = do_merge(dbp, [a, b, c], folder=base)  # (most returns; on a tie the later period)
+    assert {f: p for f, p, *_ in subs_table(dbp)} == {"第3期/鄢陵县/大马村.xlsx": 3, "王庄村.xlsx": 2, "前杨村.xlsx": 3}
     assert res.period == 3
     # the returns folder's own name counts too
     d = make_sub(3, D(2022, 3, 30), file="后杨村.xlsx")
+    (tmp_path / "第5期").mkdir()
     do_merge(dbp, [d], folder=tmp_path / "第5期")
     assert subs_table(dbp)[-1][:2] == ("后杨村.xlsx", 5)
     # --period wins over folder and date
@@ -209,8 +210,8 @@ def two_periods() -> list[list]:
 def build_county(tmp_path: Path) -> tuple[Path, Path]:
     dbp, out = tmp_path / "county.sqlite", tmp_path / "鄢陵县问题整改台账.xlsx"
     b1, b2 = two_periods()
-    do_merge(dbp, b1)
-    res = do_merge(dbp, b2, out=out)
+    do_merge(dbp, b1, folder=tmp_path)
+    res = do_merge(dbp, b2, out=out, folder=tmp_path)
     assert res.period == 2 and res.written is not None
     return dbp, out
 
@@ -239,7 +240,7 @@ def test_merged_workbook_layout(tmp_path):
     assert c.value == dt.datetime(2022, 4, 20) and c.number_format == "yyyy-mm-dd" and c.data_type == "d"
     assert ws["E3"].data_type == "n" and ws["G3"].data_type == "n"
     assert ws.freeze_panes == "A3" and ws.auto_filter.ref == "A2:U5"
-    assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == "9"
+    assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9
     assert ws.page_setup.fitToWidth == 1 and ws.print_title_rows == "$2:$2"
     assert (ws["A1"].font.name, ws["A2"].font.name, ws["A3"].font.name) == ("黑体", "黑体", "宋体")
     meta = {r[0]: r[1] for r in wb[layout.SHEET_MERGED_META].iter_rows(values_only=True)}
@@ -389,6 +390,7 @@ def test_cli_merge_history_info_export(tmp_path, make_return, ros, monkeypatch):
     make_return("第1期/a.xlsx", bad_date, village=0, folder=returns)
     make_return("第1期/b.xlsx", {}, village=1, folder=returns)
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COLUMNS", "200")
     roster_path = Path(ros.source)
     runner = CliRunner()
     r = runner.invoke(app, ["merge", str(returns), "-r", str(roster_path), "-s", "db.sqlite"])
@@ -406,4 +408,4 @@ def test_cli_merge_history_info_export(tmp_path, make_return, ros, monkeypatch):
     r = runner.invoke(app, ["store", "export", "-s", "db.sqlite", "-o", "导出.xlsx"])
     assert r.exit_code == 0
     assert load_workbook(tmp_path / "导出.xlsx").sheetnames == ["schema_version", "campaigns", "items", "periods", "villages", "submissions", "rows"]
-    assert dump(tmp_path / "db.sqlite")["submissions"][0][7] == "a.xlsx"
+    assert dump(tmp_path / "db.sqlite")["submissions"][0][7] == "第1期/a.xlsx"

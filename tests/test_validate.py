@@ -373,3 +373,24 @@ def test_resaved_by_libreoffice_same_findings(make_return, cl, ros, tmp_path):
         a = [(r.no, r.seq, r.kind, r.deadline, r.result) for r in subs[0].rows]
         b = [(r.no, r.seq, r.kind, r.deadline, r.result) for r in subs0[0].rows]
         assert a == b, fmt
+
+
+def test_feedback_copy_validates_like_the_original(make_return, cl, ros, tmp_path):
+    """Bug: the 退回修改意见 sheet's headers (序号/项目/说明) were taken for the ledger."""
+    from dapaicha import feedback
+
+    d = tmp_path / "fb"
+    p = make_return("bad.xlsx", {5: {"has_problem": "是"}}, folder=d)
+    wb = openpyxl.load_workbook(p)
+    wb["整改台账"].title = "Sheet1"
+    wb.save(p)
+    rep, _ = run(d, cl, ros)
+    expected = found(rep)
+    assert ("description-missing", "F8") in expected
+    out = tmp_path / "copies"
+    paths = feedback.write_all(rep, d, out, campaign_title="行动", deadline="2022年3月31日")
+    copy = next(x for x in paths if x.suffix == ".xlsx")
+    assert openpyxl.load_workbook(copy).sheetnames[0] == "退回修改意见"
+    rep2, _ = run(copy, cl, ros)
+    assert rep2.files[0].findings[0].sheet == "Sheet1"
+    assert found(rep2) == expected

@@ -405,7 +405,14 @@ def store_export_cmd(
 @app.command("crosscheck")
 def crosscheck_cmd(
     findings: Annotated[
-        Path, typer.Option("--findings", "-f", help="督查发现问题清单（工作簿）。例：-f 督查发现问题.xlsx", exists=True, dir_okay=False)
+        Path,
+        typer.Option(
+            "--findings",
+            "-f",
+            help="督查发现问题清单（工作簿）。例：-f 督查发现问题.xlsx",
+            exists=True,
+            dir_okay=False,
+        ),
     ],
     roster: RosterOpt,
     out: Annotated[Path, typer.Option("--out", "-o", help="比对结果的输出文件夹。例：-o 督查比对")],

@@ -87,6 +87,11 @@ _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _W3CDTF = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
 
 
+def _part_order(info: zipfile.ZipInfo) -> tuple[int, str]:
+    """[Content_Types].xml first (some readers want it there), then by name: stable bytes."""
+    return (info.filename != "[Content_Types].xml", info.filename)
+
+
 def workbook_bytes(wb: Workbook) -> bytes:
     """The workbook as xlsx bytes, the same bytes for the same content.
 
@@ -99,7 +104,7 @@ def workbook_bytes(wb: Workbook) -> bytes:
     src = zipfile.ZipFile(io.BytesIO(raw.getvalue()))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
+        for info in sorted(src.infolist(), key=_part_order):
             body = src.read(info)
             if info.filename == "docProps/core.xml":
                 body = _W3CDTF.sub(rb"\g<1>2022-01-01T00:00:00Z\g<2>", body)

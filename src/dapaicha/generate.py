@@ -81,7 +81,9 @@ def _load_manifest(path: Path, notes: list[str]) -> dict[str, dict[str, str]]:
             raise TypeError
         return {str(k): dict(v) for k, v in files.items()}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        notes.append(f"记录文件 {path.name} 已损坏，已重新建立；原有台账一律视为可能已填写，未覆盖。")
+        notes.append(
+            f"记录文件 {path.name} 已损坏，已重新建立；原有台账一律视为可能已填写，未覆盖。"
+        )
         return {}
 
 
@@ -233,7 +235,9 @@ def print_summary(result: Result, con, limit: int = 100) -> None:
     if done:
         con.print(f"台账位于：{escape(str(result.out))}")
     if result.renamed:
-        con.print(f"[yellow]同一乡镇内有同名的村，以下台账文件名加了区分（{len(result.renamed)} 个）：[/]")
+        con.print(
+            f"[yellow]同一乡镇内有同名的村，以下台账文件名加了区分（{len(result.renamed)} 个）：[/]"
+        )
         for name, rel in result.renamed[:limit]:
             con.print(f"  {escape(name)} → {escape(rel)}")
     if result.skipped:

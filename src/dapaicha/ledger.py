@@ -26,7 +26,9 @@ from dapaicha.checklist import Checklist
 from dapaicha.errors import UserError
 
 GUIDE_TEMPLATE = "填报说明.txt.j2"
-GUIDE_WIDTH = 76  # column A of 填报说明, Excel character units (fits A4 portrait in LibreOffice too)
+GUIDE_WIDTH = (
+    76  # column A of 填报说明, Excel character units (fits A4 portrait in LibreOffice too)
+)
 DATE_FORMAT = "yyyy-mm-dd"
 DATE_YEARS_AFTER_END = 5  # date validations accept dates up to 31 Dec of end year + this
 
@@ -273,54 +275,57 @@ def _build(cl: Checklist, f: Fields, *, liaison_line: bool, tool_version: str) -
 
 
 def _ledger_sheet(ws: Worksheet, cl: Checklist, f: Fields, liaison_line: bool) -> None:
-    cols = layout.COLUMNS
-    letter = layout.LETTER
-    last = layout.LAST_LETTER
     n = len(cl.items)
-    first_row = layout.ROW_FIRST_ITEM
-    last_row = first_row + n - 1
     roles = list(cl.campaign.village_signers)
     sign_rows = layout.sign_rows(n, len(roles) + (1 if liaison_line else 0))
-    note_row = sign_rows[0] - 1
-    if note_row <= last_row:
+    if sign_rows[0] - 1 < layout.ROW_FIRST_ITEM + n:
         raise ValueError("layout.SIGN_GAP must leave a row for the note")
-    total_width = sum(c.width for c in cols)
-
-    for i, c in enumerate(cols):
+    for i, c in enumerate(layout.COLUMNS):
         ws.column_dimensions[layout.column_letter(i)].width = c.width
+    _top_rows(ws, cl, f)
+    _header_row(ws)
+    _item_rows(ws, cl)
+    _validations(ws, cl)
+    _note_and_signatures(ws, cl, f, sign_rows, liaison_line)
+    ws.freeze_panes = layout.FREEZE_CELL
+    excel.print_setup(ws, title_rows=f"{layout.ROW_TITLE}:{layout.ROW_HEADER}")
+    _protect(ws)
 
-    # Row 1: the title.
+
+def _top_rows(ws: Worksheet, cl: Checklist, f: Fields) -> None:
+    """Row 1: the title; row 2: 填报单位 … 填报日期 with its open date cell."""
     title = ws.cell(layout.ROW_TITLE, 1)
     excel.put(title, layout.title_text(f.full_name, cl.campaign.title))
     title.font = excel.FONT_TITLE
     title.alignment = excel.CENTER
-    ws.merge_cells(f"A{layout.ROW_TITLE}:{last}{layout.ROW_TITLE}")
+    ws.merge_cells(f"A{layout.ROW_TITLE}:{layout.LAST_LETTER}{layout.ROW_TITLE}")
     ws.row_dimensions[layout.ROW_TITLE].height = 36
 
-    # Row 2: 填报单位 … 填报日期.
     unit = ws[layout.UNIT_CELL]
     excel.put(unit, f"{layout.UNIT_LABEL}：{f.full_name}")
     unit.font = FONT_UNIT
     unit.alignment = Alignment(horizontal="left", vertical="center")
-    _merge_right(ws, layout.UNIT_CELL, "G")
+    ws.merge_cells(layout.UNIT_MERGE)
     label = ws[layout.DATE_LABEL_CELL]
     excel.put(label, f"{layout.DATE_LABEL}：")
     label.font = FONT_UNIT
     label.alignment = RIGHT
-    _merge_right(ws, layout.DATE_LABEL_CELL, "J")
+    ws.merge_cells(layout.DATE_LABEL_MERGE)
+    for row in ws[layout.DATE_MERGE]:
+        for cell in row:
+            cell.border = LINE
     date_cell = ws[layout.DATE_CELL]
     date_cell.font = FONT_UNIT
     date_cell.alignment = Alignment(horizontal="center", vertical="center")
     date_cell.number_format = DATE_FORMAT
     date_cell.protection = UNLOCKED
-    date_cell.border = LINE
-    ws[_shift(layout.DATE_CELL, 1)].border = LINE
-    _merge_right(ws, layout.DATE_CELL, "L")
+    ws.merge_cells(layout.DATE_MERGE)
     ws.row_dimensions[layout.ROW_UNIT].height = 26
 
-    # Row 3: the header.
-    head_lines = 1
-    for i, c in enumerate(cols, start=1):
+
+def _header_row(ws: Worksheet) -> None:
+    lines = 1
+    for i, c in enumerate(layout.COLUMNS, start=1):
         cell = ws.cell(layout.ROW_HEADER, i)
         excel.put(cell, c.header)
         cell.font = excel.FONT_HEAD
@@ -328,16 +333,19 @@ def _ledger_sheet(ws: Worksheet, cl: Checklist, f: Fields, liaison_line: bool) -
         cell.border = excel.BORDER
         cell.alignment = excel.CENTER
         cell.protection = LOCKED
-        head_lines = max(head_lines, text_lines(c.header, c.width, 10))
-    ws.row_dimensions[layout.ROW_HEADER].height = row_height(head_lines, 10)
+        lines = max(lines, text_lines(c.header, c.width, 10))
+    ws.row_dimensions[layout.ROW_HEADER].height = row_height(lines, 10)
 
-    # The items.
+
+def _item_rows(ws: Worksheet, cl: Checklist) -> None:
+    """One row per item; 类别 and 排查项目 as merged blocks; heights from the text."""
+    first = layout.ROW_FIRST_ITEM
     items = cl.items
     heights: list[float] = []
-    for k, (cat, item) in enumerate(items):
-        r = first_row + k
+    for k, (_, item) in enumerate(items):
+        r = first + k
         lines = 1
-        for i, c in enumerate(cols, start=1):
+        for i, c in enumerate(layout.COLUMNS, start=1):
             cell = ws.cell(r, i)
             cell.border = excel.BORDER
             cell.font = excel.FONT_BODY
@@ -346,52 +354,59 @@ def _ledger_sheet(ws: Worksheet, cl: Checklist, f: Fields, liaison_line: bool) -
                 cell.alignment = LEFT if c.kind == "text" else excel.CENTER
                 if c.kind == "date":
                     cell.number_format = DATE_FORMAT
-                continue
-            cell.protection = LOCKED
-            if c.key == "no":
+            elif c.key == "no":
                 # Open, so that the 序号 of an inserted row (which takes this row's format)
                 # can be typed, as the note asks; a validation keeps it a checklist number.
                 cell.protection = UNLOCKED
                 cell.value = item.no
                 cell.alignment = excel.CENTER
             elif c.key == "content":
+                cell.protection = LOCKED
                 excel.put(cell, item.content)
                 cell.alignment = LEFT
                 lines = max(lines, text_lines(item.content, c.width, 10))
             else:
+                cell.protection = LOCKED
                 cell.alignment = excel.CENTER
         heights.append(row_height(lines, 10))
 
-    # Merged blocks: 类别 over its items, 排查项目 over consecutive items sharing a topic.
+    # 类别 over its items, 排查项目 over consecutive items sharing a topic; a block's rows
+    # together must be tall enough for its text.
     blocks = {
         "category": _blocks([_category_label(c.code, c.name) for c, _ in items]),
         "topic": _blocks([i.topic.strip() for _, i in items]),
     }
     for key, runs in blocks.items():
-        col = letter[key]
+        col = layout.LETTER[key]
         width = layout.BY_KEY[key].width
         for a, b, text in runs:
-            excel.put(ws[f"{col}{first_row + a}"], text)
+            excel.put(ws[f"{col}{first + a}"], text)
             need = row_height(text_lines(text, width, 10), 10)
             have = sum(heights[a : b + 1])
             if need > have:
                 heights[b] += need - have
     for k, h in enumerate(heights):
-        ws.row_dimensions[first_row + k].height = round(h, 1)
+        ws.row_dimensions[first + k].height = round(h, 1)
     for key, runs in blocks.items():
-        col = letter[key]
+        col = layout.LETTER[key]
         for a, b, _ in runs:
             if b > a:
-                ws.merge_cells(f"{col}{first_row + a}:{col}{first_row + b}")
+                ws.merge_cells(f"{col}{first + a}:{col}{first + b}")
 
-    # Validations of the fill-in columns (and of the 填报日期 and signature dates below).
-    rng = {c.key: f"{letter[c.key]}{first_row}:{letter[c.key]}{last_row}" for c in cols}
+
+def _validations(ws: Worksheet, cl: Checklist) -> None:
+    """Drop-down lists, date checks and the 序号 check on the item rows; the 填报日期 cell."""
+    first = layout.ROW_FIRST_ITEM
+    last = first + len(cl.items) - 1
+    rng = {
+        c.key: f"{layout.LETTER[c.key]}{first}:{layout.LETTER[c.key]}{last}" for c in layout.COLUMNS
+    }
     voc = cl.vocabularies
     for key, vocab in (("has_problem", voc.yes_no), ("kind", voc.kind), ("result", voc.result)):
         dv = _list_dv(vocab.canonical, layout.BY_KEY[key].header)
         dv.add(rng[key])
         ws.add_data_validation(dv)
-    nos = [i.no for _, i in items]
+    nos = [i.no for _, i in cl.items]
     no_dv = DataValidation(
         type="whole",
         operator="between",
@@ -410,25 +425,30 @@ def _ledger_sheet(ws: Worksheet, cl: Checklist, f: Fields, liaison_line: bool) -
         dv.add(rng[key])
         ws.add_data_validation(dv)
 
-    # The note, then the signature lines.
+
+def _note_and_signatures(
+    ws: Worksheet, cl: Checklist, f: Fields, sign_rows: list[int], liaison_line: bool
+) -> None:
+    """The note above the signatures, one line per signer, and the 联乡帮村干部 line."""
+    note_row = sign_rows[0] - 1
     note = ws.cell(note_row, 1)
     excel.put(note, layout.NOTE_TEXT)
     note.font = FONT_NOTE
     note.alignment = LEFT
-    ws.merge_cells(f"A{note_row}:{last}{note_row}")
+    ws.merge_cells(f"A{note_row}:{layout.LAST_LETTER}{note_row}")
+    total_width = sum(c.width for c in layout.COLUMNS)
     ws.row_dimensions[note_row].height = row_height(text_lines(layout.NOTE_TEXT, total_width), 10)
 
     a, c = layout.SIGN_LABEL_SPAN
-    d, fcol = layout.SIGN_NAME_SPAN
+    d, e = layout.SIGN_NAME_SPAN
     h, i = layout.SIGN_DATE_SPAN
     date_col = layout.column_letter(_col_index(i) + 1)
-    sign_date_dv = _date_dv(cl, layout.SIGN_DATE_LABEL)
-    lines: list[tuple[str, str, bool]] = [
-        (layout.sign_label(role), name, True) for role, name in zip(roles, f.signers, strict=True)
-    ]
+    label_width = sum(layout.COLUMNS[j].width for j in range(_col_index(a), _col_index(c) + 1))
+    roles = cl.campaign.village_signers
+    lines = [(layout.sign_label(r), n, True) for r, n in zip(roles, f.signers, strict=True)]
     if liaison_line:
         lines.append((f"{layout.LIAISON_LABEL}：", f.liaison, False))
-    label_width = sum(cols[j].width for j in range(_col_index(a), _col_index(c) + 1))
+    date_dv = _date_dv(cl, layout.SIGN_DATE_LABEL)
     for r, (text, name, signs) in zip(sign_rows, lines, strict=True):
         n_lines = text_lines(text, label_width, 12)
         if n_lines > 1 and "（" in text:  # 村级责任组组长 / （签字）： on two lines
@@ -439,15 +459,15 @@ def _ledger_sheet(ws: Worksheet, cl: Checklist, f: Fields, liaison_line: bool) -
         lab.font = excel.FONT_SIGN
         lab.alignment = RIGHT_WRAP
         ws.merge_cells(f"{a}{r}:{c}{r}")
+        for j in range(_col_index(d), _col_index(e) + 1):
+            ws.cell(r, j + 1).border = LINE
         cell = ws[f"{d}{r}"]
         if name:
             excel.put(cell, name)
         cell.font = excel.FONT_SIGN
         cell.alignment = Alignment(horizontal="left", vertical="center")
         cell.protection = UNLOCKED
-        for j in range(_col_index(d), _col_index(fcol) + 1):
-            ws.cell(r, j + 1).border = LINE
-        ws.merge_cells(f"{d}{r}:{fcol}{r}")
+        ws.merge_cells(f"{d}{r}:{e}{r}")
         if signs:
             lab2 = ws[f"{h}{r}"]
             excel.put(lab2, f"{layout.SIGN_DATE_LABEL}：")
@@ -460,16 +480,12 @@ def _ledger_sheet(ws: Worksheet, cl: Checklist, f: Fields, liaison_line: bool) -
             dc.number_format = DATE_FORMAT
             dc.protection = UNLOCKED
             dc.border = LINE
-            sign_date_dv.add(f"{date_col}{r}")
+            date_dv.add(f"{date_col}{r}")
         ws.row_dimensions[r].height = max(30.0, row_height(n_lines, 12))
-    ws.add_data_validation(sign_date_dv)
+    ws.add_data_validation(date_dv)
     report_dv = _date_dv(cl, layout.DATE_LABEL)
     report_dv.add(layout.DATE_CELL)
     ws.add_data_validation(report_dv)
-
-    ws.freeze_panes = layout.FREEZE_CELL
-    excel.print_setup(ws, title_rows=f"{layout.ROW_TITLE}:{layout.ROW_HEADER}")
-    _protect(ws)
 
 
 def _protect(ws: Worksheet) -> None:
@@ -494,19 +510,6 @@ def _col_index(col: str) -> int:
     for ch in col:
         n = n * 26 + ord(ch) - 64
     return n - 1
-
-
-def _shift(addr: str, cols: int) -> str:
-    m = re.fullmatch(r"([A-Z]+)(\d+)", addr)
-    assert m
-    return f"{layout.column_letter(_col_index(m[1]) + cols)}{m[2]}"
-
-
-def _merge_right(ws: Worksheet, addr: str, to_col: str) -> None:
-    m = re.fullmatch(r"([A-Z]+)(\d+)", addr)
-    assert m
-    if m[1] != to_col:
-        ws.merge_cells(f"{addr}:{to_col}{m[2]}")
 
 
 # --- 填报说明 and the metadata ----------------------------------------------------------
@@ -611,4 +614,3 @@ def _meta_sheet(ws: Worksheet, cl: Checklist, f: Fields, tool_version: str) -> N
         if v:  # an empty value stays an empty cell, as stamp.py writes it
             excel.put(ws.cell(r, 2), v)
     ws.sheet_state = "veryHidden"
-

@@ -108,7 +108,8 @@ def merge_submissions(
             pending.append(s)
         else:
             batch.append(store.Incoming(s, n, pers.on_time(s.report_date, n)))
-    fallback = Counter(b.period for b in batch).most_common(1)
+    # most returns of the batch; on a tie the later period
+    fallback = sorted(Counter(b.period for b in batch).items(), key=lambda kv: (kv[1], kv[0]))[-1:]
     used = {fr.file: fr.used for fr in report.files}
     conn = store.connect(store_path, create=True, timeout=timeout)
     try:

@@ -17,6 +17,7 @@ A village is identified by its key: the 12-digit code, else "county/township/vil
 
 from __future__ import annotations
 
+import datetime as dt
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -120,7 +121,12 @@ def signals(
         out[k].extend(_measure_equals(s))
         out[k].extend(_same_deadline(s))
         if history is not None:
-            out[k].extend(_unchanged(s, history.get(k, []), p.unchanged_periods, cl))
+            past = {
+                x.period: fingerprint(x)
+                for x in history.get(k, [])
+                if x.accepted and x.period is not None
+            }
+            out[k].extend(_unchanged(s, past, p.unchanged_periods, cl))
     for k, sig in _same_villages([by_village[k] for k in order], p.same_text_villages):
         out[k].append(sig)
     rank = {kind: i for i, kind in enumerate(KINDS)}
@@ -203,33 +209,40 @@ def _same_villages(subs: list[Submission], threshold: int) -> list[tuple[str, Si
     return out
 
 
-def _content(s: Submission) -> tuple:
-    return tuple(
-        sorted(
-            (r.no, r.seq, r.has_problem, norm_text(r.description), norm_text(r.measure), r.kind,
-             r.deadline, r.owner, r.result, r.done_date, norm_text(r.note))
-            for r in s.rows
-        )
+def _iso(d: dt.date | str | None) -> str:
+    return d.isoformat() if isinstance(d, dt.date) else (d or "")
+
+
+def _row_key(no, seq, has, desc, measure, kind, deadline, owner, result, done, note) -> tuple:
+    return (int(no), int(seq), has or "", norm_text(desc), norm_text(measure), kind or "",
+            _iso(deadline), owner or "", result or "", _iso(done), norm_text(note))  # fmt: skip
+
+
+def _fingerprint(keys: Iterable[tuple]) -> int:
+    """What a ledger says, as one number: equal for ledgers with the same content."""
+    return hash(tuple(sorted(keys)))
+
+
+def fingerprint(s: Submission) -> int:
+    return _fingerprint(
+        _row_key(r.no, r.seq, r.has_problem, r.description, r.measure, r.kind, r.deadline,
+                 r.owner, r.result, r.done_date, r.note)
+        for r in s.rows
     )  # fmt: skip
 
 
-def _unchanged(
-    s: Submission, past: list[Submission], threshold: int, cl: Checklist
-) -> list[Signal]:
+def _unchanged(s: Submission, past: dict[int, int], threshold: int, cl: Checklist) -> list[Signal]:
+    """past: period → fingerprint of the village's accepted return of that period."""
     if s.period is None:
         return []
     done = cl.vocabularies.result.canonical[0]
     open_rows = [r for r in _problems(s) if r.result != done]
     if not open_rows:
         return []
-    by_period: dict[int, Submission] = {
-        x.period: x for x in past if x.accepted and x.period is not None
-    }
-    by_period[s.period] = s
-    mine = _content(s)
+    mine = fingerprint(s)
     start = s.period
-    for n in sorted((n for n in by_period if n < s.period), reverse=True):
-        if _content(by_period[n]) != mine:
+    for n in sorted((n for n in past if n < s.period), reverse=True):
+        if past[n] != mine:
             break
         start = n
     span = s.period - start + 1

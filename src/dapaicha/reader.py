@@ -252,7 +252,9 @@ def _read_workbook(
         (
             m
             for m in metas
-            if m.typ == pc.SheetTypeEnum.WorkSheet and not m.name.startswith("_dapaicha")
+            if m.typ == pc.SheetTypeEnum.WorkSheet
+            and not m.name.startswith("_dapaicha")
+            and m.name != layout.SHEET_FINDINGS
         ),
         key=lambda m: (m.name != layout.SHEET_LEDGER, m.visible != pc.SheetVisibleEnum.Visible),
     )
@@ -267,7 +269,10 @@ def _read_workbook(
         if len(grid) >= sniff.MAX_ROWS or sn.oversized_sheets:
             findings.append(
                 make(
-                    "rows-truncated", ret.file, sheet=m.name, detail="过多", expected=sniff.MAX_ROWS
+                    "rows-truncated",
+                    ret.file,
+                    sheet=m.name,
+                    expected=f"{sniff.MAX_ROWS} 行、{sniff.MAX_COLS} 列",
                 )
             )
         _fill_merged(grid, merged)

@@ -91,6 +91,8 @@ def sniff(data: bytes, max_unzipped: int = MAX_UNZIPPED) -> Sniff:
         kind = "xlsx"
         if "xl/workbook.bin" in names:
             return Sniff("unsupported", "Excel 二进制工作簿（.xlsb）")
+    elif any(n.startswith("xl/") for n in names):
+        return Sniff("corrupt", "缺少工作簿部件 xl/workbook.xml")
     else:
         return Sniff("unsupported", "压缩包（不是 Excel 表格）")
     # Actual sizes (every part, with a cap), XML declarations, used ranges of sheet parts
