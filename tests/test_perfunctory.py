@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from dapaicha import checklist, layout, perfunctory
+from dapaicha import checklist, layout, merge, perfunctory
 from dapaicha.model import Row, Submission
 from dapaicha.perfunctory import Signal
 
@@ -46,7 +46,7 @@ def sub(
     code = f"4110241002{n:02d}"
     return Submission(
         f"村{n}.xlsx", f"sha{n}-{period}", code, "鄢陵县", "陈化店镇", village or f"村{n}",
-        D(2022, 3, 30), True, rows=rows, period=period,
+        D(2022, 3, 30) + dt.timedelta(days=7 * (period - 1)), True, rows=rows, period=period,
     )  # fmt: skip
 
 
@@ -203,3 +203,35 @@ def test_to_frame(cl) -> None:
 def test_norm_text() -> None:
     assert perfunctory.norm_text(" 加强 管理，（立即）整改。\u3000") == "加强管理立即整改"
     assert perfunctory.norm_text("ＡＢＣ１２３") == "ABC123"
+
+
+def test_from_store(tmp_path, cl) -> None:
+    """A real store: the same signals as from the Submissions, history from earlier periods."""
+    t = cl.campaign.perfunctory.unchanged_periods
+    same = {n: {"description": "部分农户信息采集不及时", "measure": f"措施{n}", "deadline": D(2022, 4, 30)}
+            for n in (2, 6, 30)}  # fmt: skip
+    unchanged = [sub(cl, 1, same, period=n) for n in range(1, t + 1)]
+    others = [
+        sub(cl, 2, period=t),
+        sub(cl, 3, {4: {"description": "数据质量不高", "measure": "数据质量不高"}}, period=1),
+    ]
+    sp = tmp_path / "s.sqlite"
+    merge.merge_submissions(sp, [*unchanged, *others], cl, received_at="2022-04-20T00:00:00+00:00")
+    got = perfunctory.from_store(sp, t, cl)
+    current = [unchanged[-1], *others]
+    want = perfunctory.signals(current, cl, history={unchanged[0].village_code: unchanged})
+    assert got == want
+    v1, v2, v3 = (s.village_code for s in current)
+    assert [(s.kind, s.village_code) for s in got] == [
+        ("same-deadline", v1),
+        ("unchanged-ledger", v1),
+        ("all-no", v2),
+        ("measure-equals-description", v3),
+    ]
+    unch = next(s for s in got if s.kind == "unchanged-ledger")
+    assert unch.cells == tuple(a1("result", n) for n in (2, 6, 30))
+    # 第3期 carried ledger of village 3 (reported in 第1期 only) is still looked at
+    assert next(s for s in got if s.village_code == v3).cells == (
+        a1("description", 4),
+        a1("measure", 4),
+    )

@@ -209,6 +209,8 @@ def test_renamed_and_reordered_columns(make_return, cl, ros):
     ws["F3"] = "自查问题描术"  # one character wrong
     ws.insert_cols(5)  # a column inserted before 是否存在问题
     ws["E3"] = "村民小组"
+    ws["F3"] = "是否存在问题（是/否）"
+    ws["J3"] = "整改期限\n(年月日)"
     wb.save(p)
     rep, subs = run(p, cl, ros)
     assert found(rep) == {("column-renamed", "G3")}
@@ -394,3 +396,21 @@ def test_feedback_copy_validates_like_the_original(make_return, cl, ros, tmp_pat
     rep2, _ = run(copy, cl, ros)
     assert rep2.files[0].findings[0].sheet == "Sheet1"
     assert found(rep2) == expected
+
+
+def test_wrong_sheet_dimension_as_wps_writes(make_return, cl, ros, tmp_path):
+    """WPS can save a <dimension ref> smaller than the data: every row must still be read."""
+    import re
+
+    p = make_return("wps.xlsx", {60: problem()})
+    src = zipfile.ZipFile(p)
+    q = tmp_path / "wps2.xlsx"
+    with zipfile.ZipFile(q, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info)
+            if info.filename.startswith("xl/worksheets/sheet"):
+                body = re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:B2"', body)
+            dst.writestr(info, body)
+    rep, subs = run(q, cl, ros)
+    assert found(rep) == set()
+    assert [r.no for r in subs[0].rows if r.is_problem] == [60]

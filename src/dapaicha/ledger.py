@@ -311,9 +311,9 @@ def _top_rows(ws: Worksheet, cl: Checklist, f: Fields) -> None:
     label.font = FONT_UNIT
     label.alignment = RIGHT
     ws.merge_cells(layout.DATE_LABEL_MERGE)
-    for row in ws[layout.DATE_MERGE]:
+    for row in ws[layout.DATE_MERGE]:  # a box: an underline would vanish into the header
         for cell in row:
-            cell.border = LINE
+            cell.border = excel.BORDER
     date_cell = ws[layout.DATE_CELL]
     date_cell.font = FONT_UNIT
     date_cell.alignment = Alignment(horizontal="center", vertical="center")

@@ -21,6 +21,7 @@ import datetime as dt
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dapaicha import layout
@@ -107,6 +108,19 @@ def signals(
     history: village key → that village's accepted submissions by period (may include the
     current one); without it there is no unchanged-ledger signal.
     """
+    pasts = None
+    if history is not None:
+        pasts = {
+            k: {x.period: fingerprint(x) for x in v if x.accepted and x.period is not None}
+            for k, v in history.items()
+        }
+    return _signals(subs, cl, pasts)
+
+
+def _signals(
+    subs: list[Submission], cl: Checklist, pasts: dict[str, dict[int, int]] | None
+) -> list[Signal]:
+    """signals() with the history given as village key → period → fingerprint."""
     p = cl.campaign.perfunctory
     by_village: dict[str, Submission] = {}
     for s in subs:
@@ -120,13 +134,8 @@ def signals(
         out[k].extend(_same_items(s, p.same_text_items))
         out[k].extend(_measure_equals(s))
         out[k].extend(_same_deadline(s))
-        if history is not None:
-            past = {
-                x.period: fingerprint(x)
-                for x in history.get(k, [])
-                if x.accepted and x.period is not None
-            }
-            out[k].extend(_unchanged(s, past, p.unchanged_periods, cl))
+        if pasts is not None:
+            out[k].extend(_unchanged(s, pasts.get(k, {}), p.unchanged_periods, cl))
     for k, sig in _same_villages([by_village[k] for k in order], p.same_text_villages):
         out[k].append(sig)
     rank = {kind: i for i, kind in enumerate(KINDS)}
@@ -265,3 +274,77 @@ def to_frame(sigs: list[Signal]) -> pd.DataFrame:
         for x, c in zip(sigs, code, strict=True)
     ]
     return pd.DataFrame(rows, columns=list(HEADERS))
+
+
+_SUBS_SQL = """SELECT s.id, s.village_key, s.period, s.file, s.sha256, s.report_date, s.source_kind,
+  v.code, v.county, v.township, v.village
+FROM submissions s JOIN villages v ON v.key = s.village_key
+WHERE s.accepted = 1 AND s.superseded_by IS NULL AND s.period <= ? ORDER BY s.period, s.id"""
+_ROWS_SQL = """SELECT r.submission_id, r.no, r.seq, r.has_problem, r.description, r.measure, r.kind,
+  r.deadline, r.owner, r.result, r.done_date, r.note, r.row, r.cell
+FROM rows r JOIN submissions s ON s.id = r.submission_id
+WHERE s.accepted = 1 AND s.superseded_by IS NULL AND s.period <= ? ORDER BY r.submission_id"""
+
+
+def from_store(store_path: Path | str, period: int, cl: Checklist) -> list[Signal]:
+    """The signals of every village's ledger as it stands in `period` (carried ones too).
+
+    The current return of each village is loaded in full; the earlier ones only as
+    fingerprints (for unchanged-ledger), so memory stays small for a whole city.
+    Cells other than 自查问题描述 come from the generated ledger's layout (the store keeps
+    one cell per row).
+    """
+    from dapaicha import store_db
+
+    conn = store_db.connect(store_path)
+    try:
+        current: dict[str, Submission] = {}
+        meta: dict[int, tuple[str, int]] = {}
+        cur_sid: dict[str, int] = {}
+        for sid, key, n, file, sha, rd, kind, code, county, township, village in conn.execute(
+            _SUBS_SQL, (period,)
+        ):
+            meta[sid] = (key, n)
+            cur_sid[key] = sid
+            day = dt.date.fromisoformat(rd) if rd else None
+            current[key] = Submission(
+                file, sha, code, county, township, village, day, True,
+                source_kind=kind, period=n,
+            )  # fmt: skip
+        cur_ids = {sid: current[key] for key, sid in cur_sid.items()}
+        keys: dict[int, list[tuple]] = {}
+        for rec in conn.execute(_ROWS_SQL, (period,)):
+            sid = rec[0]
+            if (s := cur_ids.get(sid)) is not None:
+                s.rows.append(
+                    Row(no=rec[1], seq=rec[2], has_problem=rec[3], description=rec[4], measure=rec[5],
+                        kind=rec[6], deadline=_day(rec[7]), owner=rec[8], result=rec[9],
+                        done_date=_day(rec[10]), note=rec[11], row=rec[12],
+                        cells=_stored_cell(rec[13], s.source_kind))
+                )  # fmt: skip
+            else:
+                keys.setdefault(sid, []).append(_row_key(*rec[1:12]))
+    finally:
+        conn.close()
+    pasts: dict[str, dict[int, int]] = {}
+    for sid, (key, n) in meta.items():
+        if sid not in cur_ids:
+            pasts.setdefault(key, {})[n] = _fingerprint(keys.get(sid, []))
+    return _signals(list(current.values()), cl, pasts)
+
+
+def _day(x: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(x) if x else None
+
+
+def _stored_cell(cell: str | None, kind: str) -> dict[str, str]:
+    """The store keeps one cell per row: the 自查问题描述 cell, else the 序号 cell, else A{row}.
+
+    For a generated ledger only a cell in the 自查问题描述 column is kept (the others come
+    from the layout); for other sources the stored cell is the best there is.
+    """
+    if not cell:
+        return {}
+    if kind == "ledger" and cell.rstrip("0123456789") != layout.LETTER["description"]:
+        return {}
+    return {"description": cell}

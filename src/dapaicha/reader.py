@@ -69,6 +69,8 @@ def _text(v: Any) -> str:
 def header_key(s: str) -> str:
     """Comparison form of a header: NFKC, no spaces, brackets or marks."""
     s = unicodedata.normalize("NFKC", s)
+    bare = re.sub(r"\([^)]*\)|\[[^\]]*\]|【[^】]*】", "", s)  # 是否存在问题（是/否）
+    s = bare if bare.strip() else s
     return re.sub(r"[\s*＊:：()（）\[\]【】\"“”]", "", s)
 
 

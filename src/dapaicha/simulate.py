@@ -187,8 +187,6 @@ def _evolve(
                 out.append(_new_problem(rng, cl, no, seq, 1, day, owners))
         # A few are already done when first reported.
         for p in out:
-            if p.kind == results and False:  # pragma: no cover
-                pass
             if rng.random() < 0.15:
                 p.result = results[0]
                 p.done_date = (day - dt.timedelta(days=rng.randint(1, 10))).isoformat()
@@ -313,13 +311,14 @@ def answers_of(cl: Checklist, vp: VillagePlan) -> dict[int, Any]:
         if p.done_date:
             row["done_date"] = dt.date.fromisoformat(p.done_date)
         by_no.setdefault(p.no, []).append(row)
-    out: dict[int, Any] = {k: v if len(v) > 1 else v[0] for k, v in by_no.items()}
+    out: dict[int, Any] = {}
+    for k in sorted(cl.by_no):
+        rows = by_no.get(k)
+        out[k] = (rows if len(rows) > 1 else rows[0]) if rows else {"has_problem": no_}
     for m in vp.mistakes:
         if m["kind"] == "has-problem-blank":
             out[m["no"]] = {}
-    out[0] = None  # placeholder never used (no item 0); keeps the type simple
-    del out[0]
-    return {k: out.get(k, {"has_problem": no_}) for k in sorted(cl.by_no)} | out
+    return out
 
 
 def record_path(returns: Path) -> Path:
@@ -350,10 +349,10 @@ def run(
     for led, vp in zip(ledgers, plans, strict=True):
         if not vp.reported:
             continue
-        signers = {r: (led.signers.get(r) or _name(rng)) for r in roles}
+        signers: dict[str, str | None] = {r: (led.signers.get(r) or _name(rng)) for r in roles}
         for m in vp.mistakes:
             if m["kind"] == "signer-missing":
-                signers[m["signer"]] = ""
+                signers[m["signer"]] = None
         dst = fsutil.inside(returns_dir, *vp.file.split("/"))
         dst.parent.mkdir(parents=True, exist_ok=True)
         fill.fill_ledger(

@@ -21,7 +21,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from dapaicha import excel, rollup
+from dapaicha import bigsheet, excel, rollup
 from dapaicha.checklist import Campaign, Checklist
 from dapaicha.fsutil import inside
 from dapaicha.layout import BY_KEY
@@ -302,15 +302,20 @@ def list_sheet(
     if not len(frame):
         sh.line(empty, "note", 24)
     data = []
-    for _, key, _, _ in columns:
+    for _, key, _, style in columns:
         col = frame[key] if key in frame else pd.Series([None] * len(frame))
         if key == "carried":
             col = col.fillna(False).astype(bool).map({True: "是", False: ""})
-        data.append(col.tolist())
-    styles = [c[3] for c in columns]
-    widths = [c[2] for c in columns]
-    for values in zip(*data, strict=True):
-        sh.add([sh.cell(v, s) for v, s in zip(values, styles, strict=True)], row_height(values, widths))
+        vals = [py(v) for v in col.tolist()]
+        if style == "int":
+            vals = [int(v) if isinstance(v, float) else v for v in vals]
+        data.append(vals)
+    if len(frame):  # one prototype row, replaced by every row at save time (bigsheet)
+        proto = sh.add([sh.cell(bigsheet.TOKEN, c[3]) for c in columns])
+        widths = [c[2] for c in columns]
+        heights = [row_height(values, widths) for values in zip(*data, strict=True)]
+        kinds = ["date" if c[3] == "date" else "int" if c[3] == "int" else "text" for c in columns]
+        bigsheet.register(wb, bigsheet.Splice(wb.worksheets.index(sh.ws) + 1, proto, kinds, data, heights))
     sh.finish(f"{first}:{last}")
     return sh
 
@@ -360,7 +365,7 @@ def write_county(r: Rollup, checklist: Checklist, county: str, path: Path) -> Pa
     cols = problem_columns(with_county=False, overdue=False)
     list_sheet(wb, SHEET_PROBLEMS, f"{county}问题整改台账（第{r.period}期，截至{cn_date(r.deadline)}）", cols, rollup.problem_list(r, county), "本期没有排查出问题。")
     _county_sheets(wb, r, county, county)
-    excel.save(wb, path)
+    bigsheet.save(wb, path)
     return path
 
 
@@ -402,7 +407,7 @@ def write_city(r: Rollup, checklist: Checklist, path: Path) -> Path:
     summary_sheet(wb, r, c, "county", frame, "全市", phone=c.phone)
     items_sheet(wb, r, checklist)
     _county_sheets(wb, r, None, "全市")
-    excel.save(wb, path)
+    bigsheet.save(wb, path)
     return path
 
 

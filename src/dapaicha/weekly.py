@@ -15,7 +15,7 @@ import pandas as pd
 from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.label import DataLabelList
 
-from dapaicha import excel, resources, rollup, summary_xlsx
+from dapaicha import bigsheet, resources, rollup, summary_xlsx
 from dapaicha.checklist import Checklist
 from dapaicha.errors import UserError
 from dapaicha.fsutil import atomic_write_text, inside
@@ -115,7 +115,7 @@ def write_xlsx(r: Rollup, checklist: Checklist, path: Path) -> Path:
     units = rollup.unreported(r, late=True)
     cols = [*MISSING_COLUMNS[:3], ("状态", "status", 24, "center"), ("报送日期", "report_date", 13, "date")]
     list_sheet(wb, SHEET_UNITS, f"未报送及逾期报送的单位（第{r.period}期）", cols, units, "本期所有村均按时报送。")
-    excel.save(wb, path)
+    bigsheet.save(wb, path)
     return path
 
 
