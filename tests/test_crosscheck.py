@@ -429,3 +429,37 @@ def test_large(tmp_path, cl) -> None:
     want_self = sum(1 for j in range(500) if (6 * j) % 10 == (7 * j) % 10)
     assert want_self == 50
     assert res.totals() == {SELF: want_self, MISSED: 500 - want_self, UNMATCHED: 0}
+
+
+def test_plain_serial_column(tmp_path, ros, store_path) -> None:
+    """A 序号 that counts rows 1, 2, 3 beside 排查项目 is not an item number; other 序号 are."""
+
+    def book(name: str, nos: list[int]) -> Path:
+        wb = openpyxl.Workbook()
+        ws = wb.active
+        ws.append(["序号", "县", "乡", "村", "排查项目", "问题描述", "发现日期"])
+        for n, item in zip(nos, ("档案资料", "数据质量", "风险消除"), strict=True):
+            ws.append([n, YL, "陈化店镇", "大马村", item, "x", D(2022, 4, 2)])
+        wb.save(tmp_path / name)
+        return tmp_path / name
+
+    res = crosscheck.run(book("a.xlsx", [1, 2, 3]), ros, store_path)
+    assert [(m.cls, m.no) for m in res.matches] == [(SELF, 5), (MISSED, 4), (MISSED, 10)]
+    res = crosscheck.run(book("b.xlsx", [7, 5, 12]), ros, store_path)
+    assert [(m.cls, m.no) for m in res.matches] == [(MISSED, 7), (SELF, 5), (MISSED, 12)]
+
+
+def test_unreadable(tmp_path, ros, store_path) -> None:
+    from dapaicha.errors import UserError
+
+    bad = tmp_path / "x.xlsx"
+    bad.write_bytes(b"not a workbook")
+    with pytest.raises(UserError, match="无法读取"):
+        crosscheck.run(bad, ros, store_path)
+    wb = openpyxl.Workbook()
+    wb.active.append(["甲", "乙"])
+    wb.save(tmp_path / "y.xlsx")
+    with pytest.raises(UserError, match="没有找到表头"):
+        crosscheck.run(tmp_path / "y.xlsx", ros, store_path)
+    with pytest.raises(UserError, match="找不到数据库"):
+        crosscheck.run(tmp_path / "y.xlsx", ros, tmp_path / "none.sqlite")

@@ -191,7 +191,8 @@ def test_returned_copy_is_cleaned_before_marking(source: Path, tmp_path: Path) -
     assert ws["J6"].fill.fgColor.rgb == excel.BAD_FILL.fgColor.rgb
 
 
-def test_xlsm_keeps_macros_and_suffix(source: Path, tmp_path: Path) -> None:
+def test_xlsm_copy_drops_macros(source: Path, tmp_path: Path) -> None:
+    """The copy is opened by clerks: macros from a return must not travel with it."""
     xlsm = tmp_path / "m" / "丙村.xlsm"
     xlsm.parent.mkdir()
     src = zipfile.ZipFile(source)
@@ -200,10 +201,24 @@ def test_xlsm_keeps_macros_and_suffix(source: Path, tmp_path: Path) -> None:
             z.writestr(n, src.read(n))
         z.writestr("xl/vbaProject.bin", b"VBA-PROJECT-BYTES")
     out = feedback.write_copy(xlsm, result(), tmp_path / "fb" / "丙村_退回修改.xlsx")
-    assert out.name == "丙村_退回修改.xlsm"
-    assert zipfile.ZipFile(out).read("xl/vbaProject.bin") == b"VBA-PROJECT-BYTES"
-    assert "macroEnabled" in zipfile.ZipFile(out).read("[Content_Types].xml").decode()
-    assert load_workbook(out, keep_vba=True).sheetnames[0] == layout.SHEET_FINDINGS
+    assert out.name == "丙村_退回修改.xlsx"
+    assert "xl/vbaProject.bin" not in zipfile.ZipFile(out).namelist()
+    assert "macroEnabled" not in zipfile.ZipFile(out).read("[Content_Types].xml").decode()
+    assert load_workbook(out).sheetnames[0] == layout.SHEET_FINDINGS
+
+
+def test_village_formulas_become_text_in_the_copy(source: Path, tmp_path: Path) -> None:
+    wb = load_workbook(source)
+    ws = wb.worksheets[0]
+    ws["M7"] = '=HYPERLINK("http://example.invalid/x","点我")'
+    evil = tmp_path / "evil.xlsx"
+    wb.save(evil)
+    out = feedback.write_copy(evil, result(), tmp_path / "fb" / "evil_退回修改.xlsx")
+    for name in zipfile.ZipFile(out).namelist():
+        if name.startswith("xl/worksheets/"):
+            assert b"<f>" not in zipfile.ZipFile(out).read(name)
+    cell = load_workbook(out)[ws.title]["M7"]
+    assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK(")
 
 
 def test_odd_xlsx_is_rebuilt_from_values(source: Path, tmp_path: Path) -> None:

@@ -212,8 +212,8 @@ def test_print_setup_and_fonts(ws):
 
 
 def test_row_heights_follow_the_text(cl, ws):
-    assert ledger.text_lines("汉" * 19, 40) == 1  # 19 × 1.9 = 36.1 ≤ (40 − 0.5) × 0.95 = 37.5
-    assert ledger.text_lines("汉" * 20, 40) == 2  # 38.0 > 37.5
+    assert ledger.text_lines("汉" * 19, 40) == 1  # 19 × 1.9 = 36.1 ≤ (40 − 0.5) × 0.93 = 36.7
+    assert ledger.text_lines("汉" * 20, 40) == 2  # 38.0 > 36.7
     assert ledger.text_lines("2021" * 9, 40) == 1  # 36 narrow characters
     assert ledger.text_lines("汉\n汉", 40) == 2
     heights = {r: ws.row_dimensions[r].height for r in range(FIRST, LAST + 1)}
@@ -521,3 +521,28 @@ def test_ledger_prints_on_a4_landscape(cl, stamper, tmp_path, lo_profile):
     landscape = [p for p in pages if p[0] > p[1]]  # the ledger; 填报说明 prints portrait
     assert 1 <= len(landscape) <= 6
     assert len(pages) - len(landscape) <= 2
+
+
+def test_long_and_clashing_names_get_short_distinct_files(cl, tmp_path):
+    long = "村" * 90
+    vs = [Village("", "县", "乡", long, ("", "", ""), "", r) for r in (2, 3)]
+    vs.append(Village("", "县", "乡", long + "甲", ("", "", ""), "", 2))  # same 60-char prefix
+    res = generate.generate(cl, vs, tmp_path)
+    assert len(set(res.written)) == 3
+    for rel in res.written:
+        assert len(Path(rel).name.encode()) <= 255 and (tmp_path / rel).is_file()
+    assert [Path(r).name for r in res.written[1:]] == [
+        f"{'村' * 60}_第3行_问题整改台账.xlsx",
+        f"{'村' * 60}_第2行_问题整改台账.xlsx",
+    ]
+
+
+def test_source_date_epoch_fixes_the_generation_time(cl, tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1646125200")  # 2022-03-01T09:00:00Z
+    assert ledger.now_text() == "2022-03-01T09:00:00"
+    a = generate.generate(cl, [WITH_LIAISON], tmp_path / "a")
+    b = generate.generate(cl, [WITH_LIAISON], tmp_path / "b")
+    assert (tmp_path / "a" / a.written[0]).read_bytes() == (
+        tmp_path / "b" / b.written[0]
+    ).read_bytes()
+    assert (tmp_path / "a" / a.written[0]).read_bytes() == stamped_bytes(cl, WITH_LIAISON)

@@ -20,14 +20,13 @@ import struct
 import subprocess
 import sys
 import zipfile
-import zlib
 from pathlib import Path
 
 import openpyxl
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
 
 from dapaicha import feedback, fsutil, generate, layout, merge, report_xlsx, sniff, validate
 from dapaicha.errors import UserError
@@ -307,9 +306,12 @@ def test_bounded_sheet_that_cannot_be_bounded_is_refused():
 def test_megabyte_cell_is_cut_and_flagged(tmp_path, make_return, cl, ros):
     d = tmp_path / "long"
     p = make_return("long.xlsx", {3: problem()}, folder=d)
-    wb = openpyxl.load_workbook(p)
-    wb[layout.SHEET_LEDGER][f"{col('description')}{row(3)}"].value = "问" * 1_000_000
-    wb.save(p)
+    # openpyxl cuts text at 32,767 characters on save: write the sheet XML directly
+    data = p.read_bytes()
+    sheet = part(data, "xl/worksheets/sheet1.xml")
+    assert sheet.count("部分监测户信息未更新".encode()) == 1
+    sheet = sheet.replace("部分监测户信息未更新".encode(), ("问" * 1_000_000).encode())
+    p.write_bytes(rezip(data, {"xl/worksheets/sheet1.xml": sheet}))
     before = digest(d)
 
     rep, subs = validate.validate_folder(d, cl, ros)
@@ -340,7 +342,8 @@ def test_odd_file_names(tmp_path, make_return, cl, ros):
     names = [
         "陈化店镇 大马村 台账 (第1期).xlsx",
         "ＡＢＣ村（第１期）　台账.xlsx",
-        "n" * 195 + ".xlsx",
+        "n" * 195 + ".xlsx",  # 200 characters
+        "子 文件夹/" + "台" * 80 + ".xlsx",  # 245 bytes of UTF-8, in a folder with a space
         "=1+1.xlsx",
     ]
     for i, n in enumerate(names):
@@ -354,8 +357,11 @@ def test_odd_file_names(tmp_path, make_return, cl, ros):
     fb = tmp_path / "fb"
     written = feedback.write_all(rep, d, fb, campaign_title="大排查大起底", deadline="4月1日")
     assert len(written) == 2 * len(names)
-    assert all(fsutil.inside(fb) in p.parents and len(p.name.encode()) <= 255 for p in written)
+    assert all(p.resolve().is_relative_to(fb.resolve()) for p in written)
+    assert all(len(p.name.encode()) <= 255 and p.is_file() for p in written)
     report_xlsx.write(rep, tmp_path / "校验报告.xlsx")
+    shown = [c.value for c in openpyxl.load_workbook(tmp_path / "校验报告.xlsx")["文件"]["E"]]
+    assert sorted(n for n in shown if n in names) == sorted(names)
     assert digest(d) == before
 
 
@@ -454,10 +460,66 @@ def _fake_declared_size(data: bytes, name: str, size: int) -> bytes:
 
 
 def _streamed_member(zf: zipfile.ZipFile, name: str, megabytes: int) -> None:
-    with zf.open(zipfile.ZipInfo(name, date_time=(2022, 1, 1, 0, 0, 0)), "w") as fh:
+    with zf.open(name, "w") as fh:  # by name: the ZipFile's compression and level apply
         chunk = b"0" * (1 << 20)
         for _ in range(megabytes):
             fh.write(chunk)
+
+
+_ODS_NS = (
+    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"'
+)
+
+
+_ODS_MANIFEST = (
+    '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0">'
+    '<manifest:file-entry manifest:full-path="/" '
+    'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+    '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+    "</manifest:manifest>"
+)
+
+
+def _repeated_ods(rows: int, cols: int) -> bytes:
+    """An .ods whose one filled cell is repeated rows × cols times (the parser expands it)."""
+    cell = '<table:table-cell office:value-type="string"><text:p>{}</text:p></table:table-cell>'
+    content = (
+        f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {_ODS_NS} '
+        'office:version="1.2"><office:body><office:spreadsheet><table:table table:name="S">'
+        f"<table:table-row>{cell.format('序号')}</table:table-row>"
+        f'<table:table-row table:number-rows-repeated="{rows}">'
+        + cell.format("x").replace(
+            "<table:table-cell ", f'<table:table-cell table:number-columns-repeated="{cols}" '
+        )
+        + "</table:table-row></table:table></office:spreadsheet></office:body>"
+        "</office:document-content>"
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr("content.xml", content)
+        z.writestr("META-INF/manifest.xml", _ODS_MANIFEST)
+    return out.getvalue()
+
+
+def _with_shared_strings(good: bytes, attrs: bytes) -> bytes:
+    """The return with a (referenced) shared-strings part whose <sst> has the given attributes."""
+    ns = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    sst = b"<sst " + ns + b" " + attrs + b"><si><t>a</t></si></sst>"
+    ct = part(good, "[Content_Types].xml").replace(
+        b"</Types>",
+        b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+        b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+    )
+    rels = part(good, "xl/_rels/workbook.xml.rels").replace(
+        b"</Relationships>",
+        b'<Relationship Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        b'relationships/sharedStrings" Target="sharedStrings.xml" Id="rId99" /></Relationships>',
+    )
+    replace = {"[Content_Types].xml": ct, "xl/_rels/workbook.xml.rels": rels}
+    return rezip(good, replace, add={"xl/sharedStrings.xml": sst})
 
 
 def test_zip_bombs(tmp_path, make_return, cl, ros):
@@ -483,6 +545,11 @@ def test_zip_bombs(tmp_path, make_return, cl, ros):
     # the same member claiming to be 1 kB: never inflated past its claim (CRC then fails)
     lying = _fake_declared_size(big.getvalue(), "xl/media/image9.png", 1000)
     (d / "bomb-lying.xlsx").write_bytes(lying)
+    (d / "repeated.ods").write_bytes(_repeated_ods(20_000, 1_000))  # 1 kB → 20 million cells
+    # a shared-strings part claiming 4e9 strings: the parser would reserve 96 GB and abort
+    (d / "sst-count.xlsx").write_bytes(
+        _with_shared_strings(good, b'count="1" uniqueCount="4000000000"')
+    )
     before = digest(d)
 
     out = validate_in_child(d)
@@ -491,6 +558,8 @@ def test_zip_bombs(tmp_path, make_return, cl, ros):
         "bomb-declared.xlsx": ["file-too-large"],
         "bomb-lying.xlsx": ["file-unreadable"],
         "good.xlsx": [],
+        "repeated.ods": ["file-too-large"],
+        "sst-count.xlsx": ["file-unreadable"],
     }
     assert out["maxrss_mb"] < SMALL_MB
     assert digest(d) == before
@@ -523,7 +592,7 @@ def _formula_cells(path: Path) -> list[str]:
     return bad
 
 
-def test_formula_injection_stays_text(tmp_path, make_return, ros):
+def test_formula_injection_stays_text(tmp_path, make_return, ros, monkeypatch, capsys):
     d = tmp_path / "inj"
     answers = {
         3: problem(description=FORMULAS[0], measure=FORMULAS[1], owner=FORMULAS[2]),
@@ -538,26 +607,19 @@ def test_formula_injection_stays_text(tmp_path, make_return, ros):
     make_return("@SUM(1,1).xlsx", {10: problem(description="-2+3", kind="+立行立改")}, folder=d)
     before = digest(d)
     out = tmp_path / "out"
-    r = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "dapaicha.cli",
-            "validate",
-            str(d),
-            "-r",
-            str(ros.source),
-            "--report",
-            str(out / "校验报告.xlsx"),
-            "--feedback",
-            str(out / "退回修改"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=tmp_path,
+    rc, err = _cli(
+        monkeypatch,
+        capsys,
+        "validate",
+        str(d),
+        "-r",
+        str(ros.source),
+        "--report",
+        str(out / "校验报告.xlsx"),
+        "--feedback",
+        str(out / "退回修改"),
     )
-    assert r.returncode == 1, r.stderr
+    assert rc == 1, err
     books = sorted(out.rglob("*.xlsx"))
     assert len(books) == 3, books  # the report and two 退回修改 copies
     assert [b for p in books for b in _formula_cells(p)] == []
@@ -585,7 +647,7 @@ def test_path_traversal_in_roster_names(tmp_path, cl):
         Village("", "../../逃逸县", "C:\\x", "../../../etc"),
         Village("", "/etc", "..", "passwd"),
         Village("", "县", "乡\x00镇", "..\\..\\win"),
-        Village("", "...", ".", "村" * 300),
+        Village("", "...", ".", "村" * 60),
     ]
     result = generate.generate(cl, villages, out, generated_at="2022-03-01T09:00:00")
     assert len(result.written) == len(villages)
@@ -609,20 +671,29 @@ def test_path_traversal_in_roster_names(tmp_path, cl):
     assert fsutil.inside(tmp_path / "fb") in feedback.copy_path(tmp_path / "fb", fr).parents
 
 
+def test_overlong_village_name_does_not_stop_generate(tmp_path, cl):
+    villages = [Village("", "县", "乡", "村" * 300), Village("", "县", "乡", "好村")]
+    result = generate.generate(cl, villages, tmp_path / "out", generated_at="2022-03-01")
+    assert len(result.written) == 2
+
+
 # -- faults -------------------------------------------------------------------------------
 
 
-def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "dapaicha.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=cwd,
-    )
+def _cli(monkeypatch, capsys, *args: str) -> tuple[int, str]:
+    """Run the real entry point (cli.main) in process: (exit code, stderr)."""
+    from dapaicha import cli
+
+    capsys.readouterr()
+    monkeypatch.setattr(sys, "argv", ["dapaicha", *args])
+    with pytest.raises(SystemExit) as ei:
+        cli.main()
+    return ei.value.code, capsys.readouterr().err
 
 
-def test_unwritable_report_clear_error_no_leftovers(tmp_path, make_return, ros):
+def test_unwritable_report_clear_error_no_leftovers(
+    tmp_path, make_return, ros, monkeypatch, capsys
+):
     d = tmp_path / "in"
     make_return("good.xlsx", {}, folder=d)
     before = digest(d)
@@ -639,13 +710,11 @@ def test_unwritable_report_clear_error_no_leftovers(tmp_path, make_return, ros):
         targets.append(ro / "校验报告.xlsx")
     try:
         for target in targets:
-            r = _cli(
-                "validate", str(d), "-r", str(ros.source), "--report", str(target), cwd=tmp_path
-            )
-            assert r.returncode == 2, (target, r.stdout, r.stderr)
-            lines = [x for x in r.stderr.splitlines() if x.strip()]
-            assert len(lines) == 1 and lines[0].startswith("错误：无法写入"), r.stderr
-            assert "Traceback" not in r.stderr
+            args = ("validate", str(d), "-r", str(ros.source), "--report", str(target))
+            rc, err = _cli(monkeypatch, capsys, *args)
+            assert rc == 2, (target, err)
+            lines = [x for x in err.splitlines() if x.strip()]
+            assert len(lines) == 1 and lines[0].startswith("错误：无法写入"), err
     finally:
         if os.geteuid() != 0:
             (tmp_path / "ro").chmod(0o755)
@@ -696,7 +765,7 @@ EDITS = st.lists(
         st.tuples(
             st.just("set"),
             st.integers(1, 70),
-            st.sampled_from(layout.FILL_KEYS + ("no", "content")),
+            st.sampled_from((*layout.FILL_KEYS, "no", "content")),
             VALUES,
         ),
         st.tuples(st.just("insert"), st.integers(1, 80), st.integers(1, 3)),
@@ -709,6 +778,8 @@ EDITS = st.lists(
 @settings(
     max_examples=25,
     deadline=None,
+    database=None,
+    phases=(Phase.explicit, Phase.generate),  # no shrinking: the failing example is printed
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(edits=EDITS)
@@ -720,7 +791,9 @@ def test_fuzz_validate_never_raises(edits, blank_ledgers, cl, ros, tmp_path_fact
     for e in edits:
         if e[0] == "set":
             _, no, key, value = e
-            ws[f"{letters[key]}{row(no)}"].value = value  # raw: '=…' becomes a real formula
+            cell = ws[f"{letters[key]}{row(no)}"]
+            if not isinstance(cell, MergedCell):  # openpyxl's merged cells are read-only
+                cell.value = value  # raw: '=…' becomes a real formula
         elif e[0] == "insert":
             ws.insert_rows(e[1], e[2])
         else:
@@ -738,3 +811,13 @@ def test_fuzz_validate_never_raises(edits, blank_ledgers, cl, ros, tmp_path_fact
     assert all(f.code in CODES for f in fr.findings)
     assert len(subs) <= 1
     assert digest(d) == before
+
+
+def test_safe_component_windows_names() -> None:
+    from dapaicha.fsutil import safe_component
+
+    assert safe_component("CON") == "_CON"
+    assert safe_component("nul.txt") == "_nul.txt"
+    assert safe_component("大马村 .") == "大马村"
+    assert safe_component("../../x") == "____x"
+    assert safe_component("  ") == "未命名"

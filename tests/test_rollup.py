@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from dapaicha import checklist, rollup, store, summary_xlsx, weekly
+from dapaicha import checklist, rollup, sheets, store, summary_xlsx, weekly
 from dapaicha.cli import app
 from dapaicha.errors import UserError
 from dapaicha.model import Row, Submission
@@ -30,7 +30,7 @@ from dapaicha.store import PeriodData
 
 D = dt.date
 YL, XC = "鄢陵县", "襄城县"
-I, P = "立行立改", "纳入整改方案"
+IM, P = "立行立改", "纳入整改方案"
 DONE, DOING, NOT = "已整改", "正在整改", "未整改"
 
 # code, county, township, village  (c1…c12)
@@ -54,38 +54,65 @@ ON1, LATE1 = D(2022, 3, 30), D(2022, 4, 2)  # 第1期 2022-03-01..03-31
 ON2, LATE2 = D(2022, 4, 6), D(2022, 4, 9)  # 第2期 2022-04-01..04-07
 # village (1-based) → (report date, [(no, seq, kind, deadline, result)])
 P1 = {
-    1: (ON1, [(1, 1, I, "2022-04-05", DOING), (1, 2, I, "2022-04-05", DOING), (26, 1, P, "2022-12-31", DOING)]),
-    2: (ON1, [(7, 1, I, "2022-04-01", NOT), (33, 1, P, "2022-06-30", NOT)]),
-    3: (ON1, [(13, 1, I, "2022-03-25", DOING)]),
-    4: (LATE1, [(47, 1, I, "2022-04-30", DONE)]),
-    7: (ON1, [(5, 1, I, "2022-04-06", NOT), (44, 1, I, "2022-04-20", DONE)]),
+    1: (
+        ON1,
+        [
+            (1, 1, IM, "2022-04-05", DOING),
+            (1, 2, IM, "2022-04-05", DOING),
+            (26, 1, P, "2022-12-31", DOING),
+        ],
+    ),
+    2: (ON1, [(7, 1, IM, "2022-04-01", NOT), (33, 1, P, "2022-06-30", NOT)]),
+    3: (ON1, [(13, 1, IM, "2022-03-25", DOING)]),
+    4: (LATE1, [(47, 1, IM, "2022-04-30", DONE)]),
+    7: (ON1, [(5, 1, IM, "2022-04-06", NOT), (44, 1, IM, "2022-04-20", DONE)]),
     8: (ON1, [(5, 1, None, None, DOING)]),
-    9: (ON1, [(60, 1, I, "2022-03-20", NOT)]),
-    12: (ON1, [(26, 1, I, "2022-04-03", NOT)]),
+    9: (ON1, [(60, 1, IM, "2022-03-20", NOT)]),
+    12: (ON1, [(26, 1, IM, "2022-04-03", NOT)]),
 }
 P2 = {
     1: (
         ON2,
         [
-            (1, 1, I, "2022-04-05", DONE),  # p1 completed this week
-            (1, 2, I, "2022-04-05", DOING),  # p2 overdue
+            (1, 1, IM, "2022-04-05", DONE),  # p1 completed this week
+            (1, 2, IM, "2022-04-05", DOING),  # p2 overdue
             (26, 1, P, "2022-12-31", DOING),  # p3
-            (58, 1, I, "2022-04-10", DONE),  # p4 new, completed
+            (58, 1, IM, "2022-04-10", DONE),  # p4 new, completed
         ],
     ),
-    2: (LATE2, [(7, 1, I, "2022-04-01", None), (33, 1, P, "2022-06-30", NOT)]),  # p5 blank→未整改, overdue; p6
+    2: (
+        LATE2,
+        [(7, 1, IM, "2022-04-01", None), (33, 1, P, "2022-06-30", NOT)],
+    ),  # p5 blank→未整改, overdue; p6
     # 3: no return → p7 (13, 立行立改, 03-25, 正在整改) carried from 第1期, overdue
-    4: (ON2, [(47, 1, I, "2022-04-30", DONE), (62, 1, I, "2022-04-07", NOT)]),  # p8; p9 new, due on 截至 day: not overdue
+    4: (
+        ON2,
+        [(47, 1, IM, "2022-04-30", DONE), (62, 1, IM, "2022-04-07", NOT)],
+    ),  # p8; p9 new, due on 截至 day: not overdue
     5: (ON2, [(20, 1, P, "2022-03-31", DOING)]),  # p10 new, overdue (plan items too)
-    7: (ON2, [(5, 1, I, "2022-04-06", DONE), (44, 1, I, "2022-04-20", DONE)]),  # p11 completed; p12
+    7: (
+        ON2,
+        [(5, 1, IM, "2022-04-06", DONE), (44, 1, IM, "2022-04-20", DONE)],
+    ),  # p11 completed; p12
     8: (LATE2, [(5, 1, None, None, DOING)]),  # p13 no kind, no deadline
     9: (ON2, []),  # 第1期's no.60 problem is gone
-    10: (ON2, [(64, 1, P, "2022-05-31", NOT), (5, 1, I, "2022-04-02", DONE)]),  # p14 new; p15 new, completed
-    12: (ON2, [(26, 1, I, "2022-04-03", NOT)]),  # p16 overdue
+    10: (
+        ON2,
+        [(64, 1, P, "2022-05-31", NOT), (5, 1, IM, "2022-04-02", DONE)],
+    ),  # p14 new; p15 new, completed
+    12: (ON2, [(26, 1, IM, "2022-04-03", NOT)]),  # p16 overdue
 }
-OUTSIDE_P2 = (ON2, [(1, 1, I, "2022-04-05", NOT)])
+OUTSIDE_P2 = (ON2, [(1, 1, IM, "2022-04-05", NOT)])
 
-CATS = ["基础工作方面", "动态监测方面", "帮扶支持方面", "“三保障”方面", "兜底保障方面", "人居环境方面", "工作方面"]
+CATS = [
+    "基础工作方面",
+    "动态监测方面",
+    "帮扶支持方面",
+    "“三保障”方面",
+    "兜底保障方面",
+    "人居环境方面",
+    "工作方面",
+]
 # unit, expected, reported, on_time, late, missing, problems, 7 categories, 立行立改, 纳入整改方案,
 # 已整改, 正在整改, 未整改, 整改率, 逾期未整改
 YL_TABLE = [
@@ -129,7 +156,24 @@ ITEMS_TOP = [
 WEEKLY = [
     (XC, 6, 5, 4, 1, 5 / 6, 4 / 6, 6, 2, 2, 3, 0.5, 0.2, 30.0, 1, 1),
     (YL, 6, 4, 3, 1, 4 / 6, 3 / 6, 10, 3, 2, 3, 0.3, 1 / 7, 100 * (0.3 - 1 / 7), 4, 2),
-    ("全市合计", 12, 9, 7, 2, 9 / 12, 7 / 12, 16, 5, 4, 6, 0.375, 2 / 12, 100 * (0.375 - 2 / 12), 5, None),
+    (
+        "全市合计",
+        12,
+        9,
+        7,
+        2,
+        9 / 12,
+        7 / 12,
+        16,
+        5,
+        4,
+        6,
+        0.375,
+        2 / 12,
+        100 * (0.375 - 2 / 12),
+        5,
+        None,
+    ),
 ]
 LATE_OR_MISSING = [
     (YL, "陈化店镇", "小马村", "逾期报送"),
@@ -139,10 +183,21 @@ LATE_OR_MISSING = [
     (XC, "麦岭镇", "五村", "未报送"),
 ]
 # township, village, no, seq, days overdue on 2022-04-07
-YL_OVERDUE = [("陈化店镇", "大马村", 1, 2, 2), ("陈化店镇", "小马村", 7, 1, 6), ("陈化店镇", "东村", 13, 1, 13), ("马栏镇", "南村", 20, 1, 7)]
+YL_OVERDUE = [
+    ("陈化店镇", "大马村", 1, 2, 2),
+    ("陈化店镇", "小马村", 7, 1, 6),
+    ("陈化店镇", "东村", 13, 1, 13),
+    ("马栏镇", "南村", 20, 1, 7),
+]
 
 
 # --- building the fixture ------------------------------------------------------
+
+
+def _desc(village: str, no: int, seq: int) -> str:
+    if (village, no, seq) == ("大马村", 1, 1):
+        return "=大马村<第1项>&问题"  # markup and a formula start: must stay text
+    return f"{village}第{no}项问题{seq}"
 
 
 def _date(s: str | None) -> dt.date | None:
@@ -150,11 +205,16 @@ def _date(s: str | None) -> dt.date | None:
 
 
 def _roster() -> Roster:
-    vs = [Village(code=c, county=a, township=t, village=v, signers=("甲", "乙", "丙"), row=i + 2) for i, (c, a, t, v) in enumerate(ROSTER)]
+    vs = [
+        Village(code=c, county=a, township=t, village=v, signers=("甲", "乙", "丙"), row=i + 2)
+        for i, (c, a, t, v) in enumerate(ROSTER)
+    ]
     return Roster(villages=vs, problems=[], source="test")
 
 
-def _problem_rows(v: tuple, period: int, probs: list, carried: bool, code: str | None = None) -> list[dict]:
+def _problem_rows(
+    v: tuple, period: int, probs: list, carried: bool, code: str | None = None
+) -> list[dict]:
     c, a, t, name = v
     return [
         {
@@ -168,7 +228,7 @@ def _problem_rows(v: tuple, period: int, probs: list, carried: bool, code: str |
             "category_code": "",
             "category": "",
             "topic": "",
-            "description": f"{name}第{no}项问题{seq}",
+            "description": _desc(name, no, seq),
             "measure": "=整改措施",  # must stay text, never a formula
             "kind": kind,
             "deadline": _date(dl),
@@ -184,7 +244,14 @@ def _problem_rows(v: tuple, period: int, probs: list, carried: bool, code: str |
     ]
 
 
-def _hand_period(n: int, spec: dict, prev_spec: dict | None, start: dt.date, deadline: dt.date, extra: tuple | None = None) -> PeriodData:
+def _hand_period(
+    n: int,
+    spec: dict,
+    prev_spec: dict | None,
+    start: dt.date,
+    deadline: dt.date,
+    extra: tuple | None = None,
+) -> PeriodData:
     """PeriodData built by hand; 二村's rows carry no code (matched to the roster by names)."""
     villages, problems = [], []
     for i, v in enumerate(ROSTER, 1):
@@ -197,15 +264,30 @@ def _hand_period(n: int, spec: dict, prev_spec: dict | None, start: dt.date, dea
             villages.append((code, *v[1:], True, on, not on, rd, False, f"{v[3]}.xlsx"))
             problems += _problem_rows(v, n, probs, False, code)
         elif prev_spec and i in prev_spec:
-            villages.append((code, *v[1:], False, False, False, prev_spec[i][0], True, f"{v[3]}.xlsx"))
+            villages.append(
+                (code, *v[1:], False, False, False, prev_spec[i][0], True, f"{v[3]}.xlsx")
+            )
             problems += _problem_rows(v, n - 1, prev_spec[i][1], True, code)
         else:
             villages.append((code, *v[1:], False, False, False, None, False, ""))
     if extra:
         villages.append((*OUTSIDE, True, True, False, extra[0], False, "外村.xlsx"))
         problems += _problem_rows(OUTSIDE, n, extra[1], False)
-    vcols = ["village_code", "county", "township", "village", "reported", "on_time", "late", "report_date", "carried", "file"]
-    return PeriodData(n, start, deadline, pd.DataFrame(villages, columns=vcols), pd.DataFrame(problems), None)
+    vcols = [
+        "village_code",
+        "county",
+        "township",
+        "village",
+        "reported",
+        "on_time",
+        "late",
+        "report_date",
+        "carried",
+        "file",
+    ]
+    return PeriodData(
+        n, start, deadline, pd.DataFrame(villages, columns=vcols), pd.DataFrame(problems), None
+    )
 
 
 def hand_data() -> PeriodData:
@@ -217,9 +299,13 @@ def hand_data() -> PeriodData:
 
 def _submission(v: tuple, rd: dt.date, probs: list, n: int, cl: checklist.Checklist) -> Submission:
     answered = {no for no, *_ in probs}
-    rows = [Row(no=no, seq=1, has_problem="否", row=3 + no) for _, no_item in cl.items if (no := no_item.no) not in answered]
+    rows = [
+        Row(no=no, seq=1, has_problem="否", row=3 + no)
+        for _, no_item in cl.items
+        if (no := no_item.no) not in answered
+    ]
     rows += [
-        Row(no=no, seq=seq, has_problem="是", description=f"{v[3]}第{no}项问题{seq}", measure="=整改措施",
+        Row(no=no, seq=seq, has_problem="是", description=_desc(v[3], no, seq), measure="=整改措施",
             kind=kind, deadline=_date(dl), owner="张三", result=res,
             done_date=D(2022, 4, 3) if res == DONE else None, row=3 + no, cells={"description": f"F{3 + no}"})
         for no, seq, kind, dl, res in probs
@@ -230,7 +316,7 @@ def _submission(v: tuple, rd: dt.date, probs: list, n: int, cl: checklist.Checkl
     )  # fmt: skip
 
 
-def store_data(path: Path, cl: checklist.Checklist) -> PeriodData:
+def store_data(path: Path, cl: checklist.Checklist, outside: bool = True) -> PeriodData:
     """The same fixture as real Submissions in a real SQLite store."""
     periods = Periods(cl.campaign)
     conn = store.connect(path, create=True)
@@ -239,8 +325,13 @@ def store_data(path: Path, cl: checklist.Checklist) -> PeriodData:
         store.ensure_periods(conn, cid, periods, 2)
         store.add_roster(conn, _roster())
         for n, spec in ((1, P1), (2, P2)):
-            batch = [store.Incoming(_submission(ROSTER[i - 1], rd, probs, n, cl), n, periods.on_time(rd, n)) for i, (rd, probs) in spec.items()]
-            if n == 2:
+            batch = [
+                store.Incoming(
+                    _submission(ROSTER[i - 1], rd, probs, n, cl), n, periods.on_time(rd, n)
+                )
+                for i, (rd, probs) in spec.items()
+            ]
+            if n == 2 and outside:
                 batch.append(store.Incoming(_submission(OUTSIDE, *OUTSIDE_P2, 2, cl), 2, True))
             store.insert(conn, cid, batch, "2022-04-08T00:00:00")
     conn.close()
@@ -267,7 +358,9 @@ def r(request, cl, roster_df, tmp_path_factory) -> rollup.Rollup:
 
 
 def _no_plan(cl: checklist.Checklist) -> checklist.Checklist:
-    return cl.model_copy(update={"campaign": cl.campaign.model_copy(update={"rate_includes_plan": False})})
+    return cl.model_copy(
+        update={"campaign": cl.campaign.model_copy(update={"rate_includes_plan": False})}
+    )
 
 
 # --- frames ----------------------------------------------------------------------
@@ -278,7 +371,11 @@ COLS = ["unit", *rollup.HEAD_COUNTS, *CATS, *rollup.TAIL_COUNTS, "rate", "overdu
 def _rows(frame: pd.DataFrame, cols: list[str]) -> list[tuple]:
     out = []
     for rec in frame[cols].to_dict("records"):
-        out.append(tuple(None if (isinstance(v, float) and v != v) or v is pd.NA else v for v in rec.values()))
+        out.append(
+            tuple(
+                None if (isinstance(v, float) and v != v) or v is pd.NA else v for v in rec.values()
+            )
+        )
     return out
 
 
@@ -331,7 +428,17 @@ def test_by_item(r, cl):
 
 
 def test_weekly(r):
-    cols = ["unit", "expected", "reported", "on_time", "late", "report_rate", "on_time_rate", "problems", "new"]
+    cols = [
+        "unit",
+        "expected",
+        "reported",
+        "on_time",
+        "late",
+        "report_rate",
+        "on_time_rate",
+        "problems",
+        "new",
+    ]
     cols += ["completed", "done", "rate", "prev_rate", "change_pp", "overdue", "rank"]
     _same(_rows(rollup.weekly(r), cols), WEEKLY)
 
@@ -361,7 +468,14 @@ def test_overdue(r):
 def test_deadline_status_is_one_rule():
     f = pd.DataFrame(
         {
-            "deadline": [D(2022, 4, 6), D(2022, 4, 7), D(2022, 4, 14), D(2022, 4, 15), None, D(2022, 4, 1)],
+            "deadline": [
+                D(2022, 4, 6),
+                D(2022, 4, 7),
+                D(2022, 4, 14),
+                D(2022, 4, 15),
+                None,
+                D(2022, 4, 1),
+            ],
             "result": [NOT, None, DOING, NOT, NOT, DONE],
         }
     )
@@ -391,7 +505,7 @@ def test_rank_rule():
 def written(tmp_path_factory, cl, roster_df) -> tuple[Path, list[Path]]:
     out = tmp_path_factory.mktemp("out")
     r = rollup.build(hand_data(), roster_df, cl)
-    return out, weekly.write_reports(r, cl, out)
+    return out, summary_xlsx.write_reports(r, cl, out)
 
 
 def _table(ws, first_data: int, ncols: int) -> tuple[list[str], list[tuple]]:
@@ -451,11 +565,20 @@ def test_county_workbook(written, county, want):
     rate_col = HEADS.index("整改率") + 1
     assert ws.cell(5, rate_col).number_format == "0.00%"
     assert ws["A1"].value == f"{county}巩固脱贫成果“大排查大起底”行动汇总表（第2期）"
-    assert "许巩固脱贫组办〔2022〕3号" in ws["A2"].value and "2022年4月1日—2022年4月7日" in ws["A2"].value
+    assert (
+        "许巩固脱贫组办〔2022〕3号" in ws["A2"].value
+        and "2022年4月1日—2022年4月7日" in ws["A2"].value
+    )
     texts = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
     assert any(t.startswith("说明：整改率口径：") for t in texts)
     assert any("整改结果未填写的问题按“未整改”统计" in t for t in texts)
-    for s in ("党委分管负责同志（签字）：", "政府分管负责同志（签字）：", "填报人：", "联系电话：", "填报日期：2022年4月7日"):
+    for s in (
+        "党委分管负责同志（签字）：",
+        "政府分管负责同志（签字）：",
+        "填报人：",
+        "联系电话：",
+        "填报日期：2022年4月7日",
+    ):
         assert s in texts
     assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize in (9, "9")
     assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
@@ -473,18 +596,29 @@ def test_county_lists(written):
     assert head[:5] == ["乡（镇、街道）", "行政村", "类别", "序号", "排查项目"]
     rows = list(pl.iter_rows(min_row=3, values_only=True))
     assert len(rows) == 10  # 鄢陵's ten problems, 外村 left out
-    assert [(x[1], x[3]) for x in rows[:4]] == [("大马村", 1), ("大马村", 1), ("大马村", 26), ("大马村", 58)]
+    assert [(x[1], x[3]) for x in rows[:4]] == [
+        ("大马村", 1),
+        ("大马村", 1),
+        ("大马村", 26),
+        ("大马村", 58),
+    ]
     m = head.index("整改措施")
     assert all(x[m] == "=整改措施" for x in rows)
+    assert (
+        rows[0][head.index("自查问题描述")] == "=大马村<第1项>&问题"
+    )  # text; control char dropped
     cells = [c for row in pl.iter_rows(min_row=3) for c in row]
     assert all(c.data_type != "f" for c in cells)
     carried = head.index("本期未更新")
     assert [x[1] for x in rows if x[carried] == "是"] == ["东村"]
     ov = wb["逾期问题"]
     oh = [c.value for c in ov[2]]
-    got = [(x[0], x[1], x[oh.index("序号")], x[oh.index("逾期天数")]) for x in ov.iter_rows(min_row=3, values_only=True)]
+    got = [
+        (x[0], x[1], x[oh.index("序号")], x[oh.index("逾期天数")])
+        for x in ov.iter_rows(min_row=3, values_only=True)
+    ]
     assert got == [(a, b, no, days) for a, b, no, _, days in YL_OVERDUE]
-    miss = [x[:2] + (x[3],) for x in wb["未报村"].iter_rows(min_row=3, values_only=True)]
+    miss = [(*x[:2], x[3]) for x in wb["未报村"].iter_rows(min_row=3, values_only=True)]
     assert miss == [("陈化店镇", "东村", "未报送（沿用前期台账）"), ("马栏镇", "北村", "未报送")]
 
 
@@ -500,8 +634,20 @@ def test_city_workbook(written):
     assert "联系电话：2965220" in texts
     assert any("名册中没有的 1 个村" in t for t in texts)
     items = wb["按排查项目"]
-    assert [c.value for c in items[3]] == ["类别", "序号", "排查项目", "排查内容", "问题数", "涉及村数", "已整改", "整改率"]
-    got = [(x[1], x[4], x[5], x[6], None if x[7] == "—" else x[7]) for x in items.iter_rows(min_row=4, max_row=16, values_only=True)]
+    assert [c.value for c in items[3]] == [
+        "类别",
+        "序号",
+        "排查项目",
+        "排查内容",
+        "问题数",
+        "涉及村数",
+        "已整改",
+        "整改率",
+    ]
+    got = [
+        (x[1], x[4], x[5], x[6], None if x[7] == "—" else x[7])
+        for x in items.iter_rows(min_row=4, max_row=16, values_only=True)
+    ]
     _same(got, ITEMS_TOP)
     assert items.cell(4, 8).number_format == "0.00%" and items.cell(16, 8).value == "—"
     assert items.cell(69, 2).value is not None and items.cell(70, 2).value is None  # all 66 items
@@ -521,7 +667,17 @@ def test_weekly_workbook(written):
     heads = [c.value for c in ws[3]]
     assert heads[:2] == ["排名", "县（市、区）"]
     rows = [tuple(c.value for c in row) for row in ws.iter_rows(min_row=4, max_row=6)]
-    order = ["unit", "expected", "reported", "on_time", "late", "report_rate", "on_time_rate", "problems", "new"]
+    order = [
+        "unit",
+        "expected",
+        "reported",
+        "on_time",
+        "late",
+        "report_rate",
+        "on_time_rate",
+        "problems",
+        "new",
+    ]
     order += ["completed", "done", "rate", "prev_rate", "change_pp", "overdue", "rank"]
     col = {k: [c[1] for c in weekly.WEEKLY_COLUMNS].index(k) for k in order if k != "late"}
     for row, want in zip(rows, WEEKLY, strict=True):
@@ -531,7 +687,11 @@ def test_weekly_workbook(written):
                 assert row[j] == pytest.approx(exp[k]), k
             else:
                 assert row[j] == exp[k], k
-    _check_sums(heads[1:], [x[1:] for x in rows], {"上报率", "按时上报率", "整改率", "上期整改率", "整改率变化（百分点）"})
+    _check_sums(
+        heads[1:],
+        [x[1:] for x in rows],
+        {"上报率", "按时上报率", "整改率", "上期整改率", "整改率变化（百分点）"},
+    )
     assert ws.cell(4, col["change_pp"] + 1).number_format == "+0.00;-0.00;0.00"
     texts = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
     assert any(t.startswith("　　　排名规则：") for t in texts)
@@ -547,7 +707,7 @@ def test_weekly_workbook(written):
 
 
 def test_no_formulas_anywhere(written):
-    out, paths = written
+    _, paths = written
     for p in paths:
         if p.suffix == ".xlsx":
             with zipfile.ZipFile(p) as z:
@@ -585,7 +745,9 @@ def test_edited_template(tmp_path, cl, roster_df):
     r = rollup.build(hand_data(), roster_df, cl)
     d = tmp_path / "tpl"
     d.mkdir()
-    (d / weekly.TEMPLATE).write_text("# 自定义 {{ period }}\n\n**{{ total.rate }}** `{{ counties[0].name }}`\n", encoding="utf-8")
+    (d / weekly.TEMPLATE).write_text(
+        "# 自定义 {{ period }}\n\n**{{ total.rate }}** `{{ counties[0].name }}`\n", encoding="utf-8"
+    )
     md, txt = weekly.render(weekly.context(r, cl), d)
     assert md == "# 自定义 2\n\n**37.50%** `襄城县`\n"
     assert txt == "自定义 2\n\n37.50% 襄城县\n"
@@ -608,13 +770,26 @@ def test_template_documents_every_variable(cl, roster_df):
         assert re.search(rf"\b{k}\b", head), k
     for k in ctx["counties"][0]:
         assert re.search(rf"\b{k}\b", head), k
-    for k in (*ctx["campaign"], *ctx["top_items"][0], *ctx["units_by_county"][0], *ctx["categories"][0]):
+    for k in (
+        *ctx["campaign"],
+        *ctx["top_items"][0],
+        *ctx["units_by_county"][0],
+        *ctx["categories"][0],
+    ):
         assert re.search(rf"\b{k}\b", head), k
+
+
+def test_sheet_text_is_escaped():
+    assert sheets.text_xml("a<b>&c\x07\x0bd\ufffe") == "a&lt;b&gt;&amp;cd"
+    assert sheets.text_xml("x" * 40000).endswith("…") and len(sheets.text_xml("x" * 40000)) == 32767
 
 
 def test_strip_markdown():
     md = "# 标题\n\n## 一、总体\n\n- 第一项 **加粗** 与 *斜体*\n> 引用\n\n---\n\n1. [链接](http://x) `代码` 3\\*4\n"
-    assert weekly.strip_markdown(md) == "标题\n\n一、总体\n\n第一项 加粗 与 斜体\n引用\n\n1. 链接 代码 3*4\n"
+    assert (
+        weekly.strip_markdown(md)
+        == "标题\n\n一、总体\n\n第一项 加粗 与 斜体\n引用\n\n1. 链接 代码 3*4\n"
+    )
 
 
 def test_rate_rule_in_text_without_plan(cl, roster_df):
@@ -638,15 +813,74 @@ def test_cli_rollup(tmp_path, cl):
     store_data(db, cl)
     ros = _roster_csv(tmp_path / "roster.csv")
     out = tmp_path / "out"
-    res = CliRunner().invoke(app, ["rollup", "--store", str(db), "--roster", str(ros), "--out", str(out)])
+    res = CliRunner().invoke(
+        app, ["rollup", "--store", str(db), "--roster", str(ros), "--out", str(out)]
+    )
     assert res.exit_code == 0, res.output
     assert (out / "市级汇总表_第2期.xlsx").exists() and (out / "周报文字稿_第2期.txt").exists()
-    res = CliRunner().invoke(app, ["rollup", "--store", str(db), "-r", str(ros), "--period", "1", "--out", str(out)])
+    res = CliRunner().invoke(
+        app, ["rollup", "--store", str(db), "-r", str(ros), "--period", "1", "--out", str(out)]
+    )
     assert res.exit_code == 0, res.output
     ws = openpyxl.load_workbook(out / "市级汇总表_第1期.xlsx")["汇总"]
     assert [ws.cell(r, 7).value for r in (5, 6, 7)] == [7, 5, 12]  # 第1期 problems
-    bad = CliRunner().invoke(app, ["rollup", "--store", str(tmp_path / "none.sqlite"), "-r", str(ros), "--out", str(out)])
+    tpl = tmp_path / "tpl"
+    tpl.mkdir()
+    (tpl / weekly.TEMPLATE).write_text("# 第{{ period }}期 {{ total.rate }}\n", encoding="utf-8")
+    args = ["rollup", "-s", str(db), "-r", str(ros), "-o", str(out), "--templates", str(tpl)]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    assert (out / "周报文字稿_第2期.md").read_text(encoding="utf-8") == "# 第2期 37.50%\n"
+    bad = CliRunner().invoke(
+        app, ["rollup", "--store", str(tmp_path / "none.sqlite"), "-r", str(ros), "--out", str(out)]
+    )
     assert bad.exit_code != 0
+
+
+def test_nothing_reported_yet(tmp_path, cl, roster_df):
+    """No returns, no problems: every rate is “—”, every village 未报送, and all still writes."""
+    vcols = ["village_code", "county", "township", "village", "reported", "on_time", "late"]
+    data = PeriodData(
+        1, D(2022, 3, 1), D(2022, 3, 31), pd.DataFrame(columns=vcols), pd.DataFrame(), None
+    )
+    r = rollup.build(data, roster_df, cl)
+    city = rollup.summary(r, "county")
+    assert city["expected"].tolist() == [6, 6, 12] and city["problems"].tolist() == [0, 0, 0]
+    assert city["rate"].isna().all()
+    w = rollup.weekly(r)
+    assert w["unit"].tolist() == [XC, YL, "全市合计"]  # no problems: by 上报率 (0), then name
+    paths = summary_xlsx.write_reports(r, cl, tmp_path)
+    ws = openpyxl.load_workbook(tmp_path / "市级汇总表_第1期.xlsx")["汇总"]
+    assert ws.cell(7, HEADS.index("整改率") + 1).value == "—"
+    txt = (tmp_path / "周报文字稿_第1期.txt").read_text(encoding="utf-8-sig")
+    assert "整改率 —" in txt and "未报送的村 12 个" in txt
+    assert len(paths) == 6
+
+
+def test_cli_rollup_from_merged_ledger(tmp_path, cl):
+    """Without --store: a merged ledger (the tier below's output) is merged into a
+    temporary store and rolled up; 第2期 as it stands gives the same city table."""
+    from dapaicha import merged, store_query
+
+    db = tmp_path / "county.sqlite"
+    store_data(db, cl, outside=False)
+    conn = store.connect(db)
+    data, src = store_query.frames(conn, 2, depth=0), store_query.source_periods(conn, 2)
+    conn.close()
+    (tmp_path / "in").mkdir()
+    merged.write(tmp_path / "in" / "全市问题整改台账.xlsx", data, cl, src)
+    ros = _roster_csv(tmp_path / "roster.csv")
+    out = tmp_path / "out"
+    res = CliRunner().invoke(app, ["rollup", str(tmp_path / "in"), "-r", str(ros), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "已校验并合并" in res.output
+    _, rows = _table(openpyxl.load_workbook(out / "市级汇总表_第2期.xlsx")["汇总"], 5, len(HEADS))
+    _same([tuple(None if v == "—" else v for v in x) for x in rows], CITY_TABLE)
+    assert not list(tmp_path.glob("*.sqlite-*"))  # nothing left beside the inputs
+    both = CliRunner().invoke(
+        app, ["rollup", str(tmp_path / "in"), "-s", str(db), "-r", str(ros), "-o", str(out)]
+    )
+    assert isinstance(both.exception, UserError) and "二者选一" in str(both.exception)
 
 
 def test_cli_rerun_is_identical(tmp_path, cl):
@@ -655,7 +889,9 @@ def test_cli_rerun_is_identical(tmp_path, cl):
     ros = _roster_csv(tmp_path / "roster.csv")
     a, b = tmp_path / "a", tmp_path / "b"
     for out in (a, b):
-        res = CliRunner().invoke(app, ["rollup", "--store", str(db), "-r", str(ros), "--out", str(out)])
+        res = CliRunner().invoke(
+            app, ["rollup", "--store", str(db), "-r", str(ros), "--out", str(out)]
+        )
         assert res.exit_code == 0, res.output
     for p in a.iterdir():
         assert p.read_bytes() == (b / p.name).read_bytes(), p.name
@@ -669,13 +905,26 @@ SOFFICE = shutil.which("soffice")
 @pytest.mark.soffice
 @pytest.mark.skipif(SOFFICE is None, reason="需要 LibreOffice (soffice)")
 def test_libreoffice_prints_a4_landscape(written, tmp_path):
-    out, paths = written
+    _, paths = written
     books = [p for p in paths if p.suffix == ".xlsx"]
-    cmd = [SOFFICE, "--headless", "-env:UserInstallation=file:///tmp/lo-profile-rollup", "--convert-to", "pdf", "--outdir", str(tmp_path)]
+    cmd = [
+        SOFFICE,
+        "--headless",
+        "-env:UserInstallation=file:///tmp/lo-profile-rollup",
+        "--convert-to",
+        "pdf",
+        "--outdir",
+        str(tmp_path),
+    ]
     subprocess.run([*cmd, *map(str, books)], check=True, capture_output=True, timeout=240)
     # one page per sheet when no column is cut (fit to width): county 4; city 4 + the 66
     # items' full texts on a few more pages; 周报: table, chart, list
-    want = {"鄢陵县_县级汇总表_第2期": 4, "襄城县_县级汇总表_第2期": 4, "市级汇总表_第2期": (5, 9), "周报_第2期": 3}
+    want = {
+        "鄢陵县_县级汇总表_第2期": 4,
+        "襄城县_县级汇总表_第2期": 4,
+        "市级汇总表_第2期": (5, 9),
+        "周报_第2期": 3,
+    }
     for stem, pages in want.items():
         pdf = (tmp_path / f"{stem}.pdf").read_bytes()
         boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf)

@@ -75,7 +75,9 @@ def make_sub(
     vil = VILLAGES[v]
     rows = make_rows(list(problems))
     name = file or f"{vil.village}.xlsx"
-    sha = hashlib.sha256(f"{name}|{report_date}|{tag}|{[(r.no, r.seq, r.result, r.deadline) for r in rows]}".encode()).hexdigest()
+    sha = hashlib.sha256(
+        f"{name}|{report_date}|{tag}|{[(r.no, r.seq, r.result, r.deadline) for r in rows]}".encode()
+    ).hexdigest()
     return Submission(
         file=name,
         sha256=sha,
@@ -272,7 +274,9 @@ def test_other_campaign_is_refused(tmp_path):
     other = CL.model_copy(update={"id": "xuchang-2023"})
     with pytest.raises(UserError, match="另一轮行动"):
         merge.merge_submissions(path, [make_sub(1, D(2022, 3, 30))], other)
-    moved = CL.model_copy(update={"campaign": CL.campaign.model_copy(update={"first_deadline": D(2022, 4, 1)})})
+    moved = CL.model_copy(
+        update={"campaign": CL.campaign.model_copy(update={"first_deadline": D(2022, 4, 1)})}
+    )
     with pytest.raises(UserError, match="行动日期与数据库入库时不一致"):
         merge.merge_submissions(path, [make_sub(1, D(2022, 3, 30))], moved)
 
@@ -282,9 +286,27 @@ def test_other_campaign_is_refused(tmp_path):
 
 def _three_periods() -> list[list[Submission]]:
     return [
-        [make_sub(0, D(2022, 3, 30), [problem(3), problem(3, 2)]), make_sub(1, D(2022, 3, 31)), make_sub(3, D(2022, 3, 29), [problem(10)])],
-        [make_sub(0, D(2022, 4, 6), [problem(3, result="正在整改"), problem(3, 2)], file="第2期/大马村.xlsx")],
-        [make_sub(0, D(2022, 4, 13), [problem(3, result="已整改", done_date=D(2022, 4, 12))], file="第3期/大马村.xlsx")],
+        [
+            make_sub(0, D(2022, 3, 30), [problem(3), problem(3, 2)]),
+            make_sub(1, D(2022, 3, 31)),
+            make_sub(3, D(2022, 3, 29), [problem(10)]),
+        ],
+        [
+            make_sub(
+                0,
+                D(2022, 4, 6),
+                [problem(3, result="正在整改"), problem(3, 2)],
+                file="第2期/大马村.xlsx",
+            )
+        ],
+        [
+            make_sub(
+                0,
+                D(2022, 4, 13),
+                [problem(3, result="已整改", done_date=D(2022, 4, 12))],
+                file="第3期/大马村.xlsx",
+            )
+        ],
     ]
 
 
@@ -307,9 +329,13 @@ def test_duplicate_row_mid_batch_leaves_store_unchanged(tmp_path):
     before = dump(path)
     bad = make_sub(1, D(2022, 4, 6), [problem(5)], file="第2期/王庄村.xlsx")
     bad.rows.append(problem(5))  # same 序号 and problem number twice: the PRIMARY KEY refuses it
-    batch = [make_sub(0, D(2022, 4, 6), file="第2期/大马村.xlsx"), bad, make_sub(2, D(2022, 4, 6), file="第2期/前杨村.xlsx")]
+    batch = [
+        make_sub(0, D(2022, 4, 6), file="第2期/大马村.xlsx"),
+        bad,
+        make_sub(2, D(2022, 4, 6), file="第2期/前杨村.xlsx"),
+    ]
     out = tmp_path / "台账.xlsx"
-    with pytest.raises(UserError, match="第2期/王庄村.xlsx 中同一序号的问题编号重复"):
+    with pytest.raises(UserError, match=r"第2期/王庄村\.xlsx 中同一序号的问题编号重复"):
         do_merge(path, batch, out=out)
     assert dump(path) == before
     assert not out.exists()
@@ -370,7 +396,12 @@ def test_period_frames_exact(tmp_path):
     v = f3.villages.set_index("village")
     assert list(f3.villages.columns) == store_query.VILLAGE_COLUMNS
     assert list(v.index) == ["大马村", "王庄村", "前杨村", "后杨村"]  # by code; name keys last
-    assert v.loc["大马村", ["reported", "on_time", "late", "carried"]].tolist() == [True, True, False, False]
+    assert v.loc["大马村", ["reported", "on_time", "late", "carried"]].tolist() == [
+        True,
+        True,
+        False,
+        False,
+    ]
     assert v.loc["王庄村", ["reported", "carried", "file"]].tolist() == [False, True, "王庄村.xlsx"]
     assert v.loc["前杨村", ["reported", "carried", "file"]].tolist() == [False, False, ""]
     assert v.loc["前杨村", "report_date"] is None
@@ -384,7 +415,12 @@ def test_period_frames_exact(tmp_path):
     ]
     first = p.iloc[0]
     assert (first.category_code, first.category, first.topic) == ("一", "基础工作方面", "信息采集")
-    assert (first.done_date, first.deadline, first.note, first.cell) == (D(2022, 4, 12), D(2022, 4, 20), None, "F6")
+    assert (first.done_date, first.deadline, first.note, first.cell) == (
+        D(2022, 4, 12),
+        D(2022, 4, 20),
+        None,
+        "F6",
+    )
     assert f3.previous is not None and f3.previous.period == 2 and f3.previous.previous is None
     assert f3.previous.problems[["village", "no", "seq", "result"]].values.tolist() == [
         ["大马村", 3, 1, "正在整改"],
@@ -407,16 +443,31 @@ def test_info_and_export(tmp_path):
     assert got == [(1, 3, 0, 0, 3, 3), (2, 1, 1, 0, 1, 1), (3, 1, 0, 0, 1, 1)]
     out = tmp_path / "导出.xlsx"
     counts = store.export(path, out)
-    assert counts == {"schema_version": 1, "campaigns": 1, "items": 66, "periods": 3, "villages": 4, "submissions": 6, "rows": 66 * 5 + 2}
+    assert counts == {
+        "schema_version": 1,
+        "campaigns": 1,
+        "items": 66,
+        "periods": 3,
+        "villages": 4,
+        "submissions": 6,
+        "rows": 66 * 5 + 2,
+    }
     wb = load_workbook(out)
     assert wb.sheetnames == list(store_db.TABLES)
     assert wb["rows"].max_row == 1 + counts["rows"]
-    assert [c.value for c in wb["submissions"][1]][:4] == ["id", "campaign_id", "period", "village_key"]
+    assert [c.value for c in wb["submissions"][1]][:4] == [
+        "id",
+        "campaign_id",
+        "period",
+        "village_key",
+    ]
 
 
 def test_export_keeps_formula_like_text(tmp_path):
     path = tmp_path / "s.sqlite"
-    do_merge(path, [make_sub(0, D(2022, 3, 30), [problem(3, description="=HYPERLINK(\"http://x\")")])])
+    do_merge(
+        path, [make_sub(0, D(2022, 3, 30), [problem(3, description='=HYPERLINK("http://x")')])]
+    )
     out = tmp_path / "导出.xlsx"
     store.export(path, out)
     ws = load_workbook(out)["rows"]

@@ -253,11 +253,17 @@ def rollup_cmd(
     out: Annotated[Path, typer.Option("--out", "-o", help="汇总表和周报的输出文件夹。例：-o 汇总")],
     inputs: Annotated[
         Optional[list[Path]],  # noqa: UP045
-        typer.Argument(help="不用 --store 时：报送台账文件夹或合并台账（可多个），先合并入临时数据库再汇总。", exists=True),
+        typer.Argument(
+            metavar="RETURNS",
+            help="不用 --store 时：报送台账文件夹或合并台账（可多个），先合并入临时数据库再汇总。",
+            exists=True,
+        ),
     ] = None,
     store: Annotated[
         Optional[Path],  # noqa: UP045
-        typer.Option("--store", "-s", help="dapaicha merge 入库的数据库文件。例：-s dapaicha.sqlite"),
+        typer.Option(
+            "--store", "-s", help="dapaicha merge 入库的数据库文件。例：-s dapaicha.sqlite"
+        ),
     ] = None,
     period: Annotated[
         Optional[int],  # noqa: UP045
@@ -266,7 +272,12 @@ def rollup_cmd(
     checklist: ChecklistOpt = None,
     templates: Annotated[
         Optional[Path],  # noqa: UP045
-        typer.Option("--templates", help="修改过的周报文字稿模板所在文件夹（默认用内置模板）。", file_okay=False, exists=True),
+        typer.Option(
+            "--templates",
+            help="修改过的周报文字稿模板所在文件夹（默认用内置模板）。",
+            file_okay=False,
+            exists=True,
+        ),
     ] = None,
 ) -> None:
     """汇总：各县县级汇总表、市级汇总表、周报及周报文字稿（.md 和 .txt）。
@@ -277,24 +288,33 @@ def rollup_cmd(
     from rich.markup import escape
 
     from dapaicha import checklist as cl_mod
-    from dapaicha import render
+    from dapaicha import render, weekly
     from dapaicha import roster as roster_mod
-    from dapaicha import weekly
 
     cl = cl_mod.load(checklist)
     ros = roster_mod.load(roster)
     con = render.console()
     if ros.errors:
-        con.print(f"[yellow]村名册有 {len(ros.errors)} 行有误，这些行未计入应报村数（运行 dapaicha roster 查看）。[/]")
-    res = weekly.run(cl, ros, out, store_path=store, inputs=inputs or (), period=period, templates=templates)
-    for m in res.merged:
-        con.print(f"已合并 {escape(str(m.store.name))}：新入库 {m.added} 个文件，其中退回 {m.rejected} 个。")
+        con.print(
+            f"[yellow]村名册有 {len(ros.errors)} 行有误，这些行未计入应报村数（运行 dapaicha roster 查看）。[/]"
+        )
+    res = weekly.run(
+        cl, ros, out, store_path=store, inputs=inputs or (), period=period, templates=templates
+    )
+    for src, m in zip(inputs or (), res.merged, strict=False):
+        con.print(
+            f"已校验并合并 {escape(str(src))}：新入库 {m.added} 个文件，其中退回 {m.rejected} 个。"
+        )
     r = res.rollup
     if len(r.outside):
         names = "、".join(r.outside["village"].astype(str).head(5))
-        con.print(f"[yellow]名册中没有的 {len(r.outside)} 个村未计入汇总：{escape(names)}…[/]")
+        more = "等" if len(r.outside) > 5 else ""
+        con.print(f"[yellow]名册中没有的 {len(r.outside)} 个村未计入汇总：{escape(names)}{more}。[/]")
     weekly.print_table(r, con)
-    render.print_paths(con, f"第{r.period}期汇总已写出：", [(p.suffix.lstrip("."), p) for p in res.paths])
+    kinds = {".xlsx": "工作簿", ".md": "文字稿（Markdown）", ".txt": "文字稿（纯文本）"}
+    render.print_paths(
+        con, f"第{r.period}期汇总已写出：", [(kinds.get(p.suffix, "文件"), p) for p in res.paths]
+    )
     raise typer.Exit(0)
 
 
@@ -434,6 +454,160 @@ def crosscheck_cmd(
     raise typer.Exit(0)
 
 
+@app.command("demo")
+def demo_cmd(
+    folder: Annotated[Path, typer.Argument(metavar="DIR", help="演示文件的输出文件夹。")] = Path("dapaicha-demo"),
+    seed: Annotated[int, typer.Option("--seed", help="随机种子：同一种子得到相同的台账和报送文件。")] = 1,
+) -> None:
+    """演示：用内置示例村名册完整走一遍两期排查整改，并说明每个输出文件是什么、用哪条命令生成。
+
+    生成台账 → 模拟各村报送 → 校验和退回修改 → 合并入库 → 汇总和周报 → 督查比对。
+    例：dapaicha demo            （输出到 dapaicha-demo 文件夹，可重复运行）
+    退出码：0 完成；2 用法错误或文件夹不可用。
+    """
+    from dapaicha import demo, render
+
+    con = render.console()
+    res = demo.run(folder, seed=seed, on_step=lambda m: con.print(f"[dim]{m}[/]"))
+    typer.echo(demo.tour(res))
+    raise typer.Exit(0)
+
+
+@app.command("simulate")
+def simulate_cmd(
+    ledgers: Annotated[Path, typer.Argument(metavar="LEDGERS_DIR", help="dapaicha generate 生成的台账文件夹。")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="模拟报送的输出文件夹。例：--out returns/第1期")],
+    seed: Annotated[int, typer.Option("--seed", help="随机种子：同一种子得到相同的文件。")] = 1,
+    period: Annotated[int, typer.Option("--period", "-p", help="模拟第几期（第2期在第1期的基础上整改）。")] = 1,
+    mistakes: Annotated[float, typer.Option("--mistakes", help="有填报错误的村的比例（0 到 1）。")] = 0.2,
+    missing: Annotated[float, typer.Option("--missing", help="未报送的村的比例（0 到 1）。")] = 0.1,
+    late: Annotated[float, typer.Option("--late", help="逾期报送的村的比例（0 到 1）。")] = 0.1,
+    checklist: ChecklistOpt = None,
+) -> None:
+    """模拟各村填报台账（供演示、培训和测试）：部分村有填报错误、未报或逾期。
+
+    另写出模拟记录（输出文件夹名_模拟记录.json），记录每村填了什么、故意犯了哪些错。
+    例：dapaicha simulate 台账 --out returns/第1期 --seed 1
+    退出码：0 完成；2 用法错误或无法读取台账。
+    """
+    from dapaicha import checklist as cl_mod
+    from dapaicha import simulate
+
+    cl = cl_mod.load(checklist)
+    rec, path = simulate.run(cl, ledgers, out, seed=seed, period=period, mistakes=mistakes, missing=missing, late=late)
+    sent = [v for v in rec.villages if v.reported]
+    typer.echo(
+        f"第{period}期：{len(rec.villages)} 个村中 {len(sent)} 个报送（逾期 {sum(v.late for v in sent)} 个），"
+        f"{sum(bool(v.mistakes) for v in sent)} 个有填报错误，{len(rec.villages) - len(sent)} 个未报。"
+    )
+    typer.echo(f"已写出：{out}（报送台账）；{path}（模拟记录）")
+    raise typer.Exit(0)
+
+
+@app.command("init")
+def init_cmd(
+    folder: Annotated[Path, typer.Argument(metavar="DIR", help="工作文件夹（不存在则新建）。")],
+) -> None:
+    """新建工作文件夹：排查清单、空白村名册（带一行示例）、各环节文件夹和每周操作说明 README.txt。
+
+    已有的文件不会被覆盖。
+    例：dapaicha init 大排查2022
+    退出码：0 完成；2 用法错误或无法写入。
+    """
+    from dapaicha import init as init_mod
+
+    res = init_mod.run(folder)
+    for name in res.created:
+        typer.echo(f"已建立：{folder / name}")
+    for name in res.kept:
+        typer.echo(f"已存在，保留未改：{folder / name}")
+    typer.echo(f"下一步：填写 {folder / init_mod.ROSTER}，然后按 {folder / init_mod.README} 中的步骤操作。")
+    raise typer.Exit(0)
+
+
+def _zh_typer() -> None:
+    """typer's own help strings in Chinese (module globals read when help is shown)."""
+    from typer import rich_utils as ru
+    from typer._click import decorators as deco
+
+    ru.ARGUMENTS_PANEL_TITLE, ru.OPTIONS_PANEL_TITLE, ru.COMMANDS_PANEL_TITLE = "参数", "选项", "命令"
+    ru.DEFAULT_STRING, ru.REQUIRED_LONG_STRING = "[默认：{}]", "[必填]"
+    ru.ERRORS_PANEL_TITLE, ru.ABORTED_TEXT = "错误", "已取消。"
+    ru.RICH_HELP = "运行 [blue]'{command_path} {help_option}'[/] 查看说明。"
+    original = deco.help_option
+    if getattr(original, "_dapaicha_zh", False):
+        return
+
+    def help_option(param_decls: list[str]):  # type: ignore[no-untyped-def]
+        add = original(param_decls)
+
+        def apply(cmd):  # type: ignore[no-untyped-def]
+            out = add(cmd)
+            cmd.params[-1].help = "显示帮助并退出。"
+            return out
+
+        return apply
+
+    help_option._dapaicha_zh = True  # type: ignore[attr-defined]
+    deco.help_option = help_option
+
+
+_zh_typer()
+
+_USAGE_ZH = (  # (pattern of click's message, Chinese), {0} = the first group; case-insensitive
+    (r"No such command '(.*)'\.?", "没有命令“{0}”"),
+    (r"Missing command\.?", "缺少命令"),
+    (r"Got unexpected extra argument(?:s|\(s\))? \((.*)\)", "多余的参数：{0}"),
+    (r"Option '(.*)' requires (?:an argument|\d+ arguments)\.?", "选项 {0} 后面缺少值"),
+    (r"Option '(.*)' does not take a value\.?", "选项 {0} 不带值"),
+    (r"(?:Value )?'?(.*?)'? is not a valid (?:int|integer)\.?", "“{0}”不是整数"),
+    (r"(?:Value )?'?(.*?)'? is not a valid float\.?", "“{0}”不是数字"),
+    (r"Input should be a valid integer.*", "应为整数"),
+    (r"Input should be a valid number.*", "应为数字"),
+    (r"(?:Path|File|Directory) '(.*)' does not exist\.?", "“{0}”不存在"),
+    (r"(?:Path|File) '(.*)' is a directory\.?", "“{0}”是文件夹，应为文件"),
+    (r"(?:Path|Directory) '(.*)' is a file\.?", "“{0}”是文件，应为文件夹"),
+)
+
+
+def _usage_zh(err: Exception) -> str | None:
+    """A click usage error as one Chinese line (None: no translation, show click's own)."""
+    import re
+
+    from typer._click import exceptions as ex
+
+    if isinstance(err, ex.NoArgsIsHelpError) or not isinstance(err, ex.UsageError):
+        return None
+    ctx = err.ctx
+    tail = f"运行 {ctx.command_path} -h 查看用法。" if ctx is not None else ""
+
+    def zh(msg: str) -> str | None:
+        for pat, text in _USAGE_ZH:
+            m = re.fullmatch(pat, msg.strip(), re.IGNORECASE | re.DOTALL)
+            if m:
+                return text.format(*m.groups())
+        return None
+
+    if isinstance(err, ex.NoSuchOption):
+        near = f"（是否想用 {'、'.join(sorted(err.possibilities))}？）" if err.possibilities else ""
+        return f"没有选项 {err.option_name}{near}。{tail}"
+    param = getattr(err, "param", None)
+    hint = ""
+    if param is not None:
+        try:
+            hint = param.get_error_hint()
+        except TypeError:  # pragma: no cover - click's own signature takes ctx
+            hint = param.get_error_hint(ctx)
+    if isinstance(err, ex.MissingParameter):
+        kind = "参数" if getattr(param, "param_type_name", "") == "argument" else "选项"
+        return f"缺少{kind} {hint}。{tail}" if hint else f"缺少参数。{tail}"
+    if isinstance(err, ex.BadParameter):
+        msg = zh(err.message) or err.message.strip().rstrip(".")
+        return f"{hint} 的值无效：{msg}。{tail}" if hint else f"值无效：{msg}。{tail}"
+    msg = zh(err.message)
+    return f"{msg}。{tail}" if msg else None
+
+
 def main() -> None:
     """Entry point: every UserError becomes one Chinese line and exit code 2."""
     for stream in (sys.stdout, sys.stderr):
@@ -464,7 +638,11 @@ def main() -> None:
             import click as click_mod
 
         if isinstance(err, click_mod.exceptions.ClickException):
-            err.show()
+            line = _usage_zh(err)
+            if line is None:
+                err.show()
+            else:
+                typer.secho(f"错误：{line}", fg="red", err=True)
             sys.exit(2)
         if _state["debug"]:
             raise

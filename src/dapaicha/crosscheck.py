@@ -61,7 +61,7 @@ HEADERS: dict[str, tuple[str, ...]] = {
 def _hkey(text: object) -> str:
     s = unicodedata.normalize("NFKC", str(text or ""))
     s = "".join(s.split()).lower().rstrip("*:")
-    return s[:-2] if s.endswith("名称") and len(s) > 3 else s
+    return s[:-2] if s.endswith("名称") and len(s) > 2 else s
 
 
 _ALIAS = {_hkey(a): f for f, names in HEADERS.items() for a in names}
@@ -160,9 +160,18 @@ def _header(table: list[list[object]]) -> tuple[dict[str, int], int] | None:
                 cols[f] = j
         if "item_no" in cols:
             cols["no"] = cols.pop("item_no")
+        elif "no" in cols and "item" in cols and _counter(table[i + 1 :], cols["no"]):
+            del cols["no"]  # a plain 序号 counting the rows 1, 2, 3 …: items go by their text
         if ("village" in cols or "code" in cols) and ("no" in cols or "item" in cols):
             return cols, i + 1
     return None
+
+
+def _counter(rows: list[list[object]], j: int) -> bool:
+    """Whether column j numbers the rows 1, 2, 3 … (at least 3 of them)."""
+    nums = [parse_int(r[j]) for r in rows if j < len(r) and r[j] not in (None, "")]
+    vals = [n.value for n in nums]
+    return len(vals) >= 3 and vals == list(range(1, len(vals) + 1))
 
 
 def read_findings(path: Path | str, *, year: int) -> list[Inspection]:

@@ -90,7 +90,10 @@ def heading(result: FileResult) -> str:
 
 
 def write_copy(source: Path, result: FileResult, out_path: Path) -> Path:
-    """Write the annotated copy of source; returns the path written (.xlsm kept for macros).
+    """Write the annotated copy of source; returns the path written (always .xlsx).
+
+    The copy goes back to a village and is opened by clerks: macros are dropped and the
+    village's formulas are kept as their text, so nothing in it runs or links anywhere.
 
     Raises CopyError when the source cannot be opened, UserError when out_path cannot be written.
     """
@@ -103,18 +106,15 @@ def write_copy(source: Path, result: FileResult, out_path: Path) -> Path:
         raise CopyError(f"{result.file} 无法打开（{sn.detail or sn.kind}），未生成退回修改副本。")
     wb: Workbook | None = None
     names: dict[str, str] = {}
-    macro = False
     if sn.kind == "xlsx" and not sn.oversized_sheets:
-        macro = Path(source).suffix.lower() == ".xlsm" or b"xl/vbaProject.bin" in data
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                wb = load_workbook(io.BytesIO(data), keep_vba=macro)
+                wb = load_workbook(io.BytesIO(data), keep_vba=False)
             names = {n: n for n in wb.sheetnames}
         except Exception:  # odd files from WPS: rebuild from the values instead
             wb = None
     if wb is None:
-        macro = False
         try:
             wb, names = _rebuild(data, sn)
         except Exception as err:  # calamine raises several kinds for a bad file
@@ -122,12 +122,23 @@ def write_copy(source: Path, result: FileResult, out_path: Path) -> Path:
                 f"{result.file} 无法打开（{type(err).__name__}），未生成退回修改副本。"
             ) from err
     findings = report_xlsx.ordered(result.findings)
+    _defuse_formulas(wb)
     _clear_previous(wb)
     _mark(wb, findings, names)
     _findings_sheet(wb, result, findings)
-    out = Path(out_path).with_suffix(".xlsm" if macro else ".xlsx")
+    out = Path(out_path).with_suffix(".xlsx")
     excel.save(wb, out)
     return out
+
+
+def _defuse_formulas(wb: Workbook) -> None:
+    """Formulas (=HYPERLINK(…), DDE, …) from a return become plain text in the copy."""
+    for ws in wb.worksheets:
+        for cell in ws._cells.values():
+            if cell.data_type == "f":
+                v = cell.value
+                text = getattr(v, "text", None) or str(v)
+                excel.put(cell, text if text.startswith("=") else "=" + text)
 
 
 def _clear_previous(wb: Workbook) -> None:

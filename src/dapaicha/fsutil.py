@@ -11,15 +11,18 @@ from pathlib import Path
 from dapaicha.errors import UserError
 
 _BAD = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+_RESERVED = re.compile(r"^(?:CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])(?:\..*)?$", re.I)  # Windows
 
 
 def safe_component(name: str, fallback: str = "未命名") -> str:
     """A file or folder name derived from content: no separators, no '..', not empty."""
-    s = _BAD.sub("_", str(name)).strip().strip(".")
-    s = s.replace("..", "_")
+    s = _BAD.sub("_", str(name)).replace("..", "_")
+    s = s[:80].strip(" .\u3000")  # Windows drops trailing dots and spaces
     if not s:
         s = fallback
-    return s[:80]
+    if _RESERVED.match(s):
+        s = "_" + s
+    return s
 
 
 def inside(base: Path, *parts: str) -> Path:

@@ -16,7 +16,8 @@ On a rerun each file is
   manifest has no record of it — unless `force`, which rewrites it.
 
 A rewritten file carries a new generation time in its metadata sheet, so it is not
-byte-identical to an earlier one; all else in it is (fixed zip and document times).
+byte-identical to an earlier one; all else in it is (fixed zip and document times). Set
+SOURCE_DATE_EPOCH (or pass generated_at) to fix that time too.
 """
 
 from __future__ import annotations
@@ -111,11 +112,20 @@ class Stamper:
             wb, tokens = ledger.build_template(
                 self.cl, liaison_line=liaison_line, tool_version=self.tool_version
             )
-            self._templates[liaison_line] = Template(excel.workbook_bytes(wb), tokens)
+            tpl = Template(excel.workbook_bytes(wb), tokens)
+            missing = set(tokens) - tpl.found - (set() if liaison_line else {"liaison"})
+            if missing:  # openpyxl wrote a token where stamp.py cannot see it
+                raise RuntimeError(f"template tokens not found: {sorted(missing)}")
+            self._templates[liaison_line] = tpl
         return self._templates[liaison_line]
 
     def render(self, f: ledger.Fields) -> bytes:
         return self.template(bool(f.liaison)).render(f.as_dict())
+
+
+def _name_part(village: str) -> str:
+    """The village part of a file name: safe, and short enough for 255 bytes in all."""
+    return fsutil.safe_component(village)[:60]
 
 
 def _relative(out: Path, p: Path) -> str:
@@ -155,11 +165,16 @@ def generate(
             if key not in folders:  # checked once per township: stays under out
                 folders[key] = fsutil.inside(out, f.county, f.township)
             folder = folders[key]
-            path = folder / layout.file_name(fsutil.safe_component(f.village))
+            base = _name_part(f.village)
+            path = folder / layout.file_name(base)
             if str(path).casefold() in used:  # two villages of the same name in one township
                 row = getattr(v, "row", 0)
-                tag = f.code or (f"第{row}行" if row else str(len(used) + 1))
-                path = folder / layout.file_name(fsutil.safe_component(f"{f.village}_{tag}"))
+                tag = f.code or (f"第{row}行" if row else "2")
+                n = 1
+                while str(path).casefold() in used:
+                    extra = tag if n == 1 else f"{tag}_{n}"
+                    path = folder / layout.file_name(f"{base}_{fsutil.safe_component(extra)}")
+                    n += 1
                 result.renamed.append((f.full_name, _relative(out, path)))
             used.add(str(path).casefold())
             rel = _relative(out, path)

@@ -8,6 +8,7 @@ in place of every village-specific string, for stamp.py to fill in per village.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -130,8 +131,6 @@ def template_fields(cl: Checklist) -> Fields:
 
 def now_text() -> str:
     """The generation time written into the metadata (SOURCE_DATE_EPOCH wins if set)."""
-    import os
-
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
         t = dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).replace(tzinfo=None)
@@ -171,7 +170,7 @@ def _units(ch: str, size: float) -> float:
 
 def text_lines(text: str, width: float, size: float = 10) -> int:
     """Lines a wrapped cell of `width` column units needs for `text` at `size` pt."""
-    avail = max((width - 0.5) * 0.95, 1.0)
+    avail = max((width - 0.5) * 0.93, 1.0)  # Excel: 7 px a unit, 5 px padding; some slack
     total = 0
     for para in str(text).split("\n"):
         lines, cur = 1, 0.0

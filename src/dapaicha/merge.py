@@ -103,7 +103,9 @@ def merge_submissions(
     for s in subs:
         rel = PurePath(base.name, s.file) if base is not None else None
         preset = s.period if s.source_kind == "merged" else None
-        n, _ = periods_mod.resolve(pers, forced=period, preset=preset, rel=rel, report_date=s.report_date, as_of=as_of)
+        n, _ = periods_mod.resolve(
+            pers, forced=period, preset=preset, rel=rel, report_date=s.report_date, as_of=as_of
+        )
         if n is None:
             pending.append(s)
         else:
@@ -121,18 +123,24 @@ def merge_submissions(
             for s in pending:
                 n = fallback[0][0] if fallback else last
                 if n is None or (s.accepted and not fallback):
-                    result.unstored.append((s.file, "无法确定期次（没有填报日期），请用 --period 或 --as-of 指定"))
+                    result.unstored.append(
+                        (s.file, "无法确定期次（没有填报日期），请用 --period 或 --as-of 指定")
+                    )
                 else:
                     batch.append(store.Incoming(s, n, pers.on_time(s.report_date, n)))
             batch.sort(key=lambda b: (used.get(b.sub.file, True), b.sub.file, b.sub.sha256))
             for b in batch:
                 if b.key is None and b.sub.accepted:
-                    raise UserError(f"{b.sub.file}：通过校验却没有村名，无法入库（程序错误，请报告）。")
+                    raise UserError(
+                        f"{b.sub.file}：通过校验却没有村名，无法入库（程序错误，请报告）。"
+                    )
             store.ensure_periods(conn, cid, pers, max([b.period for b in batch], default=1))
             ids, new = store.insert(conn, cid, batch, received_at or _now())
             result.added = len(new)
             result.already = len({b.sub.sha256 for b in batch}) - len(new)
-            result.rejected = sum(1 for b in batch if ids[b.sub.sha256] in new and not b.sub.accepted)
+            result.rejected = sum(
+                1 for b in batch if ids[b.sub.sha256] in new and not b.sub.accepted
+            )
             counts: dict[int, int] = {}
             for b in batch:
                 sid = ids[b.sub.sha256]
@@ -180,7 +188,11 @@ def _report_of(subs: list[Submission]) -> Report:
     for s in subs:
         if s.file not in seen:
             seen.add(s.file)
-            rep.files.append(FileResult(s.file, [], s.village_code, s.county, s.township, s.village, sha256=s.sha256))
+            rep.files.append(
+                FileResult(
+                    s.file, [], s.village_code, s.county, s.township, s.village, sha256=s.sha256
+                )
+            )
     return rep
 
 
@@ -201,7 +213,14 @@ def _attach(report: Report, batch: list[store.Incoming], found: dict[str, list[F
 
 
 def _findings(conn, b: store.Incoming, sid: int, cl: Checklist, pers: Periods) -> list[Finding]:
+    """The merge's findings for one stored return.
+
+    None for a village of a merged ledger: the tier below reported them already, with the
+    village's own file and cells (here they would repeat every week for carried villages).
+    """
     s = b.sub
+    if s.source_kind == "merged":
+        return []
     st = store.stored(conn, sid)
     out: list[Finding] = []
     where = {"sheet": s.sheet}
@@ -215,7 +234,17 @@ def _findings(conn, b: store.Incoming, sid: int, cl: Checklist, pers: Periods) -
     if st.on_time is False:
         cell = layout.DATE_CELL if s.source_kind == "ledger" else ""
         p = pers.get(st.period)
-        out.append(make("late-return", s.file, cell=cell, value=s.report_date, expected=p.deadline, detail=p.n, **where))
+        out.append(
+            make(
+                "late-return",
+                s.file,
+                cell=cell,
+                value=s.report_date,
+                expected=p.deadline,
+                detail=p.n,
+                **where,
+            )
+        )
     if st.superseded_by:
         out.append(make("superseded", s.file, detail=st.superseded_by, **where))
     prev = store.current_before(conn, b.key, st.period)
@@ -224,7 +253,9 @@ def _findings(conn, b: store.Incoming, sid: int, cl: Checklist, pers: Periods) -
     return out
 
 
-def cross_period(prev_rows: list[Row], cur_rows: list[Row], file: str, sheet: str, cl: Checklist) -> list[Finding]:
+def cross_period(
+    prev_rows: list[Row], cur_rows: list[Row], file: str, sheet: str, cl: Checklist
+) -> list[Finding]:
     """Warnings against the previous period's rows, problems matched by (序号, seq).
 
     problem-vanished: a problem not yet 已整改 that is no longer reported; result-regressed:
@@ -245,10 +276,22 @@ def cross_period(prev_rows: list[Row], cur_rows: list[Row], file: str, sheet: st
                 anchor = every.get(k) or every.get((k[0], 1))
                 cell = anchor.cells.get("has_problem", "") if anchor else ""
                 what = p.description or f"第{k[0]}项第{k[1]}个问题"
-                out.append(make("problem-vanished", file, sheet=sheet, cell=cell, item=k[0], value=what))
+                out.append(
+                    make("problem-vanished", file, sheet=sheet, cell=cell, item=k[0], value=what)
+                )
             continue
         if p.result in rank and c.result in rank and rank[c.result] < rank[p.result]:
-            out.append(make("result-regressed", file, sheet=sheet, cell=c.cells.get("result", ""), item=k[0], value=p.result, expected=c.result))
+            out.append(
+                make(
+                    "result-regressed",
+                    file,
+                    sheet=sheet,
+                    cell=c.cells.get("result", ""),
+                    item=k[0],
+                    value=p.result,
+                    expected=c.result,
+                )
+            )
         if p.deadline and c.deadline and c.deadline > p.deadline and not (c.note or "").strip():
             out.append(
                 make("deadline-postponed", file, sheet=sheet, cell=c.cells.get("deadline", ""), item=k[0],

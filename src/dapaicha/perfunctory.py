@@ -8,8 +8,12 @@ Kinds (slugs):
 - same-text-items: one text under ≥ same_text_items items of one ledger.
 - measure-equals-description: 整改措施 the same as 自查问题描述 (one signal per problem).
 - same-deadline: ≥ 3 problems, every one with the same 整改期限.
-- unchanged-ledger: the ledger unchanged for ≥ unchanged_periods periods (counted from the
-  first period of the unchanged run to the current one) while problems are still open.
+- unchanged-ledger: the ledger unchanged (every value of every row the same) for
+  ≥ unchanged_periods periods, counted from the first period of the unchanged run to the
+  current one (periods without a return count as unchanged), while problems are still open.
+
+signals() works on Submissions; from_store() reads a period from the SQLite store; to_frame()
+gives the sheet for the rollup.
 
 Only problems (是否存在问题 = 是) take part in the text and deadline signals.
 A village is identified by its key: the 12-digit code, else "county/township/village".
@@ -18,6 +22,7 @@ A village is identified by its key: the 12-digit code, else "county/township/vil
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -121,6 +126,16 @@ def _signals(
     subs: list[Submission], cl: Checklist, pasts: dict[str, dict[int, int]] | None
 ) -> list[Signal]:
     """signals() with the history given as village key → period → fingerprint."""
+    _PROBLEMS.clear()
+    try:
+        return _signals_of(subs, cl, pasts)
+    finally:
+        _PROBLEMS.clear()
+
+
+def _signals_of(
+    subs: list[Submission], cl: Checklist, pasts: dict[str, dict[int, int]] | None
+) -> list[Signal]:
     p = cl.campaign.perfunctory
     by_village: dict[str, Submission] = {}
     for s in subs:
@@ -150,8 +165,15 @@ def _all_no(s: Submission) -> list[Signal]:
     return [_signal("all-no", s, f"全部 {len(s.rows)} 个项目均填“否”（未自查出任何问题）", span)]
 
 
+_PROBLEMS: dict[int, list[Row]] = {}
+
+
 def _problems(s: Submission) -> list[Row]:
-    return [r for r in s.rows if r.is_problem]
+    """The problem rows (cached for the duration of one _signals call)."""
+    got = _PROBLEMS.get(id(s))
+    if got is None:
+        got = _PROBLEMS[id(s)] = [r for r in s.rows if r.is_problem]
+    return got
 
 
 def _same_items(s: Submission, threshold: int) -> list[Signal]:
@@ -218,25 +240,22 @@ def _same_villages(subs: list[Submission], threshold: int) -> list[tuple[str, Si
     return out
 
 
-def _iso(d: dt.date | str | None) -> str:
-    return d.isoformat() if isinstance(d, dt.date) else (d or "")
+def _iso(d: dt.date | None) -> str | None:
+    return d.isoformat() if d else None
 
 
-def _row_key(no, seq, has, desc, measure, kind, deadline, owner, result, done, note) -> tuple:
-    return (int(no), int(seq), has or "", norm_text(desc), norm_text(measure), kind or "",
-            _iso(deadline), owner or "", result or "", _iso(done), norm_text(note))  # fmt: skip
-
-
-def _fingerprint(keys: Iterable[tuple]) -> int:
-    """What a ledger says, as one number: equal for ledgers with the same content."""
-    return hash(tuple(sorted(keys)))
+def _rows_fingerprint(rows: Iterable[tuple]) -> int:
+    """rows: (no, seq, has_problem, description, measure, kind, deadline, owner, result,
+    done_date, note) with dates as ISO text, None where blank, in (no, seq) order."""
+    return hash(tuple(rows))
 
 
 def fingerprint(s: Submission) -> int:
-    return _fingerprint(
-        _row_key(r.no, r.seq, r.has_problem, r.description, r.measure, r.kind, r.deadline,
-                 r.owner, r.result, r.done_date, r.note)
-        for r in s.rows
+    """What a ledger says, as one number: equal for returns with every value the same."""
+    return _rows_fingerprint(
+        (r.no, r.seq, r.has_problem, r.description, r.measure, r.kind, _iso(r.deadline),
+         r.owner, r.result, _iso(r.done_date), r.note)
+        for r in sorted(s.rows, key=lambda r: (r.no, r.seq))
     )  # fmt: skip
 
 
@@ -280,57 +299,101 @@ _SUBS_SQL = """SELECT s.id, s.village_key, s.period, s.file, s.sha256, s.report_
   v.code, v.county, v.township, v.village
 FROM submissions s JOIN villages v ON v.key = s.village_key
 WHERE s.accepted = 1 AND s.superseded_by IS NULL AND s.period <= ? ORDER BY s.period, s.id"""
-_ROWS_SQL = """SELECT r.submission_id, r.no, r.seq, r.has_problem, r.description, r.measure, r.kind,
-  r.deadline, r.owner, r.result, r.done_date, r.note, r.row, r.cell
-FROM rows r JOIN submissions s ON s.id = r.submission_id
-WHERE s.accepted = 1 AND s.superseded_by IS NULL AND s.period <= ? ORDER BY r.submission_id"""
+_ROW_COLS = """r.submission_id, r.no, r.seq, r.has_problem, r.description, r.measure, r.kind,
+  r.deadline, r.owner, r.result, r.done_date, r.note, r.row, r.cell"""
+_CURRENT_ROWS_SQL = f"""WITH cur AS (
+  SELECT village_key, MAX(period) AS p FROM submissions
+  WHERE accepted = 1 AND superseded_by IS NULL AND period <= ? GROUP BY village_key
+)
+SELECT {_ROW_COLS} FROM cur
+JOIN submissions s ON s.village_key = cur.village_key AND s.period = cur.p
+  AND s.accepted = 1 AND s.superseded_by IS NULL
+JOIN rows r ON r.submission_id = s.id
+ORDER BY r.submission_id, r.no, r.seq"""
+_CHUNK = 500
 
 
 def from_store(store_path: Path | str, period: int, cl: Checklist) -> list[Signal]:
     """The signals of every village's ledger as it stands in `period` (carried ones too).
 
-    The current return of each village is loaded in full; the earlier ones only as
-    fingerprints (for unchanged-ledger), so memory stays small for a whole city.
-    Cells other than 自查问题描述 come from the generated ledger's layout (the store keeps
-    one cell per row).
+    The current return of each village is loaded in full. For unchanged-ledger, earlier
+    returns are read only for villages with open problems, one return back at a time and
+    only while they still equal the current one (as fingerprints), so a whole city stays
+    fast. Cells other than 自查问题描述 come from the generated ledger's layout (the store
+    keeps one cell per row).
     """
     from dapaicha import store_db
 
     conn = store_db.connect(store_path)
     try:
         current: dict[str, Submission] = {}
-        meta: dict[int, tuple[str, int]] = {}
         cur_sid: dict[str, int] = {}
+        earlier: dict[str, list[tuple[int, int]]] = {}  # key → [(period, id)], newest first
         for sid, key, n, file, sha, rd, kind, code, county, township, village in conn.execute(
             _SUBS_SQL, (period,)
         ):
-            meta[sid] = (key, n)
+            if key in cur_sid:
+                earlier.setdefault(key, []).insert(0, (current[key].period or 0, cur_sid[key]))
             cur_sid[key] = sid
-            day = dt.date.fromisoformat(rd) if rd else None
             current[key] = Submission(
-                file, sha, code, county, township, village, day, True,
+                file, sha, code, county, township, village, _day(rd), True,
                 source_kind=kind, period=n,
             )  # fmt: skip
-        cur_ids = {sid: current[key] for key, sid in cur_sid.items()}
-        keys: dict[int, list[tuple]] = {}
-        for rec in conn.execute(_ROWS_SQL, (period,)):
-            sid = rec[0]
-            if (s := cur_ids.get(sid)) is not None:
-                s.rows.append(
-                    Row(no=rec[1], seq=rec[2], has_problem=rec[3], description=rec[4], measure=rec[5],
-                        kind=rec[6], deadline=_day(rec[7]), owner=rec[8], result=rec[9],
-                        done_date=_day(rec[10]), note=rec[11], row=rec[12],
-                        cells=_stored_cell(rec[13], s.source_kind))
-                )  # fmt: skip
-            else:
-                keys.setdefault(sid, []).append(_row_key(*rec[1:12]))
+        by_sid = {sid: current[key] for key, sid in cur_sid.items()}
+        for sid, recs in itertools.groupby(
+            conn.execute(_CURRENT_ROWS_SQL, (period,)), key=lambda r: r[0]
+        ):
+            sub = by_sid[sid]
+            sub.rows.extend(
+                Row(no=r[1], seq=r[2], has_problem=r[3], description=r[4], measure=r[5],
+                    kind=r[6], deadline=_day(r[7]), owner=r[8], result=r[9],
+                    done_date=_day(r[10]), note=r[11], row=r[12],
+                    cells=_stored_cell(r[13], sub.source_kind))
+                for r in recs
+            )  # fmt: skip
+        pasts = _walk_back(conn, current, earlier, cl)
     finally:
         conn.close()
-    pasts: dict[str, dict[int, int]] = {}
-    for sid, (key, n) in meta.items():
-        if sid not in cur_ids:
-            pasts.setdefault(key, {})[n] = _fingerprint(keys.get(sid, []))
     return _signals(list(current.values()), cl, pasts)
+
+
+def _walk_back(
+    conn, current: dict[str, Submission], earlier: dict[str, list[tuple[int, int]]], cl: Checklist
+) -> dict[str, dict[int, int]]:
+    """Fingerprints of earlier returns: for each village with open problems, back to the
+    first return that differs from the current one (that one included)."""
+    done = cl.vocabularies.result.canonical[0]
+    mine: dict[str, int] = {}
+    pasts: dict[str, dict[int, int]] = {}
+    for key, s in current.items():
+        pasts[key] = {}
+        if earlier.get(key) and any(r.is_problem and r.result != done for r in s.rows):
+            mine[key] = fingerprint(s)
+    step = 0
+    while mine:
+        want = {earlier[k][step][1]: (k, earlier[k][step][0]) for k in mine}
+        fps = _fingerprints(conn, list(want))
+        nxt = {}
+        for sid, (k, n) in want.items():
+            fp = fps.get(sid, _rows_fingerprint(()))
+            pasts[k][n] = fp
+            if fp == mine[k] and step + 1 < len(earlier[k]):
+                nxt[k] = mine[k]
+        mine, step = nxt, step + 1
+    return pasts
+
+
+def _fingerprints(conn, ids: list[int]) -> dict[int, int]:
+    out: dict[int, int] = {}
+    for i in range(0, len(ids), _CHUNK):
+        chunk = ids[i : i + _CHUNK]
+        q = (
+            f"SELECT {_ROW_COLS} FROM rows r WHERE r.submission_id IN ({','.join('?' * len(chunk))})"
+            " ORDER BY r.submission_id, r.no, r.seq"
+        )
+        for sid, recs in itertools.groupby(conn.execute(q, chunk), key=lambda r: r[0]):
+            out[sid] = _rows_fingerprint(r[1:12] for r in recs)
+    return out
 
 
 def _day(x: str | None) -> dt.date | None:

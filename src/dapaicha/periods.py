@@ -17,7 +17,9 @@ from dapaicha.checklist import Campaign
 from dapaicha.errors import UserError
 
 # Folder names that name a period: 第3期, 3期, 第３期, period3, period-3, p3 is NOT accepted.
-_FOLDER = re.compile(r"^(?:第\s*([0-9０-９]+)\s*期|([0-9０-９]+)\s*期|period[\s_-]*([0-9]+))$", re.I)
+_FOLDER = re.compile(
+    r"^(?:第\s*([0-9０-９]+)\s*期|([0-9０-９]+)\s*期|period[\s_-]*([0-9]+))$", re.I
+)
 
 
 @dataclass(frozen=True)

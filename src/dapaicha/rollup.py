@@ -8,8 +8,8 @@ and of villages that did not report or reported late.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
 from typing import Any, Literal, Protocol
 
 import numpy as np
@@ -81,7 +81,9 @@ def rate(done: float, base: float) -> float:
 def rate_rule(includes_plan: bool) -> str:
     """The sentence stating how 整改率 is computed."""
     if includes_plan:
-        return "整改率口径：整改率 = 已整改问题数 ÷ 排查问题数（纳入整改方案的问题计入分子和分母）。"
+        return (
+            "整改率口径：整改率 = 已整改问题数 ÷ 排查问题数（纳入整改方案的问题计入分子和分母）。"
+        )
     return "整改率口径：整改率 = 立行立改问题中已整改的数量 ÷ 立行立改问题数（纳入整改方案的问题不计入）。"
 
 
@@ -121,17 +123,22 @@ def _keys(df: pd.DataFrame) -> pd.Series:
     return code.where(code != "", names)
 
 
+def _names(df: pd.DataFrame) -> pd.Series:
+    return _text(df["county"]) + "/" + _text(df["township"]) + "/" + _text(df["village"])
+
+
 def _attach(df: pd.DataFrame, roster: pd.DataFrame) -> pd.Series:
     """Roster key of every data row (by code, else by names); NaN when unknown."""
     with_code = roster[roster["village_code"] != ""]
     by_code = pd.Series(with_code["key"].to_numpy(), index=with_code["village_code"].to_numpy())
     by_code = by_code[~by_code.index.duplicated()]
-    names = roster["county"] + "/" + roster["township"] + "/" + roster["village"]
-    by_name = pd.Series(roster["key"].to_numpy(), index=names.to_numpy())
-    by_name = by_name[~by_name.index.duplicated()]
-    key = _text(df["village_code"]).map(by_code)
-    dnames = _text(df["county"]) + "/" + _text(df["township"]) + "/" + _text(df["village"])
-    return key.fillna(dnames.map(by_name))
+    key = _text(df["village_code"]).map(by_code).astype(object)
+    miss = key.isna().to_numpy()
+    if miss.any():
+        by_name = pd.Series(roster["key"].to_numpy(), index=_names(roster).to_numpy())
+        by_name = by_name[~by_name.index.duplicated()]
+        key[miss] = _names(df[miss]).map(by_name).to_numpy()
+    return key
 
 
 def build(data: PeriodLike, roster: pd.DataFrame, checklist: Checklist) -> Rollup:
@@ -150,9 +157,9 @@ def _build_one(data: PeriodLike, roster: pd.DataFrame, checklist: Checklist) -> 
     dv = dv[dv["key"].notna()].drop_duplicates("key").set_index("key")
     vil = roster.copy()
     vil["order"] = np.arange(len(vil))
-    for col, default in (("reported", False), ("on_time", False), ("late", False), ("carried", False)):
+    for col in ("reported", "on_time", "late", "carried"):
         src = dv[col] if col in dv else pd.Series(dtype=bool)
-        vil[col] = vil["key"].map(src).fillna(default).astype(bool)
+        vil[col] = vil["key"].map(src).eq(True).to_numpy(bool)
     for col in ("report_date", "file"):
         src = dv[col] if col in dv else pd.Series(dtype=object)
         vil[col] = vil["key"].map(src).astype(object)
@@ -172,11 +179,21 @@ def _build_one(data: PeriodLike, roster: pd.DataFrame, checklist: Checklist) -> 
     if "category" in pro:
         cat = cat.fillna(pro["category"])
     pro["cat"] = cat.fillna("")
-    topic = _text(pro["topic"])
-    pro["topic"] = topic.where(topic != "", pro["no"].map({i.no: i.topic for _, i in checklist.items}).fillna(""))
-    res = _text(pro["result"]) if "result" in pro else pd.Series("", index=pro.index)
+    topic, no_topic = _text(pro["topic"]), {i.no: i.topic for _, i in checklist.items}
+    pro["topic"] = topic.where(topic != "", pro["no"].map(no_topic).fillna(""))
+    res = _text(pro["result"])
     pro["state"] = res.where(res.isin([DONE, DOING]), NOT_DONE)
-    pro["overdue"] = deadline_status(pro, data.deadline) == OVERDUE
+    kind = _text(pro["kind"])
+    # flags and codes the summaries count with (computed once, not per table)
+    pro["is_done"] = (pro["state"] == DONE).to_numpy(bool)
+    pro["is_doing"] = (pro["state"] == DOING).to_numpy(bool)
+    pro["is_immediate"] = (kind == IMMEDIATE).to_numpy(bool)
+    pro["is_plan"] = (kind == PLAN).to_numpy(bool)
+    cat_index = {c.name: i for i, c in enumerate(checklist.categories)}
+    pro["cat_i"] = pro["cat"].map(cat_index).fillna(-1).astype(np.int64)
+    pro["overdue"] = (deadline_status(pro, data.deadline) == OVERDUE).to_numpy(bool)
+    pro["order"] = pro["order"].astype(np.int64)
+    pro["pkey"] = _problem_key(pro)
     pro = pro.sort_values(["order", "no", "seq"], kind="stable").reset_index(drop=True)
     return Rollup(
         period=int(data.period),
@@ -190,17 +207,21 @@ def _build_one(data: PeriodLike, roster: pd.DataFrame, checklist: Checklist) -> 
     )
 
 
+def _problem_key(pro: pd.DataFrame) -> np.ndarray:
+    """village (roster order) + no + seq as one int64: matches problems across periods."""
+    no = pro["no"].to_numpy(np.int64)
+    seq = pro["seq"].to_numpy(np.int64)
+    if len(pro) and (no.max() >= 1 << 12 or seq.max() >= 1 << 20):
+        raise ValueError("序号或问题序号超出范围")
+    return (pro["order"].to_numpy(np.int64) << 32) | (no << 20) | seq
+
+
 def _village_status(vil: pd.DataFrame) -> pd.Series:
     out = pd.Series("", index=vil.index, dtype=object)
     out[~vil["reported"]] = ST_MISSING
     out[~vil["reported"] & vil["carried"]] = ST_CARRIED
     out[vil["reported"] & vil["late"]] = ST_LATE
     return out
-
-
-def count_columns(r: Rollup) -> list[str]:
-    """Every count column of a summary frame (what a 合计 row sums)."""
-    return [*HEAD_COUNTS, *r.categories, *TAIL_COUNTS, "overdue"]
 
 
 def _scope(r: Rollup, county: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -213,6 +234,16 @@ def counties(r: Rollup) -> list[str]:
     return list(dict.fromkeys(r.villages["county"]))
 
 
+def split(r: Rollup) -> Iterator[tuple[str, Rollup]]:
+    """(county, the county's own Rollup) in roster order: one pass, not one filter per county."""
+    probs = dict(tuple(r.problems.groupby("county", sort=False)))
+    empty = r.problems.iloc[:0]
+    for county, vil in r.villages.groupby("county", sort=False):
+        pro = probs.get(county, empty)
+        out = r.outside[r.outside["county"] == county] if len(r.outside) else r.outside
+        yield str(county), replace(r, villages=vil, problems=pro, outside=out, previous=None)
+
+
 def summary(r: Rollup, level: Level, county: str | None = None) -> pd.DataFrame:
     """Rows per township (of one county) or per county, then a total row.
 
@@ -223,35 +254,50 @@ def summary(r: Rollup, level: Level, county: str | None = None) -> pd.DataFrame:
     if level == "township" and county is None:
         raise ValueError("a township table needs its county")
     vil, pro = _scope(r, county)
-    units = list(dict.fromkeys(vil[level]))
-    g = vil.groupby(level, sort=False)
-    f = pd.DataFrame(index=pd.Index(units, name="unit"))
-    f["expected"] = g.size()
-    f["reported"] = g["reported"].sum()
-    f["on_time"] = (vil["on_time"] & vil["reported"]).groupby(vil[level]).sum()
-    f["late"] = (vil["late"] & vil["reported"]).groupby(vil[level]).sum()
-    f["missing"] = f["expected"] - f["reported"]
-    pg = pro.groupby(level, sort=False)
-    f["problems"] = pg.size()
-    cats = pd.crosstab(pro[level], pro["cat"]) if len(pro) else pd.DataFrame()
-    for c in r.categories:
-        f[c] = cats[c] if c in cats else 0
-    kind = _text(pro["kind"]) if "kind" in pro else pd.Series("", index=pro.index)
-    f["immediate"] = (kind == IMMEDIATE).groupby(pro[level]).sum()
-    f["plan"] = (kind == PLAN).groupby(pro[level]).sum()
-    f["done"] = (pro["state"] == DONE).groupby(pro[level]).sum()
-    f["doing"] = (pro["state"] == DOING).groupby(pro[level]).sum()
-    f["not_done"] = (pro["state"] == NOT_DONE).groupby(pro[level]).sum()
-    f["overdue"] = pro["overdue"].groupby(pro[level]).sum()
-    f["done_immediate"] = ((pro["state"] == DONE) & (kind == IMMEDIATE)).groupby(pro[level]).sum()
-    ints = [*count_columns(r), "done_immediate"]
-    f[ints] = f[ints].fillna(0).astype(np.int64)
-    total = f[ints].sum()
-    f.loc[TOTAL_COUNTY if level == "township" else TOTAL_CITY, ints] = total
-    f[ints] = f[ints].astype(np.int64)
+    units = list(dict.fromkeys(vil[level].tolist()))
+    n, idx = len(units), {u: i for i, u in enumerate(units)}
+    vc = np.fromiter((idx[u] for u in vil[level].tolist()), np.int64, len(vil))
+    pc = np.fromiter((idx.get(u, -1) for u in pro[level].tolist()), np.int64, len(pro))
+    keep = pc >= 0
+    pc = pc[keep]
+
+    def count(codes: np.ndarray, mask: Any = None) -> np.ndarray:
+        return np.bincount(codes if mask is None else codes[mask], minlength=n)
+
+    def flag(name: str) -> np.ndarray:
+        return pro[name].to_numpy(bool)[keep]
+
+    rep = vil["reported"].to_numpy(bool)
+    cols: dict[str, np.ndarray] = {
+        "expected": count(vc),
+        "reported": count(vc, rep),
+        "on_time": count(vc, rep & vil["on_time"].to_numpy(bool)),
+        "late": count(vc, rep & vil["late"].to_numpy(bool)),
+    }
+    cols["missing"] = cols["expected"] - cols["reported"]
+    cols["problems"] = count(pc)
+    ci = pro["cat_i"].to_numpy(np.int64)[keep]
+    k = len(r.categories)
+    known = ci >= 0
+    by_cat = np.bincount(pc[known] * k + ci[known], minlength=n * k).reshape(n, k)
+    for j, c in enumerate(r.categories):
+        cols[c] = by_cat[:, j]
+    done, doing, imm = flag("is_done"), flag("is_doing"), flag("is_immediate")
+    cols["immediate"] = count(pc, imm)
+    cols["plan"] = count(pc, flag("is_plan"))
+    cols["done"] = count(pc, done)
+    cols["doing"] = count(pc, doing)
+    cols["not_done"] = count(pc, ~done & ~doing)
+    cols["overdue"] = count(pc, flag("overdue"))
+    cols["done_immediate"] = count(pc, done & imm)
+    mat = np.column_stack(list(cols.values())).astype(np.int64).reshape(n, len(cols))
+    mat = np.vstack([mat, mat.sum(axis=0)])
+    f = pd.DataFrame(mat, columns=list(cols))
+    f.insert(0, "unit", [*units, TOTAL_COUNTY if level == "township" else TOTAL_CITY])
     f["rate"] = _rates(f, r.includes_plan)
-    f = f.reset_index()
-    return f[["unit", *HEAD_COUNTS, *r.categories, *TAIL_COUNTS, "rate", "overdue", "done_immediate"]]
+    return f[
+        ["unit", *HEAD_COUNTS, *r.categories, *TAIL_COUNTS, "rate", "overdue", "done_immediate"]
+    ]
 
 
 def _rates(f: pd.DataFrame, includes_plan: bool) -> pd.Series:
@@ -265,26 +311,20 @@ def by_item(r: Rollup, checklist: Checklist) -> pd.DataFrame:
     Sorted by problems descending, ties by no.
     """
     pro = r.problems
-    items = pd.DataFrame(
+    out = pd.DataFrame(
         [(c.name, i.no, i.topic, i.content) for c, i in checklist.items],
         columns=["category", "no", "topic", "content"],
     )
-    g = pro.groupby("no")
-    kind = _text(pro["kind"]) if "kind" in pro else pd.Series("", index=pro.index)
-    done = pro["state"] == DONE
-    stats = pd.DataFrame(
-        {
-            "problems": g.size(),
-            "villages": g["key"].nunique(),
-            "done": done.groupby(pro["no"]).sum(),
-            "immediate": (kind == IMMEDIATE).groupby(pro["no"]).sum(),
-            "done_immediate": (done & (kind == IMMEDIATE)).groupby(pro["no"]).sum(),
-        }
-    )
-    stats.index = stats.index.astype(np.int64) if len(stats) else stats.index
-    out = items.join(stats, on="no")
-    cols = ["problems", "villages", "done", "immediate", "done_immediate"]
-    out[cols] = out[cols].fillna(0).astype(np.int64)
+    top = int(max(out["no"].max(), pro["no"].max() if len(pro) else 0)) + 1
+    no = pro["no"].to_numpy(np.int64)
+    done, imm = pro["is_done"].to_numpy(bool), pro["is_immediate"].to_numpy(bool)
+    first = ~pd.DataFrame({"k": pro["order"], "no": no}).duplicated().to_numpy()  # a village once
+
+    def count(mask: Any = None) -> np.ndarray:
+        return np.bincount(no if mask is None else no[mask], minlength=top)[out["no"].to_numpy()]
+
+    out["problems"], out["villages"], out["done"] = count(), count(first), count(done)
+    out["immediate"], out["done_immediate"] = count(imm), count(done & imm)
     out["rate"] = _rates(out, r.includes_plan)
     out = out.sort_values(["problems", "no"], ascending=[False, True], kind="stable")
     return out.reset_index(drop=True)
@@ -311,15 +351,12 @@ def unreported(r: Rollup, county: str | None = None, late: bool = False) -> pd.D
 
 def _matched(cur: pd.DataFrame, prev: pd.DataFrame | None) -> tuple[pd.Series, pd.Series]:
     """(new, completed) flags of the current problems against the previous period."""
+    done = pd.Series(cur["is_done"].to_numpy(bool), index=cur.index)
     if prev is None or not len(prev):
-        return pd.Series(True, index=cur.index), cur["state"] == DONE
-    idx = pd.MultiIndex.from_frame(cur[["key", "no", "seq"]].astype({"no": "int64", "seq": "int64"}))
-    pidx = pd.MultiIndex.from_frame(prev[["key", "no", "seq"]].astype({"no": "int64", "seq": "int64"}))
-    pdone = pd.Series((prev["state"] == DONE).to_numpy(), index=pidx)
-    pdone = pdone[~pdone.index.duplicated()]
-    was_done = pd.Series(pdone.reindex(idx).fillna(False).astype(bool).to_numpy(), index=cur.index)
-    new = pd.Series(~idx.isin(pidx), index=cur.index)
-    return new, (cur["state"] == DONE) & ~was_done
+        return pd.Series(True, index=cur.index), done
+    key, pkey = cur["pkey"].to_numpy(np.int64), prev["pkey"].to_numpy(np.int64)
+    was_done = np.isin(key, pkey[prev["is_done"].to_numpy(bool)])
+    return pd.Series(~np.isin(key, pkey), index=cur.index), done & ~was_done
 
 
 def weekly(r: Rollup) -> pd.DataFrame:
@@ -336,10 +373,12 @@ def weekly(r: Rollup) -> pd.DataFrame:
     new, completed = _matched(r.problems, r.previous.problems if r.previous else None)
     county = r.problems["county"]
     units = cur["unit"].iloc[:-1]
-    out = cur[["unit", "expected", "reported", "on_time", "late", "problems", "done", "rate", "overdue"]].copy()
+    keep = ["unit", "expected", "reported", "on_time", "late", "problems", "done", "rate"]
+    out = cur[[*keep, "overdue"]].copy()
     out["new"] = out["unit"].map(new.groupby(county).sum()).fillna(0).astype(np.int64)
     out["completed"] = out["unit"].map(completed.groupby(county).sum()).fillna(0).astype(np.int64)
-    out.loc[out.index[-1], ["new", "completed"]] = [out["new"][:-1].sum(), out["completed"][:-1].sum()]
+    total = out.index[-1]
+    out.loc[total, ["new", "completed"]] = [out["new"][:-1].sum(), out["completed"][:-1].sum()]
     if prev is not None:
         out["prev_rate"] = out["unit"].map(prev.set_index("unit")["rate"]).astype(float)
     else:
@@ -351,11 +390,13 @@ def weekly(r: Rollup) -> pd.DataFrame:
     out["rank"] = out["unit"].map(ranks).astype("Int64")
     body = out.iloc[:-1].assign(_r=ranks.reindex(units).to_numpy()).sort_values("_r")
     out = pd.concat([body.drop(columns="_r"), out.iloc[-1:]], ignore_index=True)
-    cols = ["unit", "expected", "reported", "on_time", "late", "report_rate", "on_time_rate"]
-    cols += ["problems", "new", "completed", "done", "rate", "prev_rate", "change_pp", "overdue", "rank"]
-    return out[cols]
+    return out[WEEKLY_FIELDS]
 
 
+WEEKLY_FIELDS = [
+    *("unit", "expected", "reported", "on_time", "late", "report_rate", "on_time_rate"),
+    *("problems", "new", "completed", "done", "rate", "prev_rate", "change_pp", "overdue", "rank"),
+]
 RANK_RULE = (
     "排名规则：按整改率从高到低排名，整改率相同的按上报率从高到低，再相同的按县名排序；"
     "没有排查问题（整改率无法计算）的县排在其后，按上报率从高到低、再按县名排序。"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import random
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -113,7 +114,7 @@ def _read_ledger(path: Path, rel: str, roles: list[str]) -> _Ledger:
         with CalamineWorkbook.from_path(str(path)) as wb:
             meta_rows = wb.get_sheet_by_name(layout.SHEET_META).to_python()
             rows = wb.get_sheet_by_name(layout.SHEET_LEDGER).to_python()
-    except Exception as err:  # noqa: BLE001 - calamine raises several types
+    except Exception as err:
         raise UserError(f"{rel} 不是 dapaicha 生成的台账，无法模拟填报（{err}）。") from err
     meta = {str(r[0]): str(r[1]) for r in meta_rows if len(r) >= 2}
     name_col = fill._col_index(layout.SIGN_NAME_SPAN[0]) - 1
@@ -133,7 +134,7 @@ def list_ledgers(folder: Path, roles: list[str]) -> list[_Ledger]:
     paths = sorted(
         p
         for p in folder.rglob("*.xlsx")
-        if not p.name.startswith(("~$", ".")) and not any(part.startswith(".") for part in p.parts)
+        if not any(part.startswith((".", "~$")) for part in p.relative_to(folder).parts)
     )
     if not paths:
         raise UserError(f"台账文件夹 {folder} 中没有台账（.xlsx）。请先运行 dapaicha generate。")
@@ -145,7 +146,13 @@ def _name(rng: random.Random) -> str:
 
 
 def _new_problem(
-    rng: random.Random, cl: Checklist, no: int, seq: int, since: int, day: dt.date, owners: list[str]
+    rng: random.Random,
+    cl: Checklist,
+    no: int,
+    seq: int,
+    since: int,
+    day: dt.date,
+    owners: list[str],
 ) -> Problem:
     c = cl.campaign
     kinds = cl.vocabularies.kind.canonical  # 立行立改, 纳入整改方案
@@ -174,7 +181,13 @@ def _new_problem(
 
 
 def _evolve(
-    rng: random.Random, cl: Checklist, probs: list[Problem], n: int, day: dt.date, start: dt.date, owners: list[str]
+    rng: random.Random,
+    cl: Checklist,
+    probs: list[Problem],
+    n: int,
+    day: dt.date,
+    start: dt.date,
+    owners: list[str],
 ) -> list[Problem]:
     """The village's problems as they stand on `day`, the end of period n."""
     results = cl.vocabularies.result.canonical
@@ -195,7 +208,9 @@ def _evolve(
     for p in out:
         if p.result != results[0] and rng.random() < 0.5:
             p.result = results[0]
-            p.done_date = (start + dt.timedelta(days=rng.randint(0, max(0, (day - start).days - 1)))).isoformat()
+            p.done_date = (
+                start + dt.timedelta(days=rng.randint(0, max(0, (day - start).days - 1)))
+            ).isoformat()
         elif p.result == results[2] and rng.random() < 0.5:
             p.result = results[1]
     if rng.random() < 0.35:  # a new problem turns up
@@ -249,7 +264,9 @@ def plan(
                 day = p.deadline + dt.timedelta(days=rng.randint(1, 3))
             else:
                 day = max(p.start, p.deadline - dt.timedelta(days=rng.randint(0, 2)))
-            state[led.rel] = _evolve(rng, cl, state.get(led.rel, []), n, day, p.start, owners[led.rel])
+            state[led.rel] = _evolve(
+                rng, cl, state.get(led.rel, []), n, day, p.start, owners[led.rel]
+            )
             vp.problems = [Problem(**asdict(x)) for x in state[led.rel]]
             vp.reported = r_missing >= missing
             vp.late = vp.reported and r_late < late
@@ -342,7 +359,9 @@ def run(
     """Fill every ledger under ledgers_dir into returns_dir; write and return the record."""
     roles = list(cl.campaign.village_signers)
     ledgers = list_ledgers(Path(ledgers_dir), roles)
-    plans = plan(cl, ledgers, seed=seed, period=period, mistakes=mistakes, missing=missing, late=late)
+    plans = plan(
+        cl, ledgers, seed=seed, period=period, mistakes=mistakes, missing=missing, late=late
+    )
     returns_dir = Path(returns_dir)
     returns_dir.mkdir(parents=True, exist_ok=True)
     rng = random.Random(f"{seed}/{period}/names")
@@ -363,20 +382,28 @@ def run(
             signers=signers,
         )
     p = Periods(cl.campaign).get(period)
+    path = Path(record) if record is not None else record_path(returns_dir)
     rec = Record(
         seed=seed,
         period=period,
         period_start=p.start.isoformat(),
         period_deadline=p.deadline.isoformat(),
-        ledgers=Path(ledgers_dir).as_posix(),
-        returns=returns_dir.as_posix(),
+        ledgers=_relative(Path(ledgers_dir), path.parent),
+        returns=_relative(returns_dir, path.parent),
         rates={"mistakes": mistakes, "missing": missing, "late": late},
         villages=plans,
     )
-    path = Path(record) if record is not None else record_path(returns_dir)
     text = json.dumps(rec.to_dict(), ensure_ascii=False, indent=1) + "\n"
     fsutil.atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     return rec, path
+
+
+def _relative(p: Path, base: Path) -> str:
+    """p relative to base when possible (so a record does not depend on where it was made)."""
+    try:
+        return Path(os.path.relpath(p.resolve(), base.resolve())).as_posix()
+    except ValueError:  # another drive on Windows
+        return p.resolve().as_posix()
 
 
 def load_record(path: Path) -> dict[str, Any]:

@@ -122,6 +122,14 @@ def sniff(data: bytes, max_unzipped: int = MAX_UNZIPPED) -> Sniff:
             return Sniff("xml-attack", f"{info.filename} 含 DTD/实体声明")
         if kind == "xlsx" and _SHEET_DATA.search(body) and _out_of_bounds(body):
             oversized.append(info.filename)
+        if kind == "xlsx" and (m := _SST_UNIQUE.search(body)) and int(m.group(1)) > len(body) // 5:
+            # the parser reserves room for uniqueCount strings up front: 4e9 aborts it
+            return Sniff("corrupt", f"{info.filename} 声明的字符串数量与内容不符")
+        if kind == "ods" and info.filename == "content.xml" and (extent := _ods_extent(body)):
+            return Sniff(
+                "bomb",
+                f"{extent[0]} 行 × {extent[1]} 列的表格（可读取 {MAX_ROWS} 行 × {MAX_COLS} 列）",
+            )
     if kind == "xlsx":
         try:
             _check_xml(zf.read("xl/workbook.xml"))
@@ -135,6 +143,7 @@ def sniff(data: bytes, max_unzipped: int = MAX_UNZIPPED) -> Sniff:
     return Sniff(kind, oversized_sheets=tuple(oversized))
 
 
+_SST_UNIQUE = re.compile(rb"""<(?:[\w.-]+:)?sst\s[^>]*?\buniqueCount\s*=\s*["']([0-9]+)""")
 _SHEET_DATA = re.compile(rb"<(?:[\w.-]+:)?sheetData[\s/>]")
 _BINARY_DIRS = ("xl/media/", "xl/embeddings/", "xl/printerSettings/")
 
@@ -159,6 +168,46 @@ def _as_utf8(body: bytes) -> bytes:
         )
         return body.decode(enc, errors="replace").encode("utf-8")
     return body
+
+
+_ODS_TAG = re.compile(
+    rb"<table:(table-row|table-cell|covered-table-cell|table)(?=[\s/>])([^>]*?)(/?)>"
+    rb"|</table:(table-row|table)>"
+)
+_ODS_REPEAT = re.compile(rb'table:number-(?:rows|columns)-repeated\s*=\s*["\']([0-9]+)')
+
+
+def _ods_extent(body: bytes) -> tuple[int, int] | None:
+    """(rows, cols) of an OpenDocument sheet whose non-empty cells go beyond the bounds.
+
+    Repeated rows and cells (`number-rows-repeated="20000"` around a cell with a value) are
+    expanded by the parser: a 1 kB file could fill gigabytes. Empty repeats (LibreOffice
+    writes them to the sheet's end) do not count.
+    """
+    row = col = 0
+    row_rep = 1
+    for m in _ODS_TAG.finditer(body):
+        name, attrs, empty = m.group(1), m.group(2), m.group(3)
+        if name is None:  # a closing tag
+            if m.group(4) == b"table-row":
+                row += row_rep
+            else:
+                row = 0
+            continue
+        rep = _ODS_REPEAT.search(attrs)
+        n = int(rep.group(1)) if rep else 1
+        if name == b"table":
+            row = 0
+        elif name == b"table-row":
+            col, row_rep = 0, n
+            if empty:
+                row += n
+        else:
+            filled = not empty or b"value-type" in attrs
+            if filled and (row + row_rep > MAX_ROWS or col + n > MAX_COLS):
+                return row + row_rep, col + n
+            col += n
+    return None
 
 
 def _check_xml(body: bytes) -> None:

@@ -80,7 +80,14 @@ def ensure_campaign(conn: sqlite3.Connection, cl: Checklist) -> int:
     dates, is refused (periods and figures would no longer mean the same thing).
     """
     c = cl.campaign
-    want = (cl.id, cl.content_hash, c.start.isoformat(), c.first_deadline.isoformat(), c.end.isoformat(), c.report_every_days)
+    want = (
+        cl.id,
+        cl.content_hash,
+        c.start.isoformat(),
+        c.first_deadline.isoformat(),
+        c.end.isoformat(),
+        c.report_every_days,
+    )
     row = conn.execute(
         "SELECT id, checklist_id, checklist_hash, start, first_deadline, end_date, report_every_days FROM campaigns"
     ).fetchone()
@@ -111,7 +118,10 @@ def ensure_campaign(conn: sqlite3.Connection, cl: Checklist) -> int:
 def ensure_periods(conn: sqlite3.Connection, cid: int, periods: Periods, upto: int) -> None:
     conn.executemany(
         "INSERT OR IGNORE INTO periods (campaign_id, n, start, deadline) VALUES (?, ?, ?, ?)",
-        [(cid, p.n, p.start.isoformat(), p.deadline.isoformat()) for p in (periods.get(n) for n in range(1, upto + 1))],
+        [
+            (cid, p.n, p.start.isoformat(), p.deadline.isoformat())
+            for p in (periods.get(n) for n in range(1, upto + 1))
+        ],
     )
 
 
@@ -148,27 +158,18 @@ class Incoming:
         return village_key(s.village_code, s.county, s.township, s.village)
 
 
-def _row_cell(r: Row) -> str:
-    return r.cells.get("description") or r.cells.get("no") or (f"A{r.row}" if r.row else "")
-
-
-def _row_tuple(sid: int, r: Row) -> tuple:
-    return (
-        sid,
-        r.no,
-        r.seq,
-        r.has_problem,
-        r.description,
-        r.measure,
-        r.kind,
-        _iso(r.deadline),
-        r.owner,
-        r.result,
-        _iso(r.done_date),
-        r.note,
-        r.row,
-        _row_cell(r),
-    )
+def _row_tuples(sid: int, rows: Sequence[Row]) -> list[tuple]:
+    """Rows as stored: dates ISO; cell = the source address of 自查问题描述 (else of 序号)."""
+    out = []
+    for r in rows:
+        c = r.cells
+        cell = c.get("description") or c.get("no") or (f"A{r.row}" if r.row else "")
+        d, f = r.deadline, r.done_date
+        out.append(
+            (sid, r.no, r.seq, r.has_problem, r.description, r.measure, r.kind, d.isoformat() if d else None,
+             r.owner, r.result, f.isoformat() if f else None, r.note, r.row, cell)
+        )  # fmt: skip
+    return out
 
 
 def _existing(conn: sqlite3.Connection, shas: Sequence[str]) -> dict[str, tuple[int, bool]]:
@@ -191,7 +192,11 @@ def insert(
     """
     known = _existing(conn, [b.sub.sha256 for b in batch])
     ids = {sha: sid for sha, (sid, _) in known.items()}
-    replace = [known[b.sub.sha256][0] for b in batch if b.sub.accepted and b.sub.sha256 in known and not known[b.sub.sha256][1]]
+    replace = [
+        known[b.sub.sha256][0]
+        for b in batch
+        if b.sub.accepted and b.sub.sha256 in known and not known[b.sub.sha256][1]
+    ]
     if replace:
         conn.executemany("DELETE FROM submissions WHERE id = ?", [(i,) for i in replace])
         for sha in [s for s, (i, _) in known.items() if i in set(replace)]:
@@ -207,7 +212,17 @@ def insert(
     known_keys = {r[0] for r in conn.execute("SELECT key FROM villages")}
     _add_villages(
         conn,
-        [(b.key, b.sub.village_code, b.sub.county, b.sub.township, b.sub.village) for b in todo if b.sub.accepted and b.key],
+        [
+            (
+                b.key,
+                "" if "/" in b.sub.village_code else b.sub.village_code,
+                b.sub.county,
+                b.sub.township,
+                b.sub.village,
+            )
+            for b in todo
+            if b.sub.accepted and b.key
+        ],
     )
     known_keys.update(b.key for b in todo if b.sub.accepted and b.key)
     next_id = conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM submissions").fetchone()[0]
@@ -236,11 +251,11 @@ def insert(
                 int(s.accepted),
                 s.errors,
                 s.warnings,
-                sum(r.is_problem for r in s.rows),
+                sum(r.has_problem == "是" for r in s.rows),
             )
         )
         if s.accepted:
-            rows.extend(_row_tuple(sid, r) for r in s.rows)
+            rows.extend(_row_tuples(sid, s.rows))
             touched.add((key, b.period))
     conn.executemany(
         "INSERT INTO submissions (id, campaign_id, period, village_key, county, township, village, file, sha256,"
@@ -252,7 +267,9 @@ def insert(
         conn.executemany(f"INSERT INTO rows ({ROW_COLUMNS}) VALUES ({','.join('?' * 14)})", rows)
     except sqlite3.IntegrityError as err:
         bad = _duplicate_row(todo)
-        raise UserError(f"{bad or '某个文件'} 中同一序号的问题编号重复，无法入库，本次合并未作任何改动。") from err
+        raise UserError(
+            f"{bad or '某个文件'} 中同一序号的问题编号重复，无法入库，本次合并未作任何改动。"
+        ) from err
     _resupersede(conn, touched)
     return ids, {ids[b.sub.sha256] for b in todo}
 
@@ -272,7 +289,9 @@ def _resupersede(conn: sqlite3.Connection, touched: set[tuple[str | None, int]])
         " PRIMARY KEY (village_key, period))"
     )
     conn.execute("DELETE FROM temp.touched")
-    conn.executemany("INSERT OR IGNORE INTO temp.touched VALUES (?, ?)", [t for t in touched if t[0]])
+    conn.executemany(
+        "INSERT OR IGNORE INTO temp.touched VALUES (?, ?)", [t for t in touched if t[0]]
+    )
     conn.execute(
         "UPDATE submissions SET superseded_by = NULLIF((SELECT w.id FROM submissions w"
         " WHERE w.accepted = 1 AND w.village_key = submissions.village_key AND w.period = submissions.period"
@@ -282,7 +301,9 @@ def _resupersede(conn: sqlite3.Connection, touched: set[tuple[str | None, int]])
     conn.execute("DELETE FROM temp.touched")
 
 
-def current_before(conn: sqlite3.Connection, key: str, period: int, inclusive: bool = False) -> tuple[int, str, int] | None:
+def current_before(
+    conn: sqlite3.Connection, key: str, period: int, inclusive: bool = False
+) -> tuple[int, str, int] | None:
     """(id, file, period) of the village's current accepted return before (or at) period."""
     op = "<=" if inclusive else "<"
     return conn.execute(
@@ -340,5 +361,7 @@ def stored(conn: sqlite3.Connection, sid: int) -> Stored:
 
 
 def add_warnings(conn: sqlite3.Connection, counts: dict[int, int]) -> None:
-    conn.executemany("UPDATE submissions SET warnings = warnings + ? WHERE id = ?", [(n, i) for i, n in counts.items() if n])
-
+    conn.executemany(
+        "UPDATE submissions SET warnings = warnings + ? WHERE id = ?",
+        [(n, i) for i, n in counts.items() if n],
+    )

@@ -143,7 +143,9 @@ def _refuse_newer(path: Path, version: int) -> None:
         )
 
 
-def connect(path: Path | str, *, create: bool = False, timeout: float = BUSY_TIMEOUT) -> sqlite3.Connection:
+def connect(
+    path: Path | str, *, create: bool = False, timeout: float = BUSY_TIMEOUT
+) -> sqlite3.Connection:
     """Open (or create) a store: foreign keys on, WAL, migrated to VERSION.
 
     The connection is in autocommit mode; write through `transaction()`.
@@ -156,7 +158,9 @@ def connect(path: Path | str, *, create: bool = False, timeout: float = BUSY_TIM
         version = read_version(path)
         _refuse_newer(path, version)
     elif not create:
-        raise UserError(f"找不到数据库 {path}，请先运行 dapaicha merge，或用 --store 指定数据库文件。")
+        raise UserError(
+            f"找不到数据库 {path}，请先运行 dapaicha merge，或用 --store 指定数据库文件。"
+        )
     else:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -168,7 +172,9 @@ def connect(path: Path | str, *, create: bool = False, timeout: float = BUSY_TIM
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
     except sqlite3.OperationalError as err:
-        raise _locked(path) if _is_busy(err) else UserError(f"无法打开数据库 {path}：{err}。") from err
+        raise (
+            _locked(path) if _is_busy(err) else UserError(f"无法打开数据库 {path}：{err}。")
+        ) from err
     except sqlite3.DatabaseError as err:
         raise _not_a_store(path) from err
     if version < VERSION:
@@ -185,7 +191,9 @@ def _migrate(conn: sqlite3.Connection, path: Path) -> None:
         has = conn.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
         ).fetchone()
-        version = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] if has else 0
+        version = (
+            conn.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] if has else 0
+        )
         _refuse_newer(path, version)
         for i in range(version, VERSION):
             MIGRATIONS[i](conn)
@@ -221,7 +229,9 @@ def transaction(conn: sqlite3.Connection, path: Path | str = "") -> Iterator[sql
         conn.execute("COMMIT")
     except sqlite3.OperationalError as err:
         conn.execute("ROLLBACK")
-        raise _locked(path) if _is_busy(err) else err
+        if _is_busy(err):
+            raise _locked(path) from err
+        raise
 
 
 def dump(conn: sqlite3.Connection) -> dict[str, list[tuple]]:

@@ -7,6 +7,7 @@ A village's state in period P is its current accepted return of the latest perio
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,7 +50,18 @@ LEFT JOIN items i ON i.campaign_id = src.campaign_id AND i.no = r.no
 ORDER BY {_ORDER}, r.no, r.seq"""
 )
 
-VILLAGE_COLUMNS = ["village_code", "county", "township", "village", "reported", "on_time", "late", "report_date", "carried", "file"]
+VILLAGE_COLUMNS = [
+    "village_code",
+    "county",
+    "township",
+    "village",
+    "reported",
+    "on_time",
+    "late",
+    "report_date",
+    "carried",
+    "file",
+]
 PROBLEM_COLUMNS = [
     "village_code", "county", "township", "village", "period", "no", "seq", "category_code", "category",
     "topic", "description", "measure", "kind", "deadline", "owner", "result", "done_date", "note",
@@ -118,7 +130,9 @@ def frames(conn: sqlite3.Connection, period: int, depth: int = 1) -> PeriodData:
         columns=VILLAGE_COLUMNS,
     )
     q = pd.read_sql_query(PROBLEM_SQL, conn, params={"p": period})
-    problems = pd.DataFrame({c: q[c].astype(object) for c in PROBLEM_COLUMNS}, columns=PROBLEM_COLUMNS)
+    problems = pd.DataFrame(
+        {c: q[c].astype(object) for c in PROBLEM_COLUMNS}, columns=PROBLEM_COLUMNS
+    )
     for c in ("period", "no", "seq"):
         problems[c] = q[c].astype("int64")
     problems["carried"] = q["carried"].astype(bool)
@@ -141,7 +155,9 @@ def period_frames(store_path: Path | str, period: int, depth: int = 1) -> Period
 
 def source_periods(conn: sqlite3.Connection, period: int) -> dict[str, int]:
     """Village key → the period its current rows in `period` come from."""
-    return dict(conn.execute(_CURRENT + "SELECT village_key, period FROM src", {"p": period}).fetchall())
+    return dict(
+        conn.execute(_CURRENT + "SELECT village_key, period FROM src", {"p": period}).fetchall()
+    )
 
 
 def latest_period(conn: sqlite3.Connection) -> int | None:
@@ -180,13 +196,17 @@ def info(store_path: Path | str) -> StoreInfo:
     conn = store_db.connect(store_path)
     try:
         camp = conn.execute("SELECT checklist_id, title FROM campaigns").fetchone() or ("", "")
-        nv, nr = conn.execute("SELECT COUNT(*), COALESCE(SUM(in_roster), 0) FROM villages").fetchone()
+        nv, nr = conn.execute(
+            "SELECT COUNT(*), COALESCE(SUM(in_roster), 0) FROM villages"
+        ).fetchone()
         never = conn.execute(
             "SELECT COUNT(*) FROM villages v WHERE NOT EXISTS"
             " (SELECT 1 FROM submissions s WHERE s.village_key = v.key AND s.accepted = 1)"
         ).fetchone()[0]
         out = StoreInfo(str(store_path), store_db.VERSION, camp[0], camp[1], nv, nr, never)
-        for n, start, deadline in conn.execute("SELECT n, start, deadline FROM periods ORDER BY n").fetchall():
+        for n, start, deadline in conn.execute(
+            "SELECT n, start, deadline FROM periods ORDER BY n"
+        ).fetchall():
             a, r, s, v, t = conn.execute(
                 "SELECT COALESCE(SUM(accepted), 0), COALESCE(SUM(1 - accepted), 0),"
                 " COALESCE(SUM(superseded_by IS NOT NULL), 0),"
@@ -236,7 +256,9 @@ class VillageHistory:
     township: str
     village: str
     entries: list[HistoryEntry]
-    changes: list[tuple[int, int, list[Change]]]  # (from id, to id, changes) of consecutive accepted
+    changes: list[
+        tuple[int, int, list[Change]]
+    ]  # (from id, to id, changes) of consecutive accepted
 
 
 _SUFFIXES = ("村民委员会", "居民委员会", "村委会", "居委会", "社区", "村")
@@ -252,7 +274,11 @@ def _base(name: str) -> str:
 def find_villages(conn: sqlite3.Connection, query: str) -> list[tuple[str, str, str, str, str]]:
     """Villages known to the store matching a code, key, full name or village name."""
     q = query.strip()
-    rows = conn.execute("SELECT key, code, county, township, village FROM villages ORDER BY key").fetchall()
+    if not q:
+        return []
+    rows = conn.execute(
+        "SELECT key, code, county, township, village FROM villages ORDER BY key"
+    ).fetchall()
     exact = [r for r in rows if q in (r[0], r[1]) or q in (r[2] + r[3] + r[4], r[3] + r[4])]
     if exact:
         return exact
@@ -282,7 +308,9 @@ def history(store_path: Path | str, query: str, key: str | None = None) -> Villa
     conn = store_db.connect(store_path)
     try:
         if key is not None:
-            found = conn.execute("SELECT key, code, county, township, village FROM villages WHERE key = ?", (key,)).fetchall()
+            found = conn.execute(
+                "SELECT key, code, county, township, village FROM villages WHERE key = ?", (key,)
+            ).fetchall()
         else:
             found = find_villages(conn, query)
         if not found:
@@ -298,7 +326,9 @@ def history(store_path: Path | str, query: str, key: str | None = None) -> Villa
             (k,),
         ).fetchall()
         entries = [
-            HistoryEntry(r[0], r[1], r[2], r[3], None if r[4] is None else bool(r[4]), bool(r[5]), *r[6:])
+            HistoryEntry(
+                r[0], r[1], r[2], r[3], None if r[4] is None else bool(r[4]), bool(r[5]), *r[6:]
+            )
             for r in subs
         ]
         acc = [e.id for e in entries if e.accepted]
@@ -310,7 +340,7 @@ def history(store_path: Path | str, query: str, key: str | None = None) -> Villa
             ).fetchall()
             for sid in acc
         }
-        changes = [(a, b, _changes(problems[a], problems[b])) for a, b in zip(acc, acc[1:], strict=False)]
+        changes = [(a, b, _changes(problems[a], problems[b])) for a, b in itertools.pairwise(acc)]
         return VillageHistory(k, code, county, township, village, entries, changes)
     finally:
         conn.close()
@@ -342,7 +372,12 @@ def export(store_path: Path | str, out: Path | str) -> dict[str, int]:
                     ws = wb.create_sheet(table if part == 1 else f"{table}_{part}")
                     ws.freeze_panes = "A2"
                     ws.append([excel.put(WriteOnlyCell(ws), c) for c in names])
-                ws.append([excel.put(WriteOnlyCell(ws), x) if isinstance(x, str) and _risky(x) else x for x in rec])
+                ws.append(
+                    [
+                        excel.put(WriteOnlyCell(ws), x) if isinstance(x, str) and _risky(x) else x
+                        for x in rec
+                    ]
+                )
                 n += 1
             if ws is None:
                 ws = wb.create_sheet(table)

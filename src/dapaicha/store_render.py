@@ -39,12 +39,18 @@ def print_info(info: StoreInfo, con: Console) -> None:
     con.print(f"[bold]数据库[/bold] {escape(info.path)}（第 {info.version} 版）")
     if info.checklist_id:
         con.print(f"行动：{escape(info.title)}（清单 {escape(info.checklist_id)}）")
-    con.print(f"村：{info.villages} 个（名册中 {info.in_roster} 个，从未通过报送 {info.never_reported} 个）")
+    con.print(
+        f"村：{info.villages} 个（名册中 {info.in_roster} 个，从未通过报送 {info.never_reported} 个）"
+    )
     t = Table(title="各期报送")
     for h in ("期次", "起止日期", "通过", "退回", "被替代", "报送村数", "按时报送村数"):
         t.add_column(h, justify="left" if h == "起止日期" else "right")
     for p in info.periods:
-        t.add_row(f"第{p.n}期", f"{p.start} 至 {p.deadline}", *map(str, (p.accepted, p.rejected, p.superseded, p.villages, p.on_time)))
+        t.add_row(
+            f"第{p.n}期",
+            f"{p.start} 至 {p.deadline}",
+            *map(str, (p.accepted, p.rejected, p.superseded, p.villages, p.on_time)),
+        )
     con.print(t)
 
 
@@ -54,7 +60,12 @@ def print_history(h: VillageHistory, con: Console) -> None:
     t = Table(title="历次报送")
     for head in ("期次", "文件", "填报日期", "按时", "状态", "错误", "提醒", "问题数"):
         right = head in ("错误", "提醒", "问题数")
-        t.add_column(head, justify="right" if right else "left", no_wrap=head in ("期次", "填报日期"), overflow="fold")
+        t.add_column(
+            head,
+            justify="right" if right else "left",
+            no_wrap=head in ("期次", "填报日期"),
+            overflow="fold",
+        )
     for e in h.entries:
         if not e.accepted:
             status = "[red]退回[/]"

@@ -6,28 +6,26 @@ return goes through excel.put().
 
 from __future__ import annotations
 
-import datetime as dt
-import math
-from collections.abc import Iterable, Sequence
-from copy import copy
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.cell.cell import Cell
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
-from dapaicha import bigsheet, excel, rollup
+from dapaicha import rollup, sheets
 from dapaicha.checklist import Campaign, Checklist
+from dapaicha.errors import UserError
 from dapaicha.fsutil import inside
 from dapaicha.layout import BY_KEY
 from dapaicha.rollup import Level, Rollup
+from dapaicha.sheets import Sheet, cn_date, list_sheet, new_book, rate_cell, row_height
 
-DASH = "—"  # a rate with no base
+if TYPE_CHECKING:
+    from dapaicha.roster import Roster
+
 UNIT_HEAD: dict[str, str] = {"county": "县（市、区）", "township": "乡（镇、街道）"}
 VILLAGE_HEAD = "行政村"
 HEAD: dict[str, str] = {
@@ -51,156 +49,6 @@ SHEET_OVERDUE = "逾期问题"
 SHEET_MISSING = "未报村"
 SHEET_ITEMS = "按排查项目"
 
-_LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
-_RIGHT = Alignment(horizontal="right", vertical="center")
-_BOLD = Font(name=excel.BODY_FONT, size=10, bold=True)
-_B = excel.BORDER
-STYLES: dict[str, dict[str, Any]] = {
-    "title": {"font": excel.FONT_TITLE, "alignment": excel.CENTER},
-    "subtitle": {"font": excel.FONT_BODY, "alignment": excel.CENTER},
-    "head": {"font": excel.FONT_HEAD, "alignment": excel.CENTER, "border": _B, "fill": excel.HEAD_FILL},
-    "text": {"font": excel.FONT_BODY, "alignment": excel.WRAP, "border": _B},
-    "center": {"font": excel.FONT_BODY, "alignment": excel.CENTER, "border": _B},
-    "int": {"font": excel.FONT_BODY, "alignment": excel.CENTER, "border": _B, "number_format": "0"},
-    "pct": {"font": excel.FONT_BODY, "alignment": excel.CENTER, "border": _B, "number_format": "0.00%"},
-    "pp": {"font": excel.FONT_BODY, "alignment": excel.CENTER, "border": _B, "number_format": "+0.00;-0.00;0.00"},
-    "date": {"font": excel.FONT_BODY, "alignment": excel.CENTER, "border": _B, "number_format": "yyyy-mm-dd"},
-    "note": {"font": excel.FONT_BODY, "alignment": _LEFT},
-    "sign": {"font": excel.FONT_SIGN, "alignment": _LEFT},
-    "sign_right": {"font": excel.FONT_SIGN, "alignment": _RIGHT},
-}
-for _k in ("center", "int", "pct", "pp"):
-    STYLES[f"{_k}_total"] = {**STYLES[_k], "font": _BOLD}
-
-
-def cn_date(d: dt.date) -> str:
-    return f"{d.year}年{d.month}月{d.day}日"
-
-
-def py(v: Any) -> Any:
-    """A pandas/numpy value as a plain Python value for openpyxl (NaN/NaT → None)."""
-    if v is None or v is pd.NaT:
-        return None
-    if isinstance(v, float) and math.isnan(v):
-        return None
-    if isinstance(v, np.generic):
-        v = v.item()
-        return None if isinstance(v, float) and math.isnan(v) else v
-    if isinstance(v, pd.Timestamp):
-        return v.date()
-    return v
-
-
-class Sheet:
-    """A write-only sheet written row by row, with cached cell styles."""
-
-    def __init__(self, wb: Workbook, title: str, widths: Sequence[float], freeze: str | None = None) -> None:
-        # write-only: sheet properties, views and columns go out with the first row
-        self.ws = wb.create_sheet(title)
-        self.ws.PAPERSIZE_A4 = Worksheet.PAPERSIZE_A4  # excel.print_setup reads it
-        excel.print_setup(self.ws)
-        if freeze:
-            self.ws.freeze_panes = freeze
-        for i, w in enumerate(widths, 1):
-            self.ws.column_dimensions[get_column_letter(i)].width = w
-        self.ncols = len(widths)
-        self.row = 0
-        self._styles: dict[str, Cell] = {}
-
-    def cell(self, value: Any, style: str = "center") -> Cell:
-        proto = self._styles.get(style)
-        if proto is None:
-            proto = Cell(self.ws, row=1, column=1)
-            for k, v in STYLES[style].items():
-                setattr(proto, k, v)
-            self._styles[style] = proto
-        c = Cell(self.ws, row=1, column=1, style_array=copy(proto._style))
-        value = py(value)
-        if isinstance(value, float) and style.startswith("int"):
-            value = int(value)
-        return excel.put(c, value)
-
-    def add(self, cells: Iterable[Any], height: float | None = None) -> int:
-        self.row += 1
-        if height:
-            self.ws.row_dimensions[self.row].height = height
-        self.ws.append(list(cells))
-        if height:  # written with the row: keep memory flat on long lists
-            del self.ws.row_dimensions[self.row]
-        return self.row
-
-    def line(self, text: str, style: str, height: float | None = None, span: tuple[int, int] | None = None) -> int:
-        """A row holding one text merged across the sheet (or across span, 1-based)."""
-        a, b = span or (1, self.ncols)
-        row = self.add([None] * (a - 1) + [self.cell(text, style)], height)
-        self.merge(row, a, row, b)
-        return row
-
-    def merge(self, r1: int, c1: int, r2: int, c2: int) -> None:
-        if (r1, c1) != (r2, c2):
-            self.ws.merged_cells.add(f"{get_column_letter(c1)}{r1}:{get_column_letter(c2)}{r2}")
-
-    def header(self, groups: Sequence[tuple[str, Sequence[str]]]) -> tuple[int, int]:
-        """One or two header rows: (group, [leaves]); a group with no leaves spans both rows."""
-        two = any(leaves for _, leaves in groups)
-        top: list[Any] = []
-        low: list[Any] = []
-        merges: list[tuple[int, int, int, int]] = []
-        col = 1
-        for name, leaves in groups:
-            if leaves:
-                top += [self.cell(name, "head")] + [self.cell(None, "head") for _ in leaves[1:]]
-                low += [self.cell(x, "head") for x in leaves]
-                merges.append((0, col, 0, col + len(leaves) - 1))
-                col += len(leaves)
-            else:
-                top.append(self.cell(name, "head"))
-                low.append(self.cell(None, "head"))
-                merges.append((0, col, 1, col) if two else (0, col, 0, col))
-                col += 1
-        first = self.add(top, 30 if two else 36)
-        if two:
-            self.add(low, 42)
-        for r1, c1, r2, c2 in merges:
-            self.merge(first + r1, c1, first + r2, c2)
-        return first, self.row
-
-    def signoff(self, campaign: Campaign, as_of: dt.date, phone: str = "") -> None:
-        """The sign-off lines the notice requires, then 填报日期 (the 截至 date)."""
-        labels = []
-        for s in campaign.summary_signoff:
-            plain = "电话" in s or s.startswith("填报")
-            value = phone if "电话" in s else ""
-            labels.append(f"{s}：{value}" if plain else f"{s}（签字）：")
-        self.add([])
-        half = max(1, self.ncols // 2)
-        for i in range(0, len(labels), 2):
-            pair = labels[i : i + 2]
-            row = self.add(
-                [self.cell(pair[0], "sign")]
-                + [None] * (half - 1)
-                + ([self.cell(pair[1], "sign")] if len(pair) > 1 else []),
-                24,
-            )
-            self.merge(row, 1, row, half)
-            if len(pair) > 1:
-                self.merge(row, half + 1, row, self.ncols)
-        self.line(f"填报日期：{cn_date(as_of)}", "sign_right", 24)
-
-    def finish(self, title_rows: str) -> None:
-        self.ws.print_title_rows = title_rows
-
-
-def new_book() -> Workbook:
-    return Workbook(write_only=True)
-
-
-def rate_cell(sh: Sheet, value: float, total: bool = False) -> Cell:
-    sfx = "_total" if total else ""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return sh.cell(DASH, "center" + sfx)
-    return sh.cell(float(value), "pct" + sfx)
-
 
 def notes(r: Rollup, extra: Sequence[str] = (), county: str | None = None) -> list[str]:
     """The note rows under a summary table."""
@@ -213,8 +61,12 @@ def notes(r: Rollup, extra: Sequence[str] = (), county: str | None = None) -> li
     ]
     o = r.outside if county is None else r.outside[r.outside["county"] == county]
     if len(o):
-        names = "、".join((o["county"].fillna("") + o["township"].fillna("") + o["village"].fillna("")).head(10))
-        out.append(f"另有名册中没有的 {len(o)} 个村的数据未计入本表：{names}{'等' if len(o) > 10 else ''}。")
+        names = "、".join(
+            (o["county"].fillna("") + o["township"].fillna("") + o["village"].fillna("")).head(10)
+        )
+        out.append(
+            f"另有名册中没有的 {len(o)} 个村的数据未计入本表：{names}{'等' if len(o) > 10 else ''}。"
+        )
     return out
 
 
@@ -228,7 +80,13 @@ def title_lines(r: Rollup, campaign: Campaign, unit: str, what: str) -> tuple[st
 
 
 def summary_sheet(
-    wb: Workbook, r: Rollup, campaign: Campaign, level: Level, frame: pd.DataFrame, unit: str, phone: str = ""
+    wb: Workbook,
+    r: Rollup,
+    campaign: Campaign,
+    level: Level,
+    frame: pd.DataFrame,
+    unit: str,
+    phone: str = "",
 ) -> Sheet:
     """The 汇总 sheet: a row per unit, the total row, notes, sign-off."""
     cats = r.categories
@@ -251,7 +109,20 @@ def summary_sheet(
         (h["overdue"], ()),
     ]
     first, last = sh.header(groups)
-    keys = ["expected", "reported", "on_time", "late", "missing", "problems", *cats, "immediate", "plan", "done", "doing", "not_done"]
+    keys = [
+        "expected",
+        "reported",
+        "on_time",
+        "late",
+        "missing",
+        "problems",
+        *cats,
+        "immediate",
+        "plan",
+        "done",
+        "doing",
+        "not_done",
+    ]
     n = len(frame)
     for i, rec in enumerate(frame.to_dict("records")):
         total = i == n - 1
@@ -271,7 +142,10 @@ def summary_sheet(
 def problem_columns(with_county: bool, overdue: bool) -> list[tuple[str, str, float, str]]:
     """(header, frame column, width, style) of a problem list."""
     cols = [(UNIT_HEAD["county"], "county", 10, "center")] if with_county else []
-    cols += [(UNIT_HEAD["township"], "township", 12, "center"), (VILLAGE_HEAD, "village", 10, "center")]
+    cols += [
+        (UNIT_HEAD["township"], "township", 12, "center"),
+        (VILLAGE_HEAD, "village", 10, "center"),
+    ]
     b = BY_KEY
     cols += [
         (b["category"].header, "cat", 13, "center"),
@@ -292,51 +166,6 @@ def problem_columns(with_county: bool, overdue: bool) -> list[tuple[str, str, fl
     return cols
 
 
-def list_sheet(
-    wb: Workbook, name: str, title: str, columns: Sequence[tuple[str, str, float, str]], frame: pd.DataFrame, empty: str
-) -> Sheet:
-    """A long list: title, one header row (repeated on every page), one row per record."""
-    sh = Sheet(wb, name, [c[2] for c in columns], "A3")
-    sh.line(title, "title", 30)
-    first, last = sh.header([(c[0], ()) for c in columns])
-    if not len(frame):
-        sh.line(empty, "note", 24)
-    data = []
-    for _, key, _, style in columns:
-        col = frame[key] if key in frame else pd.Series([None] * len(frame))
-        if key == "carried":
-            col = col.fillna(False).astype(bool).map({True: "是", False: ""})
-        vals = [py(v) for v in col.tolist()]
-        if style == "int":
-            vals = [int(v) if isinstance(v, float) else v for v in vals]
-        data.append(vals)
-    if len(frame):  # one prototype row, replaced by every row at save time (bigsheet)
-        proto = sh.add([sh.cell(bigsheet.TOKEN, c[3]) for c in columns])
-        widths = [c[2] for c in columns]
-        heights = [row_height(values, widths) for values in zip(*data, strict=True)]
-        kinds = ["date" if c[3] == "date" else "int" if c[3] == "int" else "text" for c in columns]
-        bigsheet.register(wb, bigsheet.Splice(wb.worksheets.index(sh.ws) + 1, proto, kinds, data, heights))
-    sh.finish(f"{first}:{last}")
-    return sh
-
-
-LINE_HEIGHT = 13.5  # points per line of 10-point 宋体
-
-
-def row_height(values: Sequence[Any], widths: Sequence[float]) -> float | None:
-    """Height that shows every wrapped text in full (LibreOffice does not autofit rows
-    on opening); None when one line is enough."""
-    lines = 1
-    for v, w in zip(values, widths, strict=True):
-        if isinstance(v, str) and len(v) * 1.5 > w - 1:
-            # display width in column units, measured in LibreOffice: a CJK character
-            # (3 bytes in UTF-8) about 1.4, an ASCII one about 0.8
-            cjk = (len(v.encode("utf-8")) - len(v)) / 2
-            units = cjk * 1.6 + (len(v) - cjk) * 0.8
-            lines = max(lines, math.ceil(units / max(1.0, w - 1)) + v.count("\n"))
-    return None if lines == 1 else min(409.0, lines * LINE_HEIGHT + 3)
-
-
 MISSING_COLUMNS = [
     (UNIT_HEAD["county"], "county", 12, "center"),
     (UNIT_HEAD["township"], "township", 14, "center"),
@@ -351,10 +180,24 @@ def _county_sheets(wb: Workbook, r: Rollup, county: str | None, unit: str) -> No
     with_county = county is None
     cols = problem_columns(with_county, overdue=True)
     over = rollup.problem_list(r, county, overdue_only=True)
-    list_sheet(wb, SHEET_OVERDUE, f"{unit}逾期未整改问题（第{r.period}期，截至{cn_date(r.deadline)}）", cols, over, "本期没有逾期未整改的问题。")
+    list_sheet(
+        wb,
+        SHEET_OVERDUE,
+        f"{unit}逾期未整改问题（第{r.period}期，截至{cn_date(r.deadline)}）",
+        cols,
+        over,
+        "本期没有逾期未整改的问题。",
+    )
     miss = rollup.unreported(r, county)
     mcols = MISSING_COLUMNS if with_county else MISSING_COLUMNS[1:]
-    list_sheet(wb, SHEET_MISSING, f"{unit}本期未报送台账的村（第{r.period}期）", mcols, miss, "本期所有村均已报送。")
+    list_sheet(
+        wb,
+        SHEET_MISSING,
+        f"{unit}本期未报送台账的村（第{r.period}期）",
+        mcols,
+        miss,
+        "本期所有村均已报送。",
+    )
 
 
 def write_county(r: Rollup, checklist: Checklist, county: str, path: Path) -> Path:
@@ -363,19 +206,37 @@ def write_county(r: Rollup, checklist: Checklist, county: str, path: Path) -> Pa
     frame = rollup.summary(r, "township", county)
     summary_sheet(wb, r, checklist.campaign, "township", frame, county)
     cols = problem_columns(with_county=False, overdue=False)
-    list_sheet(wb, SHEET_PROBLEMS, f"{county}问题整改台账（第{r.period}期，截至{cn_date(r.deadline)}）", cols, rollup.problem_list(r, county), "本期没有排查出问题。")
+    list_sheet(
+        wb,
+        SHEET_PROBLEMS,
+        f"{county}问题整改台账（第{r.period}期，截至{cn_date(r.deadline)}）",
+        cols,
+        rollup.problem_list(r, county),
+        "本期没有排查出问题。",
+    )
     _county_sheets(wb, r, county, county)
-    bigsheet.save(wb, path)
+    sheets.save(wb, path)
     return path
 
 
 def items_sheet(wb: Workbook, r: Rollup, checklist: Checklist) -> Sheet:
     """按排查项目: every checklist item, by 问题数 descending, ties by 序号."""
     f = rollup.by_item(r, checklist)
-    cols = [("类别", 14), ("序号", 5), ("排查项目", 10), ("排查内容", 60), ("问题数", 7), ("涉及村数", 7), ("已整改", 7), ("整改率", 9)]
+    cols = [
+        ("类别", 14),
+        ("序号", 5),
+        ("排查项目", 10),
+        ("排查内容", 60),
+        ("问题数", 7),
+        ("涉及村数", 7),
+        ("已整改", 7),
+        ("整改率", 9),
+    ]
     sh = Sheet(wb, SHEET_ITEMS, [w for _, w in cols], "A4")
     sh.line(f"{checklist.campaign.title}问题分布（按排查项目，第{r.period}期）", "title", 30)
-    sh.line(f"截至{cn_date(r.deadline)}，按问题数从多到少排列，问题数相同的按序号排列", "subtitle", 20)
+    sh.line(
+        f"截至{cn_date(r.deadline)}，按问题数从多到少排列，问题数相同的按序号排列", "subtitle", 20
+    )
     first, last = sh.header([(c, ()) for c, _ in cols])
     widths = [w for _, w in cols]
     for rec in f.to_dict("records"):
@@ -407,7 +268,7 @@ def write_city(r: Rollup, checklist: Checklist, path: Path) -> Path:
     summary_sheet(wb, r, c, "county", frame, "全市", phone=c.phone)
     items_sheet(wb, r, checklist)
     _county_sheets(wb, r, None, "全市")
-    bigsheet.save(wb, path)
+    sheets.save(wb, path)
     return path
 
 
@@ -417,3 +278,76 @@ def county_path(out: Path, county: str, period: int) -> Path:
 
 def city_path(out: Path, period: int) -> Path:
     return inside(out, f"市级汇总表_第{period}期.xlsx")
+
+
+def write_reports(
+    r: Rollup, checklist: Checklist, out: Path, templates: Path | None = None
+) -> list[Path]:
+    """Every output of `dapaicha rollup`: county and city summaries, 周报, 文字稿."""
+    from dapaicha import weekly
+
+    md, txt = weekly.render(weekly.context(r, checklist), templates)  # template errors first
+    paths = [
+        write_county(rc, checklist, c, county_path(out, c, r.period)) for c, rc in rollup.split(r)
+    ]
+    paths.append(write_city(r, checklist, city_path(out, r.period)))
+    paths.append(weekly.write_xlsx(r, checklist, weekly.weekly_path(out, r.period)))
+    paths += weekly.write_rendered(r, out, md, txt)
+    return paths
+
+
+@dataclass
+class RunResult:
+    rollup: Rollup
+    paths: list[Path]
+    merged: list[Any] = field(default_factory=list)  # merge.MergeResult per input (no --store)
+
+
+def run(
+    cl: Checklist,
+    roster: Roster,
+    out: Path,
+    *,
+    store_path: Path | None = None,
+    inputs: Sequence[Path] = (),
+    period: int | None = None,
+    templates: Path | None = None,
+) -> RunResult:
+    """`dapaicha rollup`: the store (or returns / merged ledgers merged into a temporary
+    store) → the period's frames → every summary workbook and the 文字稿."""
+    if not roster.villages:
+        raise UserError("村名册中没有读到任何村，无法汇总。")
+    if (store_path is None) == (not inputs):
+        raise UserError("请用 --store 指定数据库，或给出报送台账文件夹 / 合并台账（二者选一）。")
+    with tempfile.TemporaryDirectory(prefix="dapaicha-rollup-") as tmp:
+        merged_results = []
+        if store_path is None:
+            from dapaicha import merge
+
+            store_path = Path(tmp) / "store.sqlite"
+            for src in inputs:
+                merged_results.append(merge.run(Path(src), cl, roster, store_path))
+            if not Path(store_path).exists():
+                raise UserError("给出的文件夹中没有可汇总的台账。")
+        data = _frames(Path(store_path), period)
+    r = rollup.build(data, rollup.roster_frame(roster.villages), cl)
+    return RunResult(r, write_reports(r, cl, out, templates), merged_results)
+
+
+def _frames(path: Path, period: int | None) -> Any:
+    from dapaicha import store, store_query
+
+    conn = store.connect(path)
+    try:
+        latest = store_query.latest_period(conn)
+    finally:
+        conn.close()
+    if latest is None:
+        raise UserError(f"数据库 {path} 中还没有通过校验的台账，无法汇总。")
+    if period is None:
+        period = latest
+    if period < 1 or period > latest:
+        raise UserError(
+            f"--period 应在 1 到 {latest} 之间（数据库中最新为第{latest}期），收到 {period}。"
+        )
+    return store.period_frames(path, period)

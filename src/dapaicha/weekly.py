@@ -4,36 +4,22 @@ from __future__ import annotations
 
 import math
 import re
-import tempfile
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import jinja2
 import pandas as pd
 from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.label import DataLabelList
 
-from dapaicha import bigsheet, resources, rollup, summary_xlsx
+from dapaicha import resources, rollup, sheets
 from dapaicha.checklist import Checklist
 from dapaicha.errors import UserError
 from dapaicha.fsutil import atomic_write_text, inside
 from dapaicha.rollup import Rollup
-from dapaicha.summary_xlsx import (
-    DASH,
-    MISSING_COLUMNS,
-    UNIT_HEAD,
-    Sheet,
-    cn_date,
-    list_sheet,
-    new_book,
-    rate_cell,
-)
+from dapaicha.sheets import DASH, Sheet, cn_date, list_sheet, new_book, rate_cell
+from dapaicha.summary_xlsx import MISSING_COLUMNS, UNIT_HEAD, RunResult, run, write_reports  # noqa: F401  (the command's core)
 from dapaicha.summary_xlsx import notes as summary_notes
-
-if TYPE_CHECKING:
-    from dapaicha.roster import Roster
 
 TEMPLATE = "周报文字稿.md.j2"
 SHEET_WEEKLY = "周报"
@@ -113,9 +99,20 @@ def write_xlsx(r: Rollup, checklist: Checklist, path: Path) -> Path:
     if n > 1:
         _chart(wb, sh, data_first, data_last)
     units = rollup.unreported(r, late=True)
-    cols = [*MISSING_COLUMNS[:3], ("状态", "status", 24, "center"), ("报送日期", "report_date", 13, "date")]
-    list_sheet(wb, SHEET_UNITS, f"未报送及逾期报送的单位（第{r.period}期）", cols, units, "本期所有村均按时报送。")
-    bigsheet.save(wb, path)
+    cols = [
+        *MISSING_COLUMNS[:3],
+        ("状态", "status", 24, "center"),
+        ("报送日期", "report_date", 13, "date"),
+    ]
+    list_sheet(
+        wb,
+        SHEET_UNITS,
+        f"未报送及逾期报送的单位（第{r.period}期）",
+        cols,
+        units,
+        "本期所有村均按时报送。",
+    )
+    sheets.save(wb, path)
     return path
 
 
@@ -134,9 +131,13 @@ def _chart(wb: Any, sh: Sheet, first: int, last: int) -> None:
     ch.x_axis.delete = False
     ch.y_axis.delete = False
     ch.legend = None
-    ch.add_data(Reference(sh.ws, min_col=col, min_row=first - 1, max_row=last), titles_from_data=True)
+    ch.add_data(
+        Reference(sh.ws, min_col=col, min_row=first - 1, max_row=last), titles_from_data=True
+    )
     ch.set_categories(Reference(sh.ws, min_col=unit, min_row=first, max_row=last))
-    ch.dataLabels = DataLabelList(showVal=True, showSerName=False, showCatName=False, showLegendKey=False)
+    ch.dataLabels = DataLabelList(
+        showVal=True, showSerName=False, showCatName=False, showLegendKey=False
+    )
     ch.dataLabels.numFmt = "0.00%"
     ch.width = 25  # cm: fits A4 landscape
     ch.height = 15
@@ -165,14 +166,27 @@ def change(v: Any) -> str:
     return "持平"
 
 
-_COUNTS = ("expected", "reported", "on_time", "late", "problems", "new", "completed", "done", "overdue")
+_COUNTS = (
+    "expected",
+    "reported",
+    "on_time",
+    "late",
+    "problems",
+    "new",
+    "completed",
+    "done",
+    "overdue",
+)
 _SUMS = ("missing", "doing", "not_done", "immediate", "plan")
 _RATES = ("report_rate", "on_time_rate", "rate", "prev_rate")
 
 
 def _unit(rec: dict[str, Any], sums: pd.Series) -> dict[str, Any]:
     """One county's (or the city's) figures for the template."""
-    d: dict[str, Any] = {"name": rec["unit"], "rank": None if _nan(rec["rank"]) else int(rec["rank"])}
+    d: dict[str, Any] = {
+        "name": rec["unit"],
+        "rank": None if _nan(rec["rank"]) else int(rec["rank"]),
+    }
     d.update({k: int(rec[k]) for k in _COUNTS})
     d.update({k: int(sums[k]) for k in _SUMS})
     d.update({k: pct(rec[k]) for k in _RATES})
@@ -235,10 +249,20 @@ def context(r: Rollup, checklist: Checklist) -> dict[str, Any]:
         "total": total,
         "counties": counties,
         "lowest": [x for x in counties if x["name"] in low_names],
-        "categories": [{"name": k, "problems": int(v)} for k, v in cats.sort_values(ascending=False, kind="stable").items()],
+        "categories": [
+            {"name": k, "problems": int(v)}
+            for k, v in cats.sort_values(ascending=False, kind="stable").items()
+        ],
         "top_items": [
-            {"no": int(x["no"]), "category": x["category"], "topic": x["topic"], "problems": int(x["problems"]),
-             "villages": int(x["villages"]), "done": int(x["done"]), "rate": pct(x["rate"])}
+            {
+                "no": int(x["no"]),
+                "category": x["category"],
+                "topic": x["topic"],
+                "problems": int(x["problems"]),
+                "villages": int(x["villages"]),
+                "done": int(x["done"]),
+                "rate": pct(x["rate"]),
+            }
             for x in items.to_dict("records")
         ],
         "units_by_county": by_c,
@@ -263,11 +287,17 @@ def render(ctx: dict[str, Any], templates: Path | None = None) -> tuple[str, str
         tpl = env.get_template(TEMPLATE)
         md = tpl.render(**ctx)
     except jinja2.TemplateNotFound as err:
-        raise UserError(f"找不到周报文字稿模板 {TEMPLATE}（查找位置：{'；'.join(dirs)}）。") from err
+        raise UserError(
+            f"找不到周报文字稿模板 {TEMPLATE}（查找位置：{'；'.join(dirs)}）。"
+        ) from err
     except jinja2.TemplateSyntaxError as err:
-        raise UserError(f"模板 {err.filename or TEMPLATE} 第 {err.lineno} 行有语法错误：{err.message}") from err
+        raise UserError(
+            f"模板 {err.filename or TEMPLATE} 第 {err.lineno} 行有语法错误：{err.message}"
+        ) from err
     except jinja2.UndefinedError as err:
-        raise UserError(f"模板 {TEMPLATE} 用到了不存在的数据：{err.message}。可用的数据见模板开头的说明。") from err
+        raise UserError(
+            f"模板 {TEMPLATE} 用到了不存在的数据：{err.message}。可用的数据见模板开头的说明。"
+        ) from err
     except UnicodeDecodeError as err:
         raise UserError(f"模板 {TEMPLATE} 不是 UTF-8 编码，请另存为 UTF-8。") from err
     md = re.sub(r"\n{3,}", "\n\n", md).strip() + "\n"
@@ -303,7 +333,9 @@ def strip_markdown(md: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip() + "\n"
 
 
-def write_text(r: Rollup, checklist: Checklist, out: Path, templates: Path | None = None) -> list[Path]:
+def write_text(
+    r: Rollup, checklist: Checklist, out: Path, templates: Path | None = None
+) -> list[Path]:
     """DIR/周报文字稿_第N期.md and .txt (UTF-8 with BOM and CRLF, for Notepad and WPS)."""
     md, txt = render(context(r, checklist), templates)
     return write_rendered(r, out, md, txt)
@@ -321,71 +353,6 @@ def weekly_path(out: Path, period: int) -> Path:
     return inside(out, f"周报_第{period}期.xlsx")
 
 
-def write_reports(r: Rollup, checklist: Checklist, out: Path, templates: Path | None = None) -> list[Path]:
-    """Every output of `dapaicha rollup`: county and city summaries, 周报, 文字稿."""
-    md, txt = render(context(r, checklist), templates)  # template errors before any write
-    paths = [summary_xlsx.write_county(r, checklist, c, summary_xlsx.county_path(out, c, r.period)) for c in rollup.counties(r)]
-    paths.append(summary_xlsx.write_city(r, checklist, summary_xlsx.city_path(out, r.period)))
-    paths.append(write_xlsx(r, checklist, weekly_path(out, r.period)))
-    paths += write_rendered(r, out, md, txt)
-    return paths
-
-
-@dataclass
-class RunResult:
-    rollup: Rollup
-    paths: list[Path]
-    merged: list[Any] = field(default_factory=list)  # merge.MergeResult per input (no --store)
-
-
-def run(
-    cl: Checklist,
-    roster: Roster,
-    out: Path,
-    *,
-    store_path: Path | None = None,
-    inputs: Sequence[Path] = (),
-    period: int | None = None,
-    templates: Path | None = None,
-) -> RunResult:
-    """`dapaicha rollup`: the store (or returns / merged ledgers merged into a temporary
-    store) → the period's frames → every summary workbook and the 文字稿."""
-    if not roster.villages:
-        raise UserError("村名册中没有读到任何村，无法汇总。")
-    if (store_path is None) == (not inputs):
-        raise UserError("请用 --store 指定数据库，或给出报送台账文件夹 / 合并台账（二者选一）。")
-    with tempfile.TemporaryDirectory(prefix="dapaicha-rollup-") as tmp:
-        merged_results = []
-        if store_path is None:
-            from dapaicha import merge
-
-            store_path = Path(tmp) / "store.sqlite"
-            for src in inputs:
-                merged_results.append(merge.run(Path(src), cl, roster, store_path))
-            if not Path(store_path).exists():
-                raise UserError("给出的文件夹中没有可汇总的台账。")
-        data = _frames(Path(store_path), period)
-    r = rollup.build(data, rollup.roster_frame(roster.villages), cl)
-    return RunResult(r, write_reports(r, cl, out, templates), merged_results)
-
-
-def _frames(path: Path, period: int | None) -> Any:
-    from dapaicha import store, store_query
-
-    conn = store.connect(path)
-    try:
-        latest = store_query.latest_period(conn)
-    finally:
-        conn.close()
-    if latest is None:
-        raise UserError(f"数据库 {path} 中还没有通过校验的台账，无法汇总。")
-    if period is None:
-        period = latest
-    if period < 1 or period > latest:
-        raise UserError(f"--period 应在 1 到 {latest} 之间（数据库中最新为第{latest}期），收到 {period}。")
-    return store.period_frames(path, period)
-
-
 def print_table(r: Rollup, con: Any) -> None:
     """The 周报 figures as a terminal table."""
     from rich.markup import escape
@@ -393,7 +360,17 @@ def print_table(r: Rollup, con: Any) -> None:
 
     w = rollup.weekly(r)
     t = Table(title=f"第{r.period}期（截至{cn_date(r.deadline)}）整改进展")
-    for name in ("排名", "县（市、区）", "上报率", "排查问题", "本周新增", "本周完成", "整改率", "变化", "逾期未整改"):
+    for name in (
+        "排名",
+        "县（市、区）",
+        "上报率",
+        "排查问题",
+        "本周新增",
+        "本周完成",
+        "整改率",
+        "变化",
+        "逾期未整改",
+    ):
         t.add_column(name, justify="left" if name == "县（市、区）" else "right")
     for rec in w.to_dict("records"):
         pp = DASH if _nan(rec["change_pp"]) else f"{rec['change_pp']:+.2f}"
