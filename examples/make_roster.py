@@ -6,15 +6,12 @@ and people are invented. Run: .venv/bin/python examples/make_roster.py
 
 from __future__ import annotations
 
-import io
-import re
-import zipfile
 from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment
 
-from dapaicha import excel, fsutil
+from dapaicha import excel
 
 TITLE = "许昌市“大排查大起底”行动村名册（示例）"
 HEADERS = (
@@ -131,23 +128,7 @@ def build(path: Path) -> None:
                 cell.number_format = "@"  # codes are text: Excel would round 12 digits
     ws.freeze_panes = "A3"
     excel.print_setup(ws, title_rows="1:2", landscape=False)
-    excel.save(wb, path)
-    _pin_times(path)
-
-
-def _pin_times(path: Path) -> None:
-    """openpyxl stamps the zip entries and dcterms:modified with the clock: pin both."""
-    with zipfile.ZipFile(path) as z:
-        parts = [(info.filename, z.read(info)) for info in z.infolist()]
-    stamp = excel.FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, data in parts:
-            if name == "docProps/core.xml":
-                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp, data)
-            info = zipfile.ZipInfo(name, date_time=excel.FIXED_TIME.timetuple()[:6])
-            z.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
-    fsutil.atomic_write_bytes(path, buf.getvalue())
+    excel.save(wb, path)  # fixed document and zip times: the same bytes every run
 
 
 if __name__ == "__main__":

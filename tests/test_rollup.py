@@ -609,6 +609,8 @@ def test_county_lists(written):
     )  # text; control char dropped
     cells = [c for row in pl.iter_rows(min_row=3) for c in row]
     assert all(c.data_type != "f" for c in cells)
+    ro = openpyxl.load_workbook(out / f"{YL}_县级汇总表_第2期.xlsx", read_only=True)
+    assert ro["问题清单"].calculate_dimension() == "A1:N12"  # title, header, ten problems
     carried = head.index("本期未更新")
     assert [x[1] for x in rows if x[carried] == "是"] == ["东村"]
     ov = wb["逾期问题"]

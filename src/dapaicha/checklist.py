@@ -217,7 +217,7 @@ def _field_name(loc: tuple) -> str:
 def parse(text: str, source: str = "checklist.yaml") -> Checklist:
     """Parse YAML text; any problem becomes one UserError in Chinese."""
     try:
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 (safe loader subclass)
+        data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f"第 {mark.line + 1} 行" if mark else "某处"

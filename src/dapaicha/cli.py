@@ -631,7 +631,7 @@ def main() -> None:
         sys.exit(130)
     except SystemExit:
         raise
-    except Exception as err:  # noqa: BLE001
+    except Exception as err:
         try:
             from typer import _click as click_mod  # typer ≥ 0.26 bundles its own click
         except ImportError:  # pragma: no cover

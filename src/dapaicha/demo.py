@@ -53,7 +53,6 @@ class Step:
     title: str  # what it is
     path: Path  # where it is
     command: str  # which command made it (run inside the demo folder)
-    note: str = ""
 
 
 @dataclass

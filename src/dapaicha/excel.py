@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import Cell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -42,6 +42,7 @@ MAX_CELL_CHARS = 32767  # Excel's limit
 def put(cell: Cell, value: Any) -> Cell:
     """Write value; a str is always stored as text, never as a formula."""
     if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)  # control characters xlsx cannot hold
         if len(value) > MAX_CELL_CHARS:
             value = value[: MAX_CELL_CHARS - 1] + "…"
         cell.value = value
@@ -75,7 +76,9 @@ def print_setup(ws: Worksheet, title_rows: str | None = None, landscape: bool = 
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.4
     ws.page_margins.top = 0.6
-    ws.page_margins.bottom = 0.6
+    ws.page_margins.bottom = 0.7
+    ws.page_margins.header = 0.25
+    ws.page_margins.footer = 0.25  # leave room for the page-number footer
     if title_rows:
         ws.print_title_rows = title_rows
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import tempfile
@@ -62,7 +63,5 @@ def atomic_write_text(path: Path, text: str, encoding: str = "utf-8") -> None:
 
 
 def _unlink(p: str) -> None:
-    try:
+    with contextlib.suppress(OSError):
         os.unlink(p)
-    except OSError:
-        pass

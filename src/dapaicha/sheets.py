@@ -344,10 +344,13 @@ def _splice_part(body: bytes, sp: Splice) -> tuple[bytes, Iterator[str], bytes]:
     if len(styles) != len(sp.columns):
         raise RuntimeError("prototype row has a cell without style")
     last = sp.row + len(sp.heights) - 1
+    dim = b'<dimension ref="A1:%s%d"/>' % (get_column_letter(len(sp.columns)).encode(), last)
+    head = re.sub(rb"<dimension [^>]*/>", b"", body[: m.start()])  # write-only omits it
     head = re.sub(
-        rb'<dimension ref="[^"]*"/>',
-        b'<dimension ref="A1:%s%d"/>' % (get_column_letter(len(sp.columns)).encode(), last),
-        body[: m.start()],
+        rb"(</sheetPr>|<sheetPr[^>]*/>)|(?=<sheetViews)",
+        lambda x: (x.group(1) or b"") + dim,
+        head,
+        count=1,
     )
     return head, _rows(sp, styles), body[m.end() :]
 

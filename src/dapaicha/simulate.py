@@ -5,8 +5,9 @@ dates from the checklist's periods. A village's problems are a latent state that
 period by period (period N is built by replaying periods 1..N), so 第2期 has the same
 problems as 第1期, some now 已整改, a few new ones — whether or not the village reported.
 
-`run()` writes the returns and a record (JSON) of exactly what was filled per village, so
-tests can recompute the summary figures independently.
+`run()` writes the returns and a record (JSON, by default beside the returns folder as
+`<folder>_模拟记录.json`, so validate never lists it) of exactly what was filled per village,
+so tests can recompute the summary figures independently.
 """
 
 from __future__ import annotations
@@ -74,6 +75,8 @@ class Problem:
 
 @dataclass
 class VillagePlan:
+    """One village in one period. When not reported, problems is the state it would have filed."""
+
     file: str  # path relative to the ledgers folder (and the returns folder)
     code: str
     county: str
