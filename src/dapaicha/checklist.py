@@ -153,7 +153,9 @@ def lint(cl: Checklist) -> list[LintProblem]:
             out.append(LintProblem("error", c.name, "类别下没有排查项目"))
     for item in cl.provisional:
         out.append(
-            LintProblem("warning", f"第{item.no}项", "暂定条目，印发前须与省定清单核对：" + item.note)
+            LintProblem(
+                "warning", f"第{item.no}项", "暂定条目，印发前须与省定清单核对：" + item.note
+            )
         )
     v = cl.vocabularies
     for name, voc in (("是否存在问题", v.yes_no), ("整改类型", v.kind), ("整改结果", v.result)):

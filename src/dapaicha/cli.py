@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -30,7 +31,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    debug: Annotated[bool, typer.Option("--debug", help="出错时显示完整的技术信息（供开发人员排查）。")] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="出错时显示完整的技术信息（供开发人员排查）。")
+    ] = False,
     version: Annotated[
         Optional[bool],  # noqa: UP045
         typer.Option("--version", callback=_version, is_eager=True, help="显示版本号。"),
@@ -41,24 +44,34 @@ def _root(
 
 ChecklistOpt = Annotated[
     Optional[Path],  # noqa: UP045
-    typer.Option("--checklist", "-c", help="排查清单文件（默认使用内置的 66 项清单）。例：-c checklist.yaml"),
+    typer.Option(
+        "--checklist", "-c", help="排查清单文件（默认使用内置的 66 项清单）。例：-c checklist.yaml"
+    ),
 ]
-RosterOpt = Annotated[Path, typer.Option("--roster", "-r", help="村名册（.xlsx 或 .csv）。例：-r roster.xlsx")]
+RosterOpt = Annotated[
+    Path, typer.Option("--roster", "-r", help="村名册（.xlsx 或 .csv）。例：-r roster.xlsx")
+]
 
 # --- commands are added below this line, one function each ---
 
 
 @app.command()
 def validate(
-    returns: Annotated[Path, typer.Argument(help="报送台账所在文件夹（或单个文件）。", exists=True)],
+    returns: Annotated[
+        Path, typer.Argument(help="报送台账所在文件夹（或单个文件）。", exists=True)
+    ],
     roster: RosterOpt,
     checklist: ChecklistOpt = None,
-    report: Annotated[Path, typer.Option("--report", help="校验报告工作簿的保存位置。")] = Path("校验报告.xlsx"),
+    report: Annotated[Path, typer.Option("--report", help="校验报告工作簿的保存位置。")] = Path(
+        "校验报告.xlsx"
+    ),
     feedback: Annotated[
         Optional[Path],  # noqa: UP045
         typer.Option("--feedback", help="为有问题的台账生成“退回修改”副本和退回通知的文件夹。"),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出完整校验结果（不输出表格）。")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="以 JSON 输出完整校验结果（不输出表格）。")
+    ] = False,
     show_all: Annotated[bool, typer.Option("--all", help="也列出通过文件的提醒。")] = False,
 ) -> None:
     """校验各村报送的整改台账，列出每个文件的问题。
@@ -83,8 +96,13 @@ def validate(
         from dapaicha import feedback as fb
 
         deadline = render.zh_date(cl.campaign.first_deadline)
-        paths = fb.write_all(rep, returns if returns.is_dir() else returns.parent, feedback,
-                             campaign_title=cl.campaign.title, deadline=deadline)
+        paths = fb.write_all(
+            rep,
+            returns if returns.is_dir() else returns.parent,
+            feedback,
+            campaign_title=cl.campaign.title,
+            deadline=deadline,
+        )
         written.append(("退回修改副本", f"{feedback}（{len(paths)} 个文件）"))
     if as_json:
         typer.echo(render.to_json(rep.to_dict()))
@@ -309,7 +327,9 @@ def rollup_cmd(
     if len(r.outside):
         names = "、".join(r.outside["village"].astype(str).head(5))
         more = "等" if len(r.outside) > 5 else ""
-        con.print(f"[yellow]名册中没有的 {len(r.outside)} 个村未计入汇总：{escape(names)}{more}。[/]")
+        con.print(
+            f"[yellow]名册中没有的 {len(r.outside)} 个村未计入汇总：{escape(names)}{more}。[/]"
+        )
     weekly.print_table(r, con)
     kinds = {".xlsx": "工作簿", ".md": "文字稿（Markdown）", ".txt": "文字稿（纯文本）"}
     render.print_paths(
@@ -318,26 +338,40 @@ def rollup_cmd(
     raise typer.Exit(0)
 
 
-StoreOpt = Annotated[Path, typer.Option("--store", "-s", help="数据库文件（SQLite）。例：-s dapaicha.sqlite")]
+StoreOpt = Annotated[
+    Path, typer.Option("--store", "-s", help="数据库文件（SQLite）。例：-s dapaicha.sqlite")
+]
 
 
 @app.command("merge")
 def merge_cmd(
     returns: Annotated[
-        Path, typer.Argument(help="报送台账所在文件夹（或单个文件；也可以是下级的合并台账）。", exists=True)
+        Path,
+        typer.Argument(
+            help="报送台账所在文件夹（或单个文件；也可以是下级的合并台账）。", exists=True
+        ),
     ],
     roster: RosterOpt,
     checklist: ChecklistOpt = None,
     store: StoreOpt = Path("dapaicha.sqlite"),
     period: Annotated[
         Optional[int],  # noqa: UP045
-        typer.Option("--period", "-p", help="本批报送属于第几期（默认按“第3期”这样的文件夹名，再按填报日期判断）。"),
+        typer.Option(
+            "--period",
+            "-p",
+            help="本批报送属于第几期（默认按“第3期”这样的文件夹名，再按填报日期判断）。",
+        ),
     ] = None,
     as_of: Annotated[
         Optional[str],  # noqa: UP045
-        typer.Option("--as-of", help="按此日期所在的期次处理没有期次信息的报送，并写出该期台账。例：--as-of 2022-04-08"),
+        typer.Option(
+            "--as-of",
+            help="按此日期所在的期次处理没有期次信息的报送，并写出该期台账。例：--as-of 2022-04-08",
+        ),
     ] = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="合并后问题整改台账的保存位置。")] = Path("全市问题整改台账.xlsx"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="合并后问题整改台账的保存位置。")] = Path(
+        "全市问题整改台账.xlsx"
+    ),
 ) -> None:
     """校验并合并各村台账：通过的入库，写出合并后的问题整改台账。
 
@@ -364,7 +398,10 @@ def merge_cmd(
 
 @app.command("history")
 def history_cmd(
-    village: Annotated[str, typer.Argument(help="村代码或村名，如 411024100201 或 大马村（重名时写全称：县乡村）。")],
+    village: Annotated[
+        str,
+        typer.Argument(help="村代码或村名，如 411024100201 或 大马村（重名时写全称：县乡村）。"),
+    ],
     store: StoreOpt = Path("dapaicha.sqlite"),
     roster: Annotated[
         Optional[Path],  # noqa: UP045
@@ -406,7 +443,10 @@ def store_info_cmd(store: StoreOpt = Path("dapaicha.sqlite")) -> None:
 
 @store_app.command("export")
 def store_export_cmd(
-    out: Annotated[Path, typer.Option("--out", "-o", help="导出的工作簿，每张表一个工作表。例：-o 数据库导出.xlsx")],
+    out: Annotated[
+        Path,
+        typer.Option("--out", "-o", help="导出的工作簿，每张表一个工作表。例：-o 数据库导出.xlsx"),
+    ],
     store: StoreOpt = Path("dapaicha.sqlite"),
 ) -> None:
     """把数据库的每张表导出到一个 Excel 工作簿（数据不会被锁在数据库里）。
@@ -456,8 +496,12 @@ def crosscheck_cmd(
 
 @app.command("demo")
 def demo_cmd(
-    folder: Annotated[Path, typer.Argument(metavar="DIR", help="演示文件的输出文件夹。")] = Path("dapaicha-demo"),
-    seed: Annotated[int, typer.Option("--seed", help="随机种子：同一种子得到相同的台账和报送文件。")] = 1,
+    folder: Annotated[Path, typer.Argument(metavar="DIR", help="演示文件的输出文件夹。")] = Path(
+        "dapaicha-demo"
+    ),
+    seed: Annotated[
+        int, typer.Option("--seed", help="随机种子：同一种子得到相同的台账和报送文件。")
+    ] = 1,
 ) -> None:
     """演示：用内置示例村名册完整走一遍两期排查整改，并说明每个输出文件是什么、用哪条命令生成。
 
@@ -475,11 +519,19 @@ def demo_cmd(
 
 @app.command("simulate")
 def simulate_cmd(
-    ledgers: Annotated[Path, typer.Argument(metavar="LEDGERS_DIR", help="dapaicha generate 生成的台账文件夹。")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="模拟报送的输出文件夹。例：--out returns/第1期")],
+    ledgers: Annotated[
+        Path, typer.Argument(metavar="LEDGERS_DIR", help="dapaicha generate 生成的台账文件夹。")
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="模拟报送的输出文件夹。例：--out returns/第1期")
+    ],
     seed: Annotated[int, typer.Option("--seed", help="随机种子：同一种子得到相同的文件。")] = 1,
-    period: Annotated[int, typer.Option("--period", "-p", help="模拟第几期（第2期在第1期的基础上整改）。")] = 1,
-    mistakes: Annotated[float, typer.Option("--mistakes", help="有填报错误的村的比例（0 到 1）。")] = 0.2,
+    period: Annotated[
+        int, typer.Option("--period", "-p", help="模拟第几期（第2期在第1期的基础上整改）。")
+    ] = 1,
+    mistakes: Annotated[
+        float, typer.Option("--mistakes", help="有填报错误的村的比例（0 到 1）。")
+    ] = 0.2,
     missing: Annotated[float, typer.Option("--missing", help="未报送的村的比例（0 到 1）。")] = 0.1,
     late: Annotated[float, typer.Option("--late", help="逾期报送的村的比例（0 到 1）。")] = 0.1,
     checklist: ChecklistOpt = None,
@@ -494,7 +546,9 @@ def simulate_cmd(
     from dapaicha import simulate
 
     cl = cl_mod.load(checklist)
-    rec, path = simulate.run(cl, ledgers, out, seed=seed, period=period, mistakes=mistakes, missing=missing, late=late)
+    rec, path = simulate.run(
+        cl, ledgers, out, seed=seed, period=period, mistakes=mistakes, missing=missing, late=late
+    )
     sent = [v for v in rec.villages if v.reported]
     typer.echo(
         f"第{period}期：{len(rec.villages)} 个村中 {len(sent)} 个报送（逾期 {sum(v.late for v in sent)} 个），"
@@ -521,7 +575,9 @@ def init_cmd(
         typer.echo(f"已建立：{folder / name}")
     for name in res.kept:
         typer.echo(f"已存在，保留未改：{folder / name}")
-    typer.echo(f"下一步：填写 {folder / init_mod.ROSTER}，然后按 {folder / init_mod.README} 中的步骤操作。")
+    typer.echo(
+        f"下一步：填写 {folder / init_mod.ROSTER}，然后按 {folder / init_mod.README} 中的步骤操作。"
+    )
     raise typer.Exit(0)
 
 
@@ -530,7 +586,11 @@ def _zh_typer() -> None:
     from typer import rich_utils as ru
     from typer._click import decorators as deco
 
-    ru.ARGUMENTS_PANEL_TITLE, ru.OPTIONS_PANEL_TITLE, ru.COMMANDS_PANEL_TITLE = "参数", "选项", "命令"
+    ru.ARGUMENTS_PANEL_TITLE, ru.OPTIONS_PANEL_TITLE, ru.COMMANDS_PANEL_TITLE = (
+        "参数",
+        "选项",
+        "命令",
+    )
     ru.DEFAULT_STRING, ru.REQUIRED_LONG_STRING = "[默认：{}]", "[必填]"
     ru.ERRORS_PANEL_TITLE, ru.ABORTED_TEXT = "错误", "已取消。"
     ru.RICH_HELP = "运行 [blue]'{command_path} {help_option}'[/] 查看说明。"
@@ -610,11 +670,9 @@ def _usage_zh(err: Exception) -> str | None:
 
 def main() -> None:
     """Entry point: every UserError becomes one Chinese line and exit code 2."""
-    for stream in (sys.stdout, sys.stderr):
-        try:
+    for stream in (sys.stdout, sys.stderr):  # a GBK console must not crash on a rare glyph
+        with contextlib.suppress(AttributeError, ValueError):
             stream.reconfigure(errors="replace")  # type: ignore[attr-defined]
-        except (AttributeError, ValueError):
-            pass
     try:
         rc = app(standalone_mode=False)  # typer returns (not raises) Exit codes here
         if isinstance(rc, int) and rc:
@@ -646,7 +704,11 @@ def main() -> None:
             sys.exit(2)
         if _state["debug"]:
             raise
-        typer.secho(f"错误：程序内部出错（{type(err).__name__}: {err}）。加 --debug 可查看详细信息。", fg="red", err=True)
+        typer.secho(
+            f"错误：程序内部出错（{type(err).__name__}: {err}）。加 --debug 可查看详细信息。",
+            fg="red",
+            err=True,
+        )
         sys.exit(2)
 
 

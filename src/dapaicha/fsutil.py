@@ -48,7 +48,9 @@ def atomic_write(path: Path, writer: Callable[[Path], None]) -> None:
         os.replace(tmp, path)
     except OSError as err:
         _unlink(tmp)
-        raise UserError(f"无法写入 {path}：{err.strerror or err}（磁盘已满或没有写权限？）。") from err
+        raise UserError(
+            f"无法写入 {path}：{err.strerror or err}（磁盘已满或没有写权限？）。"
+        ) from err
     except BaseException:
         _unlink(tmp)
         raise

@@ -90,7 +90,12 @@ COLUMNS: tuple[Column, ...] = (
     Column("owner", "责任人", 8, True, aliases=("整改责任人", "责任人员")),
     Column("result", "整改结果", 8, True, "result", ("整改情况", "整改进展", "整改进度")),
     Column(
-        "done_date", "完成时间", 11, True, "date", ("完成日期", "整改完成时间", "销号时间", "完成日")
+        "done_date",
+        "完成时间",
+        11,
+        True,
+        "date",
+        ("完成日期", "整改完成时间", "销号时间", "完成日"),
     ),
     Column("note", "备注", 12, True, aliases=("说明",)),
 )
@@ -98,7 +103,15 @@ COLUMNS: tuple[Column, ...] = (
 BY_KEY: dict[str, Column] = {c.key: c for c in COLUMNS}
 FILL_KEYS: tuple[str, ...] = tuple(c.key for c in COLUMNS if c.fill)
 # Fill-in columns whose content marks a row as "reported something".
-CONTENT_KEYS: tuple[str, ...] = ("description", "measure", "kind", "deadline", "owner", "result", "done_date")
+CONTENT_KEYS: tuple[str, ...] = (
+    "description",
+    "measure",
+    "kind",
+    "deadline",
+    "owner",
+    "result",
+    "done_date",
+)
 
 # The notice's own attachment: 类别 · 序号 · 排查项目 · 自查问题描述 · 整改措施 · 整改期限 · 责任人 · 整改结果,
 # where the long item text sits under 排查项目.
