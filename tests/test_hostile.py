@@ -819,5 +819,6 @@ def test_safe_component_windows_names() -> None:
     assert safe_component("CON") == "_CON"
     assert safe_component("nul.txt") == "_nul.txt"
     assert safe_component("大马村 .") == "大马村"
-    assert safe_component("../../x") == "____x"
+    assert safe_component("../../x") == "___x"
+    assert safe_component("..") == "未命名"
     assert safe_component("  ") == "未命名"

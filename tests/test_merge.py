@@ -474,3 +474,30 @@ def test_cli_merge_history_info_export(tmp_path, make_return, ros, monkeypatch):
         "rows",
     ]
     assert dump(tmp_path / "db.sqlite")["submissions"][0][7] == "第1期/a.xlsx"
+
+
+def test_received_at_affects_no_output(tmp_path):
+    outs = []
+    for i, stamp in enumerate(("2022-04-01T08:00:00+00:00", "2031-12-31T23:59:59+00:00")):
+        dbp, out = tmp_path / f"{i}.sqlite", tmp_path / f"{i}.xlsx"
+        for b in two_periods():
+            do_merge(dbp, b, folder=tmp_path, received_at=stamp)
+        do_merge(dbp, [], out=out)
+        outs.append((out.read_bytes(), _figures(dbp, 2)))
+    (b0, (v0, p0)), (b1, (v1, p1)) = outs
+    assert b0 == b1 and v0.equals(v1) and p0.equals(p1)
+
+
+def test_rejected_unknown_village_is_kept_without_a_village(tmp_path):
+    dbp = tmp_path / "s.sqlite"
+    stray = make_sub(0, D(2022, 3, 30), accepted=False, errors=1, file="不明.xlsx")
+    stray.village_code, stray.village = "", "不存在村"
+    do_merge(dbp, [stray])
+    conn = sqlite3.connect(dbp)
+    assert conn.execute("SELECT village_key, village, accepted FROM submissions").fetchall() == [
+        (None, "不存在村", 0)
+    ]
+    assert conn.execute("SELECT COUNT(*) FROM villages WHERE village = '不存在村'").fetchone() == (
+        0,
+    )
+    conn.close()

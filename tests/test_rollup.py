@@ -522,6 +522,15 @@ def _table(ws, first_data: int, ncols: int) -> tuple[list[str], list[tuple]]:
     return heads, rows
 
 
+# after 汇总 and 问题清单 (county) / 按排查项目 (city)
+ACCOUNTABILITY_SHEETS = [
+    "逾期问题",
+    "逾期按责任人",
+    "逾期按乡镇",
+    "即将到期",
+    "未报村",
+    "疑似走过场",
+]
 HEADS = ["乡（镇、街道）", "应报村数", "已报", "按时", "逾期", "未报村数", "排查问题数", *CATS]
 HEADS += ["立行立改", "纳入整改方案", "已整改", "正在整改", "未整改", "整改率", "逾期未整改"]
 
@@ -555,7 +564,7 @@ def test_file_names(written):
 def test_county_workbook(written, county, want):
     out, _ = written
     wb = openpyxl.load_workbook(out / f"{county}_县级汇总表_第2期.xlsx")
-    assert wb.sheetnames == ["汇总", "问题清单", "逾期问题", "未报村"]
+    assert wb.sheetnames == ["汇总", "问题清单", *ACCOUNTABILITY_SHEETS]
     ws = wb["汇总"]
     heads, rows = _table(ws, 5, len(HEADS))
     assert heads == HEADS
@@ -627,7 +636,7 @@ def test_county_lists(written):
 def test_city_workbook(written):
     out, _ = written
     wb = openpyxl.load_workbook(out / "市级汇总表_第2期.xlsx")
-    assert wb.sheetnames == ["汇总", "按排查项目", "逾期问题", "未报村"]
+    assert wb.sheetnames == ["汇总", "按排查项目", *ACCOUNTABILITY_SHEETS]
     heads, rows = _table(wb["汇总"], 5, len(HEADS))
     assert heads == ["县（市、区）", *HEADS[1:]]
     _same([tuple(None if v == "—" else v for v in x) for x in rows], CITY_TABLE)
@@ -919,12 +928,12 @@ def test_libreoffice_prints_a4_landscape(written, tmp_path):
         str(tmp_path),
     ]
     subprocess.run([*cmd, *map(str, books)], check=True, capture_output=True, timeout=240)
-    # one page per sheet when no column is cut (fit to width): county 4; city 4 + the 66
+    # one page per sheet when no column is cut (fit to width): county 8; city 8 + the 66
     # items' full texts on a few more pages; 周报: table, chart, list
     want = {
-        "鄢陵县_县级汇总表_第2期": 4,
-        "襄城县_县级汇总表_第2期": 4,
-        "市级汇总表_第2期": (5, 9),
+        "鄢陵县_县级汇总表_第2期": 8,
+        "襄城县_县级汇总表_第2期": 8,
+        "市级汇总表_第2期": (9, 13),
         "周报_第2期": 3,
     }
     for stem, pages in want.items():

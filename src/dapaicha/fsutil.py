@@ -17,7 +17,7 @@ _RESERVED = re.compile(r"^(?:CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])(?:\..*)?$", re.I
 
 def safe_component(name: str, fallback: str = "未命名") -> str:
     """A file or folder name derived from content: no separators, no '..', not empty."""
-    s = _BAD.sub("_", str(name)).replace("..", "_")
+    s = _BAD.sub("_", str(name)).strip(" .\u3000").replace("..", "_")
     s = s[:80].strip(" .\u3000")  # Windows drops trailing dots and spaces
     if not s:
         s = fallback

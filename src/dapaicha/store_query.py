@@ -18,8 +18,6 @@ from dapaicha import store_db
 from dapaicha.errors import UserError
 from dapaicha.periods import Periods
 
-_ORDER = "v.code = '', v.code, v.county, v.township, v.village"
-
 _CURRENT = """
 WITH cur AS (
   SELECT village_key, MAX(period) AS p FROM submissions
@@ -31,23 +29,21 @@ WITH cur AS (
 )
 """
 
+# Villages in key order: 12-digit codes (the official order), then name keys.
 VILLAGE_SQL = (
     _CURRENT
-    + f"""SELECT v.key AS village_code, v.county, v.township, v.village, src.period AS src_period,
+    + """SELECT v.key AS village_code, v.county, v.township, v.village, src.period AS src_period,
   src.report_date, src.on_time, COALESCE(src.file, '') AS file
-FROM villages v LEFT JOIN src ON src.village_key = v.key ORDER BY {_ORDER}"""
+FROM villages v LEFT JOIN src ON src.village_key = v.key ORDER BY v.key"""
 )
 
+# Names, file and category are joined in pandas (fewer values to fetch per problem row),
+# and the rows sorted there (cheaper than SQLite's temporary B-tree).
 PROBLEM_SQL = (
     _CURRENT
-    + f"""SELECT v.key AS village_code, v.county, v.township, v.village, src.period, r.no, r.seq,
-  COALESCE(i.category_code, '') AS category_code, COALESCE(i.category, '') AS category,
-  COALESCE(i.topic, '') AS topic, r.description, r.measure, r.kind, r.deadline, r.owner, r.result,
-  r.done_date, r.note, src.period < :p AS carried, src.file, r.cell
-FROM src JOIN villages v ON v.key = src.village_key
-JOIN rows r ON r.submission_id = src.id AND r.has_problem = '是'
-LEFT JOIN items i ON i.campaign_id = src.campaign_id AND i.no = r.no
-ORDER BY {_ORDER}, r.no, r.seq"""
+    + """SELECT src.village_key AS village_code, src.period, r.no, r.seq, r.description, r.measure,
+  r.kind, r.deadline, r.owner, r.result, r.done_date, r.note, r.cell
+FROM src JOIN rows r ON r.submission_id = src.id AND r.has_problem = '是'"""
 )
 
 VILLAGE_COLUMNS = [
@@ -108,38 +104,52 @@ def periods_of(conn: sqlite3.Connection) -> Periods:
     return Periods.of(dt.date.fromisoformat(row[0]), dt.date.fromisoformat(row[1]), int(row[2]))
 
 
+def _query(conn: sqlite3.Connection, sql: str, period: int) -> pd.DataFrame:
+    cur = conn.execute(sql, {"p": period})
+    return pd.DataFrame(cur.fetchall(), columns=[d[0] for d in cur.description], dtype=object)
+
+
 def frames(conn: sqlite3.Connection, period: int, depth: int = 1) -> PeriodData:
     """PeriodData of `period` from an open connection (sees the caller's transaction)."""
     p = periods_of(conn).get(period)
-    v = pd.read_sql_query(VILLAGE_SQL, conn, params={"p": period})
-    reported = (v["src_period"] == period).to_numpy(dtype=bool)
-    on_time = v["on_time"].to_numpy(dtype=float, na_value=-1.0)
+    v = _query(conn, VILLAGE_SQL, period)
+    src = pd.to_numeric(v["src_period"]).to_numpy(dtype=float, na_value=0.0)
+    on_time = pd.to_numeric(v["on_time"]).to_numpy(dtype=float, na_value=-1.0)
+    reported = src == period
     villages = pd.DataFrame(
         {
-            "village_code": v["village_code"].astype(object),
-            "county": v["county"].astype(object),
-            "township": v["township"].astype(object),
-            "village": v["village"].astype(object),
+            "village_code": v["village_code"],
+            "county": v["county"],
+            "township": v["township"],
+            "village": v["village"],
             "reported": reported,
             "on_time": reported & (on_time == 1.0),
             "late": reported & (on_time == 0.0),
             "report_date": pd.Series(_dates(v["report_date"]), dtype=object),
-            "carried": (v["src_period"].notna() & (v["src_period"] < period)).to_numpy(dtype=bool),
-            "file": v["file"].astype(object),
+            "carried": (src > 0) & (src < period),
+            "file": v["file"],
         },
         columns=VILLAGE_COLUMNS,
     )
-    q = pd.read_sql_query(PROBLEM_SQL, conn, params={"p": period})
-    problems = pd.DataFrame(
-        {c: q[c].astype(object) for c in PROBLEM_COLUMNS}, columns=PROBLEM_COLUMNS
-    )
+    q = _query(conn, PROBLEM_SQL, period)
+    q = q.sort_values(["village_code", "no", "seq"], kind="stable", ignore_index=True)
+    place = villages.set_index("village_code")
+    items = {
+        r[0]: r[1:] for r in conn.execute("SELECT no, category_code, category, topic FROM items")
+    }
+    problems = pd.DataFrame(index=q.index, columns=PROBLEM_COLUMNS, dtype=object)
+    problems["village_code"] = q["village_code"]
+    for c in ("county", "township", "village", "file"):
+        problems[c] = q["village_code"].map(place[c]).astype(object)
     for c in ("period", "no", "seq"):
         problems[c] = q[c].astype("int64")
-    problems["carried"] = q["carried"].astype(bool)
-    problems["deadline"] = pd.Series(_dates(q["deadline"]), dtype=object)
-    problems["done_date"] = pd.Series(_dates(q["done_date"]), dtype=object)
-    for c in ("description", "measure", "kind", "owner", "result", "note"):
-        problems[c] = problems[c].where(problems[c].notna(), None)
+    for i, c in enumerate(("category_code", "category", "topic")):
+        problems[c] = [items.get(no, ("", "", ""))[i] for no in problems["no"].tolist()]
+    for c in ("description", "measure", "kind", "owner", "result", "note", "cell"):
+        problems[c] = q[c]
+    problems["deadline"] = pd.Series(_dates(q["deadline"]), dtype=object, index=q.index)
+    problems["done_date"] = pd.Series(_dates(q["done_date"]), dtype=object, index=q.index)
+    problems["carried"] = (problems["period"] < period).astype(bool)
     prev = frames(conn, period - 1, depth - 1) if depth > 0 and period > 1 else None
     return PeriodData(period, p.start, p.deadline, villages, problems, prev)
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from openpyxl import Workbook
 
-from dapaicha import rollup, sheets
+from dapaicha import accountability, accountability_xlsx, perfunctory, rollup, sheets
 from dapaicha.checklist import Campaign, Checklist
 from dapaicha.errors import UserError
 from dapaicha.fsutil import inside
@@ -176,7 +176,15 @@ MISSING_COLUMNS = [
 ]
 
 
-def _county_sheets(wb: Workbook, r: Rollup, county: str | None, unit: str) -> None:
+def _county_sheets(
+    wb: Workbook,
+    r: Rollup,
+    checklist: Checklist,
+    county: str | None,
+    unit: str,
+    signals: pd.DataFrame | None,
+) -> None:
+    """逾期问题, 逾期按责任人, 逾期按乡镇, 即将到期, 未报村, 疑似走过场."""
     with_county = county is None
     cols = problem_columns(with_county, overdue=True)
     over = rollup.problem_list(r, county, overdue_only=True)
@@ -188,6 +196,8 @@ def _county_sheets(wb: Workbook, r: Rollup, county: str | None, unit: str) -> No
         over,
         "本期没有逾期未整改的问题。",
     )
+    soon = checklist.campaign.due_soon_days
+    accountability_xlsx.overdue_sheets(wb, r, county, unit, soon)
     miss = rollup.unreported(r, county)
     mcols = MISSING_COLUMNS if with_county else MISSING_COLUMNS[1:]
     list_sheet(
@@ -198,10 +208,22 @@ def _county_sheets(wb: Workbook, r: Rollup, county: str | None, unit: str) -> No
         miss,
         "本期所有村均已报送。",
     )
+    accountability_xlsx.signals_sheet(wb, r, unit, signals, with_county)
 
 
-def write_county(r: Rollup, checklist: Checklist, county: str, path: Path) -> Path:
-    """DIR/<县>_县级汇总表_第N期.xlsx: 汇总, 问题清单, 逾期问题, 未报村."""
+def write_county(
+    r: Rollup,
+    checklist: Checklist,
+    county: str,
+    path: Path,
+    signals: pd.DataFrame | None = None,
+) -> Path:
+    """DIR/<县>_县级汇总表_第N期.xlsx: 汇总, 问题清单, then _county_sheets'.
+
+    signals: accountability.signals_frame (of the city is fine: filtered here).
+    """
+    if signals is not None:
+        signals = accountability.county_signals(signals, county)
     wb = new_book()
     frame = rollup.summary(r, "township", county)
     summary_sheet(wb, r, checklist.campaign, "township", frame, county)
@@ -214,7 +236,7 @@ def write_county(r: Rollup, checklist: Checklist, county: str, path: Path) -> Pa
         rollup.problem_list(r, county),
         "本期没有排查出问题。",
     )
-    _county_sheets(wb, r, county, county)
+    _county_sheets(wb, r, checklist, county, county, signals)
     sheets.save(wb, path)
     return path
 
@@ -260,14 +282,16 @@ def items_sheet(wb: Workbook, r: Rollup, checklist: Checklist) -> Sheet:
     return sh
 
 
-def write_city(r: Rollup, checklist: Checklist, path: Path) -> Path:
-    """DIR/市级汇总表_第N期.xlsx: 汇总, 按排查项目, 逾期问题, 未报村."""
+def write_city(
+    r: Rollup, checklist: Checklist, path: Path, signals: pd.DataFrame | None = None
+) -> Path:
+    """DIR/市级汇总表_第N期.xlsx: 汇总, 按排查项目, then _county_sheets'."""
     wb = new_book()
     c = checklist.campaign
     frame = rollup.summary(r, "county")
     summary_sheet(wb, r, c, "county", frame, "全市", phone=c.phone)
     items_sheet(wb, r, checklist)
-    _county_sheets(wb, r, None, "全市")
+    _county_sheets(wb, r, checklist, None, "全市", signals)
     sheets.save(wb, path)
     return path
 
@@ -281,16 +305,26 @@ def city_path(out: Path, period: int) -> Path:
 
 
 def write_reports(
-    r: Rollup, checklist: Checklist, out: Path, templates: Path | None = None
+    r: Rollup,
+    checklist: Checklist,
+    out: Path,
+    templates: Path | None = None,
+    signals: Sequence[perfunctory.Signal] | None = None,
 ) -> list[Path]:
-    """Every output of `dapaicha rollup`: county and city summaries, 周报, 文字稿."""
+    """Every output of `dapaicha rollup`: county and city summaries, 周报, 文字稿.
+
+    signals: the period's 疑似走过场 signals (perfunctory.from_store); None: not checked.
+    """
     from dapaicha import weekly
 
-    md, txt = weekly.render(weekly.context(r, checklist), templates)  # template errors first
+    ctx = weekly.context(r, checklist, signals)
+    md, txt = weekly.render(ctx, templates)  # template errors first
+    sig = None if signals is None else accountability.signals_frame(r, signals)
     paths = [
-        write_county(rc, checklist, c, county_path(out, c, r.period)) for c, rc in rollup.split(r)
+        write_county(rc, checklist, c, county_path(out, c, r.period), sig)
+        for c, rc in rollup.split(r)
     ]
-    paths.append(write_city(r, checklist, city_path(out, r.period)))
+    paths.append(write_city(r, checklist, city_path(out, r.period), sig))
     paths.append(weekly.write_xlsx(r, checklist, weekly.weekly_path(out, r.period)))
     paths += weekly.write_rendered(r, out, md, txt)
     return paths
@@ -330,8 +364,9 @@ def run(
             if not Path(store_path).exists():
                 raise UserError("给出的文件夹中没有可汇总的台账。")
         data = _frames(Path(store_path), period)
+        signals = perfunctory.from_store(Path(store_path), int(data.period), cl)
     r = rollup.build(data, rollup.roster_frame(roster.villages), cl)
-    return RunResult(r, write_reports(r, cl, out, templates), merged_results)
+    return RunResult(r, write_reports(r, cl, out, templates, signals), merged_results)
 
 
 def _frames(path: Path, period: int | None) -> Any:

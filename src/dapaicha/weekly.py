@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 import pandas as pd
 from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.label import DataLabelList
 
-from dapaicha import resources, rollup, sheets
+from dapaicha import accountability, resources, rollup, sheets
 from dapaicha.checklist import Checklist
 from dapaicha.errors import UserError
 from dapaicha.fsutil import atomic_write_text, inside
@@ -20,6 +21,9 @@ from dapaicha.rollup import Rollup
 from dapaicha.sheets import DASH, Sheet, cn_date, list_sheet, new_book, rate_cell
 from dapaicha.summary_xlsx import MISSING_COLUMNS, UNIT_HEAD, RunResult, run, write_reports  # noqa: F401  (the command's core)
 from dapaicha.summary_xlsx import notes as summary_notes
+
+if TYPE_CHECKING:
+    from dapaicha.perfunctory import Signal
 
 TEMPLATE = "周报文字稿.md.j2"
 SHEET_WEEKLY = "周报"
@@ -195,7 +199,9 @@ def _unit(rec: dict[str, Any], sums: pd.Series) -> dict[str, Any]:
     return d
 
 
-def context(r: Rollup, checklist: Checklist) -> dict[str, Any]:
+def context(
+    r: Rollup, checklist: Checklist, signals: Sequence[Signal] | None = None
+) -> dict[str, Any]:
     """The data the 文字稿 template gets (each listed in the template's comment block).
 
     title, subtitle, period, start, deadline, as_of (dates as “2022年4月7日”), has_previous,
@@ -207,6 +213,12 @@ def context(r: Rollup, checklist: Checklist) -> dict[str, Any]:
     categories[] {name, problems}; top_items[] {no, category, topic, problems, villages,
     done, rate} (the five items with most problems); units_by_county[] {county, missing[],
     late[]} (village names “乡镇村”); missing_count, late_count.
+    From `signals` (疑似走过场, perfunctory.from_store; None: not checked):
+    perfunctory_checked, perfunctory_villages (villages with any signal), perfunctory[]
+    {kind, label, villages, names[] (the first five “县乡镇村”), more}. Due soon (problems
+    not 已整改 with a deadline from as_of to campaign.due_soon_days days later):
+    due_soon_days, due_soon_until (date), due_soon_count, due_soon_townships[] {county,
+    township, problems, villages}.
     """
     c = checklist.campaign
     w = rollup.weekly(r)
@@ -228,6 +240,8 @@ def context(r: Rollup, checklist: Checklist) -> dict[str, Any]:
         if miss or late:
             by_c.append({"county": county, "missing": miss, "late": late})
     cats = by_county.loc[rollup.TOTAL_CITY, r.categories]
+    acc = accountability.text_context(r, c.due_soon_days, signals)
+    acc["due_soon_until"] = cn_date(acc["due_soon_until"])
     return {
         "title": title(r, checklist),
         "subtitle": subtitle(r, checklist),
@@ -268,6 +282,7 @@ def context(r: Rollup, checklist: Checklist) -> dict[str, Any]:
         "units_by_county": by_c,
         "missing_count": int((~units["reported"]).sum()),
         "late_count": int(units["reported"].sum()),
+        **acc,
     }
 
 
@@ -334,10 +349,14 @@ def strip_markdown(md: str) -> str:
 
 
 def write_text(
-    r: Rollup, checklist: Checklist, out: Path, templates: Path | None = None
+    r: Rollup,
+    checklist: Checklist,
+    out: Path,
+    templates: Path | None = None,
+    signals: Sequence[Signal] | None = None,
 ) -> list[Path]:
     """DIR/周报文字稿_第N期.md and .txt (UTF-8 with BOM and CRLF, for Notepad and WPS)."""
-    md, txt = render(context(r, checklist), templates)
+    md, txt = render(context(r, checklist, signals), templates)
     return write_rendered(r, out, md, txt)
 
 
