@@ -414,3 +414,159 @@ def test_wrong_sheet_dimension_as_wps_writes(make_return, cl, ros, tmp_path):
     rep, subs = run(q, cl, ros)
     assert found(rep) == set()
     assert [r.no for r in subs[0].rows if r.is_problem] == [60]
+
+
+# --- returns a county really receives (each was a bug found in review) -------------------
+
+
+def notice_book(cl, v, rows_for, *, tail_rows=(), date_row=("填报日期：2022年3月29日",)):
+    """A ledger in the notice's own 8-column layout; rows_for(no) gives the 4 answer cells."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append([f"{v.county}{v.township}{v.village}“大排查大起底”问题整改台账"])
+    ws.append(
+        ["类别", "序号", "排查项目", "自查问题描述", "整改措施", "整改期限", "责任人", "整改结果"]
+    )
+    for c, i in cl.items:
+        ws.append([c.name, i.no, i.content, *rows_for(i.no)])
+    ws.append([])
+    if date_row:
+        ws.append(list(date_row))
+    for r in tail_rows:
+        ws.append(list(r))
+    return wb
+
+
+def test_note_text_in_an_inserted_row_does_not_end_the_table(make_return, cl, ros):
+    p = make_return(
+        "note.xlsx",
+        {5: [problem(), problem(description="注：档案不全，缺少签字", has_problem=None)]},
+    )
+    rep, subs = run(p, cl, ros)
+    assert found(rep) == set()
+    assert [(r.no, r.seq) for r in subs[0].rows if r.is_problem] == [(5, 1), (5, 2)]
+
+
+def test_notice_no_problem_words_signers_and_open_deadline(tmp_path, cl, ros):
+    v = ros.villages[1]
+
+    def answers(no):
+        return {
+            3: ("信息不一致", "核实", "长期", "王五", "正在整改"),
+            4: ("暂无", None, None, None, None),
+            5: ("/", None, None, None, None),
+            6: ("经排查无问题", None, None, None, None),
+        }.get(no, ("无", None, None, None, None))[:5]
+
+    signers = [
+        ("村级责任组组长（签字）：", "张三"),  # name in the 序号 column
+        ("第一书记（签字）：李四    村支部书记（签字）：",),  # one line, last name blank
+    ]
+    wb = notice_book(cl, v, lambda no: answers(no)[:5], tail_rows=signers)
+    p = tmp_path / "附件.xlsx"
+    wb.save(p)
+    rep, subs = run(p, cl, ros)
+    assert found(rep) == {("deadline-read-as-plan", "F5"), ("signer-missing", "B72")}
+    assert {r.no: r.kind for r in subs[0].rows if r.is_problem} == {3: "纳入整改方案"}
+
+
+def test_placeholders_in_date_cells(make_return, cl, ros):
+    p = make_return(
+        "ph.xlsx",
+        {
+            3: problem(result="正在整改", done_date="/"),
+            4: problem(result="正在整改", done_date="未完成"),
+            5: problem(result="未整改", done_date="—"),
+        },
+    )
+    rep, _ = run(p, cl, ros)
+    assert found(rep) == set()
+
+
+def test_report_date_blank_form_and_missing_label(make_return, cl, ros, tmp_path):
+    p = make_return("skel.xlsx", {}, report_date="    年   月   日")
+    rep, _ = run(p, cl, ros)
+    assert found(rep) == {("report-date-missing", "K2")}
+    v = ros.villages[1]
+    wb = notice_book(
+        cl,
+        v,
+        lambda no: ("无", None, None, None, None),
+        date_row=None,
+        tail_rows=[(f"{t}（签字）：某",) for t in cl.campaign.village_signers],
+    )
+    q = tmp_path / "nodate.xlsx"
+    wb.save(q)
+    rep, _ = run(q, cl, ros)
+    assert found(rep) == {("report-date-missing", "")}
+
+
+def test_another_village_s_template_is_an_error(make_return, cl, ros):
+    p = make_return("王庄村.xlsx", {})
+    wb = openpyxl.load_workbook(p)
+    other = ros.villages[5]
+    wb["整改台账"]["A2"] = f"填报单位：{other.county}{other.township}{other.village}"
+    wb.save(p)
+    rep, subs = run(p, cl, ros)
+    assert "identity-mismatch" in {f.code for f in rep.findings}
+    assert not rep.valid and not subs[0].accepted
+
+
+def test_same_village_in_two_periods_is_not_a_duplicate(make_return, cl, ros, tmp_path):
+    d = tmp_path / "per"
+    make_return("第1期/a.xlsx", {}, folder=d, report_date=dt.date(2022, 3, 30))
+    make_return("第2期/a.xlsx", {}, folder=d, report_date=dt.date(2022, 4, 6))
+    rep, _ = run(d, cl, ros)
+    assert found(rep) == set()
+    assert all(fr.used for fr in rep.files)
+
+
+def test_other_oversized_sheet_does_not_flag_the_ledger(make_return, cl, ros):
+    p = make_return("extra.xlsx", {})
+    wb = openpyxl.load_workbook(p)
+    wb.create_sheet("草稿")["A5000"] = "x"
+    wb.save(p)
+    rep, _ = run(p, cl, ros)
+    assert found(rep) == set()
+
+
+def test_canonical_vocabulary_words_are_pinned(cl):
+    import yaml
+
+    from dapaicha import checklist
+    from dapaicha.errors import UserError
+
+    data = yaml.safe_load(
+        (Path(checklist.resources.default_checklist())).read_text(encoding="utf-8")
+    )
+    data["vocabularies"]["result"]["values"] = {"完成": [], "正在整改": [], "未整改": []}
+    with pytest.raises(UserError, match="vocabularies"):
+        checklist.parse(yaml.safe_dump(data, allow_unicode=True))
+
+
+@needs_soffice
+def test_ods_merged_cells_and_dates(make_return, cl, ros, tmp_path):
+    src = make_return(
+        "m.xlsx",
+        {
+            5: [problem(), problem(description="第二个", has_problem=None)],
+            7: problem(deadline=4.3, result="正在整改", done_date=None),
+        },
+    )
+    wb = openpyxl.load_workbook(src)
+    ws = wb["整改台账"]
+    ws["G9"] = None
+    ws["J9"] = None
+    ws.merge_cells("G8:G9")  # one measure and one owner for both problems
+    ws.merge_cells("J8:J9")
+    wb.save(src)
+    rep0, _ = run(src, cl, ros)
+    expected = found(rep0)
+    assert expected == {("deadline-ambiguous", "I11")}
+    outdir = tmp_path / "ods"
+    outdir.mkdir()
+    conv = soffice_convert(src, "ods", outdir)
+    rep, subs = run(conv, cl, ros)
+    assert found(rep) == expected
+    assert next(f for f in rep.findings if f.code == "deadline-ambiguous").value == "4.3"
+    assert [r.owner for r in subs[0].rows if r.no == 5] == ["张三", "张三"]

@@ -12,7 +12,14 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from dapaicha import resources
 from dapaicha.errors import UserError
@@ -78,10 +85,28 @@ class Vocabulary(_Model):
         return list(self.values)
 
 
+# The canonical words the rules and summaries count by; synonyms are free to edit.
+CANONICAL = {
+    "yes_no": ("是", "否"),
+    "kind": ("立行立改", "纳入整改方案"),
+    "result": ("已整改", "正在整改", "未整改"),
+}
+
+
 class Vocabularies(_Model):
     yes_no: Vocabulary
     kind: Vocabulary
     result: Vocabulary
+
+    @model_validator(mode="after")
+    def _canonical_words(self) -> Vocabularies:
+        for name, words in CANONICAL.items():
+            got = tuple(getattr(self, name).values)
+            if got != words:
+                raise ValueError(
+                    f"{name} 的标准用语必须依次为 {'、'.join(words)}（可增删同义词，不能改标准用语）"
+                )
+        return self
 
 
 class Item(_Model):

@@ -81,6 +81,12 @@ _CODES = [
         "“{value}”不在村名册中，请核对县、乡、村名称或村代码。",
     ),
     Code(
+        "identity-mismatch",
+        E,
+        "台账不是本村的",
+        "{detail}：可能用了别村的台账模板，请使用下发给本村的台账重新填报。",
+    ),
+    Code(
         "identity-conflict", W, "村名不一致", "{detail}，以 {expected} 为准，请核对是否用错了台账。"
     ),
     Code(

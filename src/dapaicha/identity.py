@@ -106,9 +106,12 @@ def identify(ret: Return, roster: Roster) -> tuple[Village | None, list[Finding]
         return None, out
     for label, v, _ in sources:
         if v is not None and v.key != chosen.key:
+            # The metadata and the 填报单位 line naming two villages: another village's
+            # ledger was reused. Only the file name may disagree harmlessly.
+            code = "identity-mismatch" if label == "填报单位" else "identity-conflict"
             out.append(
                 make(
-                    "identity-conflict",
+                    code,
                     ret.file,
                     sheet=ret.sheet,
                     value=v.full_name,

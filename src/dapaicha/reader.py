@@ -25,6 +25,7 @@ from dapaicha.layout import address
 
 HEADER_SCAN_ROWS = 30
 _TABLE_END_RX = re.compile("签字|填报人|注：|注:|审核人")
+_SIGN_CUT = re.compile(r"[（(]签字[)）]|[:：]|\s{2,}|\u3000|签字日期")
 MAX_CELL_CHARS = 5000
 
 
@@ -137,12 +138,18 @@ def _fill_merged(grid: list[list[Any]], merged: list) -> None:
 
 
 def _label_value(
-    grid: list[list[Any]], label: str, rows: range, spans: dict[tuple[int, int], int] | None = None
+    grid: list[list[Any]],
+    label: str,
+    rows: range,
+    spans: dict[tuple[int, int], int] | None = None,
+    stops: tuple[str, ...] = (),
 ) -> tuple[Any, str]:
     """Find a cell containing label; its value is the text after a colon, or the next cell.
 
     The next cell is the first one right of the label's merged block; a further label
-    (text ending in a colon, like 签字日期：) ends the search.
+    (text ending in a colon, like 签字日期：) ends the search. With stops (the other
+    signers' titles), text after the label is cut where the next label begins, so
+    "组长（签字）：张三  第一书记（签字）：" gives 第一书记 no name.
     """
     for r0 in rows:
         if r0 >= len(grid):
@@ -153,6 +160,11 @@ def _label_value(
                 continue
             tail = re.sub(r"^\s*[（(]签字[)）]", "", v.split(label, 1)[1])
             tail = tail.strip(" :：_\u3000\t\n")
+            if stops:
+                tail = _SIGN_CUT.split(tail, maxsplit=1)[0]
+                for t in stops:
+                    tail = tail.split(t, 1)[0]
+                tail = tail.strip(" :：_\u3000\t\n")
             if tail:
                 return tail, address(r0, c0)
             first = (spans or {}).get((r0, c0), c0) + 1
@@ -211,6 +223,7 @@ def read_bytes(
     except Exception as err:
         return None, [make("file-unreadable", name, detail=type(err).__name__)]
     ret = Return(file=name, sha256=sha, data=data, sheet_names=[m.name for m in metas])
+    ret.ods = sn.kind == "ods"
     findings: list[Finding] = []
     try:
         return _read_workbook(wb, metas, ret, findings, sn, signer_titles)
@@ -228,6 +241,74 @@ def _grid(wb: pc.CalamineWorkbook, name: str) -> tuple[list[list[Any]], list]:
     grid = sh.to_python(skip_empty_area=False, nrows=sniff.MAX_ROWS)
     merged = sh.merged_cell_ranges or []
     return grid, merged
+
+
+_TABLE_NS = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+
+
+def _ods_merges(data: bytes, sheet: str) -> list:
+    """Merged blocks of an .ods sheet (calamine reports none for OpenDocument)."""
+    import zipfile
+
+    from defusedxml.ElementTree import fromstring
+
+    t = f"{{{_TABLE_NS}}}"
+    try:
+        root = fromstring(zipfile.ZipFile(io.BytesIO(data)).read("content.xml"), forbid_dtd=True)
+    except Exception:
+        return []
+    out = []
+    for table in root.iter(t + "table"):
+        if table.get(t + "name") != sheet:
+            continue
+        r = 0
+        for row in table.iter(t + "table-row"):
+            if r >= sniff.MAX_ROWS:
+                break
+            c = 0
+            for cell in row:
+                if cell.tag not in (t + "table-cell", t + "covered-table-cell"):
+                    continue
+                rs = int(cell.get(t + "number-rows-spanned", "1"))
+                cs = int(cell.get(t + "number-columns-spanned", "1"))
+                if rs > 1 or cs > 1:
+                    out.append(((r, c), (r + rs - 1, c + cs - 1)))
+                c += int(cell.get(t + "number-columns-repeated", "1"))
+                if c > sniff.MAX_COLS:
+                    break
+            r += int(row.get(t + "number-rows-repeated", "1"))
+        break
+    return out
+
+
+_SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b[^>]*>")
+_ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
+
+
+def _sheet_parts(data: bytes) -> dict[str, str]:
+    """xlsx sheet name → its part name (to tell which sheet was oversized)."""
+    import zipfile
+    from html import unescape
+
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        wbx = zf.read("xl/workbook.xml")
+        rels = zf.read("xl/_rels/workbook.xml.rels")
+    except Exception:
+        return {}
+    targets = {}
+    for tag in re.findall(rb"<(?:\w+:)?Relationship\b[^>]*>", rels):
+        a = dict(_ATTR.findall(tag))
+        tgt = a.get(b"Target", b"").decode()
+        targets[a.get(b"Id", b"").decode()] = (
+            tgt.lstrip("/") if tgt.startswith("/") else "xl/" + tgt
+        )
+    out = {}
+    for tag in _SHEET_TAG.findall(wbx):
+        a = {k.split(b":")[-1] if k != b"r:id" else k: v for k, v in _ATTR.findall(tag)}
+        rid = next((v for k, v in a.items() if k.endswith(b"id") and k != b"sheetId"), b"")
+        out[unescape(a.get(b"name", b"").decode())] = targets.get(rid.decode(), "")
+    return out
 
 
 def _kv_sheet(wb: pc.CalamineWorkbook, name: str) -> dict[str, str]:
@@ -260,15 +341,18 @@ def _read_workbook(
         ),
         key=lambda m: (m.name != layout.SHEET_LEDGER, m.visible != pc.SheetVisibleEnum.Visible),
     )
+    parts = _sheet_parts(ret.data) if sn.oversized_sheets else {}
     for m in order:
         grid, merged = _grid(wb, m.name)
+        if ret.ods and not merged:
+            merged = _ods_merges(ret.data, m.name)
         r0, cols, renamed = _find_header(grid)
         if r0 < 0:
             continue
         ret.sheet = m.name
         if m.visible != pc.SheetVisibleEnum.Visible:
             findings.append(make("ledger-sheet-hidden", ret.file, sheet=m.name))
-        if len(grid) >= sniff.MAX_ROWS or sn.oversized_sheets:
+        if len(grid) >= sniff.MAX_ROWS or parts.get(m.name) in sn.oversized_sheets:
             findings.append(
                 make(
                     "rows-truncated",
@@ -319,19 +403,19 @@ def _read_top(grid: list[list[Any]], header_r0: int, ret: Return) -> None:
         ret.report_date, ret.report_date_addr = _label_value(
             grid, layout.DATE_LABEL, range(header_r0, len(grid)), ret.spans
         )
-    ret.report_date = _unformat(ret.report_date)
+    ret.report_date = _unformat(ret.report_date, ret.ods)
 
 
 _EPOCH = dt.datetime(1899, 12, 30)
 
 
-def _unformat(v: Any) -> Any:
+def _unformat(v: Any, ods: bool = False) -> Any:
     if v == "" or v.__class__ is str or v.__class__ is float:
         return v
-    return _undate(v)
+    return _undate(v, ods)
 
 
-def _undate(v: Any) -> Any:
+def _undate(v: Any, ods: bool = False) -> Any:
     """A small number in a date-formatted cell arrives as a 1900 date: give the number back.
 
     `4.30` typed into a 整改期限 cell is the number 4.3, which calamine shows as 1900-01-03
@@ -339,8 +423,9 @@ def _undate(v: Any) -> Any:
     """
     if isinstance(v, dt.datetime | dt.date) and v.year < 1910:
         d = v if isinstance(v, dt.datetime) else dt.datetime(v.year, v.month, v.day)
-        # Excel's fictitious 1900-02-29: serials below 60 count from 1899-12-31.
-        epoch = _EPOCH if d >= dt.datetime(1900, 3, 1) else dt.datetime(1899, 12, 31)
+        # Excel's fictitious 1900-02-29: serials below 60 count from 1899-12-31 (not in ods).
+        early = not ods and d < dt.datetime(1900, 3, 1)
+        epoch = dt.datetime(1899, 12, 31) if early else _EPOCH
         x = (d - epoch).total_seconds() / 86400
         return int(x) if x.is_integer() else round(x, 6)
     return v
@@ -358,18 +443,22 @@ def _read_rows(grid: list[list[Any]], r0: int, ret: Return, findings: list[Findi
     fill_cols = {k: c for k, c in cols.items() if layout.BY_KEY[k].fill}
     letters = {k: layout.column_letter(c) for k, c in cols.items()}
     no_c = cols["no"]
+    label_cols = [c for c in range(8) if c not in set(fill_cols.values())]
+    ods = ret.ods
     last_no: Any = None
     r = r0 + 1
     blank_run = 0
     for r in range(r0 + 1, len(grid)):
         row = grid[r]
         n = len(row)
-        no_raw = _unformat(row[no_c]) if no_c < n else None
-        if _blank(no_raw) and any(
-            isinstance(v, str) and v and len(v) < 40 and _TABLE_END_RX.search(v) for v in row[:8]
+        no_raw = _unformat(row[no_c], ods) if no_c < n else None
+        if (_blank(no_raw) or parse_int(no_raw).value is None) and any(
+            isinstance(row[c], str) and row[c] and len(row[c]) < 40 and _TABLE_END_RX.search(row[c])
+            for c in label_cols
+            if c < n
         ):
-            break  # the signature block: only a row without a 序号 can end the table
-        vals = {k: _unformat(row[c]) if c < n else None for k, c in cols.items()}
+            break  # the signature block, written in label columns: never a village's answer
+        vals = {k: _unformat(row[c], ods) if c < n else None for k, c in cols.items()}
         has_fill = any(not _blank(vals.get(k)) for k in fill_cols)
         if _blank(no_raw):
             if not has_fill:
@@ -405,5 +494,6 @@ def _read_rows(grid: list[list[Any]], r0: int, ret: Return, findings: list[Findi
 
 def _read_signers(grid: list[list[Any]], end: int, ret: Return, titles: tuple[str, ...]) -> None:
     for t in titles:
-        v, addr = _label_value(grid, t, range(max(end - 2, 0), len(grid)), ret.spans)
+        others = tuple(x for x in titles if x != t)
+        v, addr = _label_value(grid, t, range(max(end - 2, 0), len(grid)), ret.spans, others)
         ret.signers[t] = (v, addr)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -81,8 +82,11 @@ def check_template(ctx: Context) -> bool:
 
 def check_report_date(ctx: Context) -> None:
     ret, camp = ctx.ret, ctx.cl.campaign
-    r = parse_date(ret.report_date, year=camp.year)
-    cell = ret.report_date_addr or layout.DATE_CELL
+    raw = ret.report_date
+    if isinstance(raw, str) and not re.sub(r"[\s年月日号_/.\-]", "", raw):
+        raw = None  # the blank form "    年  月  日"
+    r = parse_date(raw, year=camp.year)
+    cell = ret.report_date_addr or (layout.DATE_CELL if ret.kind == "ledger" and ret.meta else "")
     if r.status == "blank":
         ctx.add("report-date-missing", cell=cell)
     elif r.status != "ok":
@@ -108,9 +112,24 @@ def check_signers(ctx: Context) -> None:
             ctx.add("signer-missing", cell=addr, value=title)
 
 
+_PUNCT_ONLY = re.compile(r"^[\s/／\\\-—–_.。、,，~～*×xX]*$")
+_NOT_YET = ("无", "暂无", "未完成", "未整改", "正在整改", "整改中", "待定", "未定")
+
+
+def _placeholder(v: object) -> bool:
+    """'/', '—', '无', '未完成' typed where a date belongs: the same as blank."""
+    t = clean_text(v)
+    return t is not None and (_PUNCT_ONLY.match(t) is not None or t in _NOT_YET)
+
+
 def _is_no_answer(text: str | None, ctx: Context) -> bool:
-    """'无' / '没有' typed as a description: the same as blank."""
-    return text is not None and vocab(text, ctx.cl.vocabularies.yes_no.lookup).value == "否"
+    """'无', '暂无', '/' typed as a description: the same as blank."""
+    if text is None:
+        return False
+    return (
+        _PUNCT_ONLY.match(text) is not None
+        or vocab(text, ctx.cl.vocabularies.yes_no.lookup).value == "否"
+    )
 
 
 def check_rows(ctx: Context) -> list[Row]:
@@ -203,10 +222,11 @@ def _check_row(ctx: Context, tr: TableRow, no: int, seq: int, done: list[Row]) -
     res = vocab(v.get("result"), voc.result.lookup)
     if res.ok:
         row.result = res.value
-    dl = parse_date(v.get("deadline"), year=camp.year)
+    dl = parse_date(None if _placeholder(v.get("deadline")) else v.get("deadline"), year=camp.year)
     if dl.status == "ok":
         row.deadline = dl.value
-    dd = parse_date(v.get("done_date"), year=camp.year) if "done_date" in ret.columns else None
+    dd_raw = None if _placeholder(v.get("done_date")) else v.get("done_date")
+    dd = parse_date(dd_raw, year=camp.year) if "done_date" in ret.columns else None
     if dd is not None and dd.status == "ok":
         row.done_date = dd.value
 
@@ -254,7 +274,16 @@ def _check_row(ctx: Context, tr: TableRow, no: int, seq: int, done: list[Row]) -
     elif dl.status == "ambiguous":
         ctx.add("deadline-ambiguous", cell=cell, item=no, value=dl.raw)
     elif dl.status == "open":
-        if row.kind != "纳入整改方案":
+        if ret.kind == "notice":  # 长期/持续 in the notice's table: a long-term plan
+            row.kind = "纳入整改方案"
+            ctx.add(
+                "deadline-read-as-plan",
+                cell=cell,
+                item=no,
+                value=dl.raw,
+                expected=camp.end.isoformat(),
+            )
+        elif row.kind != "纳入整改方案":
             ctx.add("deadline-invalid", cell=cell, item=no, value=dl.raw)
     elif dl.status == "invalid":
         ctx.add("deadline-invalid", cell=cell, item=no, value=dl.raw)

@@ -171,6 +171,7 @@ def connect(
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA cache_size = -65536")  # up to 64 MiB: a big merge does not spill
     except sqlite3.OperationalError as err:
         raise (
             _locked(path) if _is_busy(err) else UserError(f"无法打开数据库 {path}：{err}。")

@@ -51,7 +51,13 @@ def validate_return(
     if ret.kind == "merged":
         from dapaicha import merged
 
-        subs, more = merged.read_return(ret, cl, roster)
+        try:
+            subs, more = merged.read_return(ret, cl, roster)
+        except Exception as err:
+            fr.findings.append(
+                make("file-unreadable", name, detail=f"合并台账无法读取：{type(err).__name__}")
+            )
+            return fr, []
         fr.findings.extend(more)
         return fr, subs
     village, idf = identity.identify(ret, roster)
@@ -105,14 +111,20 @@ def iter_validate(
         yield validate_return(p, name, cl, roster)
 
 
+def _folder_period(rel: str) -> int | None:
+    """第N期 in a return's folder path: files of different periods are not duplicates."""
+    from dapaicha.periods import folder_number
+
+    return next((n for part in Path(rel).parts[:-1] if (n := folder_number(part))), None)
+
+
 def _resolve_duplicates(results: list[FileResult]) -> None:
     """Several files of one village in one batch: the accepted one with the latest 填报日期 wins."""
-    by_village: dict[str, list[FileResult]] = {}
+    by_village: dict[tuple[str, int | None], list[FileResult]] = {}
     for fr in results:
         if fr.village_code or fr.village:
-            by_village.setdefault(
-                fr.village_code or f"{fr.county}/{fr.township}/{fr.village}", []
-            ).append(fr)
+            key = fr.village_code or f"{fr.county}/{fr.township}/{fr.village}"
+            by_village.setdefault((key, _folder_period(fr.file)), []).append(fr)
     for group in by_village.values():
         if len(group) < 2:
             continue
