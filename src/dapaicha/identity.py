@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import unicodedata
 from pathlib import PurePath
 
 from dapaicha.findings import Finding, make
+from dapaicha.normalize import squash
 from dapaicha.reader import Return
 from dapaicha.roster import Roster, Village, county_base, township_base, village_base
-
-
-def _squash(s: str) -> str:
-    return "".join(unicodedata.normalize("NFKC", s).split())
-
 
 _CACHE: dict[int, tuple[Roster, dict[str, list[Village]]]] = {}
 
@@ -43,7 +38,7 @@ def _base(fn, name: str) -> str:
 
 def match_text(roster: Roster, text: str) -> Village | None:
     """The one roster village whose names appear in a free text (title, file name)."""
-    t = _squash(text)
+    t = squash(text)
     if not t:
         return None
     hits: dict[str, Village] = {}

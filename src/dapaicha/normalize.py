@@ -91,6 +91,11 @@ _KEY_TABLE: dict[int, str | None] = {ord(c): None for c in _KEY_DROP + _WHITESPA
 _KEY_TABLE.update({c: chr(c - 32) for c in range(ord("a"), ord("z") + 1)})
 
 
+def squash(s: str) -> str:
+    """NFKC with every whitespace removed: compares texts that differ only in spacing."""
+    return "".join(unicodedata.normalize("NFKC", s).split())
+
+
 def vocab_key(s: str) -> str:
     """The comparison key of a vocabulary word.
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
 from dapaicha import layout
 from dapaicha.checklist import Checklist
 from dapaicha.findings import Finding, make
 from dapaicha.model import Row
-from dapaicha.normalize import clean_text, parse_date, parse_int, vocab
+from dapaicha.normalize import clean_text, parse_date, parse_int, squash, vocab
 from dapaicha.reader import Return, TableRow
 
 # Columns a return must have, by layout kind.
@@ -56,12 +55,8 @@ def _item_texts(cl: Checklist) -> dict[int, str]:
     """Squashed item texts, once per checklist."""
     key = cl.content_hash
     if key not in _TEXTS:
-        _TEXTS[key] = {i.no: _squash(i.content) for _, i in cl.items}
+        _TEXTS[key] = {i.no: squash(i.content) for _, i in cl.items}
     return _TEXTS[key]
-
-
-def _squash(s: str) -> str:
-    return "".join(unicodedata.normalize("NFKC", s).split())
 
 
 def check_template(ctx: Context) -> bool:
@@ -170,7 +165,7 @@ def _plain_no(ctx: Context, tr: TableRow, no: int, seq: int) -> Row | None:
         return None
     if seq == 1 and "content" in v:
         got = v["content"]
-        if got != ctx.cl.by_no[no][1].content and _squash(clean_text(got) or "") != ctx.cl_text[no]:
+        if got != ctx.cl.by_no[no][1].content and squash(clean_text(got) or "") != ctx.cl_text[no]:
             return None
     return Row(no=no, seq=seq, has_problem="否", row=tr.row, cells=dict(tr.addrs))
 
@@ -186,7 +181,7 @@ def _check_row(ctx: Context, tr: TableRow, no: int, seq: int, done: list[Row]) -
 
     if ret.kind == "ledger" and "content" in v and seq == 1:
         got = clean_text(v["content"])
-        if got is not None and _squash(got) != ctx.cl_text[no]:
+        if got is not None and squash(got) != ctx.cl_text[no]:
             ctx.add("item-text-altered", cell=a["content"], item=no, value=got)
 
     texts = {k: clean_text(v.get(k)) for k in ("description", "measure", "owner", "note")}
