@@ -570,3 +570,20 @@ def test_ods_merged_cells_and_dates(make_return, cl, ros, tmp_path):
     assert found(rep) == expected
     assert next(f for f in rep.findings if f.code == "deadline-ambiguous").value == "4.3"
     assert [r.owner for r in subs[0].rows if r.no == 5] == ["张三", "张三"]
+
+
+def test_parallel_validation_equals_serial(make_return, cl, ros, tmp_path):
+    d = tmp_path / "many"
+    srcs = [
+        make_return("a.xlsx", {3: problem()}, folder=tmp_path / "s", village=0),
+        make_return("b.xlsx", {5: {"has_problem": "是"}}, folder=tmp_path / "s", village=1),
+    ]
+    d.mkdir()
+    for i in range(validate.PARALLEL_MIN_FILES + 6):
+        (d / f"{i:03d}.xlsx").write_bytes(srcs[i % 2].read_bytes())
+    serial, s_subs = validate.validate_folder(d, cl, ros, workers=1)
+    parallel, p_subs = validate.validate_folder(d, cl, ros, workers=2)
+    assert parallel.to_dict() == serial.to_dict()
+    assert [(s.file, s.accepted, len(s.rows)) for s in p_subs] == [
+        (s.file, s.accepted, len(s.rows)) for s in s_subs
+    ]

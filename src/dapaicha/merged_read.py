@@ -27,9 +27,8 @@ if TYPE_CHECKING:
 @dataclass
 class Parsed:
     meta: dict[str, str]
-    villages: list[
-        dict[str, Any]
-    ]  # one per village, keys of layout.MERGED_VILLAGE_COLUMNS + key, cell
+    # one per village: the keys of layout.MERGED_VILLAGE_COLUMNS, plus key and cell
+    villages: list[dict[str, Any]]
     rows: dict[str, list[Row]]  # village key → its problem rows
     findings: list[Finding] = field(default_factory=list)
 

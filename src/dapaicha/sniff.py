@@ -118,11 +118,16 @@ def sniff(data: bytes, max_unzipped: int = MAX_UNZIPPED) -> Sniff:
         body = b"".join(chunks)
         if not _xml_like(info.filename, body):
             continue
-        if _ENTITY.search(_as_utf8(body)):
+        u = _as_utf8(body)
+        if b"<!" in u and _ENTITY.search(u):
             return Sniff("xml-attack", f"{info.filename} 含 DTD/实体声明")
         if kind == "xlsx" and _SHEET_DATA.search(body) and _out_of_bounds(body):
             oversized.append(info.filename)
-        if kind == "xlsx" and (m := _SST_UNIQUE.search(body)) and int(m.group(1)) > len(body) // 5:
+        if (
+            kind == "xlsx"
+            and (m := _SST_UNIQUE.search(body, 0, 4096))
+            and int(m.group(1)) > len(body) // 5
+        ):
             # the parser reserves room for uniqueCount strings up front: 4e9 aborts it
             return Sniff("corrupt", f"{info.filename} 声明的字符串数量与内容不符")
         if kind == "ods" and info.filename == "content.xml" and (extent := _ods_extent(body)):
@@ -241,14 +246,32 @@ _ODD = re.compile(
 _ROW_NUMBERS = re.compile(rb'<row r="([0-9]{1,7})"')
 
 
+_FAR = re.compile(
+    rb'<c r="(?:(?:[A-Z]{3}|[C-Z][A-Z]|B[M-Z])[0-9]|[A-Z]{1,3}[0-9]{5,}")'
+)  # beyond column BL (64) or row 9999
+_LOWER_REF = re.compile(rb'<c r="[a-z]')
+
+
+def _usual(body: bytes) -> bool:
+    """Every row and cell spelled `<row r="…"` / `<c r="…"`: byte counts, no regex walk."""
+    if body.count(b"<row") != body.count(b'<row r="'):
+        return False
+    cells = body.count(b"<c ") + body.count(b"<c>") + body.count(b"<c/")
+    if cells != body.count(b'<c r="'):
+        return False
+    if b":row" in body or b":c " in body or b":c>" in body:
+        return False
+    return _LOWER_REF.search(body) is None
+
+
 def _out_of_bounds(body: bytes) -> bool:
     """Whether any cell lies beyond the bounds (regex scans in C, no per-cell Python).
 
     Unusual spellings of rows and cells are rare; only then is every tag walked in Python.
     """
-    if _ODD.search(body):
+    if not _usual(body) and _ODD.search(body):
         return _walk_out_of_bounds(body)
-    if _FAR_COL.search(body) or _FAR_ROW.search(body):
+    if _FAR.search(body):
         return True
     return any(int(n) > MAX_ROWS for n in _ROW_NUMBERS.findall(body))
 
