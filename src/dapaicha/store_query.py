@@ -144,7 +144,8 @@ def frames(conn: sqlite3.Connection, period: int, depth: int = 1) -> PeriodData:
     for c in ("period", "no", "seq"):
         problems[c] = q[c].astype("int64")
     for i, c in enumerate(("category_code", "category", "topic")):
-        problems[c] = [items.get(no, ("", "", ""))[i] for no in problems["no"].tolist()]
+        vals = [items.get(no, ("", "", ""))[i] for no in problems["no"].tolist()]
+        problems[c] = pd.Series(vals, dtype=object, index=q.index)
     for c in ("description", "measure", "kind", "owner", "result", "note", "cell"):
         problems[c] = q[c]
     problems["deadline"] = pd.Series(_dates(q["deadline"]), dtype=object, index=q.index)
