@@ -142,7 +142,9 @@ def test_all_until():
     ("rel", "n"),
     [("第3期/a.xlsx", 3), ("3期/a.xlsx", 3), ("period3/a.xlsx", 3), ("Period-12/x/a.xlsx", 12),
      ("第３期/a.xlsx", 3), ("鄢陵县/第2期/a.xlsx", 2), ("第2期/第4期/a.xlsx", 4), ("第3期.xlsx", None),
-     ("returns2022/a.xlsx", None), ("第0期/a.xlsx", None), ("a.xlsx", None)],
+     ("returns2022/a.xlsx", None), ("第0期/a.xlsx", None), ("a.xlsx", None),
+     ("第二期/a.xlsx", 2), ("第十二期/a.xlsx", 12), ("2022年第2期/a.xlsx", 2), ("第2期报送/a.xlsx", 2),
+     ("第1期（补报）/a.xlsx", 1), ("p3/a.xlsx", None)],
 )  # fmt: skip
 def test_period_from_folder(rel, n):
     assert periods.from_folder(PurePath(rel)) == n

@@ -68,7 +68,7 @@ def write(ws: Worksheet, row: int, col: int, value: Any, **style: Any) -> Cell:
 
 def print_setup(ws: Worksheet, title_rows: str | None = None, landscape: bool = True) -> None:
     """A4 landscape, one page wide, repeated header rows, page numbers in the footer."""
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4  # also for write-only sheets
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0

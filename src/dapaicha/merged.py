@@ -110,8 +110,6 @@ def write(
     for i, (_, _, width) in enumerate(cols):
         ws.column_dimensions[layout.column_letter(i)].width = width
     # A write-only sheet writes its properties with the first row: set them up before it.
-    if not hasattr(ws, "PAPERSIZE_A4"):  # and it lacks the constant print_setup uses
-        ws.PAPERSIZE_A4 = Worksheet.PAPERSIZE_A4  # type: ignore[attr-defined]
     excel.print_setup(ws, f"{_HEAD_ROW}:{_HEAD_ROW}")
     title = f"{layout.title_text(unit, cl.campaign.title)}（第{data.period}期，截至{_zh(data.deadline)}）"
     spread = Alignment(horizontal="centerContinuous", vertical="center")

@@ -16,10 +16,29 @@ from pathlib import PurePath
 from dapaicha.checklist import Campaign
 from dapaicha.errors import UserError
 
-# Folder names that name a period: 第3期, 3期, 第３期, period3, period-3, p3 is NOT accepted.
+# Folder names that name a period: 第3期, 3期, 第３期, 第三期, 第十二期, 2022年第2期,
+# 第2期报送, period3, period-3. p3 is NOT accepted.
+_CN = "〇零一二两三四五六七八九十"
 _FOLDER = re.compile(
-    r"^(?:第\s*([0-9０-９]+)\s*期|([0-9０-９]+)\s*期|period[\s_-]*([0-9]+))$", re.I
+    r"^(?:.*?[年_\s-])?(?:第\s*([0-9０-９]+|["
+    + _CN
+    + r"]+)\s*期|([0-9０-９]+)\s*期|period[\s_-]*([0-9]+))"
+    r"(?:[（(].*[)）]|报送|台账|返回|周报)*$",
+    re.I,
 )
+
+
+def _cn_number(s: str) -> int | None:
+    """一..九十九 (with 两/〇/零) → int; None if not a Chinese numeral."""
+    d = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
+    if not s or any(c not in d and c != "十" for c in s):
+        return None
+    if "十" in s:
+        tens, _, ones = s.partition("十")
+        t = d.get(tens, 0) if tens else 1
+        o = d.get(ones, 0) if ones else 0
+        return t * 10 + o
+    return int("".join(str(d[c]) for c in s))
 
 
 @dataclass(frozen=True)
@@ -96,8 +115,11 @@ def folder_number(name: str) -> int | None:
     if not m:
         return None
     digits = next(g for g in m.groups() if g)
-    n = int(digits.translate(str.maketrans("０１２３４５６７８９", "0123456789")))
-    return n if n >= 1 else None
+    if digits[0] in _CN:
+        n = _cn_number(digits)
+    else:
+        n = int(digits.translate(str.maketrans("０１２３４５６７８９", "0123456789")))
+    return n if n is not None and n >= 1 else None
 
 
 def resolve(

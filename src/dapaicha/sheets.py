@@ -28,7 +28,6 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from dapaicha import excel
 from dapaicha.checklist import Campaign
@@ -103,7 +102,6 @@ class Sheet:
     ) -> None:
         # write-only: sheet properties, views and columns go out with the first row
         self.ws = wb.create_sheet(title)
-        self.ws.PAPERSIZE_A4 = Worksheet.PAPERSIZE_A4  # excel.print_setup reads it
         excel.print_setup(self.ws)
         if freeze:
             self.ws.freeze_panes = freeze
