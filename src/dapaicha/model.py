@@ -9,7 +9,7 @@ from typing import Literal
 SourceKind = Literal["ledger", "notice", "merged"]
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     """One normalised ledger row: an item's answer, or one problem under an item.
 

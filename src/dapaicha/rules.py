@@ -167,7 +167,7 @@ def _plain_no(ctx: Context, tr: TableRow, no: int, seq: int) -> Row | None:
         got = v["content"]
         if got != ctx.cl.by_no[no][1].content and squash(clean_text(got) or "") != ctx.cl_text[no]:
             return None
-    return Row(no=no, seq=seq, has_problem="否", row=tr.row, cells=dict(tr.addrs))
+    return Row(no=no, seq=seq, has_problem="否", row=tr.row, cells=tr.addrs)
 
 
 def _check_row(ctx: Context, tr: TableRow, no: int, seq: int, done: list[Row]) -> Row | None:
@@ -177,7 +177,7 @@ def _check_row(ctx: Context, tr: TableRow, no: int, seq: int, done: list[Row]) -
     ret, cl, camp = ctx.ret, ctx.cl, ctx.cl.campaign
     voc = cl.vocabularies
     v, a = tr.values, tr.addrs
-    row = Row(no=no, seq=seq, row=tr.row, cells=dict(a))
+    row = Row(no=no, seq=seq, row=tr.row, cells=a)
 
     if ret.kind == "ledger" and "content" in v and seq == 1:
         got = clean_text(v["content"])
