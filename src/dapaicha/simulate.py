@@ -49,12 +49,12 @@ _DESCRIPTIONS = (
     "{topic}相关政策宣传不足，{n}户群众知晓率不高",
     "{topic}档案资料不规范，{n}份表格未签字",
 )
-_MEASURES = (
-    "逐户核实，{m}月底前补齐资料并录入系统",
-    "组织村组干部入户走访，{m}月中旬前整改到位",
-    "对照政策要求建立工作台账，专人负责，限期完成",
-    "召开村两委会议研究，落实责任人，{m}月底前完成整改",
-    "加强宣传培训，发放明白卡，逐户讲解到位",
+_MEASURES = (  # with a number each, so villages' texts differ as real ones do
+    "逐户核实{n}户情况，{m}月底前补齐资料并录入系统",
+    "组织村组干部对{n}户入户走访，{m}月中旬前整改到位",
+    "对照政策要求建立工作台账，{n}名干部专人负责，限期完成",
+    "召开村两委会议研究，落实{n}名责任人，{m}月底前完成整改",
+    "加强宣传培训，向{n}户发放明白卡，逐户讲解到位",
 )
 _NOTE_LATE = "本期报送迟于截止日期"
 
@@ -177,7 +177,7 @@ def _new_problem(
         deadline=deadline.isoformat(),
         result=results[2] if rng.random() < 0.3 else results[1],
         description=rng.choice(_DESCRIPTIONS).format(topic=topic, n=rng.randint(1, 9)),
-        measure=rng.choice(_MEASURES).format(m=month),
+        measure=rng.choice(_MEASURES).format(m=month, n=rng.randint(2, 30)),
         owner=rng.choice(owners),
         since=since,
     )
