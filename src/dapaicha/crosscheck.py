@@ -524,7 +524,7 @@ def write(result: Result, path: Path, title: str = "督查发现问题与村级�
     tot = result.totals()
     rows.append(["合计", "", sum(tot.values()), *(tot[k] for k in CLASSES)])
     _table(ws, 3, SUMMARY_HEADS, rows, (14, 16, 12, 10, 10, 10))
-    excel.print_setup(ws, title_rows="3:3", landscape=False)
+    excel.print_setup(ws, title_rows="3:3")
     for name, heads, body, widths in (
         (SHEET_MISSED, MISSED_HEADS, [_missed_row(m) for m in result.of(MISSED)],
          (10, 12, 12, 14, 6, 10, 30, 11, 12, 18, 24, 6, 11, 8, 10, 10, 10, 10, 6)),

@@ -1,0 +1,73 @@
+"""Every kind of workbook we write, printed by LibreOffice: A4 landscape, no column cut off.
+
+"No column cut off" is checked on the PDF itself: the first page's text must hold the
+last column header of the sheet, so the table fits one page wide.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import openpyxl
+import pytest
+from conftest import needs_soffice, soffice_convert
+
+from dapaicha import demo
+
+PDFTOTEXT = shutil.which("pdftotext")
+
+KINDS = {
+    "台账": "台账/鄢陵县/陈化店镇/大马村_问题整改台账.xlsx",
+    "退回修改副本": None,  # the first copy the demo wrote
+    "校验报告": "校验报告_第2期.xlsx",
+    "合并台账": "全市问题整改台账_第2期.xlsx",
+    "县级汇总表": "汇总/第2期/鄢陵县_县级汇总表_第2期.xlsx",
+    "市级汇总表": "汇总/第2期/市级汇总表_第2期.xlsx",
+    "周报": "汇总/第2期/周报_第2期.xlsx",
+    "督查比对": "督查比对/督查比对_督查发现问题.xlsx",
+}
+
+
+@pytest.fixture(scope="module")
+def demo_out(tmp_path_factory) -> Path:
+    d = tmp_path_factory.mktemp("print") / "demo"
+    demo.run(d, seed=1)
+    return d
+
+
+def _workbook(demo_out: Path, kind: str) -> Path:
+    rel = KINDS[kind]
+    if rel is None:
+        return sorted((demo_out / "退回修改").rglob("*_退回修改.xlsx"))[0]
+    return demo_out / rel
+
+
+def _last_header(path: Path) -> str:
+    """Last column header of the active sheet's widest row among the first eight."""
+    ws = openpyxl.load_workbook(path).worksheets[0]
+    rows = [[c.value for c in r] for r in ws.iter_rows(min_row=1, max_row=8)]
+    best = max(rows, key=lambda r: sum(v not in (None, "") for v in r))
+    return str([v for v in best if v not in (None, "")][-1])
+
+
+@needs_soffice
+@pytest.mark.skipif(PDFTOTEXT is None, reason="需要 poppler-utils (pdftotext)，未安装则跳过")
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_prints_a4_landscape_without_cut_columns(demo_out, kind, tmp_path):
+    src = _workbook(demo_out, kind)
+    local = tmp_path / f"x{src.suffix}"
+    shutil.copy(src, local)
+    pdf = soffice_convert(local, "pdf", tmp_path)
+    data = pdf.read_bytes()
+    boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", data)
+    assert boxes, kind
+    w, h = (float(x) for x in boxes[0])
+    assert (round(w), round(h)) == (842, 595), kind  # A4 landscape, in points
+    text = subprocess.run(
+        [PDFTOTEXT, "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    last = _last_header(local)
+    assert re.sub(r"\s", "", last) in re.sub(r"\s", "", text), (kind, last)
