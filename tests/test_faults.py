@@ -85,3 +85,72 @@ def test_killed_merge_leaves_store_consistent(returns, ros, cl, tmp_path, delay)
     merge.run(returns, cl, ros, db, out=tmp_path / "m.xlsx")
     assert _comparable(db) == _comparable(clean)
     assert not list(tmp_path.glob(".~dapaicha-*"))
+
+
+# --- fuzz: random ledgers through validate → merge → rollup keep the totals consistent ---
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from dapaicha import rollup, store, validate  # noqa: E402
+
+_ANSWER = st.fixed_dictionaries(
+    {
+        "has_problem": st.sampled_from(["是", "否", "有", None, "可能"]),
+        "description": st.sampled_from(["问题", None, "=1+1", "无"]),
+        "measure": st.sampled_from(["措施", None]),
+        "kind": st.sampled_from(["立行立改", "纳入整改方案", None, "马上"]),
+        "deadline": st.sampled_from(
+            [dt.date(2022, 4, 20), dt.date(2022, 6, 30), 4.3, "长期", None]
+        ),
+        "owner": st.sampled_from(["张三", None]),
+        "result": st.sampled_from(["已整改", "正在整改", "未整改", None]),
+        "done_date": st.sampled_from([dt.date(2022, 3, 25), None]),
+    }
+)
+_LEDGER = st.dictionaries(st.integers(1, 66), _ANSWER, max_size=6)
+
+
+@settings(
+    max_examples=8,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(ledgers=st.lists(_LEDGER, min_size=3, max_size=3))
+def test_fuzzed_returns_keep_rollup_totals(make_return, cl, ros, tmp_path_factory, ledgers):
+    d = tmp_path_factory.mktemp("fz") / "第1期"
+    for i, answers in enumerate(ledgers):
+        make_return(f"{i}.xlsx", answers, village=i, folder=d)
+    rep, subs = validate.validate_folder(d, cl, ros, workers=1)
+    db = d.parent / "s.sqlite"
+    merge.run(d, cl, ros, db)
+    data = store.period_frames(db, 1)
+    accepted = {s.village_code for s in subs if s.accepted}
+    # every accepted problem is in the frame, nothing else
+    want = sorted(
+        (s.village_code, r.no, r.seq) for s in subs if s.accepted for r in s.rows if r.is_problem
+    )
+    got = sorted(
+        zip(data.problems["village_code"], data.problems["no"], data.problems["seq"], strict=True)
+    )
+    assert got == want
+    assert set(data.villages.loc[data.villages["reported"], "village_code"]) == accepted
+    r = rollup.build(data, rollup.roster_frame(ros.villages), cl)
+    table = rollup.summary(r, "county")
+    body, total = table.iloc[:-1], table.iloc[-1]
+    for col in (
+        "expected",
+        "reported",
+        "problems",
+        "immediate",
+        "plan",
+        "done",
+        "doing",
+        "not_done",
+        "overdue",
+    ):
+        assert body[col].sum() == total[col], col
+    assert total["problems"] == len(want)
+    assert total["done"] + total["doing"] + total["not_done"] == total["problems"]
