@@ -123,7 +123,7 @@ def test_fuzzed_returns_keep_rollup_totals(make_return, cl, ros, tmp_path_factor
     d = tmp_path_factory.mktemp("fz") / "第1期"
     for i, answers in enumerate(ledgers):
         make_return(f"{i}.xlsx", answers, village=i, folder=d)
-    rep, subs = validate.validate_folder(d, cl, ros, workers=1)
+    _, subs = validate.validate_folder(d, cl, ros, workers=1)
     db = d.parent / "s.sqlite"
     merge.run(d, cl, ros, db)
     data = store.period_frames(db, 1)
