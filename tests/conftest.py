@@ -19,6 +19,22 @@ needs_soffice = pytest.mark.skipif(
 NO = {"has_problem": "否"}
 
 
+def problem(**kw):
+    """A complete, correct problem row; override any column."""
+    base = {
+        "has_problem": "是",
+        "description": "部分监测户信息未更新",
+        "measure": "逐户核实更新",
+        "kind": "立行立改",
+        "deadline": dt.date(2022, 4, 20),
+        "owner": "张三",
+        "result": "已整改",
+        "done_date": dt.date(2022, 3, 25),
+    }
+    base.update(kw)
+    return base
+
+
 @pytest.fixture(scope="session")
 def cl() -> checklist.Checklist:
     return checklist.load()

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from conftest import problem
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
@@ -79,21 +80,6 @@ def rezip(data: bytes, replace: dict[str, bytes | None] | None = None, add=None)
 
 def part(data: bytes, name: str) -> bytes:
     return zipfile.ZipFile(io.BytesIO(data)).read(name)
-
-
-def problem(**kw):
-    base = {
-        "has_problem": "是",
-        "description": "部分监测户信息未更新",
-        "measure": "逐户核实更新",
-        "kind": "立行立改",
-        "deadline": dt.date(2022, 4, 20),
-        "owner": "张三",
-        "result": "已整改",
-        "done_date": dt.date(2022, 3, 25),
-    }
-    base.update(kw)
-    return base
 
 
 _CHILD = """

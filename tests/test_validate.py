@@ -10,26 +10,11 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import needs_soffice, soffice_convert
+from conftest import needs_soffice, problem, soffice_convert
 from typer.testing import CliRunner
 
 from dapaicha import fill, validate
 from dapaicha.cli import app
-
-
-def problem(**kw):
-    base = {
-        "has_problem": "是",
-        "description": "部分监测户信息未更新",
-        "measure": "逐户核实更新",
-        "kind": "立行立改",
-        "deadline": dt.date(2022, 4, 20),
-        "owner": "张三",
-        "result": "已整改",
-        "done_date": dt.date(2022, 3, 25),
-    }
-    base.update(kw)
-    return base
 
 
 def row(no: int) -> int:
