@@ -15,6 +15,7 @@ rows of the returns needed) or, for callers without a store, a list of Submissio
 
 from __future__ import annotations
 
+import abc
 import datetime as dt
 import sqlite3
 import unicodedata
@@ -259,7 +260,7 @@ class Version:
 ItemRows = dict[int, list[tuple[str | None, str | None, str]]]
 
 
-class Ledgers:
+class Ledgers(abc.ABC):
     """Items of the checklist and every village's accepted returns."""
 
     def __init__(
@@ -276,8 +277,9 @@ class Ledgers:
                 best = v
         return best
 
-    def rows(self, refs: Iterable[object]) -> dict[object, ItemRows]:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abc.abstractmethod
+    def rows(self, refs: Iterable[object]) -> dict[object, ItemRows]:
+        """Each version's item rows (the store reads them; submissions hold them)."""
 
     def match_item(self, text: str) -> tuple[int | None, str]:
         """(item no, "") when the text names one item (topic or content substring), else (None, why)."""
