@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import shutil
 import subprocess
+import sys
 import tempfile
 import zipfile
 from pathlib import Path
@@ -22,25 +23,11 @@ import openpyxl
 
 from dapaicha import checklist, excel, fill, ledger, resources, roster
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/: the shared fixtures
+from conftest import NO, problem
+
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "returns"
-
-NO = {"has_problem": "否"}
-
-
-def problem(**kw):
-    base = {
-        "has_problem": "是",
-        "description": "部分监测户信息未更新",
-        "measure": "逐户核实更新",
-        "kind": "立行立改",
-        "deadline": dt.date(2022, 4, 20),
-        "owner": "张三",
-        "result": "已整改",
-        "done_date": dt.date(2022, 3, 25),
-    }
-    base.update(kw)
-    return base
 
 
 # file → the (code, cell) pairs it must give, worked out by hand from what each file holds.
