@@ -3,10 +3,52 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
 SourceKind = Literal["ledger", "notice", "merged"]
+
+
+class Cells(Mapping[str, str]):
+    """Column key → A1 address of one table row, made on demand.
+
+    Every row of a sheet shares one letters map; a row holds only its number, so reading
+    a ledger builds no address strings until a finding needs one.
+    """
+
+    __slots__ = ("_letters", "_row")
+
+    def __init__(self, letters: Mapping[str, str], row: int) -> None:
+        self._letters = letters
+        self._row = row
+
+    def __getitem__(self, key: str) -> str:
+        return f"{self._letters[key]}{self._row}"
+
+    def get(self, key: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        letter = self._letters.get(key)
+        return default if letter is None else f"{letter}{self._row}"
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._letters
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._letters)
+
+    def __len__(self) -> int:
+        return len(self._letters)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Mapping) and dict(self) == dict(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+    def __reduce__(self) -> tuple:
+        return Cells, (self._letters, self._row)
 
 
 @dataclass(slots=True)
@@ -29,7 +71,7 @@ class Row:
     done_date: dt.date | None = None
     note: str | None = None
     row: int = 0  # Excel row in the source sheet (1-based)
-    cells: dict[str, str] = field(default_factory=dict)  # column key → source A1 address
+    cells: Mapping[str, str] = field(default_factory=dict)  # column key → source A1 address
 
     @property
     def is_problem(self) -> bool:

@@ -22,6 +22,7 @@ import python_calamine as pc
 from dapaicha import layout, sniff
 from dapaicha.findings import Finding, make
 from dapaicha.layout import address
+from dapaicha.model import Cells
 
 HEADER_SCAN_ROWS = 30
 _TABLE_END_RX = re.compile("签字|填报人|注：|注:|审核人")
@@ -34,7 +35,7 @@ class TableRow:
     row: int  # Excel row, 1-based
     no_raw: Any
     values: dict[str, Any]  # column key → raw value (merged cells filled down)
-    addrs: dict[str, str]  # column key → A1 address
+    addrs: Cells  # column key → A1 address
 
 
 @dataclass
@@ -126,15 +127,14 @@ def _find_header(grid: list[list[Any]]) -> tuple[int, dict[str, int], list[tuple
 
 
 def _fill_merged(grid: list[list[Any]], merged: list) -> None:
-    for (r0, c0), (r1, c1) in merged:
+    for (r0, c0), (r1, _c1) in merged:
         if r0 >= len(grid):
             continue
         top = grid[r0][c0] if c0 < len(grid[r0]) else ""
-        for r in range(r0, min(r1, len(grid) - 1) + 1):
+        for r in range(r0 + 1, min(r1, len(grid) - 1) + 1):
             row = grid[r]
-            for c in range(c0, min(c1, len(row) - 1) + 1):
-                if (r, c) != (r0, c0) and c == c0:
-                    row[c] = top
+            if c0 < len(row):
+                row[c0] = top
 
 
 def _label_value(
@@ -435,15 +435,21 @@ def _blank(v: Any) -> bool:
     return v is None or (isinstance(v, str) and not v.strip())
 
 
+_PLAIN_TYPES = (str, float, int, bool, type(None))
+
+
 def _read_rows(grid: list[list[Any]], r0: int, ret: Return, findings: list[Finding]) -> int:
     """Collect table rows below the header; returns the 0-based row where the table ended."""
     from dapaicha.normalize import parse_int
 
     cols = ret.columns
-    fill_cols = {k: c for k, c in cols.items() if layout.BY_KEY[k].fill}
-    letters = {k: layout.column_letter(c) for k, c in cols.items()}
+    items = list(cols.items())
+    width = max(cols.values()) + 1
+    fill_keys = [k for k in cols if layout.BY_KEY[k].fill]
+    letters = {k: layout.column_letter(c) for k, c in items}
     no_c = cols["no"]
-    label_cols = [c for c in range(8) if c not in set(fill_cols.values())]
+    fill_set = {cols[k] for k in fill_keys}
+    label_cols = [c for c in range(8) if c not in fill_set]
     ods = ret.ods
     last_no: Any = None
     r = r0 + 1
@@ -451,15 +457,32 @@ def _read_rows(grid: list[list[Any]], r0: int, ret: Return, findings: list[Findi
     for r in range(r0 + 1, len(grid)):
         row = grid[r]
         n = len(row)
-        no_raw = _unformat(row[no_c], ods) if no_c < n else None
-        if (_blank(no_raw) or parse_int(no_raw).value is None) and any(
-            isinstance(row[c], str) and row[c] and len(row[c]) < 40 and _TABLE_END_RX.search(row[c])
-            for c in label_cols
-            if c < n
+        if n < width:
+            row = row + [None] * (width - n)
+        no_raw = row[no_c]
+        if no_raw.__class__ not in _PLAIN_TYPES:
+            no_raw = _undate(no_raw, ods)
+        if (
+            no_raw.__class__ is not int
+            and not (no_raw.__class__ is float and no_raw.is_integer())
+            and parse_int(no_raw).value is None
+            and any(
+                isinstance(row[c], str)
+                and row[c]
+                and len(row[c]) < 40
+                and _TABLE_END_RX.search(row[c])
+                for c in label_cols
+                if c < n
+            )
         ):
             break  # the signature block, written in label columns: never a village's answer
-        vals = {k: _unformat(row[c], ods) if c < n else None for k, c in cols.items()}
-        has_fill = any(not _blank(vals.get(k)) for k in fill_cols)
+        vals = {k: row[c] for k, c in items}
+        has_fill = False
+        for k in fill_keys:
+            v = vals[k]
+            if v is not None and v != "" and (v.__class__ is not str or v.strip()):
+                has_fill = True
+                break
         if _blank(no_raw):
             if not has_fill:
                 blank_run += 1
@@ -476,19 +499,22 @@ def _read_rows(grid: list[list[Any]], r0: int, ret: Return, findings: list[Findi
             continue  # a sub-header or a 合计 line
         last_no = no_raw
         for k, v in vals.items():
-            if isinstance(v, str) and len(v) > MAX_CELL_CHARS:
-                findings.append(
-                    make(
-                        "cell-too-long",
-                        ret.file,
-                        sheet=ret.sheet,
-                        cell=address(r, cols[k]),
-                        detail=len(v),
-                        expected=MAX_CELL_CHARS,
+            if v.__class__ is str:
+                if len(v) > MAX_CELL_CHARS:
+                    findings.append(
+                        make(
+                            "cell-too-long",
+                            ret.file,
+                            sheet=ret.sheet,
+                            cell=address(r, cols[k]),
+                            detail=len(v),
+                            expected=MAX_CELL_CHARS,
+                        )
                     )
-                )
-                vals[k] = v[:MAX_CELL_CHARS]
-        ret.rows.append(TableRow(r + 1, no_raw, vals, {k: f"{letters[k]}{r + 1}" for k in cols}))
+                    vals[k] = v[:MAX_CELL_CHARS]
+            elif v.__class__ not in _PLAIN_TYPES:
+                vals[k] = _undate(v, ods)
+        ret.rows.append(TableRow(r + 1, no_raw, vals, Cells(letters, r + 1)))
     return r
 
 
