@@ -572,3 +572,19 @@ def test_parallel_validation_equals_serial(make_return, cl, ros, tmp_path):
     assert [(s.file, s.accepted, len(s.rows)) for s in p_subs] == [
         (s.file, s.accepted, len(s.rows)) for s in s_subs
     ]
+
+
+def test_row_pickles_every_field():
+    """Row.__reduce__ lists fields by position: a field added without it would be lost."""
+    import dataclasses
+    import pickle
+
+    from dapaicha.model import Cells, Row
+
+    vals = {f.name: f"v{i}" for i, f in enumerate(dataclasses.fields(Row))}
+    vals["cells"] = Cells({"no": "B", "description": "F"}, 9)
+    r = Row(**vals)
+    back = pickle.loads(pickle.dumps(r))
+    assert [getattr(back, f.name) for f in dataclasses.fields(Row)] == list(vals.values())
+    assert back.cells == {"no": "B9", "description": "F9"}
+    assert back.cells.get("owner", "") == ""

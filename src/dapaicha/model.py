@@ -77,6 +77,14 @@ class Row:
     def is_problem(self) -> bool:
         return self.has_problem == "是"
 
+    def __reduce__(self) -> tuple:
+        # positional, no field names: validate's workers send thousands of rows a second
+        return Row, (
+            self.no, self.seq, self.has_problem, self.description, self.measure, self.kind,
+            self.deadline, self.owner, self.result, self.done_date, self.note, self.row,
+            self.cells,
+        )  # fmt: skip
+
 
 @dataclass
 class Submission:

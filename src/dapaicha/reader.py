@@ -123,6 +123,8 @@ def _find_header(grid: list[list[Any]]) -> tuple[int, dict[str, int], list[tuple
         score = len(cols)
         if "no" in cols and score >= 3 and score > best_score:
             best, best_score = (r0, cols, renamed), score
+            if score == len(layout.COLUMNS):
+                break  # every column found: no later row can do better
     return best
 
 

@@ -155,13 +155,13 @@ def _plain_no(ctx: Context, tr: TableRow, no: int, seq: int) -> Row | None:
     """Fast path for the common row: 否 and nothing else filled."""
     v = tr.values
     hp = v.get("has_problem")
-    if (
-        ctx.ret.kind != "ledger"
-        or not isinstance(hp, str)
-        or any(v.get(k) not in (None, "") for k in _FILL_REST)
-    ):
+    if ctx.ret.kind != "ledger" or hp.__class__ is not str:
         return None
-    if vocab(hp, ctx.cl.vocabularies.yes_no.lookup).value != "否":
+    for k in _FILL_REST:
+        x = v.get(k)
+        if x is not None and x != "":
+            return None
+    if hp != "否" and vocab(hp, ctx.cl.vocabularies.yes_no.lookup).value != "否":
         return None
     if seq == 1 and "content" in v:
         got = v["content"]
