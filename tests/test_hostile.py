@@ -279,6 +279,29 @@ def test_huge_used_range_is_bounded_in_any_spelling(tmp_path, make_return):
     assert digest(d) == before
 
 
+@pytest.mark.parametrize(
+    ("cells", "out"),
+    [
+        (b'<row r="3000"><c r="BL3000"/></row>', False),  # the last cell read
+        (b'<row r="3001"><c r="A3001"/></row>', True),
+        (b'<row r="1"><c r="BM1"/></row>', True),
+        (b'<row r="1"><c r="AZ1"/><c r="BA1"/></row>', False),
+        (b'<row r="1"><c r="CA1"/></row>', True),
+        (b'<row r="1"><c r="XFD1048576"/></row>', True),
+        (b'<row r="2999"><c r="A2999"/></row><row><c/></row><row><c/></row>', True),  # 3001
+        (b'<row r="0003"><c r="A3"/></row>', False),  # leading zeros: walked, in bounds
+        (b'<row r="1"><c r="A1"/><c/><c/></row>', False),  # no r: counted on, column C
+        (b"<x:row r='1'><x:c r='BM1'/></x:row>", True),
+        (b'<row spans="1:2" r="5000"/>', True),
+    ],
+)
+def test_out_of_bounds_at_the_edges(cells, out):
+    # MAX_ROWS = 3000, MAX_COLS = 64 (BL): positions as a parser places them
+    body = b"<worksheet><sheetData>" + cells + b"</sheetData></worksheet>"
+    assert (sniff.MAX_ROWS, sniff.MAX_COLS) == (3000, 64)
+    assert sniff._out_of_bounds(body) is out
+
+
 def test_bounded_sheet_that_cannot_be_bounded_is_refused():
     # A sheet whose cells are out of bounds yet escape the cutter would be read densely:
     # bounded_sheet() refuses instead of returning it.

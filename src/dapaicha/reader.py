@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import operator
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from dapaicha import layout, sniff
 from dapaicha.findings import Finding, make
 from dapaicha.layout import address
 from dapaicha.model import Cells
+from dapaicha.normalize import parse_int
 
 HEADER_SCAN_ROWS = 30
 _TABLE_END_RX = re.compile("签字|填报人|注：|注:|审核人")
@@ -30,7 +32,7 @@ _SIGN_CUT = re.compile(r"[（(]签字[)）]|[:：]|\s{2,}|\u3000|签字日期")
 MAX_CELL_CHARS = 5000
 
 
-@dataclass
+@dataclass(slots=True)
 class TableRow:
     row: int  # Excel row, 1-based
     no_raw: Any
@@ -438,35 +440,39 @@ def _blank(v: Any) -> bool:
 
 
 _PLAIN_TYPES = (str, float, int, bool, type(None))
+_PLAIN_SET = frozenset(_PLAIN_TYPES)
 
 
 def _read_rows(grid: list[list[Any]], r0: int, ret: Return, findings: list[Finding]) -> int:
     """Collect table rows below the header; returns the 0-based row where the table ended."""
-    from dapaicha.normalize import parse_int
-
     cols = ret.columns
-    items = list(cols.items())
+    keys = tuple(cols)
     width = max(cols.values()) + 1
-    fill_keys = [k for k in cols if layout.BY_KEY[k].fill]
-    letters = {k: layout.column_letter(c) for k, c in items}
+    fill_cols = [c for k, c in cols.items() if layout.BY_KEY[k].fill]
+    n_fill = len(fill_cols)
+    pick, pick_fill = _picker(list(cols.values())), _picker(fill_cols)
+    letters = {k: layout.column_letter(c) for k, c in cols.items()}
     no_c = cols["no"]
-    fill_set = {cols[k] for k in fill_keys}
+    fill_set = set(fill_cols)
     label_cols = [c for c in range(8) if c not in fill_set]
     ods = ret.ods
     last_no: Any = None
     r = r0 + 1
     blank_run = 0
+    rows_out = ret.rows
     for r in range(r0 + 1, len(grid)):
         row = grid[r]
         n = len(row)
         if n < width:
             row = row + [None] * (width - n)
         no_raw = row[no_c]
-        if no_raw.__class__ not in _PLAIN_TYPES:
+        no_cls = no_raw.__class__
+        if no_cls not in _PLAIN_TYPES:
             no_raw = _undate(no_raw, ods)
+            no_cls = no_raw.__class__
         if (
-            no_raw.__class__ is not int
-            and not (no_raw.__class__ is float and no_raw.is_integer())
+            no_cls is not int
+            and not (no_cls is float and no_raw.is_integer())
             and parse_int(no_raw).value is None
             and any(
                 isinstance(row[c], str)
@@ -478,14 +484,14 @@ def _read_rows(grid: list[list[Any]], r0: int, ret: Return, findings: list[Findi
             )
         ):
             break  # the signature block, written in label columns: never a village's answer
-        vals = {k: row[c] for k, c in items}
+        fills = pick_fill(row)
         has_fill = False
-        for k in fill_keys:
-            v = vals[k]
-            if v is not None and v != "" and (v.__class__ is not str or v.strip()):
-                has_fill = True
-                break
-        if _blank(no_raw):
+        if fills.count("") + fills.count(None) != n_fill:
+            for v in fills:
+                if v is not None and v != "" and (v.__class__ is not str or v.strip()):
+                    has_fill = True
+                    break
+        if no_cls is not int and no_cls is not float and _blank(no_raw):
             if not has_fill:
                 blank_run += 1
                 if blank_run > 50:
@@ -497,27 +503,49 @@ def _read_rows(grid: list[list[Any]], r0: int, ret: Return, findings: list[Findi
                 last_no  # an inserted row without its 序号: a further problem of the item above
             )
         blank_run = 0
-        if isinstance(no_raw, str) and parse_int(no_raw).value is None and not has_fill:
+        if no_raw.__class__ is str and parse_int(no_raw).value is None and not has_fill:
             continue  # a sub-header or a 合计 line
         last_no = no_raw
-        for k, v in vals.items():
-            if v.__class__ is str:
-                if len(v) > MAX_CELL_CHARS:
-                    findings.append(
-                        make(
-                            "cell-too-long",
-                            ret.file,
-                            sheet=ret.sheet,
-                            cell=address(r, cols[k]),
-                            detail=len(v),
-                            expected=MAX_CELL_CHARS,
-                        )
-                    )
-                    vals[k] = v[:MAX_CELL_CHARS]
-            elif v.__class__ not in _PLAIN_TYPES:
-                vals[k] = _undate(v, ods)
-        ret.rows.append(TableRow(r + 1, no_raw, vals, Cells(letters, r + 1)))
+        got = pick(row)
+        vals = dict(zip(keys, got, strict=True))
+        if not (
+            _PLAIN_SET.issuperset(map(type, got)) and max(map(len, map(str, got))) <= MAX_CELL_CHARS
+        ):  # rare: a date cell or a very long text (str() of a number is short)
+            _fix_cells(vals, r, ret, findings, ods)
+        rows_out.append(TableRow(r + 1, no_raw, vals, Cells(letters, r + 1)))
     return r
+
+
+def _fix_cells(
+    vals: dict[str, Any], r: int, ret: Return, findings: list[Finding], ods: bool
+) -> None:
+    """Dates of 1900 back to numbers; texts past MAX_CELL_CHARS cut, with a finding."""
+    for k, v in vals.items():
+        if v.__class__ is str:
+            if len(v) > MAX_CELL_CHARS:
+                findings.append(
+                    make(
+                        "cell-too-long",
+                        ret.file,
+                        sheet=ret.sheet,
+                        cell=address(r, ret.columns[k]),
+                        detail=len(v),
+                        expected=MAX_CELL_CHARS,
+                    )
+                )
+                vals[k] = v[:MAX_CELL_CHARS]
+        elif v.__class__ not in _PLAIN_TYPES:
+            vals[k] = _undate(v, ods)
+
+
+def _picker(idx: list[int]) -> Any:
+    """A C-speed getter of the cells at idx, always a tuple."""
+    if len(idx) > 1:
+        return operator.itemgetter(*idx)
+    if idx:
+        i = idx[0]
+        return lambda row: (row[i],)
+    return lambda _row: ()
 
 
 def _read_signers(grid: list[list[Any]], end: int, ret: Return, titles: tuple[str, ...]) -> None:

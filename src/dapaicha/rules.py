@@ -133,8 +133,14 @@ def check_rows(ctx: Context) -> list[Row]:
     rows: list[Row] = []
     seen: dict[int, int] = {}
     for tr in ret.rows:
-        n = parse_int(tr.no_raw)
-        no = n.value if n.ok else None
+        x = tr.no_raw
+        if x.__class__ is float and x.is_integer():
+            no: int | None = int(x)
+        elif x.__class__ is int:
+            no = x
+        else:
+            n = parse_int(x)
+            no = n.value if n.ok else None
         if no is None or no not in cl.by_no:
             ctx.add("item-unknown", cell=tr.addrs.get("no", ""), value=clean_text(tr.no_raw))
             continue
@@ -149,6 +155,7 @@ def check_rows(ctx: Context) -> list[Row]:
 
 
 _FILL_REST = ("description", "measure", "kind", "deadline", "owner", "result", "done_date", "note")
+_N_REST = len(_FILL_REST)
 
 
 def _plain_no(ctx: Context, tr: TableRow, no: int, seq: int) -> Row | None:
@@ -157,10 +164,9 @@ def _plain_no(ctx: Context, tr: TableRow, no: int, seq: int) -> Row | None:
     hp = v.get("has_problem")
     if ctx.ret.kind != "ledger" or hp.__class__ is not str:
         return None
-    for k in _FILL_REST:
-        x = v.get(k)
-        if x is not None and x != "":
-            return None
+    rest = [v.get(k) for k in _FILL_REST]
+    if rest.count(None) + rest.count("") != _N_REST:
+        return None
     if hp != "否" and vocab(hp, ctx.cl.vocabularies.yes_no.lookup).value != "否":
         return None
     if seq == 1 and "content" in v:

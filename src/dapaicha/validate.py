@@ -41,10 +41,36 @@ def list_files(folder: Path) -> tuple[list[Path], list[tuple[str, str]]]:
     return files, skipped
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cycle collection while one file is read or while results pile up.
+
+    Rows and results hold no reference cycles (reference counting frees them). Reading
+    a ledger allocates thousands of small objects, each batch of which set off a
+    collection that walked the young objects (and, now and then, all of them): about a
+    quarter of a file's time. A batch's results piling up set off collections of the
+    oldest generation that walked every row kept so far.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def validate_return(
     path: Path, name: str, cl: Checklist, roster: Roster
 ) -> tuple[FileResult, list[Submission]]:
     """One file → its FileResult and its Submissions (one, or one per village of a merged ledger)."""
+    with _gc_paused():
+        return _validate_return(path, name, cl, roster)
+
+
+def _validate_return(
+    path: Path, name: str, cl: Checklist, roster: Roster
+) -> tuple[FileResult, list[Submission]]:
     ret, found = reader.read(path, name, tuple(cl.campaign.village_signers))
     fr = FileResult(file=name, findings=found)
     if ret is None:
@@ -167,23 +193,6 @@ def _resolve_duplicates(results: list[FileResult]) -> None:
             )
     # The losers' submissions stay: merge keeps every accepted return and lets the one with
     # the latest 填报日期 (then the later file name, as ranked here) supersede the others.
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """No cycle collection while results pile up.
-
-    Results hold no reference cycles (reference counting frees them); each collection
-    of the oldest generation would walk every row kept so far, which made a city's
-    batch spend a third of its parent's time in the collector.
-    """
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def validate_folder(
