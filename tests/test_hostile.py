@@ -29,7 +29,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
 
-from dapaicha import feedback, fsutil, generate, layout, merge, report_xlsx, sniff, validate
+from dapaicha import feedback, fsutil, generate, layout, merge, reader, report_xlsx, sniff, validate
 from dapaicha.errors import UserError
 from dapaicha.findings import CODES, FileResult
 from dapaicha.roster import Village
@@ -831,3 +831,26 @@ def test_safe_component_windows_names() -> None:
     assert safe_component("../../x") == "___x"
     assert safe_component("..") == "未命名"
     assert safe_component("  ") == "未命名"
+
+
+def test_stored_copy_holds_the_same_parts(make_return, cl, ros, monkeypatch):
+    # the parser is handed the parts sniff inflated, stored: same names, order and bytes
+    good = make_return("good.xlsx", {3: problem()}).read_bytes()
+    data = rezip(good, add={"xl/media/图片1.png": b"\x89PNG" + bytes(range(256)) * 40})
+    sn = sniff.sniff(data)
+    src, copy = zipfile.ZipFile(io.BytesIO(data)), zipfile.ZipFile(io.BytesIO(sn.stored))
+    assert copy.testzip() is None
+    assert copy.namelist() == [i.filename for i in src.infolist() if not i.is_dir()]
+    assert "xl/media/图片1.png" in copy.namelist()
+    assert {i.compress_type for i in copy.infolist()} == {zipfile.ZIP_STORED}
+    assert all(copy.read(n) == src.read(n) for n in copy.namelist())
+    # read from the stored copy and from the original: the same rows and findings
+    via_copy = reader.read_bytes(data, "good.xlsx", tuple(cl.campaign.village_signers))
+    monkeypatch.setattr(sniff, "STORE_MAX", 1000)  # past it: no copy, the original is read
+    assert sniff.sniff(data).stored is None
+    via_original = reader.read_bytes(data, "good.xlsx", tuple(cl.campaign.village_signers))
+    assert via_copy[1] == via_original[1] == []
+    assert [(r.row, r.no_raw, r.values) for r in via_copy[0].rows] == [
+        (r.row, r.no_raw, r.values) for r in via_original[0].rows
+    ]
+    assert len(via_copy[0].rows) == 66

@@ -185,6 +185,8 @@ def _label_value(
 def _open(data: bytes, sn: sniff.Sniff) -> pc.CalamineWorkbook:
     if sn.oversized_sheets:
         data = sniff.bounded_copy(data, sn.oversized_sheets)
+    elif sn.stored is not None:
+        data = sn.stored  # the same parts, already inflated and checked
     return pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
 
 

@@ -12,12 +12,13 @@ import re
 import struct
 import zipfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 MAX_UNZIPPED = 200 * 1024 * 1024  # bytes of all parts together, declared and actual
 MAX_RATIO = 200  # compression ratio above which a large part is suspicious
 MAX_ROWS = 3000  # rows of a sheet we read at most
 MAX_COLS = 64  # columns of a sheet we read at most
+STORE_MAX = 16 * 1024 * 1024  # bytes of parts kept to hand the parser a stored copy
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENTITY = re.compile(rb"<!DOCTYPE|<!ENTITY", re.I)
@@ -29,6 +30,9 @@ class Sniff:
     kind: str  # xlsx | ods | xls | encrypted | unsupported | empty | corrupt | bomb | xml-attack
     detail: str = ""  # Chinese, for the finding
     oversized_sheets: tuple[str, ...] = ()  # sheet parts whose used range exceeds the bounds
+    # the same package with every part stored, not deflated (parts already inflated and
+    # checked here): the parser then copies instead of inflating again; None past STORE_MAX
+    stored: bytes | None = field(default=None, repr=False, compare=False)
 
 
 def _ole_kind(data: bytes) -> Sniff:
@@ -101,6 +105,7 @@ def sniff(data: bytes, max_unzipped: int = MAX_UNZIPPED) -> Sniff:
     total = 0
     oversized: list[str] = []
     bodies: dict[str, bytes] = {}
+    keep: list[tuple[str, bytes, int]] | None = []
     for info in infos:
         if info.is_dir():
             continue
@@ -111,6 +116,10 @@ def sniff(data: bytes, max_unzipped: int = MAX_UNZIPPED) -> Sniff:
         except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError, zlib.error) as err:
             return Sniff("corrupt", f"{info.filename} 损坏：{err}")
         total += len(body)
+        if keep is not None:
+            keep = keep if total <= STORE_MAX else None
+            if keep is not None:
+                keep.append((info.filename, body, info.CRC))
         if info.filename in _STRUCTURE:
             bodies[info.filename] = body
         if not _xml_like(info.filename, body):
@@ -148,7 +157,38 @@ def sniff(data: bytes, max_unzipped: int = MAX_UNZIPPED) -> Sniff:
             return Sniff(
                 "xml-attack" if "DTD" in str(err) or "ntit" in str(err) else "corrupt", str(err)
             )
-    return Sniff(kind, oversized_sheets=tuple(oversized))
+    stored = stored_zip(keep) if keep is not None and not oversized else None
+    return Sniff(kind, oversized_sheets=tuple(oversized), stored=stored)
+
+
+_LOCAL_HEAD = struct.Struct("<4sHHHHHIIIHH")
+_CENTRAL_HEAD = struct.Struct("<4sHHHHHHIIIHHHHHII")
+_END = struct.Struct("<4sHHHHIIH")
+
+
+def stored_zip(parts: list[tuple[str, bytes, int]]) -> bytes | None:
+    """A zip of (name, bytes, CRC) parts, in order, each stored; None if zip64 would be needed."""
+    if len(parts) > 0xFFFF:
+        return None
+    out: list[bytes] = []
+    central: list[bytes] = []
+    at = 0
+    for name, body, crc in parts:
+        n = name.encode("utf-8")
+        flag = 0 if n.isascii() else 0x800  # UTF-8 name
+        size = len(body)
+        head = _LOCAL_HEAD.pack(b"PK\x03\x04", 20, flag, 0, 0, 0x21, crc, size, size, len(n), 0)
+        central.append(
+            _CENTRAL_HEAD.pack(
+                b"PK\x01\x02", 20, 20, flag, 0, 0, 0x21, crc, size, size, len(n), 0, 0, 0, 0, 0, at
+            )
+            + n
+        )
+        out += (head, n, body)
+        at += len(head) + len(n) + size
+    cd = b"".join(central)
+    end = _END.pack(b"PK\x05\x06", 0, 0, len(parts), len(parts), len(cd), at, 0)
+    return b"".join(out) + cd + end
 
 
 _STRUCTURE = ("xl/workbook.xml", "[Content_Types].xml")
