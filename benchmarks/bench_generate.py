@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/bench_generate.py [--villages 3000] [--sample 50]
 
-Builds a synthetic roster (the real townships of ../shared/data/xuchang-townships-2023.csv
+Builds a synthetic roster (the real townships of tests/data/xuchang-townships-2023.csv
 when present), generates every ledger into a temporary folder, reruns (all 已是最新), and
 builds a sample with build_workbook + excel.save for the ratio. Prints times and peak memory.
 """
@@ -22,7 +22,7 @@ from dapaicha import checklist, excel, generate, ledger
 from dapaicha.roster import Village
 
 TOWNSHIPS_CSV = (
-    Path(__file__).resolve().parents[2] / "shared" / "data" / "xuchang-townships-2023.csv"
+    Path(__file__).resolve().parents[1] / "tests" / "data" / "xuchang-townships-2023.csv"
 )
 SYLLABLES = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 SUFFIX = ("庄", "营", "寨", "楼", "岗", "桥", "店", "湾", "集", "屯")

@@ -30,7 +30,7 @@ from dapaicha import checklist, fill, generate, validate
 from dapaicha.roster import Roster, Village
 
 HERE = Path(__file__).resolve().parent
-CSV = HERE.parent.parent / "shared" / "data" / "xuchang-townships-2023.csv"
+CSV = HERE.parent / "tests" / "data" / "xuchang-townships-2023.csv"
 
 
 def synthetic_roster(n: int) -> Roster:
