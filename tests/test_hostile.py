@@ -20,6 +20,7 @@ import struct
 import subprocess
 import sys
 import zipfile
+import zlib
 from pathlib import Path
 
 import openpyxl
@@ -293,6 +294,13 @@ def test_huge_used_range_is_bounded_in_any_spelling(tmp_path, make_return):
         (b'<row r="1"><c r="A1"/><c/><c/></row>', False),  # no r: counted on, column C
         (b"<x:row r='1'><x:c r='BM1'/></x:row>", True),
         (b'<row spans="1:2" r="5000"/>', True),
+        (b'<row r="1"><c r="A5000"/></row>', True),  # the cell's own r places it
+        (b'<row r="5"><c r="A5" r="BL2000000"/></row>', True),  # a parser takes the last r
+        (b'<row r="5"><c r="A5"r="XFD1"/></row>', True),
+        (b'<row r="5"><c r="A5" s=">" r="XFD1"/></row>', True),  # hidden behind a ">"
+        (b'<row r="5" r="9999"><c r="A5"/></row>', True),
+        (b'<row r="5"><c r="A5" t="s"><v>r="XFD1"</v></c></row>', False),  # text, not a tag
+        (b'<row r="5"><c r="A5" x:r="ZZ5"/></row>', False),  # another attribute
     ],
 )
 def test_out_of_bounds_at_the_edges(cells, out):
@@ -854,3 +862,51 @@ def test_stored_copy_holds_the_same_parts(make_return, cl, ros, monkeypatch):
         (r.row, r.no_raw, r.values) for r in via_original[0].rows
     ]
     assert len(via_copy[0].rows) == 66
+
+
+def test_long_unflagged_name_is_read_as_before(make_return, cl):
+    # a name without the UTF-8 flag grows when written back as UTF-8: past 65,535 bytes
+    # there is no stored copy (and no crash), the original is read
+    good = make_return("good.xlsx", {}).read_bytes()
+    placeholder = "Q" * 21846
+    data = rezip(good, add={placeholder: b"x"}).replace(placeholder.encode(), b"\xb3" * 21846)
+    sn = sniff.sniff(data)
+    assert (sn.kind, sn.stored) == ("xlsx", None)
+    ret, found = reader.read_bytes(data, "good.xlsx", tuple(cl.campaign.village_signers))
+    assert found == [] and len(ret.rows) == 66
+
+
+def test_unicode_path_field_that_renames_a_part_is_refused(make_return):
+    # the sheet stored as "xl/media/s1.bin" with a Unicode Path field naming it
+    # xl/worksheets/sheet1.xml: Python sees media, other readers the sheet
+    good = make_return("good.xlsx", {}).read_bytes()
+    src = zipfile.ZipFile(io.BytesIO(good))
+    sheet = "xl/worksheets/sheet1.xml"
+    raw = b"xl/media/s1.bin"
+    field = struct.pack("<BI", 1, zlib.crc32(raw)) + sheet.encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in src.infolist():
+            if info.filename != sheet:
+                z.writestr(info.filename, src.read(info))
+                continue
+            zi = zipfile.ZipInfo(raw.decode())
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            zi.extra = struct.pack("<HH", 0x7075, len(field)) + field
+            z.writestr(zi, src.read(info))
+    sn = sniff.sniff(out.getvalue())
+    assert sn.kind == "corrupt" and "Unicode" in sn.detail
+
+
+def test_parts_compressed_otherwise_are_read_as_before(make_return, cl):
+    # bzip2 parts: no stored copy, the parser gets the original (and cannot read it)
+    good = make_return("good.xlsx", {}).read_bytes()
+    src = zipfile.ZipFile(io.BytesIO(good))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_BZIP2) as z:
+        for info in src.infolist():
+            z.writestr(info.filename, src.read(info))
+    sn = sniff.sniff(out.getvalue())
+    assert (sn.kind, sn.stored) == ("xlsx", None)
+    ret, found = reader.read_bytes(out.getvalue(), "b.xlsx", tuple(cl.campaign.village_signers))
+    assert ret is None and [f.code for f in found] == ["file-unreadable"]

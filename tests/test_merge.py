@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from test_store import CL, ROSTER, VILLAGES, do_merge, dump, make_sub, problem
 from typer.testing import CliRunner
 
-from dapaicha import layout, merge, merged, store
+from dapaicha import layout, merge, merged, store, validate
 from dapaicha.errors import UserError
 from dapaicha.findings import FileResult, Report
 
@@ -325,6 +325,28 @@ def test_formula_like_text_stays_text(tmp_path, text):
     assert [(r.description, r.owner, r.note) for r in back[0].rows] == [
         (text.strip(), text.strip(), text.strip())
     ]
+
+
+def test_merged_ledger_with_a_far_cell_is_refused_unread(tmp_path):
+    # a merged ledger may pass a village ledger's 3,000 rows, yet not its 64 columns or
+    # millions of cells: one cell at BL200000 would have the parser allocate 12.8 M cells
+    _, out = build_county(tmp_path)
+    src = zipfile.ZipFile(out)
+    bad = tmp_path / "in" / "far.xlsx"
+    bad.parent.mkdir()
+    with zipfile.ZipFile(bad, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in src.infolist():
+            body = src.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                far = b'<row r="200000"><c r="BL200000" t="inlineStr"><is><t>x</t></is></c></row>'
+                body = body.replace(b"</sheetData>", far + b"</sheetData>")
+                assert far in body
+            z.writestr(info, body)
+    fr, subs = validate.validate_return(bad, bad.name, CL, ROSTER)
+    assert [(f.code, f.cell) for f in fr.findings] == [("file-unreadable", "")]
+    assert "200000 行 × 64 列" in fr.findings[0].message and subs == []
+    fr, subs = validate.validate_return(out, out.name, CL, ROSTER)  # the original: read
+    assert "file-unreadable" not in {f.code for f in fr.findings} and subs
 
 
 # --- county → city --------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import python_calamine as pc
 
-from dapaicha import layout
+from dapaicha import layout, sniff
 from dapaicha.checklist import Checklist
 from dapaicha.findings import Finding, make
 from dapaicha.merged import YES, columns
@@ -51,6 +51,7 @@ def _int(v: Any) -> int | None:
 
 def parse(data: bytes, name: str, cl: Checklist | None = None) -> Parsed:
     """The three sheets of a merged ledger; bad cells become findings (errors)."""
+    sniff.check_extent(data)  # its rows may pass the bounds of a village's ledger
     wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
     try:
         meta = {

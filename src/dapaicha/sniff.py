@@ -57,7 +57,14 @@ def col_number(letters: bytes) -> int:
 
 
 def sniff(data: bytes, max_unzipped: int = MAX_UNZIPPED) -> Sniff:
-    """Classify the bytes of a returned file."""
+    """Classify the bytes of a returned file. Never raises: what it cannot tell is corrupt."""
+    try:
+        return _sniff(data, max_unzipped)
+    except Exception as err:  # a structure none of the checks foresaw
+        return Sniff("corrupt", f"压缩结构无法识别：{type(err).__name__}")
+
+
+def _sniff(data: bytes, max_unzipped: int) -> Sniff:
     if not data:
         return Sniff("empty", "空文件（0 字节）")
     head = data[:8]
@@ -77,6 +84,10 @@ def sniff(data: bytes, max_unzipped: int = MAX_UNZIPPED) -> Sniff:
     names = {i.filename for i in infos}
     if any(i.flag_bits & 0x1 for i in infos):
         return Sniff("encrypted")
+    if any(_unicode_path(i) not in (None, i.filename) for i in infos):
+        # Python reads the header's name, other readers the Unicode Path field: the two
+        # would see different parts (a sheet hidden from these checks as media)
+        return Sniff("corrupt", "压缩包中部件名称前后不一致（Unicode 路径扩展字段）")
     declared = sum(i.file_size for i in infos)
     if declared > max_unzipped:
         return Sniff("bomb", f"{declared / 1e6:.0f} MB（声明大小）")
@@ -117,7 +128,8 @@ def sniff(data: bytes, max_unzipped: int = MAX_UNZIPPED) -> Sniff:
             return Sniff("corrupt", f"{info.filename} 损坏：{err}")
         total += len(body)
         if keep is not None:
-            keep = keep if total <= STORE_MAX else None
+            usual = info.compress_type in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+            keep = keep if total <= STORE_MAX and usual else None
             if keep is not None:
                 keep.append((info.filename, body, info.CRC))
         if info.filename in _STRUCTURE:
@@ -168,7 +180,7 @@ _END = struct.Struct("<4sHHHHIIH")
 
 def stored_zip(parts: list[tuple[str, bytes, int]]) -> bytes | None:
     """A zip of (name, bytes, CRC) parts, in order, each stored; None if zip64 would be needed."""
-    if len(parts) > 0xFFFF:
+    if len(parts) > 0xFFFF or any(len(p[0].encode("utf-8")) > 0xFFFF for p in parts):
         return None
     out: list[bytes] = []
     central: list[bytes] = []
@@ -189,6 +201,18 @@ def stored_zip(parts: list[tuple[str, bytes, int]]) -> bytes | None:
     cd = b"".join(central)
     end = _END.pack(b"PK\x05\x06", 0, 0, len(parts), len(parts), len(cd), at, 0)
     return b"".join(out) + cd + end
+
+
+def _unicode_path(info: zipfile.ZipInfo) -> str | None:
+    """The name in an Info-ZIP Unicode Path extra field (0x7075), if the entry has one."""
+    extra = info.extra
+    at = 0
+    while at + 4 <= len(extra):
+        tag, size = struct.unpack_from("<HH", extra, at)
+        if tag == 0x7075 and size >= 5:
+            return extra[at + 9 : at + 4 + size].decode("utf-8", "replace")
+        at += 4 + size
+    return None
 
 
 _STRUCTURE = ("xl/workbook.xml", "[Content_Types].xml")
@@ -344,14 +368,24 @@ _CELL_POS = re.compile(rb"([A-Za-z]+)([0-9]+)")
 _IN_ROW = rb"(?:[1-9][0-9]{0,2}|[12][0-9]{3}|3000)"  # 1 … 3000
 _IN_COL = rb"(?:[A-Z]|A[A-Z]|B[A-L])"  # A … BL
 _UNUSUAL = re.compile(
-    rb'<(?:[A-Za-z_][\w.-]*:(?:row|c)(?=[\s/>])|row(?=[\s/>])(?! r="' + _IN_ROW + rb'")'
+    rb"<(?:[A-Za-z_][\w.-]*:(?:row|c)(?=[\s/>])"
+    rb'|row(?=[\s/>])(?! r="' + _IN_ROW + rb'")'
     rb'|c(?=[\s/>])(?! r="' + _IN_COL + _IN_ROW + rb'"))'
 )
+# Any r attribute, wherever it stands in a tag, whose value is not an in-bounds position:
+# a second r (a parser may take the last) or one hidden behind a ">" inside another value.
+# (Prefixed names such as xmlns:r are other attributes; the lookbehind follows the "r" so
+# that the scan starts from that literal.)
+_R_ANY = rb"r(?<![\w.:-]r)\s*="
+_FAR_R = re.compile(_R_ANY + rb"""(?!["'](?:""" + _IN_COL + rb")?" + _IN_ROW + rb"""["'])""")
+_R_COUNT = re.compile(_R_ANY)
 
 
 def _out_of_bounds(body: bytes) -> bool:
     """Whether any row or cell lies beyond the bounds, as a parser would place it."""
-    return _UNUSUAL.search(body) is not None and _walk_out_of_bounds(body)
+    if _UNUSUAL.search(body) is None and _FAR_R.search(body) is None:
+        return False
+    return _walk_out_of_bounds(body)
 
 
 def _position(attrs: bytes, row: int, col: int, is_row: bool) -> tuple[int, int]:
@@ -367,10 +401,42 @@ def _position(attrs: bytes, row: int, col: int, is_row: bool) -> tuple[int, int]
     return row, col + 1
 
 
+MERGED_MAX_CELLS = 8_000_000  # rows × columns of a merged ledger's sheet (a city: ~3 M)
+
+
+def check_extent(data: bytes, max_cells: int = MERGED_MAX_CELLS) -> None:
+    """Raise Unbounded if a sheet of the xlsx would be read as more than max_cells cells
+    or past MAX_COLS columns (for merged ledgers, whose rows may pass MAX_ROWS)."""
+    if not data.startswith(b"PK"):
+        return
+    zf = zipfile.ZipFile(io.BytesIO(data))
+    for info in zf.infolist():
+        if not info.filename.startswith("xl/worksheets/"):
+            continue
+        rows, cols = _walk_extent(zf.read(info))
+        if cols > MAX_COLS or rows * cols > max_cells:
+            raise Unbounded(f"工作表 {rows} 行 × {cols} 列，超过可读取的范围")
+
+
+def _walk_extent(body: bytes) -> tuple[int, int]:
+    """(last row, last column) of a sheet part as a parser places its tags."""
+    row = col = top = right = 0
+    for m in _TAG.finditer(body):
+        attrs = m.group(2)
+        if attrs.count(b'"') % 2 or len(_R_COUNT.findall(attrs)) > 1:
+            return 1 << 30, 1 << 14  # placed who knows where
+        row, col = _position(attrs, row, col, m.group(1) == b"row")
+        top, right = max(top, row), max(right, col)
+    return top, right
+
+
 def _walk_out_of_bounds(body: bytes) -> bool:
     row = col = 0
     for m in _TAG.finditer(body):
-        row, col = _position(m.group(2), row, col, m.group(1) == b"row")
+        attrs = m.group(2)
+        if attrs.count(b'"') % 2 or len(_R_COUNT.findall(attrs)) > 1:
+            return True  # a ">" inside a value, or two r: placed who knows where
+        row, col = _position(attrs, row, col, m.group(1) == b"row")
         if row > MAX_ROWS or col > MAX_COLS:
             return True
     return False

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from dapaicha import identity, reader, rules
+from dapaicha import identity, reader, rules, sniff
 from dapaicha.checklist import Checklist
 from dapaicha.findings import FileResult, Finding, Report, make
 from dapaicha.model import Submission
@@ -82,9 +82,8 @@ def _validate_return(
         try:
             subs, more = merged.read_return(ret, cl, roster)
         except Exception as err:
-            fr.findings.append(
-                make("file-unreadable", name, detail=f"合并台账无法读取：{type(err).__name__}")
-            )
+            why = str(err) if isinstance(err, sniff.Unbounded) else type(err).__name__
+            fr.findings.append(make("file-unreadable", name, detail=f"合并台账无法读取：{why}"))
             return fr, []
         fr.findings.extend(more)
         return fr, subs
