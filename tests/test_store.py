@@ -133,6 +133,16 @@ def test_period_of_a_date(day, n):
     assert P.containing(day).contains(max(day, CL.campaign.start))
 
 
+@pytest.mark.parametrize(
+    ("as_of", "due"),
+    [(None, D(2022, 3, 31)), (D(2022, 3, 2), D(2022, 3, 31)), (D(2022, 3, 30), D(2022, 3, 31)),
+     (D(2022, 3, 31), D(2022, 4, 7)), (D(2022, 4, 7), D(2022, 4, 14)), (D(2022, 4, 10), D(2022, 4, 14)),
+     (D(2022, 4, 28), D(2022, 5, 5))],
+)  # fmt: skip
+def test_resubmit_by_the_next_cut_off(as_of, due):
+    assert P.resubmit_by(as_of) == due
+
+
 def test_all_until():
     assert [p.n for p in P.all_until(D(2022, 4, 8))] == [1, 2, 3]
     assert [p.n for p in P.all_until(D(2022, 3, 15))] == [1]

@@ -13,8 +13,9 @@ import pytest
 from conftest import needs_soffice, problem, soffice_convert
 from typer.testing import CliRunner
 
-from dapaicha import fill, validate
+from dapaicha import fill, layout, validate
 from dapaicha.cli import app
+from dapaicha.errors import UserError
 
 
 def row(no: int) -> int:
@@ -95,6 +96,50 @@ def test_every_row_rule(make_return, cl, ros):
     assert by_cell["I10"].item == 7 and by_cell["I10"].severity == "error"
     assert "2022-05-31" in by_cell["I10"].message and "2022-04-30" in by_cell["I10"].message
     assert by_cell["I11"].value == "4.3"
+
+
+def test_nothing_typed_across_a_no_problem_row_is_blank(make_return, cl, ros):
+    nothing = {"description": "无", "measure": "无", "kind": "/", "deadline": "/"}
+    nothing |= {"owner": "—", "result": "无", "done_date": "/", "note": ""}
+    answers = {n: {"has_problem": "否", **nothing} for n in range(1, 67)}
+    answers[5] = {"has_problem": "否", **nothing, "result": "正在整改"}  # not nothing
+    answers[6] = {"has_problem": "否", **nothing, "owner": "王德顺"}
+    p = make_return("none.xlsx", answers)
+    rep, subs = run(p, cl, ros)
+    assert found(rep) == {("no-problem-filled", f"E{row(5)}"), ("no-problem-filled", f"E{row(6)}")}
+    by_item = {f.item: f.message for f in rep.findings}
+    assert "“整改结果”" in by_item[5] and "“整改措施”" not in by_item[5]
+    assert "“责任人”" in by_item[6] and "“整改结果”" not in by_item[6]
+    assert rep.valid and not any(r.is_problem for r in subs[0].rows)
+
+
+def test_ambiguous_dates_say_why(make_return, cl, ros):
+    answers = {
+        3: problem(deadline=4.3, result="正在整改", done_date=None),
+        4: problem(deadline="2022年4月", result="正在整改", done_date=None),
+    }
+    rep, _ = run(make_return("amb.xlsx", answers), cl, ros)
+    assert found(rep) == {
+        ("deadline-ambiguous", f"I{row(3)}"),
+        ("deadline-ambiguous", f"I{row(4)}"),
+    }
+    msg = {f.item: f.message for f in rep.findings}
+    assert "是数字" in msg[3] and "4月3日 或 4月30日" in msg[3]
+    assert "是数字" not in msg[4] and "无法确定具体日期" in msg[4]
+
+
+def test_edited_checklist_of_the_same_name_is_told_by_version(make_return, cl, ros):
+    p = make_return("old.xlsx", {})
+    wb = openpyxl.load_workbook(p)
+    meta = wb[layout.SHEET_META]
+    (cell,) = [r[1] for r in meta.iter_rows() if r[0].value == "checklist_hash"]
+    cell.value = "deadbeef" + "0" * 56
+    wb.save(p)
+    rep, _ = run(p, cl, ros)
+    assert found(rep) == {("checklist-mismatch", "")}
+    msg = rep.findings[0].message
+    assert f"（{cl.id}，内容版本 deadbeef）" in msg
+    assert f"（{cl.id}，内容版本 {cl.content_hash[:8]}）" in msg
 
 
 def test_header_fields(make_return, cl, ros):
@@ -338,6 +383,29 @@ def test_cli_exit_codes_json_and_report(make_return, tmp_path, cl, ros):
     assert r.exit_code == 1
     r = CliRunner().invoke(app, ["validate", str(tmp_path / "nope"), "-r", str(roster_path)])
     assert r.exit_code == 2
+
+
+def _notice(tmp_path: Path, d: Path, roster_path: Path, *more: str) -> tuple[int, str]:
+    fb = tmp_path / "fb"
+    args = ["validate", str(d), "-r", str(roster_path), "--report", str(tmp_path / "r.xlsx")]
+    r = CliRunner().invoke(app, [*args, "--feedback", str(fb), *more])
+    texts = sorted(fb.rglob("*.txt")) if fb.exists() else []
+    if isinstance(r.exception, UserError):  # main() prints it as one line, exit code 2
+        return 2, str(r.exception)
+    return r.exit_code, "".join(p.read_text(encoding="utf-8-sig") for p in texts)
+
+
+def test_notice_deadline_follows_the_batch(make_return, ros, tmp_path):
+    # the latest 填报日期 is 4月10日 (第3期): corrections are due by its cut-off, 4月14日
+    d = tmp_path / "in"
+    make_return("a.xlsx", {5: {"has_problem": "是"}}, folder=d, report_date=dt.date(2022, 4, 10))
+    make_return("b.xlsx", {}, folder=d, village=1, report_date=dt.date(2022, 4, 2))
+    code, text = _notice(tmp_path, d, Path(ros.source))
+    assert code == 1 and "于 2022年4月14日 前重新报送" in text
+    code, text = _notice(tmp_path, d, Path(ros.source), "--deadline", "2022-04-08")
+    assert code == 1 and "于 2022年4月8日 前重新报送" in text
+    code, text = _notice(tmp_path, d, Path(ros.source), "--deadline", "下周")
+    assert code == 2 and text == "--deadline 无法识别为日期：“下周”，请写成如 2022-04-08。"
 
 
 @needs_soffice

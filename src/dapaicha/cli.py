@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -73,6 +74,14 @@ def validate(
         bool, typer.Option("--json", help="以 JSON 输出完整校验结果（不输出表格）。")
     ] = False,
     show_all: Annotated[bool, typer.Option("--all", help="也列出通过文件的提醒。")] = False,
+    deadline: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--deadline",
+            help="退回通知中的重新报送期限，例：--deadline 2022-04-08"
+            "（默认：本批最晚填报日期之后的下一个报送截止日）。",
+        ),
+    ] = None,
 ) -> None:
     """校验各村报送的整改台账，列出每个文件的问题。
 
@@ -85,6 +94,7 @@ def validate(
     from dapaicha import validate as val
 
     cl = cl_mod.load(checklist)
+    due = _typed_date("--deadline", deadline, cl.campaign.year) if deadline else None
     ros = roster_mod.load(roster)
     con = render.console(stderr=as_json)
     files, _ = val.list_files(returns)
@@ -95,13 +105,12 @@ def validate(
     if feedback is not None:
         from dapaicha import feedback as fb
 
-        deadline = render.zh_date(cl.campaign.first_deadline)
         paths = fb.write_all(
             rep,
             returns if returns.is_dir() else returns.parent,
             feedback,
             campaign_title=cl.campaign.title,
-            deadline=deadline,
+            deadline=render.zh_date(due or _resubmit_by(rep, cl.campaign)),
         )
         written.append(("退回修改副本", f"{feedback}（{len(paths)} 个文件）"))
     if as_json:
@@ -110,6 +119,23 @@ def validate(
         render.print_report(rep, con, show_all=show_all)
         render.print_paths(con, "已写出：", written)
     raise typer.Exit(0 if rep.valid else 1)
+
+
+def _typed_date(option: str, typed: str, year: int) -> dt.date:
+    from dapaicha.normalize import parse_date
+
+    r = parse_date(typed, year=year)
+    if r.status != "ok":
+        raise UserError(f"{option} 无法识别为日期：“{typed}”，请写成如 2022-04-08。")
+    return r.value
+
+
+def _resubmit_by(rep, campaign) -> dt.date:
+    """The next cut-off after the batch's latest 填报日期."""
+    from dapaicha.periods import Periods
+
+    dates = [dt.date.fromisoformat(f.report_date) for f in rep.files if f.report_date]
+    return Periods(campaign).resubmit_by(max(dates, default=None))
 
 
 @app.command("roster")

@@ -59,7 +59,7 @@ _CODES = [
         "rows-truncated",
         W,
         "行数过多",
-        "表格有 {detail} 行，只读取了前 {expected} 行，请删除多余的空行或内容。",
+        "工作表超出可读取的范围，只读取了前 {expected}，其外的内容未读取，请删除多余的行、列或内容后重新报送。",
     ),
     Code(
         "cell-too-long",
@@ -173,7 +173,7 @@ _CODES = [
         "deadline-ambiguous",
         E,
         "整改期限有歧义",
-        "整改期限“{value}”是数字，无法确定日期（4.3 可能是 4月3日 或 4月30日），请填写如 2022-04-30 的日期。",
+        "整改期限“{value}”{detail}，请填写如 2022-04-30 的日期。",
     ),
     Code(
         "deadline-read-as-plan",
@@ -209,7 +209,7 @@ _CODES = [
         "done-date-ambiguous",
         E,
         "完成时间有歧义",
-        "完成时间“{value}”是数字，无法确定日期，请填写如 2022-04-20 的日期。",
+        "完成时间“{value}”{detail}，请填写如 2022-04-20 的日期。",
     ),
     Code(
         "done-date-after-report",

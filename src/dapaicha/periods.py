@@ -90,6 +90,13 @@ class Periods:
         """第1期 up to and including the period that contains d."""
         return [self.get(n) for n in range(1, self.number_of(d) + 1)]
 
+    def resubmit_by(self, as_of: dt.date | None) -> dt.date:
+        """The cut-off for a corrected return: the next one after as_of (the latest 填报日期
+        of the batch), never the day itself; the first cut-off when nothing is known."""
+        if as_of is None:
+            return self.first_deadline
+        return self.containing(as_of + dt.timedelta(days=1)).deadline
+
     def on_time(self, report_date: dt.date | None, n: int) -> bool | None:
         """填报日期 ≤ the period's deadline; None when there is no 填报日期 (unknown)."""
         if report_date is None:

@@ -65,7 +65,11 @@ def check_template(ctx: Context) -> bool:
     if m.get("checklist_id") and (
         m.get("checklist_id") != cl.id or m.get("checklist_hash") != cl.content_hash
     ):
-        ctx.add("checklist-mismatch", value=m.get("checklist_id"), expected=cl.id)
+        theirs, ours = m.get("checklist_id", ""), cl.id
+        if theirs == ours:  # same name, other content (the county edited checklist.yaml)
+            theirs += f"，内容版本 {(m.get('checklist_hash') or '无')[:8]}"
+            ours += f"，内容版本 {cl.content_hash[:8]}"
+        ctx.add("checklist-mismatch", value=theirs, expected=ours)
     ok = True
     for key in REQUIRED[ctx.ret.kind]:
         if key not in ctx.ret.columns:
@@ -115,6 +119,13 @@ def _placeholder(v: object) -> bool:
     """'/', '—', '无', '未完成' typed where a date belongs: the same as blank."""
     t = clean_text(v)
     return t is not None and (_PUNCT_ONLY.match(t) is not None or t in _NOT_YET)
+
+
+def _why(raw: object) -> str:
+    """Why a date cell cannot be read for sure, in the village's words."""
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        return "是数字，无法确定日期（4.3 可能是 4月3日 或 4月30日）"
+    return "无法确定具体日期"
 
 
 def _is_no_answer(text: str | None, ctx: Context) -> bool:
@@ -232,11 +243,16 @@ def _check_row(ctx: Context, tr: TableRow, no: int, seq: int, done: list[Row]) -
         row.done_date = dd.value
 
     if row.has_problem == "否":
-        filled = [layout.BY_KEY[k].header for k in ("description", "measure", "owner") if texts[k]]
+        # "无" or "/" typed across a row without a problem is how many fill the form: blank
+        filled = [
+            layout.BY_KEY[k].header
+            for k in ("description", "measure", "owner")
+            if texts[k] and not _is_no_answer(texts[k], ctx)
+        ]
         filled += [
             layout.BY_KEY[k].header
             for k, r in (("kind", kind), ("result", res))
-            if r is not None and r.raw is not None
+            if r is not None and r.raw is not None and not _is_no_answer(clean_text(r.raw), ctx)
         ]
         filled += [
             layout.BY_KEY[k].header
@@ -273,7 +289,9 @@ def _check_row(ctx: Context, tr: TableRow, no: int, seq: int, done: list[Row]) -
     if dl.status == "blank":
         ctx.add("deadline-missing", cell=cell, item=no)
     elif dl.status == "ambiguous":
-        ctx.add("deadline-ambiguous", cell=cell, item=no, value=dl.raw)
+        ctx.add(
+            "deadline-ambiguous", cell=cell, item=no, value=dl.raw, detail=_why(v.get("deadline"))
+        )
     elif dl.status == "open":
         if ret.kind == "notice":  # 长期/持续 in the notice's table: a long-term plan
             row.kind = "纳入整改方案"
@@ -325,7 +343,13 @@ def _check_row(ctx: Context, tr: TableRow, no: int, seq: int, done: list[Row]) -
     if dd is not None:
         cell = a.get("done_date", "")
         if dd.status == "ambiguous":
-            ctx.add("done-date-ambiguous", cell=cell, item=no, value=dd.raw)
+            ctx.add(
+                "done-date-ambiguous",
+                cell=cell,
+                item=no,
+                value=dd.raw,
+                detail=_why(v.get("done_date")),
+            )
         elif dd.status in ("invalid", "open"):
             ctx.add("done-date-invalid", cell=cell, item=no, value=dd.raw)
         elif row.result == "已整改" and dd.status == "blank":
