@@ -345,6 +345,47 @@ def test_two_files_for_one_village(make_return, cl, ros, tmp_path):
     used = {fr.file: fr.used for fr in rep.files}
     assert used == {"a.xlsx": False, "b.xlsx": True}
     assert all("b.xlsx" in f.message for f in rep.findings)
+    assert "采用 填报日期最新（2022-03-30）的“b.xlsx”；各文件内容不同" in rep.findings[0].message
+
+
+def test_two_files_of_one_date_say_the_name_decided(make_return, cl, ros, tmp_path):
+    d = tmp_path / "dup"
+    make_return("b.xlsx", {}, folder=d)
+    make_return("a.xlsx", {3: problem(description="不同内容")}, folder=d)
+    bad = make_return("c.xlsx", {5: {"has_problem": "是"}}, folder=d)
+    rep, _ = run(d, cl, ros)
+    assert {fr.file: fr.used for fr in rep.files} == {
+        "a.xlsx": False,
+        "b.xlsx": True,
+        "c.xlsx": False,
+    }
+    msg = next(f.message for f in rep.findings if f.code == "duplicate-return")
+    assert (
+        "采用 通过校验、填报日期相同（2022-03-30）、文件名排在后的“b.xlsx”；各文件内容不同" in msg
+    )
+    bad.unlink()
+    (d / "a.xlsx").write_bytes((d / "b.xlsx").read_bytes())  # the same file twice
+    rep, _ = run(d, cl, ros)
+    msg = next(f.message for f in rep.findings if f.code == "duplicate-return")
+    assert msg.endswith("采用 填报日期相同（2022-03-30）、文件名排在后的“b.xlsx”。")
+
+
+def test_unreadable_file_is_placed_by_its_name(make_return, cl, ros, tmp_path):
+    # a broken file named after its village: sent back to that village, which is not 未报
+    d = tmp_path / "u"
+    d.mkdir()
+    v = ros.villages[2]
+    (d / f"{v.township}{v.village}台账.xlsx").write_bytes(b"PK\x03\x04" + b"\0" * 50)
+    (d / "无名.xlsx").write_bytes(b"PK\x03\x04" + b"\0" * 50)
+    rep, subs = run(d, cl, ros)
+    assert found(rep) == {("file-unreadable", "")} and subs == []
+    placed = {fr.file: (fr.county, fr.township, fr.village) for fr in rep.files}
+    assert placed == {
+        f"{v.township}{v.village}台账.xlsx": (v.county, v.township, v.village),
+        "无名.xlsx": ("", "", ""),
+    }
+    assert v.village not in {m["village"] for m in rep.missing}
+    assert len(rep.missing) == len(ros.villages) - 1
 
 
 def test_missing_villages_listed(make_return, cl, ros, tmp_path):

@@ -6,7 +6,7 @@ import gc
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from dapaicha import identity, reader, rules, sniff
 from dapaicha.checklist import Checklist
@@ -74,6 +74,16 @@ def _validate_return(
     ret, found = reader.read(path, name, tuple(cl.campaign.village_signers))
     fr = FileResult(file=name, findings=found)
     if ret is None:
+        # unreadable: the file name may still say whose it is (whom to send it back to,
+        # and the village is then not 未报)
+        v = identity.match_text(roster, PurePath(name).stem)
+        if v is not None:
+            fr.village_code, fr.county, fr.township, fr.village = (
+                v.code,
+                v.county,
+                v.township,
+                v.village,
+            )
         return fr, []
     fr.sha256 = ret.sha256
     if ret.kind == "merged":
@@ -171,6 +181,24 @@ def _folder_period(rel: str) -> int | None:
     return next((n for part in Path(rel).parts[:-1] if (n := folder_number(part))), None)
 
 
+def _why_winner(winner: FileResult, group: list[FileResult]) -> str:
+    """Why winner was taken, as it is: passed, latest 填报日期, or only the file name."""
+    reasons = []
+    if winner.accepted and any(not f.accepted for f in group):
+        reasons.append("通过校验")
+    peers = [f for f in group if f is not winner and f.accepted == winner.accepted]
+    if peers:
+        shown = winner.report_date or "未填"
+        if all(f.report_date < winner.report_date for f in peers):
+            reasons.append(f"填报日期最新（{shown}）")
+        else:
+            reasons.append(f"填报日期相同（{shown}）、文件名排在后")
+    why = "、".join(reasons) + f"的“{winner.file}”"
+    if len({f.sha256 for f in group}) > 1 and peers:
+        why += "；各文件内容不同，请与该村核实以哪份为准"
+    return why
+
+
 def _resolve_duplicates(results: list[FileResult]) -> None:
     """Several files of one village in one batch: the accepted one with the latest 填报日期 wins."""
     by_village: dict[tuple[str, int | None], list[FileResult]] = {}
@@ -184,12 +212,10 @@ def _resolve_duplicates(results: list[FileResult]) -> None:
         ranked = sorted(group, key=lambda f: (f.accepted, f.report_date, f.file))
         winner = ranked[-1]
         names = "、".join(f.file for f in group)
-        why = "通过校验且填报日期最新的" if winner.accepted else "填报日期最新的"
+        why = _why_winner(winner, group)
         for fr in group:
             fr.used = fr is winner
-            fr.findings.append(
-                make("duplicate-return", fr.file, detail=names, expected=f"{why}“{winner.file}”")
-            )
+            fr.findings.append(make("duplicate-return", fr.file, detail=names, expected=why))
     # The losers' submissions stay: merge keeps every accepted return and lets the one with
     # the latest 填报日期 (then the later file name, as ranked here) supersede the others.
 
@@ -219,7 +245,11 @@ def validate_folder(
                 on_file(fr)
     _resolve_duplicates(report.files)
     seen = {s.village_code for s in subs}
-    seen |= {fr.village_code for fr in report.files if fr.village_code}
+    seen |= {
+        fr.village_code or f"{fr.county}/{fr.township}/{fr.village}"
+        for fr in report.files
+        if fr.village_code or fr.village
+    }
     for v in roster.villages:
         if (v.code or v.key) not in seen:
             report.missing.append(
