@@ -388,6 +388,36 @@ def test_unreadable_file_is_placed_by_its_name(make_return, cl, ros, tmp_path):
     assert len(rep.missing) == len(ros.villages) - 1
 
 
+def test_two_row_header_and_a_repeated_header(make_return, cl, ros):
+    # 整改情况 over 整改结果 · 完成时间 (a county's form), and the header pasted again
+    # between items 30 and 31 (a table copied page by page)
+    p = make_return("two.xlsx", {3: problem()})
+    wb = openpyxl.load_workbook(p)
+    ws = wb["整改台账"]
+    for rng in list(ws.merged_cells.ranges):
+        ws.unmerge_cells(str(rng))
+    ws.insert_rows(3)
+    for c in range(1, 14):
+        ws.cell(3, c).value = ws.cell(4, c).value
+    ws["K3"], ws["L3"] = "整改情况", None
+    ws.merge_cells("K3:L3")
+    for c in range(1, 14):
+        if c not in (11, 12):
+            ws.cell(4, c).value = None
+            ws.merge_cells(start_row=3, start_column=c, end_row=4, end_column=c)
+    ws.insert_rows(35)  # after item 30 (row 34 now)
+    for c in range(1, 14):
+        ws.cell(35, c).value = ws.cell(3, c).value or ws.cell(4, c).value
+    wb.save(p)
+    rep, subs = run(p, cl, ros)
+    assert found(rep) == set()
+    (pr,) = [r for r in subs[0].rows if r.is_problem]
+    assert (pr.no, pr.row, pr.result, pr.done_date) == (3, 7, "已整改", dt.date(2022, 3, 25))
+    assert pr.cells["done_date"] == "L7"
+    assert [r.no for r in subs[0].rows] == list(range(1, 67))
+    assert next(r for r in subs[0].rows if r.no == 31).row == 36
+
+
 def test_missing_villages_listed(make_return, cl, ros, tmp_path):
     d = tmp_path / "m"
     make_return("a.xlsx", {}, folder=d)

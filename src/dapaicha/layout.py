@@ -87,7 +87,13 @@ COLUMNS: tuple[Column, ...] = (
     Column("measure", "整改措施", 24, True, aliases=("措施", "整改方案", "整改举措")),
     Column("kind", "整改类型", 8, True, "kind", ("类型", "整改方式")),
     Column("deadline", "整改期限", 11, True, "date", ("整改时限", "完成时限", "期限", "时限")),
-    Column("owner", "责任人", 8, True, aliases=("整改责任人", "责任人员")),
+    Column(
+        "owner",
+        "责任人",
+        8,
+        True,
+        aliases=("整改责任人", "责任人员", "负责人", "整改负责人", "包保责任人"),
+    ),
     Column("result", "整改结果", 8, True, "result", ("整改情况", "整改进展", "整改进度")),
     Column(
         "done_date",

@@ -130,6 +130,23 @@ def _find_header(grid: list[list[Any]]) -> tuple[int, dict[str, int], list[tuple
     return best
 
 
+def _sub_header(grid: list[list[Any]], r0: int, cols: dict[str, int]) -> int:
+    """The header's last row: r0, or the row under it when that one holds sub-headers
+    (整改情况 over 整改结果 · 完成时间). Columns found there join cols."""
+    if r0 + 1 >= len(grid):
+        return r0
+    row = grid[r0 + 1]
+    found: list[tuple[int, str | None]] = []
+    for c0, v in enumerate(row):
+        if isinstance(v, str) and v.strip():
+            found.append((c0, match_header(v)[0] if len(v) <= 20 else None))
+    if not found or any(key is None for _, key in found):
+        return r0  # a data row (or one with other text): not a sub-header
+    for c0, key in found:
+        cols[str(key)] = c0  # the sub-header is the more precise name of its column
+    return r0 + 1
+
+
 def _fill_merged(grid: list[list[Any]], merged: list) -> None:
     for (r0, c0), (r1, _c1) in merged:
         if r0 >= len(grid):
@@ -355,6 +372,7 @@ def _read_workbook(
         r0, cols, renamed = _find_header(grid)
         if r0 < 0:
             continue
+        last = _sub_header(grid, r0, cols)
         ret.sheet = m.name
         if m.visible != pc.SheetVisibleEnum.Visible:
             findings.append(make("ledger-sheet-hidden", ret.file, sheet=m.name))
@@ -386,7 +404,7 @@ def _read_workbook(
             cols["content"] = cols.pop("topic")
         ret.columns = cols
         _read_top(grid, r0, ret)
-        end = _read_rows(grid, r0, ret, findings)
+        end = _read_rows(grid, last, ret, findings)
         _read_signers(grid, end, ret, signer_titles)
         return ret, findings
     findings.append(make("not-a-ledger", ret.file))
@@ -472,6 +490,8 @@ def _read_rows(grid: list[list[Any]], r0: int, ret: Return, findings: list[Findi
         if no_cls not in _PLAIN_TYPES:
             no_raw = _undate(no_raw, ods)
             no_cls = no_raw.__class__
+        if no_cls is str and len(no_raw) <= 20 and match_header(no_raw)[0] == "no":
+            continue  # the header again: a table pasted page by page, a sub-header row
         if (
             no_cls is not int
             and not (no_cls is float and no_raw.is_integer())
