@@ -427,14 +427,25 @@ def test_missing_villages_listed(make_return, cl, ros, tmp_path):
 
 
 def test_huge_sheet_is_bounded(make_return, cl, ros):
+    # a value out there is lost: an error on its cell; a style out there is nothing lost
     p = make_return("big.xlsx", {})
     wb = openpyxl.load_workbook(p)
     ws = wb["整改台账"]
     ws["XFD1048576"] = "x"
+    ws["B5000"] = 3
     wb.save(p)
     rep, subs = run(p, cl, ros)
-    assert {f.code for f in rep.findings} == {"rows-truncated"}
-    assert len(subs[0].rows) == 66
+    assert found(rep) == {("content-truncated", "B5000")}
+    assert not rep.valid and len(subs[0].rows) == 66
+    assert "前 3000 行、64 列" in rep.findings[0].message
+    p2 = make_return("styled.xlsx", {})
+    wb = openpyxl.load_workbook(p2)
+    wb["整改台账"]["XFD1048576"].font = openpyxl.styles.Font(bold=True)
+    wb["整改台账"]["M20000"].fill = openpyxl.styles.PatternFill("solid", fgColor="FFFF00")
+    wb.save(p2)
+    rep, subs = run(p2, cl, ros)
+    assert found(rep) == {("rows-truncated", "")}
+    assert rep.valid and len(subs[0].rows) == 66
 
 
 def test_cli_exit_codes_json_and_report(make_return, tmp_path, cl, ros):
@@ -464,6 +475,21 @@ def _notice(tmp_path: Path, d: Path, roster_path: Path, *more: str) -> tuple[int
     if isinstance(r.exception, UserError):  # main() prints it as one line, exit code 2
         return 2, str(r.exception)
     return r.exit_code, "".join(p.read_text(encoding="utf-8-sig") for p in texts)
+
+
+def test_folder_without_returns_is_a_usage_error(ros, tmp_path):
+    d = tmp_path / "空"
+    d.mkdir()
+    (d / "说明.docx").write_bytes(b"x")
+    r = CliRunner().invoke(
+        app, ["validate", str(d), "-r", ros.source, "--report", str(d / "r.xlsx")]
+    )
+    assert isinstance(r.exception, UserError)
+    assert str(r.exception) == (
+        f"“{d}”中没有找到台账文件（.xlsx、.xlsm、.xls、.ods），另有 1 个其他文件已跳过，"
+        "请检查文件夹是否选对。"
+    )
+    assert not (d / "r.xlsx").exists()
 
 
 def test_notice_deadline_follows_the_batch(make_return, ros, tmp_path):

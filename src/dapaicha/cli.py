@@ -97,7 +97,12 @@ def validate(
     due = _typed_date("--deadline", deadline, cl.campaign.year) if deadline else None
     ros = roster_mod.load(roster)
     con = render.console(stderr=as_json)
-    files, _ = val.list_files(returns)
+    files, skipped = val.list_files(returns)
+    if not files:  # the wrong folder, most likely: say so rather than "all passed"
+        also = f"，另有 {len(skipped)} 个其他文件已跳过" if skipped else ""
+        raise UserError(
+            f"“{returns}”中没有找到台账文件（.xlsx、.xlsm、.xls、.ods）{also}，请检查文件夹是否选对。"
+        )
     with render.progress(con, len(files), "校验中") as advance:
         rep, _subs = val.validate_folder(returns, cl, ros, on_file=advance)
     report_xlsx.write(rep, report, title=f"{cl.campaign.title}台账校验报告")
@@ -112,7 +117,9 @@ def validate(
             campaign_title=cl.campaign.title,
             deadline=render.zh_date(due or _resubmit_by(rep, cl.campaign)),
         )
-        written.append(("退回修改副本", f"{feedback}（{len(paths)} 个文件）"))
+        copies = sum(p.suffix == ".xlsx" for p in paths)
+        notices = sum(p.suffix == ".txt" for p in paths)
+        written.append(("退回修改", f"{feedback}（{copies} 份修改副本、{notices} 份退回通知）"))
     if as_json:
         typer.echo(render.to_json(rep.to_dict()))
     else:

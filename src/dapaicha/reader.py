@@ -199,9 +199,9 @@ def _label_value(
     return None, ""
 
 
-def _open(data: bytes, sn: sniff.Sniff) -> pc.CalamineWorkbook:
+def _open(data: bytes, sn: sniff.Sniff, cut: dict[str, str] | None = None) -> pc.CalamineWorkbook:
     if sn.oversized_sheets:
-        data = sniff.bounded_copy(data, sn.oversized_sheets)
+        data = sniff.bounded_copy(data, sn.oversized_sheets, cut)
     elif sn.stored is not None:
         data = sn.stored  # the same parts, already inflated and checked
     return pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
@@ -237,7 +237,8 @@ def read_bytes(
             make("file-unreadable", name, detail=f"含不安全的 XML 内容（{sn.detail}），已拒绝")
         ]
     try:
-        wb = _open(data, sn)
+        cut: dict[str, str] = {}  # sheet part → first cell of a value cut off
+        wb = _open(data, sn, cut)
         metas = wb.sheets_metadata
     except pc.PasswordError:
         return None, [make("file-encrypted", name)]
@@ -249,7 +250,7 @@ def read_bytes(
     ret.ods = sn.kind == "ods"
     findings: list[Finding] = []
     try:
-        return _read_workbook(wb, metas, ret, findings, sn, signer_titles)
+        return _read_workbook(wb, metas, ret, findings, sn, signer_titles, cut)
     except Exception as err:
         return None, [
             *findings,
@@ -344,7 +345,7 @@ def _kv_sheet(wb: pc.CalamineWorkbook, name: str) -> dict[str, str]:
 
 
 def _read_workbook(
-    wb, metas, ret: Return, findings: list[Finding], sn, signer_titles
+    wb, metas, ret: Return, findings: list[Finding], sn, signer_titles, cut: dict[str, str]
 ) -> tuple[Return | None, list[Finding]]:
     names = [m.name for m in metas]
     if layout.SHEET_MERGED_META in names:
@@ -376,7 +377,17 @@ def _read_workbook(
         ret.sheet = m.name
         if m.visible != pc.SheetVisibleEnum.Visible:
             findings.append(make("ledger-sheet-hidden", ret.file, sheet=m.name))
-        if len(grid) >= sniff.MAX_ROWS or parts.get(m.name) in sn.oversized_sheets:
+        if (lost := cut.get(parts.get(m.name, ""))) is not None:
+            findings.append(
+                make(
+                    "content-truncated",
+                    ret.file,
+                    sheet=m.name,
+                    cell=lost,
+                    expected=f"{sniff.MAX_ROWS} 行、{sniff.MAX_COLS} 列",
+                )
+            )
+        elif len(grid) >= sniff.MAX_ROWS or parts.get(m.name) in sn.oversized_sheets:
             findings.append(
                 make(
                     "rows-truncated",

@@ -454,17 +454,30 @@ class Unbounded(ValueError):
     """A sheet part that could not be cut down to the bounds."""
 
 
-def bounded_sheet(body: bytes) -> bytes:
-    """The sheet XML with rows and columns beyond the bounds removed."""
+_HAS_VALUE = re.compile(rb"<(?:[\w.-]+:)?(?:v|is|f)[\s/>]")
+
+
+def bounded_sheet(body: bytes, cut: list[str] | None = None) -> bytes:
+    """The sheet XML with rows and columns beyond the bounds removed.
+
+    cut, if given, receives the A1 address of the first removed cell that held a value
+    (a removed style or empty cell is no loss; a removed value is).
+    """
     pos = [0, 0]  # row, col of the last row or cell seen
 
     def keep_cell(c: re.Match[bytes]) -> bytes:
         pos[0], pos[1] = _position(c.group(1), pos[0], pos[1], False)
-        return b"" if pos[1] > MAX_COLS or pos[0] > MAX_ROWS else c.group(0)
+        if pos[1] > MAX_COLS or pos[0] > MAX_ROWS:
+            if cut is not None and not cut and _HAS_VALUE.search(c.group(0)):
+                cut.append(f"{_letters(pos[1])}{pos[0]}")
+            return b""
+        return c.group(0)
 
     def keep_row(m: re.Match[bytes]) -> bytes:
         pos[0], pos[1] = _position(m.group(1), pos[0], pos[1], True)
         if pos[0] > MAX_ROWS:
+            if cut is not None and not cut:
+                _CELL_BLOCK.sub(keep_cell, m.group(0))  # to note a value it holds
             return b""
         return _CELL_BLOCK.sub(keep_cell, m.group(0))
 
@@ -476,15 +489,29 @@ def bounded_sheet(body: bytes) -> bytes:
     return out
 
 
-def bounded_copy(data: bytes, parts: tuple[str, ...]) -> bytes:
-    """A copy of an xlsx with the given sheet parts bounded; the original stays as it is."""
+def _letters(col: int) -> str:
+    out = ""
+    while col > 0:
+        col, r = divmod(col - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def bounded_copy(data: bytes, parts: tuple[str, ...], cut: dict[str, str] | None = None) -> bytes:
+    """A copy of an xlsx with the given sheet parts bounded; the original stays as it is.
+
+    cut, if given, maps each bounded part that lost a value to that value's first cell.
+    """
     src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as dst:
         for info in src.infolist():
             body = src.read(info)
             if info.filename in parts:
-                body = bounded_sheet(body)
+                lost: list[str] = []
+                body = bounded_sheet(body, lost)
+                if lost and cut is not None:
+                    cut[info.filename] = lost[0]
             dst.writestr(info.filename, body)
     return out.getvalue()
 
