@@ -150,7 +150,13 @@ def test_header_fields(make_return, cl, ros):
     p2 = make_return("olddate.xlsx", {}, report_date="2021年12月1日")
     rep2, _ = run(p2, cl, ros)
     assert found(rep2) == {("report-date-out-of-campaign", "K2")}
-    assert rep2.valid
+    assert rep2.valid and "早于行动开始日 2022-03-01" in rep2.findings[0].message
+    p3 = make_return("typo.xlsx", {}, report_date=dt.date(2023, 5, 2))
+    rep3, _ = run(p3, cl, ros)
+    assert found(rep3) == {("report-date-out-of-campaign", "K2")}
+    assert "晚于行动结束日一年以上，行动结束日为 2022-04-30" in rep3.findings[0].message
+    p4 = make_return("late.xlsx", {}, report_date=dt.date(2023, 4, 30))  # weekly, a year on
+    assert found(run(p4, cl, ros)[0]) == set()
 
 
 @pytest.mark.parametrize(
@@ -320,6 +326,20 @@ def test_identity_and_roster(make_return, cl, ros, tmp_path):
     rep, subs = run(d, cl, ros)
     assert found(rep) == {("identity-conflict", "")}
     assert subs[0].village == ros.villages[0].village  # metadata wins
+    # a code the roster lacks, names the roster knows: found by the names, with a warning
+    p = make_return("code.xlsx", {}, folder=tmp_path / "c")
+    wb = openpyxl.load_workbook(p)
+    for r in wb["_dapaicha"].iter_rows():
+        if r[0].value == "village_code":
+            r[1].value = "411024103999"
+    wb.save(p)
+    rep, subs = run(p, cl, ros)
+    v0 = ros.villages[0]
+    assert found(rep) == {("village-code-unknown", "")} and rep.valid
+    assert subs[0].village_code == v0.code
+    assert f"411024103999 不在村名册中，已按县、乡、村名称认定为 {v0.full_name}（{v0.code}）" in (
+        rep.findings[0].message
+    )
     # a village missing from the roster
     p = make_return("x.xlsx", {}, folder=tmp_path / "x")
     wb = openpyxl.load_workbook(p)
@@ -332,8 +352,14 @@ def test_identity_and_roster(make_return, cl, ros, tmp_path):
     ws["A2"] = "填报单位：不存在村"
     wb.save(p)
     rep, subs = run(p, cl, ros)
-    assert {f.code for f in rep.findings} == {"village-not-in-roster"}
+    assert found(rep) == {("village-not-in-roster", "")}  # named by the hidden metadata
     assert subs == [] and not rep.valid
+    m.sheet_state = "visible"
+    wb.remove(m)  # no metadata: the 填报单位 line names it, on its cell
+    wb.save(p)
+    rep, subs = run(p, cl, ros)
+    assert found(rep) == {("village-not-in-roster", "A2")}
+    assert "“不存在村”" in rep.findings[0].message
 
 
 def test_two_files_for_one_village(make_return, cl, ros, tmp_path):
@@ -658,7 +684,7 @@ def test_another_village_s_template_is_an_error(make_return, cl, ros):
     wb["整改台账"]["A2"] = f"填报单位：{other.county}{other.township}{other.village}"
     wb.save(p)
     rep, subs = run(p, cl, ros)
-    assert "identity-mismatch" in {f.code for f in rep.findings}
+    assert ("identity-mismatch", "A2") in found(rep)
     assert not rep.valid and not subs[0].accepted
 
 

@@ -96,6 +96,12 @@ _CODES = [
         "identity-conflict", W, "村名不一致", "{detail}，以 {expected} 为准，请核对是否用错了台账。"
     ),
     Code(
+        "village-code-unknown",
+        W,
+        "村代码不在名册中",
+        "台账中的村代码 {value} 不在村名册中，已按县、乡、村名称认定为 {expected}，请核对村代码。",
+    ),
+    Code(
         "duplicate-return",
         W,
         "同一村报送多个文件",
@@ -246,7 +252,7 @@ _CODES = [
         "report-date-out-of-campaign",
         W,
         "填报日期不在行动期内",
-        "填报日期 {value} 早于行动开始日 {expected}，请核对。",
+        "填报日期 {value} {detail} {expected}，请核对。",
     ),
     Code(
         "signer-missing",

@@ -77,11 +77,22 @@ def identify(ret: Return, roster: Roster) -> tuple[Village | None, list[Finding]
             v = roster.find(
                 county=m.get("county"), township=m.get("township"), village=m.get("village")
             )
+            if v is not None and m.get("village_code") and v.code:
+                # found by its names, yet the template carries a code the roster lacks
+                out.append(
+                    make(
+                        "village-code-unknown",
+                        ret.file,
+                        value=m["village_code"],
+                        expected=f"{v.full_name}（{v.code}）",
+                    )
+                )
         raw = "".join(m.get(k, "") for k in ("county", "township", "village")) or m.get(
             "village_code", ""
         )
         sources.append(("台账元数据", v, raw))
     line = ret.unit or ret.title
+    line_cell = ret.unit_addr if ret.unit else ret.title_addr
     if line:
         sources.append(("填报单位", match_text(roster, line), line))
     stem = PurePath(ret.file).stem
@@ -93,9 +104,13 @@ def identify(ret: Return, roster: Roster) -> tuple[Village | None, list[Finding]
             chosen, chosen_src = v, label
             break
     if chosen is None:
-        named = [raw for label, _, raw in sources if label != "文件名" and raw]
+        named = [(label, raw) for label, _, raw in sources if label != "文件名" and raw]
         if named:
-            out.append(make("village-not-in-roster", ret.file, sheet=ret.sheet, value=named[0]))
+            label, raw = named[0]
+            cell = line_cell if label == "填报单位" else ""
+            out.append(
+                make("village-not-in-roster", ret.file, sheet=ret.sheet, cell=cell, value=raw)
+            )
         else:
             out.append(make("village-unidentified", ret.file, sheet=ret.sheet))
         return None, out
@@ -109,6 +124,7 @@ def identify(ret: Return, roster: Roster) -> tuple[Village | None, list[Finding]
                     code,
                     ret.file,
                     sheet=ret.sheet,
+                    cell=line_cell if label == "填报单位" else "",
                     value=v.full_name,
                     detail=f"{label}显示为“{v.full_name}”，{chosen_src}显示为“{chosen.full_name}”",
                     expected=f"{chosen_src}（{chosen.full_name}）",

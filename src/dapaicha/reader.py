@@ -49,7 +49,9 @@ class Return:
     sheet: str = ""
     meta: dict[str, str] = field(default_factory=dict)
     title: str = ""
+    title_addr: str = ""
     unit: str = ""  # text of the 填报单位 line
+    unit_addr: str = ""  # the cell it was read from
     report_date: Any = None
     report_date_addr: str = ""
     signers: dict[str, tuple[Any, str]] = field(default_factory=dict)  # title → (value, addr)
@@ -423,14 +425,15 @@ def _read_workbook(
 
 
 def _read_top(grid: list[list[Any]], header_r0: int, ret: Return) -> None:
-    for row in grid[:header_r0]:
-        for v in row:
+    for r0, row in enumerate(grid[:header_r0]):
+        for c0, v in enumerate(row):
             if isinstance(v, str) and v.strip():
                 if not ret.title and layout.UNIT_LABEL not in v and layout.DATE_LABEL not in v:
-                    ret.title = v.strip()
+                    ret.title, ret.title_addr = v.strip(), address(r0, c0)
                 break
-    unit, _ = _label_value(grid, layout.UNIT_LABEL, range(0, header_r0), ret.spans)
+    unit, unit_addr = _label_value(grid, layout.UNIT_LABEL, range(0, header_r0), ret.spans)
     ret.unit = _text(unit).strip()
+    ret.unit_addr = unit_addr if ret.unit else ""
     ret.report_date, ret.report_date_addr = _label_value(
         grid, layout.DATE_LABEL, range(0, header_r0), ret.spans
     )

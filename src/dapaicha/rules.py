@@ -79,6 +79,9 @@ def check_template(ctx: Context) -> bool:
     return ok
 
 
+REPORTING_AFTER_END = dt.timedelta(days=366)
+
+
 def check_report_date(ctx: Context) -> None:
     ret, camp = ctx.ret, ctx.cl.campaign
     raw = ret.report_date
@@ -97,7 +100,18 @@ def check_report_date(ctx: Context) -> None:
                 "report-date-out-of-campaign",
                 cell=cell,
                 value=r.value.isoformat(),
+                detail="早于行动开始日",
                 expected=camp.start.isoformat(),
+            )
+        elif r.value > camp.end + REPORTING_AFTER_END:
+            # weekly reports go on past the end for 纳入整改方案 items, not for years
+            # (a mistyped year, or =TODAY() recalculated on opening)
+            ctx.add(
+                "report-date-out-of-campaign",
+                cell=cell,
+                value=r.value.isoformat(),
+                detail="晚于行动结束日一年以上，行动结束日为",
+                expected=camp.end.isoformat(),
             )
 
 
