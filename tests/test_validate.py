@@ -444,6 +444,33 @@ def test_two_row_header_and_a_repeated_header(make_return, cl, ros):
     assert next(r for r in subs[0].rows if r.no == 31).row == 36
 
 
+def test_notes_sheet_first_does_not_hide_the_renamed_ledger(make_return, cl, ros):
+    p = make_return("notes.xlsx", {3: problem()})
+    wb = openpyxl.load_workbook(p)
+    del wb[layout.SHEET_META]
+    wb[layout.SHEET_LEDGER].title = "Sheet1"
+    notes = wb.create_sheet("情况说明", 0)
+    notes.append(["序号", "自查问题描述", "备注"])
+    notes.append([1, "已核实", ""])
+    wb.save(p)
+    rep, subs = run(p, cl, ros)
+    assert found(rep) == set()
+    assert subs[0].sheet == "Sheet1" and len(subs[0].rows) == 66
+
+
+@pytest.mark.parametrize("fmt", ["[h]:mm:ss", "[mm]:ss"])
+def test_huge_number_in_a_duration_cell_is_read(make_return, cl, ros, fmt):
+    # calamine overflows (or panics) converting it; openpyxl reads it as an error value
+    p = make_return("dur.xlsx", {3: problem(result="正在整改", done_date=None)})
+    wb = openpyxl.load_workbook(p)
+    cell = wb["整改台账"][f"I{row(3)}"]
+    cell.value, cell.number_format = 1e15, fmt
+    wb.save(p)
+    rep, subs = run(p, cl, ros)
+    assert found(rep) == {("deadline-invalid", f"I{row(3)}")}
+    assert rep.findings[0].value == "#VALUE!" and len(subs[0].rows) == 66
+
+
 def test_missing_villages_listed(make_return, cl, ros, tmp_path):
     d = tmp_path / "m"
     make_return("a.xlsx", {}, folder=d)
@@ -644,6 +671,52 @@ def test_notice_no_problem_words_signers_and_open_deadline(tmp_path, cl, ros):
     rep, subs = run(p, cl, ros)
     assert found(rep) == {("deadline-read-as-plan", "F5"), ("signer-missing", "B72")}
     assert {r.no: r.kind for r in subs[0].rows if r.is_problem} == {3: "纳入整改方案"}
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        [("村级责任组组长：孙某", None, None, "第一书记：刘某", None, "村支部书记：王某")],
+        [("村级责任组组长", "孙某", "第一书记", "刘某", "村支部书记", "王某")],
+        [(None, None, None, None, "填报日期：2022年3月29日")],
+    ],
+)
+def test_lines_under_the_notice_table_end_it(tmp_path, cl, ros, tail):
+    # signer titles without 签字, in any column, and a date line in a fill column
+    v = ros.villages[1]
+    wb = notice_book(cl, v, lambda no: ("无", None, None, None, None), tail_rows=tail)
+    p = tmp_path / "签字.xlsx"
+    wb.save(p)
+    rep, subs = run(p, cl, ros)
+    signed = "村支部书记" in str(tail)
+    assert found(rep) == (set() if signed else {("signer-missing", "")})  # 3 titles, no cell
+    assert [r.no for r in subs[0].rows] == list(range(1, 67))
+    assert not any(r.is_problem for r in subs[0].rows)
+
+
+def test_nothing_found_in_the_village_s_words(tmp_path, cl, ros):
+    words = ["暂未发现", "该项无问题", "无问题/", "没有发现问题", "经排查未发现", "不存在此类问题"]
+    words += ["无此情况", "正常", "经排查，无问题", "未发现此类问题。", "无证明材料"]
+    v = ros.villages[1]
+    signers = [(f"{t}：某",) for t in cl.campaign.village_signers]
+    wb = notice_book(
+        cl,
+        v,
+        lambda no: (words[no - 1] if no <= len(words) else "无", None, None, None, None),
+        tail_rows=signers,
+    )
+    p = tmp_path / "无问题.xlsx"
+    wb.save(p)
+    rep, subs = run(p, cl, ros)
+    # only the last is a problem (无证明材料: no proof of it), without its measure and the rest
+    n = len(words) + 2  # title, header, then item 1
+    assert found(rep) == {
+        ("measure-missing", f"E{n}"),
+        ("deadline-missing", f"F{n}"),
+        ("owner-missing", f"G{n}"),
+        ("result-missing", f"H{n}"),
+    }
+    assert [r.no for r in subs[0].rows if r.is_problem] == [len(words)]
 
 
 def test_placeholders_in_date_cells(make_return, cl, ros):

@@ -24,6 +24,7 @@ from dapaicha import excel, layout, report_xlsx, resources, sniff
 from dapaicha.errors import UserError
 from dapaicha.findings import SEVERITY_ZH, FileResult, Finding, Report, Severity, place
 from dapaicha.fsutil import atomic_write_text, inside, safe_component
+from dapaicha.reader import is_panic
 
 AUTHOR = "dapaicha"
 UNKNOWN_COUNTY = "未识别"
@@ -117,7 +118,9 @@ def write_copy(source: Path, result: FileResult, out_path: Path) -> Path:
     if wb is None:
         try:
             wb, names = _rebuild(data, sn)
-        except Exception as err:  # calamine raises several kinds for a bad file
+        except BaseException as err:  # calamine raises several kinds, and may panic
+            if not (isinstance(err, Exception) or is_panic(err)):
+                raise
             raise CopyError(
                 f"{result.file} 无法打开（{type(err).__name__}），未生成退回修改副本。"
             ) from err

@@ -141,6 +141,9 @@ ROW_FIRST_ITEM = 4
 # Cells of the unit line.
 UNIT_LABEL = "填报单位"
 DATE_LABEL = "填报日期"
+# the same lines as villages write them (tried in order, after the printed label)
+UNIT_LABELS = (UNIT_LABEL, "报送单位", "填表单位", "单位")
+DATE_LABELS = (DATE_LABEL, "填报时间", "报送日期", "报送时间", "填表日期")
 UNIT_CELL = "A2"  # "填报单位：…" merged A2:G2
 DATE_LABEL_CELL = "I2"  # "填报日期：" merged I2:J2 (label)
 DATE_CELL = "K2"  # the value, merged K2:L2, open for input

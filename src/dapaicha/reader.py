@@ -13,6 +13,7 @@ import io
 import operator
 import re
 import unicodedata
+import warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -28,6 +29,18 @@ from dapaicha.normalize import parse_int
 
 HEADER_SCAN_ROWS = 30
 _TABLE_END_RX = re.compile("签字|填报人|注：|注:|审核人")
+_LABEL = re.compile(r"^\s*[\u4e00-\u9fff（）()]{2,8}\s*[:：]")
+# A line under the table that starts with a label, in any column: "第一书记：刘晓峰",
+# "填报日期：…", or a signer's title alone in its cell
+_END_LABELS = ("填报人", "填报日期", "填报时间", "报送日期", "审核人", "审核", "联系电话")
+
+
+@lru_cache(maxsize=64)
+def _end_line_rx(titles: tuple[str, ...]) -> re.Pattern[str]:
+    names = "|".join(map(re.escape, (*titles, *_END_LABELS)))
+    return re.compile(rf"^\s*(?:{names})\s*(?:[（(]签字[)）])?\s*(?:[:：]|$)")
+
+
 _SIGN_CUT = re.compile(r"[（(]签字[)）]|[:：]|\s{2,}|\u3000|签字日期")
 MAX_CELL_CHARS = 5000
 
@@ -193,20 +206,23 @@ def _label_value(
             first = (spans or {}).get((r0, c0), c0) + 1
             for c1 in range(first, len(row)):
                 w = row[c1]
-                if isinstance(w, str) and w.strip().endswith((":", "：")):
-                    break
+                if isinstance(w, str) and (w.strip().endswith((":", "：")) or _LABEL.match(w)):
+                    break  # another label ("填报日期：…") is not this one's value
                 if w not in (None, "") and not (isinstance(w, str) and not w.strip()):
                     return w, address(r0, c1)
             return None, address(r0, first)
     return None, ""
 
 
-def _open(data: bytes, sn: sniff.Sniff, cut: dict[str, str] | None = None) -> pc.CalamineWorkbook:
+def _open(
+    data: bytes, sn: sniff.Sniff, cut: dict[str, str] | None = None
+) -> tuple[pc.CalamineWorkbook, bytes]:
+    """The workbook as the parser reads it, and the bytes it reads (bounded or stored)."""
     if sn.oversized_sheets:
         data = sniff.bounded_copy(data, sn.oversized_sheets, cut)
     elif sn.stored is not None:
         data = sn.stored  # the same parts, already inflated and checked
-    return pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    return pc.CalamineWorkbook.from_filelike(io.BytesIO(data)), data
 
 
 def read(
@@ -240,33 +256,72 @@ def read_bytes(
         ]
     try:
         cut: dict[str, str] = {}  # sheet part → first cell of a value cut off
-        wb = _open(data, sn, cut)
+        wb, parsed = _open(data, sn, cut)
         metas = wb.sheets_metadata
     except pc.PasswordError:
         return None, [make("file-encrypted", name)]
     except sniff.Unbounded as err:
         return None, [make("file-unreadable", name, detail=str(err))]
-    except Exception as err:
+    except BaseException as err:
+        if not (isinstance(err, Exception) or is_panic(err)):
+            raise  # KeyboardInterrupt, SystemExit
         return None, [make("file-unreadable", name, detail=type(err).__name__)]
     ret = Return(file=name, sha256=sha, data=data, sheet_names=[m.name for m in metas])
     ret.ods = sn.kind == "ods"
     findings: list[Finding] = []
     try:
-        return _read_workbook(wb, metas, ret, findings, sn, signer_titles, cut)
-    except Exception as err:
+        return _read_workbook(wb, metas, ret, findings, sn, signer_titles, cut, parsed)
+    except BaseException as err:
+        if not (isinstance(err, Exception) or is_panic(err)):
+            raise  # KeyboardInterrupt, SystemExit
+        why = str(err) if isinstance(err, ValueError) and _has_cjk(str(err)) else ""
         return None, [
             *findings,
-            make("file-unreadable", name, detail=f"{type(err).__name__}: {err}"[:200]),
+            make("file-unreadable", name, detail=why or f"{type(err).__name__}: {err}"[:200]),
         ]
     finally:
         wb.close()
 
 
-def _grid(wb: pc.CalamineWorkbook, name: str) -> tuple[list[list[Any]], list]:
+def _has_cjk(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def is_panic(err: BaseException) -> bool:
+    """A Rust panic inside python-calamine (a BaseException, not an Exception)."""
+    return type(err).__name__ == "PanicException"
+
+
+def _grid(
+    wb: pc.CalamineWorkbook, name: str, data: bytes | None = None
+) -> tuple[list[list[Any]], list]:
     sh = wb.get_sheet_by_name(name)
-    grid = sh.to_python(skip_empty_area=False, nrows=sniff.MAX_ROWS)
     merged = sh.merged_cell_ranges or []
+    try:
+        grid = sh.to_python(skip_empty_area=False, nrows=sniff.MAX_ROWS)
+    except BaseException as err:
+        # calamine fails (OverflowError) or panics on a number too large for the date or
+        # duration format of its cell (1e15 in a [h]:mm cell); openpyxl reads that cell
+        if not (isinstance(err, Exception) or is_panic(err)):
+            raise
+        if data is None or not data.startswith(b"PK") or b"mimetype" in data[:100]:
+            raise ValueError("表格中有超出范围的日期或时间，无法读取") from None
+        grid = _grid_openpyxl(data, name)
     return grid, merged
+
+
+def _grid_openpyxl(data: bytes, name: str) -> list[list[Any]]:
+    import openpyxl
+
+    with warnings.catch_warnings():  # "marked as a date but … outside the limits"
+        warnings.simplefilter("ignore")
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            ws = wb[name]
+            rows = ws.iter_rows(max_row=sniff.MAX_ROWS, max_col=sniff.MAX_COLS, values_only=True)
+            return [["" if v is None else v for v in row] for row in rows]
+        finally:
+            wb.close()
 
 
 _TABLE_NS = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
@@ -337,8 +392,8 @@ def _sheet_parts(data: bytes) -> dict[str, str]:
     return out
 
 
-def _kv_sheet(wb: pc.CalamineWorkbook, name: str) -> dict[str, str]:
-    grid, _ = _grid(wb, name)
+def _kv_sheet(wb: pc.CalamineWorkbook, name: str, data: bytes | None = None) -> dict[str, str]:
+    grid, _ = _grid(wb, name, data)
     out = {}
     for row in grid[:200]:
         if len(row) >= 2 and row[0] not in (None, ""):
@@ -347,15 +402,22 @@ def _kv_sheet(wb: pc.CalamineWorkbook, name: str) -> dict[str, str]:
 
 
 def _read_workbook(
-    wb, metas, ret: Return, findings: list[Finding], sn, signer_titles, cut: dict[str, str]
+    wb,
+    metas,
+    ret: Return,
+    findings: list[Finding],
+    sn,
+    signer_titles,
+    cut: dict[str, str],
+    parsed: bytes,
 ) -> tuple[Return | None, list[Finding]]:
     names = [m.name for m in metas]
     if layout.SHEET_MERGED_META in names:
         ret.kind = "merged"
-        ret.meta = _kv_sheet(wb, layout.SHEET_MERGED_META)
+        ret.meta = _kv_sheet(wb, layout.SHEET_MERGED_META, parsed)
         return ret, findings
     if layout.SHEET_META in names:
-        ret.meta = _kv_sheet(wb, layout.SHEET_META)
+        ret.meta = _kv_sheet(wb, layout.SHEET_META, parsed)
     # Candidate sheets: the ledger's own name first, then visible sheets, then hidden ones.
     order = sorted(
         (
@@ -368,13 +430,19 @@ def _read_workbook(
         key=lambda m: (m.name != layout.SHEET_LEDGER, m.visible != pc.SheetVisibleEnum.Visible),
     )
     parts = _sheet_parts(ret.data) if sn.oversized_sheets else {}
+    # The ledger's own sheet, else the sheet whose header names the most columns (a notes
+    # sheet with 序号 and 备注 put first must not win over the renamed ledger).
+    best = None
     for m in order:
-        grid, merged = _grid(wb, m.name)
+        grid, merged = _grid(wb, m.name, parsed)
+        r0, cols, renamed = _find_header(grid)
+        if r0 >= 0 and (best is None or len(cols) > len(best[4])):
+            best = (m, grid, merged, r0, cols, renamed)
+        if r0 >= 0 and (m.name == layout.SHEET_LEDGER or len(cols) == len(layout.COLUMNS)):
+            break
+    for m, grid, merged, r0, cols, renamed in [best] if best else []:
         if ret.ods and not merged:
             merged = _ods_merges(ret.data, m.name)
-        r0, cols, renamed = _find_header(grid)
-        if r0 < 0:
-            continue
         last = _sub_header(grid, r0, cols)
         ret.sheet = m.name
         if m.visible != pc.SheetVisibleEnum.Visible:
@@ -417,7 +485,7 @@ def _read_workbook(
             cols["content"] = cols.pop("topic")
         ret.columns = cols
         _read_top(grid, r0, ret)
-        end = _read_rows(grid, last, ret, findings)
+        end = _read_rows(grid, last, ret, findings, signer_titles)
         _read_signers(grid, end, ret, signer_titles)
         return ret, findings
     findings.append(make("not-a-ledger", ret.file))
@@ -431,16 +499,21 @@ def _read_top(grid: list[list[Any]], header_r0: int, ret: Return) -> None:
                 if not ret.title and layout.UNIT_LABEL not in v and layout.DATE_LABEL not in v:
                     ret.title, ret.title_addr = v.strip(), address(r0, c0)
                 break
-    unit, unit_addr = _label_value(grid, layout.UNIT_LABEL, range(0, header_r0), ret.spans)
+    for label in layout.UNIT_LABELS:
+        unit, unit_addr = _label_value(grid, label, range(0, header_r0), ret.spans)
+        if unit_addr:
+            break
     ret.unit = _text(unit).strip()
     ret.unit_addr = unit_addr if ret.unit else ""
-    ret.report_date, ret.report_date_addr = _label_value(
-        grid, layout.DATE_LABEL, range(0, header_r0), ret.spans
-    )
-    if not ret.report_date_addr:  # some put the date line under the table
-        ret.report_date, ret.report_date_addr = _label_value(
-            grid, layout.DATE_LABEL, range(header_r0, len(grid)), ret.spans
-        )
+    for rows in (range(0, header_r0), range(header_r0, len(grid))):  # or under the table
+        for label in layout.DATE_LABELS:
+            ret.report_date, ret.report_date_addr = _label_value(grid, label, rows, ret.spans)
+            if ret.report_date_addr:
+                break
+        if ret.report_date_addr:
+            break
+    if isinstance(ret.report_date, str):  # "（填报日期：2022年3月30日）" in a title
+        ret.report_date = ret.report_date.rstrip("）)】] ")
     ret.report_date = _unformat(ret.report_date, ret.ods)
 
 
@@ -477,7 +550,13 @@ _PLAIN_TYPES = (str, float, int, bool, type(None))
 _PLAIN_SET = frozenset(_PLAIN_TYPES)
 
 
-def _read_rows(grid: list[list[Any]], r0: int, ret: Return, findings: list[Finding]) -> int:
+def _read_rows(
+    grid: list[list[Any]],
+    r0: int,
+    ret: Return,
+    findings: list[Finding],
+    signer_titles: tuple[str, ...] = (),
+) -> int:
     """Collect table rows below the header; returns the 0-based row where the table ended."""
     cols = ret.columns
     keys = tuple(cols)
@@ -489,6 +568,7 @@ def _read_rows(grid: list[list[Any]], r0: int, ret: Return, findings: list[Findi
     no_c = cols["no"]
     fill_set = set(fill_cols)
     label_cols = [c for c in range(8) if c not in fill_set]
+    end_line = _end_line_rx(tuple(signer_titles)).match
     ods = ret.ods
     last_no: Any = None
     r = r0 + 1
@@ -510,13 +590,16 @@ def _read_rows(grid: list[list[Any]], r0: int, ret: Return, findings: list[Findi
             no_cls is not int
             and not (no_cls is float and no_raw.is_integer())
             and parse_int(no_raw).value is None
-            and any(
-                isinstance(row[c], str)
-                and row[c]
-                and len(row[c]) < 40
-                and _TABLE_END_RX.search(row[c])
-                for c in label_cols
-                if c < n
+            and (
+                any(
+                    isinstance(row[c], str)
+                    and row[c]
+                    and len(row[c]) < 40
+                    and _TABLE_END_RX.search(row[c])
+                    for c in label_cols
+                    if c < n
+                )
+                or any(isinstance(v, str) and v and len(v) < 60 and end_line(v) for v in row)
             )
         ):
             break  # the signature block, written in label columns: never a village's answer

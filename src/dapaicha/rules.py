@@ -142,13 +142,23 @@ def _why(raw: object) -> str:
     return "无法确定具体日期"
 
 
+# "Nothing found" in a village's words: 暂未发现, 该项无问题, 经排查未发现此类问题, 正常 …
+_NOTHING_FOUND = re.compile(
+    r"(?:经(?:排查|核查|自查|检查|核实)[，,]?)?(?:该项|此项|本项|本村|我村)?(?:暂|均|目前|尚)?"
+    r"(?:未发现|没发现|没有发现|未见|无|没有|不存在)(?:此类|该类|相关|类似|此|该|上述)?"
+    r"(?:问题|情况|现象|情形)?(?:存在)?|正常|无异常|情况正常"
+)
+_END_PUNCT = re.compile(r"[\s。.，,；;、/／!！]+$")
+
+
 def _is_no_answer(text: str | None, ctx: Context) -> bool:
-    """'无', '暂无', '/' typed as a description: the same as blank."""
+    """'无', '暂无', '/', '该项无问题' typed as a description: the same as blank."""
     if text is None:
         return False
     return (
         _PUNCT_ONLY.match(text) is not None
         or vocab(text, ctx.cl.vocabularies.yes_no.lookup).value == "否"
+        or _NOTHING_FOUND.fullmatch(_END_PUNCT.sub("", text)) is not None
     )
 
 

@@ -406,27 +406,38 @@ MERGED_MAX_CELLS = 8_000_000  # rows × columns of a merged ledger's sheet (a ci
 
 def check_extent(data: bytes, max_cells: int = MERGED_MAX_CELLS) -> None:
     """Raise Unbounded if a sheet of the xlsx would be read as more than max_cells cells
-    or past MAX_COLS columns (for merged ledgers, whose rows may pass MAX_ROWS)."""
+    or past MAX_COLS columns (for merged ledgers, whose rows may pass MAX_ROWS).
+
+    Every part holding sheetData is checked, wherever the workbook's relationships put it.
+    """
     if not data.startswith(b"PK"):
         return
     zf = zipfile.ZipFile(io.BytesIO(data))
     for info in zf.infolist():
-        if not info.filename.startswith("xl/worksheets/"):
+        if info.is_dir():
             continue
-        rows, cols = _walk_extent(zf.read(info))
+        body = zf.read(info)
+        if b"sheetData" not in body:
+            continue
+        rows, cols = _walk_extent(body)
         if cols > MAX_COLS or rows * cols > max_cells:
             raise Unbounded(f"工作表 {rows} 行 × {cols} 列，超过可读取的范围")
 
 
 def _walk_extent(body: bytes) -> tuple[int, int]:
-    """(last row, last column) of a sheet part as a parser places its tags."""
+    """(last row, last column) of the cells of a sheet part, as a parser places its tags.
+
+    Empty tags (`<c r="A1048576" s="1"/>`, a styled row) hold nothing and extend nothing.
+    """
     row = col = top = right = 0
     for m in _TAG.finditer(body):
         attrs = m.group(2)
         if attrs.count(b'"') % 2 or len(_R_COUNT.findall(attrs)) > 1:
             return 1 << 30, 1 << 14  # placed who knows where
-        row, col = _position(attrs, row, col, m.group(1) == b"row")
-        top, right = max(top, row), max(right, col)
+        is_row = m.group(1) == b"row"
+        row, col = _position(attrs, row, col, is_row)
+        if not is_row and not attrs.endswith(b"/"):
+            top, right = max(top, row), max(right, col)
     return top, right
 
 
@@ -454,7 +465,8 @@ class Unbounded(ValueError):
     """A sheet part that could not be cut down to the bounds."""
 
 
-_HAS_VALUE = re.compile(rb"<(?:[\w.-]+:)?(?:v|is|f)[\s/>]")
+# a cell that holds something: a value or a text, not empty (<v></v>, <t/>, a formula's "")
+_HAS_VALUE = re.compile(rb"<(?:[\w.-]+:)?(?:v|t)(?:\s[^>]*)?>\s*[^<\s]")
 
 
 def bounded_sheet(body: bytes, cut: list[str] | None = None) -> bytes:

@@ -91,7 +91,9 @@ def _validate_return(
 
         try:
             subs, more = merged.read_return(ret, cl, roster)
-        except Exception as err:
+        except BaseException as err:  # calamine may panic (a BaseException)
+            if not (isinstance(err, Exception) or reader.is_panic(err)):
+                raise
             why = str(err) if isinstance(err, sniff.Unbounded) else type(err).__name__
             fr.findings.append(make("file-unreadable", name, detail=f"合并台账无法读取：{why}"))
             return fr, []
