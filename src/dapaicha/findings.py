@@ -96,12 +96,6 @@ _CODES = [
         "identity-conflict", W, "村名不一致", "{detail}，以 {expected} 为准，请核对是否用错了台账。"
     ),
     Code(
-        "village-code-unknown",
-        W,
-        "村代码不在名册中",
-        "台账中的村代码 {value} 不在村名册中，已按县、乡、村名称认定为 {expected}，请核对村代码。",
-    ),
-    Code(
         "duplicate-return",
         W,
         "同一村报送多个文件",

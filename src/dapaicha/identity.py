@@ -77,16 +77,6 @@ def identify(ret: Return, roster: Roster) -> tuple[Village | None, list[Finding]
             v = roster.find(
                 county=m.get("county"), township=m.get("township"), village=m.get("village")
             )
-            if v is not None and m.get("village_code") and v.code:
-                # found by its names, yet the template carries a code the roster lacks
-                out.append(
-                    make(
-                        "village-code-unknown",
-                        ret.file,
-                        value=m["village_code"],
-                        expected=f"{v.full_name}（{v.code}）",
-                    )
-                )
         raw = "".join(m.get(k, "") for k in ("county", "township", "village")) or m.get(
             "village_code", ""
         )
@@ -124,7 +114,6 @@ def identify(ret: Return, roster: Roster) -> tuple[Village | None, list[Finding]
                     code,
                     ret.file,
                     sheet=ret.sheet,
-                    cell=line_cell if label == "填报单位" else "",
                     value=v.full_name,
                     detail=f"{label}显示为“{v.full_name}”，{chosen_src}显示为“{chosen.full_name}”",
                     expected=f"{chosen_src}（{chosen.full_name}）",

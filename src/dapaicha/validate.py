@@ -195,17 +195,14 @@ def _why_winner(winner: FileResult, group: list[FileResult]) -> str:
             reasons.append(f"填报日期最新（{shown}）")
         else:
             reasons.append(f"填报日期相同（{shown}）、文件名排在后")
-    why = "、".join(reasons) + f"的“{winner.file}”"
-    if len({f.sha256 for f in group}) > 1 and peers:
-        why += "；各文件内容不同，请与该村核实以哪份为准"
-    return why
+    return "、".join(reasons) + f"的“{winner.file}”"
 
 
 def _resolve_duplicates(results: list[FileResult]) -> None:
     """Several files of one village in one batch: the accepted one with the latest 填报日期 wins."""
     by_village: dict[tuple[str, int | None], list[FileResult]] = {}
     for fr in results:
-        if fr.village_code or fr.village:
+        if fr.sha256 and (fr.village_code or fr.village):  # unreadable files are not candidates
             key = fr.village_code or f"{fr.county}/{fr.township}/{fr.village}"
             by_village.setdefault((key, _folder_period(fr.file)), []).append(fr)
     for group in by_village.values():
