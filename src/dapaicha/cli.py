@@ -115,7 +115,7 @@ def validate(
             returns if returns.is_dir() else returns.parent,
             feedback,
             campaign_title=cl.campaign.title,
-            deadline=render.zh_date(due or _resubmit_by(rep, cl.campaign)),
+            deadline=render.zh_date(due or _resubmit_by(rep, cl.campaign, returns)),
         )
         copies = sum(p.suffix == ".xlsx" for p in paths)
         notices = sum(p.suffix == ".txt" for p in paths)
@@ -137,12 +137,23 @@ def _typed_date(option: str, typed: str, year: int) -> dt.date:
     return r.value
 
 
-def _resubmit_by(rep, campaign) -> dt.date:
-    """The next cut-off after the batch's latest 填报日期."""
-    from dapaicha.periods import Periods
+def _resubmit_by(rep, campaign, returns: Path) -> dt.date:
+    """The next cut-off after the batch's 填报日期 (the middle one of those inside the
+    campaign, so one mistyped year does not move it), never before the folder's period."""
+    import statistics
 
+    from dapaicha import periods
+    from dapaicha.rules import REPORTING_AFTER_END
+
+    last = campaign.end + REPORTING_AFTER_END
     dates = [dt.date.fromisoformat(f.report_date) for f in rep.files if f.report_date]
-    return Periods(campaign).resubmit_by(max(dates, default=None))
+    dates = [d for d in dates if campaign.start <= d <= last]
+    p = periods.Periods(campaign)
+    folder = returns if returns.is_dir() else returns.parent
+    ns = [periods.folder_number(folder.name)] + [periods.from_folder(f.file) for f in rep.files]
+    floors = [p.get(n).start - dt.timedelta(days=1) for n in ns if n]
+    as_of = [statistics.median_high(dates)] if dates else []
+    return p.resubmit_by(max(as_of + floors, default=None))
 
 
 @app.command("roster")
