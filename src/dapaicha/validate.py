@@ -12,7 +12,7 @@ from dapaicha import identity, reader, rules, sniff
 from dapaicha.checklist import Checklist
 from dapaicha.findings import FileResult, Finding, Report, make
 from dapaicha.model import Submission
-from dapaicha.roster import Roster
+from dapaicha.roster import Roster, Village
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".et", ".ett", ".xlt", ".xltx"}
 
@@ -78,12 +78,7 @@ def _validate_return(
         # and the village is then not 未报)
         v = identity.match_text(roster, PurePath(name).stem)
         if v is not None:
-            fr.village_code, fr.county, fr.township, fr.village = (
-                v.code,
-                v.county,
-                v.township,
-                v.village,
-            )
+            _place(fr, v)
         return fr, []
     fr.sha256 = ret.sha256
     if ret.kind == "merged":
@@ -104,12 +99,7 @@ def _validate_return(
     rows, rf, report_date = rules.run(ret, cl)
     fr.findings.extend(rf)
     if village is not None:
-        fr.village_code, fr.county, fr.township, fr.village = (
-            village.code,
-            village.county,
-            village.township,
-            village.village,
-        )
+        _place(fr, village)
     fr.report_date = report_date.isoformat() if report_date else ""
     fr.findings.sort(key=_order)
     if village is None:
@@ -130,6 +120,10 @@ def _validate_return(
         sheet=ret.sheet,
     )
     return fr, [sub]
+
+
+def _place(fr: FileResult, v: Village) -> None:
+    fr.village_code, fr.county, fr.township, fr.village = v.code, v.county, v.township, v.village
 
 
 def _cell_key(cell: str) -> tuple[int, str]:
