@@ -14,6 +14,8 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 
+from dapaicha.layout import column_letter
+
 MAX_UNZIPPED = 200 * 1024 * 1024  # bytes of all parts together, declared and actual
 MAX_RATIO = 200  # compression ratio above which a large part is suspicious
 MAX_ROWS = 3000  # rows of a sheet we read at most
@@ -22,7 +24,6 @@ STORE_MAX = 16 * 1024 * 1024  # bytes of parts kept to hand the parser a stored 
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENTITY = re.compile(rb"<!DOCTYPE|<!ENTITY", re.I)
-_ROW = re.compile(rb'<row r="([0-9]{1,7})"')
 
 
 @dataclass(frozen=True)
@@ -481,7 +482,7 @@ def bounded_sheet(body: bytes, cut: list[str] | None = None) -> bytes:
         pos[0], pos[1] = _position(c.group(1), pos[0], pos[1], False)
         if pos[1] > MAX_COLS or pos[0] > MAX_ROWS:
             if cut is not None and not cut and _HAS_VALUE.search(c.group(0)):
-                cut.append(f"{_letters(pos[1])}{pos[0]}")
+                cut.append(f"{column_letter(pos[1] - 1)}{pos[0]}")
             return b""
         return c.group(0)
 
@@ -498,14 +499,6 @@ def bounded_sheet(body: bytes, cut: list[str] | None = None) -> bytes:
     out = _ROW_BLOCK.sub(keep_row, body)
     if _out_of_bounds(out):
         raise Unbounded("工作表范围过大且无法截取")
-    return out
-
-
-def _letters(col: int) -> str:
-    out = ""
-    while col > 0:
-        col, r = divmod(col - 1, 26)
-        out = chr(65 + r) + out
     return out
 
 
@@ -526,8 +519,3 @@ def bounded_copy(data: bytes, parts: tuple[str, ...], cut: dict[str, str] | None
                     cut[info.filename] = lost[0]
             dst.writestr(info.filename, body)
     return out.getvalue()
-
-
-def used_rows(body: bytes) -> int:
-    """Highest row number in a sheet part (for the rows-truncated finding)."""
-    return max((int(m.group(1)) for m in _ROW.finditer(body)), default=0)
