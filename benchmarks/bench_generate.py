@@ -18,8 +18,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from dapaicha import checklist, excel, generate, ledger
-from dapaicha.roster import Village
+from dapaicha.app import generate
+from dapaicha.config import checklist
+from dapaicha.config.roster import Village
+from dapaicha.xlsx import excel, ledger
 
 TOWNSHIPS_CSV = (
     Path(__file__).resolve().parents[1] / "tests" / "data" / "xuchang-townships-2023.csv"

@@ -23,9 +23,14 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from dapaicha import checklist, layout, merge, merged, store, store_query
+from dapaicha import layout
+from dapaicha.app import merge
+from dapaicha.config import checklist
+from dapaicha.config.roster import Roster, Village
 from dapaicha.model import Row, Submission
-from dapaicha.roster import Roster, Village
+from dapaicha.store import query as store_query
+from dapaicha.store import write as store
+from dapaicha.xlsx import merged
 
 CL = checklist.load()
 ITEMS = [i.no for _, i in CL.items]

@@ -21,8 +21,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from dapaicha import checklist, rollup, summary_xlsx, weekly
-from dapaicha.store import PeriodData
+from dapaicha.config import checklist
+from dapaicha.figures import rollup
+from dapaicha.store.write import PeriodData
+from dapaicha.xlsx import summary as summary_xlsx
+from dapaicha.xlsx import weekly
 
 RNG = np.random.default_rng(20220407)
 DESCRIPTIONS = [

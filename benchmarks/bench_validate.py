@@ -26,8 +26,10 @@ import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
-from dapaicha import checklist, fill, generate, validate
-from dapaicha.roster import Roster, Village
+from dapaicha.app import generate, validate
+from dapaicha.config import checklist
+from dapaicha.config.roster import Roster, Village
+from dapaicha.xlsx import fill
 
 HERE = Path(__file__).resolve().parent
 CSV = HERE.parent / "tests" / "data" / "xuchang-townships-2023.csv"

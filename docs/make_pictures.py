@@ -69,7 +69,7 @@ def main(argv: list[str]) -> None:
         if argv:
             demo_dir = Path(argv[0])
         else:
-            from dapaicha import demo
+            from dapaicha.app import demo
 
             demo_dir = work / "demo"
             demo.run(demo_dir, seed=1)

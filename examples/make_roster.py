@@ -11,7 +11,7 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Alignment
 
-from dapaicha import excel
+from dapaicha.xlsx import excel
 
 TITLE = "许昌市“大排查大起底”行动村名册（示例）"
 HEADERS = (

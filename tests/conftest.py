@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from dapaicha import checklist, excel, fill, ledger, resources, roster
+from dapaicha import resources
+from dapaicha.config import checklist, roster
+from dapaicha.xlsx import excel, fill, ledger
 
 SOFFICE = shutil.which("soffice")
 needs_soffice = pytest.mark.skipif(

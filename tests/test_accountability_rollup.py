@@ -22,8 +22,11 @@ import openpyxl
 import pytest
 from test_rollup import XC, YL, _roster, hand_data, store_data
 
-from dapaicha import accountability, checklist, rollup, summary_xlsx, weekly
+from dapaicha.config import checklist
+from dapaicha.figures import accountability, rollup
 from dapaicha.layout import LETTER
+from dapaicha.xlsx import summary as summary_xlsx
+from dapaicha.xlsx import weekly
 
 D = dt.date
 Z = "张三"
@@ -260,7 +263,8 @@ def test_without_store_nothing_checked(tmp_path, cl, roster_df):
 
 
 def test_context_and_template_doc(cl, roster_df, tmp_path):
-    from dapaicha import perfunctory, resources
+    from dapaicha import resources
+    from dapaicha.figures import perfunctory
 
     db = tmp_path / "store.sqlite"
     data = store_data(db, cl)

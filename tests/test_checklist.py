@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from dapaicha import checklist, resources
-from dapaicha.checklist import Checklist
+from dapaicha import resources
 from dapaicha.cli import app
+from dapaicha.config import checklist
+from dapaicha.config.checklist import Checklist
 from dapaicha.errors import UserError
 
 # seed/READING.md: the seven categories and their item ranges.

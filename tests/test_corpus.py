@@ -6,7 +6,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from dapaicha import validate
+from dapaicha.app import validate
 
 DATA = Path(__file__).parent / "data"
 

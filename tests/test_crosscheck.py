@@ -17,11 +17,12 @@ import pytest
 from python_calamine import CalamineWorkbook
 from typer.testing import CliRunner
 
-from dapaicha import checklist, crosscheck, merge
+from dapaicha.app import crosscheck, merge
+from dapaicha.app.crosscheck import MISSED, SELF, UNMATCHED
 from dapaicha.cli import app
-from dapaicha.crosscheck import MISSED, SELF, UNMATCHED
+from dapaicha.config import checklist
+from dapaicha.config.roster import Roster, Village
 from dapaicha.model import Row, Submission
-from dapaicha.roster import Roster, Village
 
 D = dt.date
 YL, XC = "鄢陵县", "襄城县"

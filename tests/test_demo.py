@@ -11,9 +11,11 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from dapaicha import checklist, crosscheck, demo, generate, resources, roster, simulate, validate
-from dapaicha import init as init_mod
+from dapaicha import resources
+from dapaicha.app import crosscheck, demo, generate, simulate, validate
+from dapaicha.app import init as init_mod
 from dapaicha.cli import app
+from dapaicha.config import checklist, roster
 
 runner = CliRunner()
 SEED = 3

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from dapaicha import merge, store_db
+from dapaicha.app import merge
+from dapaicha.store import db as store_db
 
 SRC = Path(__file__).resolve().parent.parent / "src"
 
@@ -92,7 +93,9 @@ def test_killed_merge_leaves_store_consistent(returns, ros, cl, tmp_path, delay)
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from dapaicha import rollup, store, validate  # noqa: E402
+from dapaicha.app import validate  # noqa: E402
+from dapaicha.figures import rollup
+from dapaicha.store import write as store
 
 _ANSWER = st.fixed_dictionaries(
     {

@@ -14,8 +14,10 @@ import python_calamine as pc
 from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
 
-from dapaicha import excel, feedback, layout, report_xlsx
+from dapaicha import layout
 from dapaicha.findings import FileResult, Report, make
+from dapaicha.xlsx import excel, feedback
+from dapaicha.xlsx import report as report_xlsx
 
 FILE = "甲县/乙镇/丙村_问题整改台账.xlsx"
 LEDGER = layout.SHEET_LEDGER

@@ -18,11 +18,13 @@ from openpyxl import load_workbook
 from openpyxl.workbook.workbook import Workbook
 from typer.testing import CliRunner
 
-from dapaicha import __version__, excel, generate, layout, ledger, resources
-from dapaicha.checklist import Checklist
+from dapaicha import __version__, layout, resources
+from dapaicha.app import generate
 from dapaicha.cli import app
-from dapaicha.roster import Village
-from dapaicha.stamp import Template
+from dapaicha.config.checklist import Checklist
+from dapaicha.config.roster import Village
+from dapaicha.xlsx import excel, ledger
+from dapaicha.xlsx.stamp import Template
 
 GEN_AT = "2022-03-01T09:00:00"
 SOFFICE = shutil.which("soffice")

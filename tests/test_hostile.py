@@ -30,10 +30,14 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, MergedCell
 
-from dapaicha import feedback, fsutil, generate, layout, merge, reader, report_xlsx, sniff, validate
+from dapaicha import fsutil, layout
+from dapaicha.app import generate, merge, validate
+from dapaicha.config.roster import Village
 from dapaicha.errors import UserError
 from dapaicha.findings import CODES, FileResult
-from dapaicha.roster import Village
+from dapaicha.read import reader, sniff
+from dapaicha.xlsx import feedback
+from dapaicha.xlsx import report as report_xlsx
 
 ROOT = Path(__file__).resolve().parents[1]
 CHILD_MEMORY = 3 << 30  # address-space limit of the child process (bytes)
@@ -87,7 +91,10 @@ _CHILD = """
 import json, resource, sys
 from pathlib import Path
 resource.setrlimit(resource.RLIMIT_AS, ({limit}, {limit}))
-from dapaicha import checklist, resources, roster, validate
+from dapaicha import resources
+from dapaicha.config import checklist
+from dapaicha.config import roster
+from dapaicha.app import validate
 cl = checklist.load()
 ros = roster.load(resources.examples_dir() / "roster.xlsx")
 rep, subs = validate.validate_folder(Path(sys.argv[1]), cl, ros)
@@ -449,7 +456,8 @@ def test_entity_payloads_are_refused_unexpanded(tmp_path, make_return):
     assert "root:" not in text and "/bin/" not in text and "lollol" not in text
     assert out["maxrss_mb"] < SMALL_MB
     # the 退回修改 step never opens them either: notices only, no copies
-    from dapaicha import checklist, resources, roster
+    from dapaicha import resources
+    from dapaicha.config import checklist, roster
 
     rep, _ = validate.validate_folder(
         d, checklist.load(), roster.load(resources.examples_dir() / "roster.xlsx")
@@ -699,7 +707,7 @@ def test_overlong_village_name_does_not_stop_generate(tmp_path, cl):
 
 def _cli(monkeypatch, capsys, *args: str) -> tuple[int, str]:
     """Run the real entry point (cli.main) in process: (exit code, stderr)."""
-    from dapaicha import cli
+    from dapaicha.cli import commands as cli
 
     capsys.readouterr()
     monkeypatch.setattr(sys, "argv", ["dapaicha", *args])
@@ -742,7 +750,7 @@ def test_unwritable_report_clear_error_no_leftovers(
 
 
 def test_newer_store_is_refused_untouched(tmp_path, make_return, cl, ros):
-    from dapaicha import store_db
+    from dapaicha.store import db as store_db
 
     db = tmp_path / "store" / "dapaicha.sqlite"
     store_db.connect(db, create=True).close()

@@ -14,9 +14,12 @@ from openpyxl import load_workbook
 from test_store import CL, ROSTER, VILLAGES, do_merge, dump, make_sub, problem
 from typer.testing import CliRunner
 
-from dapaicha import layout, merge, merged, store, validate
+from dapaicha import layout
+from dapaicha.app import merge, validate
 from dapaicha.errors import UserError
 from dapaicha.findings import FileResult, Report
+from dapaicha.store import write as store
+from dapaicha.xlsx import merged
 
 D = dt.date
 
@@ -405,8 +408,8 @@ def test_merged_ledger_through_validate(tmp_path):
 
 
 def test_merged_ledger_of_unknown_village_is_rejected(tmp_path):
-    from dapaicha import reader
-    from dapaicha.roster import Roster
+    from dapaicha.config.roster import Roster
+    from dapaicha.read import reader
 
     _, out = build_county(tmp_path)
     ret, _ = reader.read(out, out.name)
@@ -441,7 +444,7 @@ def test_history(tmp_path):
 
 def test_history_ambiguous_name(tmp_path):
     dbp = tmp_path / "s.sqlite"
-    from dapaicha.roster import Roster, Village
+    from dapaicha.config.roster import Roster, Village
 
     twins = Roster(
         [

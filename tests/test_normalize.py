@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dapaicha import checklist
+from dapaicha.config import checklist
 from dapaicha.normalize import (
     DateResult,
     IntResult,

@@ -6,9 +6,12 @@ import datetime as dt
 
 import pytest
 
-from dapaicha import checklist, layout, merge, perfunctory
+from dapaicha import layout
+from dapaicha.app import merge
+from dapaicha.config import checklist
+from dapaicha.figures import perfunctory
+from dapaicha.figures.perfunctory import Signal
 from dapaicha.model import Row, Submission
-from dapaicha.perfunctory import Signal
 
 D = dt.date
 FIRST = layout.ROW_FIRST_ITEM

@@ -15,7 +15,7 @@ import openpyxl
 import pytest
 from conftest import needs_soffice, soffice_convert
 
-from dapaicha import demo
+from dapaicha.app import demo
 
 PDFTOTEXT = shutil.which("pdftotext")
 

@@ -20,13 +20,17 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from dapaicha import checklist, rollup, sheets, store, summary_xlsx, weekly
 from dapaicha.cli import app
+from dapaicha.config import checklist
+from dapaicha.config.periods import Periods
+from dapaicha.config.roster import Roster, Village
 from dapaicha.errors import UserError
+from dapaicha.figures import rollup
 from dapaicha.model import Row, Submission
-from dapaicha.periods import Periods
-from dapaicha.roster import Roster, Village
-from dapaicha.store import PeriodData
+from dapaicha.store import write as store
+from dapaicha.store.write import PeriodData
+from dapaicha.xlsx import sheets, weekly
+from dapaicha.xlsx import summary as summary_xlsx
 
 D = dt.date
 YL, XC = "鄢陵县", "襄城县"
@@ -871,7 +875,8 @@ def test_nothing_reported_yet(tmp_path, cl, roster_df):
 def test_cli_rollup_from_merged_ledger(tmp_path, cl):
     """Without --store: a merged ledger (the tier below's output) is merged into a
     temporary store and rolled up; 第2期 as it stands gives the same city table."""
-    from dapaicha import merged, store_query
+    from dapaicha.store import query as store_query
+    from dapaicha.xlsx import merged
 
     db = tmp_path / "county.sqlite"
     store_data(db, cl, outside=False)

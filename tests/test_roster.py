@@ -13,8 +13,8 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from dapaicha import roster
 from dapaicha.cli import app
+from dapaicha.config import roster
 from dapaicha.errors import UserError
 from dapaicha.findings import Severity
 from dapaicha.resources import examples_dir

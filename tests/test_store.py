@@ -15,10 +15,15 @@ from pathlib import Path, PurePath
 import pytest
 from openpyxl import load_workbook
 
-from dapaicha import checklist, layout, merge, periods, store, store_db, store_query
+from dapaicha import layout
+from dapaicha.app import merge
+from dapaicha.config import checklist, periods
+from dapaicha.config.roster import Roster, Village
 from dapaicha.errors import UserError
 from dapaicha.model import Row, Submission
-from dapaicha.roster import Roster, Village
+from dapaicha.store import db as store_db
+from dapaicha.store import query as store_query
+from dapaicha.store import write as store
 
 D = dt.date
 CL = checklist.load()
@@ -369,7 +374,7 @@ def test_failure_after_inserts_rolls_back(tmp_path, monkeypatch):
 
 
 def test_failure_while_writing_the_ledger_rolls_back(tmp_path, monkeypatch):
-    from dapaicha import merged
+    from dapaicha.xlsx import merged
 
     path = tmp_path / "s.sqlite"
     do_merge(path, _three_periods()[0])

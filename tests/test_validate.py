@@ -13,9 +13,11 @@ import pytest
 from conftest import needs_soffice, problem, soffice_convert
 from typer.testing import CliRunner
 
-from dapaicha import fill, layout, validate
+from dapaicha import layout
+from dapaicha.app import validate
 from dapaicha.cli import app
 from dapaicha.errors import UserError
+from dapaicha.xlsx import fill
 
 
 def row(no: int) -> int:
@@ -574,7 +576,7 @@ def test_resaved_by_libreoffice_same_findings(make_return, cl, ros, tmp_path):
 
 def test_feedback_copy_validates_like_the_original(make_return, cl, ros, tmp_path):
     """Bug: the 退回修改意见 sheet's headers (序号/项目/说明) were taken for the ledger."""
-    from dapaicha import feedback
+    from dapaicha.xlsx import feedback
 
     d = tmp_path / "fb"
     p = make_return("bad.xlsx", {5: {"has_problem": "是"}}, folder=d)
@@ -774,7 +776,7 @@ def test_other_oversized_sheet_does_not_flag_the_ledger(make_return, cl, ros):
 def test_canonical_vocabulary_words_are_pinned(cl):
     import yaml
 
-    from dapaicha import checklist
+    from dapaicha.config import checklist
     from dapaicha.errors import UserError
 
     data = yaml.safe_load(

@@ -21,7 +21,9 @@ from pathlib import Path
 
 import openpyxl
 
-from dapaicha import checklist, excel, fill, ledger, resources, roster
+from dapaicha import resources
+from dapaicha.config import checklist, roster
+from dapaicha.xlsx import excel, fill, ledger
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/: the shared fixtures
 from conftest import NO, problem

@@ -1,0 +1,303 @@
+"""dapaicha merge: validated returns → the store, cross-period warnings, the merged ledger.
+
+One merge is one transaction (BEGIN IMMEDIATE): the campaign, roster villages, periods,
+submissions and rows are written, supersession recomputed, the merge's own findings
+(late-return, superseded, rejected-kept-previous, problem-vanished, result-regressed,
+deadline-postponed) worked out and the merged ledger written; only then COMMIT. Any failure
+rolls the store back to what it was.
+
+A return's period: the period recorded in a merged ledger; else --period; else a folder
+named 第3期 / 3期 / period3 in its path under the returns folder (or the returns folder's
+own name); else its 填报日期; else --as-of; else the period most returns of the batch have.
+On time: 填报日期 ≤ the period's deadline; without a 填报日期 on_time is NULL (unknown),
+which counts as not on time and not late.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path, PurePath
+from typing import TYPE_CHECKING
+
+from dapaicha import layout
+from dapaicha.config import periods as periods_mod
+from dapaicha.config.checklist import Checklist
+from dapaicha.config.periods import Periods
+from dapaicha.errors import UserError
+from dapaicha.findings import FileResult, Finding, Report, make
+from dapaicha.model import Row, Submission
+from dapaicha.store import query as store_query
+from dapaicha.store import write as store
+from dapaicha.xlsx import merged
+
+if TYPE_CHECKING:
+    from dapaicha.config.roster import Roster
+
+
+@dataclass
+class MergeResult:
+    report: Report
+    store: Path
+    period: int | None  # the period of the merged ledger (None: nothing accepted yet)
+    added: int = 0  # new submissions stored (accepted or rejected)
+    already: int = 0  # files already in the store: nothing added
+    rejected: int = 0  # of the added, rejected ones
+    unstored: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+    written: merged.Written | None = None
+    findings: dict[str, list[Finding]] = field(default_factory=dict)  # sha256 → merge findings
+
+
+def run(
+    folder: Path,
+    cl: Checklist,
+    roster: Roster,
+    store_path: Path,
+    *,
+    period: int | None = None,
+    as_of: dt.date | None = None,
+    out: Path | None = None,
+    timeout: float = store.BUSY_TIMEOUT,
+    on_file=None,
+) -> MergeResult:
+    """Validate a folder (the same rules and report as `validate`), store it, write the ledger."""
+    from dapaicha.app import validate
+
+    report, subs = validate.validate_folder(Path(folder), cl, roster, on_file=on_file)
+    return merge_submissions(
+        store_path, subs, cl, roster=roster, report=report, folder=Path(folder),
+        period=period, as_of=as_of, out=out, timeout=timeout,
+    )  # fmt: skip
+
+
+def _base(folder: Path | None) -> Path | None:
+    if folder is None:
+        return None
+    folder = folder.resolve()
+    return folder if folder.is_dir() else folder.parent
+
+
+def merge_submissions(
+    store_path: Path | str,
+    subs: list[Submission],
+    cl: Checklist,
+    *,
+    roster: Roster | None = None,
+    report: Report | None = None,
+    folder: Path | None = None,
+    period: int | None = None,
+    as_of: dt.date | None = None,
+    out: Path | None = None,
+    timeout: float = store.BUSY_TIMEOUT,
+    received_at: str | None = None,
+) -> MergeResult:
+    """Store validated Submissions; add the merge's findings to `report`; write `out`."""
+    if period is not None and as_of is not None:
+        raise UserError("--period 与 --as-of 只能指定其中一个。")
+    if period is not None and period < 1:
+        raise UserError(f"--period 应为 1 以上的整数，收到 {period}。")
+    pers = Periods(cl.campaign)
+    report = report if report is not None else _report_of(subs)
+    result = MergeResult(report, Path(store_path), None)
+    base = _base(folder)
+    batch: list[store.Incoming] = []
+    pending: list[Submission] = []
+    for s in subs:
+        rel = PurePath(base.name, s.file) if base is not None else None
+        preset = s.period if s.source_kind == "merged" else None
+        n, _ = periods_mod.resolve(
+            pers, forced=period, preset=preset, rel=rel, report_date=s.report_date, as_of=as_of
+        )
+        if n is None:
+            pending.append(s)
+        else:
+            batch.append(store.Incoming(s, n, pers.on_time(s.report_date, n)))
+    # most returns of the batch; on a tie the later period
+    fallback = sorted(Counter(b.period for b in batch).items(), key=lambda kv: (kv[1], kv[0]))[-1:]
+    used = {fr.file: fr.used for fr in report.files}
+    conn = store.connect(store_path, create=True, timeout=timeout)
+    try:
+        with store.transaction(conn, store_path):
+            cid = store.ensure_campaign(conn, cl)
+            if roster is not None:
+                store.add_roster(conn, roster)
+            last = store_query.latest_period(conn)
+            for s in pending:
+                n = fallback[0][0] if fallback else last
+                if n is None or (s.accepted and not fallback):
+                    result.unstored.append(
+                        (s.file, "无法确定期次（没有填报日期），请用 --period 或 --as-of 指定")
+                    )
+                else:
+                    batch.append(store.Incoming(s, n, pers.on_time(s.report_date, n)))
+            batch.sort(key=lambda b: (used.get(b.sub.file, True), b.sub.file, b.sub.sha256))
+            for b in batch:
+                if b.key is None and b.sub.accepted:
+                    raise UserError(
+                        f"{b.sub.file}：通过校验却没有村名，无法入库（程序错误，请报告）。"
+                    )
+            store.ensure_periods(conn, cid, pers, max([b.period for b in batch], default=1))
+            ids, new = store.insert(conn, cid, batch, received_at or _now())
+            result.added = len(new)
+            result.already = len({b.sub.sha256 for b in batch}) - len(new)
+            result.rejected = sum(
+                1 for b in batch if ids[b.sub.sha256] in new and not b.sub.accepted
+            )
+            counts: dict[int, int] = {}
+            for b in batch:
+                sid = ids[b.sub.sha256]
+                found = _findings(conn, b, sid, cl, pers)
+                result.findings[b.sub.sha256] = found
+                if sid in new:
+                    counts[sid] = counts.get(sid, 0) + len(found)
+            store.add_warnings(conn, counts)
+            result.period = _out_period(conn, pers, period, as_of)
+            if out is not None and result.period is not None:
+                data = store_query.frames(conn, result.period, depth=0)
+                sources = store_query.source_periods(conn, result.period)
+                result.written = merged.write(out, data, cl, sources)
+    finally:
+        conn.close()
+    _attach(report, batch, result.findings)
+    return result
+
+
+def parse_day(text: str, cl: Checklist) -> dt.date:
+    """--as-of: a date in any unambiguous form (2022-04-08, 2022年4月8日, 4月8日)."""
+    from dapaicha.normalize import parse_date
+
+    r = parse_date(text, year=cl.campaign.year)
+    if not r.ok or r.value is None:
+        raise UserError(f"--as-of “{text}”不是日期，请写成如 2022-04-08 的形式。")
+    return r.value
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _out_period(conn, pers: Periods, period: int | None, as_of: dt.date | None) -> int | None:
+    if period is not None:
+        return period
+    if as_of is not None:
+        return pers.number_of(as_of)
+    return store_query.latest_period(conn)
+
+
+def _report_of(subs: list[Submission]) -> Report:
+    rep = Report()
+    seen: set[str] = set()
+    for s in subs:
+        if s.file not in seen:
+            seen.add(s.file)
+            rep.files.append(
+                FileResult(
+                    s.file, [], s.village_code, s.county, s.township, s.village, sha256=s.sha256
+                )
+            )
+    return rep
+
+
+def _attach(report: Report, batch: list[store.Incoming], found: dict[str, list[Finding]]) -> None:
+    """The merge's findings go to the FileResult of their return."""
+    by_sha = {fr.sha256: fr for fr in report.files if fr.sha256}
+    by_file = {fr.file: fr for fr in report.files}
+    for b in batch:
+        extra = found.get(b.sub.sha256) or []
+        fr = by_sha.get(b.sub.sha256) or by_file.get(b.sub.file)
+        if fr is None:
+            fr = FileResult(b.sub.file, sha256=b.sub.sha256)
+            report.files.append(fr)
+            by_file[fr.file] = fr
+        fr.findings.extend(extra)
+        if any(f.code == "superseded" for f in extra) and b.sub.source_kind != "merged":
+            fr.used = False
+
+
+def _findings(conn, b: store.Incoming, sid: int, cl: Checklist, pers: Periods) -> list[Finding]:
+    """The merge's findings for one stored return.
+
+    None for a village of a merged ledger: the tier below reported them already, with the
+    village's own file and cells (here they would repeat every week for carried villages).
+    """
+    s = b.sub
+    if s.source_kind == "merged":
+        return []
+    st = store.stored(conn, sid)
+    out: list[Finding] = []
+    where = {"sheet": s.sheet}
+    if not s.accepted:
+        kept = store.current_before(conn, b.key, st.period, inclusive=True) if b.key else None
+        if kept is not None and st.accepted is False:
+            out.append(make("rejected-kept-previous", s.file, detail=f"第{kept[2]}期“{kept[1]}”"))
+        return out
+    if not st.accepted:
+        return out
+    if st.on_time is False:
+        cell = layout.DATE_CELL if s.source_kind == "ledger" else ""
+        p = pers.get(st.period)
+        out.append(
+            make(
+                "late-return",
+                s.file,
+                cell=cell,
+                value=s.report_date,
+                expected=p.deadline,
+                detail=p.n,
+                **where,
+            )
+        )
+    if st.superseded_by:
+        out.append(make("superseded", s.file, detail=st.superseded_by, **where))
+    prev = store.current_before(conn, b.key, st.period)
+    if prev is not None:
+        out.extend(cross_period(store.rows_of(conn, prev[0]), s.rows, s.file, s.sheet, cl))
+    return out
+
+
+def cross_period(
+    prev_rows: list[Row], cur_rows: list[Row], file: str, sheet: str, cl: Checklist
+) -> list[Finding]:
+    """Warnings against the previous period's rows, problems matched by (序号, seq).
+
+    problem-vanished: a problem not yet 已整改 that is no longer reported; result-regressed:
+    a result moving backwards in the checklist's order (已整改 > 正在整改 > 未整改);
+    deadline-postponed: a later deadline with 备注 empty.
+    """
+    order = cl.vocabularies.result.canonical
+    done = order[0]
+    rank = {v: len(order) - i for i, v in enumerate(order)}
+    prev = {(r.no, r.seq): r for r in prev_rows if r.is_problem}
+    every = {(r.no, r.seq): r for r in cur_rows}
+    cur = {k: r for k, r in every.items() if r.is_problem}
+    out: list[Finding] = []
+    for k in sorted(prev):
+        p, c = prev[k], cur.get(k)
+        if c is None:
+            if p.result != done:
+                anchor = every.get(k) or every.get((k[0], 1))
+                cell = anchor.cells.get("has_problem", "") if anchor else ""
+                what = p.description or f"第{k[0]}项第{k[1]}个问题"
+                out.append(
+                    make("problem-vanished", file, sheet=sheet, cell=cell, item=k[0], value=what)
+                )
+            continue
+        if p.result in rank and c.result in rank and rank[c.result] < rank[p.result]:
+            out.append(
+                make(
+                    "result-regressed",
+                    file,
+                    sheet=sheet,
+                    cell=c.cells.get("result", ""),
+                    item=k[0],
+                    value=p.result,
+                    expected=c.result,
+                )
+            )
+        if p.deadline and c.deadline and c.deadline > p.deadline and not (c.note or "").strip():
+            out.append(
+                make("deadline-postponed", file, sheet=sheet, cell=c.cells.get("deadline", ""), item=k[0],
+                     value=p.deadline.isoformat(), expected=c.deadline.isoformat())
+            )  # fmt: skip
+    return out

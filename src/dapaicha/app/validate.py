@@ -1,0 +1,257 @@
+"""Run the rules over a folder of returns: a Report, and the Submissions merge stores."""
+
+from __future__ import annotations
+
+import gc
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path, PurePath
+
+from dapaicha.check import identity, rules
+from dapaicha.config.checklist import Checklist
+from dapaicha.config.roster import Roster, Village
+from dapaicha.findings import FileResult, Finding, Report, make
+from dapaicha.model import Submission
+from dapaicha.read import reader, sniff
+
+SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".et", ".ett", ".xlt", ".xltx"}
+
+
+def list_files(folder: Path) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Returns under folder (recursive, sorted), and what was skipped with the reason."""
+    files: list[Path] = []
+    skipped: list[tuple[str, str]] = []
+    if folder.is_file():
+        return [folder], []
+    for root, dirs, names in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for n in sorted(names):
+            p = Path(root) / n
+            rel = p.relative_to(folder).as_posix()
+            if n.startswith("~$"):
+                skipped.append((rel, "Office 临时锁定文件"))
+            elif n.startswith(".") or n.lower() in ("thumbs.db", "desktop.ini"):
+                skipped.append((rel, "隐藏文件"))
+            elif p.suffix.lower() not in SPREADSHEET_SUFFIXES:
+                skipped.append((rel, f"不是表格文件（{p.suffix or '无扩展名'}）"))
+            elif p.is_symlink() or not p.is_file():
+                skipped.append((rel, "不是普通文件"))
+            else:
+                files.append(p)
+    return files, skipped
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cycle collection while one file is read or while results pile up.
+
+    Rows and results hold no reference cycles (reference counting frees them). Reading
+    a ledger allocates thousands of small objects, each batch of which set off a
+    collection that walked the young objects (and, now and then, all of them): about a
+    quarter of a file's time. A batch's results piling up set off collections of the
+    oldest generation that walked every row kept so far.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def validate_return(
+    path: Path, name: str, cl: Checklist, roster: Roster
+) -> tuple[FileResult, list[Submission]]:
+    """One file → its FileResult and its Submissions (one, or one per village of a merged ledger)."""
+    with _gc_paused():
+        return _validate_return(path, name, cl, roster)
+
+
+def _validate_return(
+    path: Path, name: str, cl: Checklist, roster: Roster
+) -> tuple[FileResult, list[Submission]]:
+    ret, found = reader.read(path, name, tuple(cl.campaign.village_signers))
+    fr = FileResult(file=name, findings=found)
+    if ret is None:
+        # unreadable: the file name may still say whose it is (whom to send it back to,
+        # and the village is then not 未报)
+        v = identity.match_text(roster, PurePath(name).stem)
+        if v is not None:
+            _place(fr, v)
+        return fr, []
+    fr.sha256 = ret.sha256
+    if ret.kind == "merged":
+        from dapaicha.xlsx import merged
+
+        try:
+            subs, more = merged.read_return(ret, cl, roster)
+        except BaseException as err:  # calamine may panic (a BaseException)
+            if not (isinstance(err, Exception) or reader.is_panic(err)):
+                raise
+            why = str(err) if isinstance(err, sniff.Unbounded) else type(err).__name__
+            fr.findings.append(make("file-unreadable", name, detail=f"合并台账无法读取：{why}"))
+            return fr, []
+        fr.findings.extend(more)
+        return fr, subs
+    village, idf = identity.identify(ret, roster)
+    fr.findings.extend(idf)
+    rows, rf, report_date = rules.run(ret, cl)
+    fr.findings.extend(rf)
+    if village is not None:
+        _place(fr, village)
+    fr.report_date = report_date.isoformat() if report_date else ""
+    fr.findings.sort(key=_order)
+    if village is None:
+        return fr, []
+    sub = Submission(
+        file=name,
+        sha256=ret.sha256,
+        village_code=village.code or village.key,
+        county=village.county,
+        township=village.township,
+        village=village.village,
+        report_date=report_date,
+        accepted=fr.accepted,
+        errors=fr.errors,
+        warnings=fr.warnings,
+        rows=rows,
+        source_kind=ret.kind,  # type: ignore[arg-type]
+        sheet=ret.sheet,
+    )
+    return fr, [sub]
+
+
+def _place(fr: FileResult, v: Village) -> None:
+    fr.village_code, fr.county, fr.township, fr.village = v.code, v.county, v.township, v.village
+
+
+def _cell_key(cell: str) -> tuple[int, str]:
+    letters = cell.rstrip("0123456789")
+    digits = cell[len(letters) :]
+    return (int(digits) if digits else 0, letters.rjust(3))
+
+
+def _order(f: Finding) -> tuple:
+    return (f.item is not None, f.item or 0, _cell_key(f.cell), f.code)
+
+
+PARALLEL_MIN_FILES = 64  # below this, starting worker processes costs more than it saves
+
+_WORKER: dict[str, object] = {}
+
+
+def _init_worker(cl: Checklist, roster: Roster) -> None:
+    _WORKER["cl"], _WORKER["roster"] = cl, roster
+    gc.freeze()  # the checklist and roster live as long as the worker: never scan them
+
+
+def _work(job: tuple[Path, str]) -> tuple[FileResult, list[Submission]]:
+    return validate_return(job[0], job[1], _WORKER["cl"], _WORKER["roster"])  # type: ignore[arg-type]
+
+
+def iter_validate(
+    files: list[Path], folder: Path, cl: Checklist, roster: Roster, workers: int | None = None
+) -> Iterator[tuple[FileResult, list[Submission]]]:
+    """Validate files in order; large batches on every core (same results, same order)."""
+    jobs = [(p, p.relative_to(folder).as_posix() if p != folder else p.name) for p in files]
+    n = workers if workers is not None else min(os.cpu_count() or 1, 8)
+    if n <= 1 or len(jobs) < PARALLEL_MIN_FILES:
+        for p, name in jobs:
+            yield validate_return(p, name, cl, roster)
+        return
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = mp.get_context("spawn" if os.name == "nt" else "fork")
+    with ProcessPoolExecutor(
+        n, mp_context=ctx, initializer=_init_worker, initargs=(cl, roster)
+    ) as ex:
+        yield from ex.map(_work, jobs, chunksize=16)
+
+
+def _folder_period(rel: str) -> int | None:
+    """第N期 in a return's folder path: files of different periods are not duplicates."""
+    from dapaicha.config.periods import folder_number
+
+    return next((n for part in Path(rel).parts[:-1] if (n := folder_number(part))), None)
+
+
+def _why_winner(winner: FileResult, group: list[FileResult]) -> str:
+    """Why winner was taken, as it is: passed, latest 填报日期, or only the file name."""
+    reasons = []
+    if winner.accepted and any(not f.accepted for f in group):
+        reasons.append("通过校验")
+    peers = [f for f in group if f is not winner and f.accepted == winner.accepted]
+    if peers:
+        shown = winner.report_date or "未填"
+        if all(f.report_date < winner.report_date for f in peers):
+            reasons.append(f"填报日期最新（{shown}）")
+        else:
+            reasons.append(f"填报日期相同（{shown}）、文件名排在后")
+    return "、".join(reasons) + f"的“{winner.file}”"
+
+
+def _resolve_duplicates(results: list[FileResult]) -> None:
+    """Several files of one village in one batch: the accepted one with the latest 填报日期 wins."""
+    by_village: dict[tuple[str, int | None], list[FileResult]] = {}
+    for fr in results:
+        if fr.sha256 and (fr.village_code or fr.village):  # unreadable files are not candidates
+            key = fr.village_code or f"{fr.county}/{fr.township}/{fr.village}"
+            by_village.setdefault((key, _folder_period(fr.file)), []).append(fr)
+    for group in by_village.values():
+        if len(group) < 2:
+            continue
+        ranked = sorted(group, key=lambda f: (f.accepted, f.report_date, f.file))
+        winner = ranked[-1]
+        names = "、".join(f.file for f in group)
+        why = _why_winner(winner, group)
+        for fr in group:
+            fr.used = fr is winner
+            fr.findings.append(make("duplicate-return", fr.file, detail=names, expected=why))
+    # The losers' submissions stay: merge keeps every accepted return and lets the one with
+    # the latest 填报日期 (then the later file name, as ranked here) supersede the others.
+
+
+def validate_folder(
+    folder: Path,
+    cl: Checklist,
+    roster: Roster,
+    *,
+    on_file: Callable[[FileResult], None] | None = None,
+    workers: int | None = None,
+) -> tuple[Report, list[Submission]]:
+    """Validate every return under folder; roster villages without a return are 未报.
+
+    workers: processes to use (default: every core for large folders; 1 = in this process).
+    """
+    folder = Path(folder)
+    files, skipped = list_files(folder)
+    report = Report(skipped=skipped)
+    subs: list[Submission] = []
+    base = folder if folder.is_dir() else folder.parent
+    with _gc_paused():
+        for fr, s in iter_validate(files, base, cl, roster, workers):
+            report.files.append(fr)
+            subs.extend(s)
+            if on_file:
+                on_file(fr)
+    _resolve_duplicates(report.files)
+    seen = {s.village_code for s in subs}
+    seen |= {
+        fr.village_code or f"{fr.county}/{fr.township}/{fr.village}"
+        for fr in report.files
+        if fr.village_code or fr.village
+    }
+    for v in roster.villages:
+        if (v.code or v.key) not in seen:
+            report.missing.append(
+                {
+                    "county": v.county,
+                    "township": v.township,
+                    "village": v.village,
+                    "village_code": v.code,
+                }
+            )
+    return report, subs

@@ -1,0 +1,122 @@
+"""Which village sent a return: metadata sheet, then title/填报单位 line, then file name."""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+
+from dapaicha.config.roster import Roster, Village, county_base, township_base, village_base
+from dapaicha.findings import Finding, make
+from dapaicha.normalize import squash
+from dapaicha.read.reader import Return
+
+_CACHE: dict[int, tuple[Roster, dict[str, list[Village]]]] = {}
+
+
+def _index(roster: Roster) -> dict[str, list[Village]]:
+    hit = _CACHE.get(id(roster))
+    if hit is not None and hit[0] is roster:
+        return hit[1]
+    idx: dict[str, list[Village]] = {}
+    for v in roster.villages:
+        for name in {v.village, village_base(v.village)}:
+            if len(name) >= 2:
+                idx.setdefault(name, []).append(v)
+    _CACHE.clear()
+    _CACHE[id(roster)] = (roster, idx)
+    return idx
+
+
+_BASES: dict[tuple[object, str], str] = {}
+
+
+def _base(fn, name: str) -> str:
+    k = (fn, name)
+    if k not in _BASES:
+        _BASES[k] = fn(name)
+    return _BASES[k]
+
+
+def match_text(roster: Roster, text: str) -> Village | None:
+    """The one roster village whose names appear in a free text (title, file name)."""
+    t = squash(text)
+    if not t:
+        return None
+    hits: dict[str, Village] = {}
+    idx = _index(roster)
+    n = len(t)
+    for i in range(n):  # every substring of 2–12 characters: a dict look-up each
+        for j in range(i + 2, min(n, i + 12) + 1):
+            for v in idx.get(t[i:j], ()):
+                hits[v.key] = v
+    if not hits:
+        return None
+    cands = list(hits.values())
+    # Prefer candidates whose township, then county, also appear; longest village name wins ties.
+    for part, base in ((lambda v: v.township, township_base), (lambda v: v.county, county_base)):
+        narrowed = [v for v in cands if (b := _base(base, part(v))) and b in t]
+        if narrowed:
+            cands = narrowed
+    if len(cands) > 1:
+        longest = (
+            max(len(v.village) for v in cands if v.village in t)
+            if any(v.village in t for v in cands)
+            else 0
+        )
+        cands = [v for v in cands if len(v.village) == longest and v.village in t] or cands
+    return cands[0] if len(cands) == 1 else None
+
+
+def identify(ret: Return, roster: Roster) -> tuple[Village | None, list[Finding]]:
+    """Resolve the village from each source; disagreements are findings, codes win."""
+    out: list[Finding] = []
+    sources: list[tuple[str, Village | None, str]] = []  # (source label, village, raw text)
+    m = ret.meta
+    if m.get("village_code") or m.get("village"):
+        v = roster.find(code=m.get("village_code") or None) if m.get("village_code") else None
+        if v is None:
+            v = roster.find(
+                county=m.get("county"), township=m.get("township"), village=m.get("village")
+            )
+        raw = "".join(m.get(k, "") for k in ("county", "township", "village")) or m.get(
+            "village_code", ""
+        )
+        sources.append(("台账元数据", v, raw))
+    line = ret.unit or ret.title
+    line_cell = ret.unit_addr if ret.unit else ret.title_addr
+    if line:
+        sources.append(("填报单位", match_text(roster, line), line))
+    stem = PurePath(ret.file).stem
+    sources.append(("文件名", match_text(roster, stem), stem))
+    chosen: Village | None = None
+    chosen_src = ""
+    for label, v, _ in sources:
+        if v is not None:
+            chosen, chosen_src = v, label
+            break
+    if chosen is None:
+        named = [(label, raw) for label, _, raw in sources if label != "文件名" and raw]
+        if named:
+            label, raw = named[0]
+            cell = line_cell if label == "填报单位" else ""
+            out.append(
+                make("village-not-in-roster", ret.file, sheet=ret.sheet, cell=cell, value=raw)
+            )
+        else:
+            out.append(make("village-unidentified", ret.file, sheet=ret.sheet))
+        return None, out
+    for label, v, _ in sources:
+        if v is not None and v.key != chosen.key:
+            # The metadata and the 填报单位 line naming two villages: another village's
+            # ledger was reused. Only the file name may disagree harmlessly.
+            code = "identity-mismatch" if label == "填报单位" else "identity-conflict"
+            out.append(
+                make(
+                    code,
+                    ret.file,
+                    sheet=ret.sheet,
+                    value=v.full_name,
+                    detail=f"{label}显示为“{v.full_name}”，{chosen_src}显示为“{chosen.full_name}”",
+                    expected=f"{chosen_src}（{chosen.full_name}）",
+                )
+            )
+    return chosen, out

@@ -1,0 +1,3 @@
+from dapaicha.cli.commands import main
+
+main()

@@ -1,0 +1,413 @@
+"""疑似走过场: signals of perfunctory ledgers, each with its evidence (a lead, not a verdict).
+
+Kinds (slugs):
+- all-no: every item of the ledger answered 否.
+- same-text-villages: one 自查问题描述 or 整改措施 text (normalised: NFKC, whitespace and
+  punctuation dropped) in problems of ≥ campaign.perfunctory.same_text_villages villages;
+  one signal per village, naming the other villages.
+- same-text-items: one text under ≥ same_text_items items of one ledger.
+- measure-equals-description: 整改措施 the same as 自查问题描述 (one signal per problem).
+- same-deadline: ≥ 3 problems, every one with the same 整改期限.
+- unchanged-ledger: the ledger unchanged (every value of every row the same) for
+  ≥ unchanged_periods periods, counted from the first period of the unchanged run to the
+  current one (periods without a return count as unchanged), while problems are still open.
+
+signals() works on Submissions; from_store() reads a period from the SQLite store; to_frame()
+gives the sheet for the rollup.
+
+Only problems (是否存在问题 = 是) take part in the text and deadline signals.
+A village is identified by its key: the 12-digit code, else "county/township/village".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from dapaicha import layout
+from dapaicha.model import Row, Submission
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from dapaicha.config.checklist import Checklist
+
+KINDS: dict[str, str] = {
+    "all-no": "全部填“否”",
+    "same-text-villages": "多村文字雷同",
+    "same-text-items": "本村多项文字雷同",
+    "measure-equals-description": "整改措施照抄问题描述",
+    "same-deadline": "整改期限全部相同",
+    "unchanged-ledger": "台账多期未变化",
+}
+SAME_DEADLINE_MIN = 3  # problems needed before "every deadline on the same day" means anything
+MIN_TEXT = 2  # normalised characters; a lone 无 or 是 is not a pasted text
+MAX_NAMED = 10  # villages or items named in one evidence text
+QUOTE = 30  # characters of a text quoted in evidence
+FIELDS = {"description": "自查问题描述", "measure": "整改措施"}
+
+HEADERS = ("县（市、区）", "乡（镇、街道）", "行政村", "村代码", "疑似情形", "依据", "单元格")
+
+
+@dataclass(frozen=True)
+class Signal:
+    kind: str  # a key of KINDS
+    village_code: str  # the village's key (code, else county/township/village)
+    county: str
+    township: str
+    village: str
+    evidence: str  # Chinese
+    cells: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return KINDS[self.kind]
+
+
+def key_of(s: Submission) -> str:
+    return s.village_code if s.village_code else f"{s.county}/{s.township}/{s.village}"
+
+
+def norm_text(text: str | None) -> str:
+    """NFKC, without whitespace or punctuation: the comparison key of a pasted text."""
+    if not text:
+        return ""
+    s = unicodedata.normalize("NFKC", text)
+    return "".join(ch for ch in s if not ch.isspace() and unicodedata.category(ch)[0] not in "PZC")
+
+
+def cell_of(r: Row, key: str) -> str:
+    """The row's cell of a column: as read, else the generated layout's column."""
+    if a1 := r.cells.get(key):
+        return a1
+    return f"{layout.LETTER[key]}{r.row}" if r.row and key in layout.LETTER else ""
+
+
+def _quote(text: str | None) -> str:
+    t = (text or "").strip()
+    return t if len(t) <= QUOTE else t[: QUOTE - 1] + "…"
+
+
+def _cells(rows: Iterable[Row], key: str) -> tuple[str, ...]:
+    return tuple(c for c in (cell_of(r, key) for r in rows) if c)
+
+
+def _items(nos: Iterable[int]) -> str:
+    return "、".join(f"第{n}项" for n in sorted(set(nos)))
+
+
+def _signal(kind: str, s: Submission, evidence: str, cells: tuple[str, ...] = ()) -> Signal:
+    return Signal(kind, key_of(s), s.county, s.township, s.village, evidence, cells)
+
+
+def signals(
+    subs: list[Submission], cl: Checklist, *, history: dict[str, list[Submission]] | None = None
+) -> list[Signal]:
+    """The signals of one period's accepted returns (one per village; the last one wins).
+
+    history: village key → that village's accepted submissions by period (may include the
+    current one); without it there is no unchanged-ledger signal.
+    """
+    pasts = None
+    if history is not None:
+        pasts = {
+            k: {x.period: fingerprint(x) for x in v if x.accepted and x.period is not None}
+            for k, v in history.items()
+        }
+    return _signals(subs, cl, pasts)
+
+
+def _signals(
+    subs: list[Submission], cl: Checklist, pasts: dict[str, dict[int, int]] | None
+) -> list[Signal]:
+    """signals() with the history given as village key → period → fingerprint."""
+    _PROBLEMS.clear()
+    try:
+        return _signals_of(subs, cl, pasts)
+    finally:
+        _PROBLEMS.clear()
+
+
+def _signals_of(
+    subs: list[Submission], cl: Checklist, pasts: dict[str, dict[int, int]] | None
+) -> list[Signal]:
+    p = cl.campaign.perfunctory
+    by_village: dict[str, Submission] = {}
+    for s in subs:
+        if s.accepted:
+            by_village[key_of(s)] = s
+    order = sorted(by_village, key=lambda k: (by_village[k].village_code == "", k))
+    out: dict[str, list[Signal]] = {k: [] for k in order}
+    for k in order:
+        s = by_village[k]
+        out[k].extend(_all_no(s))
+        out[k].extend(_same_items(s, p.same_text_items))
+        out[k].extend(_measure_equals(s))
+        out[k].extend(_same_deadline(s))
+        if pasts is not None:
+            out[k].extend(_unchanged(s, pasts.get(k, {}), p.unchanged_periods, cl))
+    for k, sig in _same_villages([by_village[k] for k in order], p.same_text_villages):
+        out[k].append(sig)
+    rank = {kind: i for i, kind in enumerate(KINDS)}
+    return [sig for k in order for sig in sorted(out[k], key=lambda x: (rank[x.kind], x.cells))]
+
+
+def _all_no(s: Submission) -> list[Signal]:
+    if not s.rows or any(r.has_problem != "否" for r in s.rows):
+        return []
+    cells = _cells(s.rows, "has_problem")
+    span = (f"{cells[0]}:{cells[-1]}",) if len(cells) > 1 else cells
+    return [_signal("all-no", s, f"全部 {len(s.rows)} 个项目均填“否”（未自查出任何问题）", span)]
+
+
+_PROBLEMS: dict[int, list[Row]] = {}
+
+
+def _problems(s: Submission) -> list[Row]:
+    """The problem rows (cached for the duration of one _signals call)."""
+    got = _PROBLEMS.get(id(s))
+    if got is None:
+        got = _PROBLEMS[id(s)] = [r for r in s.rows if r.is_problem]
+    return got
+
+
+def _same_items(s: Submission, threshold: int) -> list[Signal]:
+    out = []
+    for key, zh in FIELDS.items():
+        groups: dict[str, list[Row]] = {}
+        for r in _problems(s):
+            t = norm_text(getattr(r, key))
+            if len(t) >= MIN_TEXT:
+                groups.setdefault(t, []).append(r)
+        for rows in groups.values():
+            nos = {r.no for r in rows}
+            if len(nos) >= threshold:
+                ev = f"{zh}“{_quote(getattr(rows[0], key))}”在本村 {len(nos)} 个项目中相同：{_items(nos)}"
+                out.append(_signal("same-text-items", s, ev, _cells(rows, key)))
+    return out
+
+
+def _measure_equals(s: Submission) -> list[Signal]:
+    out = []
+    for r in _problems(s):
+        t = norm_text(r.description)
+        if len(t) >= MIN_TEXT and t == norm_text(r.measure):
+            ev = f"第{r.no}项：整改措施与自查问题描述相同（“{_quote(r.measure)}”）"
+            cells = tuple(c for c in (cell_of(r, "description"), cell_of(r, "measure")) if c)
+            out.append(_signal("measure-equals-description", s, ev, cells))
+    return out
+
+
+def _same_deadline(s: Submission) -> list[Signal]:
+    probs = _problems(s)
+    if len(probs) < SAME_DEADLINE_MIN or any(r.deadline is None for r in probs):
+        return []
+    days = {r.deadline for r in probs}
+    if len(days) != 1:
+        return []
+    d = days.pop()
+    ev = f"全部 {len(probs)} 个问题的整改期限都是 {d.isoformat()}"  # type: ignore[union-attr]
+    return [_signal("same-deadline", s, ev, _cells(probs, "deadline"))]
+
+
+def _same_villages(subs: list[Submission], threshold: int) -> list[tuple[str, Signal]]:
+    out: list[tuple[str, Signal]] = []
+    for key, zh in FIELDS.items():
+        groups: dict[str, dict[str, list[Row]]] = {}
+        for s in subs:
+            for r in _problems(s):
+                t = norm_text(getattr(r, key))
+                if len(t) >= MIN_TEXT:
+                    groups.setdefault(t, {}).setdefault(key_of(s), []).append(r)
+        by_key = {key_of(s): s for s in subs}
+        for villages in groups.values():
+            if len(villages) < threshold:
+                continue
+            first = next(iter(villages.values()))[0]
+            named = [
+                f"{by_key[k].township}{by_key[k].village}（{'、'.join(_cells(rows, key)) or '—'}）"
+                for k, rows in list(villages.items())[:MAX_NAMED]
+            ]
+            more = f"等 {len(villages)} 个村" if len(villages) > MAX_NAMED else ""
+            ev = f"{zh}“{_quote(getattr(first, key))}”在 {len(villages)} 个村相同：{'、'.join(named)}{more}"
+            for k, rows in villages.items():
+                out.append((k, _signal("same-text-villages", by_key[k], ev, _cells(rows, key))))
+    return out
+
+
+def _iso(d: dt.date | None) -> str | None:
+    return d.isoformat() if d else None
+
+
+def _rows_fingerprint(rows: Iterable[tuple]) -> int:
+    """rows: (no, seq, has_problem, description, measure, kind, deadline, owner, result,
+    done_date, note) with dates as ISO text, None where blank, in (no, seq) order."""
+    return hash(tuple(rows))
+
+
+def fingerprint(s: Submission) -> int:
+    """What a ledger says, as one number: equal for returns with every value the same."""
+    return _rows_fingerprint(
+        (r.no, r.seq, r.has_problem, r.description, r.measure, r.kind, _iso(r.deadline),
+         r.owner, r.result, _iso(r.done_date), r.note)
+        for r in sorted(s.rows, key=lambda r: (r.no, r.seq))
+    )  # fmt: skip
+
+
+def _unchanged(s: Submission, past: dict[int, int], threshold: int, cl: Checklist) -> list[Signal]:
+    """past: period → fingerprint of the village's accepted return of that period."""
+    if s.period is None:
+        return []
+    done = cl.vocabularies.result.canonical[0]
+    open_rows = [r for r in _problems(s) if r.result != done]
+    if not open_rows:
+        return []
+    mine = fingerprint(s)
+    start = s.period
+    for n in sorted((n for n in past if n < s.period), reverse=True):
+        if past[n] != mine:
+            break
+        start = n
+    span = s.period - start + 1
+    if span < threshold:
+        return []
+    ev = (
+        f"第{start}期至第{s.period}期连续 {span} 期台账内容未变化，"
+        f"仍有 {len(open_rows)} 个问题未整改：{_items(r.no for r in open_rows)}"
+    )
+    return [_signal("unchanged-ledger", s, ev, _cells(open_rows, "result"))]
+
+
+def to_frame(sigs: list[Signal]) -> pd.DataFrame:
+    """The signals as a sheet: Chinese headers (HEADERS), one row per signal."""
+    import pandas as pd
+
+    code = [x.village_code if "/" not in x.village_code else "" for x in sigs]
+    rows = [
+        (x.county, x.township, x.village, c, x.label, x.evidence, "、".join(x.cells))
+        for x, c in zip(sigs, code, strict=True)
+    ]
+    return pd.DataFrame(rows, columns=list(HEADERS))
+
+
+_SUBS_SQL = """SELECT s.id, s.village_key, s.period, s.file, s.sha256, s.report_date, s.source_kind,
+  v.code, v.county, v.township, v.village
+FROM submissions s JOIN villages v ON v.key = s.village_key
+WHERE s.accepted = 1 AND s.superseded_by IS NULL AND s.period <= ? ORDER BY s.period, s.id"""
+_ROW_COLS = """r.submission_id, r.no, r.seq, r.has_problem, r.description, r.measure, r.kind,
+  r.deadline, r.owner, r.result, r.done_date, r.note, r.row, r.cell"""
+_CURRENT_ROWS_SQL = f"""WITH cur AS (
+  SELECT village_key, MAX(period) AS p FROM submissions
+  WHERE accepted = 1 AND superseded_by IS NULL AND period <= ? GROUP BY village_key
+)
+SELECT {_ROW_COLS} FROM cur
+JOIN submissions s ON s.village_key = cur.village_key AND s.period = cur.p
+  AND s.accepted = 1 AND s.superseded_by IS NULL
+JOIN rows r ON r.submission_id = s.id
+ORDER BY r.submission_id, r.no, r.seq"""
+_CHUNK = 500
+
+
+def from_store(store_path: Path | str, period: int, cl: Checklist) -> list[Signal]:
+    """The signals of every village's ledger as it stands in `period` (carried ones too).
+
+    The current return of each village is loaded in full. For unchanged-ledger, earlier
+    returns are read only for villages with open problems, one return back at a time and
+    only while they still equal the current one (as fingerprints), so a whole city stays
+    fast. Cells other than 自查问题描述 come from the generated ledger's layout (the store
+    keeps one cell per row).
+    """
+    from dapaicha.store import db as store_db
+
+    conn = store_db.connect(store_path)
+    try:
+        current: dict[str, Submission] = {}
+        cur_sid: dict[str, int] = {}
+        earlier: dict[str, list[tuple[int, int]]] = {}  # key → [(period, id)], newest first
+        for sid, key, n, file, sha, rd, kind, code, county, township, village in conn.execute(
+            _SUBS_SQL, (period,)
+        ):
+            if key in cur_sid:
+                earlier.setdefault(key, []).insert(0, (current[key].period or 0, cur_sid[key]))
+            cur_sid[key] = sid
+            current[key] = Submission(
+                file, sha, code, county, township, village, _day(rd), True,
+                source_kind=kind, period=n,
+            )  # fmt: skip
+        by_sid = {sid: current[key] for key, sid in cur_sid.items()}
+        for sid, recs in itertools.groupby(
+            conn.execute(_CURRENT_ROWS_SQL, (period,)), key=lambda r: r[0]
+        ):
+            sub = by_sid[sid]
+            sub.rows.extend(
+                Row(no=r[1], seq=r[2], has_problem=r[3], description=r[4], measure=r[5],
+                    kind=r[6], deadline=_day(r[7]), owner=r[8], result=r[9],
+                    done_date=_day(r[10]), note=r[11], row=r[12],
+                    cells=_stored_cell(r[13], sub.source_kind))
+                for r in recs
+            )  # fmt: skip
+        pasts = _walk_back(conn, current, earlier, cl)
+    finally:
+        conn.close()
+    return _signals(list(current.values()), cl, pasts)
+
+
+def _walk_back(
+    conn, current: dict[str, Submission], earlier: dict[str, list[tuple[int, int]]], cl: Checklist
+) -> dict[str, dict[int, int]]:
+    """Fingerprints of earlier returns: for each village with open problems, back to the
+    first return that differs from the current one (that one included)."""
+    done = cl.vocabularies.result.canonical[0]
+    mine: dict[str, int] = {}
+    pasts: dict[str, dict[int, int]] = {}
+    for key, s in current.items():
+        pasts[key] = {}
+        if earlier.get(key) and any(r.is_problem and r.result != done for r in s.rows):
+            mine[key] = fingerprint(s)
+    step = 0
+    while mine:
+        want = {earlier[k][step][1]: (k, earlier[k][step][0]) for k in mine}
+        fps = _fingerprints(conn, list(want))
+        nxt = {}
+        for sid, (k, n) in want.items():
+            fp = fps.get(sid, _rows_fingerprint(()))
+            pasts[k][n] = fp
+            if fp == mine[k] and step + 1 < len(earlier[k]):
+                nxt[k] = mine[k]
+        mine, step = nxt, step + 1
+    return pasts
+
+
+def _fingerprints(conn, ids: list[int]) -> dict[int, int]:
+    out: dict[int, int] = {}
+    for i in range(0, len(ids), _CHUNK):
+        chunk = ids[i : i + _CHUNK]
+        q = (
+            f"SELECT {_ROW_COLS} FROM rows r WHERE r.submission_id IN ({','.join('?' * len(chunk))})"
+            " ORDER BY r.submission_id, r.no, r.seq"
+        )
+        for sid, recs in itertools.groupby(conn.execute(q, chunk), key=lambda r: r[0]):
+            out[sid] = _rows_fingerprint(r[1:12] for r in recs)
+    return out
+
+
+def _day(x: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(x) if x else None
+
+
+def _stored_cell(cell: str | None, kind: str) -> dict[str, str]:
+    """The store keeps one cell per row: the 自查问题描述 cell, else the 序号 cell, else A{row}.
+
+    For a generated ledger only a cell in the 自查问题描述 column is kept (the others come
+    from the layout); for other sources the stored cell is the best there is.
+    """
+    if not cell:
+        return {}
+    if kind == "ledger" and cell.rstrip("0123456789") != layout.LETTER["description"]:
+        return {}
+    return {"description": cell}

@@ -1,0 +1,419 @@
+"""Period data → summary frames (pure pandas: frames in, frames out, no I/O).
+
+Counts per township or county (one function, parametrised by the level), per checklist
+item, the weekly comparison with the previous period, and the lists of overdue problems
+and of villages that did not report or reported late.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from typing import Any, Literal, Protocol
+
+import numpy as np
+import pandas as pd
+
+from dapaicha.config.checklist import Checklist
+
+Level = Literal["county", "township"]
+
+# Canonical vocabulary words the figures are counted by (see checklist.yaml vocabularies).
+IMMEDIATE = "立行立改"
+PLAN = "纳入整改方案"
+DONE = "已整改"
+DOING = "正在整改"
+NOT_DONE = "未整改"
+
+OVERDUE = "逾期"
+DUE_SOON = "即将到期"
+
+TOTAL_COUNTY = "合计"  # last row of a county's table (rows = townships)
+TOTAL_CITY = "全市合计"  # last row of the city's table (rows = counties)
+
+ST_MISSING = "未报送"
+ST_CARRIED = "未报送（沿用前期台账）"
+ST_LATE = "逾期报送"
+
+# Count columns of a summary frame, in order; the category columns go after "problems".
+HEAD_COUNTS = ("expected", "reported", "on_time", "late", "missing", "problems")
+TAIL_COUNTS = ("immediate", "plan", "done", "doing", "not_done")
+VILLAGE_COLUMNS = ("village_code", "county", "township", "village")
+PROBLEM_COLUMNS = (
+    *VILLAGE_COLUMNS,
+    *("no", "seq", "category", "topic", "description", "measure", "kind", "deadline"),
+    *("owner", "result", "done_date", "note", "carried", "file", "cell"),
+)
+
+
+class PeriodLike(Protocol):
+    """The shape of store.PeriodData (see .dev/CONTRACTS.md)."""
+
+    period: int
+    start: dt.date
+    deadline: dt.date
+    villages: pd.DataFrame
+    problems: pd.DataFrame
+    previous: Any
+
+
+@dataclass
+class Rollup:
+    """One period's data joined to the roster, ready to be summed."""
+
+    period: int
+    start: dt.date
+    deadline: dt.date  # the 截至 date
+    villages: pd.DataFrame  # one row per roster village (roster order), with report status
+    problems: pd.DataFrame  # problems of roster villages, with cat, state, overdue
+    outside: pd.DataFrame  # villages in the data that the roster does not know
+    categories: list[str]  # checklist category names, in order
+    includes_plan: bool  # campaign.rate_includes_plan
+    previous: Rollup | None = None
+
+
+def rate(done: float, base: float) -> float:
+    """done / base, NaN when base is 0 (shown as "—")."""
+    return float(done) / float(base) if base else float("nan")
+
+
+def rate_rule(includes_plan: bool) -> str:
+    """The sentence stating how 整改率 is computed."""
+    if includes_plan:
+        return (
+            "整改率口径：整改率 = 已整改问题数 ÷ 排查问题数（纳入整改方案的问题计入分子和分母）。"
+        )
+    return "整改率口径：整改率 = 立行立改问题中已整改的数量 ÷ 立行立改问题数（纳入整改方案的问题不计入）。"
+
+
+def deadline_status(
+    problems: pd.DataFrame, as_of: dt.date, soon_days: int | None = None
+) -> pd.Series:
+    """逾期 (deadline before as_of, not 已整改) / 即将到期 (within soon_days) / "".
+
+    The one place where overdue is decided: summaries, lists and reminders use it.
+    """
+    dl = pd.to_datetime(problems["deadline"], errors="coerce")
+    open_ = problems["result"].fillna("").astype(str) != DONE
+    ts = pd.Timestamp(as_of)
+    out = pd.Series("", index=problems.index, dtype=object)
+    out[open_ & (dl < ts)] = OVERDUE
+    if soon_days is not None:
+        soon = open_ & (dl >= ts) & (dl <= ts + pd.Timedelta(days=soon_days))
+        out[soon] = DUE_SOON
+    return out
+
+
+def roster_frame(villages: Iterable[Any]) -> pd.DataFrame:
+    """Roster villages (objects with code, county, township, village) → a frame with key."""
+    rows = [(v.code or "", v.county, v.township, v.village) for v in villages]
+    df = pd.DataFrame(rows, columns=list(VILLAGE_COLUMNS), dtype=object)
+    df["key"] = _keys(df)
+    return df.drop_duplicates("key").reset_index(drop=True)
+
+
+def _text(s: pd.Series) -> pd.Series:
+    return s.fillna("").astype(str)
+
+
+def _keys(df: pd.DataFrame) -> pd.Series:
+    code = _text(df["village_code"])
+    names = _text(df["county"]) + "/" + _text(df["township"]) + "/" + _text(df["village"])
+    return code.where(code != "", names)
+
+
+def _names(df: pd.DataFrame) -> pd.Series:
+    return _text(df["county"]) + "/" + _text(df["township"]) + "/" + _text(df["village"])
+
+
+def _attach(df: pd.DataFrame, roster: pd.DataFrame) -> pd.Series:
+    """Roster key of every data row (by code, else by names); NaN when unknown."""
+    with_code = roster[roster["village_code"] != ""]
+    by_code = pd.Series(with_code["key"].to_numpy(), index=with_code["village_code"].to_numpy())
+    by_code = by_code[~by_code.index.duplicated()]
+    key = _text(df["village_code"]).map(by_code).astype(object)
+    miss = key.isna().to_numpy()
+    if miss.any():
+        by_name = pd.Series(roster["key"].to_numpy(), index=_names(roster).to_numpy())
+        by_name = by_name[~by_name.index.duplicated()]
+        key[miss] = _names(df[miss]).map(by_name).to_numpy()
+    return key
+
+
+def build(data: PeriodLike, roster: pd.DataFrame, checklist: Checklist) -> Rollup:
+    """Join one period (and its previous one, recursively once) to the roster."""
+    r = _build_one(data, roster, checklist)
+    prev = getattr(data, "previous", None)
+    if prev is not None:
+        r.previous = _build_one(prev, roster, checklist)
+    return r
+
+
+def _build_one(data: PeriodLike, roster: pd.DataFrame, checklist: Checklist) -> Rollup:
+    dv = data.villages.copy()
+    dv["key"] = _attach(dv, roster)
+    outside = dv[dv["key"].isna()].drop(columns="key").reset_index(drop=True)
+    dv = dv[dv["key"].notna()].drop_duplicates("key").set_index("key")
+    vil = roster.copy()
+    vil["order"] = np.arange(len(vil))
+    for col in ("reported", "on_time", "late", "carried"):
+        src = dv[col] if col in dv else pd.Series(dtype=bool)
+        vil[col] = vil["key"].map(src).eq(True).to_numpy(bool)
+    for col in ("report_date", "file"):
+        src = dv[col] if col in dv else pd.Series(dtype=object)
+        vil[col] = vil["key"].map(src).astype(object)
+    vil["status"] = _village_status(vil)
+
+    pro = data.problems.copy()
+    for col in PROBLEM_COLUMNS:
+        if col not in pro:
+            pro[col] = pd.Series(None, index=pro.index, dtype=object)
+    pro["key"] = _attach(pro, roster)
+    pro = pro[pro["key"].notna()]
+    place = vil.set_index("key")
+    for col in ("village_code", "county", "township", "village", "order"):
+        pro[col] = pro["key"].map(place[col])  # roster spelling wins
+    no_cat = {i.no: c.name for c, i in checklist.items}
+    cat = pro["no"].map(no_cat)
+    if "category" in pro:
+        cat = cat.fillna(pro["category"])
+    pro["cat"] = cat.fillna("")
+    topic, no_topic = _text(pro["topic"]), {i.no: i.topic for _, i in checklist.items}
+    pro["topic"] = topic.where(topic != "", pro["no"].map(no_topic).fillna(""))
+    res = _text(pro["result"])
+    pro["state"] = res.where(res.isin([DONE, DOING]), NOT_DONE)
+    kind = _text(pro["kind"])
+    # flags and codes the summaries count with (computed once, not per table)
+    pro["is_done"] = (pro["state"] == DONE).to_numpy(bool)
+    pro["is_doing"] = (pro["state"] == DOING).to_numpy(bool)
+    pro["is_immediate"] = (kind == IMMEDIATE).to_numpy(bool)
+    pro["is_plan"] = (kind == PLAN).to_numpy(bool)
+    cat_index = {c.name: i for i, c in enumerate(checklist.categories)}
+    pro["cat_i"] = pro["cat"].map(cat_index).fillna(-1).astype(np.int64)
+    pro["overdue"] = (deadline_status(pro, data.deadline) == OVERDUE).to_numpy(bool)
+    pro["order"] = pro["order"].astype(np.int64)
+    pro["pkey"] = _problem_key(pro)
+    pro = pro.sort_values(["order", "no", "seq"], kind="stable").reset_index(drop=True)
+    return Rollup(
+        period=int(data.period),
+        start=data.start,
+        deadline=data.deadline,
+        villages=vil,
+        problems=pro,
+        outside=outside,
+        categories=[c.name for c in checklist.categories],
+        includes_plan=checklist.campaign.rate_includes_plan,
+    )
+
+
+def _problem_key(pro: pd.DataFrame) -> np.ndarray:
+    """village (roster order) + no + seq as one int64: matches problems across periods."""
+    no = pro["no"].to_numpy(np.int64)
+    seq = pro["seq"].to_numpy(np.int64)
+    if len(pro) and (no.max() >= 1 << 12 or seq.max() >= 1 << 20):
+        raise ValueError("序号或问题序号超出范围")
+    return (pro["order"].to_numpy(np.int64) << 32) | (no << 20) | seq
+
+
+def _village_status(vil: pd.DataFrame) -> pd.Series:
+    out = pd.Series("", index=vil.index, dtype=object)
+    out[~vil["reported"]] = ST_MISSING
+    out[~vil["reported"] & vil["carried"]] = ST_CARRIED
+    out[vil["reported"] & vil["late"]] = ST_LATE
+    return out
+
+
+def _scope(r: Rollup, county: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    if county is None:
+        return r.villages, r.problems
+    return r.villages[r.villages["county"] == county], r.problems[r.problems["county"] == county]
+
+
+def counties(r: Rollup) -> list[str]:
+    return list(dict.fromkeys(r.villages["county"]))
+
+
+def split(r: Rollup) -> Iterator[tuple[str, Rollup]]:
+    """(county, the county's own Rollup) in roster order: one pass, not one filter per county."""
+    probs = dict(tuple(r.problems.groupby("county", sort=False)))
+    empty = r.problems.iloc[:0]
+    for county, vil in r.villages.groupby("county", sort=False):
+        pro = probs.get(county, empty)
+        out = r.outside[r.outside["county"] == county] if len(r.outside) else r.outside
+        yield str(county), replace(r, villages=vil, problems=pro, outside=out, previous=None)
+
+
+def summary(r: Rollup, level: Level, county: str | None = None) -> pd.DataFrame:
+    """Rows per township (of one county) or per county, then a total row.
+
+    Columns: unit, expected, reported, on_time, late, missing, problems, <category names>,
+    immediate, plan, done, doing, not_done, rate, overdue, done_immediate.
+    The total row sums the count rows; its rate is recomputed from the sums.
+    """
+    if level == "township" and county is None:
+        raise ValueError("a township table needs its county")
+    vil, pro = _scope(r, county)
+    units = list(dict.fromkeys(vil[level].tolist()))
+    n, idx = len(units), {u: i for i, u in enumerate(units)}
+    vc = np.fromiter((idx[u] for u in vil[level].tolist()), np.int64, len(vil))
+    pc = np.fromiter((idx.get(u, -1) for u in pro[level].tolist()), np.int64, len(pro))
+    keep = pc >= 0
+    pc = pc[keep]
+
+    def count(codes: np.ndarray, mask: Any = None) -> np.ndarray:
+        return np.bincount(codes if mask is None else codes[mask], minlength=n)
+
+    def flag(name: str) -> np.ndarray:
+        return pro[name].to_numpy(bool)[keep]
+
+    rep = vil["reported"].to_numpy(bool)
+    cols: dict[str, np.ndarray] = {
+        "expected": count(vc),
+        "reported": count(vc, rep),
+        "on_time": count(vc, rep & vil["on_time"].to_numpy(bool)),
+        "late": count(vc, rep & vil["late"].to_numpy(bool)),
+    }
+    cols["missing"] = cols["expected"] - cols["reported"]
+    cols["problems"] = count(pc)
+    ci = pro["cat_i"].to_numpy(np.int64)[keep]
+    k = len(r.categories)
+    known = ci >= 0
+    by_cat = np.bincount(pc[known] * k + ci[known], minlength=n * k).reshape(n, k)
+    for j, c in enumerate(r.categories):
+        cols[c] = by_cat[:, j]
+    done, doing, imm = flag("is_done"), flag("is_doing"), flag("is_immediate")
+    cols["immediate"] = count(pc, imm)
+    cols["plan"] = count(pc, flag("is_plan"))
+    cols["done"] = count(pc, done)
+    cols["doing"] = count(pc, doing)
+    cols["not_done"] = count(pc, ~done & ~doing)
+    cols["overdue"] = count(pc, flag("overdue"))
+    cols["done_immediate"] = count(pc, done & imm)
+    mat = np.column_stack(list(cols.values())).astype(np.int64).reshape(n, len(cols))
+    mat = np.vstack([mat, mat.sum(axis=0)])
+    f = pd.DataFrame(mat, columns=list(cols))
+    f.insert(0, "unit", [*units, TOTAL_COUNTY if level == "township" else TOTAL_CITY])
+    f["rate"] = _rates(f, r.includes_plan)
+    return f[
+        ["unit", *HEAD_COUNTS, *r.categories, *TAIL_COUNTS, "rate", "overdue", "done_immediate"]
+    ]
+
+
+def _rates(f: pd.DataFrame, includes_plan: bool) -> pd.Series:
+    num, den = ("done", "problems") if includes_plan else ("done_immediate", "immediate")
+    return pd.Series([rate(a, b) for a, b in zip(f[num], f[den], strict=True)], index=f.index)
+
+
+def by_item(r: Rollup, checklist: Checklist) -> pd.DataFrame:
+    """All checklist items: category, no, topic, content, problems, villages, done, rate.
+
+    Sorted by problems descending, ties by no.
+    """
+    pro = r.problems
+    out = pd.DataFrame(
+        [(c.name, i.no, i.topic, i.content) for c, i in checklist.items],
+        columns=["category", "no", "topic", "content"],
+    )
+    top = int(max(out["no"].max(), pro["no"].max() if len(pro) else 0)) + 1
+    no = pro["no"].to_numpy(np.int64)
+    done, imm = pro["is_done"].to_numpy(bool), pro["is_immediate"].to_numpy(bool)
+    first = ~pd.DataFrame({"k": pro["order"], "no": no}).duplicated().to_numpy()  # a village once
+
+    def count(mask: Any = None) -> np.ndarray:
+        return np.bincount(no if mask is None else no[mask], minlength=top)[out["no"].to_numpy()]
+
+    out["problems"], out["villages"], out["done"] = count(), count(first), count(done)
+    out["immediate"], out["done_immediate"] = count(imm), count(done & imm)
+    out["rate"] = _rates(out, r.includes_plan)
+    out = out.sort_values(["problems", "no"], ascending=[False, True], kind="stable")
+    return out.reset_index(drop=True)
+
+
+def problem_list(r: Rollup, county: str | None = None, overdue_only: bool = False) -> pd.DataFrame:
+    """The problems (a county's ledger), in roster order; overdue ones with days overdue."""
+    _, pro = _scope(r, county)
+    if overdue_only:
+        pro = pro[pro["overdue"]].copy()
+        dl = pd.to_datetime(pro["deadline"], errors="coerce")
+        pro["days_overdue"] = (pd.Timestamp(r.deadline) - dl).dt.days.astype(np.int64)
+    return pro.reset_index(drop=True)
+
+
+def unreported(r: Rollup, county: str | None = None, late: bool = False) -> pd.DataFrame:
+    """Villages that did not report (and, with late=True, those that reported late)."""
+    vil, _ = _scope(r, county)
+    mask = ~vil["reported"]
+    if late:
+        mask = mask | (vil["reported"] & vil["late"])
+    return vil[mask].reset_index(drop=True)
+
+
+def _matched(cur: pd.DataFrame, prev: pd.DataFrame | None) -> tuple[pd.Series, pd.Series]:
+    """(new, completed) flags of the current problems against the previous period."""
+    done = pd.Series(cur["is_done"].to_numpy(bool), index=cur.index)
+    if prev is None or not len(prev):
+        return pd.Series(True, index=cur.index), done
+    key, pkey = cur["pkey"].to_numpy(np.int64), prev["pkey"].to_numpy(np.int64)
+    was_done = np.isin(key, pkey[prev["is_done"].to_numpy(bool)])
+    return pd.Series(~np.isin(key, pkey), index=cur.index), done & ~was_done
+
+
+def weekly(r: Rollup) -> pd.DataFrame:
+    """Per county (in rank order) then 全市合计: this period against the previous one.
+
+    Columns: unit, expected, reported, on_time, late, report_rate, on_time_rate, problems,
+    new, completed, done, rate, prev_rate, change_pp, overdue, rank.
+    new: problems whose village+no+seq the previous period did not have; completed:
+    已整改 now and not 已整改 before (a new problem already 已整改 counts). Without a
+    previous period every problem is new and every 已整改 one completed.
+    """
+    cur = summary(r, "county")
+    prev = summary(r.previous, "county") if r.previous is not None else None
+    new, completed = _matched(r.problems, r.previous.problems if r.previous else None)
+    county = r.problems["county"]
+    units = cur["unit"].iloc[:-1]
+    keep = ["unit", "expected", "reported", "on_time", "late", "problems", "done", "rate"]
+    out = cur[[*keep, "overdue"]].copy()
+    out["new"] = out["unit"].map(new.groupby(county).sum()).fillna(0).astype(np.int64)
+    out["completed"] = out["unit"].map(completed.groupby(county).sum()).fillna(0).astype(np.int64)
+    total = out.index[-1]
+    out.loc[total, ["new", "completed"]] = [out["new"][:-1].sum(), out["completed"][:-1].sum()]
+    if prev is not None:
+        out["prev_rate"] = out["unit"].map(prev.set_index("unit")["rate"]).astype(float)
+    else:
+        out["prev_rate"] = float("nan")
+    out["change_pp"] = (out["rate"] - out["prev_rate"]) * 100.0
+    out["report_rate"] = [rate(a, b) for a, b in zip(out["reported"], out["expected"], strict=True)]
+    out["on_time_rate"] = [rate(a, b) for a, b in zip(out["on_time"], out["expected"], strict=True)]
+    ranks = rank(out.iloc[:-1])
+    out["rank"] = out["unit"].map(ranks).astype("Int64")
+    body = out.iloc[:-1].assign(_r=ranks.reindex(units).to_numpy()).sort_values("_r")
+    out = pd.concat([body.drop(columns="_r"), out.iloc[-1:]], ignore_index=True)
+    return out[WEEKLY_FIELDS]
+
+
+WEEKLY_FIELDS = [
+    *("unit", "expected", "reported", "on_time", "late", "report_rate", "on_time_rate"),
+    *("problems", "new", "completed", "done", "rate", "prev_rate", "change_pp", "overdue", "rank"),
+]
+RANK_RULE = (
+    "排名规则：按整改率从高到低排名，整改率相同的按上报率从高到低，再相同的按县名排序；"
+    "没有排查问题（整改率无法计算）的县排在其后，按上报率从高到低、再按县名排序。"
+)
+
+
+def rank(f: pd.DataFrame) -> pd.Series:
+    """Rank (1 = best) of each unit; see RANK_RULE."""
+    has = f["rate"].notna()
+    a = f[has].sort_values(["rate", "report_rate", "unit"], ascending=[False, False, True])
+    b = f[~has].sort_values(["report_rate", "unit"], ascending=[False, True])
+    order = [*a["unit"], *b["unit"]]
+    return pd.Series(range(1, len(order) + 1), index=order, dtype=np.int64)
+
+
+def lowest(w: pd.DataFrame) -> pd.DataFrame:
+    """The bottom third of the ranked counties (at least one), worst last."""
+    body = w.iloc[:-1]
+    n = max(1, len(body) // 3) if len(body) else 0
+    return body.tail(n)

@@ -1,0 +1,675 @@
+"""Any returned workbook → a Return: header fields, table rows, cell addresses.
+
+Reads with python-calamine (fast); finds the table by its header names, not positions;
+fills merged cells down; bounds what it reads. Problems of reading are findings, never
+exceptions: `read()` returns (Return | None, findings).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import operator
+import re
+import unicodedata
+import warnings
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import python_calamine as pc
+
+from dapaicha import layout
+from dapaicha.findings import Finding, make
+from dapaicha.layout import address
+from dapaicha.model import Cells
+from dapaicha.normalize import parse_int
+from dapaicha.read import sniff
+
+HEADER_SCAN_ROWS = 30
+_TABLE_END_RX = re.compile("签字|填报人|注：|注:|审核人")
+_LABEL = re.compile(r"^\s*[\u4e00-\u9fff（）()]{2,8}\s*[:：]")
+# A line under the table that starts with a label, in any column: "第一书记：刘晓峰",
+# "填报日期：…", or a signer's title alone in its cell
+_END_LABELS = ("填报人", "填报日期", "填报时间", "报送日期", "审核人", "审核", "联系电话")
+
+
+@lru_cache(maxsize=64)
+def _end_line_rx(titles: tuple[str, ...]) -> re.Pattern[str]:
+    names = "|".join(map(re.escape, (*titles, *_END_LABELS)))
+    return re.compile(rf"^\s*(?:{names})\s*(?:[（(]签字[)）])?\s*(?:[:：]|$)")
+
+
+_SIGN_CUT = re.compile(r"[（(]签字[)）]|[:：]|\s{2,}|\u3000|签字日期")
+MAX_CELL_CHARS = 5000
+
+
+@dataclass(slots=True)
+class TableRow:
+    row: int  # Excel row, 1-based
+    no_raw: Any
+    values: dict[str, Any]  # column key → raw value (merged cells filled down)
+    addrs: Cells  # column key → A1 address
+
+
+@dataclass
+class Return:
+    file: str
+    sha256: str
+    data: bytes = field(repr=False)
+    kind: str = "ledger"  # ledger | notice | merged
+    sheet: str = ""
+    meta: dict[str, str] = field(default_factory=dict)
+    title: str = ""
+    title_addr: str = ""
+    unit: str = ""  # text of the 填报单位 line
+    unit_addr: str = ""  # the cell it was read from
+    report_date: Any = None
+    report_date_addr: str = ""
+    signers: dict[str, tuple[Any, str]] = field(default_factory=dict)  # title → (value, addr)
+    columns: dict[str, int] = field(default_factory=dict)  # key → 0-based column
+    header_row: int = 0  # Excel row of the header
+    rows: list[TableRow] = field(default_factory=list)
+    sheet_names: list[str] = field(default_factory=list)
+    spans: dict[tuple[int, int], int] = field(
+        default_factory=dict, repr=False
+    )  # merged: top-left → last col
+
+
+def _text(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    return str(v)
+
+
+def header_key(s: str) -> str:
+    """Comparison form of a header: NFKC, no spaces, brackets or marks."""
+    s = unicodedata.normalize("NFKC", s)
+    bare = re.sub(r"\([^)]*\)|\[[^\]]*\]|【[^】]*】", "", s)  # 是否存在问题（是/否）
+    s = bare if bare.strip() else s
+    return re.sub(r"[\s*＊:：()（）\[\]【】\"“”]", "", s)
+
+
+_HEADER_INDEX: dict[str, str] = {header_key(n): c.key for c in layout.COLUMNS for n in c.names}
+
+
+def _distance1(a: str, b: str) -> bool:
+    """True if a and b differ by exactly one edit."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    if len(a) > len(b):
+        a, b = b, a
+    return any(b[:i] + b[i + 1 :] == a for i in range(len(b)))
+
+
+@lru_cache(maxsize=4096)
+def match_header(text: str) -> tuple[str | None, bool]:
+    """Header text → (column key, exact?)."""
+    k = header_key(text)
+    if not k:
+        return None, True
+    if k in _HEADER_INDEX:
+        return _HEADER_INDEX[k], True
+    for c in layout.COLUMNS:
+        h = header_key(c.header)
+        if len(h) >= 3 and _distance1(k, h):
+            return c.key, False
+    return None, True
+
+
+def _find_header(grid: list[list[Any]]) -> tuple[int, dict[str, int], list[tuple[int, str, str]]]:
+    """(row0, key→col0, renamed[(col0, found, key)]) of the best header row, or (-1, {}, [])."""
+    best = (-1, {}, [])
+    best_score = 0
+    for r0, row in enumerate(grid[:HEADER_SCAN_ROWS]):
+        cols: dict[str, int] = {}
+        renamed = []
+        for c0, v in enumerate(row):
+            if not isinstance(v, str) or len(v) > 20:
+                continue
+            key, exact = match_header(v)
+            if key and key not in cols:
+                cols[key] = c0
+                if not exact:
+                    renamed.append((c0, v, key))
+        score = len(cols)
+        if "no" in cols and score >= 3 and score > best_score:
+            best, best_score = (r0, cols, renamed), score
+            if score == len(layout.COLUMNS):
+                break  # every column found: no later row can do better
+    return best
+
+
+def _sub_header(grid: list[list[Any]], r0: int, cols: dict[str, int]) -> int:
+    """The header's last row: r0, or the row under it when that one holds sub-headers
+    (整改情况 over 整改结果 · 完成时间). Columns found there join cols."""
+    if r0 + 1 >= len(grid):
+        return r0
+    row = grid[r0 + 1]
+    found: list[tuple[int, str | None]] = []
+    for c0, v in enumerate(row):
+        if isinstance(v, str) and v.strip():
+            found.append((c0, match_header(v)[0] if len(v) <= 20 else None))
+    if not found or any(key is None for _, key in found):
+        return r0  # a data row (or one with other text): not a sub-header
+    for c0, key in found:
+        cols[str(key)] = c0  # the sub-header is the more precise name of its column
+    return r0 + 1
+
+
+def _fill_merged(grid: list[list[Any]], merged: list) -> None:
+    for (r0, c0), (r1, _c1) in merged:
+        if r0 >= len(grid):
+            continue
+        top = grid[r0][c0] if c0 < len(grid[r0]) else ""
+        for r in range(r0 + 1, min(r1, len(grid) - 1) + 1):
+            row = grid[r]
+            if c0 < len(row):
+                row[c0] = top
+
+
+def _label_value(
+    grid: list[list[Any]],
+    label: str,
+    rows: range,
+    spans: dict[tuple[int, int], int] | None = None,
+    stops: tuple[str, ...] = (),
+) -> tuple[Any, str]:
+    """Find a cell containing label; its value is the text after a colon, or the next cell.
+
+    The next cell is the first one right of the label's merged block; a further label
+    (text ending in a colon, like 签字日期：) ends the search. With stops (the other
+    signers' titles), text after the label is cut where the next label begins, so
+    "组长（签字）：张三  第一书记（签字）：" gives 第一书记 no name.
+    """
+    for r0 in rows:
+        if r0 >= len(grid):
+            break
+        row = grid[r0]
+        for c0, v in enumerate(row):
+            if not isinstance(v, str) or label not in v:
+                continue
+            tail = re.sub(r"^\s*[（(]签字[)）]", "", v.split(label, 1)[1])
+            tail = tail.strip(" :：_\u3000\t\n")
+            if stops:
+                tail = _SIGN_CUT.split(tail, maxsplit=1)[0]
+                for t in stops:
+                    tail = tail.split(t, 1)[0]
+                tail = tail.strip(" :：_\u3000\t\n")
+            if tail:
+                return tail, address(r0, c0)
+            first = (spans or {}).get((r0, c0), c0) + 1
+            for c1 in range(first, len(row)):
+                w = row[c1]
+                if isinstance(w, str) and (w.strip().endswith((":", "：")) or _LABEL.match(w)):
+                    break  # another label ("填报日期：…") is not this one's value
+                if w not in (None, "") and not (isinstance(w, str) and not w.strip()):
+                    return w, address(r0, c1)
+            return None, address(r0, first)
+    return None, ""
+
+
+def _open(
+    data: bytes, sn: sniff.Sniff, cut: dict[str, str] | None = None
+) -> tuple[pc.CalamineWorkbook, bytes]:
+    """The workbook as the parser reads it, and the bytes it reads (bounded or stored)."""
+    if sn.oversized_sheets:
+        data = sniff.bounded_copy(data, sn.oversized_sheets, cut)
+    elif sn.stored is not None:
+        data = sn.stored  # the same parts, already inflated and checked
+    return pc.CalamineWorkbook.from_filelike(io.BytesIO(data)), data
+
+
+def read(
+    path: Path, display_name: str | None = None, signer_titles: tuple[str, ...] = ()
+) -> tuple[Return | None, list[Finding]]:
+    """Read one returned file. Never raises for a bad file."""
+    name = display_name or path.name
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        return None, [make("file-unreadable", name, detail=err.strerror or str(err))]
+    return read_bytes(data, name, signer_titles)
+
+
+def read_bytes(
+    data: bytes, name: str, signer_titles: tuple[str, ...] = ()
+) -> tuple[Return | None, list[Finding]]:
+    sha = hashlib.sha256(data).hexdigest()
+    sn = sniff.sniff(data)
+    if sn.kind in ("empty", "corrupt"):
+        return None, [make("file-unreadable", name, detail=sn.detail)]
+    if sn.kind == "encrypted":
+        return None, [make("file-encrypted", name)]
+    if sn.kind == "unsupported":
+        return None, [make("file-unsupported", name, detail=sn.detail)]
+    if sn.kind == "bomb":
+        return None, [make("file-too-large", name, detail=sn.detail)]
+    if sn.kind == "xml-attack":
+        return None, [
+            make("file-unreadable", name, detail=f"含不安全的 XML 内容（{sn.detail}），已拒绝")
+        ]
+    try:
+        cut: dict[str, str] = {}  # sheet part → first cell of a value cut off
+        wb, parsed = _open(data, sn, cut)
+        metas = wb.sheets_metadata
+    except pc.PasswordError:
+        return None, [make("file-encrypted", name)]
+    except sniff.Unbounded as err:
+        return None, [make("file-unreadable", name, detail=str(err))]
+    except BaseException as err:
+        if not (isinstance(err, Exception) or is_panic(err)):
+            raise  # KeyboardInterrupt, SystemExit
+        return None, [make("file-unreadable", name, detail=type(err).__name__)]
+    ret = Return(file=name, sha256=sha, data=data, sheet_names=[m.name for m in metas])
+    ret.ods = sn.kind == "ods"
+    findings: list[Finding] = []
+    try:
+        return _read_workbook(wb, metas, ret, findings, sn, signer_titles, cut, parsed)
+    except BaseException as err:
+        if not (isinstance(err, Exception) or is_panic(err)):
+            raise  # KeyboardInterrupt, SystemExit
+        why = str(err) if isinstance(err, ValueError) and _has_cjk(str(err)) else ""
+        return None, [
+            *findings,
+            make("file-unreadable", name, detail=why or f"{type(err).__name__}: {err}"[:200]),
+        ]
+    finally:
+        wb.close()
+
+
+def _has_cjk(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def is_panic(err: BaseException) -> bool:
+    """A Rust panic inside python-calamine (a BaseException, not an Exception)."""
+    return type(err).__name__ == "PanicException"
+
+
+def _grid(
+    wb: pc.CalamineWorkbook, name: str, data: bytes | None = None
+) -> tuple[list[list[Any]], list]:
+    sh = wb.get_sheet_by_name(name)
+    merged = sh.merged_cell_ranges or []
+    try:
+        grid = sh.to_python(skip_empty_area=False, nrows=sniff.MAX_ROWS)
+    except BaseException as err:
+        # calamine fails (OverflowError) or panics on a number too large for the date or
+        # duration format of its cell (1e15 in a [h]:mm cell); openpyxl reads that cell
+        if not (isinstance(err, Exception) or is_panic(err)):
+            raise
+        if data is None or not data.startswith(b"PK") or b"mimetype" in data[:100]:
+            raise ValueError("表格中有超出范围的日期或时间，无法读取") from None
+        grid = _grid_openpyxl(data, name)
+    return grid, merged
+
+
+def _grid_openpyxl(data: bytes, name: str) -> list[list[Any]]:
+    import openpyxl
+
+    with warnings.catch_warnings():  # "marked as a date but … outside the limits"
+        warnings.simplefilter("ignore")
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            ws = wb[name]
+            rows = ws.iter_rows(max_row=sniff.MAX_ROWS, max_col=sniff.MAX_COLS, values_only=True)
+            return [["" if v is None else v for v in row] for row in rows]
+        finally:
+            wb.close()
+
+
+_TABLE_NS = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+
+
+def _ods_merges(data: bytes, sheet: str) -> list:
+    """Merged blocks of an .ods sheet (calamine reports none for OpenDocument)."""
+    import zipfile
+
+    from defusedxml.ElementTree import fromstring
+
+    t = f"{{{_TABLE_NS}}}"
+    try:
+        root = fromstring(zipfile.ZipFile(io.BytesIO(data)).read("content.xml"), forbid_dtd=True)
+    except Exception:
+        return []
+    out = []
+    for table in root.iter(t + "table"):
+        if table.get(t + "name") != sheet:
+            continue
+        r = 0
+        for row in table.iter(t + "table-row"):
+            if r >= sniff.MAX_ROWS:
+                break
+            c = 0
+            for cell in row:
+                if cell.tag not in (t + "table-cell", t + "covered-table-cell"):
+                    continue
+                rs = int(cell.get(t + "number-rows-spanned", "1"))
+                cs = int(cell.get(t + "number-columns-spanned", "1"))
+                if rs > 1 or cs > 1:
+                    out.append(((r, c), (r + rs - 1, c + cs - 1)))
+                c += int(cell.get(t + "number-columns-repeated", "1"))
+                if c > sniff.MAX_COLS:
+                    break
+            r += int(row.get(t + "number-rows-repeated", "1"))
+        break
+    return out
+
+
+_SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b[^>]*>")
+_ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
+
+
+def _sheet_parts(data: bytes) -> dict[str, str]:
+    """xlsx sheet name → its part name (to tell which sheet was oversized)."""
+    import zipfile
+    from html import unescape
+
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        wbx = zf.read("xl/workbook.xml")
+        rels = zf.read("xl/_rels/workbook.xml.rels")
+    except Exception:
+        return {}
+    targets = {}
+    for tag in re.findall(rb"<(?:\w+:)?Relationship\b[^>]*>", rels):
+        a = dict(_ATTR.findall(tag))
+        tgt = a.get(b"Target", b"").decode()
+        targets[a.get(b"Id", b"").decode()] = (
+            tgt.lstrip("/") if tgt.startswith("/") else "xl/" + tgt
+        )
+    out = {}
+    for tag in _SHEET_TAG.findall(wbx):
+        a = {k.split(b":")[-1] if k != b"r:id" else k: v for k, v in _ATTR.findall(tag)}
+        rid = next((v for k, v in a.items() if k.endswith(b"id") and k != b"sheetId"), b"")
+        out[unescape(a.get(b"name", b"").decode())] = targets.get(rid.decode(), "")
+    return out
+
+
+def _kv_sheet(wb: pc.CalamineWorkbook, name: str, data: bytes | None = None) -> dict[str, str]:
+    grid, _ = _grid(wb, name, data)
+    out = {}
+    for row in grid[:200]:
+        if len(row) >= 2 and row[0] not in (None, ""):
+            out[_text(row[0]).strip()] = _text(row[1]).strip()
+    return out
+
+
+def _read_workbook(
+    wb,
+    metas,
+    ret: Return,
+    findings: list[Finding],
+    sn,
+    signer_titles,
+    cut: dict[str, str],
+    parsed: bytes,
+) -> tuple[Return | None, list[Finding]]:
+    names = [m.name for m in metas]
+    if layout.SHEET_MERGED_META in names:
+        ret.kind = "merged"
+        ret.meta = _kv_sheet(wb, layout.SHEET_MERGED_META, parsed)
+        return ret, findings
+    if layout.SHEET_META in names:
+        ret.meta = _kv_sheet(wb, layout.SHEET_META, parsed)
+    # Candidate sheets: the ledger's own name first, then visible sheets, then hidden ones.
+    order = sorted(
+        (
+            m
+            for m in metas
+            if m.typ == pc.SheetTypeEnum.WorkSheet
+            and not m.name.startswith("_dapaicha")
+            and m.name != layout.SHEET_FINDINGS
+        ),
+        key=lambda m: (m.name != layout.SHEET_LEDGER, m.visible != pc.SheetVisibleEnum.Visible),
+    )
+    parts = _sheet_parts(ret.data) if sn.oversized_sheets else {}
+    # The ledger's own sheet, else the sheet whose header names the most columns (a notes
+    # sheet with 序号 and 备注 put first must not win over the renamed ledger).
+    best = None
+    for m in order:
+        grid, merged = _grid(wb, m.name, parsed)
+        r0, cols, renamed = _find_header(grid)
+        if r0 >= 0 and (best is None or len(cols) > len(best[4])):
+            best = (m, grid, merged, r0, cols, renamed)
+        if r0 >= 0 and (m.name == layout.SHEET_LEDGER or len(cols) == len(layout.COLUMNS)):
+            break
+    for m, grid, merged, r0, cols, renamed in [best] if best else []:
+        if ret.ods and not merged:
+            merged = _ods_merges(ret.data, m.name)
+        last = _sub_header(grid, r0, cols)
+        ret.sheet = m.name
+        if m.visible != pc.SheetVisibleEnum.Visible:
+            findings.append(make("ledger-sheet-hidden", ret.file, sheet=m.name))
+        if (lost := cut.get(parts.get(m.name, ""))) is not None:
+            findings.append(
+                make(
+                    "content-truncated",
+                    ret.file,
+                    sheet=m.name,
+                    cell=lost,
+                    expected=f"{sniff.MAX_ROWS} 行、{sniff.MAX_COLS} 列",
+                )
+            )
+        elif len(grid) >= sniff.MAX_ROWS or parts.get(m.name) in sn.oversized_sheets:
+            findings.append(
+                make(
+                    "rows-truncated",
+                    ret.file,
+                    sheet=m.name,
+                    expected=f"{sniff.MAX_ROWS} 行、{sniff.MAX_COLS} 列",
+                )
+            )
+        _fill_merged(grid, merged)
+        ret.spans = {(a[0], a[1]): b[1] for a, b in merged}
+        for c0, found, key in renamed:
+            findings.append(
+                make(
+                    "column-renamed",
+                    ret.file,
+                    sheet=m.name,
+                    cell=address(r0, c0),
+                    value=found,
+                    expected=layout.BY_KEY[key].header,
+                )
+            )
+        ret.header_row = r0 + 1
+        if "content" not in cols and "has_problem" not in cols and "topic" in cols:
+            ret.kind = "notice"
+            cols["content"] = cols.pop("topic")
+        ret.columns = cols
+        _read_top(grid, r0, ret)
+        end = _read_rows(grid, last, ret, findings, signer_titles)
+        _read_signers(grid, end, ret, signer_titles)
+        return ret, findings
+    findings.append(make("not-a-ledger", ret.file))
+    return None, findings
+
+
+def _read_top(grid: list[list[Any]], header_r0: int, ret: Return) -> None:
+    for r0, row in enumerate(grid[:header_r0]):
+        for c0, v in enumerate(row):
+            if isinstance(v, str) and v.strip():
+                if not ret.title and layout.UNIT_LABEL not in v and layout.DATE_LABEL not in v:
+                    ret.title, ret.title_addr = v.strip(), address(r0, c0)
+                break
+    for label in layout.UNIT_LABELS:
+        unit, unit_addr = _label_value(grid, label, range(0, header_r0), ret.spans)
+        if unit_addr:
+            break
+    ret.unit = _text(unit).strip()
+    ret.unit_addr = unit_addr if ret.unit else ""
+    for rows in (range(0, header_r0), range(header_r0, len(grid))):  # or under the table
+        for label in layout.DATE_LABELS:
+            ret.report_date, ret.report_date_addr = _label_value(grid, label, rows, ret.spans)
+            if ret.report_date_addr:
+                break
+        if ret.report_date_addr:
+            break
+    if isinstance(ret.report_date, str):  # "（填报日期：2022年3月30日）" in a title
+        ret.report_date = ret.report_date.rstrip("）)】] ")
+    ret.report_date = _unformat(ret.report_date, ret.ods)
+
+
+_EPOCH = dt.datetime(1899, 12, 30)
+
+
+def _unformat(v: Any, ods: bool = False) -> Any:
+    if v == "" or v.__class__ is str or v.__class__ is float:
+        return v
+    return _undate(v, ods)
+
+
+def _undate(v: Any, ods: bool = False) -> Any:
+    """A small number in a date-formatted cell arrives as a 1900 date: give the number back.
+
+    `4.30` typed into a 整改期限 cell is the number 4.3, which calamine shows as 1900-01-03
+    07:12; the rules must see 4.3 (ambiguous), not a date of 1900.
+    """
+    if isinstance(v, dt.datetime | dt.date) and v.year < 1910:
+        d = v if isinstance(v, dt.datetime) else dt.datetime(v.year, v.month, v.day)
+        # Excel's fictitious 1900-02-29: serials below 60 count from 1899-12-31 (not in ods).
+        early = not ods and d < dt.datetime(1900, 3, 1)
+        epoch = dt.datetime(1899, 12, 31) if early else _EPOCH
+        x = (d - epoch).total_seconds() / 86400
+        return int(x) if x.is_integer() else round(x, 6)
+    return v
+
+
+def _blank(v: Any) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
+_PLAIN_TYPES = (str, float, int, bool, type(None))
+_PLAIN_SET = frozenset(_PLAIN_TYPES)
+
+
+def _read_rows(
+    grid: list[list[Any]],
+    r0: int,
+    ret: Return,
+    findings: list[Finding],
+    signer_titles: tuple[str, ...] = (),
+) -> int:
+    """Collect table rows below the header; returns the 0-based row where the table ended."""
+    cols = ret.columns
+    keys = tuple(cols)
+    width = max(cols.values()) + 1
+    fill_cols = [c for k, c in cols.items() if layout.BY_KEY[k].fill]
+    n_fill = len(fill_cols)
+    pick, pick_fill = _picker(list(cols.values())), _picker(fill_cols)
+    letters = {k: layout.column_letter(c) for k, c in cols.items()}
+    no_c = cols["no"]
+    fill_set = set(fill_cols)
+    label_cols = [c for c in range(8) if c not in fill_set]
+    end_line = _end_line_rx(tuple(signer_titles)).match
+    ods = ret.ods
+    last_no: Any = None
+    r = r0 + 1
+    blank_run = 0
+    rows_out = ret.rows
+    for r in range(r0 + 1, len(grid)):
+        row = grid[r]
+        n = len(row)
+        if n < width:
+            row = row + [None] * (width - n)
+        no_raw = row[no_c]
+        no_cls = no_raw.__class__
+        if no_cls not in _PLAIN_TYPES:
+            no_raw = _undate(no_raw, ods)
+            no_cls = no_raw.__class__
+        if no_cls is str and len(no_raw) <= 20 and match_header(no_raw)[0] == "no":
+            continue  # the header again: a table pasted page by page, a sub-header row
+        if (
+            no_cls is not int
+            and not (no_cls is float and no_raw.is_integer())
+            and parse_int(no_raw).value is None
+            and (
+                any(
+                    isinstance(row[c], str)
+                    and row[c]
+                    and len(row[c]) < 40
+                    and _TABLE_END_RX.search(row[c])
+                    for c in label_cols
+                    if c < n
+                )
+                or any(isinstance(v, str) and v and len(v) < 60 and end_line(v) for v in row)
+            )
+        ):
+            break  # the signature block, written in label columns: never a village's answer
+        fills = pick_fill(row)
+        has_fill = False
+        if fills.count("") + fills.count(None) != n_fill:
+            for v in fills:
+                if v is not None and v != "" and (v.__class__ is not str or v.strip()):
+                    has_fill = True
+                    break
+        if no_cls is not int and no_cls is not float and _blank(no_raw):
+            if not has_fill:
+                blank_run += 1
+                if blank_run > 50:
+                    break
+                continue
+            if last_no is None:
+                continue
+            no_raw = (
+                last_no  # an inserted row without its 序号: a further problem of the item above
+            )
+        blank_run = 0
+        if no_raw.__class__ is str and parse_int(no_raw).value is None and not has_fill:
+            continue  # a sub-header or a 合计 line
+        last_no = no_raw
+        got = pick(row)
+        vals = dict(zip(keys, got, strict=True))
+        if not (
+            _PLAIN_SET.issuperset(map(type, got)) and max(map(len, map(str, got))) <= MAX_CELL_CHARS
+        ):  # rare: a date cell or a very long text (str() of a number is short)
+            _fix_cells(vals, r, ret, findings, ods)
+        rows_out.append(TableRow(r + 1, no_raw, vals, Cells(letters, r + 1)))
+    return r
+
+
+def _fix_cells(
+    vals: dict[str, Any], r: int, ret: Return, findings: list[Finding], ods: bool
+) -> None:
+    """Dates of 1900 back to numbers; texts past MAX_CELL_CHARS cut, with a finding."""
+    for k, v in vals.items():
+        if v.__class__ is str:
+            if len(v) > MAX_CELL_CHARS:
+                findings.append(
+                    make(
+                        "cell-too-long",
+                        ret.file,
+                        sheet=ret.sheet,
+                        cell=address(r, ret.columns[k]),
+                        detail=len(v),
+                        expected=MAX_CELL_CHARS,
+                    )
+                )
+                vals[k] = v[:MAX_CELL_CHARS]
+        elif v.__class__ not in _PLAIN_TYPES:
+            vals[k] = _undate(v, ods)
+
+
+def _picker(idx: list[int]) -> Any:
+    """A C-speed getter of the cells at idx, always a tuple."""
+    if len(idx) > 1:
+        return operator.itemgetter(*idx)
+    if idx:
+        i = idx[0]
+        return lambda row: (row[i],)
+    return lambda _row: ()
+
+
+def _read_signers(grid: list[list[Any]], end: int, ret: Return, titles: tuple[str, ...]) -> None:
+    for t in titles:
+        others = tuple(x for x in titles if x != t)
+        v, addr = _label_value(grid, t, range(max(end - 2, 0), len(grid)), ret.spans, others)
+        ret.signers[t] = (v, addr)

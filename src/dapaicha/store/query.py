@@ -1,0 +1,404 @@
+"""Reading the store: period frames (for rollup and the merged ledger), info, history, export.
+
+A village's state in period P is its current accepted return of the latest period ≤ P
+(carried=True when that period is before P: 本期未更新). One SQL query per frame.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from dapaicha.config.periods import Periods
+from dapaicha.errors import UserError
+from dapaicha.store import db as store_db
+
+_CURRENT = """
+WITH cur AS (
+  SELECT village_key, MAX(period) AS p FROM submissions
+  WHERE accepted = 1 AND superseded_by IS NULL AND period <= :p GROUP BY village_key
+), src AS (
+  SELECT s.id, s.campaign_id, s.village_key, s.period, s.report_date, s.on_time, s.file
+  FROM cur JOIN submissions s ON s.village_key = cur.village_key AND s.period = cur.p
+  WHERE s.accepted = 1 AND s.superseded_by IS NULL
+)
+"""
+
+# Villages in key order: 12-digit codes (the official order), then name keys.
+VILLAGE_SQL = (
+    _CURRENT
+    + """SELECT v.key AS village_code, v.county, v.township, v.village, src.period AS src_period,
+  src.report_date, src.on_time, COALESCE(src.file, '') AS file
+FROM villages v LEFT JOIN src ON src.village_key = v.key ORDER BY v.key"""
+)
+
+# Names, file and category are joined in pandas (fewer values to fetch per problem row),
+# and the rows sorted there (cheaper than SQLite's temporary B-tree).
+PROBLEM_SQL = (
+    _CURRENT
+    + """SELECT src.village_key AS village_code, src.period, r.no, r.seq, r.description, r.measure,
+  r.kind, r.deadline, r.owner, r.result, r.done_date, r.note, r.cell
+FROM src JOIN rows r ON r.submission_id = src.id AND r.has_problem = '是'"""
+)
+
+VILLAGE_COLUMNS = [
+    "village_code",
+    "county",
+    "township",
+    "village",
+    "reported",
+    "on_time",
+    "late",
+    "report_date",
+    "carried",
+    "file",
+]
+PROBLEM_COLUMNS = [
+    "village_code", "county", "township", "village", "period", "no", "seq", "category_code", "category",
+    "topic", "description", "measure", "kind", "deadline", "owner", "result", "done_date", "note",
+    "carried", "file", "cell",
+]  # fmt: skip
+
+
+@dataclass
+class PeriodData:
+    """One period as it stands in the store (see CONTRACTS.md).
+
+    villages.village_code and problems.village_code are the village's key: its 12-digit code,
+    or "county/township/village" when the roster has none. problems.period is the period of
+    the return the row comes from (earlier than `period` when carried). on_time is False when
+    the 填报日期 is unknown; late is True only for a known 填报日期 after the deadline.
+    """
+
+    period: int
+    start: dt.date
+    deadline: dt.date
+    villages: pd.DataFrame
+    problems: pd.DataFrame
+    previous: PeriodData | None = None
+
+
+def _dates(col: pd.Series) -> list[dt.date | None]:
+    cache: dict[str, dt.date] = {}
+    out: list[dt.date | None] = []
+    for x in col.tolist():
+        if x is None or x != x or x == "":
+            out.append(None)
+            continue
+        d = cache.get(x)
+        if d is None:
+            d = cache[x] = dt.date.fromisoformat(x)
+        out.append(d)
+    return out
+
+
+def periods_of(conn: sqlite3.Connection) -> Periods:
+    row = conn.execute("SELECT start, first_deadline, report_every_days FROM campaigns").fetchone()
+    if row is None:
+        raise UserError("数据库中还没有任何报送数据，请先运行 dapaicha merge。")
+    return Periods.of(dt.date.fromisoformat(row[0]), dt.date.fromisoformat(row[1]), int(row[2]))
+
+
+def _query(conn: sqlite3.Connection, sql: str, period: int) -> pd.DataFrame:
+    cur = conn.execute(sql, {"p": period})
+    return pd.DataFrame(cur.fetchall(), columns=[d[0] for d in cur.description], dtype=object)
+
+
+def frames(conn: sqlite3.Connection, period: int, depth: int = 1) -> PeriodData:
+    """PeriodData of `period` from an open connection (sees the caller's transaction)."""
+    p = periods_of(conn).get(period)
+    v = _query(conn, VILLAGE_SQL, period)
+    src = pd.to_numeric(v["src_period"]).to_numpy(dtype=float, na_value=0.0)
+    on_time = pd.to_numeric(v["on_time"]).to_numpy(dtype=float, na_value=-1.0)
+    reported = src == period
+    villages = pd.DataFrame(
+        {
+            "village_code": v["village_code"],
+            "county": v["county"],
+            "township": v["township"],
+            "village": v["village"],
+            "reported": reported,
+            "on_time": reported & (on_time == 1.0),
+            "late": reported & (on_time == 0.0),
+            "report_date": pd.Series(_dates(v["report_date"]), dtype=object),
+            "carried": (src > 0) & (src < period),
+            "file": v["file"],
+        },
+        columns=VILLAGE_COLUMNS,
+    )
+    q = _query(conn, PROBLEM_SQL, period)
+    q = q.sort_values(["village_code", "no", "seq"], kind="stable", ignore_index=True)
+    place = villages.set_index("village_code")
+    items = {
+        r[0]: r[1:] for r in conn.execute("SELECT no, category_code, category, topic FROM items")
+    }
+    problems = pd.DataFrame(index=q.index, columns=PROBLEM_COLUMNS, dtype=object)
+    problems["village_code"] = q["village_code"]
+    for c in ("county", "township", "village", "file"):
+        problems[c] = q["village_code"].map(place[c]).astype(object)
+    for c in ("period", "no", "seq"):
+        problems[c] = q[c].astype("int64")
+    for i, c in enumerate(("category_code", "category", "topic")):
+        vals = [items.get(no, ("", "", ""))[i] for no in problems["no"].tolist()]
+        problems[c] = pd.Series(vals, dtype=object, index=q.index)
+    for c in ("description", "measure", "kind", "owner", "result", "note", "cell"):
+        problems[c] = q[c]
+    problems["deadline"] = pd.Series(_dates(q["deadline"]), dtype=object, index=q.index)
+    problems["done_date"] = pd.Series(_dates(q["done_date"]), dtype=object, index=q.index)
+    problems["carried"] = (problems["period"] < period).astype(bool)
+    prev = frames(conn, period - 1, depth - 1) if depth > 0 and period > 1 else None
+    return PeriodData(period, p.start, p.deadline, villages, problems, prev)
+
+
+def period_frames(store_path: Path | str, period: int, depth: int = 1) -> PeriodData:
+    """The contract for rollup: villages and problems of `period`; `previous` goes `depth` back."""
+    conn = store_db.connect(store_path)
+    try:
+        return frames(conn, period, depth)
+    finally:
+        conn.close()
+
+
+def source_periods(conn: sqlite3.Connection, period: int) -> dict[str, int]:
+    """Village key → the period its current rows in `period` come from."""
+    return dict(
+        conn.execute(_CURRENT + "SELECT village_key, period FROM src", {"p": period}).fetchall()
+    )
+
+
+def latest_period(conn: sqlite3.Connection) -> int | None:
+    row = conn.execute("SELECT MAX(period) FROM submissions WHERE accepted = 1").fetchone()
+    return int(row[0]) if row and row[0] is not None else None
+
+
+# --- store info ---------------------------------------------------------------
+
+
+@dataclass
+class PeriodInfo:
+    n: int
+    start: str
+    deadline: str
+    accepted: int
+    rejected: int
+    superseded: int
+    villages: int  # villages with an accepted return in the period
+    on_time: int  # of those villages, reported on time (current return)
+
+
+@dataclass
+class StoreInfo:
+    path: str
+    version: int
+    checklist_id: str
+    title: str
+    villages: int
+    in_roster: int
+    never_reported: int
+    periods: list[PeriodInfo] = field(default_factory=list)
+
+
+def info(store_path: Path | str) -> StoreInfo:
+    conn = store_db.connect(store_path)
+    try:
+        camp = conn.execute("SELECT checklist_id, title FROM campaigns").fetchone() or ("", "")
+        nv, nr = conn.execute(
+            "SELECT COUNT(*), COALESCE(SUM(in_roster), 0) FROM villages"
+        ).fetchone()
+        never = conn.execute(
+            "SELECT COUNT(*) FROM villages v WHERE NOT EXISTS"
+            " (SELECT 1 FROM submissions s WHERE s.village_key = v.key AND s.accepted = 1)"
+        ).fetchone()[0]
+        out = StoreInfo(str(store_path), store_db.VERSION, camp[0], camp[1], nv, nr, never)
+        for n, start, deadline in conn.execute(
+            "SELECT n, start, deadline FROM periods ORDER BY n"
+        ).fetchall():
+            a, r, s, v, t = conn.execute(
+                "SELECT COALESCE(SUM(accepted), 0), COALESCE(SUM(1 - accepted), 0),"
+                " COALESCE(SUM(superseded_by IS NOT NULL), 0),"
+                " COUNT(DISTINCT CASE WHEN accepted = 1 THEN village_key END),"
+                " COALESCE(SUM(accepted = 1 AND superseded_by IS NULL AND on_time = 1), 0)"
+                " FROM submissions WHERE period = ?",
+                (n,),
+            ).fetchone()
+            out.periods.append(PeriodInfo(n, start, deadline, a, r, s, v, t))
+        return out
+    finally:
+        conn.close()
+
+
+# --- history ------------------------------------------------------------------
+
+
+@dataclass
+class HistoryEntry:
+    id: int
+    period: int
+    file: str
+    report_date: str | None
+    on_time: bool | None
+    accepted: bool
+    errors: int
+    warnings: int
+    problems: int
+    superseded_by: str | None  # file of the newer return
+    received_at: str
+
+
+@dataclass
+class Change:
+    no: int
+    seq: int
+    what: str  # 新增问题 / 问题消失 / 整改结果变化 / 整改期限变化
+    old: str
+    new: str
+
+
+@dataclass
+class VillageHistory:
+    key: str
+    code: str
+    county: str
+    township: str
+    village: str
+    entries: list[HistoryEntry]
+    changes: list[
+        tuple[int, int, list[Change]]
+    ]  # (from id, to id, changes) of consecutive accepted
+
+
+_SUFFIXES = ("村民委员会", "居民委员会", "村委会", "居委会", "社区", "村")
+
+
+def _base(name: str) -> str:
+    for s in _SUFFIXES:
+        if name.endswith(s) and len(name) > len(s):
+            return name[: -len(s)]
+    return name
+
+
+def find_villages(conn: sqlite3.Connection, query: str) -> list[tuple[str, str, str, str, str]]:
+    """Villages known to the store matching a code, key, full name or village name."""
+    q = query.strip()
+    if not q:
+        return []
+    rows = conn.execute(
+        "SELECT key, code, county, township, village FROM villages ORDER BY key"
+    ).fetchall()
+    exact = [r for r in rows if q in (r[0], r[1]) or q in (r[2] + r[3] + r[4], r[3] + r[4])]
+    if exact:
+        return exact
+    return [r for r in rows if r[4] == q or _base(r[4]) == _base(q)]
+
+
+def _changes(old: list, new: list) -> list[Change]:
+    a = {(r[0], r[1]): r for r in old}
+    b = {(r[0], r[1]): r for r in new}
+    out: list[Change] = []
+    for k in sorted(set(a) | set(b)):
+        ra, rb = a.get(k), b.get(k)
+        if ra is None:
+            out.append(Change(*k, "新增问题", "", rb[2] or ""))
+        elif rb is None:
+            out.append(Change(*k, "问题消失", ra[2] or "", ""))
+        else:
+            if (ra[3] or "") != (rb[3] or ""):
+                out.append(Change(*k, "整改结果变化", ra[3] or "", rb[3] or ""))
+            if (ra[4] or "") != (rb[4] or ""):
+                out.append(Change(*k, "整改期限变化", ra[4] or "", rb[4] or ""))
+    return out
+
+
+def history(store_path: Path | str, query: str, key: str | None = None) -> VillageHistory:
+    """All returns of one village by period, and what changed between consecutive accepted ones."""
+    conn = store_db.connect(store_path)
+    try:
+        if key is not None:
+            found = conn.execute(
+                "SELECT key, code, county, township, village FROM villages WHERE key = ?", (key,)
+            ).fetchall()
+        else:
+            found = find_villages(conn, query)
+        if not found:
+            raise UserError(f"数据库中没有找到村“{query}”，请输入村代码或村名（如 大马村）。")
+        if len(found) > 1:
+            names = "、".join(f"{r[2]}{r[3]}{r[4]}（{r[1] or r[0]}）" for r in found[:10])
+            raise UserError(f"“{query}”对应多个村：{names}。请输入村代码或带县乡名称的全称。")
+        k, code, county, township, village = found[0]
+        subs = conn.execute(
+            "SELECT s.id, s.period, s.file, s.report_date, s.on_time, s.accepted, s.errors, s.warnings,"
+            " s.problems, w.file, s.received_at FROM submissions s LEFT JOIN submissions w ON w.id = s.superseded_by"
+            " WHERE s.village_key = ? ORDER BY s.period, s.accepted DESC, s.report_date, s.id",
+            (k,),
+        ).fetchall()
+        entries = [
+            HistoryEntry(
+                r[0], r[1], r[2], r[3], None if r[4] is None else bool(r[4]), bool(r[5]), *r[6:]
+            )
+            for r in subs
+        ]
+        acc = [e.id for e in entries if e.accepted]
+        problems = {
+            sid: conn.execute(
+                "SELECT no, seq, description, result, deadline FROM rows WHERE submission_id = ?"
+                " AND has_problem = '是' ORDER BY no, seq",
+                (sid,),
+            ).fetchall()
+            for sid in acc
+        }
+        changes = [(a, b, _changes(problems[a], problems[b])) for a, b in itertools.pairwise(acc)]
+        return VillageHistory(k, code, county, township, village, entries, changes)
+    finally:
+        conn.close()
+
+
+# --- export -------------------------------------------------------------------
+
+MAX_SHEET_ROWS = 1_048_575  # Excel's limit, minus the header
+
+
+def export(store_path: Path | str, out: Path | str) -> dict[str, int]:
+    """Every table to one workbook, a sheet per table (split when over Excel's row limit)."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    from dapaicha.xlsx import excel
+
+    conn = store_db.connect(store_path)
+    counts: dict[str, int] = {}
+    try:
+        wb = Workbook(write_only=True)
+        for table in store_db.TABLES:
+            cur = conn.execute(f"SELECT * FROM {table} ORDER BY 1")
+            names = [d[0] for d in cur.description]
+            n, part, ws = 0, 0, None
+            for rec in cur:
+                if ws is None or n % MAX_SHEET_ROWS == 0:
+                    part += 1
+                    ws = wb.create_sheet(table if part == 1 else f"{table}_{part}")
+                    ws.freeze_panes = "A2"
+                    ws.append([excel.put(WriteOnlyCell(ws), c) for c in names])
+                ws.append(
+                    [
+                        excel.put(WriteOnlyCell(ws), x) if isinstance(x, str) and _risky(x) else x
+                        for x in rec
+                    ]
+                )
+                n += 1
+            if ws is None:
+                ws = wb.create_sheet(table)
+                ws.append(names)
+            counts[table] = n
+        excel.save(wb, Path(out))
+        return counts
+    finally:
+        conn.close()
+
+
+def _risky(s: str) -> bool:
+    return s[:1] in ("=", "+", "-", "@", "\t", "\r", "\n") or len(s) > 32000

@@ -1,0 +1,367 @@
+"""The campaign's ledger store (SQLite): writes. Reads live in store_query (re-exported here).
+
+Tables (see store_db for the DDL): campaigns, items (the checklist, stored at the first
+merge so readers need no checklist), periods, villages, submissions, rows, schema_version.
+
+- A village's key is its 12-digit code, or "county/township/village" when the roster has
+  no code (roster.Village.key).
+- submissions.sha256 is UNIQUE: merging the same file twice adds nothing. A stored rejected
+  file that is now accepted (say, after the roster was fixed) is replaced; a stored accepted
+  file is never replaced.
+- Among the accepted returns of one village and period the newest wins (later 填报日期,
+  then later merge = higher id); the others get superseded_by = the winner's id and stay.
+- Rejected returns are stored with their counts but without rows: they never take part.
+- received_at is the wall-clock time of the merge (UTC). It is recorded for the record only:
+  no output figure, ordering or workbook depends on it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from dapaicha.config.checklist import Checklist
+from dapaicha.config.periods import Periods
+from dapaicha.errors import UserError
+from dapaicha.model import Row, Submission
+from dapaicha.store.db import BUSY_TIMEOUT, VERSION, connect, dump, transaction
+from dapaicha.store.query import (
+    PeriodData,
+    VillageHistory,
+    export,
+    history,
+    info,
+    period_frames,
+)
+
+if TYPE_CHECKING:
+    from dapaicha.config.roster import Roster
+
+__all__ = [
+    "BUSY_TIMEOUT",
+    "VERSION",
+    "Incoming",
+    "PeriodData",
+    "VillageHistory",
+    "connect",
+    "dump",
+    "ensure_campaign",
+    "ensure_periods",
+    "export",
+    "history",
+    "info",
+    "insert",
+    "period_frames",
+    "transaction",
+    "village_key",
+]
+
+ROW_COLUMNS = (
+    "submission_id, no, seq, has_problem, description, measure, kind, deadline, owner, "
+    "result, done_date, note, row, cell"
+)
+
+
+def village_key(code: str, county: str, township: str, village: str) -> str:
+    return code if code else f"{county}/{township}/{village}"
+
+
+def _iso(d: dt.date | None) -> str | None:
+    return d.isoformat() if d else None
+
+
+def ensure_campaign(conn: sqlite3.Connection, cl: Checklist) -> int:
+    """The campaign's id; stores the campaign and its items at the first merge.
+
+    A store holds one campaign: another checklist, or the same one with other items or
+    dates, is refused (periods and figures would no longer mean the same thing).
+    """
+    c = cl.campaign
+    want = (
+        cl.id,
+        cl.content_hash,
+        c.start.isoformat(),
+        c.first_deadline.isoformat(),
+        c.end.isoformat(),
+        c.report_every_days,
+    )
+    row = conn.execute(
+        "SELECT id, checklist_id, checklist_hash, start, first_deadline, end_date, report_every_days FROM campaigns"
+    ).fetchone()
+    if row is None:
+        cur = conn.execute(
+            "INSERT INTO campaigns (checklist_id, checklist_hash, title, start, first_deadline, end_date,"
+            " report_every_days) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (cl.id, cl.content_hash, c.title, *want[2:]),
+        )
+        cid = int(cur.lastrowid or 0)
+        conn.executemany(
+            "INSERT INTO items (campaign_id, no, category_code, category, topic, content) VALUES (?, ?, ?, ?, ?, ?)",
+            [(cid, i.no, cat.code, cat.name, i.topic, i.content) for cat, i in cl.items],
+        )
+        return cid
+    if row[1] != cl.id:
+        raise UserError(
+            f"数据库属于另一轮行动（清单 {row[1]}），本次使用的清单是 {cl.id}：请用 --store 另建一个数据库文件。"
+        )
+    if tuple(row[1:]) != want:
+        raise UserError(
+            f"清单 {cl.id} 的排查项目或行动日期与数据库入库时不一致（数据库：{row[3]} 至 {row[5]}，"
+            f"首次截止 {row[4]}）。行动进行中请勿修改清单；确需修改时请另建数据库文件。"
+        )
+    return int(row[0])
+
+
+def ensure_periods(conn: sqlite3.Connection, cid: int, periods: Periods, upto: int) -> None:
+    conn.executemany(
+        "INSERT OR IGNORE INTO periods (campaign_id, n, start, deadline) VALUES (?, ?, ?, ?)",
+        [
+            (cid, p.n, p.start.isoformat(), p.deadline.isoformat())
+            for p in (periods.get(n) for n in range(1, upto + 1))
+        ],
+    )
+
+
+def add_roster(conn: sqlite3.Connection, roster: Roster) -> None:
+    """Every roster village; the roster's names win over names seen in returns."""
+    conn.executemany(
+        "INSERT INTO villages (key, code, county, township, village, in_roster) VALUES (?, ?, ?, ?, ?, 1)"
+        " ON CONFLICT(key) DO UPDATE SET code = excluded.code, county = excluded.county,"
+        " township = excluded.township, village = excluded.village, in_roster = 1",
+        [(v.key, v.code, v.county, v.township, v.village) for v in roster.villages],
+    )
+
+
+def _add_villages(conn: sqlite3.Connection, rows: Iterable[tuple[str, str, str, str, str]]) -> None:
+    conn.executemany(
+        "INSERT OR IGNORE INTO villages (key, code, county, township, village) VALUES (?, ?, ?, ?, ?)",
+        rows,
+    )
+
+
+@dataclass
+class Incoming:
+    """A submission with what merge decided: its period and whether it was on time."""
+
+    sub: Submission
+    period: int
+    on_time: bool | None
+
+    @property
+    def key(self) -> str | None:
+        s = self.sub
+        if not (s.village_code or s.village):
+            return None
+        return village_key(s.village_code, s.county, s.township, s.village)
+
+
+def _row_tuples(sid: int, rows: Sequence[Row]) -> list[tuple]:
+    """Rows as stored: dates ISO; cell = the source address of 自查问题描述 (else of 序号)."""
+    out = []
+    for r in rows:
+        c = r.cells
+        cell = c.get("description") or c.get("no") or (f"A{r.row}" if r.row else "")
+        d, f = r.deadline, r.done_date
+        out.append(
+            (sid, r.no, r.seq, r.has_problem, r.description, r.measure, r.kind, d.isoformat() if d else None,
+             r.owner, r.result, f.isoformat() if f else None, r.note, r.row, cell)
+        )  # fmt: skip
+    return out
+
+
+def _existing(conn: sqlite3.Connection, shas: Sequence[str]) -> dict[str, tuple[int, bool]]:
+    out: dict[str, tuple[int, bool]] = {}
+    for i in range(0, len(shas), 500):
+        chunk = shas[i : i + 500]
+        q = f"SELECT sha256, id, accepted FROM submissions WHERE sha256 IN ({','.join('?' * len(chunk))})"
+        for sha, sid, acc in conn.execute(q, chunk):
+            out[sha] = (sid, bool(acc))
+    return out
+
+
+def insert(
+    conn: sqlite3.Connection, cid: int, batch: Sequence[Incoming], received_at: str
+) -> tuple[dict[str, int], set[int]]:
+    """Store a batch (inside a transaction): sha256 → submission id for every item, and new ids.
+
+    Already-stored files are skipped; the batch is inserted in its given order (later wins
+    a tie of 填报日期).
+    """
+    known = _existing(conn, [b.sub.sha256 for b in batch])
+    ids = {sha: sid for sha, (sid, _) in known.items()}
+    replace = [
+        known[b.sub.sha256][0]
+        for b in batch
+        if b.sub.accepted and b.sub.sha256 in known and not known[b.sub.sha256][1]
+    ]
+    if replace:
+        conn.executemany("DELETE FROM submissions WHERE id = ?", [(i,) for i in replace])
+        for sha in [s for s, (i, _) in known.items() if i in set(replace)]:
+            del ids[sha]
+    todo: list[Incoming] = []
+    seen: set[str] = set()
+    for b in batch:
+        if b.sub.sha256 not in ids and b.sub.sha256 not in seen:
+            seen.add(b.sub.sha256)
+            todo.append(b)
+    if not todo:
+        return ids, set()
+    known_keys = {r[0] for r in conn.execute("SELECT key FROM villages")}
+    _add_villages(
+        conn,
+        [
+            (
+                b.key,
+                "" if "/" in b.sub.village_code else b.sub.village_code,
+                b.sub.county,
+                b.sub.township,
+                b.sub.village,
+            )
+            for b in todo
+            if b.sub.accepted and b.key
+        ],
+    )
+    known_keys.update(b.key for b in todo if b.sub.accepted and b.key)
+    next_id = conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM submissions").fetchone()[0]
+    subs, rows, touched = [], [], set()
+    for b in todo:
+        s = b.sub
+        sid = next_id
+        next_id += 1
+        ids[s.sha256] = sid
+        key = b.key if b.key in known_keys else None
+        subs.append(
+            (
+                sid,
+                cid,
+                b.period,
+                key,
+                s.county,
+                s.township,
+                s.village,
+                s.file,
+                s.sha256,
+                s.source_kind,
+                _iso(s.report_date),
+                None if b.on_time is None else int(b.on_time),
+                received_at,
+                int(s.accepted),
+                s.errors,
+                s.warnings,
+                sum(r.has_problem == "是" for r in s.rows),
+            )
+        )
+        if s.accepted:
+            rows.extend(_row_tuples(sid, s.rows))
+            touched.add((key, b.period))
+    conn.executemany(
+        "INSERT INTO submissions (id, campaign_id, period, village_key, county, township, village, file, sha256,"
+        " source_kind, report_date, on_time, received_at, accepted, errors, warnings, problems)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        subs,
+    )
+    try:
+        conn.executemany(f"INSERT INTO rows ({ROW_COLUMNS}) VALUES ({','.join('?' * 14)})", rows)
+    except sqlite3.IntegrityError as err:
+        bad = _duplicate_row(todo)
+        raise UserError(
+            f"{bad or '某个文件'} 中同一序号的问题编号重复，无法入库，本次合并未作任何改动。"
+        ) from err
+    _resupersede(conn, touched)
+    return ids, {ids[b.sub.sha256] for b in todo}
+
+
+def _duplicate_row(todo: Sequence[Incoming]) -> str:
+    for b in todo:
+        keys = [(r.no, r.seq) for r in b.sub.rows]
+        if len(keys) != len(set(keys)):
+            return b.sub.file
+    return ""
+
+
+def _resupersede(conn: sqlite3.Connection, touched: set[tuple[str | None, int]]) -> None:
+    """Within each touched (village, period), the newest accepted return wins."""
+    conn.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS touched (village_key TEXT NOT NULL, period INTEGER NOT NULL,"
+        " PRIMARY KEY (village_key, period))"
+    )
+    conn.execute("DELETE FROM temp.touched")
+    conn.executemany(
+        "INSERT OR IGNORE INTO temp.touched VALUES (?, ?)", [t for t in touched if t[0]]
+    )
+    conn.execute(
+        "UPDATE submissions SET superseded_by = NULLIF((SELECT w.id FROM submissions w"
+        " WHERE w.accepted = 1 AND w.village_key = submissions.village_key AND w.period = submissions.period"
+        " ORDER BY w.report_date DESC, w.id DESC LIMIT 1), submissions.id)"
+        " WHERE accepted = 1 AND (village_key, period) IN (SELECT village_key, period FROM temp.touched)"
+    )
+    conn.execute("DELETE FROM temp.touched")
+
+
+def current_before(
+    conn: sqlite3.Connection, key: str, period: int, inclusive: bool = False
+) -> tuple[int, str, int] | None:
+    """(id, file, period) of the village's current accepted return before (or at) period."""
+    op = "<=" if inclusive else "<"
+    return conn.execute(
+        f"SELECT id, file, period FROM submissions WHERE village_key = ? AND period {op} ?"
+        " AND accepted = 1 AND superseded_by IS NULL ORDER BY period DESC LIMIT 1",
+        (key, period),
+    ).fetchone()
+
+
+def rows_of(conn: sqlite3.Connection, sid: int) -> list[Row]:
+    out = []
+    for r in conn.execute(
+        "SELECT no, seq, has_problem, description, measure, kind, deadline, owner, result, done_date, note, row, cell"
+        " FROM rows WHERE submission_id = ? ORDER BY no, seq",
+        (sid,),
+    ):
+        out.append(
+            Row(
+                no=r[0],
+                seq=r[1],
+                has_problem=r[2],
+                description=r[3],
+                measure=r[4],
+                kind=r[5],
+                deadline=dt.date.fromisoformat(r[6]) if r[6] else None,
+                owner=r[7],
+                result=r[8],
+                done_date=dt.date.fromisoformat(r[9]) if r[9] else None,
+                note=r[10],
+                row=r[11],
+                cells={"description": r[12]} if r[12] else {},
+            )
+        )
+    return out
+
+
+@dataclass
+class Stored:
+    """A submission as the store has it after a merge."""
+
+    id: int
+    period: int
+    accepted: bool
+    on_time: bool | None
+    superseded_by: str | None  # file of the newer return
+
+
+def stored(conn: sqlite3.Connection, sid: int) -> Stored:
+    period, acc, on_time, by = conn.execute(
+        "SELECT s.period, s.accepted, s.on_time, w.file FROM submissions s"
+        " LEFT JOIN submissions w ON w.id = s.superseded_by WHERE s.id = ?",
+        (sid,),
+    ).fetchone()
+    return Stored(sid, period, bool(acc), None if on_time is None else bool(on_time), by)
+
+
+def add_warnings(conn: sqlite3.Connection, counts: dict[int, int]) -> None:
+    conn.executemany(
+        "UPDATE submissions SET warnings = warnings + ? WHERE id = ?",
+        [(n, i) for i, n in counts.items() if n],
+    )

@@ -1,0 +1,371 @@
+"""退回修改: the village's own workbook with its problems marked, and the notice to send with it.
+
+The copy keeps everything openpyxl keeps (protection, validations, the very hidden
+metadata sheet), highlights each finding's cell, puts the messages in a comment, and adds a
+first sheet listing the findings. Files openpyxl cannot open (.xls, .ods, odd WPS files) are
+rebuilt as a plain .xlsx from their values. The source file is only ever read.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import re
+import warnings
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.comments import Comment
+from openpyxl.worksheet.worksheet import Worksheet
+
+from dapaicha import layout, resources
+from dapaicha.errors import UserError
+from dapaicha.findings import SEVERITY_ZH, FileResult, Finding, Report, Severity, place
+from dapaicha.fsutil import atomic_write_text, inside, safe_component
+from dapaicha.read import sniff
+from dapaicha.read.reader import is_panic
+from dapaicha.xlsx import excel
+from dapaicha.xlsx import report as report_xlsx
+
+AUTHOR = "dapaicha"
+UNKNOWN_COUNTY = "未识别"
+NOTICE_TEMPLATE = "退回通知.txt.j2"
+COPY_SUFFIX = "_退回修改"
+NOTICE_SUFFIX = "_退回通知"
+FINDING_COLS = (("序号", 6), ("级别", 6), ("单元格", 14), ("项目", 8), ("说明", 90))
+_OUR_COLORS = {excel.BAD_FILL.fgColor.rgb[-6:], excel.WARN_FILL.fgColor.rgb[-6:]}
+_BAD_TITLE = re.compile(r"[\\*?:/\[\]]")
+_MAX_COMMENT = 2000
+_TEXT = {"trim_blocks": True, "lstrip_blocks": True, "keep_trailing_newline": True}
+
+
+class CopyError(UserError):
+    """The source cannot be opened, so no copy: the notice goes alone."""
+
+
+# -- names and texts ------------------------------------------------------------------
+
+
+def _stem(result: FileResult) -> str:
+    return safe_component(result.village or Path(result.file).stem)[:60]
+
+
+def out_name(result: FileResult) -> str:
+    """'<village or file stem>_退回修改.xlsx', safe as a file name."""
+    return safe_component(f"{_stem(result)}{COPY_SUFFIX}.xlsx")
+
+
+def copy_path(feedback_dir: Path, result: FileResult) -> Path:
+    """<feedback_dir>/<county>/<out_name>; county '' → 未识别."""
+    return inside(Path(feedback_dir), result.county or UNKNOWN_COUNTY, out_name(result))
+
+
+def detail(f: Finding) -> str:
+    """The message without its leading place (the cell is shown next to it)."""
+    prefix = place(f.file, f.sheet, f.cell, f.item) + "："
+    return f.message[len(prefix) :] if f.message.startswith(prefix) else f.message
+
+
+def _main_sheet(findings: list[Finding]) -> str:
+    counts = Counter(f.sheet for f in findings if f.sheet)
+    return counts.most_common(1)[0][0] if counts else ""
+
+
+def where(f: Finding, main_sheet: str = "") -> str:
+    """Where a finding is, for a village: 'F12', '表名!F12', '“表名”表' or '整个文件'."""
+    if f.cell:
+        return f.cell if f.sheet in ("", main_sheet) else f"{f.sheet}!{f.cell}"
+    if f.item is not None:
+        return f"第{f.item}项"
+    return f"“{f.sheet}”表" if f.sheet else "整个文件"
+
+
+def heading(result: FileResult) -> str:
+    name = result.village or Path(result.file).name
+    n, e, w = len(result.findings), result.errors, result.warnings
+    if e:
+        return f"{name}：本台账有 {n} 处需修改（错误 {e} 处，提醒 {w} 处），请修改后重新报送"
+    return f"{name}：本台账已通过校验，有 {w} 处提醒，请逐项核实，如需更正请修改后重新报送"
+
+
+# -- the copy ---------------------------------------------------------------------------
+
+
+def write_copy(source: Path, result: FileResult, out_path: Path) -> Path:
+    """Write the annotated copy of source; returns the path written (always .xlsx).
+
+    The copy goes back to a village and is opened by clerks: macros are dropped and the
+    village's formulas are kept as their text, so nothing in it runs or links anywhere.
+
+    Raises CopyError when the source cannot be opened, UserError when out_path cannot be written.
+    """
+    try:
+        data = Path(source).read_bytes()
+    except OSError as err:
+        raise CopyError(f"无法读取 {source}：{err.strerror or err}，未生成退回修改副本。") from err
+    sn = sniff.sniff(data)
+    if sn.kind not in ("xlsx", "xls", "ods"):
+        raise CopyError(f"{result.file} 无法打开（{sn.detail or sn.kind}），未生成退回修改副本。")
+    wb: Workbook | None = None
+    names: dict[str, str] = {}
+    if sn.kind == "xlsx" and not sn.oversized_sheets:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                wb = load_workbook(io.BytesIO(data), keep_vba=False)
+            names = {n: n for n in wb.sheetnames}
+        except Exception:  # odd files from WPS: rebuild from the values instead
+            wb = None
+    if wb is None:
+        try:
+            wb, names = _rebuild(data, sn)
+        except BaseException as err:  # calamine raises several kinds, and may panic
+            if not (isinstance(err, Exception) or is_panic(err)):
+                raise
+            raise CopyError(
+                f"{result.file} 无法打开（{type(err).__name__}），未生成退回修改副本。"
+            ) from err
+    findings = report_xlsx.ordered(result.findings)
+    _defuse_formulas(wb)
+    _clear_previous(wb)
+    _mark(wb, findings, names)
+    _findings_sheet(wb, result, findings)
+    out = Path(out_path).with_suffix(".xlsx")
+    excel.save(wb, out)
+    return out
+
+
+def _defuse_formulas(wb: Workbook) -> None:
+    """Formulas (=HYPERLINK(…), DDE, …) from a return become plain text in the copy."""
+    for ws in wb.worksheets:
+        for cell in ws._cells.values():
+            if cell.data_type == "f":
+                v = cell.value
+                text = getattr(v, "text", None) or str(v)
+                excel.put(cell, text if text.startswith("=") else "=" + text)
+
+
+def _clear_previous(wb: Workbook) -> None:
+    """A return may be our own earlier copy: drop its findings sheet, comments and fills."""
+    if layout.SHEET_FINDINGS in wb.sheetnames:
+        del wb[layout.SHEET_FINDINGS]
+    for ws in wb.worksheets:
+        for cell in ws._cells.values():
+            if cell.comment is not None and cell.comment.author == AUTHOR:
+                cell.comment = None
+            fill = cell.fill
+            rgb = fill.fgColor.rgb if fill is not None and fill.fill_type == "solid" else None
+            if isinstance(rgb, str) and rgb[-6:] in _OUR_COLORS:
+                cell.fill = excel.PatternFill()
+
+
+def _anchor(ws: Worksheet, row: int, col: int) -> tuple[int, int]:
+    for rng in ws.merged_cells.ranges:
+        if rng.min_row <= row <= rng.max_row and rng.min_col <= col <= rng.max_col:
+            return rng.min_row, rng.min_col
+    return row, col
+
+
+def _mark(wb: Workbook, findings: list[Finding], names: dict[str, str]) -> None:
+    """Fill and comment each finding's cell; several findings on a cell share one comment."""
+    cells: dict[tuple[str, int, int], list[Finding]] = {}
+    for f in findings:
+        title = names.get(f.sheet)
+        pos = report_xlsx.cell_position(f.cell) if f.cell else None
+        if title not in wb.sheetnames or pos is None or pos[0] > 1_048_576 or pos[1] > 16_384:
+            continue
+        ws = wb[title]
+        if isinstance(ws, Worksheet):
+            cells.setdefault((title, *_anchor(ws, *pos)), []).append(f)
+    for (title, row, col), fs in cells.items():
+        cell = wb[title].cell(row=row, column=col)
+        bad = any(f.severity is Severity.ERROR for f in fs)
+        cell.fill = copy.copy(excel.BAD_FILL if bad else excel.WARN_FILL)
+        text = "\n".join(f"【{SEVERITY_ZH[f.severity]}】{detail(f)}" for f in fs)
+        if cell.comment is not None and cell.comment.text:
+            text += f"\n（原批注）{cell.comment.text}"
+        text = text[:_MAX_COMMENT]
+        lines = sum(len(t) // 22 + 1 for t in text.split("\n"))
+        cell.comment = Comment(text, AUTHOR, height=min(24 + 16 * lines, 400), width=320)
+
+
+def _findings_sheet(wb: Workbook, result: FileResult, findings: list[Finding]) -> None:
+    ws = wb.create_sheet(layout.SHEET_FINDINGS, 0)
+    main = _main_sheet(findings)
+    rows = [
+        (
+            n,
+            SEVERITY_ZH[f.severity],
+            where(f, main) if f.cell or f.item is None else "—",
+            "" if f.item is None else f"第{f.item}项",
+            detail(f),
+        )
+        for n, f in enumerate(findings, start=1)
+    ]
+    subtitle = (
+        f"文件：{Path(result.file).name}　　校验结果：{result.status}　　"
+        "红色底纹为错误（必须修改），黄色底纹为提醒（请核实）；把鼠标移到单元格上可看批注。"
+    )
+    report_xlsx.table_sheet(ws, heading(result), subtitle, FINDING_COLS, rows)
+    for r in range(report_xlsx.FIRST_DATA_ROW, ws.max_row + 1):
+        cell = ws.cell(row=r, column=2)
+        bad = cell.value == SEVERITY_ZH[Severity.ERROR]
+        cell.fill = copy.copy(excel.BAD_FILL if bad else excel.WARN_FILL)
+    for other in wb.worksheets:
+        other.sheet_view.tabSelected = False
+    ws.sheet_view.tabSelected = True
+    wb.active = 0
+    for view in wb.views:
+        view.firstSheet = 0
+
+
+def _sheet_title(name: str, used: set[str]) -> str:
+    base = _BAD_TITLE.sub("_", name).strip("'")[:31] or "Sheet"
+    title, i = base, 1
+    while title in used:
+        i += 1
+        title = f"{base[:28]}({i})"
+    used.add(title)
+    return title
+
+
+def _plain(v: Any) -> Any:
+    return v if isinstance(v, str | int | float | bool) or hasattr(v, "isoformat") else str(v)
+
+
+def _rebuild(data: bytes, sn: sniff.Sniff) -> tuple[Workbook, dict[str, str]]:
+    """A plain .xlsx from the values of every sheet (read with calamine, bounded)."""
+    import python_calamine as pc
+
+    if sn.oversized_sheets:
+        data = sniff.bounded_copy(data, sn.oversized_sheets)
+    cwb = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    wb = Workbook()
+    wb.remove(wb.active)
+    names: dict[str, str] = {}
+    used: set[str] = {layout.SHEET_FINDINGS}
+    states = (
+        (pc.SheetVisibleEnum.Hidden, "hidden"),
+        (pc.SheetVisibleEnum.VeryHidden, "veryHidden"),
+    )
+    try:
+        for m in cwb.sheets_metadata:
+            if m.typ != pc.SheetTypeEnum.WorkSheet or m.name == layout.SHEET_FINDINGS:
+                continue
+            sh = cwb.get_sheet_by_name(m.name)
+            ws = wb.create_sheet(_sheet_title(m.name, used))
+            names[m.name] = ws.title
+            ws.sheet_state = next((s for v, s in states if m.visible == v), "visible")
+            widths: dict[int, int] = {}
+            grid = sh.to_python(skip_empty_area=False, nrows=sniff.MAX_ROWS)
+            for r, row in enumerate(grid, start=1):
+                for c, v in enumerate(row[: sniff.MAX_COLS], start=1):
+                    if v is None or v == "":
+                        continue
+                    excel.write(ws, r, c, _plain(v), font=excel.FONT_BODY, alignment=excel.WRAP)
+                    widths[c] = max(widths.get(c, 0), min(report_xlsx.text_width(v), 40))
+            for c, w in widths.items():
+                ws.column_dimensions[layout.column_letter(c - 1)].width = max(w + 2, 6)
+            for (r0, c0), (r1, c1) in sh.merged_cell_ranges or []:
+                if r1 < len(grid) and c1 < sniff.MAX_COLS and (r0, c0) != (r1, c1):
+                    ws.merge_cells(
+                        start_row=r0 + 1, start_column=c0 + 1, end_row=r1 + 1, end_column=c1 + 1
+                    )
+    finally:
+        cwb.close()
+    return wb, names
+
+
+# -- the notice -------------------------------------------------------------------------
+
+
+def notice_text(
+    result: FileResult,
+    *,
+    campaign_title: str,
+    deadline: str,
+    templates: Path | None = None,
+    attachment: str | None = "",
+) -> str:
+    """The 退回通知 for one file (templates/退回通知.txt.j2).
+
+    attachment: the copy's file name; "" → out_name(result); None → no copy was made.
+    """
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    loader = FileSystemLoader(str(templates or resources.templates_dir()))
+    env = Environment(loader=loader, autoescape=False, undefined=StrictUndefined, **_TEXT)
+    findings = report_xlsx.ordered(result.findings)
+    main = _main_sheet(findings)
+    unit = f"{result.county}{result.township}{result.village}"
+    keys = ("county", "township", "village", "errors", "warnings", "status", "accepted")
+    return env.get_template(NOTICE_TEMPLATE).render(
+        **{k: getattr(result, k) for k in keys},
+        unit=unit or f"文件“{Path(result.file).name}”的报送单位",
+        file=Path(result.file).name,
+        ledger_title=layout.title_text("", campaign_title),
+        campaign_title=campaign_title,
+        deadline=deadline,
+        total=len(findings),
+        attachment=out_name(result) if attachment == "" else (attachment or ""),
+        sheet_name=layout.SHEET_FINDINGS,
+        findings=[
+            {
+                "n": n,
+                "severity": SEVERITY_ZH[f.severity],
+                "where": where(f, main) + (f"（第{f.item}项）" if f.cell and f.item else ""),
+                "text": detail(f),
+                "code": f.code,
+            }
+            for n, f in enumerate(findings, start=1)
+        ],
+    )
+
+
+def write_all(
+    report: Report, returns_dir: Path, feedback_dir: Path, *, campaign_title: str, deadline: str
+) -> list[Path]:
+    """A copy and a notice for every file with findings; returns the paths written.
+
+    A file that cannot be opened (not a workbook, encrypted, gone) gets the notice only.
+    Notices are UTF-8 with BOM and CRLF line ends, for Notepad on older Windows.
+    """
+    written: list[Path] = []
+    taken: set[Path] = set()
+    # the file a village's figures come from gets the plain name
+    for result in sorted(report_xlsx.ordered_files(report.files), key=lambda r: not r.used):
+        if not result.findings:
+            continue
+        target = _free_path(Path(feedback_dir), result, taken)
+        try:
+            made: Path | None = write_copy(Path(returns_dir) / result.file, result, target)
+            written.append(made)
+        except CopyError:
+            made = None
+        text = notice_text(
+            result,
+            campaign_title=campaign_title,
+            deadline=deadline,
+            attachment=made.name if made else None,
+        )
+        stem = target.stem.removesuffix(COPY_SUFFIX)
+        notice = target.with_name(f"{stem}{NOTICE_SUFFIX}.txt")
+        atomic_write_text(notice, text.replace("\r\n", "\n").replace("\n", "\r\n"), "utf-8-sig")
+        written.append(notice)
+    return written
+
+
+def _free_path(feedback_dir: Path, result: FileResult, taken: set[Path]) -> Path:
+    """copy_path, made unique when one village has several files (or names collide)."""
+    path = copy_path(feedback_dir, result)
+    if path in taken:
+        extra = safe_component(Path(result.file).stem)[:40]
+        path = path.with_name(f"{_stem(result)}_{extra}{COPY_SUFFIX}.xlsx")
+    i = 1
+    while path in taken:
+        i += 1
+        path = path.with_name(f"{_stem(result)}_{i}{COPY_SUFFIX}.xlsx")
+    taken.add(path)
+    return path

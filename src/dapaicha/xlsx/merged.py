@@ -1,0 +1,219 @@
+"""The merged ledger workbook: written from one period's frames, read back as Submissions.
+
+Sheets: layout.SHEET_MERGED (one row per problem of every village, as it stands in the
+period: this period's return, else the last one carried forward, 本期未更新 = 是);
+layout.SHEET_MERGED_META (very hidden, key/value rows: checklist, period, tier) and
+layout.SHEET_MERGED_VILLAGES (hidden: every village covered, with or without problems).
+
+A merged ledger is itself a return at the next tier: `read()` / `read_return()` give one
+Submission per reported village (source_kind "merged", rows = its problems only, period =
+the period its rows come from, sha256 = sha256(file bytes + village key)). A village with no
+problems has no rows: every item of it reads as 否.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from copy import copy
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment
+from openpyxl.worksheet.worksheet import Worksheet
+
+from dapaicha import __version__, layout
+from dapaicha.config.checklist import Checklist
+from dapaicha.config.periods import Periods
+from dapaicha.xlsx import excel
+
+if TYPE_CHECKING:
+    from dapaicha.config.roster import Roster
+    from dapaicha.findings import Finding
+    from dapaicha.model import Submission
+    from dapaicha.read.reader import Return
+    from dapaicha.store.query import PeriodData
+
+YES = "是"  # the merged ledger only lists rows whose 是否存在问题 is 是 (as model.Row.is_problem)
+FORMAT_VERSION = "1"
+_TITLE_ROW, _HEAD_ROW = 1, 2
+
+
+def columns() -> list[tuple[str, str, float]]:
+    """(key, header, width) of the merged sheet, left to right."""
+    mid = [
+        (k, layout.BY_KEY[k].header, layout.BY_KEY[k].width) for k in ("category", "no", "topic")
+    ]
+    fill = [(c.key, c.header, c.width) for c in layout.COLUMNS if c.fill]
+    return [*layout.MERGED_LEAD, *mid, layout.MERGED_SEQ, *fill, *layout.MERGED_TAIL]
+
+
+def code_of(key: str) -> str:
+    """The 12-digit code inside a village key ("" for a name key county/township/village)."""
+    return "" if "/" in key else key
+
+
+def tier_of(counties: list[str]) -> tuple[str, str]:
+    """(tier, unit): 县 with the county's name when one county is covered, else 市 / 全市."""
+    distinct = list(dict.fromkeys(c for c in counties if c))
+    return ("县", distinct[0]) if len(distinct) == 1 else ("市", "全市")
+
+
+def _zh(d: dt.date) -> str:
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def _cell(
+    ws: Worksheet, value: Any, font=excel.FONT_BODY, border=excel.BORDER, align=excel.WRAP
+) -> Any:
+    c = excel.put(WriteOnlyCell(ws), value)
+    c.font, c.border, c.alignment = font, border, align
+    return c
+
+
+class _Body:
+    """Body cells share one style: assign it once, then copy its style ids (openpyxl hashes
+    every style object on assignment, which dominates the time of a large sheet)."""
+
+    def __init__(self, ws: Worksheet) -> None:
+        self.ws = ws
+        self.style = _cell(ws, None)._style
+
+    def __call__(self, value: Any) -> Any:
+        c = WriteOnlyCell(self.ws)
+        c._style = copy(self.style)
+        return excel.put(c, value)
+
+
+@dataclass
+class Written:
+    path: Path
+    tier: str
+    unit: str
+    villages: int
+    problems: int
+
+
+def write(
+    path: Path | str, data: PeriodData, cl: Checklist, sources: dict[str, int] | None = None
+) -> Written:
+    """Write the merged ledger of data.period. sources: village key → period of its rows."""
+    sources = sources or {}
+    periods = Periods(cl.campaign)
+    vil, pro = data.villages, data.problems
+    tier, unit = tier_of(vil["county"].tolist())
+    cols = columns()
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(layout.SHEET_MERGED)
+    ws.freeze_panes = f"A{_HEAD_ROW + 1}"
+    for i, (_, _, width) in enumerate(cols):
+        ws.column_dimensions[layout.column_letter(i)].width = width
+    # A write-only sheet writes its properties with the first row: set them up before it.
+    excel.print_setup(ws, f"{_HEAD_ROW}:{_HEAD_ROW}")
+    title = f"{layout.title_text(unit, cl.campaign.title)}（第{data.period}期，截至{_zh(data.deadline)}）"
+    spread = Alignment(horizontal="centerContinuous", vertical="center")
+    keys = [k for k, _, _ in cols]
+    widths = [w for _, _, w in cols]
+    ws.row_dimensions[_TITLE_ROW].height = 26
+    ws.row_dimensions[_HEAD_ROW].height = _height([h for _, h, _ in cols], widths)
+    ws.append(
+        [_cell(ws, title, excel.FONT_TITLE, excel.Border(), spread)]
+        + [_cell(ws, None, excel.FONT_TITLE, excel.Border(), spread) for _ in cols[1:]]
+    )
+    head = []
+    for _, h, _ in cols:
+        c = _cell(ws, h, excel.FONT_HEAD, excel.BORDER, excel.CENTER)
+        c.fill = excel.HEAD_FILL
+        head.append(c)
+    ws.append(head)
+    records = pro.to_dict("records")
+    body = _Body(ws)
+    for i, r in enumerate(records):
+        r["code"] = code_of(r["village_code"])
+        r["carried"] = YES if r["carried"] else ""
+        r["has_problem"] = YES
+        values = [_value(r.get(k)) for k in keys]
+        ws.row_dimensions[_HEAD_ROW + 1 + i].height = _height(values, widths)
+        ws.append([body(v) for v in values])
+    last = layout.column_letter(len(cols) - 1)
+    ws.auto_filter.ref = f"A{_HEAD_ROW}:{last}{_HEAD_ROW + max(len(records), 1)}"
+
+    counts = pro.groupby("village_code").size().to_dict() if len(pro) else {}
+    vs = wb.create_sheet(layout.SHEET_MERGED_VILLAGES)
+    vs.sheet_state = "hidden"
+    vs.append([h for _, h in layout.MERGED_VILLAGE_COLUMNS])
+    for v in vil.to_dict("records"):
+        src = sources.get(v["village_code"])
+        on_time = periods.on_time(v["report_date"], src) if src else None
+        rec = {
+            **v,
+            "code": code_of(v["village_code"]),
+            "period": src,
+            "on_time": "" if on_time is None else ("是" if on_time else "否"),
+            "carried": YES if v["carried"] else "",
+            "problems": int(counts.get(v["village_code"], 0)),
+        }
+        vs.append(
+            [
+                excel.put(WriteOnlyCell(vs), _value(rec.get(k)))
+                for k, _ in layout.MERGED_VILLAGE_COLUMNS
+            ]
+        )
+
+    meta = wb.create_sheet(layout.SHEET_MERGED_META)
+    meta.sheet_state = "veryHidden"
+    for k, v in (
+        ("format_version", FORMAT_VERSION),
+        ("checklist_id", cl.id),
+        ("checklist_hash", cl.content_hash),
+        ("period", str(data.period)),
+        ("period_start", data.start.isoformat()),
+        ("deadline", data.deadline.isoformat()),
+        ("tier", tier),
+        ("unit", unit),
+        ("villages", str(len(vil))),
+        ("problems", str(len(pro))),
+        ("tool_version", __version__),
+    ):
+        meta.append([excel.put(WriteOnlyCell(meta), k), excel.put(WriteOnlyCell(meta), v)])
+    excel.save(wb, Path(path))
+    return Written(Path(path), tier, unit, len(vil), len(pro))
+
+
+def _height(values: list[Any], widths: list[float]) -> float:
+    """Row height (points) that shows every wrapped text: a CJK character is two units wide."""
+    lines = 1
+    for v, w in zip(values, widths, strict=True):
+        if isinstance(v, str) and v:
+            units = sum(2 if ord(ch) > 0x2E80 else 1 for ch in v)
+            lines = max(lines, -(-units // max(int(w) - 1, 1)) + v.count("\n"))
+    return min(13.5 * lines + 3, 409)
+
+
+def _value(v: Any) -> Any:
+    if v is None or (isinstance(v, float) and v != v):
+        return None
+    if hasattr(v, "item") and not isinstance(v, (str, dt.date)):  # numpy scalar
+        return v.item()
+    return v
+
+
+# --- reading (merged_read.py) ---------------------------------------------------------
+
+
+def read(path: Path | str, cl: Checklist | None = None) -> list[Submission]:
+    """One Submission per reported village of a merged ledger (names as written in it)."""
+    from dapaicha.read import merged as merged_read
+
+    return merged_read.read(path, cl)
+
+
+def read_return(
+    ret: Return, cl: Checklist, roster: Roster
+) -> tuple[list[Submission], list[Finding]]:
+    """validate's hook: a merged ledger → its villages' Submissions and findings."""
+    from dapaicha.read import merged as merged_read
+
+    return merged_read.read_return(ret, cl, roster)

@@ -1,0 +1,385 @@
+"""Write-only sheets for the summary workbooks: styles, title/header/notes/sign-off rows,
+and long lists written fast.
+
+openpyxl (without lxml) serialises about 10,000 cells a second: a province's problem list
+would take minutes. So a long list is written by openpyxl as its title, header and ONE
+prototype row whose cells carry each column's style; at save time the prototype row is
+replaced by the real rows, generated here as sheet XML (inline strings, so text can never
+be a formula; dates as serials with the column's date style). Everything else in the
+workbook (styles, merges, print setup, defined names) is openpyxl's own output.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import math
+import re
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
+from copy import copy
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+from dapaicha.config.checklist import Campaign
+from dapaicha.fsutil import atomic_write_bytes
+from dapaicha.xlsx import excel
+
+DASH = "—"  # a rate with no base
+_LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
+_RIGHT = Alignment(horizontal="right", vertical="center")
+_BOLD = Font(name=excel.BODY_FONT, size=10, bold=True)
+_B = excel.BORDER
+STYLES: dict[str, dict[str, Any]] = {
+    "title": {"font": excel.FONT_TITLE, "alignment": excel.CENTER},
+    "subtitle": {"font": excel.FONT_BODY, "alignment": excel.CENTER},
+    "head": {
+        "font": excel.FONT_HEAD,
+        "alignment": excel.CENTER,
+        "border": _B,
+        "fill": excel.HEAD_FILL,
+    },
+    "text": {"font": excel.FONT_BODY, "alignment": excel.WRAP, "border": _B},
+    "center": {"font": excel.FONT_BODY, "alignment": excel.CENTER, "border": _B},
+    "int": {"font": excel.FONT_BODY, "alignment": excel.CENTER, "border": _B, "number_format": "0"},
+    "pct": {
+        "font": excel.FONT_BODY,
+        "alignment": excel.CENTER,
+        "border": _B,
+        "number_format": "0.00%",
+    },
+    "pp": {
+        "font": excel.FONT_BODY,
+        "alignment": excel.CENTER,
+        "border": _B,
+        "number_format": "+0.00;-0.00;0.00",
+    },
+    "date": {
+        "font": excel.FONT_BODY,
+        "alignment": excel.CENTER,
+        "border": _B,
+        "number_format": "yyyy-mm-dd",
+    },
+    "note": {"font": excel.FONT_BODY, "alignment": _LEFT},
+    "sign": {"font": excel.FONT_SIGN, "alignment": _LEFT},
+    "sign_right": {"font": excel.FONT_SIGN, "alignment": _RIGHT},
+}
+for _k in ("center", "int", "pct", "pp"):
+    STYLES[f"{_k}_total"] = {**STYLES[_k], "font": _BOLD}
+
+
+def cn_date(d: dt.date) -> str:
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def py(v: Any) -> Any:
+    """A pandas/numpy value as a plain Python value for openpyxl (NaN/NaT → None)."""
+    if v is None or v is pd.NaT:
+        return None
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    if isinstance(v, np.generic):
+        v = v.item()
+        return None if isinstance(v, float) and math.isnan(v) else v
+    if isinstance(v, pd.Timestamp):
+        return v.date()
+    return v
+
+
+class Sheet:
+    """A write-only sheet written row by row, with cached cell styles."""
+
+    def __init__(
+        self, wb: Workbook, title: str, widths: Sequence[float], freeze: str | None = None
+    ) -> None:
+        # write-only: sheet properties, views and columns go out with the first row
+        self.ws = wb.create_sheet(title)
+        excel.print_setup(self.ws)
+        if freeze:
+            self.ws.freeze_panes = freeze
+        for i, w in enumerate(widths, 1):
+            self.ws.column_dimensions[get_column_letter(i)].width = w
+        self.ncols = len(widths)
+        self.row = 0
+        self._styles: dict[str, Cell] = {}
+
+    def cell(self, value: Any, style: str = "center") -> Cell:
+        proto = self._styles.get(style)
+        if proto is None:
+            proto = Cell(self.ws, row=1, column=1)
+            for k, v in STYLES[style].items():
+                setattr(proto, k, v)
+            self._styles[style] = proto
+        c = Cell(self.ws, row=1, column=1, style_array=copy(proto._style))
+        value = py(value)
+        if isinstance(value, float) and style.startswith("int"):
+            value = int(value)
+        return excel.put(c, value)
+
+    def add(self, cells: Iterable[Any], height: float | None = None) -> int:
+        self.row += 1
+        if height:
+            self.ws.row_dimensions[self.row].height = height
+        self.ws.append(list(cells))
+        if height:  # written with the row: keep memory flat on long lists
+            del self.ws.row_dimensions[self.row]
+        return self.row
+
+    def line(
+        self,
+        text: str,
+        style: str,
+        height: float | None = None,
+        span: tuple[int, int] | None = None,
+    ) -> int:
+        """A row holding one text merged across the sheet (or across span, 1-based)."""
+        a, b = span or (1, self.ncols)
+        row = self.add([None] * (a - 1) + [self.cell(text, style)], height)
+        self.merge(row, a, row, b)
+        return row
+
+    def merge(self, r1: int, c1: int, r2: int, c2: int) -> None:
+        if (r1, c1) != (r2, c2):
+            self.ws.merged_cells.add(f"{get_column_letter(c1)}{r1}:{get_column_letter(c2)}{r2}")
+
+    def header(self, groups: Sequence[tuple[str, Sequence[str]]]) -> tuple[int, int]:
+        """One or two header rows: (group, [leaves]); a group with no leaves spans both rows."""
+        two = any(leaves for _, leaves in groups)
+        top: list[Any] = []
+        low: list[Any] = []
+        merges: list[tuple[int, int, int, int]] = []
+        col = 1
+        for name, leaves in groups:
+            if leaves:
+                top += [self.cell(name, "head")] + [self.cell(None, "head") for _ in leaves[1:]]
+                low += [self.cell(x, "head") for x in leaves]
+                merges.append((0, col, 0, col + len(leaves) - 1))
+                col += len(leaves)
+            else:
+                top.append(self.cell(name, "head"))
+                low.append(self.cell(None, "head"))
+                merges.append((0, col, 1, col) if two else (0, col, 0, col))
+                col += 1
+        first = self.add(top, 30 if two else 36)
+        if two:
+            self.add(low, 42)
+        for r1, c1, r2, c2 in merges:
+            self.merge(first + r1, c1, first + r2, c2)
+        return first, self.row
+
+    def signoff(self, campaign: Campaign, as_of: dt.date, phone: str = "") -> None:
+        """The sign-off lines the notice requires, then 填报日期 (the 截至 date)."""
+        labels = []
+        for s in campaign.summary_signoff:
+            plain = "电话" in s or s.startswith("填报")
+            value = phone if "电话" in s else ""
+            labels.append(f"{s}：{value}" if plain else f"{s}（签字）：")
+        self.add([])
+        half = max(1, self.ncols // 2)
+        for i in range(0, len(labels), 2):
+            pair = labels[i : i + 2]
+            row = self.add(
+                [self.cell(pair[0], "sign")]
+                + [None] * (half - 1)
+                + ([self.cell(pair[1], "sign")] if len(pair) > 1 else []),
+                24,
+            )
+            self.merge(row, 1, row, half)
+            if len(pair) > 1:
+                self.merge(row, half + 1, row, self.ncols)
+        self.line(f"填报日期：{cn_date(as_of)}", "sign_right", 24)
+
+    def finish(self, title_rows: str) -> None:
+        self.ws.print_title_rows = title_rows
+
+
+def new_book() -> Workbook:
+    return Workbook(write_only=True)
+
+
+def rate_cell(sh: Sheet, value: float, total: bool = False) -> Cell:
+    sfx = "_total" if total else ""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return sh.cell(DASH, "center" + sfx)
+    return sh.cell(float(value), "pct" + sfx)
+
+
+def list_sheet(
+    wb: Workbook,
+    name: str,
+    title: str,
+    columns: Sequence[tuple[str, str, float, str]],
+    frame: pd.DataFrame,
+    empty: str,
+) -> Sheet:
+    """A long list: title, one header row (repeated on every page), one row per record."""
+    sh = Sheet(wb, name, [c[2] for c in columns], "A3")
+    sh.line(title, "title", 30)
+    first, last = sh.header([(c[0], ()) for c in columns])
+    if not len(frame):
+        sh.line(empty, "note", 24)
+    data = []
+    for _, key, _, style in columns:
+        col = frame[key] if key in frame else pd.Series([None] * len(frame))
+        if key == "carried":
+            col = col.fillna(False).astype(bool).map({True: "是", False: ""})
+        vals = col.tolist()
+        if style == "int":
+            vals = [int(v) if isinstance(v, float) and v == v else v for v in vals]
+        data.append(vals)
+    if len(frame):  # one prototype row, replaced by every row at save time
+        proto = sh.add([sh.cell(TOKEN, c[3]) for c in columns])
+        wrap = [j for j, c in enumerate(columns) if c[3] in ("text", "center")]
+        widths = [columns[j][2] for j in wrap]
+        heights = [row_height(vs, widths) for vs in zip(*(data[j] for j in wrap), strict=True)]
+        register(wb, Splice(wb.worksheets.index(sh.ws) + 1, proto, data, heights))
+    sh.finish(f"{first}:{last}")
+    return sh
+
+
+LINE_HEIGHT = 13.5  # points per line of 10-point 宋体
+
+
+def row_height(values: Sequence[Any], widths: Sequence[float]) -> float | None:
+    """Height that shows every wrapped text in full (LibreOffice does not autofit rows
+    on opening); None when one line is enough."""
+    lines = 1
+    for v, w in zip(values, widths, strict=True):
+        if isinstance(v, str) and len(v) * 1.5 > w - 1:
+            # display width in column units, measured in LibreOffice: a CJK character
+            # (3 bytes in UTF-8) about 1.4, an ASCII one about 0.8
+            cjk = (len(v.encode("utf-8")) - len(v)) / 2
+            units = cjk * 1.6 + (len(v) - cjk) * 0.8
+            lines = max(lines, math.ceil(units / max(1.0, w - 1)) + v.count("\n"))
+    return None if lines == 1 else min(409.0, lines * LINE_HEIGHT + 3)
+
+
+TOKEN = "@@dpc-proto@@"
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+_EPOCH = dt.date(1899, 12, 30)
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_CHUNK = 5000
+
+
+@dataclass
+class Splice:
+    sheet: int  # 1-based position among the worksheets → xl/worksheets/sheet{n}.xml
+    row: int  # the prototype row
+    columns: Sequence[Sequence[Any]]  # values, column by column
+    heights: Sequence[float | None]
+
+
+def register(wb: Workbook, splice: Splice) -> None:
+    wb.__dict__.setdefault("_dpc_splices", []).append(splice)
+
+
+_SPECIAL = re.compile(r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def text_xml(v: str) -> str:
+    """Text as the inside of <t>: escaped, without the characters XML cannot hold."""
+    if len(v) > excel.MAX_CELL_CHARS:
+        v = v[: excel.MAX_CELL_CHARS - 1] + "…"
+    if _SPECIAL.search(v):
+        v = _ILLEGAL.sub("", v).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return v
+
+
+def _column(letter: str, style: str, values: Sequence[Any], first: int) -> list[str]:
+    """The <c> elements of one column, row by row."""
+    out: list[str] = []
+    add = out.append
+    for r, v in enumerate(values, first):
+        head = f'<c r="{letter}{r}" s="{style}"'
+        t = type(v)
+        if t is str:
+            add(f'{head} t="inlineStr"><is><t xml:space="preserve">{text_xml(v)}</t></is></c>')
+        elif v is None or v is pd.NaT or (t is float and math.isnan(v)):
+            add(head + "/>")
+        elif t is int or t is float:
+            add(f"{head}><v>{v}</v></c>")
+        elif isinstance(v, dt.date):
+            d = v.date() if isinstance(v, dt.datetime) else v
+            add(f"{head}><v>{(d - _EPOCH).days}</v></c>")
+        elif t is bool or isinstance(v, np.bool_):
+            add(f'{head} t="b"><v>{int(v)}</v></c>')
+        elif isinstance(v, np.integer | np.floating):
+            add(f"{head}><v>{v.item()}</v></c>")
+        else:
+            add(f'{head} t="inlineStr"><is><t xml:space="preserve">{text_xml(str(v))}</t></is></c>')
+    return out
+
+
+def _rows(sp: Splice, styles: list[bytes]) -> Iterator[str]:
+    n = len(sp.heights)
+    for a in range(0, n, _CHUNK):
+        b = min(n, a + _CHUNK)
+        cols = [
+            _column(get_column_letter(j + 1), styles[j].decode(), values[a:b], sp.row + a)
+            for j, values in enumerate(sp.columns)
+        ]
+        out = []
+        for i, cells in enumerate(zip(*cols, strict=True)):
+            h = sp.heights[a + i]
+            attrs = f' ht="{h:g}" customHeight="1"' if h else ""
+            out.append(f'<row r="{sp.row + a + i}"{attrs}>{"".join(cells)}</row>')
+        yield "".join(out)
+
+
+def _splice_part(body: bytes, sp: Splice) -> tuple[bytes, Iterator[str], bytes]:
+    m = re.search(rb'<row r="%d"[^>]*>(.*?)</row>' % sp.row, body, re.S)
+    if m is None or TOKEN.encode() not in m.group(1):
+        raise RuntimeError(f"prototype row {sp.row} not found in sheet {sp.sheet}")
+    styles = re.findall(rb'<c r="[A-Z]+%d" s="(\d+)"' % sp.row, m.group(1))
+    if len(styles) != len(sp.columns):
+        raise RuntimeError("prototype row has a cell without style")
+    last = sp.row + len(sp.heights) - 1
+    dim = b'<dimension ref="A1:%s%d"/>' % (get_column_letter(len(sp.columns)).encode(), last)
+    head = re.sub(rb"<dimension [^>]*/>", b"", body[: m.start()])  # write-only omits it
+    head = re.sub(
+        rb"(</sheetPr>|<sheetPr[^>]*/>)|(?=<sheetViews)",
+        lambda x: (x.group(1) or b"") + dim,
+        head,
+        count=1,
+    )
+    return head, _rows(sp, styles), body[m.end() :]
+
+
+def workbook_bytes(wb: Workbook) -> bytes:
+    """excel.workbook_bytes with every registered Splice applied (same fixed zip times)."""
+    data = excel.workbook_bytes(wb)
+    splices = {f"xl/worksheets/sheet{s.sheet}.xml": s for s in wb.__dict__.get("_dpc_splices", [])}
+    if not splices:
+        return data
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():  # already in excel's stable order
+            body = src.read(info)
+            zi = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            zi.external_attr = 0o600 << 16
+            sp = splices.get(info.filename)
+            if sp is None:
+                dst.writestr(zi, body)
+                continue
+            head, rows, tail = _splice_part(body, sp)
+            with dst.open(zi, "w") as f:
+                f.write(head)
+                for chunk in rows:
+                    f.write(chunk.encode("utf-8"))
+                f.write(tail)
+    return out.getvalue()
+
+
+def save(wb: Workbook, path: Path) -> None:
+    """Save atomically; the same content gives the same bytes."""
+    atomic_write_bytes(Path(path), workbook_bytes(wb))

@@ -1,0 +1,391 @@
+"""The 县级汇总表 and 市级汇总表 workbooks (openpyxl write-only: detail sheets get big).
+
+Every figure is a value computed by rollup.py (never a formula); every text from a
+return goes through excel.put().
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+from openpyxl import Workbook
+
+from dapaicha.config.checklist import Campaign, Checklist
+from dapaicha.errors import UserError
+from dapaicha.figures import accountability, perfunctory, rollup
+from dapaicha.figures.rollup import Level, Rollup
+from dapaicha.fsutil import inside
+from dapaicha.layout import BY_KEY
+from dapaicha.xlsx import accountability as accountability_xlsx
+from dapaicha.xlsx import sheets
+from dapaicha.xlsx.sheets import Sheet, cn_date, list_sheet, new_book, rate_cell, row_height
+
+if TYPE_CHECKING:
+    from dapaicha.config.roster import Roster
+
+UNIT_HEAD: dict[str, str] = {"county": "县（市、区）", "township": "乡（镇、街道）"}
+VILLAGE_HEAD = "行政村"
+HEAD: dict[str, str] = {
+    "expected": "应报村数",
+    "reported": "已报",
+    "on_time": "按时",
+    "late": "逾期",
+    "missing": "未报村数",
+    "problems": "排查问题数",
+    "immediate": "立行立改",
+    "plan": "纳入整改方案",
+    "done": "已整改",
+    "doing": "正在整改",
+    "not_done": "未整改",
+    "rate": "整改率",
+    "overdue": "逾期未整改",
+}
+SHEET_SUMMARY = "汇总"
+SHEET_PROBLEMS = "问题清单"
+SHEET_OVERDUE = "逾期问题"
+SHEET_MISSING = "未报村"
+SHEET_ITEMS = "按排查项目"
+
+
+def notes(r: Rollup, extra: Sequence[str] = (), county: str | None = None) -> list[str]:
+    """The note rows under a summary table."""
+    out = [
+        rollup.rate_rule(r.includes_plan),
+        "整改结果未填写的问题按“未整改”统计；整改类型未填写的问题不计入“立行立改”“纳入整改方案”两列。",
+        f"逾期未整改：整改期限早于截至日期（{cn_date(r.deadline)}）且整改结果不是“已整改”的问题。",
+        "已报村数中“按时”“逾期”按报送日期与本期截止日期比较确定；未报送的村，其问题按最近一次报送的台账计入。",
+        *extra,
+    ]
+    o = r.outside if county is None else r.outside[r.outside["county"] == county]
+    if len(o):
+        names = "、".join(
+            (o["county"].fillna("") + o["township"].fillna("") + o["village"].fillna("")).head(10)
+        )
+        out.append(
+            f"另有名册中没有的 {len(o)} 个村的数据未计入本表：{names}{'等' if len(o) > 10 else ''}。"
+        )
+    return out
+
+
+def title_lines(r: Rollup, campaign: Campaign, unit: str, what: str) -> tuple[str, str]:
+    title = f"{unit}{campaign.title}{what}（第{r.period}期）"
+    sub = (
+        f"依据：{campaign.document_number}　"
+        f"本期：{cn_date(r.start)}—{cn_date(r.deadline)}　截至：{cn_date(r.deadline)}"
+    )
+    return title, sub
+
+
+def summary_sheet(
+    wb: Workbook,
+    r: Rollup,
+    campaign: Campaign,
+    level: Level,
+    frame: pd.DataFrame,
+    unit: str,
+    phone: str = "",
+) -> Sheet:
+    """The 汇总 sheet: a row per unit, the total row, notes, sign-off."""
+    cats = r.categories
+    widths = [14, 7, 6, 6, 6, 7, 8, *[9] * len(cats), 7, 8, 7, 7, 7, 9, 8]
+    sh = Sheet(wb, SHEET_SUMMARY, widths, "B5")
+    t, sub = title_lines(r, campaign, unit, "汇总表")
+    sh.line(t, "title", 36)
+    sh.line(sub, "subtitle", 20)
+    h = HEAD
+    groups: list[tuple[str, Sequence[str]]] = [
+        (UNIT_HEAD[level], ()),
+        (h["expected"], ()),
+        ("已报村数", (h["reported"], h["on_time"], h["late"])),
+        (h["missing"], ()),
+        (h["problems"], ()),
+        ("按类别分", cats),
+        ("按整改类型分", (h["immediate"], h["plan"])),
+        ("整改进展", (h["done"], h["doing"], h["not_done"])),
+        (h["rate"], ()),
+        (h["overdue"], ()),
+    ]
+    first, last = sh.header(groups)
+    keys = [
+        "expected",
+        "reported",
+        "on_time",
+        "late",
+        "missing",
+        "problems",
+        *cats,
+        "immediate",
+        "plan",
+        "done",
+        "doing",
+        "not_done",
+    ]
+    n = len(frame)
+    for i, rec in enumerate(frame.to_dict("records")):
+        total = i == n - 1
+        sfx = "_total" if total else ""
+        cells = [sh.cell(rec["unit"], "center" + sfx)]
+        cells += [sh.cell(rec[k], "int" + sfx) for k in keys]
+        cells += [rate_cell(sh, rec["rate"], total), sh.cell(rec["overdue"], "int" + sfx)]
+        sh.add(cells, 20)
+    sh.add([])
+    for k, text in enumerate(notes(r, county=unit if level == "township" else None)):
+        sh.line(("说明：" if k == 0 else "　　　") + text, "note", 18)
+    sh.signoff(campaign, r.deadline, phone)
+    sh.finish(f"{first}:{last}")
+    return sh
+
+
+def problem_columns(with_county: bool, overdue: bool) -> list[tuple[str, str, float, str]]:
+    """(header, frame column, width, style) of a problem list."""
+    cols = [(UNIT_HEAD["county"], "county", 10, "center")] if with_county else []
+    cols += [
+        (UNIT_HEAD["township"], "township", 12, "center"),
+        (VILLAGE_HEAD, "village", 10, "center"),
+    ]
+    b = BY_KEY
+    cols += [
+        (b["category"].header, "cat", 13, "center"),
+        (b["no"].header, "no", 5, "int"),
+        (b["topic"].header, "topic", 9, "center"),
+        (b["description"].header, "description", 28, "text"),
+        (b["measure"].header, "measure", 28, "text"),
+        (b["kind"].header, "kind", 12, "center"),
+        (b["deadline"].header, "deadline", 11, "date"),
+        (b["owner"].header, "owner", 8, "center"),
+        (b["result"].header, "result", 8, "center"),
+        (b["done_date"].header, "done_date", 11, "date"),
+        (b["note"].header, "note", 12, "text"),
+        ("本期未更新", "carried", 6, "center"),
+    ]
+    if overdue:
+        cols.append(("逾期天数", "days_overdue", 6, "int"))
+    return cols
+
+
+MISSING_COLUMNS = [
+    (UNIT_HEAD["county"], "county", 12, "center"),
+    (UNIT_HEAD["township"], "township", 14, "center"),
+    (VILLAGE_HEAD, "village", 14, "center"),
+    ("村代码", "village_code", 15, "center"),
+    ("状态", "status", 24, "center"),
+    ("最近报送日期", "report_date", 13, "date"),
+]
+
+
+def _county_sheets(
+    wb: Workbook,
+    r: Rollup,
+    checklist: Checklist,
+    county: str | None,
+    unit: str,
+    signals: pd.DataFrame | None,
+) -> None:
+    """逾期问题, 逾期按责任人, 逾期按乡镇, 即将到期, 未报村, 疑似走过场."""
+    with_county = county is None
+    cols = problem_columns(with_county, overdue=True)
+    over = rollup.problem_list(r, county, overdue_only=True)
+    list_sheet(
+        wb,
+        SHEET_OVERDUE,
+        f"{unit}逾期未整改问题（第{r.period}期，截至{cn_date(r.deadline)}）",
+        cols,
+        over,
+        "本期没有逾期未整改的问题。",
+    )
+    soon = checklist.campaign.due_soon_days
+    accountability_xlsx.overdue_sheets(wb, r, county, unit, soon)
+    miss = rollup.unreported(r, county)
+    mcols = MISSING_COLUMNS if with_county else MISSING_COLUMNS[1:]
+    list_sheet(
+        wb,
+        SHEET_MISSING,
+        f"{unit}本期未报送台账的村（第{r.period}期）",
+        mcols,
+        miss,
+        "本期所有村均已报送。",
+    )
+    accountability_xlsx.signals_sheet(wb, r, unit, signals, with_county)
+
+
+def write_county(
+    r: Rollup,
+    checklist: Checklist,
+    county: str,
+    path: Path,
+    signals: pd.DataFrame | None = None,
+) -> Path:
+    """DIR/<县>_县级汇总表_第N期.xlsx: 汇总, 问题清单, then _county_sheets'.
+
+    signals: accountability.signals_frame (of the city is fine: filtered here).
+    """
+    if signals is not None:
+        signals = accountability.county_signals(signals, county)
+    wb = new_book()
+    frame = rollup.summary(r, "township", county)
+    summary_sheet(wb, r, checklist.campaign, "township", frame, county)
+    cols = problem_columns(with_county=False, overdue=False)
+    list_sheet(
+        wb,
+        SHEET_PROBLEMS,
+        f"{county}问题整改台账（第{r.period}期，截至{cn_date(r.deadline)}）",
+        cols,
+        rollup.problem_list(r, county),
+        "本期没有排查出问题。",
+    )
+    _county_sheets(wb, r, checklist, county, county, signals)
+    sheets.save(wb, path)
+    return path
+
+
+def items_sheet(wb: Workbook, r: Rollup, checklist: Checklist) -> Sheet:
+    """按排查项目: every checklist item, by 问题数 descending, ties by 序号."""
+    f = rollup.by_item(r, checklist)
+    cols = [
+        ("类别", 14),
+        ("序号", 5),
+        ("排查项目", 10),
+        ("排查内容", 60),
+        ("问题数", 7),
+        ("涉及村数", 7),
+        ("已整改", 7),
+        ("整改率", 9),
+    ]
+    sh = Sheet(wb, SHEET_ITEMS, [w for _, w in cols], "A4")
+    sh.line(f"{checklist.campaign.title}问题分布（按排查项目，第{r.period}期）", "title", 30)
+    sh.line(
+        f"截至{cn_date(r.deadline)}，按问题数从多到少排列，问题数相同的按序号排列", "subtitle", 20
+    )
+    first, last = sh.header([(c, ()) for c, _ in cols])
+    widths = [w for _, w in cols]
+    for rec in f.to_dict("records"):
+        texts = [rec["category"], None, rec["topic"], rec["content"], None, None, None, None]
+        sh.add(
+            [
+                sh.cell(rec["category"], "center"),
+                sh.cell(rec["no"], "int"),
+                sh.cell(rec["topic"], "center"),
+                sh.cell(rec["content"], "text"),
+                sh.cell(rec["problems"], "int"),
+                sh.cell(rec["villages"], "int"),
+                sh.cell(rec["done"], "int"),
+                rate_cell(sh, rec["rate"]),
+            ],
+            row_height(texts, widths),
+        )
+    sh.add([])
+    sh.line("说明：" + rollup.rate_rule(r.includes_plan), "note", 30)
+    sh.finish(f"{first}:{last}")
+    return sh
+
+
+def write_city(
+    r: Rollup, checklist: Checklist, path: Path, signals: pd.DataFrame | None = None
+) -> Path:
+    """DIR/市级汇总表_第N期.xlsx: 汇总, 按排查项目, then _county_sheets'."""
+    wb = new_book()
+    c = checklist.campaign
+    frame = rollup.summary(r, "county")
+    summary_sheet(wb, r, c, "county", frame, "全市", phone=c.phone)
+    items_sheet(wb, r, checklist)
+    _county_sheets(wb, r, checklist, None, "全市", signals)
+    sheets.save(wb, path)
+    return path
+
+
+def county_path(out: Path, county: str, period: int) -> Path:
+    return inside(out, f"{county}_县级汇总表_第{period}期.xlsx")
+
+
+def city_path(out: Path, period: int) -> Path:
+    return inside(out, f"市级汇总表_第{period}期.xlsx")
+
+
+def write_reports(
+    r: Rollup,
+    checklist: Checklist,
+    out: Path,
+    templates: Path | None = None,
+    signals: Sequence[perfunctory.Signal] | None = None,
+) -> list[Path]:
+    """Every output of `dapaicha rollup`: county and city summaries, 周报, 文字稿.
+
+    signals: the period's 疑似走过场 signals (perfunctory.from_store); None: not checked.
+    """
+    from dapaicha.xlsx import weekly
+
+    ctx = weekly.context(r, checklist, signals)
+    md, txt = weekly.render(ctx, templates)  # template errors first
+    sig = None if signals is None else accountability.signals_frame(r, signals)
+    paths = [
+        write_county(rc, checklist, c, county_path(out, c, r.period), sig)
+        for c, rc in rollup.split(r)
+    ]
+    paths.append(write_city(r, checklist, city_path(out, r.period), sig))
+    paths.append(weekly.write_xlsx(r, checklist, weekly.weekly_path(out, r.period)))
+    paths += weekly.write_rendered(r, out, md, txt)
+    return paths
+
+
+@dataclass
+class RunResult:
+    rollup: Rollup
+    paths: list[Path]
+    merged: list[Any] = field(default_factory=list)  # merge.MergeResult per input (no --store)
+
+
+def run(
+    cl: Checklist,
+    roster: Roster,
+    out: Path,
+    *,
+    store_path: Path | None = None,
+    inputs: Sequence[Path] = (),
+    period: int | None = None,
+    templates: Path | None = None,
+) -> RunResult:
+    """`dapaicha rollup`: the store (or returns / merged ledgers merged into a temporary
+    store) → the period's frames → every summary workbook and the 文字稿."""
+    if not roster.villages:
+        raise UserError("村名册中没有读到任何村，无法汇总。")
+    if (store_path is None) == (not inputs):
+        raise UserError("请用 --store 指定数据库，或给出报送台账文件夹 / 合并台账（二者选一）。")
+    with tempfile.TemporaryDirectory(prefix="dapaicha-rollup-") as tmp:
+        merged_results = []
+        if store_path is None:
+            from dapaicha.app import merge
+
+            store_path = Path(tmp) / "store.sqlite"
+            for src in inputs:
+                merged_results.append(merge.run(Path(src), cl, roster, store_path))
+            if not Path(store_path).exists():
+                raise UserError("给出的文件夹中没有可汇总的台账。")
+        data = _frames(Path(store_path), period)
+        signals = perfunctory.from_store(Path(store_path), int(data.period), cl)
+    r = rollup.build(data, rollup.roster_frame(roster.villages), cl)
+    return RunResult(r, write_reports(r, cl, out, templates, signals), merged_results)
+
+
+def _frames(path: Path, period: int | None) -> Any:
+    from dapaicha.store import query as store_query
+    from dapaicha.store import write as store
+
+    conn = store.connect(path)
+    try:
+        latest = store_query.latest_period(conn)
+    finally:
+        conn.close()
+    if latest is None:
+        raise UserError(f"数据库 {path} 中还没有通过校验的台账，无法汇总。")
+    if period is None:
+        period = latest
+    if period < 1 or period > latest:
+        raise UserError(
+            f"--period 应在 1 到 {latest} 之间（数据库中最新为第{latest}期），收到 {period}。"
+        )
+    return store.period_frames(path, period)
