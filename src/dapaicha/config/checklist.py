@@ -48,6 +48,10 @@ class Campaign(_Model):
     end: dt.date
     report_every_days: int = Field(7, ge=1)
     village_signers: list[str] = Field(min_length=1)
+    # other names of a signer's column in a roster, per title
+    signer_aliases: dict[str, list[str]] = Field(default_factory=dict)
+    # county-level division codes (6 digits) a village code must start with, per county
+    county_codes: dict[str, str] = Field(default_factory=dict)
     signatures_on_paper: bool = False
     summary_signoff: list[str] = Field(min_length=1)
     phone: str = ""
@@ -55,6 +59,21 @@ class Campaign(_Model):
     rate_includes_plan: bool = True
     due_soon_days: int = Field(7, ge=0)
     perfunctory: Perfunctory = Perfunctory()
+
+    @field_validator("county_codes")
+    @classmethod
+    def _six_digits(cls, v: dict[str, str]) -> dict[str, str]:
+        bad = [f"{k}：{c}" for k, c in v.items() if not (len(c) == 6 and c.isdigit())]
+        if bad:
+            raise ValueError("区划代码应为 6 位数字：" + "；".join(bad))
+        return v
+
+    @model_validator(mode="after")
+    def _aliases_of_signers(self) -> Campaign:
+        unknown = [k for k in self.signer_aliases if k not in self.village_signers]
+        if unknown:
+            raise ValueError(f"signer_aliases 中的“{'、'.join(unknown)}”不在 village_signers 中")
+        return self
 
     @field_validator("end")
     @classmethod
