@@ -39,6 +39,11 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 MAX_CELL_CHARS = 32767  # Excel's limit
 
 
+def cn_date(d: dt.date) -> str:
+    """2022-04-30 → 2022年4月30日 (no zero padding; portable, unlike strftime's %-d)."""
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
 def put(cell: Cell, value: Any) -> Cell:
     """Write value; a str is always stored as text, never as a formula."""
     if isinstance(value, str):
