@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import re
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -123,7 +124,8 @@ def workbook_bytes(wb: Workbook) -> bytes:
     return out.getvalue()
 
 
-def save(wb: Workbook, path: Path) -> None:
-    """Save atomically, with fixed document times so reruns give the same bytes."""
-    data = workbook_bytes(wb)
+def save(wb: Workbook, path: Path, to_bytes: Callable[[Workbook], bytes] = workbook_bytes) -> None:
+    """The one atomic save of a workbook: fixed document times, so reruns give the same
+    bytes; to_bytes: sheets.workbook_bytes for workbooks with spliced rows."""
+    data = to_bytes(wb)
     atomic_write(Path(path), lambda tmp: tmp.write_bytes(data))

@@ -61,10 +61,6 @@ def tier_of(counties: list[str]) -> tuple[str, str]:
     return ("县", distinct[0]) if len(distinct) == 1 else ("市", "全市")
 
 
-def _zh(d: dt.date) -> str:
-    return f"{d.year}年{d.month}月{d.day}日"
-
-
 def _cell(
     ws: Worksheet, value: Any, font=excel.FONT_BODY, border=excel.BORDER, align=excel.WRAP
 ) -> Any:
@@ -112,7 +108,7 @@ def write(
         ws.column_dimensions[layout.column_letter(i)].width = width
     # A write-only sheet writes its properties with the first row: set them up before it.
     excel.print_setup(ws, f"{_HEAD_ROW}:{_HEAD_ROW}")
-    title = f"{layout.title_text(unit, cl.campaign.title)}（第{data.period}期，截至{_zh(data.deadline)}）"
+    title = f"{layout.title_text(unit, cl.campaign.title)}（第{data.period}期，截至{excel.cn_date(data.deadline)}）"
     spread = Alignment(horizontal="centerContinuous", vertical="center")
     keys = [k for k, _, _ in cols]
     widths = [w for _, _, w in cols]

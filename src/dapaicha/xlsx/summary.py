@@ -18,8 +18,9 @@ from dapaicha.figures.rollup import Level, Rollup
 from dapaicha.fsutil import inside
 from dapaicha.layout import BY_KEY
 from dapaicha.xlsx import accountability as accountability_xlsx
-from dapaicha.xlsx import sheets
-from dapaicha.xlsx.sheets import Sheet, cn_date, list_sheet, new_book, rate_cell, row_height
+from dapaicha.xlsx import excel, sheets
+from dapaicha.xlsx.excel import cn_date
+from dapaicha.xlsx.sheets import Sheet, list_sheet, new_book, rate_cell, row_height
 
 UNIT_HEAD: dict[str, str] = {"county": "县（市、区）", "township": "乡（镇、街道）"}
 VILLAGE_HEAD = "行政村"
@@ -232,7 +233,7 @@ def write_county(
         "本期没有排查出问题。",
     )
     _county_sheets(wb, r, checklist, county, county, signals)
-    sheets.save(wb, path)
+    excel.save(wb, path, sheets.workbook_bytes)
     return path
 
 
@@ -287,7 +288,7 @@ def write_city(
     summary_sheet(wb, r, c, "county", frame, "全市", phone=c.phone)
     items_sheet(wb, r, checklist)
     _county_sheets(wb, r, checklist, None, "全市", signals)
-    sheets.save(wb, path)
+    excel.save(wb, path, sheets.workbook_bytes)
     return path
 
 

@@ -19,8 +19,9 @@ from dapaicha.errors import UserError
 from dapaicha.figures import accountability, rollup
 from dapaicha.figures.rollup import Rollup
 from dapaicha.fsutil import atomic_write_text, inside
-from dapaicha.xlsx import sheets
-from dapaicha.xlsx.sheets import DASH, Sheet, cn_date, list_sheet, new_book, rate_cell
+from dapaicha.xlsx import excel, sheets
+from dapaicha.xlsx.excel import cn_date
+from dapaicha.xlsx.sheets import DASH, Sheet, list_sheet, new_book, rate_cell
 from dapaicha.xlsx.summary import MISSING_COLUMNS, UNIT_HEAD
 from dapaicha.xlsx.summary import notes as summary_notes
 
@@ -118,7 +119,7 @@ def write_xlsx(r: Rollup, checklist: Checklist, path: Path) -> Path:
         units,
         "本期所有村均按时报送。",
     )
-    sheets.save(wb, path)
+    excel.save(wb, path, sheets.workbook_bytes)
     return path
 
 
