@@ -45,6 +45,17 @@ def cn_date(d: dt.date) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
 
+def text_width(v: Any) -> int:
+    """Display width in Excel character units (CJK and full-width characters count 2)."""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in str(v))
+
+
+def row_points(lines: int, line: float = 13.5, pad: float = 3, cap: float = 409.0) -> float:
+    """The one row-height formula: points that show `lines` wrapped lines (LibreOffice
+    and WPS do not autofit rows on opening); Excel's maximum is 409."""
+    return min(line * lines + pad, cap)
+
+
 def put(cell: Cell, value: Any) -> Cell:
     """Write value; a str is always stored as text, never as a formula."""
     if isinstance(value, str):

@@ -188,7 +188,7 @@ def text_lines(text: str, width: float, size: float = 10) -> int:
 
 def row_height(lines: int, size: float = 10) -> float:
     """Points for `lines` lines of `size` pt text (room for the CJK fallback fonts' leading)."""
-    return min(round(lines * size * 1.36 + 5, 1), 409.0)
+    return round(excel.row_points(lines, size * 1.36, pad=5), 1)
 
 
 # --- the workbook ---------------------------------------------------------------------

@@ -183,9 +183,9 @@ def _height(values: list[Any], widths: list[float]) -> float:
     lines = 1
     for v, w in zip(values, widths, strict=True):
         if isinstance(v, str) and v:
-            units = sum(2 if ord(ch) > 0x2E80 else 1 for ch in v)
+            units = excel.text_width(v)
             lines = max(lines, -(-units // max(int(w) - 1, 1)) + v.count("\n"))
-    return min(13.5 * lines + 3, 409)
+    return excel.row_points(lines)
 
 
 def _value(v: Any) -> Any:

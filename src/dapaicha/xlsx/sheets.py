@@ -254,7 +254,7 @@ def row_height(values: Sequence[Any], widths: Sequence[float]) -> float | None:
             cjk = (len(v.encode("utf-8")) - len(v)) / 2
             units = cjk * 1.6 + (len(v) - cjk) * 0.8
             lines = max(lines, math.ceil(units / max(1.0, w - 1)) + v.count("\n"))
-    return None if lines == 1 else min(409.0, lines * LINE_HEIGHT + 3)
+    return None if lines == 1 else excel.row_points(lines, LINE_HEIGHT)
 
 
 TOKEN = "@@dpc-proto@@"
