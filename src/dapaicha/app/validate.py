@@ -25,6 +25,7 @@ from dapaicha.model import Submission
 from dapaicha.normalize import parse_date
 from dapaicha.read import reader, sniff
 from dapaicha.xlsx import feedback as feedback_xlsx
+from dapaicha.xlsx import merged
 from dapaicha.xlsx import report as report_xlsx
 from dapaicha.xlsx.excel import cn_date
 
@@ -96,8 +97,6 @@ def _validate_return(
         return fr, []
     fr.sha256 = ret.sha256
     if ret.kind == "merged":
-        from dapaicha.xlsx import merged
-
         try:
             subs, more = merged.read_return(ret, cl, roster)
         except BaseException as err:  # calamine may panic (a BaseException)
@@ -186,9 +185,7 @@ def iter_validate(
 
 def _folder_period(rel: str) -> int | None:
     """第N期 in a return's folder path: files of different periods are not duplicates."""
-    from dapaicha.config.periods import folder_number
-
-    return next((n for part in Path(rel).parts[:-1] if (n := folder_number(part))), None)
+    return next((n for part in Path(rel).parts[:-1] if (n := periods.folder_number(part))), None)
 
 
 def _why_winner(winner: FileResult, group: list[FileResult]) -> str:
