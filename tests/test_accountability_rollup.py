@@ -22,6 +22,7 @@ import openpyxl
 import pytest
 from test_rollup import XC, YL, _roster, hand_data, store_data
 
+from dapaicha.app import rollup as rollup_app
 from dapaicha.config import checklist
 from dapaicha.figures import accountability, rollup
 from dapaicha.layout import LETTER
@@ -142,7 +143,7 @@ def run_out(tmp_path_factory, cl) -> Path:
     db = tmp / "store.sqlite"
     store_data(db, cl)
     out = tmp / "out"
-    summary_xlsx.run(cl, _roster(), out, store_path=db)
+    rollup_app.run(cl, _roster(), out, store_path=db)
     return out
 
 

@@ -707,7 +707,7 @@ def test_overlong_village_name_does_not_stop_generate(tmp_path, cl):
 
 def _cli(monkeypatch, capsys, *args: str) -> tuple[int, str]:
     """Run the real entry point (cli.main) in process: (exit code, stderr)."""
-    from dapaicha.cli import commands as cli
+    from dapaicha import cli
 
     capsys.readouterr()
     monkeypatch.setattr(sys, "argv", ["dapaicha", *args])

@@ -19,12 +19,12 @@ from pathlib import Path
 from openpyxl import Workbook
 
 from dapaicha import fsutil, resources
-from dapaicha.app import simulate
+from dapaicha.app import crosscheck_command, generate, merge, rollup, simulate, validate
 from dapaicha.config import checklist as cl_mod
-from dapaicha.config import roster as roster_mod
 from dapaicha.config.periods import Periods
 from dapaicha.errors import UserError
 from dapaicha.xlsx import excel
+from dapaicha.xlsx.excel import cn_date
 
 MARKER = ".dapaicha-demo.json"
 PERIODS = (1, 2)
@@ -173,11 +173,6 @@ def _write_findings(
 
 def run(out: Path, *, seed: int = 1, on_step: Callable[[str], None] | None = None) -> DemoResult:
     """Run the whole demo campaign into out; see the module docstring."""
-    from dapaicha.app import generate, merge, validate
-    from dapaicha.cli import render
-    from dapaicha.xlsx import feedback, weekly
-    from dapaicha.xlsx import report as report_xlsx
-
     say = on_step or (lambda _m: None)
     out = Path(out)
     if out.exists() and not out.is_dir():
@@ -187,13 +182,11 @@ def run(out: Path, *, seed: int = 1, on_step: Callable[[str], None] | None = Non
     fsutil.atomic_write_text(
         out / MARKER, json.dumps({"created": _owned()}, ensure_ascii=False) + "\n"
     )
-
     cl = cl_mod.load()
     src_roster = resources.examples_dir() / ROSTER
     if not src_roster.is_file():
         raise UserError(f"找不到示例村名册 {src_roster}（安装不完整？）。")
     fsutil.atomic_write_bytes(out / ROSTER, src_roster.read_bytes())
-    ros = roster_mod.load(out / ROSTER)
     res = DemoResult(out=out, seed=seed)
     add = res.steps.append
     add(
@@ -203,115 +196,123 @@ def run(out: Path, *, seed: int = 1, on_step: Callable[[str], None] | None = Non
             "dapaicha roster roster.xlsx",
         )
     )
-
     say("生成各村空白台账…")
     when = f"{cl.campaign.start.isoformat()}T08:00:00"  # fixed: the same seed gives the same files
-    generate.generate(cl, ros.villages, out / LEDGERS, generated_at=when)
+    gen = generate.command(out / ROSTER, out / LEDGERS, generated_at=when)
     first = sorted((out / LEDGERS).rglob("*.xlsx"))[0]
     add(
         Step(
-            f"各村空白问题整改台账（{len(ros.villages)} 个，按 县/乡镇/村 存放），下发到村填写",
+            f"各村空白问题整改台账（{gen.total} 个，按 县/乡镇/村 存放），下发到村填写",
             first,
             "dapaicha generate -r roster.xlsx -o 台账",
         )
     )
-
     pers = Periods(cl.campaign)
-    store = out / STORE
-    records: dict[int, dict] = {}
-    for n in PERIODS:
-        label = f"第{n}期"
-        p = pers.get(n)
-        say(f"模拟各村{label}报送…")
-        ret_dir = out / RETURNS / label
-        rec, rec_path = simulate.run(cl, out / LEDGERS, ret_dir, seed=seed, period=n)
-        records[n] = rec.to_dict()
-        cmd = f"dapaicha simulate 台账 --out returns/{label} --seed {seed} --period {n}"
-        a_return = next(iter(sorted(ret_dir.rglob("*.xlsx"))), ret_dir)
-        add(
-            Step(
-                f"{label}模拟报送（截止 {render.zh_date(p.deadline)}；部分村有填报错误、未报或逾期）",
-                a_return,
-                cmd,
-            )
-        )
-        add(Step(f"{label}模拟记录（每村填了什么、故意犯了哪些错，供核对）", rec_path, cmd))
-
-        say(f"校验{label}报送…")
-        rep, _subs = validate.validate_folder(ret_dir, cl, ros)
-        report = out / report_name(n)
-        report_xlsx.write(rep, report, title=f"{cl.campaign.title}台账校验报告（{label}）")
-        fb_dir = out / FEEDBACK / label
-        paths = feedback.write_all(
-            rep,
-            ret_dir,
-            fb_dir,
-            campaign_title=cl.campaign.title,
-            deadline=render.zh_date(p.deadline),
-        )
-        res.accepted[n] = sum(f.accepted for f in rep.files)
-        res.returned[n] = len(rep.files) - res.accepted[n]
-        res.missing[n] = len(rep.missing)
-        vcmd = f"dapaicha validate returns/{label} -r roster.xlsx --report {report.name} --feedback 退回修改/{label}"
-        add(
-            Step(
-                f"{label}校验报告（通过 {res.accepted[n]} 个、退回 {res.returned[n]} 个、未报 {res.missing[n]} 个村）",
-                report,
-                vcmd,
-            )
-        )
-        copies = sorted(x for x in paths if x.suffix == ".xlsx")
-        notices = sorted(x for x in paths if x.suffix == ".txt")
-        if copies:
-            add(
-                Step(
-                    f"{label}退回修改副本（问题单元格标红，第一张表列出修改意见），发回村里改正",
-                    copies[0],
-                    vcmd,
-                )
-            )
-        if notices:
-            add(Step(f"{label}退回通知（可直接用微信或短信发给村里）", notices[0], vcmd))
-
-        say(f"合并{label}入库…")
-        merged = out / merged_name(n)
-        merge.run(ret_dir, cl, ros, store, period=n, out=merged)
-        mcmd = f"dapaicha merge returns/{label} -r roster.xlsx -s {STORE} -p {n} -o {merged.name}"
-        add(Step(f"{label}合并后的全市问题整改台账（只含通过校验的报送）", merged, mcmd))
-
-        say(f"汇总{label}…")
-        sum_dir = out / SUMMARY / label
-        wr = weekly.run(cl, ros, sum_dir, store_path=store, period=n)
-        scmd = f"dapaicha rollup -s {STORE} -r roster.xlsx -p {n} -o 汇总/{label}"
-        for path in wr.paths:
-            add(Step(f"{label}{_describe(path)}", path, scmd))
+    records = {n: _period(res, cl, n, pers.get(n).deadline, say) for n in PERIODS}
     add(
         Step(
             "数据库（每一份通过和退回的报送都留档，可查历史、可导出）",
-            store,
+            out / STORE,
             f"dapaicha store info -s {STORE}",
         )
     )
+    _crosscheck(res, cl, records, pers.get(PERIODS[-1]).deadline, say)
+    return res
 
-    try:
-        from dapaicha.app import crosscheck
-    except ImportError:  # pragma: no cover - crosscheck not shipped
-        crosscheck = None  # type: ignore[assignment]
-    if crosscheck is not None:
-        say("督查比对…")
-        found = out / FINDINGS
-        _write_findings(found, cl, records, pers.get(PERIODS[-1]).deadline)
-        add(Step("督查发现问题清单（演示数据：督查组实地发现的问题）", found, "（由督查组提供）"))
-        cres = crosscheck.run(found, ros, store)
-        cpath = crosscheck.write(cres, crosscheck.out_path(out / CROSS, found))
-        add(
+
+def _period(
+    res: DemoResult, cl: cl_mod.Checklist, n: int, deadline: dt.date, say: Callable[[str], None]
+) -> dict:
+    """One period: simulate, validate with 退回修改, merge, rollup; the simulation record."""
+    out, add, label = res.out, res.steps.append, f"第{n}期"
+    say(f"模拟各村{label}报送…")
+    ret_dir = out / RETURNS / label
+    rec, rec_path = simulate.command(out / LEDGERS, ret_dir, seed=res.seed, period=n)
+    cmd = f"dapaicha simulate 台账 --out returns/{label} --seed {res.seed} --period {n}"
+    a_return = next(iter(sorted(ret_dir.rglob("*.xlsx"))), ret_dir)
+    add(
+        Step(
+            f"{label}模拟报送（截止 {cn_date(deadline)}；部分村有填报错误、未报或逾期）",
+            a_return,
+            cmd,
+        )
+    )
+    add(Step(f"{label}模拟记录（每村填了什么、故意犯了哪些错，供核对）", rec_path, cmd))
+
+    say(f"校验{label}报送…")
+    done = validate.command(
+        ret_dir, out / ROSTER, report_path=out / report_name(n),
+        feedback_dir=out / FEEDBACK / label, deadline=deadline,
+        title=f"{cl.campaign.title}台账校验报告（{label}）",
+    )  # fmt: skip
+    _validated(res, n, done)
+
+    say(f"合并{label}入库…")
+    merged = out / merged_name(n)
+    merge.command(ret_dir, out / ROSTER, store_path=out / STORE, period=n, out=merged)
+    mcmd = f"dapaicha merge returns/{label} -r roster.xlsx -s {STORE} -p {n} -o {merged.name}"
+    add(Step(f"{label}合并后的全市问题整改台账（只含通过校验的报送）", merged, mcmd))
+
+    say(f"汇总{label}…")
+    wr = rollup.command(out / ROSTER, out / SUMMARY / label, store_path=out / STORE, period=n)
+    scmd = f"dapaicha rollup -s {STORE} -r roster.xlsx -p {n} -o 汇总/{label}"
+    for path in wr.paths:
+        add(Step(f"{label}{_describe(path)}", path, scmd))
+    return rec.to_dict()
+
+
+def _validated(res: DemoResult, n: int, done: validate.Validated) -> None:
+    """The period's validation counts and the steps for its report and 退回修改."""
+    label, rep, report = f"第{n}期", done.report, done.report_path
+    res.accepted[n] = sum(f.accepted for f in rep.files)
+    res.returned[n] = len(rep.files) - res.accepted[n]
+    res.missing[n] = len(rep.missing)
+    vcmd = f"dapaicha validate returns/{label} -r roster.xlsx --report {report.name} --feedback 退回修改/{label}"
+    res.steps.append(
+        Step(
+            f"{label}校验报告（通过 {res.accepted[n]} 个、退回 {res.returned[n]} 个、未报 {res.missing[n]} 个村）",
+            report,
+            vcmd,
+        )
+    )
+    paths = done.feedback or []
+    copies = sorted(x for x in paths if x.suffix == ".xlsx")
+    notices = sorted(x for x in paths if x.suffix == ".txt")
+    if copies:
+        res.steps.append(
             Step(
-                "督查比对结果（已自查、漏排、无法匹配；漏排列出签字人）",
-                cpath,
-                f"dapaicha crosscheck -f {FINDINGS} -r roster.xlsx -s {STORE} -o {CROSS}",
+                f"{label}退回修改副本（问题单元格标红，第一张表列出修改意见），发回村里改正",
+                copies[0],
+                vcmd,
             )
         )
-    return res
+    if notices:
+        res.steps.append(Step(f"{label}退回通知（可直接用微信或短信发给村里）", notices[0], vcmd))
+
+
+def _crosscheck(
+    res: DemoResult,
+    cl: cl_mod.Checklist,
+    records: dict[int, dict],
+    deadline: dt.date,
+    say: Callable[[str], None],
+) -> None:
+    """A sample inspectors' list, compared with the store."""
+    say("督查比对…")
+    out = res.out
+    found = out / FINDINGS
+    _write_findings(found, cl, records, deadline)
+    res.steps.append(
+        Step("督查发现问题清单（演示数据：督查组实地发现的问题）", found, "（由督查组提供）")
+    )
+    _cres, cpath = crosscheck_command.command(found, out / ROSTER, out / STORE, out / CROSS)
+    res.steps.append(
+        Step(
+            "督查比对结果（已自查、漏排、无法匹配；漏排列出签字人）",
+            cpath,
+            f"dapaicha crosscheck -f {FINDINGS} -r roster.xlsx -s {STORE} -o {CROSS}",
+        )
+    )
 
 
 def _describe(path: Path) -> str:
@@ -327,26 +328,3 @@ def _describe(path: Path) -> str:
     if name.startswith("周报"):
         return "周报（进度、整改率、排名，含图表）"
     return name
-
-
-def tour(res: DemoResult) -> str:
-    """The short Chinese tour printed at the end."""
-    out = res.out
-    lines = [
-        f"演示完成：用示例村名册模拟了一次两期的排查整改（随机种子 {res.seed}）。所有文件在 {out}/ 中。",
-        "每一步都可以在该文件夹中用一条命令重做（cd 进去后运行）：",
-        "",
-    ]
-    last = ""
-    for s in res.steps:
-        if s.command != last:
-            lines.append(f"$ {s.command}")
-            last = s.command
-        lines.append(f"    {s.title}")
-        lines.append(f"      → {s.path.relative_to(out).as_posix()}")
-    lines += [
-        "",
-        "正式使用：dapaicha init 工作文件夹 —— 建好名册模板、清单和文件夹，并附每周操作说明。",
-        "每条命令加 -h 可查看说明，例如：dapaicha validate -h",
-    ]
-    return "\n".join(lines)

@@ -29,7 +29,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dapaicha import __version__, fsutil, layout, resources
+from dapaicha.app.progress import Progress, silent
+from dapaicha.config import checklist as cl_mod
+from dapaicha.config import roster as roster_mod
 from dapaicha.config.checklist import Checklist
+from dapaicha.config.roster import Roster
 from dapaicha.errors import UserError
 from dapaicha.xlsx import excel, ledger
 from dapaicha.xlsx.stamp import Template
@@ -235,30 +239,32 @@ def provisional_warning(result: Result) -> str:
     )
 
 
-def print_summary(result: Result, con, limit: int = 100) -> None:
-    """The run's outcome on a rich console: counts, where, what was skipped and why."""
-    from rich.markup import escape
-
-    if warn := provisional_warning(result):
-        con.print(f"[yellow]{escape(warn)}[/]")
-    for note in result.notes:
-        con.print(f"[yellow]{escape(note)}[/]")
-    done = len(result.written) + len(result.updated) + len(result.unchanged)
-    con.print(
-        f"共 {result.total} 个村：新生成 {len(result.written)} 份，更新 {len(result.updated)} 份，"
-        f"已是最新 {len(result.unchanged)} 份，未覆盖 {len(result.skipped)} 份。"
-    )
-    if done:
-        con.print(f"台账位于：{escape(str(result.out))}")
-    if result.renamed:
-        con.print(
-            f"[yellow]同一乡镇内有同名的村，以下台账文件名加了区分（{len(result.renamed)} 个）：[/]"
+def command(
+    roster_path: Path,
+    out: Path,
+    checklist_path: Path | None = None,
+    *,
+    force: bool = False,
+    generated_at: str | None = None,
+    on_roster: Callable[[Roster], None] | None = None,
+    progress: Progress = silent,
+) -> Result:
+    """`dapaicha generate`: a blank ledger per roster village; on_roster sees the roster
+    (its problems) before anything is written."""
+    cl = cl_mod.load(checklist_path)
+    errors = [p for p in cl_mod.lint(cl) if p.severity == "error"]
+    if errors:
+        raise UserError(
+            "排查清单有错误，未生成台账："
+            + "；".join(f"{p.where}{p.message}" for p in errors[:5])
+            + "。请先运行 dapaicha checklist 查看。"
         )
-        for name, rel in result.renamed[:limit]:
-            con.print(f"  {escape(name)} → {escape(rel)}")
-    if result.skipped:
-        con.print(f"[yellow]未覆盖的文件（{len(result.skipped)} 个）：[/]")
-        for rel, reason in result.skipped[:limit]:
-            con.print(f"  {escape(rel)}：{escape(reason)}")
-        if len(result.skipped) > limit:
-            con.print(f"  ……另有 {len(result.skipped) - limit} 个未列出。")
+    ros = roster_mod.load(roster_path)
+    if on_roster is not None:
+        on_roster(ros)
+    if not ros.villages:
+        raise UserError(f"村名册 {Path(roster_path).name} 中没有读到任何村，未生成台账。")
+    with progress(len(ros.villages)) as advance:
+        return generate(
+            cl, ros.villages, out, force=force, progress=advance, generated_at=generated_at
+        )

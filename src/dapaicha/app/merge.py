@@ -22,12 +22,17 @@ from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
 
 from dapaicha import layout
+from dapaicha.app import validate
+from dapaicha.app.progress import Progress, silent
+from dapaicha.config import checklist as cl_mod
 from dapaicha.config import periods as periods_mod
+from dapaicha.config import roster as roster_mod
 from dapaicha.config.checklist import Checklist
 from dapaicha.config.periods import Periods
 from dapaicha.errors import UserError
 from dapaicha.findings import FileResult, Finding, Report, make
 from dapaicha.model import Row, Submission
+from dapaicha.normalize import parse_date
 from dapaicha.store import query as store_query
 from dapaicha.store import write as store
 from dapaicha.xlsx import merged
@@ -49,6 +54,26 @@ class MergeResult:
     findings: dict[str, list[Finding]] = field(default_factory=dict)  # sha256 → merge findings
 
 
+def command(
+    returns: Path,
+    roster_path: Path,
+    checklist_path: Path | None = None,
+    *,
+    store_path: Path,
+    period: int | None = None,
+    as_of: str | None = None,
+    out: Path,
+    progress: Progress = silent,
+) -> MergeResult:
+    """`dapaicha merge`: validate a folder, store it, write the merged ledger."""
+    cl = cl_mod.load(checklist_path)
+    ros = roster_mod.load(roster_path)
+    day = parse_day(as_of, cl) if as_of else None
+    files, _ = validate.list_files(returns)
+    with progress(len(files)) as advance:
+        return run(returns, cl, ros, store_path, period=period, as_of=day, out=out, on_file=advance)
+
+
 def run(
     folder: Path,
     cl: Checklist,
@@ -62,8 +87,6 @@ def run(
     on_file=None,
 ) -> MergeResult:
     """Validate a folder (the same rules and report as `validate`), store it, write the ledger."""
-    from dapaicha.app import validate
-
     report, subs = validate.validate_folder(Path(folder), cl, roster, on_file=on_file)
     return merge_submissions(
         store_path, subs, cl, roster=roster, report=report, folder=Path(folder),
@@ -165,8 +188,6 @@ def merge_submissions(
 
 def parse_day(text: str, cl: Checklist) -> dt.date:
     """--as-of: a date in any unambiguous form (2022-04-08, 2022年4月8日, 4月8日)."""
-    from dapaicha.normalize import parse_date
-
     r = parse_date(text, year=cl.campaign.year)
     if not r.ok or r.value is None:
         raise UserError(f"--as-of “{text}”不是日期，请写成如 2022-04-08 的形式。")

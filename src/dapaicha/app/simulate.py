@@ -23,6 +23,7 @@ from typing import Any
 from python_calamine import CalamineWorkbook
 
 from dapaicha import fsutil, layout
+from dapaicha.config import checklist as cl_mod
 from dapaicha.config.checklist import Checklist
 from dapaicha.config.periods import Periods
 from dapaicha.errors import UserError
@@ -346,6 +347,25 @@ def record_path(returns: Path) -> Path:
     """Default record location: beside the returns folder, so validate never lists it."""
     returns = Path(returns)
     return returns.with_name(returns.name + RECORD_SUFFIX)
+
+
+def command(
+    ledgers_dir: Path,
+    returns_dir: Path,
+    checklist_path: Path | None = None,
+    *,
+    seed: int = 1,
+    period: int = 1,
+    mistakes: float = 0.2,
+    missing: float = 0.1,
+    late: float = 0.1,
+) -> tuple[Record, Path]:
+    """`dapaicha simulate`: fill the ledgers as villages would; write the record."""
+    cl = cl_mod.load(checklist_path)
+    return run(
+        cl, ledgers_dir, returns_dir,
+        seed=seed, period=period, mistakes=mistakes, missing=missing, late=late,
+    )  # fmt: skip
 
 
 def run(

@@ -2,18 +2,32 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import os
+import statistics
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path, PurePath
 
+from dapaicha.app.progress import Progress, silent
 from dapaicha.check import identity, rules
-from dapaicha.config.checklist import Checklist
+from dapaicha.check.rules import REPORTING_AFTER_END
+from dapaicha.config import checklist as cl_mod
+from dapaicha.config import periods
+from dapaicha.config import roster as roster_mod
+from dapaicha.config.checklist import Campaign, Checklist
 from dapaicha.config.roster import Roster, Village
+from dapaicha.errors import UserError
 from dapaicha.findings import FileResult, Finding, Report, make
 from dapaicha.model import Submission
+from dapaicha.normalize import parse_date
 from dapaicha.read import reader, sniff
+from dapaicha.xlsx import feedback as feedback_xlsx
+from dapaicha.xlsx import merged
+from dapaicha.xlsx import report as report_xlsx
+from dapaicha.xlsx.excel import cn_date
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".et", ".ett", ".xlt", ".xltx"}
 
@@ -83,8 +97,6 @@ def _validate_return(
         return fr, []
     fr.sha256 = ret.sha256
     if ret.kind == "merged":
-        from dapaicha.xlsx import merged
-
         try:
             subs, more = merged.read_return(ret, cl, roster)
         except BaseException as err:  # calamine may panic (a BaseException)
@@ -173,9 +185,7 @@ def iter_validate(
 
 def _folder_period(rel: str) -> int | None:
     """第N期 in a return's folder path: files of different periods are not duplicates."""
-    from dapaicha.config.periods import folder_number
-
-    return next((n for part in Path(rel).parts[:-1] if (n := folder_number(part))), None)
+    return next((n for part in Path(rel).parts[:-1] if (n := periods.folder_number(part))), None)
 
 
 def _why_winner(winner: FileResult, group: list[FileResult]) -> str:
@@ -255,3 +265,72 @@ def validate_folder(
                 }
             )
     return report, subs
+
+
+@dataclass
+class Validated:
+    """What `dapaicha validate` did: the report, and the files it wrote."""
+
+    report: Report
+    report_path: Path
+    feedback: list[Path] | None  # 退回修改 copies and notices (None: not asked for)
+
+
+def command(
+    returns: Path,
+    roster_path: Path,
+    checklist_path: Path | None = None,
+    *,
+    report_path: Path,
+    feedback_dir: Path | None = None,
+    deadline: str | dt.date | None = None,
+    title: str | None = None,
+    progress: Progress = silent,
+) -> Validated:
+    """`dapaicha validate`: validate a folder, write the report and the 退回修改 copies."""
+    cl = cl_mod.load(checklist_path)
+    due = typed_date("--deadline", deadline, cl.campaign.year) if deadline else None
+    ros = roster_mod.load(roster_path)
+    files, skipped = list_files(returns)
+    if not files:  # the wrong folder, most likely: say so rather than "all passed"
+        also = f"，另有 {len(skipped)} 个其他文件已跳过" if skipped else ""
+        raise UserError(
+            f"“{returns}”中没有找到台账文件（.xlsx、.xlsm、.xls、.ods）{also}，请检查文件夹是否选对。"
+        )
+    with progress(len(files)) as advance:
+        rep, _subs = validate_folder(returns, cl, ros, on_file=advance)
+    report_xlsx.write(rep, report_path, title=title or f"{cl.campaign.title}台账校验报告")
+    paths = None
+    if feedback_dir is not None:
+        paths = feedback_xlsx.write_all(
+            rep,
+            returns if returns.is_dir() else returns.parent,
+            feedback_dir,
+            campaign_title=cl.campaign.title,
+            deadline=cn_date(due or resubmit_by(rep, cl.campaign, returns)),
+        )
+    return Validated(rep, report_path, paths)
+
+
+def typed_date(option: str, typed: str | dt.date, year: int) -> dt.date:
+    """A date typed on the command line (any unambiguous form)."""
+    if isinstance(typed, dt.date):
+        return typed
+    r = parse_date(typed, year=year)
+    if r.status != "ok":
+        raise UserError(f"{option} 无法识别为日期：“{typed}”，请写成如 2022-04-08。")
+    return r.value
+
+
+def resubmit_by(rep: Report, campaign: Campaign, returns: Path) -> dt.date:
+    """The next cut-off after the batch's 填报日期 (the middle one of those inside the
+    campaign, so one mistyped year does not move it), never before the folder's period."""
+    last = campaign.end + REPORTING_AFTER_END
+    dates = [dt.date.fromisoformat(f.report_date) for f in rep.files if f.report_date]
+    dates = [d for d in dates if campaign.start <= d <= last]
+    p = periods.Periods(campaign)
+    folder = returns if returns.is_dir() else returns.parent
+    ns = [periods.folder_number(folder.name)] + [periods.from_folder(f.file) for f in rep.files]
+    floors = [p.get(n).start - dt.timedelta(days=1) for n in ns if n]
+    as_of = [statistics.median_high(dates)] if dates else []
+    return p.resubmit_by(max(as_of + floors, default=None))

@@ -1,5 +1,5 @@
 """The command line: typer commands and terminal rendering only."""
 
-from dapaicha.cli.commands import app, main
+from dapaicha.cli.main import app, main
 
 __all__ = ["app", "main"]

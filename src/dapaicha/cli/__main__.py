@@ -1,3 +1,3 @@
-from dapaicha.cli.commands import main
+from dapaicha.cli.main import main
 
 main()

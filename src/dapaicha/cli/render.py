@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -13,6 +13,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from dapaicha.app import progress as app_progress
 from dapaicha.findings import CODES, SEVERITY_ZH, Report, Severity
 
 MAX_SHOWN = 200  # findings printed in the terminal; the workbook has all of them
@@ -22,8 +23,15 @@ def console(stderr: bool = False) -> Console:
     return Console(stderr=stderr, highlight=False, soft_wrap=False)
 
 
+def progress_of(con: Console, label: str, min_total: int = 20) -> app_progress.Progress:
+    """An app.progress.Progress showing a bar on con."""
+    return lambda total: progress(con, total, label, min_total)
+
+
 @contextmanager
-def progress(con: Console, total: int, label: str, min_total: int = 20):
+def progress(
+    con: Console, total: int, label: str, min_total: int = 20
+) -> Iterator[app_progress.Advance]:
     """A transient progress bar when there is enough to wait for; yields advance()."""
     if total < min_total or not con.is_terminal:
         yield lambda *_: None
@@ -96,8 +104,3 @@ def print_paths(con: Console, title: str, paths: Iterable[tuple[str, Path | str]
 
 def to_json(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2, default=str)
-
-
-def zh_date(d: Any) -> str:
-    """2022-04-30 → 2022年4月30日 (portable: no %-d)."""
-    return f"{d.year}年{d.month}月{d.day}日"

@@ -11,7 +11,8 @@ from openpyxl import Workbook
 from dapaicha.figures import accountability, perfunctory
 from dapaicha.figures.rollup import Rollup
 from dapaicha.layout import BY_KEY
-from dapaicha.xlsx.sheets import TOKEN, Sheet, Splice, cn_date, list_sheet, register, row_height
+from dapaicha.xlsx.excel import cn_date
+from dapaicha.xlsx.sheets import TOKEN, Sheet, Splice, list_sheet, register, row_height
 
 SHEET_BY_OWNER = "逾期按责任人"
 SHEET_BY_TOWNSHIP = "逾期按乡镇"

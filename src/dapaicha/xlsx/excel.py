@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import re
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,22 @@ FONT_SIGN = Font(name=SIGN_FONT, size=12)
 # Text from returns must never become a formula (or be read as one by Excel/WPS).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 MAX_CELL_CHARS = 32767  # Excel's limit
+
+
+def cn_date(d: dt.date) -> str:
+    """2022-04-30 → 2022年4月30日 (no zero padding; portable, unlike strftime's %-d)."""
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def text_width(v: Any) -> int:
+    """Display width in Excel character units (CJK and full-width characters count 2)."""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in str(v))
+
+
+def row_points(lines: int, line: float = 13.5, pad: float = 3, cap: float = 409.0) -> float:
+    """The one row-height formula: points that show `lines` wrapped lines (LibreOffice
+    and WPS do not autofit rows on opening); Excel's maximum is 409."""
+    return min(line * lines + pad, cap)
 
 
 def put(cell: Cell, value: Any) -> Cell:
@@ -118,7 +135,8 @@ def workbook_bytes(wb: Workbook) -> bytes:
     return out.getvalue()
 
 
-def save(wb: Workbook, path: Path) -> None:
-    """Save atomically, with fixed document times so reruns give the same bytes."""
-    data = workbook_bytes(wb)
+def save(wb: Workbook, path: Path, to_bytes: Callable[[Workbook], bytes] = workbook_bytes) -> None:
+    """The one atomic save of a workbook: fixed document times, so reruns give the same
+    bytes; to_bytes: sheets.workbook_bytes for workbooks with spliced rows."""
+    data = to_bytes(wb)
     atomic_write(Path(path), lambda tmp: tmp.write_bytes(data))

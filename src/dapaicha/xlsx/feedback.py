@@ -265,7 +265,7 @@ def _rebuild(data: bytes, sn: sniff.Sniff) -> tuple[Workbook, dict[str, str]]:
                     if v is None or v == "":
                         continue
                     excel.write(ws, r, c, _plain(v), font=excel.FONT_BODY, alignment=excel.WRAP)
-                    widths[c] = max(widths.get(c, 0), min(report_xlsx.text_width(v), 40))
+                    widths[c] = max(widths.get(c, 0), min(excel.text_width(v), 40))
             for c, w in widths.items():
                 ws.column_dimensions[layout.column_letter(c - 1)].width = max(w + 2, 6)
             for (r0, c0), (r1, c1) in sh.merged_cell_ranges or []:

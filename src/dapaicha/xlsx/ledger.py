@@ -188,7 +188,7 @@ def text_lines(text: str, width: float, size: float = 10) -> int:
 
 def row_height(lines: int, size: float = 10) -> float:
     """Points for `lines` lines of `size` pt text (room for the CJK fallback fonts' leading)."""
-    return min(round(lines * size * 1.36 + 5, 1), 409.0)
+    return round(excel.row_points(lines, size * 1.36, pad=5), 1)
 
 
 # --- the workbook ---------------------------------------------------------------------
@@ -515,10 +515,6 @@ def _col_index(col: str) -> int:
 # --- 填报说明 and the metadata ----------------------------------------------------------
 
 
-def _cn_date(d: dt.date) -> str:
-    return f"{d.year}年{d.month}月{d.day}日"
-
-
 def _ranges(nos: Sequence[int]) -> str:
     """[38, 39, 40, 45] → 38—40、45."""
     runs: list[list[int]] = []
@@ -540,7 +536,7 @@ def _jinja() -> jinja2.Environment:
         keep_trailing_newline=False,
         undefined=jinja2.StrictUndefined,
     )
-    env.filters["cn_date"] = _cn_date
+    env.filters["cn_date"] = excel.cn_date
     return env
 
 

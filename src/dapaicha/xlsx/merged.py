@@ -61,10 +61,6 @@ def tier_of(counties: list[str]) -> tuple[str, str]:
     return ("县", distinct[0]) if len(distinct) == 1 else ("市", "全市")
 
 
-def _zh(d: dt.date) -> str:
-    return f"{d.year}年{d.month}月{d.day}日"
-
-
 def _cell(
     ws: Worksheet, value: Any, font=excel.FONT_BODY, border=excel.BORDER, align=excel.WRAP
 ) -> Any:
@@ -112,7 +108,7 @@ def write(
         ws.column_dimensions[layout.column_letter(i)].width = width
     # A write-only sheet writes its properties with the first row: set them up before it.
     excel.print_setup(ws, f"{_HEAD_ROW}:{_HEAD_ROW}")
-    title = f"{layout.title_text(unit, cl.campaign.title)}（第{data.period}期，截至{_zh(data.deadline)}）"
+    title = f"{layout.title_text(unit, cl.campaign.title)}（第{data.period}期，截至{excel.cn_date(data.deadline)}）"
     spread = Alignment(horizontal="centerContinuous", vertical="center")
     keys = [k for k, _, _ in cols]
     widths = [w for _, _, w in cols]
@@ -187,9 +183,9 @@ def _height(values: list[Any], widths: list[float]) -> float:
     lines = 1
     for v, w in zip(values, widths, strict=True):
         if isinstance(v, str) and v:
-            units = sum(2 if ord(ch) > 0x2E80 else 1 for ch in v)
+            units = excel.text_width(v)
             lines = max(lines, -(-units // max(int(w) - 1, 1)) + v.count("\n"))
-    return min(13.5 * lines + 3, 409)
+    return excel.row_points(lines)
 
 
 def _value(v: Any) -> Any:

@@ -81,11 +81,6 @@ def ordered_files(files: Iterable[FileResult]) -> list[FileResult]:
     return sorted(files, key=key)
 
 
-def text_width(v: Any) -> int:
-    """Display width in Excel character units (CJK and full-width characters count 2)."""
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in str(v))
-
-
 def row_height(values: Sequence[Any], widths: Sequence[float], line: float = 14.0) -> float:
     """A row height that shows every wrapped line (LibreOffice and WPS do not autofit)."""
     lines = 1
@@ -93,8 +88,8 @@ def row_height(values: Sequence[Any], widths: Sequence[float], line: float = 14.
         if v is None or v == "":
             continue
         per = max(int(w) - 1, 1)
-        lines = max(lines, sum(-(-text_width(t) // per) or 1 for t in str(v).split("\n")))
-    return min(line * lines + 4, 400)
+        lines = max(lines, sum(-(-excel.text_width(t) // per) or 1 for t in str(v).split("\n")))
+    return excel.row_points(lines, line, pad=4, cap=400)
 
 
 def table_sheet(

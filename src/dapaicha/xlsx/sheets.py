@@ -19,7 +19,6 @@ import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from copy import copy
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -30,8 +29,8 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from dapaicha.config.checklist import Campaign
-from dapaicha.fsutil import atomic_write_bytes
 from dapaicha.xlsx import excel
+from dapaicha.xlsx.excel import cn_date
 
 DASH = "—"  # a rate with no base
 _LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
@@ -74,10 +73,6 @@ STYLES: dict[str, dict[str, Any]] = {
 }
 for _k in ("center", "int", "pct", "pp"):
     STYLES[f"{_k}_total"] = {**STYLES[_k], "font": _BOLD}
-
-
-def cn_date(d: dt.date) -> str:
-    return f"{d.year}年{d.month}月{d.day}日"
 
 
 def py(v: Any) -> Any:
@@ -259,7 +254,7 @@ def row_height(values: Sequence[Any], widths: Sequence[float]) -> float | None:
             cjk = (len(v.encode("utf-8")) - len(v)) / 2
             units = cjk * 1.6 + (len(v) - cjk) * 0.8
             lines = max(lines, math.ceil(units / max(1.0, w - 1)) + v.count("\n"))
-    return None if lines == 1 else min(409.0, lines * LINE_HEIGHT + 3)
+    return None if lines == 1 else excel.row_points(lines, LINE_HEIGHT)
 
 
 TOKEN = "@@dpc-proto@@"
@@ -378,8 +373,3 @@ def workbook_bytes(wb: Workbook) -> bytes:
                     f.write(chunk.encode("utf-8"))
                 f.write(tail)
     return out.getvalue()
-
-
-def save(wb: Workbook, path: Path) -> None:
-    """Save atomically; the same content gives the same bytes."""
-    atomic_write_bytes(Path(path), workbook_bytes(wb))

@@ -19,9 +19,10 @@ from dapaicha.errors import UserError
 from dapaicha.figures import accountability, rollup
 from dapaicha.figures.rollup import Rollup
 from dapaicha.fsutil import atomic_write_text, inside
-from dapaicha.xlsx import sheets
-from dapaicha.xlsx.sheets import DASH, Sheet, cn_date, list_sheet, new_book, rate_cell
-from dapaicha.xlsx.summary import MISSING_COLUMNS, UNIT_HEAD, RunResult, run, write_reports  # noqa: F401  (the command's core)
+from dapaicha.xlsx import excel, sheets
+from dapaicha.xlsx.excel import cn_date
+from dapaicha.xlsx.sheets import DASH, Sheet, list_sheet, new_book, rate_cell
+from dapaicha.xlsx.summary import MISSING_COLUMNS, UNIT_HEAD
 from dapaicha.xlsx.summary import notes as summary_notes
 
 if TYPE_CHECKING:
@@ -91,10 +92,10 @@ def write_xlsx(r: Rollup, checklist: Checklist, path: Path) -> Path:
             v = rec[key]
             if style == "pct":
                 cells.append(rate_cell(sh, v, total))
-            elif style == "pp" and _nan(v):
+            elif style == "pp" and is_nan(v):
                 cells.append(sh.cell(DASH, "center" + sfx))
             else:
-                cells.append(sh.cell(None if _nan(v) else v, style + sfx))
+                cells.append(sh.cell(None if is_nan(v) else v, style + sfx))
         sh.add(cells, 20)
     data_first, data_last = last + 1, last + n - 1
     sh.add([])
@@ -118,7 +119,7 @@ def write_xlsx(r: Rollup, checklist: Checklist, path: Path) -> Path:
         units,
         "本期所有村均按时报送。",
     )
-    sheets.save(wb, path)
+    excel.save(wb, path, sheets.workbook_bytes)
     return path
 
 
@@ -152,17 +153,17 @@ def _chart(wb: Any, sh: Sheet, first: int, last: int) -> None:
     page.ws.add_chart(ch, "A1")
 
 
-def _nan(v: Any) -> bool:
+def is_nan(v: Any) -> bool:
     return v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
 
 
 def pct(v: Any) -> str:
-    return DASH if _nan(v) else f"{float(v) * 100:.2f}%"
+    return DASH if is_nan(v) else f"{float(v) * 100:.2f}%"
 
 
 def change(v: Any) -> str:
     """A change in percentage points as words."""
-    if _nan(v):
+    if is_nan(v):
         return DASH
     v = round(float(v), 2)
     if v > 0:
@@ -191,12 +192,12 @@ def _unit(rec: dict[str, Any], sums: pd.Series) -> dict[str, Any]:
     """One county's (or the city's) figures for the template."""
     d: dict[str, Any] = {
         "name": rec["unit"],
-        "rank": None if _nan(rec["rank"]) else int(rec["rank"]),
+        "rank": None if is_nan(rec["rank"]) else int(rec["rank"]),
     }
     d.update({k: int(rec[k]) for k in _COUNTS})
     d.update({k: int(sums[k]) for k in _SUMS})
     d.update({k: pct(rec[k]) for k in _RATES})
-    d["change_pp"] = None if _nan(rec["change_pp"]) else round(float(rec["change_pp"]), 2)
+    d["change_pp"] = None if is_nan(rec["change_pp"]) else round(float(rec["change_pp"]), 2)
     d["change"] = change(rec["change_pp"])
     return d
 
@@ -372,30 +373,3 @@ def write_rendered(r: Rollup, out: Path, md: str, txt: str) -> list[Path]:
 
 def weekly_path(out: Path, period: int) -> Path:
     return inside(out, f"周报_第{period}期.xlsx")
-
-
-def print_table(r: Rollup, con: Any) -> None:
-    """The 周报 figures as a terminal table."""
-    from rich.markup import escape
-    from rich.table import Table
-
-    w = rollup.weekly(r)
-    t = Table(title=f"第{r.period}期（截至{cn_date(r.deadline)}）整改进展")
-    for name in (
-        "排名",
-        "县（市、区）",
-        "上报率",
-        "排查问题",
-        "本周新增",
-        "本周完成",
-        "整改率",
-        "变化",
-        "逾期未整改",
-    ):
-        t.add_column(name, justify="left" if name == "县（市、区）" else "right")
-    for rec in w.to_dict("records"):
-        pp = DASH if _nan(rec["change_pp"]) else f"{rec['change_pp']:+.2f}"
-        rank = "" if _nan(rec["rank"]) else str(rec["rank"])
-        t.add_row(rank, escape(str(rec["unit"])), pct(rec["report_rate"]), str(rec["problems"]), str(rec["new"]),
-                  str(rec["completed"]), pct(rec["rate"]), pp, str(rec["overdue"]))  # fmt: skip
-    con.print(t)

@@ -1,0 +1,17 @@
+"""`dapaicha crosscheck` as one call (kept apart from app/crosscheck.py, which others own)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dapaicha.app import crosscheck
+from dapaicha.config import roster as roster_mod
+
+
+def command(
+    findings: Path, roster_path: Path, store_path: Path, out: Path
+) -> tuple[crosscheck.Result, Path]:
+    """Compare the inspectors' list with the store; write the comparison workbook."""
+    ros = roster_mod.load(roster_path)
+    res = crosscheck.run(findings, ros, store_path)
+    return res, crosscheck.write(res, crosscheck.out_path(out, findings))

@@ -1,0 +1,19 @@
+"""`dapaicha history`: one village's submissions, period by period, and what changed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dapaicha.config import roster as roster_mod
+from dapaicha.store import query as store_query
+from dapaicha.store.query import VillageHistory
+
+
+def command(village: str, store_path: Path, roster_path: Path | None = None) -> VillageHistory:
+    """The village by code or name; the roster (optional) finds it by its roster entry."""
+    key = None
+    if roster_path is not None:
+        ros = roster_mod.load(roster_path)
+        hit = ros.find(code=village) or ros.find(village=village)
+        key = hit.key if hit else None
+    return store_query.history(store_path, village, key=key)

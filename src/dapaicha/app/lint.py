@@ -1,0 +1,37 @@
+"""`dapaicha roster` and `dapaicha checklist`: read and check the two inputs."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from dapaicha.config import checklist as cl_mod
+from dapaicha.config import roster as roster_mod
+from dapaicha.config.checklist import Checklist, LintProblem
+from dapaicha.config.roster import Roster
+
+
+@dataclass
+class RosterCheck:
+    roster: Roster
+    towns: Counter[tuple[str, str]]  # (county, township) → villages
+    coded: Counter[tuple[str, str]]  # (county, township) → villages with a code
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.roster.errors) or not self.roster.villages
+
+
+def roster(path: Path) -> RosterCheck:
+    """The roster, counted by township."""
+    ros = roster_mod.load(path)
+    towns = Counter((v.county, v.township) for v in ros.villages)
+    coded = Counter((v.county, v.township) for v in ros.villages if v.code)
+    return RosterCheck(ros, towns, coded)
+
+
+def checklist(path: Path | None) -> tuple[Checklist, list[LintProblem]]:
+    """The checklist and what is wrong with it."""
+    cl = cl_mod.load(path)
+    return cl, cl_mod.lint(cl)

@@ -1,0 +1,96 @@
+"""`dapaicha rollup`: the store (or returns merged into a temporary store) → summaries."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dapaicha.app import merge
+from dapaicha.config import checklist as cl_mod
+from dapaicha.config import roster as roster_mod
+from dapaicha.config.checklist import Checklist
+from dapaicha.config.roster import Roster
+from dapaicha.errors import UserError
+from dapaicha.figures import perfunctory, rollup
+from dapaicha.figures.rollup import Rollup
+from dapaicha.store import query as store_query
+from dapaicha.store import write as store
+from dapaicha.store.query import PeriodData
+from dapaicha.xlsx.summary import write_reports
+
+
+@dataclass
+class RunResult:
+    rollup: Rollup
+    paths: list[Path]
+    merged: list[merge.MergeResult] = field(default_factory=list)  # per input (no --store)
+
+
+def command(
+    roster_path: Path,
+    out: Path,
+    *,
+    checklist_path: Path | None = None,
+    store_path: Path | None = None,
+    inputs: Sequence[Path] = (),
+    period: int | None = None,
+    templates: Path | None = None,
+    on_roster: Callable[[Roster], None] | None = None,
+) -> RunResult:
+    """`dapaicha rollup`; on_roster sees the roster as soon as it is read."""
+    cl = cl_mod.load(checklist_path)
+    ros = roster_mod.load(roster_path)
+    if on_roster is not None:
+        on_roster(ros)
+    return run(
+        cl, ros, out, store_path=store_path, inputs=inputs, period=period, templates=templates
+    )
+
+
+def run(
+    cl: Checklist,
+    roster: Roster,
+    out: Path,
+    *,
+    store_path: Path | None = None,
+    inputs: Sequence[Path] = (),
+    period: int | None = None,
+    templates: Path | None = None,
+) -> RunResult:
+    """The store (or returns / merged ledgers merged into a temporary store) → the period's
+    frames → every summary workbook and the 文字稿."""
+    if not roster.villages:
+        raise UserError("村名册中没有读到任何村，无法汇总。")
+    if (store_path is None) == (not inputs):
+        raise UserError("请用 --store 指定数据库，或给出报送台账文件夹 / 合并台账（二者选一）。")
+    with tempfile.TemporaryDirectory(prefix="dapaicha-rollup-") as tmp:
+        merged_results = []
+        if store_path is None:
+            store_path = Path(tmp) / "store.sqlite"
+            for src in inputs:
+                merged_results.append(merge.run(Path(src), cl, roster, store_path))
+            if not Path(store_path).exists():
+                raise UserError("给出的文件夹中没有可汇总的台账。")
+        data = _frames(Path(store_path), period)
+        signals = perfunctory.from_store(Path(store_path), int(data.period), cl)
+    r = rollup.build(data, rollup.roster_frame(roster.villages), cl)
+    return RunResult(r, write_reports(r, cl, out, templates, signals), merged_results)
+
+
+def _frames(path: Path, period: int | None) -> PeriodData:
+    conn = store.connect(path)
+    try:
+        latest = store_query.latest_period(conn)
+    finally:
+        conn.close()
+    if latest is None:
+        raise UserError(f"数据库 {path} 中还没有通过校验的台账，无法汇总。")
+    if period is None:
+        period = latest
+    if period < 1 or period > latest:
+        raise UserError(
+            f"--period 应在 1 到 {latest} 之间（数据库中最新为第{latest}期），收到 {period}。"
+        )
+    return store.period_frames(path, period)

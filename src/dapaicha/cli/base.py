@@ -1,0 +1,59 @@
+"""The typer application, its shared options and the global --debug state."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from dapaicha import __version__
+from dapaicha.cli.zh import ZhCommand, ZhGroup
+
+app = typer.Typer(
+    cls=ZhGroup,
+    help="巩固脱贫成果“大排查大起底”问题整改台账工具：生成台账、校验报送、合并入库、汇总周报。",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+store_app = typer.Typer(cls=ZhGroup, help="查看或导出数据库。", no_args_is_help=True)
+app.add_typer(store_app, name="store")
+
+COMMAND = ZhCommand  # every command's class: its -h says 显示帮助并退出。
+state = {"debug": False}
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"dapaicha {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="出错时显示完整的技术信息（供开发人员排查）。")
+    ] = False,
+    version: Annotated[
+        Optional[bool],  # noqa: UP045
+        typer.Option("--version", callback=_version, is_eager=True, help="显示版本号。"),
+    ] = None,
+) -> None:
+    state["debug"] = debug
+
+
+ChecklistOpt = Annotated[
+    Optional[Path],  # noqa: UP045
+    typer.Option(
+        "--checklist", "-c", help="排查清单文件（默认使用内置的 66 项清单）。例：-c checklist.yaml"
+    ),
+]
+RosterOpt = Annotated[
+    Path, typer.Option("--roster", "-r", help="村名册（.xlsx 或 .csv）。例：-r roster.xlsx")
+]
+StoreOpt = Annotated[
+    Path, typer.Option("--store", "-s", help="数据库文件（SQLite）。例：-s dapaicha.sqlite")
+]
+DEFAULT_STORE = Path("dapaicha.sqlite")

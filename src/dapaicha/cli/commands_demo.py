@@ -1,0 +1,90 @@
+"""Commands for trying the tool: demo, simulate, init."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from dapaicha.app import demo, init, simulate
+from dapaicha.cli import render, render_more
+from dapaicha.cli.base import COMMAND, ChecklistOpt, app
+
+
+@app.command("demo", cls=COMMAND)
+def demo_cmd(
+    folder: Annotated[Path, typer.Argument(metavar="DIR", help="演示文件的输出文件夹。")] = Path(
+        "dapaicha-demo"
+    ),
+    seed: Annotated[
+        int, typer.Option("--seed", help="随机种子：同一种子得到相同的台账和报送文件。")
+    ] = 1,
+) -> None:
+    """演示：用内置示例村名册完整走一遍两期排查整改，并说明每个输出文件是什么、用哪条命令生成。
+
+    生成台账 → 模拟各村报送 → 校验和退回修改 → 合并入库 → 汇总和周报 → 督查比对。
+    例：dapaicha demo            （输出到 dapaicha-demo 文件夹，可重复运行）
+    退出码：0 完成；2 用法错误或文件夹不可用。
+    """
+    con = render.console()
+    res = demo.run(folder, seed=seed, on_step=lambda m: con.print(f"[dim]{m}[/]"))
+    typer.echo(render_more.tour(res))
+    raise typer.Exit(0)
+
+
+@app.command("simulate", cls=COMMAND)
+def simulate_cmd(
+    ledgers: Annotated[
+        Path, typer.Argument(metavar="LEDGERS_DIR", help="dapaicha generate 生成的台账文件夹。")
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="模拟报送的输出文件夹。例：--out returns/第1期")
+    ],
+    seed: Annotated[int, typer.Option("--seed", help="随机种子：同一种子得到相同的文件。")] = 1,
+    period: Annotated[
+        int, typer.Option("--period", "-p", help="模拟第几期（第2期在第1期的基础上整改）。")
+    ] = 1,
+    mistakes: Annotated[
+        float, typer.Option("--mistakes", help="有填报错误的村的比例（0 到 1）。")
+    ] = 0.2,
+    missing: Annotated[float, typer.Option("--missing", help="未报送的村的比例（0 到 1）。")] = 0.1,
+    late: Annotated[float, typer.Option("--late", help="逾期报送的村的比例（0 到 1）。")] = 0.1,
+    checklist: ChecklistOpt = None,
+) -> None:
+    """模拟各村填报台账（供演示、培训和测试）：部分村有填报错误、未报或逾期。
+
+    另写出模拟记录（输出文件夹名_模拟记录.json），记录每村填了什么、故意犯了哪些错。
+    例：dapaicha simulate 台账 --out returns/第1期 --seed 1
+    退出码：0 完成；2 用法错误或无法读取台账。
+    """
+    rec, path = simulate.command(
+        ledgers, out, checklist,
+        seed=seed, period=period, mistakes=mistakes, missing=missing, late=late,
+    )  # fmt: skip
+    sent = [v for v in rec.villages if v.reported]
+    typer.echo(
+        f"第{period}期：{len(rec.villages)} 个村中 {len(sent)} 个报送（逾期 {sum(v.late for v in sent)} 个），"
+        f"{sum(bool(v.mistakes) for v in sent)} 个有填报错误，{len(rec.villages) - len(sent)} 个未报。"
+    )
+    typer.echo(f"已写出：{out}（报送台账）；{path}（模拟记录）")
+    raise typer.Exit(0)
+
+
+@app.command("init", cls=COMMAND)
+def init_cmd(
+    folder: Annotated[Path, typer.Argument(metavar="DIR", help="工作文件夹（不存在则新建）。")],
+) -> None:
+    """新建工作文件夹：排查清单、空白村名册（带一行示例）、各环节文件夹和每周操作说明 README.txt。
+
+    已有的文件不会被覆盖。
+    例：dapaicha init 大排查2022
+    退出码：0 完成；2 用法错误或无法写入。
+    """
+    res = init.run(folder)
+    for name in res.created:
+        typer.echo(f"已建立：{folder / name}")
+    for name in res.kept:
+        typer.echo(f"已存在，保留未改：{folder / name}")
+    typer.echo(f"下一步：填写 {folder / init.ROSTER}，然后按 {folder / init.README} 中的步骤操作。")
+    raise typer.Exit(0)

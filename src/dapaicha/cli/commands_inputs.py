@@ -1,0 +1,126 @@
+"""Commands on the inputs: validate returns, check roster and checklist, generate ledgers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from dapaicha.app import generate, lint
+from dapaicha.app import validate as validate_app
+from dapaicha.cli import render, render_more
+from dapaicha.cli.base import COMMAND, ChecklistOpt, RosterOpt, app
+from dapaicha.config.roster import Roster
+from dapaicha.findings import Severity
+
+
+@app.command("validate", cls=COMMAND)
+def validate(
+    returns: Annotated[
+        Path, typer.Argument(help="报送台账所在文件夹（或单个文件）。", exists=True)
+    ],
+    roster: RosterOpt,
+    checklist: ChecklistOpt = None,
+    report: Annotated[Path, typer.Option("--report", help="校验报告工作簿的保存位置。")] = Path(
+        "校验报告.xlsx"
+    ),
+    feedback: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--feedback", help="为有问题的台账生成“退回修改”副本和退回通知的文件夹。"),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="以 JSON 输出完整校验结果（不输出表格）。")
+    ] = False,
+    show_all: Annotated[bool, typer.Option("--all", help="也列出通过文件的提醒。")] = False,
+    deadline: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--deadline",
+            help="退回通知中的重新报送期限，例：--deadline 2022-04-08"
+            "（默认：本批最晚填报日期之后的下一个报送截止日）。",
+        ),
+    ] = None,
+) -> None:
+    """校验各村报送的整改台账，列出每个文件的问题。
+
+    例：dapaicha validate returns/第1期 -r roster.xlsx --feedback 退回修改
+    退出码：0 全部通过；1 有文件被退回；2 用法错误或无法读取输入。
+    """
+    con = render.console(stderr=as_json)
+    res = validate_app.command(
+        returns, roster, checklist, report_path=report, feedback_dir=feedback,
+        deadline=deadline, progress=render.progress_of(con, "校验中"),
+    )  # fmt: skip
+    rep = res.report
+    written: list[tuple[str, Path | str]] = [("校验报告", res.report_path)]
+    if res.feedback is not None:
+        copies = sum(p.suffix == ".xlsx" for p in res.feedback)
+        notices = sum(p.suffix == ".txt" for p in res.feedback)
+        written.append(("退回修改", f"{feedback}（{copies} 份修改副本、{notices} 份退回通知）"))
+    if as_json:
+        typer.echo(render.to_json(rep.to_dict()))
+    else:
+        render.print_report(rep, con, show_all=show_all)
+        render.print_paths(con, "已写出：", written)
+    raise typer.Exit(0 if rep.valid else 1)
+
+
+@app.command("roster", cls=COMMAND)
+def roster_cmd(
+    path: Annotated[
+        Path, typer.Argument(metavar="ROSTER", help="村名册文件（.xlsx、.xls、.ods 或 .csv）。")
+    ],
+) -> None:
+    """检查村名册：按县、乡镇统计村数，列出有问题的行。
+
+    例：dapaicha roster examples/roster.xlsx
+    退出码：0 名册可用（可能有提醒）；1 有错误行；2 无法读取名册。
+    """
+    check = lint.roster(path)
+    render_more.print_roster(check, Console(), path.name)
+    raise typer.Exit(1 if check.failed else 0)
+
+
+@app.command("checklist", cls=COMMAND)
+def checklist_cmd(checklist: ChecklistOpt = None) -> None:
+    """显示排查清单的全部条目，并检查清单（序号重复或缺号、内容为空、暂定条目）。
+
+    例：dapaicha checklist -c checklist-2023.yaml
+    退出码：0 清单可用（可能有提醒）；1 清单有错误；2 无法读取清单。
+    """
+    cl, problems = lint.checklist(checklist)
+    render_more.print_checklist(cl, problems, render.console())
+    raise typer.Exit(1 if any(p.severity == "error" for p in problems) else 0)
+
+
+@app.command("generate", cls=COMMAND)
+def generate_cmd(
+    roster: RosterOpt,
+    out: Annotated[Path, typer.Option("--out", "-o", help="台账的输出文件夹。例：-o 台账")],
+    checklist: ChecklistOpt = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="覆盖已存在且可能已填写的台账（慎用）。")
+    ] = False,
+) -> None:
+    """按村名册逐村生成空白问题整改台账：输出文件夹/县/乡/村_问题整改台账.xlsx。
+
+    重复运行是安全的：未改动的台账保持不变，已被打开修改过的台账不会被覆盖（除非加 --force）。
+    例：dapaicha generate -r roster.xlsx -o 台账
+    退出码：0 完成；2 用法错误或无法读取清单、名册。
+    """
+    con = render.console()
+
+    def problems(ros: Roster) -> None:
+        for p in ros.problems:
+            color = "red" if p.severity == Severity.ERROR else "yellow"
+            con.print(f"[{color}]村名册第 {p.row} 行：{escape(p.message)}[/]")
+
+    result = generate.command(
+        roster, out, checklist, force=force, on_roster=problems,
+        progress=render.progress_of(con, "生成台账", min_total=51),
+    )  # fmt: skip
+    render_more.print_generated(result, con)
+    raise typer.Exit(0)

@@ -1,0 +1,214 @@
+"""Commands on the store: merge, rollup, history, crosscheck, store info / export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.markup import escape
+
+from dapaicha.app import crosscheck, crosscheck_command, history, merge, rollup
+from dapaicha.app import store as store_app_mod
+from dapaicha.cli import render, render_more, store_render
+from dapaicha.cli.base import (
+    COMMAND,
+    DEFAULT_STORE,
+    ChecklistOpt,
+    RosterOpt,
+    StoreOpt,
+    app,
+    store_app,
+)
+from dapaicha.config.roster import Roster
+
+
+@app.command("rollup", cls=COMMAND)
+def rollup_cmd(
+    roster: RosterOpt,
+    out: Annotated[Path, typer.Option("--out", "-o", help="汇总表和周报的输出文件夹。例：-o 汇总")],
+    inputs: Annotated[
+        Optional[list[Path]],  # noqa: UP045
+        typer.Argument(
+            metavar="RETURNS",
+            help="不用 --store 时：报送台账文件夹或合并台账（可多个），先合并入临时数据库再汇总。",
+            exists=True,
+        ),
+    ] = None,
+    store: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--store", "-s", help="dapaicha merge 入库的数据库文件。例：-s dapaicha.sqlite"
+        ),
+    ] = None,
+    period: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option("--period", "-p", help="汇总第几期（默认：数据库中最新的一期）。"),
+    ] = None,
+    checklist: ChecklistOpt = None,
+    templates: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--templates",
+            help="修改过的周报文字稿模板所在文件夹（默认用内置模板）。",
+            file_okay=False,
+            exists=True,
+        ),
+    ] = None,
+) -> None:
+    """汇总：各县县级汇总表、市级汇总表、周报及周报文字稿（.md 和 .txt）。
+
+    例：dapaicha rollup -s dapaicha.sqlite -r roster.xlsx -o 汇总
+    退出码：0 完成；2 用法错误或无法读取输入。
+    """
+    con = render.console()
+
+    def roster_errors(ros: Roster) -> None:
+        if ros.errors:
+            con.print(
+                f"[yellow]村名册有 {len(ros.errors)} 行有误，这些行未计入应报村数（运行 dapaicha roster 查看）。[/]"
+            )
+
+    res = rollup.command(
+        roster, out, checklist_path=checklist, store_path=store, inputs=inputs or (),
+        period=period, templates=templates, on_roster=roster_errors,
+    )  # fmt: skip
+    for src, m in zip(inputs or (), res.merged, strict=False):
+        con.print(
+            f"已校验并合并 {escape(str(src))}：新入库 {m.added} 个文件，其中退回 {m.rejected} 个。"
+        )
+    r = res.rollup
+    if len(r.outside):
+        names = "、".join(r.outside["village"].astype(str).head(5))
+        more = "等" if len(r.outside) > 5 else ""
+        con.print(
+            f"[yellow]名册中没有的 {len(r.outside)} 个村未计入汇总：{escape(names)}{more}。[/]"
+        )
+    render_more.print_weekly(r, con)
+    kinds = {".xlsx": "工作簿", ".md": "文字稿（Markdown）", ".txt": "文字稿（纯文本）"}
+    render.print_paths(
+        con, f"第{r.period}期汇总已写出：", [(kinds.get(p.suffix, "文件"), p) for p in res.paths]
+    )
+    raise typer.Exit(0)
+
+
+@app.command("merge", cls=COMMAND)
+def merge_cmd(
+    returns: Annotated[
+        Path,
+        typer.Argument(
+            help="报送台账所在文件夹（或单个文件；也可以是下级的合并台账）。", exists=True
+        ),
+    ],
+    roster: RosterOpt,
+    checklist: ChecklistOpt = None,
+    store: StoreOpt = DEFAULT_STORE,
+    period: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option(
+            "--period",
+            "-p",
+            help="本批报送属于第几期（默认按“第3期”这样的文件夹名，再按填报日期判断）。",
+        ),
+    ] = None,
+    as_of: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--as-of",
+            help="按此日期所在的期次处理没有期次信息的报送，并写出该期台账。例：--as-of 2022-04-08",
+        ),
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="合并后问题整改台账的保存位置。")] = Path(
+        "全市问题整改台账.xlsx"
+    ),
+) -> None:
+    """校验并合并各村台账：通过的入库，写出合并后的问题整改台账。
+
+    例：dapaicha merge returns/第2期 -r roster.xlsx -s dapaicha.sqlite
+    同一文件重复合并不会重复入库；同一村同一期的新报送替代旧报送，旧的仍保留在库中。
+    退出码：0 全部通过；1 有文件被退回（其余照常入库）；2 用法错误或无法读取输入。
+    """
+    con = render.console()
+    res = merge.command(
+        returns, roster, checklist, store_path=store, period=period, as_of=as_of, out=out,
+        progress=render.progress_of(con, "校验并入库"),
+    )  # fmt: skip
+    render.print_report(res.report, con)
+    store_render.print_result(res, con)
+    raise typer.Exit(0 if res.report.valid else 1)
+
+
+@app.command("history", cls=COMMAND)
+def history_cmd(
+    village: Annotated[
+        str,
+        typer.Argument(help="村代码或村名，如 411024100201 或 大马村（重名时写全称：县乡村）。"),
+    ],
+    store: StoreOpt = DEFAULT_STORE,
+    roster: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--roster", "-r", help="村名册（可选，用于按名册查找村）。"),
+    ] = None,
+) -> None:
+    """一个村历次报送：按期次列出每次报送，以及相邻两次通过的报送之间的变化。
+
+    例：dapaicha history 大马村 -s dapaicha.sqlite
+    """
+    store_render.print_history(history.command(village, store, roster), render.console())
+    raise typer.Exit(0)
+
+
+@store_app.command("info", cls=COMMAND)
+def store_info_cmd(store: StoreOpt = DEFAULT_STORE) -> None:
+    """数据库概况：各期报送数（通过、退回、被替代）、报送村数。
+
+    例：dapaicha store info -s dapaicha.sqlite
+    """
+    store_render.print_info(store_app_mod.info(store), render.console())
+    raise typer.Exit(0)
+
+
+@store_app.command("export", cls=COMMAND)
+def store_export_cmd(
+    out: Annotated[
+        Path,
+        typer.Option("--out", "-o", help="导出的工作簿，每张表一个工作表。例：-o 数据库导出.xlsx"),
+    ],
+    store: StoreOpt = DEFAULT_STORE,
+) -> None:
+    """把数据库的每张表导出到一个 Excel 工作簿（数据不会被锁在数据库里）。
+
+    例：dapaicha store export -s dapaicha.sqlite -o 数据库导出.xlsx
+    """
+    counts = store_app_mod.export(store, out)
+    con = render.console()
+    con.print("；".join(f"{t} {n} 行" for t, n in counts.items()))
+    render.print_paths(con, "已写出：", [("数据库导出", out)])
+    raise typer.Exit(0)
+
+
+@app.command("crosscheck", cls=COMMAND)
+def crosscheck_cmd(
+    findings: Annotated[
+        Path,
+        typer.Option(
+            "--findings",
+            "-f",
+            help="督查发现问题清单（工作簿）。例：-f 督查发现问题.xlsx",
+            exists=True,
+            dir_okay=False,
+        ),
+    ],
+    roster: RosterOpt,
+    out: Annotated[Path, typer.Option("--out", "-o", help="比对结果的输出文件夹。例：-o 督查比对")],
+    store: StoreOpt = DEFAULT_STORE,
+) -> None:
+    """督查比对：把督查发现的问题与各村发现之日的台账对照，分为已自查、漏排、无法匹配。
+
+    漏排明细列出村级三位签字人和联乡帮村干部，以及与之不符的那一期台账。
+    例：dapaicha crosscheck -f 督查发现问题.xlsx -r roster.xlsx -s dapaicha.sqlite -o 督查比对
+    退出码：0 完成；2 用法错误或无法读取输入。
+    """
+    res, path = crosscheck_command.command(findings, roster, store, out)
+    crosscheck.print_result(res, render.console(), path)
+    raise typer.Exit(0)

@@ -1,0 +1,159 @@
+"""What the terminal shows for roster, checklist, generate, rollup and demo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.cells import cell_len
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from dapaicha.app.demo import DemoResult
+from dapaicha.app.generate import Result as Generated
+from dapaicha.app.generate import provisional_warning
+from dapaicha.app.lint import RosterCheck
+from dapaicha.config.checklist import Checklist, LintProblem
+from dapaicha.figures import rollup
+from dapaicha.figures.rollup import Rollup
+from dapaicha.findings import SEVERITY_ZH, Severity
+from dapaicha.xlsx.excel import cn_date
+from dapaicha.xlsx.sheets import DASH
+from dapaicha.xlsx.weekly import is_nan, pct
+
+
+def print_roster(check: RosterCheck, con: Console, name: str) -> None:
+    """Villages by county and township, then the roster's problem rows."""
+    ros, towns, coded = check.roster, check.towns, check.coded
+    table = Table(title=f"村名册：{escape(name)}")
+    for head in ("县（市、区）", "乡（镇、街道）", "村数", "有村代码"):
+        table.add_column(head, justify="right" if head in ("村数", "有村代码") else "left")
+    for county in dict.fromkeys(c for c, _ in towns):
+        keys = [k for k in towns if k[0] == county]
+        for i, key in enumerate(keys):
+            first = escape(county) if i == 0 else ""
+            table.add_row(first, escape(key[1]), str(towns[key]), str(coded[key]))
+        n, m = sum(towns[k] for k in keys), sum(coded[k] for k in keys)
+        table.add_row("", "[bold]小计[/]", f"[bold]{n}[/]", str(m), end_section=True)
+    total = f"[bold]{len(ros.villages)}[/]"
+    table.add_row(
+        "[bold]合计[/]", f"{len(towns)} 个乡（镇、街道）", total, str(sum(coded.values()))
+    )
+    con.print(table)
+    if ros.problems:
+        bad = Table(title="有问题的行")
+        bad.add_column("行号", justify="right")
+        bad.add_column("类别")
+        bad.add_column("问题", overflow="fold")
+        for p in ros.problems:
+            color = "red" if p.severity == Severity.ERROR else "yellow"
+            bad.add_row(str(p.row), f"[{color}]{SEVERITY_ZH[p.severity]}[/]", escape(p.message))
+        con.print(bad)
+    errors = len(ros.errors)
+    warnings = len(ros.problems) - errors
+    con.print(f"共 {len(ros.villages)} 个村；错误 {errors} 行，提醒 {warnings} 条。")
+    if not ros.villages:
+        con.print("[red]名册中没有读到任何村，请核对文件。[/]")
+
+
+def print_checklist(cl: Checklist, problems: list[LintProblem], con: Console) -> None:
+    """Every item by category, then the checklist's problems."""
+    table = Table(title=f"{escape(cl.title)}（{len(cl.items)} 项）", show_lines=False)
+    w_cat = max(cell_len(f"{c.code}、{c.name}") for c in cl.categories)
+    w_topic = max([cell_len(i.topic) for _, i in cl.items] + [8])
+    # The content gets what the terminal has left: 5 columns = 6 rules + 10 padding.
+    w_text = min(80, max(16, con.width - w_cat - 4 - w_topic - 4 - 16))
+    for head, kw in (
+        ("类别", {"width": w_cat, "no_wrap": True}),
+        ("序号", {"justify": "right", "width": 4, "no_wrap": True}),
+        ("排查项目", {"width": w_topic, "no_wrap": True}),
+        ("排查内容", {"width": w_text, "no_wrap": True, "overflow": "ellipsis"}),
+        ("暂定", {"width": 4, "no_wrap": True}),
+    ):
+        table.add_column(head, **kw)  # type: ignore[arg-type]
+    for cat in cl.categories:
+        for k, item in enumerate(cat.items):
+            table.add_row(
+                escape(f"{cat.code}、{cat.name}") if k == 0 else "",
+                str(item.no),
+                escape(item.topic),
+                escape(item.content),
+                "[yellow]暂定[/]" if item.provisional else "",
+                end_section=k == len(cat.items) - 1,
+            )
+    con.print(table)
+    errors = [p for p in problems if p.severity == "error"]
+    for p in problems:
+        color, label = ("red", "错误") if p.severity == "error" else ("yellow", "提醒")
+        con.print(f"[{color}]{label}[/] {escape(p.where)}：{escape(p.message)}")
+    con.print(
+        f"共 {len(cl.categories)} 类 {len(cl.items)} 项；错误 {len(errors)} 处，"
+        f"提醒 {len(problems) - len(errors)} 处。"
+    )
+
+
+def print_generated(result: Generated, con: Console, limit: int = 100) -> None:
+    """The run's outcome: counts, where, what was skipped and why."""
+    if warn := provisional_warning(result):
+        con.print(f"[yellow]{escape(warn)}[/]")
+    for note in result.notes:
+        con.print(f"[yellow]{escape(note)}[/]")
+    done = len(result.written) + len(result.updated) + len(result.unchanged)
+    con.print(
+        f"共 {result.total} 个村：新生成 {len(result.written)} 份，更新 {len(result.updated)} 份，"
+        f"已是最新 {len(result.unchanged)} 份，未覆盖 {len(result.skipped)} 份。"
+    )
+    if done:
+        con.print(f"台账位于：{escape(str(result.out))}")
+    if result.renamed:
+        con.print(
+            f"[yellow]同一乡镇内有同名的村，以下台账文件名加了区分（{len(result.renamed)} 个）：[/]"
+        )
+        for name, rel in result.renamed[:limit]:
+            con.print(f"  {escape(name)} → {escape(rel)}")
+    if result.skipped:
+        con.print(f"[yellow]未覆盖的文件（{len(result.skipped)} 个）：[/]")
+        for rel, reason in result.skipped[:limit]:
+            con.print(f"  {escape(rel)}：{escape(reason)}")
+        if len(result.skipped) > limit:
+            con.print(f"  ……另有 {len(result.skipped) - limit} 个未列出。")
+
+
+def print_weekly(r: Rollup, con: Console) -> None:
+    """The 周报 figures as a terminal table."""
+    w = rollup.weekly(r)
+    t = Table(title=f"第{r.period}期（截至{cn_date(r.deadline)}）整改进展")
+    for name in (
+        "排名", "县（市、区）", "上报率", "排查问题", "本周新增", "本周完成", "整改率", "变化",
+        "逾期未整改",
+    ):  # fmt: skip
+        t.add_column(name, justify="left" if name == "县（市、区）" else "right")
+    for rec in w.to_dict("records"):
+        pp = DASH if is_nan(rec["change_pp"]) else f"{rec['change_pp']:+.2f}"
+        rank = "" if is_nan(rec["rank"]) else str(rec["rank"])
+        t.add_row(rank, escape(str(rec["unit"])), pct(rec["report_rate"]), str(rec["problems"]), str(rec["new"]),
+                  str(rec["completed"]), pct(rec["rate"]), pp, str(rec["overdue"]))  # fmt: skip
+    con.print(t)
+
+
+def tour(res: DemoResult) -> str:
+    """The short Chinese tour printed at the end of the demo."""
+    out: Path = res.out
+    lines = [
+        f"演示完成：用示例村名册模拟了一次两期的排查整改（随机种子 {res.seed}）。所有文件在 {out}/ 中。",
+        "每一步都可以在该文件夹中用一条命令重做（cd 进去后运行）：",
+        "",
+    ]
+    last = ""
+    for s in res.steps:
+        if s.command != last:
+            lines.append(f"$ {s.command}")
+            last = s.command
+        lines.append(f"    {s.title}")
+        lines.append(f"      → {s.path.relative_to(out).as_posix()}")
+    lines += [
+        "",
+        "正式使用：dapaicha init 工作文件夹 —— 建好名册模板、清单和文件夹，并附每周操作说明。",
+        "每条命令加 -h 可查看说明，例如：dapaicha validate -h",
+    ]
+    return "\n".join(lines)
