@@ -22,6 +22,7 @@ import openpyxl
 import pytest
 from test_rollup import XC, YL, _roster, hand_data, store_data
 
+from dapaicha.app import rollup as rollup_app
 from dapaicha.config import checklist
 from dapaicha.figures import accountability, rollup
 from dapaicha.layout import LETTER
@@ -142,7 +143,7 @@ def run_out(tmp_path_factory, cl) -> Path:
     db = tmp / "store.sqlite"
     store_data(db, cl)
     out = tmp / "out"
-    summary_xlsx.run(cl, _roster(), out, store_path=db)
+    rollup_app.run(cl, _roster(), out, store_path=db)
     return out
 
 
@@ -264,12 +265,11 @@ def test_without_store_nothing_checked(tmp_path, cl, roster_df):
 
 def test_context_and_template_doc(cl, roster_df, tmp_path):
     from dapaicha import resources
-    from dapaicha.figures import perfunctory
 
     db = tmp_path / "store.sqlite"
     data = store_data(db, cl)
     r = rollup.build(data, roster_df, cl)
-    ctx = weekly.context(r, cl, perfunctory.from_store(db, 2, cl))
+    ctx = weekly.context(r, cl, rollup_app.perfunctory_signals(db, 2, cl))
     assert ctx["perfunctory_villages"] == 10 and ctx["due_soon_count"] == 1
     assert [(p["kind"], p["villages"], p["more"]) for p in ctx["perfunctory"]] == [
         ("all-no", 1, False),

@@ -174,8 +174,9 @@ def _write_findings(
 def run(out: Path, *, seed: int = 1, on_step: Callable[[str], None] | None = None) -> DemoResult:
     """Run the whole demo campaign into out; see the module docstring."""
     from dapaicha.app import generate, merge, validate
+    from dapaicha.app import rollup as rollup_app
     from dapaicha.cli import render
-    from dapaicha.xlsx import feedback, weekly
+    from dapaicha.xlsx import feedback
     from dapaicha.xlsx import report as report_xlsx
 
     say = on_step or (lambda _m: None)
@@ -281,7 +282,7 @@ def run(out: Path, *, seed: int = 1, on_step: Callable[[str], None] | None = Non
 
         say(f"汇总{label}…")
         sum_dir = out / SUMMARY / label
-        wr = weekly.run(cl, ros, sum_dir, store_path=store, period=n)
+        wr = rollup_app.run(cl, ros, sum_dir, store_path=store, period=n)
         scmd = f"dapaicha rollup -s {STORE} -r roster.xlsx -p {n} -o 汇总/{label}"
         for path in wr.paths:
             add(Step(f"{label}{_describe(path)}", path, scmd))

@@ -350,6 +350,7 @@ def rollup_cmd(
     """
     from rich.markup import escape
 
+    from dapaicha.app import rollup as rollup_app
     from dapaicha.cli import render
     from dapaicha.config import checklist as cl_mod
     from dapaicha.config import roster as roster_mod
@@ -362,7 +363,7 @@ def rollup_cmd(
         con.print(
             f"[yellow]村名册有 {len(ros.errors)} 行有误，这些行未计入应报村数（运行 dapaicha roster 查看）。[/]"
         )
-    res = weekly.run(
+    res = rollup_app.run(
         cl, ros, out, store_path=store, inputs=inputs or (), period=period, templates=templates
     )
     for src, m in zip(inputs or (), res.merged, strict=False):
@@ -502,10 +503,10 @@ def store_export_cmd(
 
     例：dapaicha store export -s dapaicha.sqlite -o 数据库导出.xlsx
     """
+    from dapaicha.app import store as store_app
     from dapaicha.cli import render
-    from dapaicha.store import query as store_query
 
-    counts = store_query.export(store, out)
+    counts = store_app.export(store, out)
     con = render.console()
     con.print("；".join(f"{t} {n} 行" for t, n in counts.items()))
     render.print_paths(con, "已写出：", [("数据库导出", out)])

@@ -31,7 +31,6 @@ from dapaicha.store.db import BUSY_TIMEOUT, VERSION, connect, dump, transaction
 from dapaicha.store.query import (
     PeriodData,
     VillageHistory,
-    export,
     history,
     info,
     period_frames,
@@ -50,7 +49,6 @@ __all__ = [
     "dump",
     "ensure_campaign",
     "ensure_periods",
-    "export",
     "history",
     "info",
     "insert",

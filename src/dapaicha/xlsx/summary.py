@@ -6,17 +6,13 @@ return goes through excel.put().
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from openpyxl import Workbook
 
 from dapaicha.config.checklist import Campaign, Checklist
-from dapaicha.errors import UserError
 from dapaicha.figures import accountability, perfunctory, rollup
 from dapaicha.figures.rollup import Level, Rollup
 from dapaicha.fsutil import inside
@@ -24,9 +20,6 @@ from dapaicha.layout import BY_KEY
 from dapaicha.xlsx import accountability as accountability_xlsx
 from dapaicha.xlsx import sheets
 from dapaicha.xlsx.sheets import Sheet, cn_date, list_sheet, new_book, rate_cell, row_height
-
-if TYPE_CHECKING:
-    from dapaicha.config.roster import Roster
 
 UNIT_HEAD: dict[str, str] = {"county": "县（市、区）", "township": "乡（镇、街道）"}
 VILLAGE_HEAD = "行政村"
@@ -315,7 +308,7 @@ def write_reports(
 ) -> list[Path]:
     """Every output of `dapaicha rollup`: county and city summaries, 周报, 文字稿.
 
-    signals: the period's 疑似走过场 signals (perfunctory.from_store); None: not checked.
+    signals: the period's 疑似走过场 signals (app.rollup.perfunctory_signals); None: not checked.
     """
     from dapaicha.xlsx import weekly
 
@@ -330,62 +323,3 @@ def write_reports(
     paths.append(weekly.write_xlsx(r, checklist, weekly.weekly_path(out, r.period)))
     paths += weekly.write_rendered(r, out, md, txt)
     return paths
-
-
-@dataclass
-class RunResult:
-    rollup: Rollup
-    paths: list[Path]
-    merged: list[Any] = field(default_factory=list)  # merge.MergeResult per input (no --store)
-
-
-def run(
-    cl: Checklist,
-    roster: Roster,
-    out: Path,
-    *,
-    store_path: Path | None = None,
-    inputs: Sequence[Path] = (),
-    period: int | None = None,
-    templates: Path | None = None,
-) -> RunResult:
-    """`dapaicha rollup`: the store (or returns / merged ledgers merged into a temporary
-    store) → the period's frames → every summary workbook and the 文字稿."""
-    if not roster.villages:
-        raise UserError("村名册中没有读到任何村，无法汇总。")
-    if (store_path is None) == (not inputs):
-        raise UserError("请用 --store 指定数据库，或给出报送台账文件夹 / 合并台账（二者选一）。")
-    with tempfile.TemporaryDirectory(prefix="dapaicha-rollup-") as tmp:
-        merged_results = []
-        if store_path is None:
-            from dapaicha.app import merge
-
-            store_path = Path(tmp) / "store.sqlite"
-            for src in inputs:
-                merged_results.append(merge.run(Path(src), cl, roster, store_path))
-            if not Path(store_path).exists():
-                raise UserError("给出的文件夹中没有可汇总的台账。")
-        data = _frames(Path(store_path), period)
-        signals = perfunctory.from_store(Path(store_path), int(data.period), cl)
-    r = rollup.build(data, rollup.roster_frame(roster.villages), cl)
-    return RunResult(r, write_reports(r, cl, out, templates, signals), merged_results)
-
-
-def _frames(path: Path, period: int | None) -> Any:
-    from dapaicha.store import query as store_query
-    from dapaicha.store import write as store
-
-    conn = store.connect(path)
-    try:
-        latest = store_query.latest_period(conn)
-    finally:
-        conn.close()
-    if latest is None:
-        raise UserError(f"数据库 {path} 中还没有通过校验的台账，无法汇总。")
-    if period is None:
-        period = latest
-    if period < 1 or period > latest:
-        raise UserError(
-            f"--period 应在 1 到 {latest} 之间（数据库中最新为第{latest}期），收到 {period}。"
-        )
-    return store.period_frames(path, period)
