@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -297,14 +297,19 @@ def find_villages(conn: sqlite3.Connection, query: str) -> list[tuple[str, str, 
     return [r for r in rows if r[4] == q or _base(r[4]) == _base(q)]
 
 
-def _changes(old: list, new: list) -> list[Change]:
+# (no, seq, description, result, deadline) of a problem row
+ProblemRow = tuple[int, int, str | None, str | None, str | None]
+
+
+def _changes(old: Sequence[ProblemRow], new: Sequence[ProblemRow]) -> list[Change]:
     a = {(r[0], r[1]): r for r in old}
     b = {(r[0], r[1]): r for r in new}
     out: list[Change] = []
     for k in sorted(set(a) | set(b)):
         ra, rb = a.get(k), b.get(k)
         if ra is None:
-            out.append(Change(*k, "新增问题", "", rb[2] or ""))
+            if rb is not None:  # always: k is in a or in b
+                out.append(Change(*k, "新增问题", "", rb[2] or ""))
         elif rb is None:
             out.append(Change(*k, "问题消失", ra[2] or "", ""))
         else:

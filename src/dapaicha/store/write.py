@@ -156,9 +156,9 @@ class Incoming:
         return village_key(s.village_code, s.county, s.township, s.village)
 
 
-def _row_tuples(sid: int, rows: Sequence[Row]) -> list[tuple]:
+def _row_tuples(sid: int, rows: Sequence[Row]) -> list[tuple[object, ...]]:
     """Rows as stored: dates ISO; cell = the source address of 自查问题描述 (else of 序号)."""
-    out = []
+    out: list[tuple[object, ...]] = []
     for r in rows:
         c = r.cells
         cell = c.get("description") or c.get("no") or (f"A{r.row}" if r.row else "")
@@ -304,11 +304,12 @@ def current_before(
 ) -> tuple[int, str, int] | None:
     """(id, file, period) of the village's current accepted return before (or at) period."""
     op = "<=" if inclusive else "<"
-    return conn.execute(
+    row = conn.execute(
         f"SELECT id, file, period FROM submissions WHERE village_key = ? AND period {op} ?"
         " AND accepted = 1 AND superseded_by IS NULL ORDER BY period DESC LIMIT 1",
         (key, period),
     ).fetchone()
+    return None if row is None else (int(row[0]), str(row[1]), int(row[2]))
 
 
 def rows_of(conn: sqlite3.Connection, sid: int) -> list[Row]:
