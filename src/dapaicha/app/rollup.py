@@ -1,26 +1,26 @@
-"""dapaicha rollup: the store (or returns merged into a temporary store) → the period's
-frames and 疑似走过场 signals → every summary workbook and the 文字稿."""
+"""`dapaicha rollup`: the store (or returns merged into a temporary store) → summaries."""
 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from dapaicha.app import merge
+from dapaicha.config import checklist as cl_mod
+from dapaicha.config import roster as roster_mod
+from dapaicha.config.checklist import Checklist
+from dapaicha.config.roster import Roster
 from dapaicha.errors import UserError
 from dapaicha.figures import perfunctory, rollup
 from dapaicha.figures.rollup import Rollup
 from dapaicha.store import db as store_db
 from dapaicha.store import ledgers as store_ledgers
 from dapaicha.store import query as store_query
+from dapaicha.store import write as store
+from dapaicha.store.query import PeriodData
 from dapaicha.xlsx.summary import write_reports
-
-if TYPE_CHECKING:
-    from dapaicha.config.checklist import Checklist
-    from dapaicha.config.roster import Roster
 
 
 @dataclass
@@ -28,6 +28,27 @@ class RunResult:
     rollup: Rollup
     paths: list[Path]
     merged: list[merge.MergeResult] = field(default_factory=list)  # per input (no --store)
+
+
+def command(
+    roster_path: Path,
+    out: Path,
+    *,
+    checklist_path: Path | None = None,
+    store_path: Path | None = None,
+    inputs: Sequence[Path] = (),
+    period: int | None = None,
+    templates: Path | None = None,
+    on_roster: Callable[[Roster], None] | None = None,
+) -> RunResult:
+    """`dapaicha rollup`; on_roster sees the roster as soon as it is read."""
+    cl = cl_mod.load(checklist_path)
+    ros = roster_mod.load(roster_path)
+    if on_roster is not None:
+        on_roster(ros)
+    return run(
+        cl, ros, out, store_path=store_path, inputs=inputs, period=period, templates=templates
+    )
 
 
 def run(
@@ -40,8 +61,8 @@ def run(
     period: int | None = None,
     templates: Path | None = None,
 ) -> RunResult:
-    """`dapaicha rollup`: the store (or returns / merged ledgers merged into a temporary
-    store) → the period's frames → every summary workbook and the 文字稿."""
+    """The store (or returns / merged ledgers merged into a temporary store) → the period's
+    frames → every summary workbook and the 文字稿."""
     if not roster.villages:
         raise UserError("村名册中没有读到任何村，无法汇总。")
     if (store_path is None) == (not inputs):
@@ -60,8 +81,8 @@ def run(
     return RunResult(r, write_reports(r, cl, out, templates, signals), merged_results)
 
 
-def _frames(path: Path, period: int | None) -> store_query.PeriodData:
-    conn = store_db.connect(path)
+def _frames(path: Path, period: int | None) -> PeriodData:
+    conn = store.connect(path)
     try:
         latest = store_query.latest_period(conn)
     finally:
@@ -74,7 +95,7 @@ def _frames(path: Path, period: int | None) -> store_query.PeriodData:
         raise UserError(
             f"--period 应在 1 到 {latest} 之间（数据库中最新为第{latest}期），收到 {period}。"
         )
-    return store_query.period_frames(path, period)
+    return store.period_frames(path, period)
 
 
 def perfunctory_signals(

@@ -1,4 +1,4 @@
-"""dapaicha store export: the store's tables (store/) written to one workbook (xlsx/)."""
+"""`dapaicha store info` and `dapaicha store export`."""
 
 from __future__ import annotations
 
@@ -6,11 +6,17 @@ from pathlib import Path
 
 from dapaicha.store import db as store_db
 from dapaicha.store import query as store_query
+from dapaicha.store.query import StoreInfo
 from dapaicha.xlsx.export import write_tables
 
 
-def export(store_path: Path | str, out: Path | str) -> dict[str, int]:
-    """Every table to one workbook, a sheet per table; row counts by table."""
+def info(store_path: Path) -> StoreInfo:
+    """Periods, submissions and villages in the store."""
+    return store_query.info(store_path)
+
+
+def export(store_path: Path, out: Path) -> dict[str, int]:
+    """Every table of the store into one workbook (xlsx.export); rows per table."""
     conn = store_db.connect(store_path)
     try:
         return write_tables(store_query.tables(conn), out)

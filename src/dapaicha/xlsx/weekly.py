@@ -21,7 +21,7 @@ from dapaicha.figures.rollup import Rollup
 from dapaicha.fsutil import atomic_write_text, inside
 from dapaicha.xlsx import sheets
 from dapaicha.xlsx.sheets import DASH, Sheet, cn_date, list_sheet, new_book, rate_cell
-from dapaicha.xlsx.summary import MISSING_COLUMNS, UNIT_HEAD, write_reports  # noqa: F401
+from dapaicha.xlsx.summary import MISSING_COLUMNS, UNIT_HEAD
 from dapaicha.xlsx.summary import notes as summary_notes
 
 if TYPE_CHECKING:
