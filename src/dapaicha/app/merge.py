@@ -177,7 +177,9 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-def _out_period(conn, pers: Periods, period: int | None, as_of: dt.date | None) -> int | None:
+def _out_period(
+    conn: store.Connection, pers: Periods, period: int | None, as_of: dt.date | None
+) -> int | None:
     if period is not None:
         return period
     if as_of is not None:
@@ -215,7 +217,9 @@ def _attach(report: Report, batch: list[store.Incoming], found: dict[str, list[F
             fr.used = False
 
 
-def _findings(conn, b: store.Incoming, sid: int, cl: Checklist, pers: Periods) -> list[Finding]:
+def _findings(
+    conn: store.Connection, b: store.Incoming, sid: int, cl: Checklist, pers: Periods
+) -> list[Finding]:
     """The merge's findings for one stored return.
 
     None for a village of a merged ledger: the tier below reported them already, with the

@@ -27,7 +27,7 @@ from dapaicha.config.checklist import Checklist
 from dapaicha.config.periods import Periods
 from dapaicha.errors import UserError
 from dapaicha.model import Row, Submission
-from dapaicha.store.db import BUSY_TIMEOUT, VERSION, connect, dump, transaction
+from dapaicha.store.db import BUSY_TIMEOUT, VERSION, Connection, connect, dump, transaction
 from dapaicha.store.query import (
     PeriodData,
     VillageHistory,
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 __all__ = [
     "BUSY_TIMEOUT",
     "VERSION",
+    "Connection",
     "Incoming",
     "PeriodData",
     "VillageHistory",
@@ -231,27 +232,7 @@ def insert(
         next_id += 1
         ids[s.sha256] = sid
         key = b.key if b.key in known_keys else None
-        subs.append(
-            (
-                sid,
-                cid,
-                b.period,
-                key,
-                s.county,
-                s.township,
-                s.village,
-                s.file,
-                s.sha256,
-                s.source_kind,
-                _iso(s.report_date),
-                None if b.on_time is None else int(b.on_time),
-                received_at,
-                int(s.accepted),
-                s.errors,
-                s.warnings,
-                sum(r.has_problem == "是" for r in s.rows),
-            )
-        )
+        subs.append(_submission_tuple(sid, cid, b, key, received_at))
         if s.accepted:
             rows.extend(_row_tuples(sid, s.rows))
             touched.add((key, b.period))
@@ -270,6 +251,32 @@ def insert(
         ) from err
     _resupersede(conn, touched)
     return ids, {ids[b.sub.sha256] for b in todo}
+
+
+def _submission_tuple(
+    sid: int, cid: int, b: Incoming, key: str | None, received_at: str
+) -> tuple[object, ...]:
+    """A submissions row (columns as in insert's INSERT)."""
+    s = b.sub
+    return (
+        sid,
+        cid,
+        b.period,
+        key,
+        s.county,
+        s.township,
+        s.village,
+        s.file,
+        s.sha256,
+        s.source_kind,
+        _iso(s.report_date),
+        None if b.on_time is None else int(b.on_time),
+        received_at,
+        int(s.accepted),
+        s.errors,
+        s.warnings,
+        sum(r.has_problem == "是" for r in s.rows),
+    )
 
 
 def _duplicate_row(todo: Sequence[Incoming]) -> str:
