@@ -230,7 +230,6 @@ def _findings(
         return []
     st = store.stored(conn, sid)
     out: list[Finding] = []
-    where = {"sheet": s.sheet}
     if not s.accepted:
         kept = store.current_before(conn, b.key, st.period, inclusive=True) if b.key else None
         if kept is not None and st.accepted is False:
@@ -249,12 +248,12 @@ def _findings(
                 value=s.report_date,
                 expected=p.deadline,
                 detail=p.n,
-                **where,
+                sheet=s.sheet,
             )
         )
     if st.superseded_by:
-        out.append(make("superseded", s.file, detail=st.superseded_by, **where))
-    prev = store.current_before(conn, b.key, st.period)
+        out.append(make("superseded", s.file, detail=st.superseded_by, sheet=s.sheet))
+    prev = store.current_before(conn, b.key, st.period) if b.key else None
     if prev is not None:
         out.extend(cross_period(store.rows_of(conn, prev[0]), s.rows, s.file, s.sheet, cl))
     return out
