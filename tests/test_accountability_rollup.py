@@ -265,12 +265,11 @@ def test_without_store_nothing_checked(tmp_path, cl, roster_df):
 
 def test_context_and_template_doc(cl, roster_df, tmp_path):
     from dapaicha import resources
-    from dapaicha.figures import perfunctory
 
     db = tmp_path / "store.sqlite"
     data = store_data(db, cl)
     r = rollup.build(data, roster_df, cl)
-    ctx = weekly.context(r, cl, perfunctory.from_store(db, 2, cl))
+    ctx = weekly.context(r, cl, rollup_app.perfunctory_signals(db, 2, cl))
     assert ctx["perfunctory_villages"] == 10 and ctx["due_soon_count"] == 1
     assert [(p["kind"], p["villages"], p["more"]) for p in ctx["perfunctory"]] == [
         ("all-no", 1, False),

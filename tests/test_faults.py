@@ -12,9 +12,13 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from dapaicha.app import merge
+from dapaicha.app import merge, validate
+from dapaicha.figures import rollup
 from dapaicha.store import db as store_db
+from dapaicha.store import write as store
 
 SRC = Path(__file__).resolve().parent.parent / "src"
 
@@ -89,13 +93,6 @@ def test_killed_merge_leaves_store_consistent(returns, ros, cl, tmp_path, delay)
 
 
 # --- fuzz: random ledgers through validate → merge → rollup keep the totals consistent ---
-
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-from dapaicha.app import validate  # noqa: E402
-from dapaicha.figures import rollup
-from dapaicha.store import write as store
 
 _ANSWER = st.fixed_dictionaries(
     {

@@ -835,8 +835,9 @@ def test_fuzz_validate_never_raises(edits, blank_ledgers, cl, ros, tmp_path_fact
     # the file is a valid workbook: an internal failure would surface as file-unreadable
     assert [f for f in fr.findings if f.code == "file-unreadable"] == []
     assert all(f.code in CODES for f in fr.findings)
-    # the one submission merge would store carries the same verdict as the report
-    assert [s.accepted for s in subs] == [fr.accepted]
+    # merge gets the file exactly when the report passes it (a file of no known village: none)
+    verdicts = [s.accepted for s in subs]
+    assert verdicts == [True] if fr.accepted else verdicts in ([], [False])
     assert digest(d) == before
 
 

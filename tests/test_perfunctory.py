@@ -8,6 +8,7 @@ import pytest
 
 from dapaicha import layout
 from dapaicha.app import merge
+from dapaicha.app import rollup as rollup_app
 from dapaicha.config import checklist
 from dapaicha.figures import perfunctory
 from dapaicha.figures.perfunctory import Signal
@@ -220,7 +221,7 @@ def test_from_store(tmp_path, cl) -> None:
     ]
     sp = tmp_path / "s.sqlite"
     merge.merge_submissions(sp, [*unchanged, *others], cl, received_at="2022-04-20T00:00:00+00:00")
-    got = perfunctory.from_store(sp, t, cl)
+    got = rollup_app.perfunctory_signals(sp, t, cl)
     current = [unchanged[-1], *others]
     want = perfunctory.signals(current, cl, history={unchanged[0].village_code: unchanged})
     assert got == want

@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 
 from dapaicha import layout
 from dapaicha.app import merge
+from dapaicha.app import store as store_app
 from dapaicha.config import checklist, periods
 from dapaicha.config.roster import Roster, Village
 from dapaicha.errors import UserError
@@ -459,7 +460,7 @@ def test_info_and_export(tmp_path):
     got = [(p.n, p.accepted, p.rejected, p.superseded, p.villages, p.on_time) for p in info.periods]
     assert got == [(1, 3, 0, 0, 3, 3), (2, 1, 1, 0, 1, 1), (3, 1, 0, 0, 1, 1)]
     out = tmp_path / "导出.xlsx"
-    counts = store.export(path, out)
+    counts = store_app.export(path, out)
     assert counts == {
         "schema_version": 1,
         "campaigns": 1,
@@ -486,7 +487,7 @@ def test_export_keeps_formula_like_text(tmp_path):
         path, [make_sub(0, D(2022, 3, 30), [problem(3, description='=HYPERLINK("http://x")')])]
     )
     out = tmp_path / "导出.xlsx"
-    store.export(path, out)
+    store_app.export(path, out)
     ws = load_workbook(out)["rows"]
     cells = [c for row in ws.iter_rows() for c in row if c.value == '=HYPERLINK("http://x")']
     assert len(cells) == 1 and cells[0].data_type == "s"

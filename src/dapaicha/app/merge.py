@@ -198,7 +198,9 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-def _out_period(conn, pers: Periods, period: int | None, as_of: dt.date | None) -> int | None:
+def _out_period(
+    conn: store.Connection, pers: Periods, period: int | None, as_of: dt.date | None
+) -> int | None:
     if period is not None:
         return period
     if as_of is not None:
@@ -236,7 +238,9 @@ def _attach(report: Report, batch: list[store.Incoming], found: dict[str, list[F
             fr.used = False
 
 
-def _findings(conn, b: store.Incoming, sid: int, cl: Checklist, pers: Periods) -> list[Finding]:
+def _findings(
+    conn: store.Connection, b: store.Incoming, sid: int, cl: Checklist, pers: Periods
+) -> list[Finding]:
     """The merge's findings for one stored return.
 
     None for a village of a merged ledger: the tier below reported them already, with the
@@ -247,7 +251,6 @@ def _findings(conn, b: store.Incoming, sid: int, cl: Checklist, pers: Periods) -
         return []
     st = store.stored(conn, sid)
     out: list[Finding] = []
-    where = {"sheet": s.sheet}
     if not s.accepted:
         kept = store.current_before(conn, b.key, st.period, inclusive=True) if b.key else None
         if kept is not None and st.accepted is False:
@@ -266,12 +269,12 @@ def _findings(conn, b: store.Incoming, sid: int, cl: Checklist, pers: Periods) -
                 value=s.report_date,
                 expected=p.deadline,
                 detail=p.n,
-                **where,
+                sheet=s.sheet,
             )
         )
     if st.superseded_by:
-        out.append(make("superseded", s.file, detail=st.superseded_by, **where))
-    prev = store.current_before(conn, b.key, st.period)
+        out.append(make("superseded", s.file, detail=st.superseded_by, sheet=s.sheet))
+    prev = store.current_before(conn, b.key, st.period) if b.key else None
     if prev is not None:
         out.extend(cross_period(store.rows_of(conn, prev[0]), s.rows, s.file, s.sheet, cl))
     return out

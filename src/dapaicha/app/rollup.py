@@ -15,6 +15,8 @@ from dapaicha.config.roster import Roster
 from dapaicha.errors import UserError
 from dapaicha.figures import perfunctory, rollup
 from dapaicha.figures.rollup import Rollup
+from dapaicha.store import db as store_db
+from dapaicha.store import ledgers as store_ledgers
 from dapaicha.store import query as store_query
 from dapaicha.store import write as store
 from dapaicha.store.query import PeriodData
@@ -74,7 +76,7 @@ def run(
             if not Path(store_path).exists():
                 raise UserError("给出的文件夹中没有可汇总的台账。")
         data = _frames(Path(store_path), period)
-        signals = perfunctory.from_store(Path(store_path), int(data.period), cl)
+        signals = perfunctory_signals(Path(store_path), int(data.period), cl)
     r = rollup.build(data, rollup.roster_frame(roster.villages), cl)
     return RunResult(r, write_reports(r, cl, out, templates, signals), merged_results)
 
@@ -94,3 +96,17 @@ def _frames(path: Path, period: int | None) -> PeriodData:
             f"--period 应在 1 到 {latest} 之间（数据库中最新为第{latest}期），收到 {period}。"
         )
     return store.period_frames(path, period)
+
+
+def perfunctory_signals(
+    store_path: Path | str, period: int, cl: Checklist
+) -> list[perfunctory.Signal]:
+    """The 疑似走过场 signals of every village's ledger as it stands in `period`."""
+    conn = store_db.connect(store_path)
+    try:
+        cur = store_ledgers.current_returns(conn, period)
+        return perfunctory.stored_signals(
+            cur.returns, cur.earlier, cl, lambda ids: store_ledgers.value_rows(conn, ids)
+        )
+    finally:
+        conn.close()

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from dapaicha.store import db as store_db
 from dapaicha.store import query as store_query
 from dapaicha.store.query import StoreInfo
+from dapaicha.xlsx.export import write_tables
 
 
 def info(store_path: Path) -> StoreInfo:
@@ -14,5 +16,9 @@ def info(store_path: Path) -> StoreInfo:
 
 
 def export(store_path: Path, out: Path) -> dict[str, int]:
-    """Every table of the store into one workbook; rows per table."""
-    return store_query.export(store_path, out)
+    """Every table of the store into one workbook (xlsx.export); rows per table."""
+    conn = store_db.connect(store_path)
+    try:
+        return write_tables(store_query.tables(conn), out)
+    finally:
+        conn.close()

@@ -12,8 +12,8 @@ Kinds (slugs):
   ≥ unchanged_periods periods, counted from the first period of the unchanged run to the
   current one (periods without a return count as unchanged), while problems are still open.
 
-signals() works on Submissions; from_store() reads a period from the SQLite store; to_frame()
-gives the sheet for the rollup.
+signals() works on Submissions; stored_signals() on a period as the store holds it (the
+caller fetches it); to_frame() gives the sheet for the rollup. No I/O here.
 
 Only problems (是否存在问题 = 是) take part in the text and deadline signals.
 A village is identified by its key: the 12-digit code, else "county/township/village".
@@ -22,19 +22,17 @@ A village is identified by its key: the 12-digit code, else "county/township/vil
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
+
+import pandas as pd
 
 from dapaicha import layout
 from dapaicha.model import Row, Submission
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from dapaicha.config.checklist import Checklist
 
 KINDS: dict[str, str] = {
@@ -244,7 +242,7 @@ def _iso(d: dt.date | None) -> str | None:
     return d.isoformat() if d else None
 
 
-def _rows_fingerprint(rows: Iterable[tuple]) -> int:
+def _rows_fingerprint(rows: Iterable[tuple[object, ...]]) -> int:
     """rows: (no, seq, has_problem, description, measure, kind, deadline, owner, result,
     done_date, note) with dates as ISO text, None where blank, in (no, seq) order."""
     return hash(tuple(rows))
@@ -285,8 +283,6 @@ def _unchanged(s: Submission, past: dict[int, int], threshold: int, cl: Checklis
 
 def to_frame(sigs: list[Signal]) -> pd.DataFrame:
     """The signals as a sheet: Chinese headers (HEADERS), one row per signal."""
-    import pandas as pd
-
     code = [x.village_code if "/" not in x.village_code else "" for x in sigs]
     rows = [
         (x.county, x.township, x.village, c, x.label, x.evidence, "、".join(x.cells))
@@ -295,70 +291,34 @@ def to_frame(sigs: list[Signal]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(HEADERS))
 
 
-_SUBS_SQL = """SELECT s.id, s.village_key, s.period, s.file, s.sha256, s.report_date, s.source_kind,
-  v.code, v.county, v.township, v.village
-FROM submissions s JOIN villages v ON v.key = s.village_key
-WHERE s.accepted = 1 AND s.superseded_by IS NULL AND s.period <= ? ORDER BY s.period, s.id"""
-_ROW_COLS = """r.submission_id, r.no, r.seq, r.has_problem, r.description, r.measure, r.kind,
-  r.deadline, r.owner, r.result, r.done_date, r.note, r.row, r.cell"""
-_CURRENT_ROWS_SQL = f"""WITH cur AS (
-  SELECT village_key, MAX(period) AS p FROM submissions
-  WHERE accepted = 1 AND superseded_by IS NULL AND period <= ? GROUP BY village_key
-)
-SELECT {_ROW_COLS} FROM cur
-JOIN submissions s ON s.village_key = cur.village_key AND s.period = cur.p
-  AND s.accepted = 1 AND s.superseded_by IS NULL
-JOIN rows r ON r.submission_id = s.id
-ORDER BY r.submission_id, r.no, r.seq"""
-_CHUNK = 500
+Fetch = Callable[[list[int]], dict[int, list[tuple[object, ...]]]]
 
 
-def from_store(store_path: Path | str, period: int, cl: Checklist) -> list[Signal]:
-    """The signals of every village's ledger as it stands in `period` (carried ones too).
+def stored_signals(
+    current: dict[str, Submission],
+    earlier: dict[str, list[tuple[int, int]]],
+    cl: Checklist,
+    fetch: Fetch,
+) -> list[Signal]:
+    """The signals of every village's current return in a period, as the store holds them.
 
-    The current return of each village is loaded in full. For unchanged-ledger, earlier
-    returns are read only for villages with open problems, one return back at a time and
-    only while they still equal the current one (as fingerprints), so a whole city stays
-    fast. Cells other than 自查问题描述 come from the generated ledger's layout (the store
-    keeps one cell per row).
+    current: village key → its current return (rows loaded); earlier: village key → the ids
+    of its earlier current returns [(period, id)], newest first; fetch(ids): each return's
+    rows as (no, seq, has_problem, description, measure, kind, deadline, owner, result,
+    done_date, note), dates as ISO text, in (no, seq) order.
+
+    For unchanged-ledger, earlier returns are fetched only for villages with open problems,
+    one return back at a time and only while they still equal the current one (as
+    fingerprints), so a whole city stays fast.
     """
-    from dapaicha.store import db as store_db
-
-    conn = store_db.connect(store_path)
-    try:
-        current: dict[str, Submission] = {}
-        cur_sid: dict[str, int] = {}
-        earlier: dict[str, list[tuple[int, int]]] = {}  # key → [(period, id)], newest first
-        for sid, key, n, file, sha, rd, kind, code, county, township, village in conn.execute(
-            _SUBS_SQL, (period,)
-        ):
-            if key in cur_sid:
-                earlier.setdefault(key, []).insert(0, (current[key].period or 0, cur_sid[key]))
-            cur_sid[key] = sid
-            current[key] = Submission(
-                file, sha, code, county, township, village, _day(rd), True,
-                source_kind=kind, period=n,
-            )  # fmt: skip
-        by_sid = {sid: current[key] for key, sid in cur_sid.items()}
-        for sid, recs in itertools.groupby(
-            conn.execute(_CURRENT_ROWS_SQL, (period,)), key=lambda r: r[0]
-        ):
-            sub = by_sid[sid]
-            sub.rows.extend(
-                Row(no=r[1], seq=r[2], has_problem=r[3], description=r[4], measure=r[5],
-                    kind=r[6], deadline=_day(r[7]), owner=r[8], result=r[9],
-                    done_date=_day(r[10]), note=r[11], row=r[12],
-                    cells=_stored_cell(r[13], sub.source_kind))
-                for r in recs
-            )  # fmt: skip
-        pasts = _walk_back(conn, current, earlier, cl)
-    finally:
-        conn.close()
-    return _signals(list(current.values()), cl, pasts)
+    return _signals(list(current.values()), cl, _walk_back(current, earlier, cl, fetch))
 
 
 def _walk_back(
-    conn, current: dict[str, Submission], earlier: dict[str, list[tuple[int, int]]], cl: Checklist
+    current: dict[str, Submission],
+    earlier: dict[str, list[tuple[int, int]]],
+    cl: Checklist,
+    fetch: Fetch,
 ) -> dict[str, dict[int, int]]:
     """Fingerprints of earlier returns: for each village with open problems, back to the
     first return that differs from the current one (that one included)."""
@@ -372,42 +332,12 @@ def _walk_back(
     step = 0
     while mine:
         want = {earlier[k][step][1]: (k, earlier[k][step][0]) for k in mine}
-        fps = _fingerprints(conn, list(want))
+        rows = fetch(list(want))
         nxt = {}
         for sid, (k, n) in want.items():
-            fp = fps.get(sid, _rows_fingerprint(()))
+            fp = _rows_fingerprint(rows.get(sid, ()))
             pasts[k][n] = fp
             if fp == mine[k] and step + 1 < len(earlier[k]):
                 nxt[k] = mine[k]
         mine, step = nxt, step + 1
     return pasts
-
-
-def _fingerprints(conn, ids: list[int]) -> dict[int, int]:
-    out: dict[int, int] = {}
-    for i in range(0, len(ids), _CHUNK):
-        chunk = ids[i : i + _CHUNK]
-        q = (
-            f"SELECT {_ROW_COLS} FROM rows r WHERE r.submission_id IN ({','.join('?' * len(chunk))})"
-            " ORDER BY r.submission_id, r.no, r.seq"
-        )
-        for sid, recs in itertools.groupby(conn.execute(q, chunk), key=lambda r: r[0]):
-            out[sid] = _rows_fingerprint(r[1:12] for r in recs)
-    return out
-
-
-def _day(x: str | None) -> dt.date | None:
-    return dt.date.fromisoformat(x) if x else None
-
-
-def _stored_cell(cell: str | None, kind: str) -> dict[str, str]:
-    """The store keeps one cell per row: the 自查问题描述 cell, else the 序号 cell, else A{row}.
-
-    For a generated ledger only a cell in the 自查问题描述 column is kept (the others come
-    from the layout); for other sources the stored cell is the best there is.
-    """
-    if not cell:
-        return {}
-    if kind == "ledger" and cell.rstrip("0123456789") != layout.LETTER["description"]:
-        return {}
-    return {"description": cell}

@@ -213,7 +213,8 @@ def _problem_key(pro: pd.DataFrame) -> np.ndarray:
     seq = pro["seq"].to_numpy(np.int64)
     if len(pro) and (no.max() >= 1 << 12 or seq.max() >= 1 << 20):
         raise ValueError("序号或问题序号超出范围")
-    return (pro["order"].to_numpy(np.int64) << 32) | (no << 20) | seq
+    key: np.ndarray = (pro["order"].to_numpy(np.int64) << 32) | (no << 20) | seq
+    return key
 
 
 def _village_status(vil: pd.DataFrame) -> pd.Series:
@@ -265,7 +266,8 @@ def summary(r: Rollup, level: Level, county: str | None = None) -> pd.DataFrame:
         return np.bincount(codes if mask is None else codes[mask], minlength=n)
 
     def flag(name: str) -> np.ndarray:
-        return pro[name].to_numpy(bool)[keep]
+        got: np.ndarray = pro[name].to_numpy(bool)[keep]
+        return got
 
     rep = vil["reported"].to_numpy(bool)
     cols: dict[str, np.ndarray] = {
@@ -321,7 +323,9 @@ def by_item(r: Rollup, checklist: Checklist) -> pd.DataFrame:
     first = ~pd.DataFrame({"k": pro["order"], "no": no}).duplicated().to_numpy()  # a village once
 
     def count(mask: Any = None) -> np.ndarray:
-        return np.bincount(no if mask is None else no[mask], minlength=top)[out["no"].to_numpy()]
+        got: np.ndarray = np.bincount(no if mask is None else no[mask], minlength=top)
+        picked: np.ndarray = got[out["no"].to_numpy()]
+        return picked
 
     out["problems"], out["villages"], out["done"] = count(), count(first), count(done)
     out["immediate"], out["done_immediate"] = count(imm), count(done & imm)

@@ -17,6 +17,9 @@ from dapaicha.errors import UserError
 
 BUSY_TIMEOUT = 10.0  # seconds a second writer waits before giving up
 
+# For type hints outside store/ (which must not import sqlite3).
+Connection = sqlite3.Connection
+
 _V1 = """
 CREATE TABLE schema_version (version INTEGER NOT NULL);
 CREATE TABLE campaigns (
@@ -235,6 +238,6 @@ def transaction(conn: sqlite3.Connection, path: Path | str = "") -> Iterator[sql
         raise
 
 
-def dump(conn: sqlite3.Connection) -> dict[str, list[tuple]]:
+def dump(conn: sqlite3.Connection) -> dict[str, list[tuple[object, ...]]]:
     """Every table's rows, sorted: for export and for tests (same store ⇔ same dump)."""
     return {t: sorted(conn.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in TABLES}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import sqlite3
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -296,14 +297,19 @@ def find_villages(conn: sqlite3.Connection, query: str) -> list[tuple[str, str, 
     return [r for r in rows if r[4] == q or _base(r[4]) == _base(q)]
 
 
-def _changes(old: list, new: list) -> list[Change]:
+# (no, seq, description, result, deadline) of a problem row
+ProblemRow = tuple[int, int, str | None, str | None, str | None]
+
+
+def _changes(old: Sequence[ProblemRow], new: Sequence[ProblemRow]) -> list[Change]:
     a = {(r[0], r[1]): r for r in old}
     b = {(r[0], r[1]): r for r in new}
     out: list[Change] = []
     for k in sorted(set(a) | set(b)):
         ra, rb = a.get(k), b.get(k)
         if ra is None:
-            out.append(Change(*k, "新增问题", "", rb[2] or ""))
+            if rb is not None:  # always: k is in a or in b
+                out.append(Change(*k, "新增问题", "", rb[2] or ""))
         elif rb is None:
             out.append(Change(*k, "问题消失", ra[2] or "", ""))
         else:
@@ -359,46 +365,11 @@ def history(store_path: Path | str, query: str, key: str | None = None) -> Villa
 
 # --- export -------------------------------------------------------------------
 
-MAX_SHEET_ROWS = 1_048_575  # Excel's limit, minus the header
 
-
-def export(store_path: Path | str, out: Path | str) -> dict[str, int]:
-    """Every table to one workbook, a sheet per table (split when over Excel's row limit)."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
-    from dapaicha.xlsx import excel
-
-    conn = store_db.connect(store_path)
-    counts: dict[str, int] = {}
-    try:
-        wb = Workbook(write_only=True)
-        for table in store_db.TABLES:
-            cur = conn.execute(f"SELECT * FROM {table} ORDER BY 1")
-            names = [d[0] for d in cur.description]
-            n, part, ws = 0, 0, None
-            for rec in cur:
-                if ws is None or n % MAX_SHEET_ROWS == 0:
-                    part += 1
-                    ws = wb.create_sheet(table if part == 1 else f"{table}_{part}")
-                    ws.freeze_panes = "A2"
-                    ws.append([excel.put(WriteOnlyCell(ws), c) for c in names])
-                ws.append(
-                    [
-                        excel.put(WriteOnlyCell(ws), x) if isinstance(x, str) and _risky(x) else x
-                        for x in rec
-                    ]
-                )
-                n += 1
-            if ws is None:
-                ws = wb.create_sheet(table)
-                ws.append(names)
-            counts[table] = n
-        excel.save(wb, Path(out))
-        return counts
-    finally:
-        conn.close()
-
-
-def _risky(s: str) -> bool:
-    return s[:1] in ("=", "+", "-", "@", "\t", "\r", "\n") or len(s) > 32000
+def tables(
+    conn: sqlite3.Connection,
+) -> Iterator[tuple[str, list[str], Iterator[tuple[object, ...]]]]:
+    """(name, column names, rows by the first column) of every table, for the export."""
+    for table in store_db.TABLES:
+        cur = conn.execute(f"SELECT * FROM {table} ORDER BY 1")
+        yield table, [d[0] for d in cur.description], cur

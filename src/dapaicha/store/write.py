@@ -27,11 +27,10 @@ from dapaicha.config.checklist import Checklist
 from dapaicha.config.periods import Periods
 from dapaicha.errors import UserError
 from dapaicha.model import Row, Submission
-from dapaicha.store.db import BUSY_TIMEOUT, VERSION, connect, dump, transaction
+from dapaicha.store.db import BUSY_TIMEOUT, VERSION, Connection, connect, dump, transaction
 from dapaicha.store.query import (
     PeriodData,
     VillageHistory,
-    export,
     history,
     info,
     period_frames,
@@ -43,6 +42,7 @@ if TYPE_CHECKING:
 __all__ = [
     "BUSY_TIMEOUT",
     "VERSION",
+    "Connection",
     "Incoming",
     "PeriodData",
     "VillageHistory",
@@ -50,7 +50,6 @@ __all__ = [
     "dump",
     "ensure_campaign",
     "ensure_periods",
-    "export",
     "history",
     "info",
     "insert",
@@ -158,9 +157,9 @@ class Incoming:
         return village_key(s.village_code, s.county, s.township, s.village)
 
 
-def _row_tuples(sid: int, rows: Sequence[Row]) -> list[tuple]:
+def _row_tuples(sid: int, rows: Sequence[Row]) -> list[tuple[object, ...]]:
     """Rows as stored: dates ISO; cell = the source address of 自查问题描述 (else of 序号)."""
-    out = []
+    out: list[tuple[object, ...]] = []
     for r in rows:
         c = r.cells
         cell = c.get("description") or c.get("no") or (f"A{r.row}" if r.row else "")
@@ -233,27 +232,7 @@ def insert(
         next_id += 1
         ids[s.sha256] = sid
         key = b.key if b.key in known_keys else None
-        subs.append(
-            (
-                sid,
-                cid,
-                b.period,
-                key,
-                s.county,
-                s.township,
-                s.village,
-                s.file,
-                s.sha256,
-                s.source_kind,
-                _iso(s.report_date),
-                None if b.on_time is None else int(b.on_time),
-                received_at,
-                int(s.accepted),
-                s.errors,
-                s.warnings,
-                sum(r.has_problem == "是" for r in s.rows),
-            )
-        )
+        subs.append(_submission_tuple(sid, cid, b, key, received_at))
         if s.accepted:
             rows.extend(_row_tuples(sid, s.rows))
             touched.add((key, b.period))
@@ -272,6 +251,32 @@ def insert(
         ) from err
     _resupersede(conn, touched)
     return ids, {ids[b.sub.sha256] for b in todo}
+
+
+def _submission_tuple(
+    sid: int, cid: int, b: Incoming, key: str | None, received_at: str
+) -> tuple[object, ...]:
+    """A submissions row (columns as in insert's INSERT)."""
+    s = b.sub
+    return (
+        sid,
+        cid,
+        b.period,
+        key,
+        s.county,
+        s.township,
+        s.village,
+        s.file,
+        s.sha256,
+        s.source_kind,
+        _iso(s.report_date),
+        None if b.on_time is None else int(b.on_time),
+        received_at,
+        int(s.accepted),
+        s.errors,
+        s.warnings,
+        sum(r.has_problem == "是" for r in s.rows),
+    )
 
 
 def _duplicate_row(todo: Sequence[Incoming]) -> str:
@@ -306,11 +311,12 @@ def current_before(
 ) -> tuple[int, str, int] | None:
     """(id, file, period) of the village's current accepted return before (or at) period."""
     op = "<=" if inclusive else "<"
-    return conn.execute(
+    row = conn.execute(
         f"SELECT id, file, period FROM submissions WHERE village_key = ? AND period {op} ?"
         " AND accepted = 1 AND superseded_by IS NULL ORDER BY period DESC LIMIT 1",
         (key, period),
     ).fetchone()
+    return None if row is None else (int(row[0]), str(row[1]), int(row[2]))
 
 
 def rows_of(conn: sqlite3.Connection, sid: int) -> list[Row]:

@@ -309,7 +309,7 @@ def write_reports(
 ) -> list[Path]:
     """Every output of `dapaicha rollup`: county and city summaries, 周报, 文字稿.
 
-    signals: the period's 疑似走过场 signals (perfunctory.from_store); None: not checked.
+    signals: the period's 疑似走过场 signals (app.rollup.perfunctory_signals); None: not checked.
     """
     from dapaicha.xlsx import weekly
 

@@ -216,7 +216,7 @@ def context(
     categories[] {name, problems}; top_items[] {no, category, topic, problems, villages,
     done, rate} (the five items with most problems); units_by_county[] {county, missing[],
     late[]} (village names “乡镇村”); missing_count, late_count.
-    From `signals` (疑似走过场, perfunctory.from_store; None: not checked):
+    From `signals` (疑似走过场, app.rollup.perfunctory_signals; None: not checked):
     perfunctory_checked, perfunctory_villages (villages with any signal), perfunctory[]
     {kind, label, villages, names[] (the first five “县乡镇村”), more}. Due soon (problems
     not 已整改 with a deadline from as_of to campaign.due_soon_days days later):

@@ -1,0 +1,170 @@
+"""Reading whole returns from the store: for crosscheck and for the 疑似走过场 signals.
+
+- crosscheck: the checklist's items, every accepted return placed in time, the item rows of
+  the returns it needs;
+- perfunctory: every village's current return in a period (with its rows), the ids of its
+  earlier current returns, and the values of any returns' rows (for fingerprints).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from dapaicha import layout
+from dapaicha.errors import UserError
+from dapaicha.model import Row, Submission
+
+CHUNK = 500  # ids per IN (…) query
+
+# (has_problem, description, cell) of one row, by item no
+ItemRows = dict[int, list[tuple[str | None, str | None, str]]]
+# (no, seq, has_problem, description, measure, kind, deadline, owner, result, done_date, note)
+ValueRow = tuple[object, ...]
+
+
+def campaign_start(conn: sqlite3.Connection) -> dt.date:
+    row = conn.execute("SELECT start FROM campaigns").fetchone()
+    if row is None:
+        raise UserError("数据库中还没有任何报送数据，请先运行 dapaicha merge。")
+    return dt.date.fromisoformat(row[0])
+
+
+def items(conn: sqlite3.Connection) -> dict[int, tuple[str, str]]:
+    """Item no → (topic, content), as stored at the first merge."""
+    return {int(n): (t, c) for n, t, c in conn.execute("SELECT no, topic, content FROM items")}
+
+
+@dataclass(frozen=True)
+class Dated:
+    """An accepted return with its 填报日期 and its period's cut-off."""
+
+    id: int
+    key: str
+    period: int
+    file: str
+    report_date: dt.date | None
+    deadline: dt.date
+
+
+def accepted_returns(conn: sqlite3.Connection) -> list[Dated]:
+    """Every accepted return (superseded ones too), by (填报日期 else cut-off, period, id)."""
+    q = (
+        "SELECT s.id, s.village_key, s.period, s.file, s.report_date, p.deadline FROM submissions s"
+        " JOIN periods p ON p.campaign_id = s.campaign_id AND p.n = s.period"
+        " WHERE s.accepted = 1 AND s.village_key IS NOT NULL"
+        " ORDER BY COALESCE(s.report_date, p.deadline), s.period, s.id"
+    )
+    return [
+        Dated(int(sid), key, int(period), file, _day(rd), dt.date.fromisoformat(deadline))
+        for sid, key, period, file, rd, deadline in conn.execute(q)
+    ]
+
+
+def item_rows(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, ItemRows]:
+    """Each return's rows as (has_problem, description, cell) by item no, in (no, seq) order."""
+    ids = sorted(set(ids))
+    out: dict[int, ItemRows] = {i: {} for i in ids}
+    for k in range(0, len(ids), CHUNK):
+        chunk = ids[k : k + CHUNK]
+        q = (
+            "SELECT submission_id, no, has_problem, description, cell FROM rows"
+            f" WHERE submission_id IN ({','.join('?' * len(chunk))}) ORDER BY submission_id, no, seq"
+        )
+        for sid, no, has, desc, cell in conn.execute(q, chunk):
+            out[sid].setdefault(int(no), []).append((has, desc, cell))
+    return out
+
+
+_SUBS_SQL = """SELECT s.id, s.village_key, s.period, s.file, s.sha256, s.report_date, s.source_kind,
+  v.code, v.county, v.township, v.village
+FROM submissions s JOIN villages v ON v.key = s.village_key
+WHERE s.accepted = 1 AND s.superseded_by IS NULL AND s.period <= ? ORDER BY s.period, s.id"""
+_ROW_COLS = """r.submission_id, r.no, r.seq, r.has_problem, r.description, r.measure, r.kind,
+  r.deadline, r.owner, r.result, r.done_date, r.note, r.row, r.cell"""
+_CURRENT_ROWS_SQL = f"""WITH cur AS (
+  SELECT village_key, MAX(period) AS p FROM submissions
+  WHERE accepted = 1 AND superseded_by IS NULL AND period <= ? GROUP BY village_key
+)
+SELECT {_ROW_COLS} FROM cur
+JOIN submissions s ON s.village_key = cur.village_key AND s.period = cur.p
+  AND s.accepted = 1 AND s.superseded_by IS NULL
+JOIN rows r ON r.submission_id = s.id
+ORDER BY r.submission_id, r.no, r.seq"""
+
+
+@dataclass
+class Current:
+    """Every village's current return in a period, and the ids of its earlier ones."""
+
+    returns: dict[str, Submission]  # village key → its return, rows loaded
+    earlier: dict[str, list[tuple[int, int]]]  # village key → [(period, id)], newest first
+
+
+def current_returns(conn: sqlite3.Connection, period: int) -> Current:
+    """The returns of every village as they stand in `period` (carried ones too).
+
+    Cells other than 自查问题描述 come from the generated ledger's layout (the store keeps
+    one cell per row).
+    """
+    current: dict[str, Submission] = {}
+    cur_sid: dict[str, int] = {}
+    earlier: dict[str, list[tuple[int, int]]] = {}
+    for sid, key, n, file, sha, rd, kind, code, county, township, village in conn.execute(
+        _SUBS_SQL, (period,)
+    ):
+        if key in cur_sid:
+            earlier.setdefault(key, []).insert(0, (current[key].period or 0, cur_sid[key]))
+        cur_sid[key] = sid
+        current[key] = Submission(
+            file, sha, code, county, township, village, _day(rd), True,
+            source_kind=kind, period=n,
+        )  # fmt: skip
+    by_sid = {sid: current[key] for key, sid in cur_sid.items()}
+    for sid, recs in itertools.groupby(
+        conn.execute(_CURRENT_ROWS_SQL, (period,)), key=lambda r: r[0]
+    ):
+        sub = by_sid[sid]
+        sub.rows.extend(
+            Row(no=r[1], seq=r[2], has_problem=r[3], description=r[4], measure=r[5],
+                kind=r[6], deadline=_day(r[7]), owner=r[8], result=r[9],
+                done_date=_day(r[10]), note=r[11], row=r[12],
+                cells=_stored_cell(r[13], sub.source_kind))
+            for r in recs
+        )  # fmt: skip
+    return Current(current, earlier)
+
+
+def value_rows(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, list[ValueRow]]:
+    """Each return's rows as ValueRow (dates as ISO text), in (no, seq) order; returns
+    without rows are left out."""
+    out: dict[int, list[ValueRow]] = {}
+    for i in range(0, len(ids), CHUNK):
+        chunk = ids[i : i + CHUNK]
+        q = (
+            f"SELECT {_ROW_COLS} FROM rows r WHERE r.submission_id IN ({','.join('?' * len(chunk))})"
+            " ORDER BY r.submission_id, r.no, r.seq"
+        )
+        for sid, recs in itertools.groupby(conn.execute(q, chunk), key=lambda r: r[0]):
+            out[sid] = [tuple(r[1:12]) for r in recs]
+    return out
+
+
+def _day(x: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(x) if x else None
+
+
+def _stored_cell(cell: str | None, kind: str) -> dict[str, str]:
+    """The store keeps one cell per row: the 自查问题描述 cell, else the 序号 cell, else A{row}.
+
+    For a generated ledger only a cell in the 自查问题描述 column is kept (the others come
+    from the layout); for other sources the stored cell is the best there is.
+    """
+    if not cell:
+        return {}
+    if kind == "ledger" and cell.rstrip("0123456789") != layout.LETTER["description"]:
+        return {}
+    return {"description": cell}
