@@ -104,3 +104,8 @@ class Submission:
     source_kind: SourceKind = "ledger"
     period: int | None = None  # set by merge from --period, the folder name or 填报日期
     sheet: str = ""
+
+
+def village_key(code: str, county: str, township: str, village: str) -> str:
+    """A village's key: its 12-digit code, else county/township/village as written."""
+    return code if code else f"{county}/{township}/{village}"

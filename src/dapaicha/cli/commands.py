@@ -91,7 +91,7 @@ def validate(
     from dapaicha.app import validate as val
     from dapaicha.cli import render
     from dapaicha.config import checklist as cl_mod
-    from dapaicha.config import roster as roster_mod
+    from dapaicha.read import roster as roster_mod
     from dapaicha.xlsx import report as report_xlsx
 
     cl = cl_mod.load(checklist)
@@ -174,7 +174,7 @@ def roster_cmd(
     from rich.markup import escape
     from rich.table import Table
 
-    from dapaicha.config import roster as roster_mod
+    from dapaicha.read import roster as roster_mod
     from dapaicha.findings import SEVERITY_ZH, Severity
 
     ros = roster_mod.load(path)
@@ -286,7 +286,7 @@ def generate_cmd(
     from dapaicha.app import generate as gen
     from dapaicha.cli import render
     from dapaicha.config import checklist as cl_mod
-    from dapaicha.config import roster as roster_mod
+    from dapaicha.read import roster as roster_mod
     from dapaicha.findings import Severity
 
     cl = cl_mod.load(checklist)
@@ -352,7 +352,7 @@ def rollup_cmd(
 
     from dapaicha.cli import render
     from dapaicha.config import checklist as cl_mod
-    from dapaicha.config import roster as roster_mod
+    from dapaicha.read import roster as roster_mod
     from dapaicha.xlsx import weekly
 
     cl = cl_mod.load(checklist)
@@ -429,7 +429,7 @@ def merge_cmd(
     from dapaicha.app import validate as val
     from dapaicha.cli import render, store_render
     from dapaicha.config import checklist as cl_mod
-    from dapaicha.config import roster as roster_mod
+    from dapaicha.read import roster as roster_mod
 
     cl = cl_mod.load(checklist)
     ros = roster_mod.load(roster)
@@ -460,7 +460,7 @@ def history_cmd(
     例：dapaicha history 大马村 -s dapaicha.sqlite
     """
     from dapaicha.cli import render, store_render
-    from dapaicha.config import roster as roster_mod
+    from dapaicha.read import roster as roster_mod
     from dapaicha.store import query as store_query
 
     key = None
@@ -536,7 +536,7 @@ def crosscheck_cmd(
     """
     from dapaicha.app import crosscheck
     from dapaicha.cli import render
-    from dapaicha.config import roster as roster_mod
+    from dapaicha.read import roster as roster_mod
 
     ros = roster_mod.load(roster)
     res = crosscheck.run(findings, ros, store)

@@ -26,7 +26,7 @@ from dapaicha.findings import Finding, make
 from dapaicha.layout import address
 from dapaicha.model import Cells
 from dapaicha.normalize import parse_int
-from dapaicha.read import sniff
+from dapaicha.read import book, sniff
 
 HEADER_SCAN_ROWS = 30
 _TABLE_END_RX = re.compile("签字|填报人|注：|注:|审核人")
@@ -243,18 +243,9 @@ def read_bytes(
 ) -> tuple[Return | None, list[Finding]]:
     sha = hashlib.sha256(data).hexdigest()
     sn = sniff.sniff(data)
-    if sn.kind in ("empty", "corrupt"):
-        return None, [make("file-unreadable", name, detail=sn.detail)]
-    if sn.kind == "encrypted":
-        return None, [make("file-encrypted", name)]
-    if sn.kind == "unsupported":
-        return None, [make("file-unsupported", name, detail=sn.detail)]
-    if sn.kind == "bomb":
-        return None, [make("file-too-large", name, detail=sn.detail)]
-    if sn.kind == "xml-attack":
-        return None, [
-            make("file-unreadable", name, detail=f"含不安全的 XML 内容（{sn.detail}），已拒绝")
-        ]
+    if (refused := book.refusal(sn)) is not None:
+        code, detail = refused
+        return None, [make(code, name, detail=detail)]
     try:
         cut: dict[str, str] = {}  # sheet part → first cell of a value cut off
         wb, parsed = _open(data, sn, cut)
@@ -264,7 +255,7 @@ def read_bytes(
     except sniff.Unbounded as err:
         return None, [make("file-unreadable", name, detail=str(err))]
     except BaseException as err:
-        if not (isinstance(err, Exception) or is_panic(err)):
+        if not book.parser_failure(err):
             raise  # KeyboardInterrupt, SystemExit
         return None, [make("file-unreadable", name, detail=type(err).__name__)]
     ret = Return(file=name, sha256=sha, data=data, sheet_names=[m.name for m in metas])
@@ -273,7 +264,7 @@ def read_bytes(
     try:
         return _read_workbook(wb, metas, ret, findings, sn, signer_titles, cut, parsed)
     except BaseException as err:
-        if not (isinstance(err, Exception) or is_panic(err)):
+        if not book.parser_failure(err):
             raise  # KeyboardInterrupt, SystemExit
         why = str(err) if isinstance(err, ValueError) and _has_cjk(str(err)) else ""
         return None, [
@@ -288,9 +279,7 @@ def _has_cjk(text: str) -> bool:
     return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
-def is_panic(err: BaseException) -> bool:
-    """A Rust panic inside python-calamine (a BaseException, not an Exception)."""
-    return type(err).__name__ == "PanicException"
+is_panic = book.is_panic
 
 
 def _grid(
@@ -303,7 +292,7 @@ def _grid(
     except BaseException as err:
         # calamine fails (OverflowError) or panics on a number too large for the date or
         # duration format of its cell (1e15 in a [h]:mm cell); openpyxl reads that cell
-        if not (isinstance(err, Exception) or is_panic(err)):
+        if not book.parser_failure(err):
             raise
         if data is None or not data.startswith(b"PK") or b"mimetype" in data[:100]:
             raise ValueError("表格中有超出范围的日期或时间，无法读取") from None

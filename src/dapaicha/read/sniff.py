@@ -57,15 +57,18 @@ def col_number(letters: bytes) -> int:
     return n
 
 
-def sniff(data: bytes, max_unzipped: int = MAX_UNZIPPED) -> Sniff:
-    """Classify the bytes of a returned file. Never raises: what it cannot tell is corrupt."""
+def sniff(data: bytes, max_unzipped: int = MAX_UNZIPPED, *, max_rows: int = MAX_ROWS) -> Sniff:
+    """Classify the bytes of a returned file. Never raises: what it cannot tell is corrupt.
+
+    max_rows: the rows an OpenDocument sheet may fill (more is a bomb).
+    """
     try:
-        return _sniff(data, max_unzipped)
+        return _sniff(data, max_unzipped, max_rows)
     except Exception as err:  # a structure none of the checks foresaw
         return Sniff("corrupt", f"压缩结构无法识别：{type(err).__name__}")
 
 
-def _sniff(data: bytes, max_unzipped: int) -> Sniff:
+def _sniff(data: bytes, max_unzipped: int, max_rows: int) -> Sniff:
     if not data:
         return Sniff("empty", "空文件（0 字节）")
     head = data[:8]
@@ -155,10 +158,14 @@ def _sniff(data: bytes, max_unzipped: int) -> Sniff:
         ):
             # the parser reserves room for uniqueCount strings up front: 4e9 aborts it
             return Sniff("corrupt", f"{info.filename} 声明的字符串数量与内容不符")
-        if kind == "ods" and info.filename == "content.xml" and (extent := _ods_extent(body)):
+        if (
+            kind == "ods"
+            and info.filename == "content.xml"
+            and (extent := _ods_extent(body, max_rows))
+        ):
             return Sniff(
                 "bomb",
-                f"{extent[0]} 行 × {extent[1]} 列的表格（可读取 {MAX_ROWS} 行 × {MAX_COLS} 列）",
+                f"{extent[0]} 行 × {extent[1]} 列的表格（可读取 {max_rows} 行 × {MAX_COLS} 列）",
             )
     if kind == "xlsx":
         try:
@@ -297,7 +304,7 @@ _ODS_TAG = re.compile(
 _ODS_REPEAT = re.compile(rb'table:number-(?:rows|columns)-repeated\s*=\s*["\']([0-9]+)')
 
 
-def _ods_extent(body: bytes) -> tuple[int, int] | None:
+def _ods_extent(body: bytes, max_rows: int = MAX_ROWS) -> tuple[int, int] | None:
     """(rows, cols) of an OpenDocument sheet whose non-empty cells go beyond the bounds.
 
     Repeated rows and cells (`number-rows-repeated="20000"` around a cell with a value) are
@@ -324,7 +331,7 @@ def _ods_extent(body: bytes) -> tuple[int, int] | None:
                 row += n
         else:
             filled = not empty or b"value-type" in attrs
-            if filled and (row + row_rep > MAX_ROWS or col + n > MAX_COLS):
+            if filled and (row + row_rep > max_rows or col + n > MAX_COLS):
                 return row + row_rep, col + n
             col += n
     return None
@@ -405,9 +412,11 @@ def _position(attrs: bytes, row: int, col: int, is_row: bool) -> tuple[int, int]
 MERGED_MAX_CELLS = 8_000_000  # rows × columns of a merged ledger's sheet (a city: ~3 M)
 
 
-def check_extent(data: bytes, max_cells: int = MERGED_MAX_CELLS) -> None:
+def check_extent(
+    data: bytes, max_cells: int = MERGED_MAX_CELLS, max_cols: int = MAX_COLS
+) -> None:
     """Raise Unbounded if a sheet of the xlsx would be read as more than max_cells cells
-    or past MAX_COLS columns (for merged ledgers, whose rows may pass MAX_ROWS).
+    or past max_cols columns (for merged ledgers and rosters, whose rows may pass MAX_ROWS).
 
     Every part holding sheetData is checked, wherever the workbook's relationships put it.
     """
@@ -421,7 +430,7 @@ def check_extent(data: bytes, max_cells: int = MERGED_MAX_CELLS) -> None:
         if b"sheetData" not in body:
             continue
         rows, cols = _walk_extent(body)
-        if cols > MAX_COLS or rows * cols > max_cells:
+        if cols > max_cols or rows * cols > max_cells:
             raise Unbounded(f"工作表 {rows} 行 × {cols} 列，超过可读取的范围")
 
 
