@@ -15,9 +15,9 @@ from typer.testing import CliRunner
 
 from dapaicha.cli import app
 from dapaicha.config import roster
-from dapaicha.read import roster as roster_read
 from dapaicha.errors import UserError
 from dapaicha.findings import Severity
+from dapaicha.read import roster as roster_read
 from dapaicha.resources import examples_dir
 
 EXAMPLE = examples_dir() / "roster.xlsx"

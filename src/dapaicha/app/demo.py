@@ -21,9 +21,9 @@ from openpyxl import Workbook
 from dapaicha import fsutil, resources
 from dapaicha.app import simulate
 from dapaicha.config import checklist as cl_mod
-from dapaicha.read import roster as roster_mod
 from dapaicha.config.periods import Periods
 from dapaicha.errors import UserError
+from dapaicha.read import roster as roster_mod
 from dapaicha.xlsx import excel
 
 MARKER = ".dapaicha-demo.json"

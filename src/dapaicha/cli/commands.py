@@ -174,8 +174,8 @@ def roster_cmd(
     from rich.markup import escape
     from rich.table import Table
 
-    from dapaicha.read import roster as roster_mod
     from dapaicha.findings import SEVERITY_ZH, Severity
+    from dapaicha.read import roster as roster_mod
 
     ros = roster_mod.load(path)
     con = Console()
@@ -286,8 +286,8 @@ def generate_cmd(
     from dapaicha.app import generate as gen
     from dapaicha.cli import render
     from dapaicha.config import checklist as cl_mod
-    from dapaicha.read import roster as roster_mod
     from dapaicha.findings import Severity
+    from dapaicha.read import roster as roster_mod
 
     cl = cl_mod.load(checklist)
     errors = [p for p in cl_mod.lint(cl) if p.severity == "error"]

@@ -412,9 +412,7 @@ def _position(attrs: bytes, row: int, col: int, is_row: bool) -> tuple[int, int]
 MERGED_MAX_CELLS = 8_000_000  # rows × columns of a merged ledger's sheet (a city: ~3 M)
 
 
-def check_extent(
-    data: bytes, max_cells: int = MERGED_MAX_CELLS, max_cols: int = MAX_COLS
-) -> None:
+def check_extent(data: bytes, max_cells: int = MERGED_MAX_CELLS, max_cols: int = MAX_COLS) -> None:
     """Raise Unbounded if a sheet of the xlsx would be read as more than max_cells cells
     or past max_cols columns (for merged ledgers and rosters, whose rows may pass MAX_ROWS).
 
