@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import PurePath
 
 from dapaicha.config.roster import Roster, Village, county_base, township_base, village_base
-from dapaicha.findings import Finding, make
+from dapaicha.findings import C, Finding, make
 from dapaicha.normalize import squash
 from dapaicha.read.reader import Return
 
@@ -99,16 +99,16 @@ def identify(ret: Return, roster: Roster) -> tuple[Village | None, list[Finding]
             label, raw = named[0]
             cell = line_cell if label == "填报单位" else ""
             out.append(
-                make("village-not-in-roster", ret.file, sheet=ret.sheet, cell=cell, value=raw)
+                make(C.VILLAGE_NOT_IN_ROSTER, ret.file, sheet=ret.sheet, cell=cell, value=raw)
             )
         else:
-            out.append(make("village-unidentified", ret.file, sheet=ret.sheet))
+            out.append(make(C.VILLAGE_UNIDENTIFIED, ret.file, sheet=ret.sheet))
         return None, out
     for label, v, _ in sources:
         if v is not None and v.key != chosen.key:
             # The metadata and the 填报单位 line naming two villages: another village's
             # ledger was reused. Only the file name may disagree harmlessly.
-            code = "identity-mismatch" if label == "填报单位" else "identity-conflict"
+            code = C.IDENTITY_MISMATCH if label == "填报单位" else C.IDENTITY_CONFLICT
             out.append(
                 make(
                     code,

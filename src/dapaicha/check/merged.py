@@ -19,7 +19,7 @@ from dapaicha.check import rules
 from dapaicha.config.checklist import Checklist
 from dapaicha.config.roster import Roster
 from dapaicha.errors import UserError
-from dapaicha.findings import Finding, make
+from dapaicha.findings import C, Finding, make
 from dapaicha.model import Cells, Row, Submission, village_key
 from dapaicha.normalize import clean_text
 from dapaicha.read import book
@@ -55,7 +55,7 @@ def check(m: MergedLedger, name: str, cl: Checklist) -> Checked:
     out = Checked(m.meta, [_village(ctx, line) for line in m.villages], {})
     out.findings = ctx.findings
     if m.columns is None:
-        ctx.add("not-a-ledger")
+        ctx.add(C.NOT_A_LEDGER)
         return out
     heads = {k: h for k, h, _ in layout.merged_columns()}
     rules.check_columns(ctx, {k: heads[k] for k in IDENTITY})
@@ -166,11 +166,11 @@ def read_return(
     try:
         p = check(read_bytes(ret.data), ret.file, cl)
     except book.Unreadable as err:
-        return [], [make("file-unreadable", ret.file, detail=f"合并台账无法读取：{err.reason}")]
+        return [], [make(C.FILE_UNREADABLE, ret.file, detail=f"合并台账无法读取：{err.reason}")]
     found = list(p.findings)
     if p.meta.get("checklist_id") != cl.id or p.meta.get("checklist_hash") != cl.content_hash:
         mismatch = make(
-            "checklist-mismatch", ret.file, value=p.meta.get("checklist_id", ""), expected=cl.id
+            C.CHECKLIST_MISMATCH, ret.file, value=p.meta.get("checklist_id", ""), expected=cl.id
         )
         found.insert(0, mismatch)
     named: list[tuple[dict[str, Any], tuple[str, str, str, str]]] = []
@@ -182,7 +182,7 @@ def read_return(
             full = v["county"] + v["township"] + v["village"]
             found.append(
                 make(
-                    "village-not-in-roster",
+                    C.VILLAGE_NOT_IN_ROSTER,
                     ret.file,
                     sheet=layout.SHEET_MERGED_VILLAGES,
                     cell=v.get("cell", ""),

@@ -9,7 +9,7 @@ from typing import Any
 
 from dapaicha import layout
 from dapaicha.config.checklist import Checklist
-from dapaicha.findings import Finding, make
+from dapaicha.findings import C, Finding, FindingCode, make
 from dapaicha.model import Row
 from dapaicha.normalize import (
     DateResult,
@@ -57,7 +57,7 @@ class Context:
 
     def add(
         self,
-        code: str,
+        code: FindingCode,
         *,
         cell: str = "",
         item: int | None = None,
@@ -89,7 +89,7 @@ def check_template(ctx: Context) -> bool:
         if theirs == ours:  # same name, other content (the county edited checklist.yaml)
             theirs += f"，内容版本 {(m.get('checklist_hash') or '无')[:8]}"
             ours += f"，内容版本 {cl.content_hash[:8]}"
-        ctx.add("checklist-mismatch", value=theirs, expected=ours)
+        ctx.add(C.CHECKLIST_MISMATCH, value=theirs, expected=ours)
     required = {k: layout.BY_KEY[k].header for k in REQUIRED[ctx.ret.kind]}
     return "no" not in check_columns(ctx, required)
 
@@ -98,7 +98,7 @@ def check_columns(ctx: Context, required: dict[str, str]) -> list[str]:
     """column-missing for each required column (key → header) the table lacks; their keys."""
     missing = [k for k in required if k not in ctx.ret.columns]
     for key in missing:
-        ctx.add("column-missing", value=required[key])
+        ctx.add(C.COLUMN_MISSING, value=required[key])
     return missing
 
 
@@ -111,7 +111,7 @@ def read_report_date(ctx: Context, raw: object, cell: str, sheet: str | None = N
         raw = None  # the blank form "    年  月  日"
     r = parse_date(raw, year=ctx.year)
     if r.status not in ("blank", "ok"):
-        ctx.add("report-date-invalid", cell=cell, value=r.raw, sheet=sheet)
+        ctx.add(C.REPORT_DATE_INVALID, cell=cell, value=r.raw, sheet=sheet)
     return r
 
 
@@ -120,12 +120,12 @@ def check_report_date(ctx: Context) -> None:
     cell = ret.report_date_addr or (layout.DATE_CELL if ret.kind == "ledger" and ret.meta else "")
     r = read_report_date(ctx, ret.report_date, cell)
     if r.status == "blank":
-        ctx.add("report-date-missing", cell=cell)
+        ctx.add(C.REPORT_DATE_MISSING, cell=cell)
     elif r.status == "ok":
         ctx.report_date = r.value
         if r.value < camp.start:
             ctx.add(
-                "report-date-out-of-campaign",
+                C.REPORT_DATE_OUT_OF_CAMPAIGN,
                 cell=cell,
                 value=r.value.isoformat(),
                 detail="早于行动开始日",
@@ -135,7 +135,7 @@ def check_report_date(ctx: Context) -> None:
             # weekly reports go on past the end for 纳入整改方案 items, not for years
             # (a mistyped year, or =TODAY() recalculated on opening)
             ctx.add(
-                "report-date-out-of-campaign",
+                C.REPORT_DATE_OUT_OF_CAMPAIGN,
                 cell=cell,
                 value=r.value.isoformat(),
                 detail="晚于行动结束日一年以上，行动结束日为",
@@ -150,7 +150,7 @@ def check_signers(ctx: Context) -> None:
     for title in camp.village_signers:
         value, addr = ctx.ret.signers.get(title, (None, ""))
         if clean_text(value) is None:
-            ctx.add("signer-missing", cell=addr, value=title)
+            ctx.add(C.SIGNER_MISSING, cell=addr, value=title)
 
 
 _PUNCT_ONLY = re.compile(r"^[\s/／\\\-—–_.。、,，~～*×xX]*$")
@@ -205,7 +205,7 @@ def check_rows(ctx: Context) -> list[Row]:
             rows.append(row)
     for _, item in cl.items:
         if item.no not in seen:
-            ctx.add("item-missing", item=item.no)
+            ctx.add(C.ITEM_MISSING, item=item.no)
     return rows
 
 
@@ -220,7 +220,7 @@ def check_item_no(ctx: Context, tr: TableRow) -> int | None:
         n = parse_int(x)
         no = n.value if n.ok else None
     if no is None or no not in ctx.cl.by_no:
-        ctx.add("item-unknown", cell=tr.addrs.get("no", ""), value=clean_text(tr.no_raw))
+        ctx.add(C.ITEM_UNKNOWN, cell=tr.addrs.get("no", ""), value=clean_text(tr.no_raw))
         return None
     return no
 
@@ -273,9 +273,9 @@ def _check_row(ctx: Context, tr: TableRow, no: int, seq: int, done: list[Row]) -
 
 _TEXT_KEYS = ("description", "measure", "owner", "note")
 _REQUIRED_TEXTS = (
-    ("description", "description-missing"),
-    ("measure", "measure-missing"),
-    ("owner", "owner-missing"),
+    ("description", C.DESCRIPTION_MISSING),
+    ("measure", C.MEASURE_MISSING),
+    ("owner", C.OWNER_MISSING),
 )
 
 
@@ -290,7 +290,7 @@ def _check_item_text(ctx: Context, tr: TableRow, no: int) -> None:
         return
     got = clean_text(tr.values["content"])
     if got is not None and squash(got) != ctx.cl_text[no]:
-        ctx.add("item-text-altered", cell=tr.addrs["content"], item=no, value=got)
+        ctx.add(C.ITEM_TEXT_ALTERED, cell=tr.addrs["content"], item=no, value=got)
 
 
 def _has_problem(
@@ -311,10 +311,10 @@ def _has_problem(
         filled = any(texts[k] for k in ("description", "measure"))
         if seq > 1 and filled and first is not None and first.is_problem:
             return "是"  # an inserted row under a problem item
-        ctx.add("has-problem-blank", cell=a.get("has_problem", ""), item=no)
+        ctx.add(C.HAS_PROBLEM_BLANK, cell=a.get("has_problem", ""), item=no)
         return None
     if not hp.ok:
-        ctx.add("has-problem-invalid", cell=a["has_problem"], item=no, value=hp.raw)
+        ctx.add(C.HAS_PROBLEM_INVALID, cell=a["has_problem"], item=no, value=hp.raw)
         return None
     return hp.value
 
@@ -374,7 +374,7 @@ def _check_no_problem_filled(
     if filled:
         a = tr.addrs
         ctx.add(
-            "no-problem-filled",
+            C.NO_PROBLEM_FILLED,
             cell=a.get("has_problem", a["no"]),
             item=no,
             detail="“" + "”“".join(filled) + "”",
@@ -392,9 +392,9 @@ def check_values(ctx: Context, row: Row, tr: TableRow, vals: Values, *, complete
     res, cell = vals.result, tr.addrs.get("result", "")
     if res.raw is None:
         if complete:
-            ctx.add("result-missing", cell=cell, item=row.no)
+            ctx.add(C.RESULT_MISSING, cell=cell, item=row.no)
     elif not res.ok:
-        ctx.add("result-invalid", cell=cell, item=row.no, value=res.raw)
+        ctx.add(C.RESULT_INVALID, cell=cell, item=row.no, value=res.raw)
     if vals.done_date is not None:
         _check_done_date(ctx, row, tr, vals.done_date, complete)
 
@@ -406,28 +406,28 @@ def _check_kind(
         row.kind = "立行立改"
     elif kind is not None and kind.raw is None:
         if complete:
-            ctx.add("kind-missing", cell=tr.addrs.get("kind", ""), item=row.no)
+            ctx.add(C.KIND_MISSING, cell=tr.addrs.get("kind", ""), item=row.no)
     elif kind is not None and not kind.ok:
-        ctx.add("kind-invalid", cell=tr.addrs["kind"], item=row.no, value=kind.raw)
+        ctx.add(C.KIND_INVALID, cell=tr.addrs["kind"], item=row.no, value=kind.raw)
 
 
 def _check_deadline(ctx: Context, row: Row, tr: TableRow, dl: DateResult, complete: bool) -> None:
     cell, no, camp = tr.addrs.get("deadline", ""), row.no, ctx.cl.campaign
     if dl.status == "blank":
         if complete:
-            ctx.add("deadline-missing", cell=cell, item=no)
+            ctx.add(C.DEADLINE_MISSING, cell=cell, item=no)
     elif dl.status == "ambiguous":
         why = _why(tr.values.get("deadline"))
-        ctx.add("deadline-ambiguous", cell=cell, item=no, value=dl.raw, detail=why)
+        ctx.add(C.DEADLINE_AMBIGUOUS, cell=cell, item=no, value=dl.raw, detail=why)
     elif dl.status == "open":
         if ctx.ret.kind == "notice":  # 长期/持续 in the notice's table: a long-term plan
             row.kind = "纳入整改方案"
             end = camp.end.isoformat()
-            ctx.add("deadline-read-as-plan", cell=cell, item=no, value=dl.raw, expected=end)
+            ctx.add(C.DEADLINE_READ_AS_PLAN, cell=cell, item=no, value=dl.raw, expected=end)
         elif row.kind != "纳入整改方案":
-            ctx.add("deadline-invalid", cell=cell, item=no, value=dl.raw)
+            ctx.add(C.DEADLINE_INVALID, cell=cell, item=no, value=dl.raw)
     elif dl.status == "invalid":
-        ctx.add("deadline-invalid", cell=cell, item=no, value=dl.raw)
+        ctx.add(C.DEADLINE_INVALID, cell=cell, item=no, value=dl.raw)
     elif row.deadline is not None and complete:
         _check_deadline_span(ctx, row, cell)
 
@@ -439,34 +439,34 @@ def _check_deadline_span(ctx: Context, row: Row, cell: str) -> None:
     value = row.deadline.isoformat()
     if row.deadline < camp.start:
         start = camp.start.isoformat()
-        ctx.add("deadline-before-start", cell=cell, item=no, value=value, expected=start)
+        ctx.add(C.DEADLINE_BEFORE_START, cell=cell, item=no, value=value, expected=start)
     elif row.deadline > camp.end and row.kind == "立行立改":
         end = camp.end.isoformat()
         if ctx.ret.kind == "notice":
             row.kind = "纳入整改方案"
-            ctx.add("deadline-read-as-plan", cell=cell, item=no, value=value, expected=end)
+            ctx.add(C.DEADLINE_READ_AS_PLAN, cell=cell, item=no, value=value, expected=end)
         else:
-            ctx.add("deadline-after-campaign", cell=cell, item=no, value=value, expected=end)
+            ctx.add(C.DEADLINE_AFTER_CAMPAIGN, cell=cell, item=no, value=value, expected=end)
 
 
 def _check_done_date(ctx: Context, row: Row, tr: TableRow, dd: DateResult, complete: bool) -> None:
     cell, no = tr.addrs.get("done_date", ""), row.no
     if dd.status == "ambiguous":
         why = _why(tr.values.get("done_date"))
-        ctx.add("done-date-ambiguous", cell=cell, item=no, value=dd.raw, detail=why)
+        ctx.add(C.DONE_DATE_AMBIGUOUS, cell=cell, item=no, value=dd.raw, detail=why)
     elif dd.status in ("invalid", "open"):
-        ctx.add("done-date-invalid", cell=cell, item=no, value=dd.raw)
+        ctx.add(C.DONE_DATE_INVALID, cell=cell, item=no, value=dd.raw)
     elif not complete:
         return
     elif row.result == "已整改" and dd.status == "blank":
-        ctx.add("done-date-missing", cell=cell, item=no)
+        ctx.add(C.DONE_DATE_MISSING, cell=cell, item=no)
     elif row.done_date is not None:
         done = row.done_date.isoformat()
         if row.result not in (None, "已整改"):
-            ctx.add("done-date-not-done", cell=cell, item=no, value=done)
+            ctx.add(C.DONE_DATE_NOT_DONE, cell=cell, item=no, value=done)
         if ctx.report_date and row.done_date > ctx.report_date:
             report = ctx.report_date.isoformat()
-            ctx.add("done-date-after-report", cell=cell, item=no, value=done, expected=report)
+            ctx.add(C.DONE_DATE_AFTER_REPORT, cell=cell, item=no, value=done, expected=report)
 
 
 def run(ret: Return, cl: Checklist) -> tuple[list[Row], list[Finding], dt.date | None]:

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import python_calamine as pc
 
+from dapaicha.findings import C, FindingCode
 from dapaicha.read import sniff
 
 MAX_FILE_BYTES = sniff.MAX_UNZIPPED  # bytes on disk we read at most
@@ -44,25 +45,25 @@ def parser_failure(err: BaseException) -> bool:
     return isinstance(err, Exception) or is_panic(err)
 
 
-def refusal(sn: sniff.Sniff) -> tuple[str, str] | None:
+def refusal(sn: sniff.Sniff) -> tuple[FindingCode, str] | None:
     """(finding code, detail) for bytes no parser may see; None when they may be parsed."""
     if sn.kind in ("empty", "corrupt"):
-        return "file-unreadable", sn.detail
+        return C.FILE_UNREADABLE, sn.detail
     if sn.kind == "encrypted":
-        return "file-encrypted", ""
+        return C.FILE_ENCRYPTED, ""
     if sn.kind == "unsupported":
-        return "file-unsupported", sn.detail
+        return C.FILE_UNSUPPORTED, sn.detail
     if sn.kind == "bomb":
-        return "file-too-large", sn.detail
+        return C.FILE_TOO_LARGE, sn.detail
     if sn.kind == "xml-attack":
-        return "file-unreadable", f"含不安全的 XML 内容（{sn.detail}），已拒绝"
+        return C.FILE_UNREADABLE, f"含不安全的 XML 内容（{sn.detail}），已拒绝"
     return None
 
 
 _REASON = {
-    "file-encrypted": "文件设有打开密码",
-    "file-unsupported": "文件实际格式为{}",
-    "file-too-large": "文件解压后约 {}，超过上限，疑似异常文件",
+    C.FILE_ENCRYPTED: "文件设有打开密码",
+    C.FILE_UNSUPPORTED: "文件实际格式为{}",
+    C.FILE_TOO_LARGE: "文件解压后约 {}，超过上限，疑似异常文件",
 }
 
 

@@ -22,7 +22,7 @@ from typing import Any
 import python_calamine as pc
 
 from dapaicha import layout
-from dapaicha.findings import Finding, make
+from dapaicha.findings import C, Finding, make
 from dapaicha.layout import address
 from dapaicha.model import Cells
 from dapaicha.normalize import parse_int
@@ -234,7 +234,7 @@ def read(
     try:
         data = path.read_bytes()
     except OSError as err:
-        return None, [make("file-unreadable", name, detail=err.strerror or str(err))]
+        return None, [make(C.FILE_UNREADABLE, name, detail=err.strerror or str(err))]
     return read_bytes(data, name, signer_titles)
 
 
@@ -251,13 +251,13 @@ def read_bytes(
         wb, parsed = _open(data, sn, cut)
         metas = wb.sheets_metadata
     except pc.PasswordError:
-        return None, [make("file-encrypted", name)]
+        return None, [make(C.FILE_ENCRYPTED, name)]
     except sniff.Unbounded as err:
-        return None, [make("file-unreadable", name, detail=str(err))]
+        return None, [make(C.FILE_UNREADABLE, name, detail=str(err))]
     except BaseException as err:
         if not book.parser_failure(err):
             raise  # KeyboardInterrupt, SystemExit
-        return None, [make("file-unreadable", name, detail=type(err).__name__)]
+        return None, [make(C.FILE_UNREADABLE, name, detail=type(err).__name__)]
     ret = Return(file=name, sha256=sha, data=data, sheet_names=[m.name for m in metas])
     ret.ods = sn.kind == "ods"
     findings: list[Finding] = []
@@ -269,7 +269,7 @@ def read_bytes(
         why = str(err) if isinstance(err, ValueError) and _has_cjk(str(err)) else ""
         return None, [
             *findings,
-            make("file-unreadable", name, detail=why or f"{type(err).__name__}: {err}"[:200]),
+            make(C.FILE_UNREADABLE, name, detail=why or f"{type(err).__name__}: {err}"[:200]),
         ]
     finally:
         wb.close()
@@ -436,11 +436,11 @@ def _read_workbook(
         last = _sub_header(grid, r0, cols)
         ret.sheet = m.name
         if m.visible != pc.SheetVisibleEnum.Visible:
-            findings.append(make("ledger-sheet-hidden", ret.file, sheet=m.name))
+            findings.append(make(C.LEDGER_SHEET_HIDDEN, ret.file, sheet=m.name))
         if (lost := cut.get(parts.get(m.name, ""))) is not None:
             findings.append(
                 make(
-                    "content-truncated",
+                    C.CONTENT_TRUNCATED,
                     ret.file,
                     sheet=m.name,
                     cell=lost,
@@ -450,7 +450,7 @@ def _read_workbook(
         elif len(grid) >= sniff.MAX_ROWS or parts.get(m.name) in sn.oversized_sheets:
             findings.append(
                 make(
-                    "rows-truncated",
+                    C.ROWS_TRUNCATED,
                     ret.file,
                     sheet=m.name,
                     expected=f"{sniff.MAX_ROWS} 行、{sniff.MAX_COLS} 列",
@@ -461,7 +461,7 @@ def _read_workbook(
         for c0, found, key in renamed:
             findings.append(
                 make(
-                    "column-renamed",
+                    C.COLUMN_RENAMED,
                     ret.file,
                     sheet=m.name,
                     cell=address(r0, c0),
@@ -478,7 +478,7 @@ def _read_workbook(
         end = _read_rows(grid, last, ret, findings, signer_titles)
         _read_signers(grid, end, ret, signer_titles)
         return ret, findings
-    findings.append(make("not-a-ledger", ret.file))
+    findings.append(make(C.NOT_A_LEDGER, ret.file))
     return None, findings
 
 
@@ -634,7 +634,7 @@ def _fix_cells(
             if len(v) > MAX_CELL_CHARS:
                 findings.append(
                     make(
-                        "cell-too-long",
+                        C.CELL_TOO_LONG,
                         ret.file,
                         sheet=ret.sheet,
                         cell=address(r, ret.columns[k]),
