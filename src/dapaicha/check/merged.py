@@ -190,7 +190,7 @@ def read_return(
                 )
             )
             continue
-        named.append((v, (hit.code or hit.key, hit.county, hit.township, hit.village)))
+        named.append((v, (hit.key, hit.county, hit.township, hit.village)))
     errors = sum(f.severity == "error" for f in found)
     subs = [_submission(p, v, ret.file, ret.data, n, errors, len(found) - errors) for v, n in named]
     return subs, found

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -176,3 +177,44 @@ def first_table(path: Path, accept: Callable[[Table], T | None], *, max_rows: in
             if (got := accept(table)) is not None:
                 return got
     return None
+
+
+@dataclass
+class Sheet:
+    """A worksheet's values as calamine reads them (for rebuilding a workbook)."""
+
+    name: str
+    state: str  # visible | hidden | veryHidden (openpyxl's sheet_state)
+    rows: Table
+    merged: list  # ((r0, c0), (r1, c1)), 0-based
+
+
+_STATES = ((pc.SheetVisibleEnum.Hidden, "hidden"), (pc.SheetVisibleEnum.VeryHidden, "veryHidden"))
+
+
+def all_sheets(data: bytes, sn: sniff.Sniff, skip: str = "") -> list[Sheet]:
+    """Every worksheet but skip, in workbook order, bounded as sniff found the bytes.
+
+    Parser failures (and panics) propagate: the caller names them.
+    """
+    if sn.oversized_sheets:
+        data = sniff.bounded_copy(data, sn.oversized_sheets)
+    wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    try:
+        out = []
+        for m in wb.sheets_metadata:
+            if m.typ != pc.SheetTypeEnum.WorkSheet or m.name == skip:
+                continue
+            sh = wb.get_sheet_by_name(m.name)
+            rows = sh.to_python(skip_empty_area=False, nrows=sniff.MAX_ROWS)
+            out.append(
+                Sheet(
+                    m.name,
+                    next((s for v, s in _STATES if m.visible == v), "visible"),
+                    rows,
+                    sh.merged_cell_ranges or [],
+                )
+            )
+        return out
+    finally:
+        wb.close()
