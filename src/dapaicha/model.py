@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, overload
 
 SourceKind = Literal["ledger", "notice", "merged"]
 
@@ -26,7 +26,11 @@ class Cells(Mapping[str, str]):
     def __getitem__(self, key: str) -> str:
         return f"{self._letters[key]}{self._row}"
 
-    def get(self, key: str, default: str | None = None) -> str | None:  # type: ignore[override]
+    @overload
+    def get(self, key: str) -> str | None: ...
+    @overload
+    def get(self, key: str, default: str) -> str: ...
+    def get(self, key: str, default: str | None = None) -> str | None:
         letter = self._letters.get(key)
         return default if letter is None else f"{letter}{self._row}"
 

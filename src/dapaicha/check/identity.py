@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import PurePath
 
 from dapaicha.config.roster import Roster, Village, county_base, township_base, village_base
@@ -29,7 +30,7 @@ def _index(roster: Roster) -> dict[str, list[Village]]:
 _BASES: dict[tuple[object, str], str] = {}
 
 
-def _base(fn, name: str) -> str:
+def _base(fn: Callable[[str], str], name: str) -> str:
     k = (fn, name)
     if k not in _BASES:
         _BASES[k] = fn(name)
@@ -52,8 +53,8 @@ def match_text(roster: Roster, text: str) -> Village | None:
         return None
     cands = list(hits.values())
     # Prefer candidates whose township, then county, also appear; longest village name wins ties.
-    for part, base in ((lambda v: v.township, township_base), (lambda v: v.county, county_base)):
-        narrowed = [v for v in cands if (b := _base(base, part(v))) and b in t]
+    for attr, base in (("township", township_base), ("county", county_base)):
+        narrowed = [v for v in cands if (b := _base(base, getattr(v, attr))) and b in t]
         if narrowed:
             cands = narrowed
     if len(cands) > 1:

@@ -121,7 +121,7 @@ def check_report_date(ctx: Context) -> None:
     r = read_report_date(ctx, ret.report_date, cell)
     if r.status == "blank":
         ctx.add(C.REPORT_DATE_MISSING, cell=cell)
-    elif r.status == "ok":
+    elif r.status == "ok" and r.value is not None:
         ctx.report_date = r.value
         if r.value < camp.start:
             ctx.add(

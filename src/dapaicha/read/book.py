@@ -25,6 +25,7 @@ SAVE_AS = "请在 WPS 或 Excel 中另存为 .xlsx 后重试。"
 OVERFLOW_HINT = "请把设为日期或时间格式、数值却过大的单元格改为“常规”格式后重试。"
 
 Table = list[list[Any]]
+Ranges = list[tuple[tuple[int, int], tuple[int, int]]]  # merged blocks, 0-based
 T = TypeVar("T")
 
 
@@ -139,7 +140,7 @@ def sheet_rows(wb: pc.CalamineWorkbook, name: str, nrows: int | None = None) -> 
         raise Unreadable(f"工作表“{name}”：{_failure(err)}") from None
 
 
-def merged_ranges(wb: pc.CalamineWorkbook, name: str) -> list:
+def merged_ranges(wb: pc.CalamineWorkbook, name: str) -> Ranges:
     try:
         return wb.get_sheet_by_name(name).merged_cell_ranges or []
     except BaseException as err:
@@ -155,7 +156,7 @@ def worksheets(wb: pc.CalamineWorkbook) -> list[str]:
     return [m.name for m in metas]
 
 
-def fill_merged(rows: Table, ranges: list) -> None:
+def fill_merged(rows: Table, ranges: Ranges) -> None:
     """Give every cell of a merged range its top-left value (merged 县/乡 cells are common)."""
     for (r0, c0), (r1, c1) in ranges:
         if r0 >= len(rows) or c0 >= len(rows[r0]):
@@ -186,7 +187,7 @@ class Sheet:
     name: str
     state: str  # visible | hidden | veryHidden (openpyxl's sheet_state)
     rows: Table
-    merged: list  # ((r0, c0), (r1, c1)), 0-based
+    merged: Ranges
 
 
 _STATES = ((pc.SheetVisibleEnum.Hidden, "hidden"), (pc.SheetVisibleEnum.VeryHidden, "veryHidden"))

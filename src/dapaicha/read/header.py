@@ -51,11 +51,11 @@ def match_header(text: str) -> tuple[str | None, bool]:
 
 def find_header(grid: list[list[Any]]) -> tuple[int, dict[str, int], list[tuple[int, str, str]]]:
     """(row0, key→col0, renamed[(col0, found, key)]) of the best header row, or (-1, {}, [])."""
-    best = (-1, {}, [])
+    best: tuple[int, dict[str, int], list[tuple[int, str, str]]] = (-1, {}, [])
     best_score = 0
     for r0, row in enumerate(grid[:HEADER_SCAN_ROWS]):
         cols: dict[str, int] = {}
-        renamed = []
+        renamed: list[tuple[int, str, str]] = []
         for c0, v in enumerate(row):
             if not isinstance(v, str) or len(v) > 20:
                 continue

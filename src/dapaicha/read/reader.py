@@ -72,6 +72,7 @@ class Return:
     header_row: int = 0  # Excel row of the header
     rows: list[TableRow] = field(default_factory=list)
     sheet_names: list[str] = field(default_factory=list)
+    ods: bool = False  # read from an OpenDocument file (its 1900 dates count differently)
     spans: dict[tuple[int, int], int] = field(
         default_factory=dict, repr=False
     )  # merged: top-left → last col
@@ -85,7 +86,7 @@ def _text(v: Any) -> str:
     return str(v)
 
 
-def _fill_merged(grid: list[list[Any]], merged: list) -> None:
+def _fill_merged(grid: list[list[Any]], merged: book.Ranges) -> None:
     for (r0, c0), (r1, _c1) in merged:
         if r0 >= len(grid):
             continue
@@ -214,12 +215,12 @@ def _kv_sheet(wb: pc.CalamineWorkbook, name: str, data: bytes | None = None) -> 
 
 
 def _read_workbook(
-    wb,
-    metas,
+    wb: pc.CalamineWorkbook,
+    metas: list[pc.SheetMetadata],
     ret: Return,
     findings: list[Finding],
-    sn,
-    signer_titles,
+    sn: sniff.Sniff,
+    signer_titles: tuple[str, ...],
     cut: dict[str, str],
     parsed: bytes,
 ) -> tuple[Return | None, list[Finding]]:
@@ -274,7 +275,20 @@ def _read_workbook(
     return ret, findings
 
 
-def _best_sheet(wb: pc.CalamineWorkbook, order: list, parsed: bytes) -> tuple | None:
+# (sheet, grid, merged blocks, header row, columns, renamed columns)
+_Best = tuple[
+    pc.SheetMetadata,
+    list[list[Any]],
+    book.Ranges,
+    int,
+    dict[str, int],
+    list[tuple[int, str, str]],
+]
+
+
+def _best_sheet(
+    wb: pc.CalamineWorkbook, order: list[pc.SheetMetadata], parsed: bytes
+) -> _Best | None:
     """(meta, grid, merged, header row, columns, renamed) of the ledger's own sheet, else of
     the sheet whose header names the most columns (a notes sheet with 序号 and 备注 put
     first must not win over the renamed ledger); None when no sheet has a header."""

@@ -11,6 +11,7 @@ import csv
 import io
 import itertools
 import unicodedata
+from collections.abc import Sequence
 from pathlib import Path
 
 from dapaicha.config.roster import (
@@ -28,6 +29,7 @@ from dapaicha.config.roster import (
 from dapaicha.errors import UserError
 from dapaicha.read import book
 
+Rows = Sequence[Sequence[object]]  # a sheet's or a CSV's rows
 BOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 HEADER_SCAN_ROWS = 10
 MAX_ROWS = 200_000  # a province has about 52,000 villages
@@ -82,7 +84,7 @@ def load(path: str | Path) -> Roster:
     return found
 
 
-def _accept(table: list[list[object]], source: str) -> Roster | None:
+def _accept(table: Rows, source: str) -> Roster | None:
     """The roster of a table whose header is found in its first rows, else None."""
     found = _find_header(table)
     return None if found is None else _build(table, *found, source=source)
@@ -113,7 +115,7 @@ def _read_csv(path: Path) -> list[list[str]]:
         raise UserError(f"村名册 {path.name} 不是有效的 CSV 文件（{err}）。") from err
 
 
-def _match(row: list[object]) -> dict[str, int]:
+def _match(row: Sequence[object]) -> dict[str, int]:
     cols: dict[str, int] = {}
     for j, cell in enumerate(row):
         f = _ALIAS.get(_header_key(cell))
@@ -122,7 +124,7 @@ def _match(row: list[object]) -> dict[str, int]:
     return cols
 
 
-def _find_header(table: list[list[object]]) -> tuple[dict[str, int], int] | None:
+def _find_header(table: Rows) -> tuple[dict[str, int], int] | None:
     """(field → column, first data row index) from the first header row in the first rows."""
     for i, row in enumerate(table[:HEADER_SCAN_ROWS]):
         cols = _match(row)
@@ -137,7 +139,7 @@ def _find_header(table: list[list[object]]) -> tuple[dict[str, int], int] | None
     return None
 
 
-def _build(table: list[list[object]], cols: dict[str, int], start: int, *, source: str) -> Roster:
+def _build(table: Rows, cols: dict[str, int], start: int, *, source: str) -> Roster:
     villages: list[Village] = []
     problems: list[RosterProblem] = []
     by_code: dict[str, Village] = {}

@@ -6,16 +6,19 @@ from __future__ import annotations
 import io
 import re
 import warnings
+import zipfile
+from html import unescape
 from typing import Any
 
 import python_calamine as pc
+from defusedxml.ElementTree import fromstring
 
 from dapaicha.read import book, sniff
 
 
 def grid_of(
     wb: pc.CalamineWorkbook, name: str, data: bytes | None = None
-) -> tuple[list[list[Any]], list]:
+) -> tuple[list[list[Any]], book.Ranges]:
     sh = wb.get_sheet_by_name(name)
     merged = sh.merged_cell_ranges or []
     try:
@@ -32,7 +35,7 @@ def grid_of(
 
 
 def _grid_openpyxl(data: bytes, name: str) -> list[list[Any]]:
-    import openpyxl
+    import openpyxl  # lazily: ~0.3 s to import, needed only when calamine overflows
 
     with warnings.catch_warnings():  # "marked as a date but … outside the limits"
         warnings.simplefilter("ignore")
@@ -48,12 +51,8 @@ def _grid_openpyxl(data: bytes, name: str) -> list[list[Any]]:
 _TABLE_NS = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 
 
-def ods_merges(data: bytes, sheet: str) -> list:
+def ods_merges(data: bytes, sheet: str) -> book.Ranges:
     """Merged blocks of an .ods sheet (calamine reports none for OpenDocument)."""
-    import zipfile
-
-    from defusedxml.ElementTree import fromstring
-
     t = f"{{{_TABLE_NS}}}"
     try:
         root = fromstring(zipfile.ZipFile(io.BytesIO(data)).read("content.xml"), forbid_dtd=True)
@@ -89,9 +88,6 @@ _ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
 
 def sheet_parts(data: bytes) -> dict[str, str]:
     """xlsx sheet name → its part name (to tell which sheet was oversized)."""
-    import zipfile
-    from html import unescape
-
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         wbx = zf.read("xl/workbook.xml")

@@ -12,6 +12,8 @@ import re
 import zipfile
 import zlib
 from dataclasses import dataclass, field
+from typing import Any
+from xml.parsers import expat
 
 from dapaicha.layout import column_letter
 from dapaicha.read.zipparts import TooBig, inflate, stored_zip, unicode_path
@@ -285,14 +287,12 @@ class _Forbidden(Exception):
     pass
 
 
-def _forbid(*_args: object) -> None:
+def _forbid(*_args: object) -> Any:
     raise _Forbidden
 
 
 def _check_xml(body: bytes) -> None:
     """Parse a small part with expat, building nothing: DTDs and entities raise ValueError."""
-    from xml.parsers import expat
-
     p = expat.ParserCreate()
     p.StartDoctypeDeclHandler = _forbid
     p.EntityDeclHandler = _forbid
