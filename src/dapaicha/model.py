@@ -26,7 +26,7 @@ class Cells(Mapping[str, str]):
     def __getitem__(self, key: str) -> str:
         return f"{self._letters[key]}{self._row}"
 
-    @overload
+    @overload  # type: ignore[override]
     def get(self, key: str) -> str | None: ...
     @overload
     def get(self, key: str, default: str) -> str: ...
@@ -51,7 +51,7 @@ class Cells(Mapping[str, str]):
     def __repr__(self) -> str:
         return repr(dict(self))
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> tuple[type[Cells], tuple[Mapping[str, str], int]]:
         return Cells, (self._letters, self._row)
 
 
@@ -81,7 +81,7 @@ class Row:
     def is_problem(self) -> bool:
         return self.has_problem == "是"
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> tuple[type[Row], tuple[object, ...]]:
         # positional, no field names: validate's workers send thousands of rows a second
         return Row, (
             self.no, self.seq, self.has_problem, self.description, self.measure, self.kind,

@@ -73,8 +73,10 @@ def _strip(name: str, suffixes: tuple[str, ...], keep: int) -> str:
 
 
 TOWNSHIP_SUFFIXES = ("乡", "镇", "街道", "办事处", "街道办事处", "回族乡", "回族镇")
-VILLAGE_SUFFIXES = ("村", "社区", "村委会", "居委会", "村民委员会", "居民委员会")
-VILLAGE_SUFFIXES += tuple(f"{a}{b}" for a in ("村", "社区") for b in VILLAGE_SUFFIXES[2:])
+_VILLAGE_WORDS = ("村", "社区", "村委会", "居委会", "村民委员会", "居民委员会")
+VILLAGE_SUFFIXES: tuple[str, ...] = _VILLAGE_WORDS + tuple(
+    f"{a}{b}" for a in ("村", "社区") for b in _VILLAGE_WORDS[2:]
+)
 
 
 def county_base(name: str) -> str:
