@@ -52,3 +52,16 @@ def test_blanks_are_not_judged_again(tmp_path):
 
 def test_missing_identity_column(tmp_path):
     assert _edited(tmp_path, {"I2": "备用"}) == [("column-missing", layout.SHEET_MERGED, "")]
+
+
+def test_huge_duration_is_a_finding(tmp_path):
+    # calamine overflows on 1e15 in a [h]:mm cell: one finding, no traceback
+    _, out = build_county(tmp_path)
+    wb = load_workbook(out)
+    cell = wb[layout.SHEET_MERGED]["R3"]
+    cell.value, cell.number_format = 1e15, "[h]:mm"
+    wb.save(out)
+    ret, _ = reader.read(out, out.name)
+    subs, found = merged.read_return(ret, CL, ROSTER)
+    assert subs == [] and [(f.code, f.cell) for f in found] == [("file-unreadable", "")]
+    assert f"工作表“{layout.SHEET_MERGED}”中有超出范围的日期或时间" in found[0].message
