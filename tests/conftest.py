@@ -11,6 +11,7 @@ import pytest
 
 from dapaicha import resources
 from dapaicha.config import checklist, roster
+from dapaicha.read import roster as roster_read
 from dapaicha.xlsx import excel, fill, ledger
 
 SOFFICE = shutil.which("soffice")
@@ -44,7 +45,7 @@ def cl() -> checklist.Checklist:
 
 @pytest.fixture(scope="session")
 def ros() -> roster.Roster:
-    return roster.load(resources.examples_dir() / "roster.xlsx")
+    return roster_read.load(resources.examples_dir() / "roster.xlsx")
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,8 @@ from dapaicha import resources
 from dapaicha.app import crosscheck, demo, generate, simulate, validate
 from dapaicha.app import init as init_mod
 from dapaicha.cli import app
-from dapaicha.config import checklist, roster
+from dapaicha.config import checklist
+from dapaicha.read import roster
 
 runner = CliRunner()
 SEED = 3

@@ -93,7 +93,7 @@ from pathlib import Path
 resource.setrlimit(resource.RLIMIT_AS, ({limit}, {limit}))
 from dapaicha import resources
 from dapaicha.config import checklist
-from dapaicha.config import roster
+from dapaicha.read import roster
 from dapaicha.app import validate
 cl = checklist.load()
 ros = roster.load(resources.examples_dir() / "roster.xlsx")
@@ -457,7 +457,8 @@ def test_entity_payloads_are_refused_unexpanded(tmp_path, make_return):
     assert out["maxrss_mb"] < SMALL_MB
     # the 退回修改 step never opens them either: notices only, no copies
     from dapaicha import resources
-    from dapaicha.config import checklist, roster
+    from dapaicha.config import checklist
+    from dapaicha.read import roster
 
     rep, _ = validate.validate_folder(
         d, checklist.load(), roster.load(resources.examples_dir() / "roster.xlsx")

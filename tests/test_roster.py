@@ -17,6 +17,7 @@ from dapaicha.cli import app
 from dapaicha.config import roster
 from dapaicha.errors import UserError
 from dapaicha.findings import Severity
+from dapaicha.read import roster as roster_read
 from dapaicha.resources import examples_dir
 
 EXAMPLE = examples_dir() / "roster.xlsx"
@@ -34,7 +35,7 @@ EXAMPLE_TOWNSHIPS = {
 
 @pytest.fixture(scope="module")
 def example() -> roster.Roster:
-    return roster.load(EXAMPLE)
+    return roster_read.load(EXAMPLE)
 
 
 def write_xlsx(path: Path, rows: list[list[object]], merges: tuple[str, ...] = ()) -> Path:
@@ -120,7 +121,7 @@ def test_example_as_ods_and_xls(tmp_path: Path, example: roster.Roster) -> None:
              "--convert-to", fmt, "--outdir", str(tmp_path), str(EXAMPLE)],
             check=True, capture_output=True, timeout=120,
         )  # fmt: skip
-        converted = roster.load(tmp_path / f"roster.{fmt}")
+        converted = roster_read.load(tmp_path / f"roster.{fmt}")
         assert facts(converted) == facts(example), fmt
 
 
@@ -141,7 +142,7 @@ CSV_FACTS = [
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030"])
 def test_csv_encodings_give_the_same_villages(tmp_path: Path, encoding: str) -> None:
     path = write_csv(tmp_path / "名册.csv", CSV_ROWS, encoding)
-    r = roster.load(path)
+    r = roster_read.load(path)
     assert facts(r) == CSV_FACTS
     assert r.problems == []
     assert r.source == str(path)
@@ -151,7 +152,7 @@ def test_csv_gbk_bytes_really_are_gbk(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "名册.csv", CSV_ROWS, "gbk")
     with pytest.raises(UnicodeDecodeError):
         path.read_bytes().decode("utf-8")
-    assert facts(roster.load(path)) == CSV_FACTS
+    assert facts(roster_read.load(path)) == CSV_FACTS
 
 
 def test_headers_in_another_order_below_a_title_with_aliases(tmp_path: Path) -> None:
@@ -165,7 +166,7 @@ def test_headers_in_another_order_below_a_title_with_aliases(tmp_path: Path) -> 
         ["赵卫东", " 大马村 ", "王德顺", "陈化店镇", 1, "鄢陵县", 411024103201, "孙\u3000建军", "刘\xa0晓峰"],
         [None, "王庄村", None, "陈化店镇", 2, "鄢陵县", 411024103202.0, None, None],
     ]  # fmt: skip
-    r = roster.load(write_xlsx(tmp_path / "r.xlsx", rows, merges=("A1:I1",)))
+    r = roster_read.load(write_xlsx(tmp_path / "r.xlsx", rows, merges=("A1:I1",)))
     assert facts(r) == [
         (
             4,
@@ -181,7 +182,7 @@ def test_headers_in_another_order_below_a_title_with_aliases(tmp_path: Path) -> 
     assert r.problems == []
 
 
-ALIASES = [(field, alias) for field, names in roster.HEADERS.items() for alias in names]
+ALIASES = [(field, alias) for field, names in roster_read.HEADERS.items() for alias in names]
 
 
 @pytest.mark.parametrize(("field", "alias"), ALIASES)
@@ -196,7 +197,7 @@ def test_every_alias(tmp_path: Path, field: str, alias: str) -> None:
     path = write_csv(
         tmp_path / "r.csv", [[header[k] for k in keys], [values.get(k, "x") for k in keys]]
     )
-    (v,) = roster.load(path).villages
+    (v,) = roster_read.load(path).villages
     got = {
         "county": v.county, "township": v.township, "village": v.village, "code": v.code,
         "leader": v.signers[0], "first_secretary": v.signers[1],
@@ -210,7 +211,7 @@ def test_header_variants_brackets_spaces_and_suffixes(tmp_path: Path) -> None:
         ["县 （ 市、区 ）", "乡(镇、街道)", "行政村名称", "统计用区划代码", "村党组织书记姓名"],
         ["鄢陵县", "陈化店镇", "大马村", "411024103201", "王德顺"],
     ]
-    (v,) = roster.load(write_csv(tmp_path / "r.csv", rows)).villages
+    (v,) = roster_read.load(write_csv(tmp_path / "r.csv", rows)).villages
     assert (v.county, v.township, v.village, v.code, v.signers) == (
         "鄢陵县", "陈化店镇", "大马村", "411024103201", ("", "", "王德顺"),
     )  # fmt: skip
@@ -218,7 +219,7 @@ def test_header_variants_brackets_spaces_and_suffixes(tmp_path: Path) -> None:
 
 def test_no_county_column_is_fine(tmp_path: Path) -> None:
     rows = [["乡镇", "村"], ["陈化店镇", "大马村"]]
-    r = roster.load(write_csv(tmp_path / "r.csv", rows))
+    r = roster_read.load(write_csv(tmp_path / "r.csv", rows))
     assert facts(r) == [(2, "", "", "陈化店镇", "大马村", ("", "", ""), "")]
     assert r.villages[0].key == "/陈化店镇/大马村"
     assert r.find(county="鄢陵县", township="陈化店镇", village="大马村") is r.villages[0]
@@ -247,10 +248,10 @@ def test_normalize_code(text: object, code: str) -> None:
 
 def test_numeric_codes_in_csv_and_xlsx(tmp_path: Path) -> None:
     head = ["县", "乡镇", "村", "村代码"]
-    xlsx = roster.load(
+    xlsx = roster_read.load(
         write_xlsx(tmp_path / "r.xlsx", [head, ["鄢陵县", "陈化店镇", "大马村", 411024103201]])
     )
-    csv_ = roster.load(
+    csv_ = roster_read.load(
         write_csv(tmp_path / "r.csv", [head, ["鄢陵县", "陈化店镇", "大马村", "411024103201.0"]])
     )
     assert xlsx.villages[0].code == csv_.villages[0].code == "411024103201"
@@ -266,7 +267,7 @@ def test_two_row_header_and_merged_cells(tmp_path: Path) -> None:
         [None, "望田镇", "姚家村", "马洪涛", "", "姚保安"],
     ]
     merges = ("A1:F1", "A2:A3", "B2:B3", "C2:C3", "D2:F2", "A4:A6", "B4:B5")
-    r = roster.load(write_xlsx(tmp_path / "r.xlsx", rows, merges))
+    r = roster_read.load(write_xlsx(tmp_path / "r.xlsx", rows, merges))
     assert facts(r) == [
         (4, "", "鄢陵县", "陈化店镇", "大马村", ("孙建军", "刘晓峰", "王德顺"), ""),
         (5, "", "鄢陵县", "陈化店镇", "王庄村", ("孙建军", "陈静", "王国强"), ""),
@@ -283,7 +284,7 @@ def test_roster_on_a_later_sheet(tmp_path: Path) -> None:
     ws.append(["县", "乡镇", "村"])
     ws.append(["襄城县", "茨沟街道", "油坊村"])
     wb.save(tmp_path / "r.xlsx")
-    assert [v.village for v in roster.load(tmp_path / "r.xlsx").villages] == ["油坊村"]
+    assert [v.village for v in roster_read.load(tmp_path / "r.xlsx").villages] == ["油坊村"]
 
 
 # --- bad rows -----------------------------------------------------------------------------
@@ -309,7 +310,7 @@ BAD_ROWS = [
 
 
 def test_bad_rows_reported_and_good_rows_kept(tmp_path: Path) -> None:
-    r = roster.load(write_xlsx(tmp_path / "r.xlsx", BAD_ROWS))
+    r = roster_read.load(write_xlsx(tmp_path / "r.xlsx", BAD_ROWS))
     assert problems(r) == [
         (4, "village-missing", E),
         (6, "duplicate-code", E),
@@ -338,9 +339,9 @@ def test_bad_rows_reported_and_good_rows_kept(tmp_path: Path) -> None:
 
 
 def test_bad_rows_in_csv_have_the_same_row_numbers(tmp_path: Path) -> None:
-    xlsx = roster.load(write_xlsx(tmp_path / "r.xlsx", BAD_ROWS))
+    xlsx = roster_read.load(write_xlsx(tmp_path / "r.xlsx", BAD_ROWS))
     rows = [["" if c is None else c for c in row] for row in BAD_ROWS]
-    gbk = roster.load(write_csv(tmp_path / "r.csv", rows, "gbk"))
+    gbk = roster_read.load(write_csv(tmp_path / "r.csv", rows, "gbk"))
     assert problems(gbk) == problems(xlsx)
     assert facts(gbk) == facts(xlsx)
 
@@ -351,7 +352,7 @@ def test_same_name_twice_with_distinct_codes_is_a_warning(tmp_path: Path) -> Non
         ["鄢陵县", "陈化店镇", "王庄村", "411024103202"],
         ["鄢陵县", "陈化店镇", "王庄村", "411024103209"],
     ]
-    r = roster.load(write_csv(tmp_path / "r.csv", rows))
+    r = roster_read.load(write_csv(tmp_path / "r.csv", rows))
     assert problems(r) == [(3, "same-name", W)]
     assert len(r.villages) == 2
     assert r.find(township="陈化店镇", village="王庄村") is None  # ambiguous by name
@@ -413,7 +414,7 @@ def test_find_none_when_ambiguous_or_absent(
 
 def test_find_xiaozhao_rename_both_ways(tmp_path: Path) -> None:
     rows = [["县", "乡镇", "村"], ["建安区", "小召街道", "甲村"], ["建安区", "小召乡", "乙村"]]
-    r = roster.load(write_csv(tmp_path / "r.csv", rows))
+    r = roster_read.load(write_csv(tmp_path / "r.csv", rows))
     assert r.find(county="建安区", township="小召乡", village="甲村") is r.villages[0]
     assert r.find(county="建安", township="小召街道", village="乙村") is r.villages[1]
 
@@ -432,7 +433,7 @@ def test_base_names() -> None:
 
 def _user_error(path: Path) -> str:
     with pytest.raises(UserError) as info:
-        roster.load(path)
+        roster_read.load(path)
     text = str(info.value)
     assert "\n" not in text and path.name in text
     return text

@@ -846,3 +846,48 @@ def test_row_pickles_every_field():
     assert [getattr(back, f.name) for f in dataclasses.fields(Row)] == list(vals.values())
     assert back.cells == {"no": "B9", "description": "F9"}
     assert back.cells.get("owner", "") == ""
+
+
+def test_done_date_unreadable_or_ambiguous(make_return, cl, ros):
+    answers = {
+        3: problem(done_date="完成了"),  # not a date
+        4: problem(done_date="长期"),  # open-ended: no day a problem was solved
+        5: problem(done_date=4.3),  # a bare number: 4月3日 or 4月30日?
+        6: problem(done_date="3月下旬"),  # a part of a month
+        7: problem(done_date="/"),  # a placeholder: blank (and 已整改 needs a date)
+    }
+    rep, subs = run(make_return("dd.xlsx", answers), cl, ros)
+    col = layout.LETTER["done_date"]
+    assert found(rep) == {
+        ("done-date-invalid", f"{col}{row(3)}"),
+        ("done-date-invalid", f"{col}{row(4)}"),
+        ("done-date-ambiguous", f"{col}{row(5)}"),
+        ("done-date-ambiguous", f"{col}{row(6)}"),
+        ("done-date-missing", f"{col}{row(7)}"),
+    }
+    by_item = {f.item: f for f in rep.files[0].findings}
+    assert (by_item[3].value, by_item[5].value) == ("完成了", "4.3")
+    assert "4.3 可能是 4月3日 或 4月30日" in by_item[5].message
+    assert not subs[0].accepted
+    assert [r.done_date for r in subs[0].rows if r.no in (3, 4, 5, 6, 7)] == [None] * 5
+
+
+def test_column_missing(make_return, cl, ros):
+    # the 整改措施 header renamed past recognition: the column is missing, rows still read
+    p = make_return("col.xlsx", {})
+    wb = openpyxl.load_workbook(p)
+    wb[layout.SHEET_LEDGER][f"{layout.LETTER['measure']}{layout.ROW_HEADER}"] = "备用"
+    wb.save(p)
+    rep, subs = run(p, cl, ros)
+    assert found(rep) == {("column-missing", "")}
+    (f,) = rep.files[0].findings
+    assert f.value == "整改措施" and f.sheet == layout.SHEET_LEDGER
+    assert not subs[0].accepted and len(subs[0].rows) == 66
+
+
+def test_findings_json_codes_are_plain_slugs(make_return, cl, ros):
+    rep, _ = run(make_return("dd.xlsx", {3: problem(done_date=4.3)}), cl, ros)
+    data = json.loads(json.dumps(rep.to_dict()))
+    codes = [f["code"] for fr in data["files"] for f in fr["findings"]]
+    assert codes == ["done-date-ambiguous"]
+    assert type(rep.files[0].findings[0].code) is str

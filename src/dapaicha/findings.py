@@ -1,4 +1,5 @@
-"""Findings as data: the code registry, Severity, Finding, FileResult, Report."""
+"""Findings as data: the codes (FindingCode, a StrEnum) with one template each, Severity, Finding,
+FileResult, Report."""
 
 from __future__ import annotations
 
@@ -15,9 +16,68 @@ class Severity(enum.StrEnum):
 SEVERITY_ZH = {Severity.ERROR: "错误", Severity.WARNING: "提醒"}
 
 
+class FindingCode(enum.StrEnum):
+    """Every kind of finding, by its slug (as JSON and the reports show it)."""
+
+    FILE_UNREADABLE = "file-unreadable"
+    FILE_ENCRYPTED = "file-encrypted"
+    FILE_UNSUPPORTED = "file-unsupported"
+    FILE_TOO_LARGE = "file-too-large"
+    NOT_A_LEDGER = "not-a-ledger"
+    LEDGER_SHEET_HIDDEN = "ledger-sheet-hidden"
+    CONTENT_TRUNCATED = "content-truncated"
+    ROWS_TRUNCATED = "rows-truncated"
+    CELL_TOO_LONG = "cell-too-long"
+    VILLAGE_UNIDENTIFIED = "village-unidentified"
+    VILLAGE_NOT_IN_ROSTER = "village-not-in-roster"
+    IDENTITY_MISMATCH = "identity-mismatch"
+    IDENTITY_CONFLICT = "identity-conflict"
+    DUPLICATE_RETURN = "duplicate-return"
+    CHECKLIST_MISMATCH = "checklist-mismatch"
+    ITEM_TEXT_ALTERED = "item-text-altered"
+    ITEM_MISSING = "item-missing"
+    ITEM_UNKNOWN = "item-unknown"
+    COLUMN_MISSING = "column-missing"
+    COLUMN_RENAMED = "column-renamed"
+    HAS_PROBLEM_BLANK = "has-problem-blank"
+    HAS_PROBLEM_INVALID = "has-problem-invalid"
+    DESCRIPTION_MISSING = "description-missing"
+    MEASURE_MISSING = "measure-missing"
+    DEADLINE_MISSING = "deadline-missing"
+    OWNER_MISSING = "owner-missing"
+    KIND_MISSING = "kind-missing"
+    KIND_INVALID = "kind-invalid"
+    DEADLINE_AFTER_CAMPAIGN = "deadline-after-campaign"
+    DEADLINE_BEFORE_START = "deadline-before-start"
+    DEADLINE_INVALID = "deadline-invalid"
+    DEADLINE_AMBIGUOUS = "deadline-ambiguous"
+    DEADLINE_READ_AS_PLAN = "deadline-read-as-plan"
+    RESULT_MISSING = "result-missing"
+    RESULT_INVALID = "result-invalid"
+    DONE_DATE_MISSING = "done-date-missing"
+    DONE_DATE_INVALID = "done-date-invalid"
+    DONE_DATE_AMBIGUOUS = "done-date-ambiguous"
+    DONE_DATE_AFTER_REPORT = "done-date-after-report"
+    DONE_DATE_NOT_DONE = "done-date-not-done"
+    NO_PROBLEM_FILLED = "no-problem-filled"
+    REPORT_DATE_MISSING = "report-date-missing"
+    REPORT_DATE_INVALID = "report-date-invalid"
+    REPORT_DATE_OUT_OF_CAMPAIGN = "report-date-out-of-campaign"
+    SIGNER_MISSING = "signer-missing"
+    LATE_RETURN = "late-return"
+    PROBLEM_VANISHED = "problem-vanished"
+    RESULT_REGRESSED = "result-regressed"
+    DEADLINE_POSTPONED = "deadline-postponed"
+    SUPERSEDED = "superseded"
+    REJECTED_KEPT_PREVIOUS = "rejected-kept-previous"
+
+
+C = FindingCode  # short name for rule code: ctx.add(C.KIND_INVALID, …)
+
+
 @dataclass(frozen=True)
 class Code:
-    slug: str
+    slug: FindingCode
     severity: Severity
     title: str  # short Chinese title
     template: str  # Chinese: what was found, what is expected, how to fix ({value}, {expected}, …)
@@ -28,252 +88,252 @@ E, W = Severity.ERROR, Severity.WARNING
 _CODES = [
     # the file
     Code(
-        "file-unreadable", E, "文件无法读取", "文件已损坏或不完整（{detail}），请重新保存后再报送。"
+        C.FILE_UNREADABLE, E, "文件无法读取", "文件已损坏或不完整（{detail}），请重新保存后再报送。"
     ),
-    Code("file-encrypted", E, "文件设有密码", "文件设置了打开密码，无法读取，请取消密码后再报送。"),
+    Code(C.FILE_ENCRYPTED, E, "文件设有密码", "文件设置了打开密码，无法读取，请取消密码后再报送。"),
     Code(
-        "file-unsupported",
+        C.FILE_UNSUPPORTED,
         E,
         "文件格式不支持",
         "文件实际格式为{detail}，请在 WPS 或 Excel 中“另存为”.xlsx 后再报送。",
     ),
     Code(
-        "file-too-large",
+        C.FILE_TOO_LARGE,
         E,
         "文件过大",
         "文件解压后约 {detail}，超过上限，疑似异常文件，请核实后重新报送。",
     ),
     Code(
-        "not-a-ledger",
+        C.NOT_A_LEDGER,
         E,
         "不是整改台账",
         "未找到整改台账表格（表头应有“序号”“自查问题描述”等列），请使用下发的台账模板填报。",
     ),
     Code(
-        "ledger-sheet-hidden",
+        C.LEDGER_SHEET_HIDDEN,
         W,
         "台账工作表被隐藏",
         "整改台账工作表被隐藏，已照常读取，请取消隐藏。",
     ),
     Code(
-        "content-truncated",
+        C.CONTENT_TRUNCATED,
         E,
         "表格外有内容",
         "在可读取的范围（前 {expected}）之外还有内容，这些内容没有读取，请把它们移到表格内或删除后重新报送。",
     ),
     Code(
-        "rows-truncated",
+        C.ROWS_TRUNCATED,
         W,
         "行数过多",
         "工作表超出可读取的范围，只读取了前 {expected}，请删除多余的空行、空列后重新保存。",
     ),
     Code(
-        "cell-too-long",
+        C.CELL_TOO_LONG,
         W,
         "单元格文字过长",
         "单元格文字有 {detail} 字，只保留前 {expected} 字，请精简。",
     ),
     # identity
     Code(
-        "village-unidentified",
+        C.VILLAGE_UNIDENTIFIED,
         E,
         "无法确定报送村",
         "无法从台账中确定是哪个村报送的，请使用下发给本村的台账模板，或在“填报单位”写明县、乡、村全称。",
     ),
     Code(
-        "village-not-in-roster",
+        C.VILLAGE_NOT_IN_ROSTER,
         E,
         "村不在名册中",
         "“{value}”不在村名册中，请核对县、乡、村名称或村代码。",
     ),
     Code(
-        "identity-mismatch",
+        C.IDENTITY_MISMATCH,
         E,
         "台账不是本村的",
         "{detail}：可能用了别村的台账模板，请使用下发给本村的台账重新填报。",
     ),
     Code(
-        "identity-conflict", W, "村名不一致", "{detail}，以 {expected} 为准，请核对是否用错了台账。"
+        C.IDENTITY_CONFLICT, W, "村名不一致", "{detail}，以 {expected} 为准，请核对是否用错了台账。"
     ),
     Code(
-        "duplicate-return",
+        C.DUPLICATE_RETURN,
         W,
         "同一村报送多个文件",
         "本批次中该村有多个文件：{detail}，采用 {expected}。",
     ),
     # the template
     Code(
-        "checklist-mismatch",
+        C.CHECKLIST_MISMATCH,
         E,
         "清单版本不符",
         "台账使用的排查清单（{value}）与本次行动的清单（{expected}）不一致，请使用新下发的台账模板。",
     ),
     Code(
-        "item-text-altered",
+        C.ITEM_TEXT_ALTERED,
         E,
         "排查内容被改动",
         "排查内容与清单原文不一致，请恢复原文（不得修改排查内容）。",
     ),
-    Code("item-missing", E, "缺少排查项目", "缺少第 {item} 项，66 项须逐项填报，请补上该行。"),
+    Code(C.ITEM_MISSING, E, "缺少排查项目", "缺少第 {item} 项，66 项须逐项填报，请补上该行。"),
     Code(
-        "item-unknown",
+        C.ITEM_UNKNOWN,
         E,
         "序号不在清单中",
         "序号“{value}”不在排查清单中，请核对序号（同一项有多个问题时，插入行并填写相同序号）。",
     ),
-    Code("column-missing", E, "缺少列", "表头缺少“{value}”列，请使用下发的台账模板，不要删除列。"),
-    Code("column-renamed", W, "表头被改动", "表头“{value}”按“{expected}”读取，请恢复原表头。"),
+    Code(C.COLUMN_MISSING, E, "缺少列", "表头缺少“{value}”列，请使用下发的台账模板，不要删除列。"),
+    Code(C.COLUMN_RENAMED, W, "表头被改动", "表头“{value}”按“{expected}”读取，请恢复原表头。"),
     # the rows
-    Code("has-problem-blank", E, "未填是否存在问题", "“是否存在问题”未填写，请填“是”或“否”。"),
+    Code(C.HAS_PROBLEM_BLANK, E, "未填是否存在问题", "“是否存在问题”未填写，请填“是”或“否”。"),
     Code(
-        "has-problem-invalid",
+        C.HAS_PROBLEM_INVALID,
         E,
         "是否存在问题填写有误",
         "“是否存在问题”填了“{value}”，只能填“是”或“否”。",
     ),
     Code(
-        "description-missing",
+        C.DESCRIPTION_MISSING,
         E,
         "缺少问题描述",
         "该项存在问题，但“自查问题描述”为空，请写明发现的问题。",
     ),
-    Code("measure-missing", E, "缺少整改措施", "该项存在问题，但“整改措施”为空，请写明整改措施。"),
+    Code(C.MEASURE_MISSING, E, "缺少整改措施", "该项存在问题，但“整改措施”为空，请写明整改措施。"),
     Code(
-        "deadline-missing",
+        C.DEADLINE_MISSING,
         E,
         "缺少整改期限",
         "该项存在问题，但“整改期限”为空，请填写日期，如 2022-04-30。",
     ),
-    Code("owner-missing", E, "缺少责任人", "该项存在问题，但“责任人”为空，请填写责任人姓名。"),
+    Code(C.OWNER_MISSING, E, "缺少责任人", "该项存在问题，但“责任人”为空，请填写责任人姓名。"),
     Code(
-        "kind-missing",
+        C.KIND_MISSING,
         E,
         "缺少整改类型",
         "该项存在问题，但“整改类型”为空，请选择“立行立改”或“纳入整改方案”。",
     ),
     Code(
-        "kind-invalid",
+        C.KIND_INVALID,
         E,
         "整改类型填写有误",
         "“整改类型”填了“{value}”，只能选择“立行立改”或“纳入整改方案”。",
     ),
     Code(
-        "deadline-after-campaign",
+        C.DEADLINE_AFTER_CAMPAIGN,
         E,
         "立行立改期限超出集中整改期",
         "立行立改的整改期限为 {value}，晚于集中整改结束日 {expected}，请提前期限，或改为“纳入整改方案”。",
     ),
     Code(
-        "deadline-before-start",
+        C.DEADLINE_BEFORE_START,
         E,
         "整改期限早于行动开始",
         "整改期限 {value} 早于行动开始日 {expected}，请核对日期。",
     ),
     Code(
-        "deadline-invalid",
+        C.DEADLINE_INVALID,
         E,
         "整改期限不是日期",
         "整改期限“{value}”无法识别为日期，请填写如 2022-04-30 的日期。",
     ),
     Code(
-        "deadline-ambiguous",
+        C.DEADLINE_AMBIGUOUS,
         E,
         "整改期限有歧义",
         "整改期限“{value}”{detail}，请填写如 2022-04-30 的日期。",
     ),
     Code(
-        "deadline-read-as-plan",
+        C.DEADLINE_READ_AS_PLAN,
         W,
         "期限超出集中整改期，按纳入整改方案处理",
         "整改期限 {value} 晚于集中整改结束日 {expected}，已按“纳入整改方案”统计，请核实。",
     ),
     Code(
-        "result-missing",
+        C.RESULT_MISSING,
         W,
         "未填整改结果",
         "该项存在问题，但“整改结果”为空，请选择“已整改”“正在整改”或“未整改”。",
     ),
     Code(
-        "result-invalid",
+        C.RESULT_INVALID,
         E,
         "整改结果填写有误",
         "“整改结果”填了“{value}”，只能选择“已整改”“正在整改”或“未整改”。",
     ),
     Code(
-        "done-date-missing",
+        C.DONE_DATE_MISSING,
         E,
         "已整改缺少完成时间",
         "整改结果为“已整改”，但“完成时间”为空，请填写完成日期。",
     ),
     Code(
-        "done-date-invalid",
+        C.DONE_DATE_INVALID,
         E,
         "完成时间不是日期",
         "完成时间“{value}”无法识别为日期，请填写如 2022-04-20 的日期。",
     ),
     Code(
-        "done-date-ambiguous",
+        C.DONE_DATE_AMBIGUOUS,
         E,
         "完成时间有歧义",
         "完成时间“{value}”{detail}，请填写如 2022-04-20 的日期。",
     ),
     Code(
-        "done-date-after-report",
+        C.DONE_DATE_AFTER_REPORT,
         E,
         "完成时间晚于填报日期",
         "完成时间 {value} 晚于填报日期 {expected}，请核对。",
     ),
     Code(
-        "done-date-not-done",
+        C.DONE_DATE_NOT_DONE,
         W,
         "未整改却填了完成时间",
         "整改结果不是“已整改”，却填了完成时间 {value}，请核对。",
     ),
     Code(
-        "no-problem-filled",
+        C.NO_PROBLEM_FILLED,
         W,
         "无问题却填了内容",
         "“是否存在问题”为“否”，但该行填了{detail}，请核对：有问题请改为“是”，无问题请清空。",
     ),
-    Code("report-date-missing", E, "缺少填报日期", "“填报日期”未填写，请填写报送当天的日期。"),
+    Code(C.REPORT_DATE_MISSING, E, "缺少填报日期", "“填报日期”未填写，请填写报送当天的日期。"),
     Code(
-        "report-date-invalid",
+        C.REPORT_DATE_INVALID,
         E,
         "填报日期不是日期",
         "填报日期“{value}”无法识别为日期，请填写如 2022-03-30 的日期。",
     ),
     Code(
-        "report-date-out-of-campaign",
+        C.REPORT_DATE_OUT_OF_CAMPAIGN,
         W,
         "填报日期不在行动期内",
         "填报日期 {value} {detail} {expected}，请核对。",
     ),
     Code(
-        "signer-missing",
+        C.SIGNER_MISSING,
         E,
         "缺少签字人",
         "“{value}”姓名未填写：通知要求村级责任组组长、第一书记、村支部书记签字背书，请填写姓名。",
     ),
     # periods and history
-    Code("late-return", W, "逾期报送", "填报日期 {value} 晚于第{detail}期截止日 {expected}。"),
+    Code(C.LATE_RETURN, W, "逾期报送", "填报日期 {value} 晚于第{detail}期截止日 {expected}。"),
     Code(
-        "problem-vanished",
+        C.PROBLEM_VANISHED,
         W,
         "上期问题本期消失",
         "上期报告的问题（{value}）本期不见了，且未标为“已整改”，请核对。",
     ),
-    Code("result-regressed", W, "整改结果倒退", "整改结果由“{value}”变为“{expected}”，请核对。"),
+    Code(C.RESULT_REGRESSED, W, "整改结果倒退", "整改结果由“{value}”变为“{expected}”，请核对。"),
     Code(
-        "deadline-postponed",
+        C.DEADLINE_POSTPONED,
         W,
         "整改期限推迟",
         "整改期限由 {value} 推迟到 {expected}，备注未说明原因，请在备注中写明。",
     ),
     Code(
-        "superseded", W, "已被新报送替代", "同一期已收到更新的报送（{detail}），本文件已不再采用。"
+        C.SUPERSEDED, W, "已被新报送替代", "同一期已收到更新的报送（{detail}），本文件已不再采用。"
     ),
     Code(
-        "rejected-kept-previous",
+        C.REJECTED_KEPT_PREVIOUS,
         W,
         "本次报送未通过，保留上次结果",
         "本次报送未通过校验，仍采用上次通过的报送（{detail}）。",
@@ -281,6 +341,8 @@ _CODES = [
 ]
 
 CODES: dict[str, Code] = {c.slug: c for c in _CODES}
+if set(CODES) != set(FindingCode) or len(CODES) != len(_CODES):  # one template per code
+    raise RuntimeError("findings: every code needs exactly one template")
 
 
 @dataclass(frozen=True)
@@ -312,7 +374,7 @@ def place(file: str, sheet: str = "", cell: str = "", item: int | None = None) -
 
 
 def make(
-    code: str,
+    code: FindingCode | str,
     file: str,
     *,
     sheet: str = "",
@@ -328,7 +390,7 @@ def make(
     shown = v if len(v) <= 60 else v[:57] + "…"
     text = c.template.format(value=shown, expected=expected, detail=detail, item=item)
     msg = f"{place(file, sheet, cell, item)}：{text}"
-    return Finding(code, c.severity, file, msg, sheet, cell, item, v[:500])
+    return Finding(c.slug.value, c.severity, file, msg, sheet, cell, item, v[:500])
 
 
 @dataclass

@@ -108,6 +108,17 @@ COLUMNS: tuple[Column, ...] = (
 
 BY_KEY: dict[str, Column] = {c.key: c for c in COLUMNS}
 FILL_KEYS: tuple[str, ...] = tuple(c.key for c in COLUMNS if c.fill)
+
+MERGED_YES = "是"  # the merged ledger lists only rows whose 是否存在问题 is 是 (Row.is_problem)
+
+
+def merged_columns() -> list[tuple[str, str, float]]:
+    """(key, header, width) of the merged ledger's sheet, left to right."""
+    mid = [(k, BY_KEY[k].header, BY_KEY[k].width) for k in ("category", "no", "topic")]
+    fill = [(c.key, c.header, c.width) for c in COLUMNS if c.fill]
+    return [*MERGED_LEAD, *mid, MERGED_SEQ, *fill, *MERGED_TAIL]
+
+
 # Fill-in columns whose content marks a row as "reported something".
 CONTENT_KEYS: tuple[str, ...] = (
     "description",

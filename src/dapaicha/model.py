@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, overload
 
 SourceKind = Literal["ledger", "notice", "merged"]
 
@@ -26,7 +26,11 @@ class Cells(Mapping[str, str]):
     def __getitem__(self, key: str) -> str:
         return f"{self._letters[key]}{self._row}"
 
-    def get(self, key: str, default: str | None = None) -> str | None:  # type: ignore[override]
+    @overload  # type: ignore[override]
+    def get(self, key: str) -> str | None: ...
+    @overload
+    def get(self, key: str, default: str) -> str: ...
+    def get(self, key: str, default: str | None = None) -> str | None:
         letter = self._letters.get(key)
         return default if letter is None else f"{letter}{self._row}"
 
@@ -47,7 +51,7 @@ class Cells(Mapping[str, str]):
     def __repr__(self) -> str:
         return repr(dict(self))
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> tuple[type[Cells], tuple[Mapping[str, str], int]]:
         return Cells, (self._letters, self._row)
 
 
@@ -77,7 +81,7 @@ class Row:
     def is_problem(self) -> bool:
         return self.has_problem == "是"
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> tuple[type[Row], tuple[object, ...]]:
         # positional, no field names: validate's workers send thousands of rows a second
         return Row, (
             self.no, self.seq, self.has_problem, self.description, self.measure, self.kind,
@@ -104,3 +108,8 @@ class Submission:
     source_kind: SourceKind = "ledger"
     period: int | None = None  # set by merge from --period, the folder name or 填报日期
     sheet: str = ""
+
+
+def village_key(code: str, county: str, township: str, village: str) -> str:
+    """A village's key: its 12-digit code, else county/township/village as written."""
+    return code if code else f"{county}/{township}/{village}"

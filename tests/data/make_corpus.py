@@ -22,7 +22,8 @@ from pathlib import Path
 import openpyxl
 
 from dapaicha import resources
-from dapaicha.config import checklist, roster
+from dapaicha.config import checklist
+from dapaicha.read import roster
 from dapaicha.xlsx import excel, fill, ledger
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/: the shared fixtures

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from dapaicha.app import crosscheck
-from dapaicha.config import roster as roster_mod
+from dapaicha.read import roster as roster_mod
 
 
 def command(

@@ -31,10 +31,10 @@ from pathlib import Path
 from dapaicha import __version__, fsutil, layout, resources
 from dapaicha.app.progress import Progress, silent
 from dapaicha.config import checklist as cl_mod
-from dapaicha.config import roster as roster_mod
 from dapaicha.config.checklist import Checklist
 from dapaicha.config.roster import Roster
 from dapaicha.errors import UserError
+from dapaicha.read import roster as roster_mod
 from dapaicha.xlsx import excel, ledger
 from dapaicha.xlsx.stamp import Template
 

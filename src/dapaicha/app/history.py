@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dapaicha.config import roster as roster_mod
+from dapaicha.read import roster as roster_mod
 from dapaicha.store import query as store_query
 from dapaicha.store.query import VillageHistory
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dapaicha.config import checklist as cl_mod
-from dapaicha.config import roster as roster_mod
 from dapaicha.config.checklist import Checklist, LintProblem
 from dapaicha.config.roster import Roster
+from dapaicha.read import roster as roster_mod
 
 
 @dataclass

@@ -26,13 +26,13 @@ from dapaicha.app import validate
 from dapaicha.app.progress import Progress, silent
 from dapaicha.config import checklist as cl_mod
 from dapaicha.config import periods as periods_mod
-from dapaicha.config import roster as roster_mod
 from dapaicha.config.checklist import Checklist
 from dapaicha.config.periods import Periods
 from dapaicha.errors import UserError
 from dapaicha.findings import FileResult, Finding, Report, make
 from dapaicha.model import Row, Submission
 from dapaicha.normalize import parse_date
+from dapaicha.read import roster as roster_mod
 from dapaicha.store import query as store_query
 from dapaicha.store import write as store
 from dapaicha.xlsx import merged

@@ -9,12 +9,12 @@ from pathlib import Path
 
 from dapaicha.app import merge
 from dapaicha.config import checklist as cl_mod
-from dapaicha.config import roster as roster_mod
 from dapaicha.config.checklist import Checklist
 from dapaicha.config.roster import Roster
 from dapaicha.errors import UserError
 from dapaicha.figures import perfunctory, rollup
 from dapaicha.figures.rollup import Rollup
+from dapaicha.read import roster as roster_mod
 from dapaicha.store import db as store_db
 from dapaicha.store import ledgers as store_ledgers
 from dapaicha.store import query as store_query

@@ -20,13 +20,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from python_calamine import CalamineWorkbook
-
 from dapaicha import fsutil, layout
 from dapaicha.config import checklist as cl_mod
 from dapaicha.config.checklist import Checklist
 from dapaicha.config.periods import Periods
 from dapaicha.errors import UserError
+from dapaicha.read import book, sniff
 from dapaicha.xlsx import fill
 
 RECORD_SUFFIX = "_模拟记录.json"
@@ -116,10 +115,10 @@ class _Ledger:
 
 def _read_ledger(path: Path, rel: str, roles: list[str]) -> _Ledger:
     try:
-        with CalamineWorkbook.from_path(str(path)) as wb:
-            meta_rows = wb.get_sheet_by_name(layout.SHEET_META).to_python()
-            rows = wb.get_sheet_by_name(layout.SHEET_LEDGER).to_python()
-    except Exception as err:
+        with book.opened(book.guard(book.read_file(path), max_rows=sniff.MAX_ROWS)) as wb:
+            meta_rows = book.sheet_rows(wb, layout.SHEET_META)
+            rows = book.sheet_rows(wb, layout.SHEET_LEDGER)
+    except book.Unreadable as err:
         raise UserError(f"{rel} 不是 dapaicha 生成的台账，无法模拟填报（{err}）。") from err
     meta = {str(r[0]): str(r[1]) for r in meta_rows if len(r) >= 2}
     name_col = fill._col_index(layout.SIGN_NAME_SPAN[0]) - 1

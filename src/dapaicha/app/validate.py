@@ -16,7 +16,6 @@ from dapaicha.check import identity, rules
 from dapaicha.check.rules import REPORTING_AFTER_END
 from dapaicha.config import checklist as cl_mod
 from dapaicha.config import periods
-from dapaicha.config import roster as roster_mod
 from dapaicha.config.checklist import Campaign, Checklist
 from dapaicha.config.roster import Roster, Village
 from dapaicha.errors import UserError
@@ -24,6 +23,7 @@ from dapaicha.findings import FileResult, Finding, Report, make
 from dapaicha.model import Submission
 from dapaicha.normalize import parse_date
 from dapaicha.read import reader, sniff
+from dapaicha.read import roster as roster_mod
 from dapaicha.xlsx import feedback as feedback_xlsx
 from dapaicha.xlsx import merged
 from dapaicha.xlsx import report as report_xlsx

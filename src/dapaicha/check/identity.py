@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import PurePath
 
 from dapaicha.config.roster import Roster, Village, county_base, township_base, village_base
-from dapaicha.findings import Finding, make
+from dapaicha.findings import C, Finding, make
 from dapaicha.normalize import squash
 from dapaicha.read.reader import Return
 
@@ -29,7 +30,7 @@ def _index(roster: Roster) -> dict[str, list[Village]]:
 _BASES: dict[tuple[object, str], str] = {}
 
 
-def _base(fn, name: str) -> str:
+def _base(fn: Callable[[str], str], name: str) -> str:
     k = (fn, name)
     if k not in _BASES:
         _BASES[k] = fn(name)
@@ -52,8 +53,8 @@ def match_text(roster: Roster, text: str) -> Village | None:
         return None
     cands = list(hits.values())
     # Prefer candidates whose township, then county, also appear; longest village name wins ties.
-    for part, base in ((lambda v: v.township, township_base), (lambda v: v.county, county_base)):
-        narrowed = [v for v in cands if (b := _base(base, part(v))) and b in t]
+    for attr, base in (("township", township_base), ("county", county_base)):
+        narrowed = [v for v in cands if (b := _base(base, getattr(v, attr))) and b in t]
         if narrowed:
             cands = narrowed
     if len(cands) > 1:
@@ -99,16 +100,16 @@ def identify(ret: Return, roster: Roster) -> tuple[Village | None, list[Finding]
             label, raw = named[0]
             cell = line_cell if label == "填报单位" else ""
             out.append(
-                make("village-not-in-roster", ret.file, sheet=ret.sheet, cell=cell, value=raw)
+                make(C.VILLAGE_NOT_IN_ROSTER, ret.file, sheet=ret.sheet, cell=cell, value=raw)
             )
         else:
-            out.append(make("village-unidentified", ret.file, sheet=ret.sheet))
+            out.append(make(C.VILLAGE_UNIDENTIFIED, ret.file, sheet=ret.sheet))
         return None, out
     for label, v, _ in sources:
         if v is not None and v.key != chosen.key:
             # The metadata and the 填报单位 line naming two villages: another village's
             # ledger was reused. Only the file name may disagree harmlessly.
-            code = "identity-mismatch" if label == "填报单位" else "identity-conflict"
+            code = C.IDENTITY_MISMATCH if label == "填报单位" else C.IDENTITY_CONFLICT
             out.append(
                 make(
                     code,

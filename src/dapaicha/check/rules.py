@@ -5,12 +5,21 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from dapaicha import layout
 from dapaicha.config.checklist import Checklist
-from dapaicha.findings import Finding, make
+from dapaicha.findings import C, Finding, FindingCode, make
 from dapaicha.model import Row
-from dapaicha.normalize import clean_text, parse_date, parse_int, squash, vocab
+from dapaicha.normalize import (
+    DateResult,
+    VocabResult,
+    clean_text,
+    parse_date,
+    parse_int,
+    squash,
+    vocab,
+)
 from dapaicha.read.reader import Return, TableRow
 
 # Columns a return must have, by layout kind.
@@ -37,15 +46,26 @@ class Context:
     cl: Checklist
     findings: list[Finding] = field(default_factory=list)
     report_date: dt.date | None = None
+    year: int = 0  # for dates written without one; the campaign's year unless set
+
+    def __post_init__(self) -> None:
+        self.year = self.year or self.cl.campaign.year
 
     @property
     def cl_text(self) -> dict[int, str]:
         return _item_texts(self.cl)
 
-    def add(self, code: str, *, cell: str = "", item: int | None = None, **kw) -> None:
-        self.findings.append(
-            make(code, self.ret.file, sheet=self.ret.sheet, cell=cell, item=item, **kw)
-        )
+    def add(
+        self,
+        code: FindingCode,
+        *,
+        cell: str = "",
+        item: int | None = None,
+        sheet: str | None = None,
+        **kw: Any,
+    ) -> None:
+        at = self.ret.sheet if sheet is None else sheet
+        self.findings.append(make(code, self.ret.file, sheet=at, cell=cell, item=item, **kw))
 
 
 _TEXTS: dict[str, dict[int, str]] = {}
@@ -69,35 +89,43 @@ def check_template(ctx: Context) -> bool:
         if theirs == ours:  # same name, other content (the county edited checklist.yaml)
             theirs += f"，内容版本 {(m.get('checklist_hash') or '无')[:8]}"
             ours += f"，内容版本 {cl.content_hash[:8]}"
-        ctx.add("checklist-mismatch", value=theirs, expected=ours)
-    ok = True
-    for key in REQUIRED[ctx.ret.kind]:
-        if key not in ctx.ret.columns:
-            ctx.add("column-missing", value=layout.BY_KEY[key].header)
-            if key == "no":
-                ok = False
-    return ok
+        ctx.add(C.CHECKLIST_MISMATCH, value=theirs, expected=ours)
+    required = {k: layout.BY_KEY[k].header for k in REQUIRED[ctx.ret.kind]}
+    return "no" not in check_columns(ctx, required)
+
+
+def check_columns(ctx: Context, required: dict[str, str]) -> list[str]:
+    """column-missing for each required column (key → header) the table lacks; their keys."""
+    missing = [k for k in required if k not in ctx.ret.columns]
+    for key in missing:
+        ctx.add(C.COLUMN_MISSING, value=required[key])
+    return missing
 
 
 REPORTING_AFTER_END = dt.timedelta(days=366)
 
 
-def check_report_date(ctx: Context) -> None:
-    ret, camp = ctx.ret, ctx.cl.campaign
-    raw = ret.report_date
+def read_report_date(ctx: Context, raw: object, cell: str, sheet: str | None = None) -> DateResult:
+    """A 填报日期 read; report-date-invalid when written but unreadable."""
     if isinstance(raw, str) and not re.sub(r"[\s年月日号_/.\-]", "", raw):
         raw = None  # the blank form "    年  月  日"
-    r = parse_date(raw, year=camp.year)
+    r = parse_date(raw, year=ctx.year)
+    if r.status not in ("blank", "ok"):
+        ctx.add(C.REPORT_DATE_INVALID, cell=cell, value=r.raw, sheet=sheet)
+    return r
+
+
+def check_report_date(ctx: Context) -> None:
+    ret, camp = ctx.ret, ctx.cl.campaign
     cell = ret.report_date_addr or (layout.DATE_CELL if ret.kind == "ledger" and ret.meta else "")
+    r = read_report_date(ctx, ret.report_date, cell)
     if r.status == "blank":
-        ctx.add("report-date-missing", cell=cell)
-    elif r.status != "ok":
-        ctx.add("report-date-invalid", cell=cell, value=r.raw)
-    else:
+        ctx.add(C.REPORT_DATE_MISSING, cell=cell)
+    elif r.status == "ok" and r.value is not None:
         ctx.report_date = r.value
         if r.value < camp.start:
             ctx.add(
-                "report-date-out-of-campaign",
+                C.REPORT_DATE_OUT_OF_CAMPAIGN,
                 cell=cell,
                 value=r.value.isoformat(),
                 detail="早于行动开始日",
@@ -107,7 +135,7 @@ def check_report_date(ctx: Context) -> None:
             # weekly reports go on past the end for 纳入整改方案 items, not for years
             # (a mistyped year, or =TODAY() recalculated on opening)
             ctx.add(
-                "report-date-out-of-campaign",
+                C.REPORT_DATE_OUT_OF_CAMPAIGN,
                 cell=cell,
                 value=r.value.isoformat(),
                 detail="晚于行动结束日一年以上，行动结束日为",
@@ -122,7 +150,7 @@ def check_signers(ctx: Context) -> None:
     for title in camp.village_signers:
         value, addr = ctx.ret.signers.get(title, (None, ""))
         if clean_text(value) is None:
-            ctx.add("signer-missing", cell=addr, value=title)
+            ctx.add(C.SIGNER_MISSING, cell=addr, value=title)
 
 
 _PUNCT_ONLY = re.compile(r"^[\s/／\\\-—–_.。、,，~～*×xX]*$")
@@ -168,16 +196,8 @@ def check_rows(ctx: Context) -> list[Row]:
     rows: list[Row] = []
     seen: dict[int, int] = {}
     for tr in ret.rows:
-        x = tr.no_raw
-        if x.__class__ is float and x.is_integer():
-            no: int | None = int(x)
-        elif x.__class__ is int:
-            no = x
-        else:
-            n = parse_int(x)
-            no = n.value if n.ok else None
-        if no is None or no not in cl.by_no:
-            ctx.add("item-unknown", cell=tr.addrs.get("no", ""), value=clean_text(tr.no_raw))
+        no = check_item_no(ctx, tr)
+        if no is None:
             continue
         seen[no] = seen.get(no, 0) + 1
         row = _check_row(ctx, tr, no, seen[no], rows)
@@ -185,8 +205,24 @@ def check_rows(ctx: Context) -> list[Row]:
             rows.append(row)
     for _, item in cl.items:
         if item.no not in seen:
-            ctx.add("item-missing", item=item.no)
+            ctx.add(C.ITEM_MISSING, item=item.no)
     return rows
+
+
+def check_item_no(ctx: Context, tr: TableRow) -> int | None:
+    """The checklist item of a row's 序号; None, with item-unknown, when there is none."""
+    x = tr.no_raw
+    if x.__class__ is float and x.is_integer():
+        no: int | None = int(x)
+    elif x.__class__ is int:
+        no = x
+    else:
+        n = parse_int(x)
+        no = n.value if n.ok else None
+    if no is None or no not in ctx.cl.by_no:
+        ctx.add(C.ITEM_UNKNOWN, cell=tr.addrs.get("no", ""), value=clean_text(tr.no_raw))
+        return None
+    return no
 
 
 _FILL_REST = ("description", "measure", "kind", "deadline", "owner", "result", "done_date", "note")
@@ -215,181 +251,222 @@ def _check_row(ctx: Context, tr: TableRow, no: int, seq: int, done: list[Row]) -
     fast = _plain_no(ctx, tr, no, seq)
     if fast is not None:
         return fast
-    ret, cl, camp = ctx.ret, ctx.cl, ctx.cl.campaign
-    voc = cl.vocabularies
-    v, a = tr.values, tr.addrs
-    row = Row(no=no, seq=seq, row=tr.row, cells=a)
-
-    if ret.kind == "ledger" and "content" in v and seq == 1:
-        got = clean_text(v["content"])
-        if got is not None and squash(got) != ctx.cl_text[no]:
-            ctx.add("item-text-altered", cell=a["content"], item=no, value=got)
-
-    texts = {k: clean_text(v.get(k)) for k in ("description", "measure", "owner", "note")}
+    row = Row(no=no, seq=seq, row=tr.row, cells=tr.addrs)
+    if ctx.ret.kind == "ledger" and seq == 1:
+        _check_item_text(ctx, tr, no)
+    texts = {k: clean_text(tr.values.get(k)) for k in _TEXT_KEYS}
     if _is_no_answer(texts["description"], ctx):
         texts["description"] = None
-    row.description, row.measure, row.owner, row.note = (
-        texts["description"],
-        texts["measure"],
-        texts["owner"],
-        texts["note"],
+    _set_texts(row, texts)
+    row.has_problem = _has_problem(ctx, tr, no, seq, texts, done)
+    vals = read_values(ctx, tr)
+    vals.apply(row)
+    if row.has_problem == "否":
+        _check_no_problem_filled(ctx, tr, no, texts, vals)
+    elif row.has_problem == "是":
+        for key, code in _REQUIRED_TEXTS:
+            if not texts[key]:
+                ctx.add(code, cell=tr.addrs.get(key, ""), item=no)
+        check_values(ctx, row, tr, vals, complete=True)
+    return row
+
+
+_TEXT_KEYS = ("description", "measure", "owner", "note")
+_REQUIRED_TEXTS = (
+    ("description", C.DESCRIPTION_MISSING),
+    ("measure", C.MEASURE_MISSING),
+    ("owner", C.OWNER_MISSING),
+)
+
+
+def _set_texts(row: Row, texts: dict[str, str | None]) -> None:
+    row.description, row.measure = texts["description"], texts["measure"]
+    row.owner, row.note = texts["owner"], texts["note"]
+
+
+def _check_item_text(ctx: Context, tr: TableRow, no: int) -> None:
+    """The item's 排查内容 as the village's copy shows it, against the checklist."""
+    if "content" not in tr.values:
+        return
+    got = clean_text(tr.values["content"])
+    if got is not None and squash(got) != ctx.cl_text[no]:
+        ctx.add(C.ITEM_TEXT_ALTERED, cell=tr.addrs["content"], item=no, value=got)
+
+
+def _has_problem(
+    ctx: Context,
+    tr: TableRow,
+    no: int,
+    seq: int,
+    texts: dict[str, str | None],
+    done: list[Row],
+) -> str | None:
+    """是否存在问题 as a canonical word (a notice: 是 when a problem is described)."""
+    if ctx.ret.kind == "notice":
+        return "是" if texts["description"] else "否"
+    a = tr.addrs
+    hp = vocab(tr.values.get("has_problem"), ctx.cl.vocabularies.yes_no.lookup)
+    if hp.raw is None:
+        first = next((r for r in done if r.no == no), None)
+        filled = any(texts[k] for k in ("description", "measure"))
+        if seq > 1 and filled and first is not None and first.is_problem:
+            return "是"  # an inserted row under a problem item
+        ctx.add(C.HAS_PROBLEM_BLANK, cell=a.get("has_problem", ""), item=no)
+        return None
+    if not hp.ok:
+        ctx.add(C.HAS_PROBLEM_INVALID, cell=a["has_problem"], item=no, value=hp.raw)
+        return None
+    return hp.value
+
+
+@dataclass(slots=True)
+class Values:
+    """The vocabulary and date cells of one row, read (not yet judged)."""
+
+    kind: VocabResult | None  # None: the table has no 整改类型 column
+    result: VocabResult
+    deadline: DateResult
+    done_date: DateResult | None  # None: the table has no 完成时间 column
+
+    def apply(self, row: Row) -> None:
+        """Put the values that read into the row."""
+        if self.kind is not None and self.kind.ok:
+            row.kind = self.kind.value
+        if self.result.ok:
+            row.result = self.result.value
+        if self.deadline.status == "ok":
+            row.deadline = self.deadline.value
+        if self.done_date is not None and self.done_date.status == "ok":
+            row.done_date = self.done_date.value
+
+
+def read_values(ctx: Context, tr: TableRow) -> Values:
+    v, cols, voc, year = tr.values, ctx.ret.columns, ctx.cl.vocabularies, ctx.year
+    dl = parse_date(None if _placeholder(v.get("deadline")) else v.get("deadline"), year=year)
+    dd_raw = None if _placeholder(v.get("done_date")) else v.get("done_date")
+    return Values(
+        kind=vocab(v.get("kind"), voc.kind.lookup) if "kind" in cols else None,
+        result=vocab(v.get("result"), voc.result.lookup),
+        deadline=dl,
+        done_date=parse_date(dd_raw, year=year) if "done_date" in cols else None,
     )
 
-    # 是否存在问题
-    if ret.kind == "notice":
-        row.has_problem = "是" if row.description else "否"
-    else:
-        hp = vocab(v.get("has_problem"), voc.yes_no.lookup)
-        if hp.raw is None:
-            first = next((r for r in done if r.no == no), None)
-            filled = any(texts[k] for k in ("description", "measure"))
-            if seq > 1 and filled and first is not None and first.is_problem:
-                row.has_problem = "是"  # an inserted row under a problem item
-            else:
-                ctx.add("has-problem-blank", cell=a.get("has_problem", ""), item=no)
-        elif not hp.ok:
-            ctx.add("has-problem-invalid", cell=a["has_problem"], item=no, value=hp.raw)
-        else:
-            row.has_problem = hp.value
 
-    kind = vocab(v.get("kind"), voc.kind.lookup) if "kind" in ret.columns else None
-    if kind is not None and kind.ok:
-        row.kind = kind.value
-    res = vocab(v.get("result"), voc.result.lookup)
-    if res.ok:
-        row.result = res.value
-    dl = parse_date(None if _placeholder(v.get("deadline")) else v.get("deadline"), year=camp.year)
-    if dl.status == "ok":
-        row.deadline = dl.value
-    dd_raw = None if _placeholder(v.get("done_date")) else v.get("done_date")
-    dd = parse_date(dd_raw, year=camp.year) if "done_date" in ret.columns else None
-    if dd is not None and dd.status == "ok":
-        row.done_date = dd.value
+def _check_no_problem_filled(
+    ctx: Context, tr: TableRow, no: int, texts: dict[str, str | None], vals: Values
+) -> None:
+    """A row answered 否 with other cells filled ("无" or "/" across it is blank)."""
+    filled = [
+        layout.BY_KEY[k].header
+        for k in ("description", "measure", "owner")
+        if texts[k] and not _is_no_answer(texts[k], ctx)
+    ]
+    filled += [
+        layout.BY_KEY[k].header
+        for k, r in (("kind", vals.kind), ("result", vals.result))
+        if r is not None and r.raw is not None and not _is_no_answer(clean_text(r.raw), ctx)
+    ]
+    filled += [
+        layout.BY_KEY[k].header
+        for k, r in (("deadline", vals.deadline), ("done_date", vals.done_date))
+        if r is not None and r.status != "blank"
+    ]
+    if filled:
+        a = tr.addrs
+        ctx.add(
+            C.NO_PROBLEM_FILLED,
+            cell=a.get("has_problem", a["no"]),
+            item=no,
+            detail="“" + "”“".join(filled) + "”",
+        )
 
-    if row.has_problem == "否":
-        # "无" or "/" typed across a row without a problem is how many fill the form: blank
-        filled = [
-            layout.BY_KEY[k].header
-            for k in ("description", "measure", "owner")
-            if texts[k] and not _is_no_answer(texts[k], ctx)
-        ]
-        filled += [
-            layout.BY_KEY[k].header
-            for k, r in (("kind", kind), ("result", res))
-            if r is not None and r.raw is not None and not _is_no_answer(clean_text(r.raw), ctx)
-        ]
-        filled += [
-            layout.BY_KEY[k].header
-            for k, r in (("deadline", dl), ("done_date", dd))
-            if r is not None and r.status != "blank"
-        ]
-        if filled:
-            ctx.add(
-                "no-problem-filled",
-                cell=a.get("has_problem", a["no"]),
-                item=no,
-                detail="“" + "”“".join(filled) + "”",
-            )
-        return row
-    if row.has_problem != "是":
-        return row
 
-    for key, code in (
-        ("description", "description-missing"),
-        ("measure", "measure-missing"),
-        ("owner", "owner-missing"),
-    ):
-        if not texts[key]:
-            ctx.add(code, cell=a.get(key, ""), item=no)
-    # 整改类型
-    if ret.kind == "notice":
+def check_values(ctx: Context, row: Row, tr: TableRow, vals: Values, *, complete: bool) -> None:
+    """The rules on a problem row's 整改类型, 整改期限, 整改结果 and 完成时间.
+
+    complete: a village's return, where blanks and implausible dates are findings too; a
+    merged ledger (rows a lower tier accepted) is only checked for cells that cannot be read.
+    """
+    _check_kind(ctx, row, tr, vals.kind, complete)
+    _check_deadline(ctx, row, tr, vals.deadline, complete)
+    res, cell = vals.result, tr.addrs.get("result", "")
+    if res.raw is None:
+        if complete:
+            ctx.add(C.RESULT_MISSING, cell=cell, item=row.no)
+    elif not res.ok:
+        ctx.add(C.RESULT_INVALID, cell=cell, item=row.no, value=res.raw)
+    if vals.done_date is not None:
+        _check_done_date(ctx, row, tr, vals.done_date, complete)
+
+
+def _check_kind(
+    ctx: Context, row: Row, tr: TableRow, kind: VocabResult | None, complete: bool
+) -> None:
+    if ctx.ret.kind == "notice":
         row.kind = "立行立改"
     elif kind is not None and kind.raw is None:
-        ctx.add("kind-missing", cell=a.get("kind", ""), item=no)
+        if complete:
+            ctx.add(C.KIND_MISSING, cell=tr.addrs.get("kind", ""), item=row.no)
     elif kind is not None and not kind.ok:
-        ctx.add("kind-invalid", cell=a["kind"], item=no, value=kind.raw)
-    # 整改期限
-    cell = a.get("deadline", "")
+        ctx.add(C.KIND_INVALID, cell=tr.addrs["kind"], item=row.no, value=kind.raw)
+
+
+def _check_deadline(ctx: Context, row: Row, tr: TableRow, dl: DateResult, complete: bool) -> None:
+    cell, no, camp = tr.addrs.get("deadline", ""), row.no, ctx.cl.campaign
     if dl.status == "blank":
-        ctx.add("deadline-missing", cell=cell, item=no)
+        if complete:
+            ctx.add(C.DEADLINE_MISSING, cell=cell, item=no)
     elif dl.status == "ambiguous":
-        ctx.add(
-            "deadline-ambiguous", cell=cell, item=no, value=dl.raw, detail=_why(v.get("deadline"))
-        )
+        why = _why(tr.values.get("deadline"))
+        ctx.add(C.DEADLINE_AMBIGUOUS, cell=cell, item=no, value=dl.raw, detail=why)
     elif dl.status == "open":
-        if ret.kind == "notice":  # 长期/持续 in the notice's table: a long-term plan
+        if ctx.ret.kind == "notice":  # 长期/持续 in the notice's table: a long-term plan
             row.kind = "纳入整改方案"
-            ctx.add(
-                "deadline-read-as-plan",
-                cell=cell,
-                item=no,
-                value=dl.raw,
-                expected=camp.end.isoformat(),
-            )
+            end = camp.end.isoformat()
+            ctx.add(C.DEADLINE_READ_AS_PLAN, cell=cell, item=no, value=dl.raw, expected=end)
         elif row.kind != "纳入整改方案":
-            ctx.add("deadline-invalid", cell=cell, item=no, value=dl.raw)
+            ctx.add(C.DEADLINE_INVALID, cell=cell, item=no, value=dl.raw)
     elif dl.status == "invalid":
-        ctx.add("deadline-invalid", cell=cell, item=no, value=dl.raw)
-    elif row.deadline is not None:
-        if row.deadline < camp.start:
-            ctx.add(
-                "deadline-before-start",
-                cell=cell,
-                item=no,
-                value=row.deadline.isoformat(),
-                expected=camp.start.isoformat(),
-            )
-        elif row.deadline > camp.end and row.kind == "立行立改":
-            if ret.kind == "notice":
-                row.kind = "纳入整改方案"
-                ctx.add(
-                    "deadline-read-as-plan",
-                    cell=cell,
-                    item=no,
-                    value=row.deadline.isoformat(),
-                    expected=camp.end.isoformat(),
-                )
-            else:
-                ctx.add(
-                    "deadline-after-campaign",
-                    cell=cell,
-                    item=no,
-                    value=row.deadline.isoformat(),
-                    expected=camp.end.isoformat(),
-                )
-    # 整改结果
-    cell = a.get("result", "")
-    if res.raw is None:
-        ctx.add("result-missing", cell=cell, item=no)
-    elif not res.ok:
-        ctx.add("result-invalid", cell=cell, item=no, value=res.raw)
-    # 完成时间
-    if dd is not None:
-        cell = a.get("done_date", "")
-        if dd.status == "ambiguous":
-            ctx.add(
-                "done-date-ambiguous",
-                cell=cell,
-                item=no,
-                value=dd.raw,
-                detail=_why(v.get("done_date")),
-            )
-        elif dd.status in ("invalid", "open"):
-            ctx.add("done-date-invalid", cell=cell, item=no, value=dd.raw)
-        elif row.result == "已整改" and dd.status == "blank":
-            ctx.add("done-date-missing", cell=cell, item=no)
-        elif row.done_date is not None:
-            if row.result not in (None, "已整改"):
-                ctx.add("done-date-not-done", cell=cell, item=no, value=row.done_date.isoformat())
-            if ctx.report_date and row.done_date > ctx.report_date:
-                ctx.add(
-                    "done-date-after-report",
-                    cell=cell,
-                    item=no,
-                    value=row.done_date.isoformat(),
-                    expected=ctx.report_date.isoformat(),
-                )
-    return row
+        ctx.add(C.DEADLINE_INVALID, cell=cell, item=no, value=dl.raw)
+    elif row.deadline is not None and complete:
+        _check_deadline_span(ctx, row, cell)
+
+
+def _check_deadline_span(ctx: Context, row: Row, cell: str) -> None:
+    """A readable 整改期限 within the campaign (立行立改 by its end)."""
+    camp, no = ctx.cl.campaign, row.no
+    assert row.deadline is not None
+    value = row.deadline.isoformat()
+    if row.deadline < camp.start:
+        start = camp.start.isoformat()
+        ctx.add(C.DEADLINE_BEFORE_START, cell=cell, item=no, value=value, expected=start)
+    elif row.deadline > camp.end and row.kind == "立行立改":
+        end = camp.end.isoformat()
+        if ctx.ret.kind == "notice":
+            row.kind = "纳入整改方案"
+            ctx.add(C.DEADLINE_READ_AS_PLAN, cell=cell, item=no, value=value, expected=end)
+        else:
+            ctx.add(C.DEADLINE_AFTER_CAMPAIGN, cell=cell, item=no, value=value, expected=end)
+
+
+def _check_done_date(ctx: Context, row: Row, tr: TableRow, dd: DateResult, complete: bool) -> None:
+    cell, no = tr.addrs.get("done_date", ""), row.no
+    if dd.status == "ambiguous":
+        why = _why(tr.values.get("done_date"))
+        ctx.add(C.DONE_DATE_AMBIGUOUS, cell=cell, item=no, value=dd.raw, detail=why)
+    elif dd.status in ("invalid", "open"):
+        ctx.add(C.DONE_DATE_INVALID, cell=cell, item=no, value=dd.raw)
+    elif not complete:
+        return
+    elif row.result == "已整改" and dd.status == "blank":
+        ctx.add(C.DONE_DATE_MISSING, cell=cell, item=no)
+    elif row.done_date is not None:
+        done = row.done_date.isoformat()
+        if row.result not in (None, "已整改"):
+            ctx.add(C.DONE_DATE_NOT_DONE, cell=cell, item=no, value=done)
+        if ctx.report_date and row.done_date > ctx.report_date:
+            report = ctx.report_date.isoformat()
+            ctx.add(C.DONE_DATE_AFTER_REPORT, cell=cell, item=no, value=done, expected=report)
 
 
 def run(ret: Return, cl: Checklist) -> tuple[list[Row], list[Finding], dt.date | None]:

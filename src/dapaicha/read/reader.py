@@ -12,8 +12,6 @@ import hashlib
 import io
 import operator
 import re
-import unicodedata
-import warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -22,13 +20,14 @@ from typing import Any
 import python_calamine as pc
 
 from dapaicha import layout
-from dapaicha.findings import Finding, make
+from dapaicha.findings import C, Finding, make
 from dapaicha.layout import address
 from dapaicha.model import Cells
 from dapaicha.normalize import parse_int
-from dapaicha.read import sniff
+from dapaicha.read import book, sniff
+from dapaicha.read.header import find_header, match_header, sub_header
+from dapaicha.read.sheets import grid_of, ods_merges, sheet_parts
 
-HEADER_SCAN_ROWS = 30
 _TABLE_END_RX = re.compile("签字|填报人|注：|注:|审核人")
 _LABEL = re.compile(r"^\s*[\u4e00-\u9fff（）()]{2,8}\s*[:：]")
 # A line under the table that starts with a label, in any column: "第一书记：刘晓峰",
@@ -73,6 +72,7 @@ class Return:
     header_row: int = 0  # Excel row of the header
     rows: list[TableRow] = field(default_factory=list)
     sheet_names: list[str] = field(default_factory=list)
+    ods: bool = False  # read from an OpenDocument file (its 1900 dates count differently)
     spans: dict[tuple[int, int], int] = field(
         default_factory=dict, repr=False
     )  # merged: top-left → last col
@@ -86,84 +86,7 @@ def _text(v: Any) -> str:
     return str(v)
 
 
-def header_key(s: str) -> str:
-    """Comparison form of a header: NFKC, no spaces, brackets or marks."""
-    s = unicodedata.normalize("NFKC", s)
-    bare = re.sub(r"\([^)]*\)|\[[^\]]*\]|【[^】]*】", "", s)  # 是否存在问题（是/否）
-    s = bare if bare.strip() else s
-    return re.sub(r"[\s*＊:：()（）\[\]【】\"“”]", "", s)
-
-
-_HEADER_INDEX: dict[str, str] = {header_key(n): c.key for c in layout.COLUMNS for n in c.names}
-
-
-def _distance1(a: str, b: str) -> bool:
-    """True if a and b differ by exactly one edit."""
-    if a == b or abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) == len(b):
-        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
-    if len(a) > len(b):
-        a, b = b, a
-    return any(b[:i] + b[i + 1 :] == a for i in range(len(b)))
-
-
-@lru_cache(maxsize=4096)
-def match_header(text: str) -> tuple[str | None, bool]:
-    """Header text → (column key, exact?)."""
-    k = header_key(text)
-    if not k:
-        return None, True
-    if k in _HEADER_INDEX:
-        return _HEADER_INDEX[k], True
-    for c in layout.COLUMNS:
-        h = header_key(c.header)
-        if len(h) >= 3 and _distance1(k, h):
-            return c.key, False
-    return None, True
-
-
-def _find_header(grid: list[list[Any]]) -> tuple[int, dict[str, int], list[tuple[int, str, str]]]:
-    """(row0, key→col0, renamed[(col0, found, key)]) of the best header row, or (-1, {}, [])."""
-    best = (-1, {}, [])
-    best_score = 0
-    for r0, row in enumerate(grid[:HEADER_SCAN_ROWS]):
-        cols: dict[str, int] = {}
-        renamed = []
-        for c0, v in enumerate(row):
-            if not isinstance(v, str) or len(v) > 20:
-                continue
-            key, exact = match_header(v)
-            if key and key not in cols:
-                cols[key] = c0
-                if not exact:
-                    renamed.append((c0, v, key))
-        score = len(cols)
-        if "no" in cols and score >= 3 and score > best_score:
-            best, best_score = (r0, cols, renamed), score
-            if score == len(layout.COLUMNS):
-                break  # every column found: no later row can do better
-    return best
-
-
-def _sub_header(grid: list[list[Any]], r0: int, cols: dict[str, int]) -> int:
-    """The header's last row: r0, or the row under it when that one holds sub-headers
-    (整改情况 over 整改结果 · 完成时间). Columns found there join cols."""
-    if r0 + 1 >= len(grid):
-        return r0
-    row = grid[r0 + 1]
-    found: list[tuple[int, str | None]] = []
-    for c0, v in enumerate(row):
-        if isinstance(v, str) and v.strip():
-            found.append((c0, match_header(v)[0] if len(v) <= 20 else None))
-    if not found or any(key is None for _, key in found):
-        return r0  # a data row (or one with other text): not a sub-header
-    for c0, key in found:
-        cols[str(key)] = c0  # the sub-header is the more precise name of its column
-    return r0 + 1
-
-
-def _fill_merged(grid: list[list[Any]], merged: list) -> None:
+def _fill_merged(grid: list[list[Any]], merged: book.Ranges) -> None:
     for (r0, c0), (r1, _c1) in merged:
         if r0 >= len(grid):
             continue
@@ -234,7 +157,7 @@ def read(
     try:
         data = path.read_bytes()
     except OSError as err:
-        return None, [make("file-unreadable", name, detail=err.strerror or str(err))]
+        return None, [make(C.FILE_UNREADABLE, name, detail=err.strerror or str(err))]
     return read_bytes(data, name, signer_titles)
 
 
@@ -243,42 +166,33 @@ def read_bytes(
 ) -> tuple[Return | None, list[Finding]]:
     sha = hashlib.sha256(data).hexdigest()
     sn = sniff.sniff(data)
-    if sn.kind in ("empty", "corrupt"):
-        return None, [make("file-unreadable", name, detail=sn.detail)]
-    if sn.kind == "encrypted":
-        return None, [make("file-encrypted", name)]
-    if sn.kind == "unsupported":
-        return None, [make("file-unsupported", name, detail=sn.detail)]
-    if sn.kind == "bomb":
-        return None, [make("file-too-large", name, detail=sn.detail)]
-    if sn.kind == "xml-attack":
-        return None, [
-            make("file-unreadable", name, detail=f"含不安全的 XML 内容（{sn.detail}），已拒绝")
-        ]
+    if (refused := book.refusal(sn)) is not None:
+        code, detail = refused
+        return None, [make(code, name, detail=detail)]
     try:
         cut: dict[str, str] = {}  # sheet part → first cell of a value cut off
         wb, parsed = _open(data, sn, cut)
         metas = wb.sheets_metadata
     except pc.PasswordError:
-        return None, [make("file-encrypted", name)]
+        return None, [make(C.FILE_ENCRYPTED, name)]
     except sniff.Unbounded as err:
-        return None, [make("file-unreadable", name, detail=str(err))]
+        return None, [make(C.FILE_UNREADABLE, name, detail=str(err))]
     except BaseException as err:
-        if not (isinstance(err, Exception) or is_panic(err)):
+        if not book.parser_failure(err):
             raise  # KeyboardInterrupt, SystemExit
-        return None, [make("file-unreadable", name, detail=type(err).__name__)]
+        return None, [make(C.FILE_UNREADABLE, name, detail=type(err).__name__)]
     ret = Return(file=name, sha256=sha, data=data, sheet_names=[m.name for m in metas])
     ret.ods = sn.kind == "ods"
     findings: list[Finding] = []
     try:
         return _read_workbook(wb, metas, ret, findings, sn, signer_titles, cut, parsed)
     except BaseException as err:
-        if not (isinstance(err, Exception) or is_panic(err)):
+        if not book.parser_failure(err):
             raise  # KeyboardInterrupt, SystemExit
         why = str(err) if isinstance(err, ValueError) and _has_cjk(str(err)) else ""
         return None, [
             *findings,
-            make("file-unreadable", name, detail=why or f"{type(err).__name__}: {err}"[:200]),
+            make(C.FILE_UNREADABLE, name, detail=why or f"{type(err).__name__}: {err}"[:200]),
         ]
     finally:
         wb.close()
@@ -288,113 +202,11 @@ def _has_cjk(text: str) -> bool:
     return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
-def is_panic(err: BaseException) -> bool:
-    """A Rust panic inside python-calamine (a BaseException, not an Exception)."""
-    return type(err).__name__ == "PanicException"
-
-
-def _grid(
-    wb: pc.CalamineWorkbook, name: str, data: bytes | None = None
-) -> tuple[list[list[Any]], list]:
-    sh = wb.get_sheet_by_name(name)
-    merged = sh.merged_cell_ranges or []
-    try:
-        grid = sh.to_python(skip_empty_area=False, nrows=sniff.MAX_ROWS)
-    except BaseException as err:
-        # calamine fails (OverflowError) or panics on a number too large for the date or
-        # duration format of its cell (1e15 in a [h]:mm cell); openpyxl reads that cell
-        if not (isinstance(err, Exception) or is_panic(err)):
-            raise
-        if data is None or not data.startswith(b"PK") or b"mimetype" in data[:100]:
-            raise ValueError("表格中有超出范围的日期或时间，无法读取") from None
-        grid = _grid_openpyxl(data, name)
-    return grid, merged
-
-
-def _grid_openpyxl(data: bytes, name: str) -> list[list[Any]]:
-    import openpyxl
-
-    with warnings.catch_warnings():  # "marked as a date but … outside the limits"
-        warnings.simplefilter("ignore")
-        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        try:
-            ws = wb[name]
-            rows = ws.iter_rows(max_row=sniff.MAX_ROWS, max_col=sniff.MAX_COLS, values_only=True)
-            return [["" if v is None else v for v in row] for row in rows]
-        finally:
-            wb.close()
-
-
-_TABLE_NS = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
-
-
-def _ods_merges(data: bytes, sheet: str) -> list:
-    """Merged blocks of an .ods sheet (calamine reports none for OpenDocument)."""
-    import zipfile
-
-    from defusedxml.ElementTree import fromstring
-
-    t = f"{{{_TABLE_NS}}}"
-    try:
-        root = fromstring(zipfile.ZipFile(io.BytesIO(data)).read("content.xml"), forbid_dtd=True)
-    except Exception:
-        return []
-    out = []
-    for table in root.iter(t + "table"):
-        if table.get(t + "name") != sheet:
-            continue
-        r = 0
-        for row in table.iter(t + "table-row"):
-            if r >= sniff.MAX_ROWS:
-                break
-            c = 0
-            for cell in row:
-                if cell.tag not in (t + "table-cell", t + "covered-table-cell"):
-                    continue
-                rs = int(cell.get(t + "number-rows-spanned", "1"))
-                cs = int(cell.get(t + "number-columns-spanned", "1"))
-                if rs > 1 or cs > 1:
-                    out.append(((r, c), (r + rs - 1, c + cs - 1)))
-                c += int(cell.get(t + "number-columns-repeated", "1"))
-                if c > sniff.MAX_COLS:
-                    break
-            r += int(row.get(t + "number-rows-repeated", "1"))
-        break
-    return out
-
-
-_SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b[^>]*>")
-_ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
-
-
-def _sheet_parts(data: bytes) -> dict[str, str]:
-    """xlsx sheet name → its part name (to tell which sheet was oversized)."""
-    import zipfile
-    from html import unescape
-
-    try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-        wbx = zf.read("xl/workbook.xml")
-        rels = zf.read("xl/_rels/workbook.xml.rels")
-    except Exception:
-        return {}
-    targets = {}
-    for tag in re.findall(rb"<(?:\w+:)?Relationship\b[^>]*>", rels):
-        a = dict(_ATTR.findall(tag))
-        tgt = a.get(b"Target", b"").decode()
-        targets[a.get(b"Id", b"").decode()] = (
-            tgt.lstrip("/") if tgt.startswith("/") else "xl/" + tgt
-        )
-    out = {}
-    for tag in _SHEET_TAG.findall(wbx):
-        a = {k.split(b":")[-1] if k != b"r:id" else k: v for k, v in _ATTR.findall(tag)}
-        rid = next((v for k, v in a.items() if k.endswith(b"id") and k != b"sheetId"), b"")
-        out[unescape(a.get(b"name", b"").decode())] = targets.get(rid.decode(), "")
-    return out
+is_panic = book.is_panic
 
 
 def _kv_sheet(wb: pc.CalamineWorkbook, name: str, data: bytes | None = None) -> dict[str, str]:
-    grid, _ = _grid(wb, name, data)
+    grid, _ = grid_of(wb, name, data)
     out = {}
     for row in grid[:200]:
         if len(row) >= 2 and row[0] not in (None, ""):
@@ -403,12 +215,12 @@ def _kv_sheet(wb: pc.CalamineWorkbook, name: str, data: bytes | None = None) -> 
 
 
 def _read_workbook(
-    wb,
-    metas,
+    wb: pc.CalamineWorkbook,
+    metas: list[pc.SheetMetadata],
     ret: Return,
     findings: list[Finding],
-    sn,
-    signer_titles,
+    sn: sniff.Sniff,
+    signer_titles: tuple[str, ...],
     cut: dict[str, str],
     parsed: bytes,
 ) -> tuple[Return | None, list[Finding]]:
@@ -430,67 +242,77 @@ def _read_workbook(
         ),
         key=lambda m: (m.name != layout.SHEET_LEDGER, m.visible != pc.SheetVisibleEnum.Visible),
     )
-    parts = _sheet_parts(ret.data) if sn.oversized_sheets else {}
-    # The ledger's own sheet, else the sheet whose header names the most columns (a notes
-    # sheet with 序号 and 备注 put first must not win over the renamed ledger).
+    best = _best_sheet(wb, order, parsed)
+    if best is None:
+        findings.append(make(C.NOT_A_LEDGER, ret.file))
+        return None, findings
+    m, grid, merged, r0, cols, renamed = best
+    if ret.ods and not merged:
+        merged = ods_merges(ret.data, m.name)
+    last = sub_header(grid, r0, cols)
+    ret.sheet = m.name
+    if m.visible != pc.SheetVisibleEnum.Visible:
+        findings.append(make(C.LEDGER_SHEET_HIDDEN, ret.file, sheet=m.name))
+    _bounds_findings(ret, m.name, len(grid), sn, cut, findings)
+    _fill_merged(grid, merged)
+    ret.spans = {(a[0], a[1]): b[1] for a, b in merged}
+    for c0, found, key in renamed:
+        expected = layout.BY_KEY[key].header
+        cell = address(r0, c0)
+        findings.append(
+            make(
+                C.COLUMN_RENAMED, ret.file, sheet=m.name, cell=cell, value=found, expected=expected
+            )
+        )
+    ret.header_row = r0 + 1
+    if "content" not in cols and "has_problem" not in cols and "topic" in cols:
+        ret.kind = "notice"
+        cols["content"] = cols.pop("topic")
+    ret.columns = cols
+    _read_top(grid, r0, ret)
+    end = _read_rows(grid, last, ret, findings, signer_titles)
+    _read_signers(grid, end, ret, signer_titles)
+    return ret, findings
+
+
+# (sheet, grid, merged blocks, header row, columns, renamed columns)
+_Best = tuple[
+    pc.SheetMetadata,
+    list[list[Any]],
+    book.Ranges,
+    int,
+    dict[str, int],
+    list[tuple[int, str, str]],
+]
+
+
+def _best_sheet(
+    wb: pc.CalamineWorkbook, order: list[pc.SheetMetadata], parsed: bytes
+) -> _Best | None:
+    """(meta, grid, merged, header row, columns, renamed) of the ledger's own sheet, else of
+    the sheet whose header names the most columns (a notes sheet with 序号 and 备注 put
+    first must not win over the renamed ledger); None when no sheet has a header."""
     best = None
     for m in order:
-        grid, merged = _grid(wb, m.name, parsed)
-        r0, cols, renamed = _find_header(grid)
+        grid, merged = grid_of(wb, m.name, parsed)
+        r0, cols, renamed = find_header(grid)
         if r0 >= 0 and (best is None or len(cols) > len(best[4])):
             best = (m, grid, merged, r0, cols, renamed)
         if r0 >= 0 and (m.name == layout.SHEET_LEDGER or len(cols) == len(layout.COLUMNS)):
             break
-    for m, grid, merged, r0, cols, renamed in [best] if best else []:
-        if ret.ods and not merged:
-            merged = _ods_merges(ret.data, m.name)
-        last = _sub_header(grid, r0, cols)
-        ret.sheet = m.name
-        if m.visible != pc.SheetVisibleEnum.Visible:
-            findings.append(make("ledger-sheet-hidden", ret.file, sheet=m.name))
-        if (lost := cut.get(parts.get(m.name, ""))) is not None:
-            findings.append(
-                make(
-                    "content-truncated",
-                    ret.file,
-                    sheet=m.name,
-                    cell=lost,
-                    expected=f"{sniff.MAX_ROWS} 行、{sniff.MAX_COLS} 列",
-                )
-            )
-        elif len(grid) >= sniff.MAX_ROWS or parts.get(m.name) in sn.oversized_sheets:
-            findings.append(
-                make(
-                    "rows-truncated",
-                    ret.file,
-                    sheet=m.name,
-                    expected=f"{sniff.MAX_ROWS} 行、{sniff.MAX_COLS} 列",
-                )
-            )
-        _fill_merged(grid, merged)
-        ret.spans = {(a[0], a[1]): b[1] for a, b in merged}
-        for c0, found, key in renamed:
-            findings.append(
-                make(
-                    "column-renamed",
-                    ret.file,
-                    sheet=m.name,
-                    cell=address(r0, c0),
-                    value=found,
-                    expected=layout.BY_KEY[key].header,
-                )
-            )
-        ret.header_row = r0 + 1
-        if "content" not in cols and "has_problem" not in cols and "topic" in cols:
-            ret.kind = "notice"
-            cols["content"] = cols.pop("topic")
-        ret.columns = cols
-        _read_top(grid, r0, ret)
-        end = _read_rows(grid, last, ret, findings, signer_titles)
-        _read_signers(grid, end, ret, signer_titles)
-        return ret, findings
-    findings.append(make("not-a-ledger", ret.file))
-    return None, findings
+    return best
+
+
+def _bounds_findings(
+    ret: Return, sheet: str, n_rows: int, sn: sniff.Sniff, cut: dict[str, str], out: list[Finding]
+) -> None:
+    """content-truncated (a value beyond the bounds was cut) or rows-truncated."""
+    parts = sheet_parts(ret.data) if sn.oversized_sheets else {}
+    bounds = f"{sniff.MAX_ROWS} 行、{sniff.MAX_COLS} 列"
+    if (lost := cut.get(parts.get(sheet, ""))) is not None:
+        out.append(make(C.CONTENT_TRUNCATED, ret.file, sheet=sheet, cell=lost, expected=bounds))
+    elif n_rows >= sniff.MAX_ROWS or parts.get(sheet) in sn.oversized_sheets:
+        out.append(make(C.ROWS_TRUNCATED, ret.file, sheet=sheet, expected=bounds))
 
 
 def _read_top(grid: list[list[Any]], header_r0: int, ret: Return) -> None:
@@ -590,18 +412,7 @@ def _read_rows(
         if (
             no_cls is not int
             and not (no_cls is float and no_raw.is_integer())
-            and parse_int(no_raw).value is None
-            and (
-                any(
-                    isinstance(row[c], str)
-                    and row[c]
-                    and len(row[c]) < 40
-                    and _TABLE_END_RX.search(row[c])
-                    for c in label_cols
-                    if c < n
-                )
-                or any(isinstance(v, str) and v and len(v) < 60 and end_line(v) for v in row)
-            )
+            and _signature_line(row, n, no_raw, label_cols, end_line)
         ):
             break  # the signature block, written in label columns: never a village's answer
         fills = pick_fill(row)
@@ -636,6 +447,20 @@ def _read_rows(
     return r
 
 
+def _signature_line(
+    row: list[Any], n: int, no_raw: Any, label_cols: list[int], end_line: Any
+) -> bool:
+    """Whether a row without a 序号 is the signature block under the table."""
+    return parse_int(no_raw).value is None and (
+        any(
+            isinstance(row[c], str) and row[c] and len(row[c]) < 40 and _TABLE_END_RX.search(row[c])
+            for c in label_cols
+            if c < n
+        )
+        or any(isinstance(v, str) and v and len(v) < 60 and end_line(v) for v in row)
+    )
+
+
 def _fix_cells(
     vals: dict[str, Any], r: int, ret: Return, findings: list[Finding], ods: bool
 ) -> None:
@@ -645,7 +470,7 @@ def _fix_cells(
             if len(v) > MAX_CELL_CHARS:
                 findings.append(
                     make(
-                        "cell-too-long",
+                        C.CELL_TOO_LONG,
                         ret.file,
                         sheet=ret.sheet,
                         cell=address(r, ret.columns[k]),

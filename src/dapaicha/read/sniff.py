@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import io
 import re
-import struct
 import zipfile
 import zlib
 from dataclasses import dataclass, field
+from typing import Any
+from xml.parsers import expat
 
 from dapaicha.layout import column_letter
+from dapaicha.read.zipparts import TooBig, inflate, stored_zip, unicode_path
 
 MAX_UNZIPPED = 200 * 1024 * 1024  # bytes of all parts together, declared and actual
 MAX_RATIO = 200  # compression ratio above which a large part is suspicious
@@ -57,15 +59,18 @@ def col_number(letters: bytes) -> int:
     return n
 
 
-def sniff(data: bytes, max_unzipped: int = MAX_UNZIPPED) -> Sniff:
-    """Classify the bytes of a returned file. Never raises: what it cannot tell is corrupt."""
+def sniff(data: bytes, max_unzipped: int = MAX_UNZIPPED, *, max_rows: int = MAX_ROWS) -> Sniff:
+    """Classify the bytes of a returned file. Never raises: what it cannot tell is corrupt.
+
+    max_rows: the rows an OpenDocument sheet may fill (more is a bomb).
+    """
     try:
-        return _sniff(data, max_unzipped)
+        return _sniff(data, max_unzipped, max_rows)
     except Exception as err:  # a structure none of the checks foresaw
         return Sniff("corrupt", f"压缩结构无法识别：{type(err).__name__}")
 
 
-def _sniff(data: bytes, max_unzipped: int) -> Sniff:
+def _sniff(data: bytes, max_unzipped: int, max_rows: int) -> Sniff:
     if not data:
         return Sniff("empty", "空文件（0 字节）")
     head = data[:8]
@@ -82,10 +87,20 @@ def _sniff(data: bytes, max_unzipped: int) -> Sniff:
         infos = zf.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as err:
         return Sniff("corrupt", f"压缩结构损坏：{err}")
+    kind = _package_kind(zf, infos, max_unzipped)
+    if isinstance(kind, Sniff):
+        return kind
+    return _scan_parts(data, zf, infos, kind, max_unzipped, max_rows)
+
+
+def _package_kind(
+    zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], max_unzipped: int
+) -> str | Sniff:
+    """xlsx or ods from the zip's directory, or the Sniff that refuses the package."""
     names = {i.filename for i in infos}
     if any(i.flag_bits & 0x1 for i in infos):
         return Sniff("encrypted")
-    if any(_unicode_path(i) not in (None, i.filename) for i in infos):
+    if any(unicode_path(i) not in (None, i.filename) for i in infos):
         # Python reads the header's name, other readers the Unicode Path field: the two
         # would see different parts (a sheet hidden from these checks as media)
         return Sniff("corrupt", "压缩包中部件名称前后不一致（Unicode 路径扩展字段）")
@@ -103,17 +118,26 @@ def _sniff(data: bytes, max_unzipped: int) -> Sniff:
             return Sniff("corrupt", str(err))
         if b"spreadsheet" not in mt:
             return Sniff("unsupported", "非表格的 OpenDocument 文件")
-        kind = "ods"
-    elif "xl/workbook.xml" in names or "xl/workbook.bin" in names:
-        kind = "xlsx"
-        if "xl/workbook.bin" in names:
-            return Sniff("unsupported", "Excel 二进制工作簿（.xlsb）")
-    elif any(n.startswith("xl/") for n in names):
+        return "ods"
+    if "xl/workbook.bin" in names:
+        return Sniff("unsupported", "Excel 二进制工作簿（.xlsb）")
+    if "xl/workbook.xml" in names:
+        return "xlsx"
+    if any(n.startswith("xl/") for n in names):
         return Sniff("corrupt", "缺少工作簿部件 xl/workbook.xml")
-    else:
-        return Sniff("unsupported", "压缩包（不是 Excel 表格）")
-    # Actual sizes (every part, with a cap), XML declarations, used ranges of sheet parts
-    # (wherever the workbook's relationships put them, whatever their extension).
+    return Sniff("unsupported", "压缩包（不是 Excel 表格）")
+
+
+def _scan_parts(
+    data: bytes,
+    zf: zipfile.ZipFile,
+    infos: list[zipfile.ZipInfo],
+    kind: str,
+    max_unzipped: int,
+    max_rows: int,
+) -> Sniff:
+    """Actual sizes (every part, with a cap), XML declarations, used ranges of sheet parts
+    (wherever the workbook's relationships put them, whatever their extension)."""
     total = 0
     oversized: list[str] = []
     bodies: dict[str, bytes] = {}
@@ -122,8 +146,8 @@ def _sniff(data: bytes, max_unzipped: int) -> Sniff:
         if info.is_dir():
             continue
         try:
-            body = _inflate(data, zf, info, max_unzipped - total)
-        except _TooBig:
+            body = inflate(data, zf, info, max_unzipped - total)
+        except TooBig:
             return Sniff("bomb", f"超过 {max_unzipped / 1e6:.0f} MB（实际解压）")
         except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError, zlib.error) as err:
             return Sniff("corrupt", f"{info.filename} 损坏：{err}")
@@ -137,130 +161,59 @@ def _sniff(data: bytes, max_unzipped: int) -> Sniff:
             bodies[info.filename] = body
         if not _xml_like(info.filename, body):
             continue
-        u = _as_utf8(body)
-        if b"!" in u and _ENTITY.search(u):  # memchr for "!" (rare in XML) before the regex
-            return Sniff("xml-attack", f"{info.filename} 含 DTD/实体声明")
-        if (
-            kind == "xlsx"
-            and b"sheetData" in body
-            and _SHEET_DATA.search(body)
-            and _out_of_bounds(body)
-        ):
-            oversized.append(info.filename)
-        if (
-            kind == "xlsx"
-            and body.find(b"niqueCount", 0, 4096) >= 0
-            and (m := _SST_UNIQUE.search(body, 0, 4096))
-            and int(m.group(1)) > len(body) // 5
-        ):
-            # the parser reserves room for uniqueCount strings up front: 4e9 aborts it
-            return Sniff("corrupt", f"{info.filename} 声明的字符串数量与内容不符")
-        if kind == "ods" and info.filename == "content.xml" and (extent := _ods_extent(body)):
-            return Sniff(
-                "bomb",
-                f"{extent[0]} 行 × {extent[1]} 列的表格（可读取 {MAX_ROWS} 行 × {MAX_COLS} 列）",
-            )
-    if kind == "xlsx":
-        try:
-            _check_xml(bodies["xl/workbook.xml"])
-            _check_xml(bodies["[Content_Types].xml"])
-        except KeyError:
-            return Sniff("corrupt", "缺少工作簿结构部件")
-        except ValueError as err:
-            return Sniff(
-                "xml-attack" if "DTD" in str(err) or "ntit" in str(err) else "corrupt", str(err)
-            )
+        if (refused := _xml_part(info.filename, body, kind, max_rows, oversized)) is not None:
+            return refused
+    if kind == "xlsx" and (refused := _structure(bodies)) is not None:
+        return refused
     stored = stored_zip(keep) if keep is not None and not oversized else None
     return Sniff(kind, oversized_sheets=tuple(oversized), stored=stored)
 
 
-_LOCAL_HEAD = struct.Struct("<4sHHHHHIIIHH")
-_CENTRAL_HEAD = struct.Struct("<4sHHHHHHIIIHHHHHII")
-_END = struct.Struct("<4sHHHHIIH")
-
-
-def stored_zip(parts: list[tuple[str, bytes, int]]) -> bytes | None:
-    """A zip of (name, bytes, CRC) parts, in order, each stored; None if zip64 would be needed."""
-    if len(parts) > 0xFFFF or any(len(p[0].encode("utf-8")) > 0xFFFF for p in parts):
-        return None
-    out: list[bytes] = []
-    central: list[bytes] = []
-    at = 0
-    for name, body, crc in parts:
-        n = name.encode("utf-8")
-        flag = 0 if n.isascii() else 0x800  # UTF-8 name
-        size = len(body)
-        head = _LOCAL_HEAD.pack(b"PK\x03\x04", 20, flag, 0, 0, 0x21, crc, size, size, len(n), 0)
-        central.append(
-            _CENTRAL_HEAD.pack(
-                b"PK\x01\x02", 20, 20, flag, 0, 0, 0x21, crc, size, size, len(n), 0, 0, 0, 0, 0, at
-            )
-            + n
+def _xml_part(
+    name: str, body: bytes, kind: str, max_rows: int, oversized: list[str]
+) -> Sniff | None:
+    """The Sniff refusing an XML part, or None; an oversized sheet part joins oversized."""
+    u = _as_utf8(body)
+    if b"!" in u and _ENTITY.search(u):  # memchr for "!" (rare in XML) before the regex
+        return Sniff("xml-attack", f"{name} 含 DTD/实体声明")
+    if (
+        kind == "xlsx"
+        and b"sheetData" in body
+        and _SHEET_DATA.search(body)
+        and _out_of_bounds(body)
+    ):
+        oversized.append(name)
+    if (
+        kind == "xlsx"
+        and body.find(b"niqueCount", 0, 4096) >= 0
+        and (m := _SST_UNIQUE.search(body, 0, 4096))
+        and int(m.group(1)) > len(body) // 5
+    ):
+        # the parser reserves room for uniqueCount strings up front: 4e9 aborts it
+        return Sniff("corrupt", f"{name} 声明的字符串数量与内容不符")
+    if kind == "ods" and name == "content.xml" and (extent := _ods_extent(body, max_rows)):
+        return Sniff(
+            "bomb",
+            f"{extent[0]} 行 × {extent[1]} 列的表格（可读取 {max_rows} 行 × {MAX_COLS} 列）",
         )
-        out += (head, n, body)
-        at += len(head) + len(n) + size
-    cd = b"".join(central)
-    end = _END.pack(b"PK\x05\x06", 0, 0, len(parts), len(parts), len(cd), at, 0)
-    return b"".join(out) + cd + end
+    return None
 
 
-def _unicode_path(info: zipfile.ZipInfo) -> str | None:
-    """The name in an Info-ZIP Unicode Path extra field (0x7075), if the entry has one."""
-    extra = info.extra
-    at = 0
-    while at + 4 <= len(extra):
-        tag, size = struct.unpack_from("<HH", extra, at)
-        if tag == 0x7075 and size >= 5:
-            return extra[at + 9 : at + 4 + size].decode("utf-8", "replace")
-        at += 4 + size
+def _structure(bodies: dict[str, bytes]) -> Sniff | None:
+    """The Sniff refusing an xlsx whose workbook or content types part is bad, or None."""
+    try:
+        _check_xml(bodies["xl/workbook.xml"])
+        _check_xml(bodies["[Content_Types].xml"])
+    except KeyError:
+        return Sniff("corrupt", "缺少工作簿结构部件")
+    except ValueError as err:
+        return Sniff(
+            "xml-attack" if "DTD" in str(err) or "ntit" in str(err) else "corrupt", str(err)
+        )
     return None
 
 
 _STRUCTURE = ("xl/workbook.xml", "[Content_Types].xml")
-_LOCAL = struct.Struct("<4s22xHH")  # local file header: signature … name and extra lengths
-
-
-class _TooBig(Exception):
-    pass
-
-
-def _inflate(data: bytes, zf: zipfile.ZipFile, info: zipfile.ZipInfo, room: int) -> bytes:
-    """A part's bytes, inflated straight from the buffer; _TooBig past `room` bytes.
-
-    Stored and deflated parts (what spreadsheet programs write) skip zipfile's per-part
-    reader objects; other methods go through zipfile. CRC is checked either way.
-    """
-    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-        with zf.open(info) as fh:
-            body = fh.read(room + 1)
-        if len(body) > room:
-            raise _TooBig
-        return body
-    at = info.header_offset
-    sig, n, m = _LOCAL.unpack_from(data, at)
-    if sig != b"PK\x03\x04":
-        raise zipfile.BadZipFile("本地文件头损坏")
-    start = at + _LOCAL.size + n + m
-    raw = data[start : start + info.compress_size]
-    if len(raw) < info.compress_size:
-        raise zipfile.BadZipFile("数据被截断")
-    if info.compress_type == zipfile.ZIP_STORED:
-        body = raw
-    else:
-        # never past the declared size: a part that claims less than it holds is corrupt
-        d = zlib.decompressobj(-15)
-        body = d.decompress(raw, min(room, info.file_size) + 1)
-        if len(body) > room:
-            raise _TooBig
-        if len(body) > info.file_size or d.unconsumed_tail:
-            raise zipfile.BadZipFile("实际大小超过声明大小")
-        if not d.eof:
-            raise zipfile.BadZipFile("压缩数据不完整")
-    if len(body) > room:
-        raise _TooBig
-    if zlib.crc32(body) != info.CRC:
-        raise zipfile.BadZipFile("校验和（CRC）不符")
-    return body
 
 
 _SST_UNIQUE = re.compile(rb"""<(?:[\w.-]+:)?sst\s[^>]*?\buniqueCount\s*=\s*["']([0-9]+)""")
@@ -297,7 +250,7 @@ _ODS_TAG = re.compile(
 _ODS_REPEAT = re.compile(rb'table:number-(?:rows|columns)-repeated\s*=\s*["\']([0-9]+)')
 
 
-def _ods_extent(body: bytes) -> tuple[int, int] | None:
+def _ods_extent(body: bytes, max_rows: int = MAX_ROWS) -> tuple[int, int] | None:
     """(rows, cols) of an OpenDocument sheet whose non-empty cells go beyond the bounds.
 
     Repeated rows and cells (`number-rows-repeated="20000"` around a cell with a value) are
@@ -324,7 +277,7 @@ def _ods_extent(body: bytes) -> tuple[int, int] | None:
                 row += n
         else:
             filled = not empty or b"value-type" in attrs
-            if filled and (row + row_rep > MAX_ROWS or col + n > MAX_COLS):
+            if filled and (row + row_rep > max_rows or col + n > MAX_COLS):
                 return row + row_rep, col + n
             col += n
     return None
@@ -334,14 +287,12 @@ class _Forbidden(Exception):
     pass
 
 
-def _forbid(*_args: object) -> None:
+def _forbid(*_args: object) -> Any:
     raise _Forbidden
 
 
 def _check_xml(body: bytes) -> None:
     """Parse a small part with expat, building nothing: DTDs and entities raise ValueError."""
-    from xml.parsers import expat
-
     p = expat.ParserCreate()
     p.StartDoctypeDeclHandler = _forbid
     p.EntityDeclHandler = _forbid
@@ -405,9 +356,9 @@ def _position(attrs: bytes, row: int, col: int, is_row: bool) -> tuple[int, int]
 MERGED_MAX_CELLS = 8_000_000  # rows × columns of a merged ledger's sheet (a city: ~3 M)
 
 
-def check_extent(data: bytes, max_cells: int = MERGED_MAX_CELLS) -> None:
+def check_extent(data: bytes, max_cells: int = MERGED_MAX_CELLS, max_cols: int = MAX_COLS) -> None:
     """Raise Unbounded if a sheet of the xlsx would be read as more than max_cells cells
-    or past MAX_COLS columns (for merged ledgers, whose rows may pass MAX_ROWS).
+    or past max_cols columns (for merged ledgers and rosters, whose rows may pass MAX_ROWS).
 
     Every part holding sheetData is checked, wherever the workbook's relationships put it.
     """
@@ -421,7 +372,7 @@ def check_extent(data: bytes, max_cells: int = MERGED_MAX_CELLS) -> None:
         if b"sheetData" not in body:
             continue
         rows, cols = _walk_extent(body)
-        if cols > MAX_COLS or rows * cols > max_cells:
+        if cols > max_cols or rows * cols > max_cells:
             raise Unbounded(f"工作表 {rows} 行 × {cols} 列，超过可读取的范围")
 
 

@@ -24,7 +24,7 @@ from dapaicha import layout, resources
 from dapaicha.errors import UserError
 from dapaicha.findings import SEVERITY_ZH, FileResult, Finding, Report, Severity, place
 from dapaicha.fsutil import atomic_write_text, inside, safe_component
-from dapaicha.read import sniff
+from dapaicha.read import book, sniff
 from dapaicha.read.reader import is_panic
 from dapaicha.xlsx import excel
 from dapaicha.xlsx import report as report_xlsx
@@ -237,44 +237,29 @@ def _plain(v: Any) -> Any:
 
 def _rebuild(data: bytes, sn: sniff.Sniff) -> tuple[Workbook, dict[str, str]]:
     """A plain .xlsx from the values of every sheet (read with calamine, bounded)."""
-    import python_calamine as pc
-
-    if sn.oversized_sheets:
-        data = sniff.bounded_copy(data, sn.oversized_sheets)
-    cwb = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
     wb = Workbook()
     wb.remove(wb.active)
     names: dict[str, str] = {}
     used: set[str] = {layout.SHEET_FINDINGS}
-    states = (
-        (pc.SheetVisibleEnum.Hidden, "hidden"),
-        (pc.SheetVisibleEnum.VeryHidden, "veryHidden"),
-    )
-    try:
-        for m in cwb.sheets_metadata:
-            if m.typ != pc.SheetTypeEnum.WorkSheet or m.name == layout.SHEET_FINDINGS:
-                continue
-            sh = cwb.get_sheet_by_name(m.name)
-            ws = wb.create_sheet(_sheet_title(m.name, used))
-            names[m.name] = ws.title
-            ws.sheet_state = next((s for v, s in states if m.visible == v), "visible")
-            widths: dict[int, int] = {}
-            grid = sh.to_python(skip_empty_area=False, nrows=sniff.MAX_ROWS)
-            for r, row in enumerate(grid, start=1):
-                for c, v in enumerate(row[: sniff.MAX_COLS], start=1):
-                    if v is None or v == "":
-                        continue
-                    excel.write(ws, r, c, _plain(v), font=excel.FONT_BODY, alignment=excel.WRAP)
-                    widths[c] = max(widths.get(c, 0), min(excel.text_width(v), 40))
-            for c, w in widths.items():
-                ws.column_dimensions[layout.column_letter(c - 1)].width = max(w + 2, 6)
-            for (r0, c0), (r1, c1) in sh.merged_cell_ranges or []:
-                if r1 < len(grid) and c1 < sniff.MAX_COLS and (r0, c0) != (r1, c1):
-                    ws.merge_cells(
-                        start_row=r0 + 1, start_column=c0 + 1, end_row=r1 + 1, end_column=c1 + 1
-                    )
-    finally:
-        cwb.close()
+    for sheet in book.all_sheets(data, sn, skip=layout.SHEET_FINDINGS):
+        ws = wb.create_sheet(_sheet_title(sheet.name, used))
+        names[sheet.name] = ws.title
+        ws.sheet_state = sheet.state
+        widths: dict[int, int] = {}
+        grid = sheet.rows
+        for r, row in enumerate(grid, start=1):
+            for c, v in enumerate(row[: sniff.MAX_COLS], start=1):
+                if v is None or v == "":
+                    continue
+                excel.write(ws, r, c, _plain(v), font=excel.FONT_BODY, alignment=excel.WRAP)
+                widths[c] = max(widths.get(c, 0), min(excel.text_width(v), 40))
+        for c, w in widths.items():
+            ws.column_dimensions[layout.column_letter(c - 1)].width = max(w + 2, 6)
+        for (r0, c0), (r1, c1) in sheet.merged:
+            if r1 < len(grid) and c1 < sniff.MAX_COLS and (r0, c0) != (r1, c1):
+                ws.merge_cells(
+                    start_row=r0 + 1, start_column=c0 + 1, end_row=r1 + 1, end_column=c1 + 1
+                )
     return wb, names
 
 

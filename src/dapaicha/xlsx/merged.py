@@ -25,29 +25,16 @@ from openpyxl.styles import Alignment
 from openpyxl.worksheet.worksheet import Worksheet
 
 from dapaicha import __version__, layout
+from dapaicha.check import merged as merged_check
 from dapaicha.config.checklist import Checklist
 from dapaicha.config.periods import Periods
 from dapaicha.xlsx import excel
 
 if TYPE_CHECKING:
-    from dapaicha.config.roster import Roster
-    from dapaicha.findings import Finding
-    from dapaicha.model import Submission
-    from dapaicha.read.reader import Return
     from dapaicha.store.query import PeriodData
 
-YES = "是"  # the merged ledger only lists rows whose 是否存在问题 is 是 (as model.Row.is_problem)
 FORMAT_VERSION = "1"
 _TITLE_ROW, _HEAD_ROW = 1, 2
-
-
-def columns() -> list[tuple[str, str, float]]:
-    """(key, header, width) of the merged sheet, left to right."""
-    mid = [
-        (k, layout.BY_KEY[k].header, layout.BY_KEY[k].width) for k in ("category", "no", "topic")
-    ]
-    fill = [(c.key, c.header, c.width) for c in layout.COLUMNS if c.fill]
-    return [*layout.MERGED_LEAD, *mid, layout.MERGED_SEQ, *fill, *layout.MERGED_TAIL]
 
 
 def code_of(key: str) -> str:
@@ -100,7 +87,7 @@ def write(
     periods = Periods(cl.campaign)
     vil, pro = data.villages, data.problems
     tier, unit = tier_of(vil["county"].tolist())
-    cols = columns()
+    cols = layout.merged_columns()
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(layout.SHEET_MERGED)
     ws.freeze_panes = f"A{_HEAD_ROW + 1}"
@@ -128,8 +115,8 @@ def write(
     body = _Body(ws)
     for i, r in enumerate(records):
         r["code"] = code_of(r["village_code"])
-        r["carried"] = YES if r["carried"] else ""
-        r["has_problem"] = YES
+        r["carried"] = layout.MERGED_YES if r["carried"] else ""
+        r["has_problem"] = layout.MERGED_YES
         values = [_value(r.get(k)) for k in keys]
         ws.row_dimensions[_HEAD_ROW + 1 + i].height = _height(values, widths)
         ws.append([body(v) for v in values])
@@ -148,7 +135,7 @@ def write(
             "code": code_of(v["village_code"]),
             "period": src,
             "on_time": "" if on_time is None else ("是" if on_time else "否"),
-            "carried": YES if v["carried"] else "",
+            "carried": layout.MERGED_YES if v["carried"] else "",
             "problems": int(counts.get(v["village_code"], 0)),
         }
         vs.append(
@@ -196,20 +183,7 @@ def _value(v: Any) -> Any:
     return v
 
 
-# --- reading (merged_read.py) ---------------------------------------------------------
+# --- reading: check/merged.py (read back, checked by the village row rules) -------------
 
-
-def read(path: Path | str, cl: Checklist | None = None) -> list[Submission]:
-    """One Submission per reported village of a merged ledger (names as written in it)."""
-    from dapaicha.read import merged as merged_read
-
-    return merged_read.read(path, cl)
-
-
-def read_return(
-    ret: Return, cl: Checklist, roster: Roster
-) -> tuple[list[Submission], list[Finding]]:
-    """validate's hook: a merged ledger → its villages' Submissions and findings."""
-    from dapaicha.read import merged as merged_read
-
-    return merged_read.read_return(ret, cl, roster)
+read = merged_check.read
+read_return = merged_check.read_return

@@ -1,0 +1,194 @@
+"""Reading a roster file (.xlsx/.xlsm/.xls/.ods/.csv) into a config.roster.Roster.
+
+Headers are found by name (with aliases) in the first rows of the first sheet that has
+them; bad rows become RosterProblems, good rows still load. Workbooks go through
+book.py's guard; what cannot be read at all is one Chinese UserError.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import unicodedata
+from collections.abc import Sequence
+from pathlib import Path
+
+from dapaicha.config.roster import (
+    PROBLEMS,
+    Roster,
+    RosterProblem,
+    Village,
+    clean,
+    county_base,
+    county_code,
+    normalize_code,
+    township_base,
+    village_base,
+)
+from dapaicha.errors import UserError
+from dapaicha.read import book
+
+Rows = Sequence[Sequence[object]]  # a sheet's or a CSV's rows
+BOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+HEADER_SCAN_ROWS = 10
+MAX_ROWS = 200_000  # a province has about 52,000 villages
+MAX_CSV_BYTES = 64 * 1024 * 1024
+
+# Field → header names; compared after _header_key() (brackets, spaces, case, 名称/姓名).
+HEADERS: dict[str, tuple[str, ...]] = {
+    "county": ("县", "县（市、区）", "县区", "县市区", "county"),
+    "township": ("乡", "乡镇", "乡（镇、街道）", "乡镇（街道）", "township"),
+    "village": ("村", "行政村", "村（社区）", "村名", "village"),
+    "code": ("村代码", "行政村代码", "区划代码", "统计用区划代码", "代码", "code"),
+    "leader": ("村级责任组组长", "责任组组长", "组长"),
+    "first_secretary": ("第一书记", "驻村第一书记"),
+    "party_secretary": ("村支部书记", "支部书记", "村党支部书记", "村党组织书记", "书记"),
+    "liaison": ("联乡帮村干部", "联乡帮村", "联系干部", "联村干部", "liaison"),
+}
+FIELD_ZH = {"county": "县（市、区）", "township": "乡（镇、街道）"}
+
+
+def _header_key(text: object) -> str:
+    s = unicodedata.normalize("NFKC", clean(text)).lower().rstrip("*:")
+    for tail in ("名称", "姓名"):
+        if s.endswith(tail) and len(s) > len(tail):
+            s = s[: -len(tail)]
+    return s
+
+
+_ALIAS = {_header_key(a): f for f, names in HEADERS.items() for a in names}
+
+
+def load(path: str | Path) -> Roster:
+    """Read a roster (.xlsx/.xlsm/.xls/.ods/.csv); UserError if it cannot be read at all."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"找不到村名册文件：{path}。")
+    suffix = path.suffix.lower()
+    source = str(path)
+    if suffix == ".csv":
+        found = _accept(_read_csv(path), source)
+    elif suffix in BOOK_SUFFIXES:
+        try:
+            found = book.first_table(path, lambda t: _accept(t, source), max_rows=MAX_ROWS)
+        except book.Unreadable as err:
+            raise UserError(f"村名册 {path.name} 无法读取（{err.reason}）：{err.hint}") from None
+    else:
+        raise UserError(f"村名册 {path.name} 的格式不支持，请使用 .xlsx、.xls、.ods 或 .csv 文件。")
+    if found is None:
+        raise UserError(
+            f"村名册 {path.name} 的前 {HEADER_SCAN_ROWS} 行中没有找到表头："
+            "应有“村”（或“行政村”）列，以及“县（市、区）”或“乡（镇、街道）”列。"
+        )
+    return found
+
+
+def _accept(table: Rows, source: str) -> Roster | None:
+    """The roster of a table whose header is found in its first rows, else None."""
+    found = _find_header(table)
+    return None if found is None else _build(table, *found, source=source)
+
+
+def _read_csv(path: Path) -> list[list[str]]:
+    try:
+        if path.stat().st_size > MAX_CSV_BYTES:
+            raise UserError(
+                f"村名册 {path.name} 超过 {MAX_CSV_BYTES // 2**20} MB，疑似不是村名册。"
+            )
+        data = path.read_bytes()
+    except OSError as err:
+        raise UserError(f"无法读取村名册 {path.name}：{err.strerror or err}。") from err
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise UserError(
+            f"村名册 {path.name} 的文字编码无法识别，请另存为 UTF-8 或 GBK 编码的 CSV。"
+        )
+    try:
+        return list(itertools.islice(csv.reader(io.StringIO(text, newline="")), MAX_ROWS + 1))
+    except csv.Error as err:
+        raise UserError(f"村名册 {path.name} 不是有效的 CSV 文件（{err}）。") from err
+
+
+def _match(row: Sequence[object]) -> dict[str, int]:
+    cols: dict[str, int] = {}
+    for j, cell in enumerate(row):
+        f = _ALIAS.get(_header_key(cell))
+        if f and f not in cols:
+            cols[f] = j
+    return cols
+
+
+def _find_header(table: Rows) -> tuple[dict[str, int], int] | None:
+    """(field → column, first data row index) from the first header row in the first rows."""
+    for i, row in enumerate(table[:HEADER_SCAN_ROWS]):
+        cols = _match(row)
+        if "village" in cols and ("county" in cols or "township" in cols):
+            # a second header row, e.g. the three signers under a merged 签字人
+            sub = (
+                {f: j for f, j in _match(table[i + 1]).items() if f not in cols}
+                if i + 1 < len(table)
+                else {}
+            )
+            return {**cols, **sub}, i + 1 + bool(sub)
+    return None
+
+
+def _build(table: Rows, cols: dict[str, int], start: int, *, source: str) -> Roster:
+    villages: list[Village] = []
+    problems: list[RosterProblem] = []
+    by_code: dict[str, Village] = {}
+    by_names: dict[tuple[str, str, str], Village] = {}
+
+    def bad(row: int, slug: str, **kw: object) -> None:
+        severity, template = PROBLEMS[slug]
+        problems.append(RosterProblem(row, template.format(**kw), severity, slug))
+
+    for i in range(start, min(len(table), MAX_ROWS)):
+        raw, row = table[i], i + 1
+        v = {f: clean(raw[j]) if j < len(raw) else "" for f, j in cols.items()}
+        if not any(v.values()):
+            continue  # blank rows (or only a 序号) are skipped silently
+        county, township, name = v.get("county", ""), v.get("township", ""), v.get("village", "")
+        here = f"{county}{township}{name}"
+        if not name:
+            bad(row, "village-missing")
+            continue
+        if missing := [FIELD_ZH[f] for f in ("county", "township") if f in cols and not v[f]]:
+            bad(row, "names-missing", here=name, detail="、".join(missing))
+            continue
+        code, note = normalize_code(v.get("code", ""))
+        names = (county_base(county), township_base(township), village_base(name))
+        if code and (first := by_code.get(code)) is not None:
+            if (county_base(first.county), township_base(first.township)) != names[:2]:
+                other = f"{first.county}{first.township}"
+                bad(row, "code-two-townships", code=code, first=first.row, other=other, here=here)
+            elif village_base(first.village) == names[2]:
+                bad(row, "duplicate-row", first=first.row, here=here)
+            else:
+                bad(row, "duplicate-code", code=code, first=first.row, other=first.village)
+            continue
+        if (first := by_names.get(names)) is not None:
+            if not (code and first.code):
+                bad(row, "duplicate-row", first=first.row, here=here)
+                continue
+            bad(row, "same-name", first=first.row, here=here)
+        if note:
+            bad(row, "code-invalid", code=v["code"], detail=note)
+        expected = county_code(county)
+        if code and expected and code[:6] != expected:
+            bad(row, "code-county-mismatch", code=code, here=county, detail=expected)
+        signers = (v.get("leader", ""), v.get("first_secretary", ""), v.get("party_secretary", ""))
+        village = Village(code, county, township, name, signers, v.get("liaison", ""), row)
+        villages.append(village)
+        by_names.setdefault(names, village)
+        if code:
+            by_code[code] = village
+    if len(table) > MAX_ROWS:
+        bad(MAX_ROWS + 1, "too-many-rows", detail=MAX_ROWS)
+    return Roster(villages, problems, source)
