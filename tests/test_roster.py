@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from dapaicha.cli import app
-from dapaicha.config import roster
+from dapaicha.config import checklist, roster
 from dapaicha.errors import UserError
 from dapaicha.findings import Severity
 from dapaicha.read import roster as roster_read
@@ -182,7 +182,12 @@ def test_headers_in_another_order_below_a_title_with_aliases(tmp_path: Path) -> 
     assert r.problems == []
 
 
-ALIASES = [(field, alias) for field, names in roster_read.HEADERS.items() for alias in names]
+_CAMPAIGN = checklist.load().campaign  # the shipped checklist names the signers' columns
+ALIASES = [(field, alias) for field, names in roster_read.HEADERS.items() for alias in names] + [
+    (f"signer{i}", alias)
+    for i, title in enumerate(_CAMPAIGN.village_signers)
+    for alias in (title, *_CAMPAIGN.signer_aliases.get(title, ()))
+]
 
 
 @pytest.mark.parametrize(("field", "alias"), ALIASES)
@@ -191,8 +196,7 @@ def test_every_alias(tmp_path: Path, field: str, alias: str) -> None:
     header[field] = alias
     header.setdefault("_", "备注")
     values = {"county": "鄢陵县", "township": "陈化店镇", "village": "大马村"}
-    values.update(code="411024103201", leader="甲", first_secretary="乙")
-    values.update(party_secretary="丙", liaison="丁")
+    values.update(code="411024103201", signer0="甲", signer1="乙", signer2="丙", liaison="丁")
     keys = list(header)
     path = write_csv(
         tmp_path / "r.csv", [[header[k] for k in keys], [values.get(k, "x") for k in keys]]
@@ -200,8 +204,8 @@ def test_every_alias(tmp_path: Path, field: str, alias: str) -> None:
     (v,) = roster_read.load(path).villages
     got = {
         "county": v.county, "township": v.township, "village": v.village, "code": v.code,
-        "leader": v.signers[0], "first_secretary": v.signers[1],
-        "party_secretary": v.signers[2], "liaison": v.liaison,
+        "signer0": v.signers[0], "signer1": v.signers[1], "signer2": v.signers[2],
+        "liaison": v.liaison,
     }  # fmt: skip
     assert got[field] == values[field]
 
@@ -490,7 +494,8 @@ def test_county_codes_match_the_reference_csv() -> None:
         towns = {
             (row["county"], row["township"]): row["township_code"] for row in csv.DictReader(f)
         }
-    assert {k: v for k, v in roster.COUNTY_CODES.items() if k in ref} == ref
+    codes = checklist.load().campaign.county_codes  # the shipped checklist.yaml
+    assert {k: v for k, v in codes.items() if k in ref} == ref
     for key, (tcode, _) in EXAMPLE_TOWNSHIPS.items():
         assert towns[key] == tcode
 

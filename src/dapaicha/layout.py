@@ -11,6 +11,12 @@ from typing import Literal
 
 SCHEMA_VERSION = 1
 
+# The canonical words of the ledger's drop-downs, which rules and figures count by;
+# checklist.yaml adds synonyms to them, never changes them.
+YES, NO = "是", "否"
+IMMEDIATE, PLAN = "立行立改", "纳入整改方案"
+DONE, DOING, NOT_DONE = "已整改", "正在整改", "未整改"
+
 SHEET_LEDGER = "整改台账"
 SHEET_GUIDE = "填报说明"
 SHEET_META = "_dapaicha"  # very hidden: identifies and checks a return
@@ -109,7 +115,7 @@ COLUMNS: tuple[Column, ...] = (
 BY_KEY: dict[str, Column] = {c.key: c for c in COLUMNS}
 FILL_KEYS: tuple[str, ...] = tuple(c.key for c in COLUMNS if c.fill)
 
-MERGED_YES = "是"  # the merged ledger lists only rows whose 是否存在问题 is 是 (Row.is_problem)
+MERGED_YES = YES  # the merged ledger lists only rows whose 是否存在问题 is 是 (Row.is_problem)
 
 
 def merged_columns() -> list[tuple[str, str, float]]:

@@ -7,6 +7,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Literal, overload
 
+from dapaicha.layout import YES
+
 SourceKind = Literal["ledger", "notice", "merged"]
 
 
@@ -79,7 +81,7 @@ class Row:
 
     @property
     def is_problem(self) -> bool:
-        return self.has_problem == "是"
+        return self.has_problem == YES
 
     def __reduce__(self) -> tuple[type[Row], tuple[object, ...]]:
         # positional, no field names: validate's workers send thousands of rows a second

@@ -31,10 +31,10 @@ from dapaicha.read.inspectors import Inspection, read_findings
 from dapaicha.store import db as store_db
 from dapaicha.store import ledgers as store_ledgers
 from dapaicha.xlsx.crosscheck import (
-    MISSED_HEADS,
     SHEET_UNMATCHED,
     SUMMARY_HEADS,
     UNMATCHED_HEADS,
+    missed_heads,
     out_path,
     write,
 )
@@ -49,7 +49,6 @@ if TYPE_CHECKING:
 __all__ = [
     "CLASSES",
     "MISSED",
-    "MISSED_HEADS",
     "SELF",
     "SUMMARY_HEADS",
     "UNMATCHED",
@@ -59,6 +58,7 @@ __all__ = [
     "Result",
     "StoreLedgers",
     "compare",
+    "missed_heads",
     "out_path",
     "print_result",
     "read_findings",

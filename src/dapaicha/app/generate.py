@@ -259,7 +259,7 @@ def command(
             + "；".join(f"{p.where}{p.message}" for p in errors[:5])
             + "。请先运行 dapaicha checklist 查看。"
         )
-    ros = roster_mod.load(roster_path)
+    ros = roster_mod.load(roster_path, cl.campaign)
     if on_roster is not None:
         on_roster(ros)
     if not ros.villages:

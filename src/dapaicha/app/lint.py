@@ -23,9 +23,9 @@ class RosterCheck:
         return bool(self.roster.errors) or not self.roster.villages
 
 
-def roster(path: Path) -> RosterCheck:
+def roster(path: Path, checklist_path: Path | None = None) -> RosterCheck:
     """The roster, counted by township."""
-    ros = roster_mod.load(path)
+    ros = roster_mod.load(path, cl_mod.load(checklist_path).campaign)
     towns = Counter((v.county, v.township) for v in ros.villages)
     coded = Counter((v.county, v.township) for v in ros.villages if v.code)
     return RosterCheck(ros, towns, coded)

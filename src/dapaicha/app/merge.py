@@ -67,7 +67,7 @@ def command(
 ) -> MergeResult:
     """`dapaicha merge`: validate a folder, store it, write the merged ledger."""
     cl = cl_mod.load(checklist_path)
-    ros = roster_mod.load(roster_path)
+    ros = roster_mod.load(roster_path, cl.campaign)
     day = parse_day(as_of, cl) if as_of else None
     files, _ = validate.list_files(returns)
     with progress(len(files)) as advance:

@@ -43,7 +43,7 @@ def command(
 ) -> RunResult:
     """`dapaicha rollup`; on_roster sees the roster as soon as it is read."""
     cl = cl_mod.load(checklist_path)
-    ros = roster_mod.load(roster_path)
+    ros = roster_mod.load(roster_path, cl.campaign)
     if on_roster is not None:
         on_roster(ros)
     return run(

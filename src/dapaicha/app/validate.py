@@ -290,7 +290,7 @@ def command(
     """`dapaicha validate`: validate a folder, write the report and the 退回修改 copies."""
     cl = cl_mod.load(checklist_path)
     due = typed_date("--deadline", deadline, cl.campaign.year) if deadline else None
-    ros = roster_mod.load(roster_path)
+    ros = roster_mod.load(roster_path, cl.campaign)
     files, skipped = list_files(returns)
     if not files:  # the wrong folder, most likely: say so rather than "all passed"
         also = f"，另有 {len(skipped)} 个其他文件已跳过" if skipped else ""

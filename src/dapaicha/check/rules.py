@@ -10,6 +10,7 @@ from typing import Any
 from dapaicha import layout
 from dapaicha.config.checklist import Checklist
 from dapaicha.findings import C, Finding, FindingCode, make
+from dapaicha.layout import DONE, IMMEDIATE, NO, PLAN, YES
 from dapaicha.model import Row
 from dapaicha.normalize import (
     DateResult,
@@ -185,7 +186,7 @@ def _is_no_answer(text: str | None, ctx: Context) -> bool:
         return False
     return (
         _PUNCT_ONLY.match(text) is not None
-        or vocab(text, ctx.cl.vocabularies.yes_no.lookup).value == "否"
+        or vocab(text, ctx.cl.vocabularies.yes_no.lookup).value == NO
         or _NOTHING_FOUND.fullmatch(_END_PUNCT.sub("", text)) is not None
     )
 
@@ -205,7 +206,7 @@ def check_rows(ctx: Context) -> list[Row]:
             rows.append(row)
     for _, item in cl.items:
         if item.no not in seen:
-            ctx.add(C.ITEM_MISSING, item=item.no)
+            ctx.add(C.ITEM_MISSING, item=item.no, expected=len(cl.items))
     return rows
 
 
@@ -238,13 +239,13 @@ def _plain_no(ctx: Context, tr: TableRow, no: int, seq: int) -> Row | None:
     rest = [v.get(k) for k in _FILL_REST]
     if rest.count(None) + rest.count("") != _N_REST:
         return None
-    if hp != "否" and vocab(hp, ctx.cl.vocabularies.yes_no.lookup).value != "否":
+    if hp != NO and vocab(hp, ctx.cl.vocabularies.yes_no.lookup).value != "否":
         return None
     if seq == 1 and "content" in v:
         got = v["content"]
         if got != ctx.cl.by_no[no][1].content and squash(clean_text(got) or "") != ctx.cl_text[no]:
             return None
-    return Row(no=no, seq=seq, has_problem="否", row=tr.row, cells=tr.addrs)
+    return Row(no=no, seq=seq, has_problem=NO, row=tr.row, cells=tr.addrs)
 
 
 def _check_row(ctx: Context, tr: TableRow, no: int, seq: int, done: list[Row]) -> Row | None:
@@ -261,9 +262,9 @@ def _check_row(ctx: Context, tr: TableRow, no: int, seq: int, done: list[Row]) -
     row.has_problem = _has_problem(ctx, tr, no, seq, texts, done)
     vals = read_values(ctx, tr)
     vals.apply(row)
-    if row.has_problem == "否":
+    if row.has_problem == NO:
         _check_no_problem_filled(ctx, tr, no, texts, vals)
-    elif row.has_problem == "是":
+    elif row.has_problem == YES:
         for key, code in _REQUIRED_TEXTS:
             if not texts[key]:
                 ctx.add(code, cell=tr.addrs.get(key, ""), item=no)
@@ -303,14 +304,14 @@ def _has_problem(
 ) -> str | None:
     """是否存在问题 as a canonical word (a notice: 是 when a problem is described)."""
     if ctx.ret.kind == "notice":
-        return "是" if texts["description"] else "否"
+        return YES if texts["description"] else NO
     a = tr.addrs
     hp = vocab(tr.values.get("has_problem"), ctx.cl.vocabularies.yes_no.lookup)
     if hp.raw is None:
         first = next((r for r in done if r.no == no), None)
         filled = any(texts[k] for k in ("description", "measure"))
         if seq > 1 and filled and first is not None and first.is_problem:
-            return "是"  # an inserted row under a problem item
+            return YES  # an inserted row under a problem item
         ctx.add(C.HAS_PROBLEM_BLANK, cell=a.get("has_problem", ""), item=no)
         return None
     if not hp.ok:
@@ -403,7 +404,7 @@ def _check_kind(
     ctx: Context, row: Row, tr: TableRow, kind: VocabResult | None, complete: bool
 ) -> None:
     if ctx.ret.kind == "notice":
-        row.kind = "立行立改"
+        row.kind = IMMEDIATE
     elif kind is not None and kind.raw is None:
         if complete:
             ctx.add(C.KIND_MISSING, cell=tr.addrs.get("kind", ""), item=row.no)
@@ -421,10 +422,10 @@ def _check_deadline(ctx: Context, row: Row, tr: TableRow, dl: DateResult, comple
         ctx.add(C.DEADLINE_AMBIGUOUS, cell=cell, item=no, value=dl.raw, detail=why)
     elif dl.status == "open":
         if ctx.ret.kind == "notice":  # 长期/持续 in the notice's table: a long-term plan
-            row.kind = "纳入整改方案"
+            row.kind = PLAN
             end = camp.end.isoformat()
             ctx.add(C.DEADLINE_READ_AS_PLAN, cell=cell, item=no, value=dl.raw, expected=end)
-        elif row.kind != "纳入整改方案":
+        elif row.kind != PLAN:
             ctx.add(C.DEADLINE_INVALID, cell=cell, item=no, value=dl.raw)
     elif dl.status == "invalid":
         ctx.add(C.DEADLINE_INVALID, cell=cell, item=no, value=dl.raw)
@@ -440,10 +441,10 @@ def _check_deadline_span(ctx: Context, row: Row, cell: str) -> None:
     if row.deadline < camp.start:
         start = camp.start.isoformat()
         ctx.add(C.DEADLINE_BEFORE_START, cell=cell, item=no, value=value, expected=start)
-    elif row.deadline > camp.end and row.kind == "立行立改":
+    elif row.deadline > camp.end and row.kind == IMMEDIATE:
         end = camp.end.isoformat()
         if ctx.ret.kind == "notice":
-            row.kind = "纳入整改方案"
+            row.kind = PLAN
             ctx.add(C.DEADLINE_READ_AS_PLAN, cell=cell, item=no, value=value, expected=end)
         else:
             ctx.add(C.DEADLINE_AFTER_CAMPAIGN, cell=cell, item=no, value=value, expected=end)
@@ -458,11 +459,11 @@ def _check_done_date(ctx: Context, row: Row, tr: TableRow, dd: DateResult, compl
         ctx.add(C.DONE_DATE_INVALID, cell=cell, item=no, value=dd.raw)
     elif not complete:
         return
-    elif row.result == "已整改" and dd.status == "blank":
+    elif row.result == DONE and dd.status == "blank":
         ctx.add(C.DONE_DATE_MISSING, cell=cell, item=no)
     elif row.done_date is not None:
         done = row.done_date.isoformat()
-        if row.result not in (None, "已整改"):
+        if row.result not in (None, DONE):
             ctx.add(C.DONE_DATE_NOT_DONE, cell=cell, item=no, value=done)
         if ctx.report_date and row.done_date > ctx.report_date:
             report = ctx.report_date.isoformat()

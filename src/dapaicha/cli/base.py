@@ -47,7 +47,7 @@ def _root(
 ChecklistOpt = Annotated[
     Optional[Path],  # noqa: UP045
     typer.Option(
-        "--checklist", "-c", help="排查清单文件（默认使用内置的 66 项清单）。例：-c checklist.yaml"
+        "--checklist", "-c", help="排查清单文件（默认使用内置的排查清单）。例：-c checklist.yaml"
     ),
 ]
 RosterOpt = Annotated[

@@ -73,13 +73,14 @@ def roster_cmd(
     path: Annotated[
         Path, typer.Argument(metavar="ROSTER", help="村名册文件（.xlsx、.xls、.ods 或 .csv）。")
     ],
+    checklist: ChecklistOpt = None,
 ) -> None:
     """检查村名册：按县、乡镇统计村数，列出有问题的行。
 
     例：dapaicha roster examples/roster.xlsx
     退出码：0 名册可用（可能有提醒）；1 有错误行；2 无法读取名册。
     """
-    check = lint.roster(path)
+    check = lint.roster(path, checklist)
     render_more.print_roster(check, Console(), path.name)
     raise typer.Exit(1 if check.failed else 0)
 

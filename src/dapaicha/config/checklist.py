@@ -21,7 +21,7 @@ from pydantic import (
     model_validator,
 )
 
-from dapaicha import resources
+from dapaicha import layout, resources
 from dapaicha.errors import UserError
 
 
@@ -106,9 +106,9 @@ class Vocabulary(_Model):
 
 # The canonical words the rules and summaries count by; synonyms are free to edit.
 CANONICAL = {
-    "yes_no": ("是", "否"),
-    "kind": ("立行立改", "纳入整改方案"),
-    "result": ("已整改", "正在整改", "未整改"),
+    "yes_no": (layout.YES, layout.NO),
+    "kind": (layout.IMMEDIATE, layout.PLAN),
+    "result": (layout.DONE, layout.DOING, layout.NOT_DONE),
 }
 
 

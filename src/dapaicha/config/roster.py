@@ -38,18 +38,6 @@ PROBLEMS: dict[str, tuple[Severity, str]] = {
     "too-many-rows": (W, "名册超过 {detail} 行，其余行未读入；请核实文件。"),
 }
 
-# County-level division codes of 许昌市 (NBS 统计用区划代码 2023, see data/README.md).
-COUNTY_CODES = {
-    "魏都区": "411002",
-    "建安区": "411003",
-    "许昌县": "411023",
-    "鄢陵县": "411024",
-    "襄城县": "411025",
-    "许昌经济技术开发区": "411071",
-    "禹州市": "411081",
-    "长葛市": "411082",
-}
-
 _SPACE = re.compile(r"[\s\u200b\ufeff]+")
 _CODE = re.compile(r"(\d{12})(?:\.0+)?")
 _SCIENTIFIC = re.compile(r"\d+(?:\.\d+)?[eE]\+?\d+")
@@ -94,14 +82,6 @@ def village_base(name: str) -> str:
     return _strip(name, VILLAGE_SUFFIXES, 1)
 
 
-_COUNTY_CODE = {county_base(k): v for k, v in COUNTY_CODES.items()}
-
-
-def county_code(county: str) -> str | None:
-    """The 6-digit division code of a county by name (鄢陵 or 鄢陵县), None if unknown."""
-    return _COUNTY_CODE.get(county_base(county))
-
-
 def normalize_code(value: object) -> tuple[str, str]:
     """(12-digit code or "", Chinese note on why the text is not a code or "")."""
     s = unicodedata.normalize("NFKC", clean(value)).lstrip("'")
@@ -122,7 +102,7 @@ class Village:
     county: str  # 县（市、区）
     township: str  # 乡（镇、街道）
     village: str  # 行政村
-    signers: tuple[str, str, str] = ("", "", "")  # 村级责任组组长, 第一书记, 村支部书记
+    signers: tuple[str, ...] = ()  # names, in the order of campaign.village_signers
     liaison: str = ""  # 联乡帮村干部
     row: int = 0  # source row (1-based, as the user sees it)
 

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from dapaicha.config.periods import Periods
 from dapaicha.figures.perfunctory import key_of, norm_text
+from dapaicha.layout import NO, YES
 
 if TYPE_CHECKING:
     from dapaicha.config.checklist import Checklist
@@ -254,13 +255,13 @@ def _classify(pending: list[tuple[Match, Version]], rows: dict[int, ItemRows]) -
     """已自查 or 漏排 of the findings set against a ledger, with the reason and the cell."""
     for m, ver in pending:
         got = rows.get(ver.ref, {}).get(m.no, []) if m.no is not None else []
-        problems = [(d or "", c) for has, d, c in got if has == "是"]
+        problems = [(d or "", c) for has, d, c in got if has == YES]
         if problems:
             m.cls = SELF
             m.self_reported = "；".join(d for d, _ in problems if d)
             m.cell = problems[0][1]
             m.reason = f"台账第{m.no}项已自查出问题"
-        elif any(has == "否" for has, _, _ in got):
+        elif any(has == NO for has, _, _ in got):
             m.cell = got[0][2]
             m.reason = f"台账第{m.no}项填“否”"
         else:

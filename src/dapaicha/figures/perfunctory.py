@@ -156,7 +156,7 @@ def _signals_of(
 
 
 def _all_no(s: Submission) -> list[Signal]:
-    if not s.rows or any(r.has_problem != "否" for r in s.rows):
+    if not s.rows or any(r.has_problem != layout.NO for r in s.rows):
         return []
     cells = _cells(s.rows, "has_problem")
     span = (f"{cells[0]}:{cells[-1]}",) if len(cells) > 1 else cells

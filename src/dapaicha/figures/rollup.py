@@ -16,15 +16,11 @@ import numpy as np
 import pandas as pd
 
 from dapaicha.config.checklist import Checklist
+from dapaicha.layout import DOING, DONE, IMMEDIATE, NOT_DONE, PLAN
 
 Level = Literal["county", "township"]
 
 # Canonical vocabulary words the figures are counted by (see checklist.yaml vocabularies).
-IMMEDIATE = "立行立改"
-PLAN = "纳入整改方案"
-DONE = "已整改"
-DOING = "正在整改"
-NOT_DONE = "未整改"
 
 OVERDUE = "逾期"
 DUE_SOON = "即将到期"

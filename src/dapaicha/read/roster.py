@@ -12,8 +12,11 @@ import io
 import itertools
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
+from dapaicha.config import checklist as cl_mod
+from dapaicha.config.checklist import Campaign
 from dapaicha.config.roster import (
     PROBLEMS,
     Roster,
@@ -21,7 +24,6 @@ from dapaicha.config.roster import (
     Village,
     clean,
     county_base,
-    county_code,
     normalize_code,
     township_base,
     village_base,
@@ -36,14 +38,12 @@ MAX_ROWS = 200_000  # a province has about 52,000 villages
 MAX_CSV_BYTES = 64 * 1024 * 1024
 
 # Field → header names; compared after _header_key() (brackets, spaces, case, 名称/姓名).
+# The signers' columns (signer0, signer1 …) are named by the campaign: see _aliases().
 HEADERS: dict[str, tuple[str, ...]] = {
     "county": ("县", "县（市、区）", "县区", "县市区", "county"),
     "township": ("乡", "乡镇", "乡（镇、街道）", "乡镇（街道）", "township"),
     "village": ("村", "行政村", "村（社区）", "村名", "village"),
     "code": ("村代码", "行政村代码", "区划代码", "统计用区划代码", "代码", "code"),
-    "leader": ("村级责任组组长", "责任组组长", "组长"),
-    "first_secretary": ("第一书记", "驻村第一书记"),
-    "party_secretary": ("村支部书记", "支部书记", "村党支部书记", "村党组织书记", "书记"),
     "liaison": ("联乡帮村干部", "联乡帮村", "联系干部", "联村干部", "liaison"),
 }
 FIELD_ZH = {"county": "县（市、区）", "township": "乡（镇、街道）"}
@@ -57,21 +57,40 @@ def _header_key(text: object) -> str:
     return s
 
 
-_ALIAS = {_header_key(a): f for f, names in HEADERS.items() for a in names}
+@dataclass(frozen=True)
+class _Spec:
+    """What a roster of this campaign holds: header names, signers, county codes."""
+
+    alias: dict[str, str]  # header key → field
+    signers: int  # how many signer columns (signer0 …)
+    county_codes: dict[str, str]  # county base name → 6-digit division code
+
+    @classmethod
+    def of(cls, campaign: Campaign) -> _Spec:
+        fields = dict(HEADERS)
+        for i, title in enumerate(campaign.village_signers):
+            fields[f"signer{i}"] = (title, *campaign.signer_aliases.get(title, ()))
+        alias = {_header_key(a): f for f, names in fields.items() for a in names}
+        codes = {county_base(k): v for k, v in campaign.county_codes.items()}
+        return cls(alias, len(campaign.village_signers), codes)
 
 
-def load(path: str | Path) -> Roster:
-    """Read a roster (.xlsx/.xlsm/.xls/.ods/.csv); UserError if it cannot be read at all."""
+def load(path: str | Path, campaign: Campaign | None = None) -> Roster:
+    """Read a roster (.xlsx/.xlsm/.xls/.ods/.csv); UserError if it cannot be read at all.
+
+    campaign names the signers' columns and the county codes (default: the shipped checklist).
+    """
+    spec = _Spec.of(campaign or cl_mod.load().campaign)
     path = Path(path)
     if not path.is_file():
         raise UserError(f"找不到村名册文件：{path}。")
     suffix = path.suffix.lower()
     source = str(path)
     if suffix == ".csv":
-        found = _accept(_read_csv(path), source)
+        found = _accept(_read_csv(path), source, spec)
     elif suffix in BOOK_SUFFIXES:
         try:
-            found = book.first_table(path, lambda t: _accept(t, source), max_rows=MAX_ROWS)
+            found = book.first_table(path, lambda t: _accept(t, source, spec), max_rows=MAX_ROWS)
         except book.Unreadable as err:
             raise UserError(f"村名册 {path.name} 无法读取（{err.reason}）：{err.hint}") from None
     else:
@@ -84,10 +103,10 @@ def load(path: str | Path) -> Roster:
     return found
 
 
-def _accept(table: Rows, source: str) -> Roster | None:
+def _accept(table: Rows, source: str, spec: _Spec) -> Roster | None:
     """The roster of a table whose header is found in its first rows, else None."""
-    found = _find_header(table)
-    return None if found is None else _build(table, *found, source=source)
+    found = _find_header(table, spec)
+    return None if found is None else _build(table, *found, source=source, spec=spec)
 
 
 def _read_csv(path: Path) -> list[list[str]]:
@@ -115,23 +134,23 @@ def _read_csv(path: Path) -> list[list[str]]:
         raise UserError(f"村名册 {path.name} 不是有效的 CSV 文件（{err}）。") from err
 
 
-def _match(row: Sequence[object]) -> dict[str, int]:
+def _match(row: Sequence[object], spec: _Spec) -> dict[str, int]:
     cols: dict[str, int] = {}
     for j, cell in enumerate(row):
-        f = _ALIAS.get(_header_key(cell))
+        f = spec.alias.get(_header_key(cell))
         if f and f not in cols:
             cols[f] = j
     return cols
 
 
-def _find_header(table: Rows) -> tuple[dict[str, int], int] | None:
+def _find_header(table: Rows, spec: _Spec) -> tuple[dict[str, int], int] | None:
     """(field → column, first data row index) from the first header row in the first rows."""
     for i, row in enumerate(table[:HEADER_SCAN_ROWS]):
-        cols = _match(row)
+        cols = _match(row, spec)
         if "village" in cols and ("county" in cols or "township" in cols):
             # a second header row, e.g. the three signers under a merged 签字人
             sub = (
-                {f: j for f, j in _match(table[i + 1]).items() if f not in cols}
+                {f: j for f, j in _match(table[i + 1], spec).items() if f not in cols}
                 if i + 1 < len(table)
                 else {}
             )
@@ -139,7 +158,7 @@ def _find_header(table: Rows) -> tuple[dict[str, int], int] | None:
     return None
 
 
-def _build(table: Rows, cols: dict[str, int], start: int, *, source: str) -> Roster:
+def _build(table: Rows, cols: dict[str, int], start: int, *, source: str, spec: _Spec) -> Roster:
     villages: list[Village] = []
     problems: list[RosterProblem] = []
     by_code: dict[str, Village] = {}
@@ -180,10 +199,10 @@ def _build(table: Rows, cols: dict[str, int], start: int, *, source: str) -> Ros
             bad(row, "same-name", first=first.row, here=here)
         if note:
             bad(row, "code-invalid", code=v["code"], detail=note)
-        expected = county_code(county)
+        expected = spec.county_codes.get(county_base(county))
         if code and expected and code[:6] != expected:
             bad(row, "code-county-mismatch", code=code, here=county, detail=expected)
-        signers = (v.get("leader", ""), v.get("first_secretary", ""), v.get("party_secretary", ""))
+        signers = tuple(v.get(f"signer{k}", "") for k in range(spec.signers))
         village = Village(code, county, township, name, signers, v.get("liaison", ""), row)
         villages.append(village)
         by_names.setdefault(names, village)

@@ -275,7 +275,7 @@ def _submission_tuple(
         int(s.accepted),
         s.errors,
         s.warnings,
-        sum(r.has_problem == "是" for r in s.rows),
+        sum(r.is_problem for r in s.rows),
     )
 
 

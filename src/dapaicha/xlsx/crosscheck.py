@@ -9,18 +9,38 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from dapaicha.config import checklist
 from dapaicha.figures.crosscheck import CLASSES, MISSED, SELF, UNMATCHED, Match, Result
 from dapaicha.fsutil import inside
 from dapaicha.xlsx import excel
 
-SIGNER_HEADS = ("村级责任组组长", "第一书记", "村支部书记")  # roster.Village.signers order
 SHEET_SUMMARY, SHEET_MISSED, SHEET_UNMATCHED = "汇总", "漏排明细", "无法匹配"
 SUMMARY_HEADS = ("县（市、区）", "乡（镇、街道）", "督查发现问题", SELF, MISSED, UNMATCHED)
 MISSED_HEADS = (
-    "县（市、区）", "乡（镇、街道）", "行政村", "村代码", "项目序号", "排查项目", "督查发现问题",
-    "发现日期", "发现单位", "台账情况", "对照台账", "期次", "填报日期", "台账单元格",
-    *SIGNER_HEADS, "联乡帮村干部", "清单行号",
-)  # fmt: skip
+    "县（市、区）",
+    "乡（镇、街道）",
+    "行政村",
+    "村代码",
+    "项目序号",
+    "排查项目",
+    "督查发现问题",
+    "发现日期",
+    "发现单位",
+    "台账情况",
+    "对照台账",
+    "期次",
+    "填报日期",
+    "台账单元格",
+    "联乡帮村干部",
+    "清单行号",
+)  # fmt: skip; the signers' titles go before 联乡帮村干部 (missed_heads)
+
+
+def missed_heads(signers: Sequence[str]) -> tuple[str, ...]:
+    """漏排明细's header: the village's signers (campaign.village_signers) before the liaison."""
+    return (*MISSED_HEADS[:-2], *signers, *MISSED_HEADS[-2:])
+
+
 UNMATCHED_HEADS = (
     "清单行号", "县（市、区）", "乡（镇、街道）", "行政村", "村代码", "项目序号", "排查项目",
     "督查发现问题", "发现日期", "发现单位", "原因",
@@ -31,9 +51,10 @@ def out_path(out_dir: Path, findings: Path | str) -> Path:
     return inside(Path(out_dir), f"督查比对_{Path(findings).stem}.xlsx")
 
 
-def _missed_row(m: Match) -> list[object]:
+def _missed_row(m: Match, n_signers: int) -> list[object]:
     f, v = m.finding, m.village
-    signers = v.signers if v else ("", "", "")
+    signers = (tuple(v.signers) if v else ()) + ("",) * n_signers
+    signers = signers[:n_signers]
     return [
         m.county, m.township, m.village_name, v.code if v else f.code, m.no, m.topic, f.description,
         f.found, f.unit, m.reason, m.file, f"第{m.period}期" if m.period else "", m.report_date, m.cell,
@@ -76,7 +97,15 @@ def _summary_rows(result: Result) -> list[list[object]]:
     return rows
 
 
-def write(result: Result, path: Path, title: str = "督查发现问题与村级台账比对") -> Path:
+def write(
+    result: Result,
+    path: Path,
+    title: str = "督查发现问题与村级台账比对",
+    *,
+    signers: Sequence[str] | None = None,
+) -> Path:
+    """The comparison workbook; signers: the campaign's signer titles (default checklist's)."""
+    titles = list(signers) if signers is not None else checklist.load().campaign.village_signers
     wb = Workbook()
     ws = wb.active
     ws.title = SHEET_SUMMARY
@@ -88,8 +117,9 @@ def write(result: Result, path: Path, title: str = "督查发现问题与村级�
     _table(ws, 3, SUMMARY_HEADS, _summary_rows(result), (14, 16, 12, 10, 10, 10))
     excel.print_setup(ws, title_rows="3:3")
     for name, heads, body, widths in (
-        (SHEET_MISSED, MISSED_HEADS, [_missed_row(m) for m in result.of(MISSED)],
-         (10, 12, 12, 14, 6, 10, 30, 11, 12, 18, 24, 6, 11, 8, 10, 10, 10, 10, 6)),
+        (SHEET_MISSED, missed_heads(titles),
+         [_missed_row(m, len(titles)) for m in result.of(MISSED)],
+         (10, 12, 12, 14, 6, 10, 30, 11, 12, 18, 24, 6, 11, 8, *[10] * len(titles), 10, 6)),
         (SHEET_UNMATCHED, UNMATCHED_HEADS, [_unmatched_row(m) for m in result.of(UNMATCHED)],
          (6, 10, 12, 12, 14, 6, 14, 30, 11, 12, 36)),
     ):  # fmt: skip

@@ -16,7 +16,7 @@ from dapaicha.config.checklist import Campaign, Checklist
 from dapaicha.figures import accountability, perfunctory, rollup
 from dapaicha.figures.rollup import Level, Rollup
 from dapaicha.fsutil import inside
-from dapaicha.layout import BY_KEY
+from dapaicha.layout import BY_KEY, DOING, DONE, IMMEDIATE, NOT_DONE, PLAN
 from dapaicha.xlsx import accountability as accountability_xlsx
 from dapaicha.xlsx import excel, sheets
 from dapaicha.xlsx.excel import cn_date
@@ -31,11 +31,11 @@ HEAD: dict[str, str] = {
     "late": "逾期",
     "missing": "未报村数",
     "problems": "排查问题数",
-    "immediate": "立行立改",
-    "plan": "纳入整改方案",
-    "done": "已整改",
-    "doing": "正在整改",
-    "not_done": "未整改",
+    "immediate": IMMEDIATE,
+    "plan": PLAN,
+    "done": DONE,
+    "doing": DOING,
+    "not_done": NOT_DONE,
     "rate": "整改率",
     "overdue": "逾期未整改",
 }
@@ -247,7 +247,7 @@ def items_sheet(wb: Workbook, r: Rollup, checklist: Checklist) -> Sheet:
         ("排查内容", 60),
         ("问题数", 7),
         ("涉及村数", 7),
-        ("已整改", 7),
+        (DONE, 7),
         ("整改率", 9),
     ]
     sh = Sheet(wb, SHEET_ITEMS, [w for _, w in cols], "A4")
