@@ -7,6 +7,8 @@ import enum
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from dapaicha.model import village_key
+
 
 class Severity(enum.StrEnum):
     ERROR = "error"  # the return is rejected
@@ -408,6 +410,11 @@ class FileResult:
     report_date: str = ""
     sha256: str = ""
     used: bool = True  # False when another file of the same village wins
+
+    @property
+    def key(self) -> str:
+        """The village's key (model.village_key), as merge stores it."""
+        return village_key(self.village_code, self.county, self.township, self.village)
 
     @property
     def errors(self) -> int:

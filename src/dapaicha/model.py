@@ -111,6 +111,10 @@ class Submission:
     period: int | None = None  # set by merge from --period, the folder name or 填报日期
     sheet: str = ""
 
+    @property
+    def key(self) -> str:
+        return village_key(self.village_code, self.county, self.township, self.village)
+
 
 def village_key(code: str, county: str, township: str, village: str) -> str:
     """A village's key: its 12-digit code, else county/township/village as written."""

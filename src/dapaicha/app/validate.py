@@ -208,8 +208,7 @@ def _resolve_duplicates(results: list[FileResult]) -> None:
     by_village: dict[tuple[str, int | None], list[FileResult]] = {}
     for fr in results:
         if fr.sha256 and (fr.village_code or fr.village):  # unreadable files are not candidates
-            key = fr.village_code or f"{fr.county}/{fr.township}/{fr.village}"
-            by_village.setdefault((key, _folder_period(fr.file)), []).append(fr)
+            by_village.setdefault((fr.key, _folder_period(fr.file)), []).append(fr)
     for group in by_village.values():
         if len(group) < 2:
             continue
@@ -249,11 +248,7 @@ def validate_folder(
                 on_file(fr)
     _resolve_duplicates(report.files)
     seen = {s.village_code for s in subs}
-    seen |= {
-        fr.village_code or f"{fr.county}/{fr.township}/{fr.village}"
-        for fr in report.files
-        if fr.village_code or fr.village
-    }
+    seen |= {fr.key for fr in report.files if fr.village_code or fr.village}
     for v in roster.villages:
         if (v.code or v.key) not in seen:
             report.missing.append(

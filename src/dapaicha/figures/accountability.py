@@ -17,6 +17,7 @@ import pandas as pd
 from dapaicha.figures import perfunctory, rollup
 from dapaicha.figures.perfunctory import Signal
 from dapaicha.figures.rollup import Rollup
+from dapaicha.model import village_key
 
 NO_OWNER = "（未填写）"  # a blank 责任人 is itself worth chasing
 NAMED = 5  # villages named per signal kind in the 文字稿
@@ -112,7 +113,8 @@ def signals_frame(r: Rollup, sigs: Sequence[Signal]) -> pd.DataFrame:
     """perfunctory.to_frame of the signals of the rollup's roster villages (others left
     out, as in every other table), roster spelling, in roster order."""
     vil = r.villages
-    names = (vil["county"] + "/" + vil["township"] + "/" + vil["village"]).tolist()
+    trio = zip(vil["county"], vil["township"], vil["village"], strict=True)
+    names = [village_key("", *n) for n in trio]
     codes = vil["village_code"].fillna("").astype(str).tolist()
     pos = dict(zip(names, range(len(vil)), strict=True))
     pos.update({c: i for i, c in enumerate(codes) if c})
@@ -121,7 +123,7 @@ def signals_frame(r: Rollup, sigs: Sequence[Signal]) -> pd.DataFrame:
     for s in sigs:
         i = pos.get(s.village_code)
         if i is None:
-            i = pos.get(f"{s.county}/{s.township}/{s.village}")
+            i = pos.get(village_key("", s.county, s.township, s.village))
         if i is not None:
             keep.append(s)
             where.append(i)

@@ -68,7 +68,7 @@ class Signal:
 
 
 def key_of(s: Submission) -> str:
-    return s.village_code if s.village_code else f"{s.county}/{s.township}/{s.village}"
+    return s.key
 
 
 def norm_text(text: str | None) -> str:

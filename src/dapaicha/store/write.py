@@ -55,17 +55,12 @@ __all__ = [
     "insert",
     "period_frames",
     "transaction",
-    "village_key",
 ]
 
 ROW_COLUMNS = (
     "submission_id, no, seq, has_problem, description, measure, kind, deadline, owner, "
     "result, done_date, note, row, cell"
 )
-
-
-def village_key(code: str, county: str, township: str, village: str) -> str:
-    return code if code else f"{county}/{township}/{village}"
 
 
 def _iso(d: dt.date | None) -> str | None:
@@ -154,7 +149,7 @@ class Incoming:
         s = self.sub
         if not (s.village_code or s.village):
             return None
-        return village_key(s.village_code, s.county, s.township, s.village)
+        return s.key
 
 
 def _row_tuples(sid: int, rows: Sequence[Row]) -> list[tuple[object, ...]]:
