@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -45,7 +46,12 @@ def atomic_write(path: Path, writer: Callable[[Path], None]) -> None:
         raise UserError(f"无法写入目录 {path.parent}：{err.strerror or err}。") from err
     try:
         writer(Path(tmp))
+        if _read_only(path):  # Windows refuses to replace it; say so everywhere alike
+            raise PermissionError(13, "read-only", str(path))
         os.replace(tmp, path)
+    except PermissionError as err:
+        _unlink(tmp)
+        raise UserError(f"文件正被其他程序（如 Excel、WPS）打开，请关闭后重试：{path}") from err
     except OSError as err:
         _unlink(tmp)
         raise UserError(
@@ -62,6 +68,14 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 def atomic_write_text(path: Path, text: str, encoding: str = "utf-8") -> None:
     atomic_write_bytes(path, text.encode(encoding))
+
+
+def _read_only(path: Path) -> bool:
+    """An existing file without its write bit (a file open in Excel behaves alike on Windows)."""
+    try:
+        return not path.stat().st_mode & stat.S_IWUSR
+    except OSError:
+        return False
 
 
 def _unlink(p: str) -> None:

@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from dapaicha import fsutil
 from dapaicha.app import generate, lint
 from dapaicha.app import validate as validate_app
 from dapaicha.cli import render, render_more
@@ -34,6 +35,10 @@ def validate(
     as_json: Annotated[
         bool, typer.Option("--json", help="以 JSON 输出完整校验结果（不输出表格）。")
     ] = False,
+    json_out: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--json-out", help="把完整校验结果以 JSON（UTF-8 编码）写入此文件。"),
+    ] = None,
     show_all: Annotated[bool, typer.Option("--all", help="也列出通过文件的提醒。")] = False,
     deadline: Annotated[
         Optional[str],  # noqa: UP045
@@ -60,8 +65,11 @@ def validate(
         copies = sum(p.suffix == ".xlsx" for p in res.feedback)
         notices = sum(p.suffix == ".txt" for p in res.feedback)
         written.append(("退回修改", f"{feedback}（{copies} 份修改副本、{notices} 份退回通知）"))
+    if json_out is not None:
+        fsutil.atomic_write_text(json_out, render.to_json(rep.to_dict()) + "\n")
+        written.append(("JSON 校验结果", json_out))
     if as_json:
-        typer.echo(render.to_json(rep.to_dict()))
+        render.emit_json(rep.to_dict())
     else:
         render.print_report(rep, con, show_all=show_all)
         render.print_paths(con, "已写出：", written)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import sys
 
 import typer
@@ -20,6 +21,7 @@ from dapaicha.cli import commands_inputs, commands_store, commands_demo  # noqa:
 
 def main() -> None:
     """Every UserError becomes one Chinese line and exit code 2."""
+    multiprocessing.freeze_support()  # a frozen or `py -m` launch on Windows: no respawn loop
     for stream in (sys.stdout, sys.stderr):  # a GBK console must not crash on a rare glyph
         with contextlib.suppress(AttributeError, ValueError):
             stream.reconfigure(errors="replace")  # type: ignore[union-attr]

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -104,3 +106,17 @@ def print_paths(con: Console, title: str, paths: Iterable[tuple[str, Path | str]
 
 def to_json(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2, default=str)
+
+
+def emit_json(data: Any) -> None:
+    """JSON on stdout: UTF-8 bytes when redirected (JSON is UTF-8, whatever the console's
+    code page, e.g. GBK on a Chinese Windows); the console's own encoding on a terminal."""
+    text = to_json(data) + "\n"
+    out = sys.stdout
+    buffer = getattr(out, "buffer", None)
+    if buffer is None or out.isatty():
+        typer.echo(text, nl=False)
+        return
+    out.flush()
+    buffer.write(text.encode("utf-8"))
+    buffer.flush()

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from dapaicha.errors import UserError
+from dapaicha.store import journal
 
 BUSY_TIMEOUT = 10.0  # seconds a second writer waits before giving up
 
@@ -121,7 +122,9 @@ def _not_a_store(path: Path) -> UserError:
 def read_version(path: Path) -> int:
     """The store's schema version through a read-only connection; 0 for an empty file."""
     try:
-        conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True, timeout=BUSY_TIMEOUT)
+        # a plain path (a file: URI breaks on mapped drives and UNC paths); query_only: no writes
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT)
+        conn.execute("PRAGMA query_only = ON")
     except sqlite3.Error as err:
         raise UserError(f"无法打开数据库 {path}：{err}。") from err
     try:
@@ -149,7 +152,7 @@ def _refuse_newer(path: Path, version: int) -> None:
 def connect(
     path: Path | str, *, create: bool = False, timeout: float = BUSY_TIMEOUT
 ) -> sqlite3.Connection:
-    """Open (or create) a store: foreign keys on, WAL, migrated to VERSION.
+    """Open (or create) a store: foreign keys on, WAL on a local disk (journal.py), migrated.
 
     The connection is in autocommit mode; write through `transaction()`.
     """
@@ -172,7 +175,7 @@ def connect(
     try:
         conn = sqlite3.connect(path, timeout=timeout, isolation_level=None)
         conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute(f"PRAGMA journal_mode = {journal.mode_for(path).upper()}")
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA cache_size = -65536")  # up to 64 MiB: a big merge does not spill
     except sqlite3.OperationalError as err:
