@@ -162,3 +162,38 @@ def test_json_is_utf8_on_a_gbk_console(tmp_path, make_return, ros) -> None:
     r = subprocess.run([*base, "--json"], capture_output=True, env=env, timeout=120)
     assert r.returncode == 0
     assert json.loads(r.stdout.decode("utf-8")) == data  # redirected --json is UTF-8 too
+
+
+def _kit_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "build_kit", Path(__file__).parents[1] / "scripts" / "build_kit.py"
+    )
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _wheel(folder: Path, filename: str, requires: list[str]) -> None:
+    import zipfile
+
+    name, version = filename.split("-")[:2]
+    meta = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+    meta += "".join(f"Requires-Dist: {r}\n" for r in requires)
+    with zipfile.ZipFile(folder / filename, "w") as zf:
+        zf.writestr(f"{name}-{version}.dist-info/METADATA", meta)
+
+
+def test_kit_walk_finds_what_windows_markers_need(tmp_path) -> None:
+    kit = _kit_module()
+    _wheel(tmp_path, "dapaicha-0.1.0-py3-none-any.whl", ["typer>=0.29", "pandas>=3"])
+    _wheel(tmp_path, "typer-0.29.2-py3-none-any.whl", ['colorama; platform_system == "Windows"'])
+    _wheel(tmp_path, "pandas-3.1.1-cp311-cp311-win_amd64.whl", ['tzdata; sys_platform == "win32"'])
+    _wheel(tmp_path, "tzdata-2026.6-py2.py3-none-any.whl", [])
+    # what a Linux `pip download --platform win_amd64` leaves out: colorama; and no cp312 pandas
+    assert kit.missing(tmp_path, "3.11") == ["colorama"]
+    assert kit.missing(tmp_path, "3.12") == ["colorama", "pandas>=3"]
+    _wheel(tmp_path, "colorama-0.4.6-py2.py3-none-any.whl", [])
+    assert kit.missing(tmp_path, "3.11") == []
+    assert kit.missing(tmp_path, None) == []  # this machine: markers false, tags not checked
