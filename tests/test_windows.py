@@ -197,3 +197,38 @@ def test_kit_walk_finds_what_windows_markers_need(tmp_path) -> None:
     _wheel(tmp_path, "colorama-0.4.6-py2.py3-none-any.whl", [])
     assert kit.missing(tmp_path, "3.11") == []
     assert kit.missing(tmp_path, None) == []  # this machine: markers false, tags not checked
+
+
+def test_every_command_takes_odd_paths(tmp_path, make_return, ros) -> None:
+    base = tmp_path / ODD
+    roster = base / "名册 #1.xlsx"
+    base.mkdir()
+    roster.write_bytes(Path(ros.source).read_bytes())
+    runner = CliRunner()
+
+    def ok(*args: object) -> str:
+        r = runner.invoke(app, [str(a) for a in args])
+        assert r.exit_code == 0, (args, r.output)
+        return r.output
+
+    ok("generate", "-r", roster, "-o", base / "台账 %1")
+    assert len(list((base / "台账 %1").rglob("*.xlsx"))) == len(ros.villages)
+    returns = base / "returns & 报送" / "第1期"
+    make_return("大马 #村.xlsx", {}, village=0, folder=returns)
+    ok(
+        "validate",
+        returns,
+        "-r",
+        roster,
+        "--report",
+        base / "报告 #1.xlsx",
+        "--feedback",
+        base / "退回 %",
+    )
+    assert (base / "报告 #1.xlsx").is_file()
+    ok("merge", returns, "-r", roster, "-s", base / "库 #1.sqlite", "-o", base / "合并 &.xlsx")
+    ok("rollup", "-s", base / "库 #1.sqlite", "-r", roster, "-o", base / "汇总 #%&")
+    assert any((base / "汇总 #%&").rglob("周报*.xlsx"))
+    ok("history", ros.villages[0].village, "-s", base / "库 #1.sqlite", "-r", roster)
+    ok("store", "export", "-s", base / "库 #1.sqlite", "-o", base / "导出 #.xlsx")
+    assert (base / "导出 #.xlsx").is_file()
