@@ -232,3 +232,17 @@ def test_every_command_takes_odd_paths(tmp_path, make_return, ros) -> None:
     ok("history", ros.villages[0].village, "-s", base / "库 #1.sqlite", "-r", roster)
     ok("store", "export", "-s", base / "库 #1.sqlite", "-o", base / "导出 #.xlsx")
     assert (base / "导出 #.xlsx").is_file()
+
+
+def test_terminal_on_a_gbk_console_never_crashes(tmp_path, make_return, ros) -> None:
+    returns = tmp_path / "returns"
+    make_return("大马村😀.xlsx", {}, folder=returns)  # a glyph GBK cannot encode
+    env = {**os.environ, "PYTHONIOENCODING": "gbk", "COLUMNS": "200"}
+    r = subprocess.run(
+        [sys.executable, "-m", "dapaicha.cli", "validate", str(returns), "-r", ros.source,
+         "--report", str(tmp_path / "r.xlsx"), "--all"],
+        capture_output=True, env=env, timeout=120,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr.decode("gbk", "replace")
+    out = r.stdout.decode("gbk")
+    assert "通过" in out and "校验结果" in out
