@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import unicodedata
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -54,6 +55,34 @@ def row_points(lines: int, line: float = 13.5, pad: float = 3, cap: float = 409.
     """The one row-height formula: points that show `lines` wrapped lines (LibreOffice
     and WPS do not autofit rows on opening); Excel's maximum is 409."""
     return min(line * lines + pad, cap)
+
+
+def _units(ch: str, size: float) -> float:
+    """Width of one character in Excel column units (the default font's '0' = 7 px)."""
+    wide = unicodedata.east_asian_width(ch) in "WFA"
+    return (0.19 if wide else 0.1) * size
+
+
+def text_lines(text: str, width: float, size: float = 10) -> int:
+    """Lines a wrapped cell of `width` column units needs for `text` at `size` pt."""
+    avail = max((width - 0.5) * 0.93, 1.0)  # Excel: 7 px a unit, 5 px padding; some slack
+    total = 0
+    for para in str(text).split("\n"):
+        lines, cur = 1, 0.0
+        for ch in para:
+            u = _units(ch, size)
+            if cur + u > avail:
+                lines += 1
+                cur = u
+            else:
+                cur += u
+        total += lines
+    return total
+
+
+def lines_height(lines: int, size: float = 10) -> float:
+    """Points for `lines` lines of `size` pt text (room for the CJK fallback fonts' leading)."""
+    return round(row_points(lines, size * 1.36, pad=5), 1)
 
 
 def put(cell: Cell, value: Any) -> Cell:
