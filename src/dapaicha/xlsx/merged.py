@@ -145,6 +145,13 @@ def write(
             ]
         )
 
+    _meta_sheet(wb, data, cl, tier, unit)
+    excel.save(wb, Path(path))
+    return Written(Path(path), tier, unit, len(vil), len(pro))
+
+
+def _meta_sheet(wb: Workbook, data: PeriodData, cl: Checklist, tier: str, unit: str) -> None:
+    """The very hidden sheet: format, checklist, period and counts of this merged ledger."""
     meta = wb.create_sheet(layout.SHEET_MERGED_META)
     meta.sheet_state = "veryHidden"
     for k, v in (
@@ -156,13 +163,11 @@ def write(
         ("deadline", data.deadline.isoformat()),
         ("tier", tier),
         ("unit", unit),
-        ("villages", str(len(vil))),
-        ("problems", str(len(pro))),
+        ("villages", str(len(data.villages))),
+        ("problems", str(len(data.problems))),
         ("tool_version", __version__),
     ):
         meta.append([excel.put(WriteOnlyCell(meta), k), excel.put(WriteOnlyCell(meta), v)])
-    excel.save(wb, Path(path))
-    return Written(Path(path), tier, unit, len(vil), len(pro))
 
 
 def _height(values: list[Any], widths: list[float]) -> float:
