@@ -317,7 +317,7 @@ def typed_date(option: str, typed: str | dt.date, year: int) -> dt.date:
     if isinstance(typed, dt.date):
         return typed
     r = parse_date(typed, year=year)
-    if r.status != "ok":
+    if r.status != "ok" or r.value is None:
         raise UserError(f"{option} 无法识别为日期：“{typed}”，请写成如 2022-04-08。")
     return r.value
 

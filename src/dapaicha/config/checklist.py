@@ -20,6 +20,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import ErrorDetails
 
 from dapaicha import resources
 from dapaicha.errors import UserError
@@ -283,7 +284,7 @@ def parse(text: str, source: str = "checklist.yaml") -> Checklist:
         ) from err
 
 
-def _translate(e: dict) -> str:
+def _translate(e: ErrorDetails) -> str:
     t = e.get("type", "")
     msg = {
         "missing": "缺少此字段",

@@ -78,7 +78,7 @@ def _summary_rows(result: Result) -> list[list[object]]:
 
 def write(result: Result, path: Path, title: str = "督查发现问题与村级台账比对") -> Path:
     wb = Workbook()
-    ws = wb.active
+    ws = excel.first_sheet(wb)
     ws.title = SHEET_SUMMARY
     n = len(SUMMARY_HEADS)
     excel.write(ws, 1, 1, title, font=excel.FONT_TITLE, alignment=excel.CENTER)

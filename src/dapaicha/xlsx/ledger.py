@@ -38,12 +38,18 @@ _SPACE = re.compile(r"\s+")
 class VillageLike(Protocol):
     """What the ledger needs of a roster village (roster.Village has it)."""
 
-    code: str
-    county: str
-    township: str
-    village: str
-    signers: tuple[str, ...]
-    liaison: str
+    @property
+    def code(self) -> str: ...
+    @property
+    def county(self) -> str: ...
+    @property
+    def township(self) -> str: ...
+    @property
+    def village(self) -> str: ...
+    @property
+    def signers(self) -> tuple[str, ...]: ...
+    @property
+    def liaison(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -163,8 +169,7 @@ def _blocks(values: Sequence[str]) -> list[tuple[int, int, str]]:
 
 def _build(cl: Checklist, f: Fields, *, liaison_line: bool, tool_version: str) -> Workbook:
     wb = Workbook()
-    ws = wb.active
-    assert ws is not None
+    ws = excel.first_sheet(wb)
     ws.title = layout.SHEET_LEDGER
     _ledger_sheet(ws, cl, f, liaison_line)
     ledger_guide.guide_sheet(wb.create_sheet(layout.SHEET_GUIDE), cl)

@@ -66,7 +66,7 @@ class _Body:
 
     def __call__(self, value: Any) -> Any:
         c = WriteOnlyCell(self.ws)
-        c._style = copy(self.style)
+        c._style = copy(self.style)  # type: ignore[attr-defined]  # not in the stubs
         return excel.put(c, value)
 
 

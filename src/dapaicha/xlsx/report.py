@@ -158,7 +158,7 @@ def write(report: Report, path: Path, *, title: str = DEFAULT_TITLE) -> None:
     """Write 校验报告.xlsx atomically (sheets 文件, 问题明细, 未报, 跳过)."""
     files = ordered_files(report.files)
     wb = Workbook()
-    ws = wb.active
+    ws = excel.first_sheet(wb)
     ws.title = "文件"
     table_sheet(
         ws,

@@ -137,7 +137,9 @@ def summary_sheet(
 
 def problem_columns(with_county: bool, overdue: bool) -> list[tuple[str, str, float, str]]:
     """(header, frame column, width, style) of a problem list."""
-    cols = [(UNIT_HEAD["county"], "county", 10, "center")] if with_county else []
+    cols: list[tuple[str, str, float, str]] = (
+        [(UNIT_HEAD["county"], "county", 10, "center")] if with_county else []
+    )
     cols += [
         (UNIT_HEAD["township"], "township", 12, "center"),
         (VILLAGE_HEAD, "village", 10, "center"),
