@@ -59,3 +59,20 @@ def test_no_private_imports_of_dependencies() -> None:
         and any(part.startswith("_") and not part.startswith("__") for part in m.split("."))
     ]
     assert bad == []
+
+
+# module → why an import inside a function is there (import cost measured on `dapaicha --help`)
+LAZY_IMPORTS: dict[str, str] = {}
+
+
+def test_imports_at_the_top_of_modules() -> None:
+    bad = []
+    for p in MODULES:
+        for fn in ast.walk(ast.parse(p.read_text("utf-8"))):
+            if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+                bad += [
+                    f"{p.relative_to(SRC)}:{n.lineno}"
+                    for n in ast.walk(fn)
+                    if isinstance(n, ast.Import | ast.ImportFrom)
+                ]
+    assert [b for b in bad if b.split(":")[0] not in LAZY_IMPORTS] == []

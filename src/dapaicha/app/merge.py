@@ -19,7 +19,6 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
-from typing import TYPE_CHECKING
 
 from dapaicha import layout
 from dapaicha.app import validate
@@ -28,6 +27,7 @@ from dapaicha.config import checklist as cl_mod
 from dapaicha.config import periods as periods_mod
 from dapaicha.config.checklist import Checklist
 from dapaicha.config.periods import Periods
+from dapaicha.config.roster import Roster
 from dapaicha.errors import UserError
 from dapaicha.findings import FileResult, Finding, Report, make
 from dapaicha.model import Row, Submission
@@ -36,9 +36,6 @@ from dapaicha.read import roster as roster_mod
 from dapaicha.store import query as store_query
 from dapaicha.store import write as store
 from dapaicha.xlsx import merged
-
-if TYPE_CHECKING:
-    from dapaicha.config.roster import Roster
 
 
 @dataclass

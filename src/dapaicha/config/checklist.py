@@ -24,6 +24,7 @@ from pydantic_core import ErrorDetails
 
 from dapaicha import resources
 from dapaicha.errors import UserError
+from dapaicha.normalize import vocab_key
 
 
 class _Model(BaseModel):
@@ -92,8 +93,6 @@ class Vocabulary(_Model):
 
     @cached_property
     def lookup(self) -> dict[str, str]:
-        from dapaicha.normalize import vocab_key
-
         out: dict[str, str] = {}
         for canon, syns in self.values.items():
             for s in [canon, *syns]:

@@ -16,6 +16,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
 from openpyxl.worksheet.worksheet import Worksheet
@@ -283,8 +284,6 @@ def notice_text(
 
     attachment: the copy's file name; "" → out_name(result); None → no copy was made.
     """
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined
-
     loader = FileSystemLoader(str(templates or resources.templates_dir()))
     env = Environment(
         loader=loader,

@@ -17,7 +17,7 @@ import datetime as dt
 from copy import copy
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -28,10 +28,8 @@ from dapaicha import __version__, layout
 from dapaicha.check import merged as merged_check
 from dapaicha.config.checklist import Checklist
 from dapaicha.config.periods import Periods
+from dapaicha.store.query import PeriodData
 from dapaicha.xlsx import excel
-
-if TYPE_CHECKING:
-    from dapaicha.store.query import PeriodData
 
 FORMAT_VERSION = "1"
 _TITLE_ROW, _HEAD_ROW = 1, 2

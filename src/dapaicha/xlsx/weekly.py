@@ -6,7 +6,7 @@ import math
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import jinja2
 import pandas as pd
@@ -17,6 +17,7 @@ from dapaicha import resources
 from dapaicha.config.checklist import Checklist
 from dapaicha.errors import UserError
 from dapaicha.figures import accountability, rollup
+from dapaicha.figures.perfunctory import Signal
 from dapaicha.figures.rollup import Rollup
 from dapaicha.fsutil import atomic_write_text, inside
 from dapaicha.xlsx import excel, sheets
@@ -24,9 +25,6 @@ from dapaicha.xlsx.excel import cn_date
 from dapaicha.xlsx.sheets import DASH, Sheet, list_sheet, new_book, rate_cell
 from dapaicha.xlsx.summary import MISSING_COLUMNS, UNIT_HEAD
 from dapaicha.xlsx.summary import notes as summary_notes
-
-if TYPE_CHECKING:
-    from dapaicha.figures.perfunctory import Signal
 
 TEMPLATE = "周报文字稿.md.j2"
 SHEET_WEEKLY = "周报"
