@@ -86,8 +86,16 @@ def _sqlite(a: Path, b: Path) -> list[str]:
 
 
 def compare(before: Path, after: Path) -> list[str]:
-    fa = {p.relative_to(before) for p in before.rglob("*") if p.is_file() and not p.name.endswith(("-wal", "-shm"))}
-    fb = {p.relative_to(after) for p in after.rglob("*") if p.is_file() and not p.name.endswith(("-wal", "-shm"))}
+    fa = {
+        p.relative_to(before)
+        for p in before.rglob("*")
+        if p.is_file() and not p.name.endswith(("-wal", "-shm"))
+    }
+    fb = {
+        p.relative_to(after)
+        for p in after.rglob("*")
+        if p.is_file() and not p.name.endswith(("-wal", "-shm"))
+    }
     out = [f"only before: {p}" for p in sorted(fa - fb)] + [
         f"only after: {p}" for p in sorted(fb - fa)
     ]
