@@ -26,7 +26,6 @@ from dapaicha.app import rollup as rollup_app
 from dapaicha.config import checklist
 from dapaicha.figures import accountability, rollup
 from dapaicha.layout import LETTER
-from dapaicha.xlsx import summary as summary_xlsx
 from dapaicha.xlsx import weekly
 
 D = dt.date
@@ -254,7 +253,7 @@ def test_text_mentions_them(run_out):
 def test_without_store_nothing_checked(tmp_path, cl, roster_df):
     """write_reports without signals: the sheet says so; the 文字稿 has no 三是."""
     r = rollup.build(hand_data(), roster_df, cl)
-    summary_xlsx.write_reports(r, cl, tmp_path)
+    rollup_app.write_reports(r, cl, tmp_path)
     ws = openpyxl.load_workbook(tmp_path / "市级汇总表_第2期.xlsx")["疑似走过场"]
     assert ws["A4"].value == "本次汇总未检查。"
     txt = (tmp_path / "周报文字稿_第2期.txt").read_text(encoding="utf-8-sig")

@@ -23,7 +23,7 @@ from dapaicha.app import generate
 from dapaicha.cli import app
 from dapaicha.config.checklist import Checklist
 from dapaicha.config.roster import Village
-from dapaicha.xlsx import excel, ledger
+from dapaicha.xlsx import excel, ledger, ledger_guide
 from dapaicha.xlsx.stamp import Template
 
 GEN_AT = "2022-03-01T09:00:00"
@@ -214,17 +214,17 @@ def test_print_setup_and_fonts(ws):
 
 
 def test_row_heights_follow_the_text(cl, ws):
-    assert ledger.text_lines("汉" * 19, 40) == 1  # 19 × 1.9 = 36.1 ≤ (40 − 0.5) × 0.93 = 36.7
-    assert ledger.text_lines("汉" * 20, 40) == 2  # 38.0 > 36.7
-    assert ledger.text_lines("2021" * 9, 40) == 1  # 36 narrow characters
-    assert ledger.text_lines("汉\n汉", 40) == 2
+    assert excel.text_lines("汉" * 19, 40) == 1  # 19 × 1.9 = 36.1 ≤ (40 − 0.5) × 0.93 = 36.7
+    assert excel.text_lines("汉" * 20, 40) == 2  # 38.0 > 36.7
+    assert excel.text_lines("2021" * 9, 40) == 1  # 36 narrow characters
+    assert excel.text_lines("汉\n汉", 40) == 2
     heights = {r: ws.row_dimensions[r].height for r in range(FIRST, LAST + 1)}
     assert all(h and h >= 18 for h in heights.values())
     longest = max(range(66), key=lambda k: len(cl.items[k][1].content))
     shortest = min(range(66), key=lambda k: len(cl.items[k][1].content))
     assert heights[FIRST + longest] >= 8 * heights[FIRST + shortest] / 3
-    n = ledger.text_lines(cl.items[longest][1].content, layout.BY_KEY["content"].width)
-    assert heights[FIRST + longest] == ledger.row_height(n)
+    n = excel.text_lines(cl.items[longest][1].content, layout.BY_KEY["content"].width)
+    assert heights[FIRST + longest] == excel.lines_height(n)
 
 
 def test_note_and_signature_lines(cl, books):
@@ -264,14 +264,14 @@ def test_guide_sheet(cl, books):
     )
     assert "第38—43项为暂定条目" in body
     assert layout.NOTE_TEXT.removeprefix("注：") in body
-    assert g.column_dimensions["A"].width == ledger.GUIDE_WIDTH
+    assert g.column_dimensions["A"].width == ledger_guide.GUIDE_WIDTH
     assert g["A3"].alignment.wrap_text
     assert books["大马村"].sheetnames == [
         layout.SHEET_LEDGER,
         layout.SHEET_GUIDE,
         layout.SHEET_META,
     ]
-    assert (resources.templates_dir() / ledger.GUIDE_TEMPLATE).is_file()
+    assert (resources.templates_dir() / ledger_guide.GUIDE_TEMPLATE).is_file()
 
 
 def test_metadata_sheet(cl, books):

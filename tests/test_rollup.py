@@ -20,6 +20,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from dapaicha.app import rollup as rollup_app
 from dapaicha.cli import app
 from dapaicha.config import checklist
 from dapaicha.config.periods import Periods
@@ -30,7 +31,6 @@ from dapaicha.model import Row, Submission
 from dapaicha.store import write as store
 from dapaicha.store.write import PeriodData
 from dapaicha.xlsx import sheets, weekly
-from dapaicha.xlsx import summary as summary_xlsx
 
 D = dt.date
 YL, XC = "鄢陵县", "襄城县"
@@ -508,7 +508,7 @@ def test_rank_rule():
 def written(tmp_path_factory, cl, roster_df) -> tuple[Path, list[Path]]:
     out = tmp_path_factory.mktemp("out")
     r = rollup.build(hand_data(), roster_df, cl)
-    return out, summary_xlsx.write_reports(r, cl, out)
+    return out, rollup_app.write_reports(r, cl, out)
 
 
 def _table(ws, first_data: int, ncols: int) -> tuple[list[str], list[tuple]]:
@@ -863,7 +863,7 @@ def test_nothing_reported_yet(tmp_path, cl, roster_df):
     assert city["rate"].isna().all()
     w = rollup.weekly(r)
     assert w["unit"].tolist() == [XC, YL, "全市合计"]  # no problems: by 上报率 (0), then name
-    paths = summary_xlsx.write_reports(r, cl, tmp_path)
+    paths = rollup_app.write_reports(r, cl, tmp_path)
     ws = openpyxl.load_workbook(tmp_path / "市级汇总表_第1期.xlsx")["汇总"]
     assert ws.cell(7, HEADS.index("整改率") + 1).value == "—"
     txt = (tmp_path / "周报文字稿_第1期.txt").read_text(encoding="utf-8-sig")

@@ -35,8 +35,9 @@ def inside(base: Path, *parts: str) -> Path:
     return p
 
 
-def atomic_write(path: Path, writer: Callable[[Path], None]) -> None:
-    """Call writer(tmp) then rename tmp onto path; no half-written file is ever left."""
+def atomic_write(path: Path, writer: Callable[[Path], object]) -> None:
+    """Call writer(tmp) (its result is ignored) then rename tmp onto path; no half-written
+    file is ever left."""
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

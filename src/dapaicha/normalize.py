@@ -321,12 +321,12 @@ def _parse_text(raw: str, year: int, date1904: bool) -> DateResult:
     if m := _YEAR_END.fullmatch(s):
         return _make(_year(m[1], year), 12, 31, raw)
     if m := _MD_SEP.fullmatch(s):
-        mo, sep, d = int(m[1]), m[2], m[3]
+        mo, sep, day = int(m[1]), m[2], m[3]
         if not (1 <= mo <= 12):
             return DateResult(None, "invalid", raw)
-        if sep == "." and len(d) == 1:  # "4.3": 4月3日, or a mangled 4.30 — not guessed
+        if sep == "." and len(day) == 1:  # "4.3": 4月3日, or a mangled 4.30 — not guessed
             return DateResult(None, "ambiguous", raw)
-        return _make(year, mo, int(d), raw)
+        return _make(year, mo, int(day), raw)
     if m := _MONTH_VAGUE.fullmatch(s):
         if not (1 <= int(m[2]) <= 12):
             return DateResult(None, "invalid", raw)

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from dapaicha.config.checklist import Checklist
+from dapaicha.config.roster import Roster
 from dapaicha.figures.crosscheck import (
     CLASSES,
     MISSED,
@@ -27,6 +29,7 @@ from dapaicha.figures.crosscheck import (
     Version,
     compare,
 )
+from dapaicha.model import Submission
 from dapaicha.read.inspectors import Inspection, read_findings
 from dapaicha.store import db as store_db
 from dapaicha.store import ledgers as store_ledgers
@@ -38,13 +41,6 @@ from dapaicha.xlsx.crosscheck import (
     out_path,
     write,
 )
-
-if TYPE_CHECKING:
-    from rich.console import Console
-
-    from dapaicha.config.checklist import Checklist
-    from dapaicha.config.roster import Roster
-    from dapaicha.model import Submission
 
 __all__ = [
     "CLASSES",

@@ -145,7 +145,7 @@ def _write_findings(
         ]
     )
     wb = Workbook()
-    ws = wb.active
+    ws = excel.first_sheet(wb)
     ws.title = "督查发现问题"
     excel.put(ws.cell(1, 1), "督查发现问题清单（演示数据）")
     heads = [

@@ -35,7 +35,7 @@ from dapaicha.config.checklist import Checklist
 from dapaicha.config.roster import Roster
 from dapaicha.errors import UserError
 from dapaicha.read import roster as roster_mod
-from dapaicha.xlsx import excel, ledger
+from dapaicha.xlsx import excel, ledger, ledger_guide
 from dapaicha.xlsx.stamp import Template
 
 MANIFEST_NAME = ".dapaicha-manifest.json"
@@ -65,7 +65,7 @@ def checklist_fingerprint(cl: Checklist) -> str:
     h = hashlib.sha256()
     h.update(cl.content_hash.encode())
     h.update(cl.model_dump_json().encode())
-    guide = resources.templates_dir() / ledger.GUIDE_TEMPLATE
+    guide = resources.templates_dir() / ledger_guide.GUIDE_TEMPLATE
     if guide.is_file():
         h.update(guide.read_bytes())
     return h.hexdigest()
@@ -155,7 +155,7 @@ def generate(
         out.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise UserError(f"无法创建输出文件夹 {out}：{err.strerror or err}。") from err
-    result = Result(out=out, provisional=ledger.provisional_ranges(cl))
+    result = Result(out=out, provisional=ledger_guide.provisional_ranges(cl))
     manifest_path = out / MANIFEST_NAME
     manifest = _load_manifest(manifest_path, result.notes)
     stamper = Stamper(cl, tool_version)

@@ -94,7 +94,7 @@ class InitResult:
 
 def roster_workbook() -> Workbook:
     wb = Workbook()
-    ws = wb.active
+    ws = excel.first_sheet(wb)
     ws.title = "村名册"
     n = len(ROSTER_HEADERS)
     excel.put(

@@ -19,7 +19,6 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
-from typing import TYPE_CHECKING
 
 from dapaicha import layout
 from dapaicha.app import validate
@@ -28,6 +27,7 @@ from dapaicha.config import checklist as cl_mod
 from dapaicha.config import periods as periods_mod
 from dapaicha.config.checklist import Checklist
 from dapaicha.config.periods import Periods
+from dapaicha.config.roster import Roster
 from dapaicha.errors import UserError
 from dapaicha.findings import FileResult, Finding, Report, make
 from dapaicha.model import Row, Submission
@@ -36,9 +36,6 @@ from dapaicha.read import roster as roster_mod
 from dapaicha.store import query as store_query
 from dapaicha.store import write as store
 from dapaicha.xlsx import merged
-
-if TYPE_CHECKING:
-    from dapaicha.config.roster import Roster
 
 
 @dataclass
@@ -123,19 +120,7 @@ def merge_submissions(
     pers = Periods(cl.campaign)
     report = report if report is not None else _report_of(subs)
     result = MergeResult(report, Path(store_path), None)
-    base = _base(folder)
-    batch: list[store.Incoming] = []
-    pending: list[Submission] = []
-    for s in subs:
-        rel = PurePath(base.name, s.file) if base is not None else None
-        preset = s.period if s.source_kind == "merged" else None
-        n, _ = periods_mod.resolve(
-            pers, forced=period, preset=preset, rel=rel, report_date=s.report_date, as_of=as_of
-        )
-        if n is None:
-            pending.append(s)
-        else:
-            batch.append(store.Incoming(s, n, pers.on_time(s.report_date, n)))
+    batch, pending = _plan(subs, pers, _base(folder), period, as_of)
     # most returns of the batch; on a tie the later period
     fallback = sorted(Counter(b.period for b in batch).items(), key=lambda kv: (kv[1], kv[0]))[-1:]
     used = {fr.file: fr.used for fr in report.files}
@@ -146,14 +131,7 @@ def merge_submissions(
             if roster is not None:
                 store.add_roster(conn, roster)
             last = store_query.latest_period(conn)
-            for s in pending:
-                n = fallback[0][0] if fallback else last
-                if n is None or (s.accepted and not fallback):
-                    result.unstored.append(
-                        (s.file, "无法确定期次（没有填报日期），请用 --period 或 --as-of 指定")
-                    )
-                else:
-                    batch.append(store.Incoming(s, n, pers.on_time(s.report_date, n)))
+            _place(pending, batch, result, pers, fallback[0][0] if fallback else None, last)
             batch.sort(key=lambda b: (used.get(b.sub.file, True), b.sub.file, b.sub.sha256))
             for b in batch:
                 if b.key is None and b.sub.accepted:
@@ -167,14 +145,7 @@ def merge_submissions(
             result.rejected = sum(
                 1 for b in batch if ids[b.sub.sha256] in new and not b.sub.accepted
             )
-            counts: dict[int, int] = {}
-            for b in batch:
-                sid = ids[b.sub.sha256]
-                found = _findings(conn, b, sid, cl, pers)
-                result.findings[b.sub.sha256] = found
-                if sid in new:
-                    counts[sid] = counts.get(sid, 0) + len(found)
-            store.add_warnings(conn, counts)
+            _record_findings(conn, batch, ids, new, result, cl, pers)
             result.period = _out_period(conn, pers, period, as_of)
             if out is not None and result.period is not None:
                 data = store_query.frames(conn, result.period, depth=0)
@@ -184,6 +155,68 @@ def merge_submissions(
         conn.close()
     _attach(report, batch, result.findings)
     return result
+
+
+def _plan(
+    subs: list[Submission],
+    pers: Periods,
+    base: Path | None,
+    period: int | None,
+    as_of: dt.date | None,
+) -> tuple[list[store.Incoming], list[Submission]]:
+    """Submissions with a period resolved, and those still without one."""
+    batch: list[store.Incoming] = []
+    pending: list[Submission] = []
+    for s in subs:
+        rel = PurePath(base.name, s.file) if base is not None else None
+        preset = s.period if s.source_kind == "merged" else None
+        n, _ = periods_mod.resolve(
+            pers, forced=period, preset=preset, rel=rel, report_date=s.report_date, as_of=as_of
+        )
+        if n is None:
+            pending.append(s)
+        else:
+            batch.append(store.Incoming(s, n, pers.on_time(s.report_date, n)))
+    return batch, pending
+
+
+def _place(
+    pending: list[Submission],
+    batch: list[store.Incoming],
+    result: MergeResult,
+    pers: Periods,
+    fallback: int | None,
+    last: int | None,
+) -> None:
+    """Put undated submissions in the batch's main period (or the store's latest)."""
+    for s in pending:
+        n = fallback if fallback is not None else last
+        if n is None or (s.accepted and fallback is None):
+            result.unstored.append(
+                (s.file, "无法确定期次（没有填报日期），请用 --period 或 --as-of 指定")
+            )
+        else:
+            batch.append(store.Incoming(s, n, pers.on_time(s.report_date, n)))
+
+
+def _record_findings(
+    conn: store.Connection,
+    batch: list[store.Incoming],
+    ids: dict[str, int],
+    new: set[int],
+    result: MergeResult,
+    cl: Checklist,
+    pers: Periods,
+) -> None:
+    """The merge's findings per submission; warning counts for the newly stored ones."""
+    counts: dict[int, int] = {}
+    for b in batch:
+        sid = ids[b.sub.sha256]
+        found = _findings(conn, b, sid, cl, pers)
+        result.findings[b.sub.sha256] = found
+        if sid in new:
+            counts[sid] = counts.get(sid, 0) + len(found)
+    store.add_warnings(conn, counts)
 
 
 def parse_day(text: str, cl: Checklist) -> dt.date:

@@ -12,7 +12,7 @@ from dapaicha.config import checklist as cl_mod
 from dapaicha.config.checklist import Checklist
 from dapaicha.config.roster import Roster
 from dapaicha.errors import UserError
-from dapaicha.figures import perfunctory, rollup
+from dapaicha.figures import accountability, perfunctory, rollup
 from dapaicha.figures.rollup import Rollup
 from dapaicha.read import roster as roster_mod
 from dapaicha.store import db as store_db
@@ -20,7 +20,7 @@ from dapaicha.store import ledgers as store_ledgers
 from dapaicha.store import query as store_query
 from dapaicha.store import write as store
 from dapaicha.store.query import PeriodData
-from dapaicha.xlsx.summary import write_reports
+from dapaicha.xlsx import summary, weekly
 
 
 @dataclass
@@ -110,3 +110,27 @@ def perfunctory_signals(
         )
     finally:
         conn.close()
+
+
+def write_reports(
+    r: Rollup,
+    checklist: Checklist,
+    out: Path,
+    templates: Path | None = None,
+    signals: Sequence[perfunctory.Signal] | None = None,
+) -> list[Path]:
+    """Every output of `dapaicha rollup`: county and city summaries, 周报, 文字稿.
+
+    signals: the period's 疑似走过场 signals (app.rollup.perfunctory_signals); None: not checked.
+    """
+    ctx = weekly.context(r, checklist, signals)
+    md, txt = weekly.render(ctx, templates)  # template errors first
+    sig = None if signals is None else accountability.signals_frame(r, signals)
+    paths = [
+        summary.write_county(rc, checklist, c, summary.county_path(out, c, r.period), sig)
+        for c, rc in rollup.split(r)
+    ]
+    paths.append(summary.write_city(r, checklist, summary.city_path(out, r.period), sig))
+    paths.append(weekly.write_xlsx(r, checklist, weekly.weekly_path(out, r.period)))
+    paths += weekly.write_rendered(r, out, md, txt)
+    return paths

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import multiprocessing as mp
 import os
 import statistics
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePath
@@ -173,9 +175,6 @@ def iter_validate(
         for p, name in jobs:
             yield validate_return(p, name, cl, roster)
         return
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
-
     ctx = mp.get_context("spawn" if os.name == "nt" else "fork")
     with ProcessPoolExecutor(
         n, mp_context=ctx, initializer=_init_worker, initargs=(cl, roster)
@@ -312,7 +311,7 @@ def typed_date(option: str, typed: str | dt.date, year: int) -> dt.date:
     if isinstance(typed, dt.date):
         return typed
     r = parse_date(typed, year=year)
-    if r.status != "ok":
+    if r.status != "ok" or r.value is None:
         raise UserError(f"{option} 无法识别为日期：“{typed}”，请写成如 2022-04-08。")
     return r.value
 

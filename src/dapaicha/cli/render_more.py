@@ -70,7 +70,7 @@ def print_checklist(cl: Checklist, problems: list[LintProblem], con: Console) ->
         ("排查内容", {"width": w_text, "no_wrap": True, "overflow": "ellipsis"}),
         ("暂定", {"width": 4, "no_wrap": True}),
     ):
-        table.add_column(head, **kw)  # type: ignore[arg-type]
+        table.add_column(head, **kw)
     for cat in cl.categories:
         for k, item in enumerate(cat.items):
             table.add_row(

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-if TYPE_CHECKING:
-    from dapaicha.app.merge import MergeResult
-    from dapaicha.store.query import StoreInfo, VillageHistory
+from dapaicha.app.merge import MergeResult
+from dapaicha.store.query import StoreInfo, VillageHistory
 
 
 def _yn(v: bool | None) -> str:

@@ -20,9 +20,11 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import ErrorDetails
 
 from dapaicha import layout, resources
 from dapaicha.errors import UserError
+from dapaicha.normalize import vocab_key
 
 
 class _Model(BaseModel):
@@ -91,8 +93,6 @@ class Vocabulary(_Model):
 
     @cached_property
     def lookup(self) -> dict[str, str]:
-        from dapaicha.normalize import vocab_key
-
         out: dict[str, str] = {}
         for canon, syns in self.values.items():
             for s in [canon, *syns]:
@@ -283,7 +283,7 @@ def parse(text: str, source: str = "checklist.yaml") -> Checklist:
         ) from err
 
 
-def _translate(e: dict) -> str:
+def _translate(e: ErrorDetails) -> str:
     t = e.get("type", "")
     msg = {
         "missing": "缺少此字段",

@@ -19,16 +19,14 @@ import abc
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
+from dapaicha.config.checklist import Checklist
 from dapaicha.config.periods import Periods
+from dapaicha.config.roster import Roster, Village
 from dapaicha.figures.perfunctory import key_of, norm_text
 from dapaicha.layout import NO, YES
-
-if TYPE_CHECKING:
-    from dapaicha.config.checklist import Checklist
-    from dapaicha.config.roster import Roster, Village
-    from dapaicha.model import Submission
+from dapaicha.model import Submission
 
 SELF, MISSED, UNMATCHED = "已自查", "漏排", "无法匹配"
 CLASSES = (SELF, MISSED, UNMATCHED)

@@ -25,15 +25,12 @@ import datetime as dt
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from dapaicha import layout
+from dapaicha.config.checklist import Checklist
 from dapaicha.model import Row, Submission
-
-if TYPE_CHECKING:
-    from dapaicha.config.checklist import Checklist
 
 KINDS: dict[str, str] = {
     "all-no": "全部填“否”",

@@ -11,9 +11,7 @@ import datetime as dt
 import hashlib
 import io
 import operator
-import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -26,22 +24,9 @@ from dapaicha.model import Cells
 from dapaicha.normalize import parse_int
 from dapaicha.read import book, sniff
 from dapaicha.read.header import find_header, match_header, sub_header
+from dapaicha.read.labels import end_line_rx, label_value, signature_line
 from dapaicha.read.sheets import grid_of, ods_merges, sheet_parts
 
-_TABLE_END_RX = re.compile("签字|填报人|注：|注:|审核人")
-_LABEL = re.compile(r"^\s*[\u4e00-\u9fff（）()]{2,8}\s*[:：]")
-# A line under the table that starts with a label, in any column: "第一书记：刘晓峰",
-# "填报日期：…", or a signer's title alone in its cell
-_END_LABELS = ("填报人", "填报日期", "填报时间", "报送日期", "审核人", "审核", "联系电话")
-
-
-@lru_cache(maxsize=64)
-def _end_line_rx(titles: tuple[str, ...]) -> re.Pattern[str]:
-    names = "|".join(map(re.escape, (*titles, *_END_LABELS)))
-    return re.compile(rf"^\s*(?:{names})\s*(?:[（(]签字[)）])?\s*(?:[:：]|$)")
-
-
-_SIGN_CUT = re.compile(r"[（(]签字[)）]|[:：]|\s{2,}|\u3000|签字日期")
 MAX_CELL_CHARS = 5000
 
 
@@ -95,47 +80,6 @@ def _fill_merged(grid: list[list[Any]], merged: book.Ranges) -> None:
             row = grid[r]
             if c0 < len(row):
                 row[c0] = top
-
-
-def _label_value(
-    grid: list[list[Any]],
-    label: str,
-    rows: range,
-    spans: dict[tuple[int, int], int] | None = None,
-    stops: tuple[str, ...] = (),
-) -> tuple[Any, str]:
-    """Find a cell containing label; its value is the text after a colon, or the next cell.
-
-    The next cell is the first one right of the label's merged block; a further label
-    (text ending in a colon, like 签字日期：) ends the search. With stops (the other
-    signers' titles), text after the label is cut where the next label begins, so
-    "组长（签字）：张三  第一书记（签字）：" gives 第一书记 no name.
-    """
-    for r0 in rows:
-        if r0 >= len(grid):
-            break
-        row = grid[r0]
-        for c0, v in enumerate(row):
-            if not isinstance(v, str) or label not in v:
-                continue
-            tail = re.sub(r"^\s*[（(]签字[)）]", "", v.split(label, 1)[1])
-            tail = tail.strip(" :：_\u3000\t\n")
-            if stops:
-                tail = _SIGN_CUT.split(tail, maxsplit=1)[0]
-                for t in stops:
-                    tail = tail.split(t, 1)[0]
-                tail = tail.strip(" :：_\u3000\t\n")
-            if tail:
-                return tail, address(r0, c0)
-            first = (spans or {}).get((r0, c0), c0) + 1
-            for c1 in range(first, len(row)):
-                w = row[c1]
-                if isinstance(w, str) and (w.strip().endswith((":", "：")) or _LABEL.match(w)):
-                    break  # another label ("填报日期：…") is not this one's value
-                if w not in (None, "") and not (isinstance(w, str) and not w.strip()):
-                    return w, address(r0, c1)
-            return None, address(r0, first)
-    return None, ""
 
 
 def _open(
@@ -323,14 +267,14 @@ def _read_top(grid: list[list[Any]], header_r0: int, ret: Return) -> None:
                     ret.title, ret.title_addr = v.strip(), address(r0, c0)
                 break
     for label in layout.UNIT_LABELS:
-        unit, unit_addr = _label_value(grid, label, range(0, header_r0), ret.spans)
+        unit, unit_addr = label_value(grid, label, range(0, header_r0), ret.spans)
         if unit_addr:
             break
     ret.unit = _text(unit).strip()
     ret.unit_addr = unit_addr if ret.unit else ""
     for rows in (range(0, header_r0), range(header_r0, len(grid))):  # or under the table
         for label in layout.DATE_LABELS:
-            ret.report_date, ret.report_date_addr = _label_value(grid, label, rows, ret.spans)
+            ret.report_date, ret.report_date_addr = label_value(grid, label, rows, ret.spans)
             if ret.report_date_addr:
                 break
         if ret.report_date_addr:
@@ -391,7 +335,7 @@ def _read_rows(
     no_c = cols["no"]
     fill_set = set(fill_cols)
     label_cols = [c for c in range(8) if c not in fill_set]
-    end_line = _end_line_rx(tuple(signer_titles)).match
+    end_line = end_line_rx(tuple(signer_titles)).match
     ods = ret.ods
     last_no: Any = None
     r = r0 + 1
@@ -412,7 +356,7 @@ def _read_rows(
         if (
             no_cls is not int
             and not (no_cls is float and no_raw.is_integer())
-            and _signature_line(row, n, no_raw, label_cols, end_line)
+            and signature_line(row, n, no_raw, label_cols, end_line)
         ):
             break  # the signature block, written in label columns: never a village's answer
         fills = pick_fill(row)
@@ -445,20 +389,6 @@ def _read_rows(
             _fix_cells(vals, r, ret, findings, ods)
         rows_out.append(TableRow(r + 1, no_raw, vals, Cells(letters, r + 1)))
     return r
-
-
-def _signature_line(
-    row: list[Any], n: int, no_raw: Any, label_cols: list[int], end_line: Any
-) -> bool:
-    """Whether a row without a 序号 is the signature block under the table."""
-    return parse_int(no_raw).value is None and (
-        any(
-            isinstance(row[c], str) and row[c] and len(row[c]) < 40 and _TABLE_END_RX.search(row[c])
-            for c in label_cols
-            if c < n
-        )
-        or any(isinstance(v, str) and v and len(v) < 60 and end_line(v) for v in row)
-    )
 
 
 def _fix_cells(
@@ -496,5 +426,5 @@ def _picker(idx: list[int]) -> Any:
 def _read_signers(grid: list[list[Any]], end: int, ret: Return, titles: tuple[str, ...]) -> None:
     for t in titles:
         others = tuple(x for x in titles if x != t)
-        v, addr = _label_value(grid, t, range(max(end - 2, 0), len(grid)), ret.spans, others)
+        v, addr = label_value(grid, t, range(max(end - 2, 0), len(grid)), ret.spans, others)
         ret.signers[t] = (v, addr)

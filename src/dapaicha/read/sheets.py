@@ -10,6 +10,7 @@ import zipfile
 from html import unescape
 from typing import Any
 
+import openpyxl
 import python_calamine as pc
 from defusedxml.ElementTree import fromstring
 
@@ -35,8 +36,6 @@ def grid_of(
 
 
 def _grid_openpyxl(data: bytes, name: str) -> list[list[Any]]:
-    import openpyxl  # lazily: ~0.3 s to import, needed only when calamine overflows
-
     with warnings.catch_warnings():  # "marked as a date but … outside the limits"
         warnings.simplefilter("ignore")
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)

@@ -7,6 +7,7 @@ rollback journal there. DAPAICHA_JOURNAL=wal|delete forces either.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import sys
 from collections.abc import Callable
@@ -45,8 +46,6 @@ def posix_mode(path: Path, mounts: str) -> str:
 
 
 def _drive_type(root: str) -> int:
-    import ctypes  # Windows only; imported where it is used
-
     return int(ctypes.windll.kernel32.GetDriveTypeW(root))  # type: ignore[attr-defined]
 
 

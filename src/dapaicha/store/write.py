@@ -21,10 +21,10 @@ import datetime as dt
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from dapaicha.config.checklist import Checklist
 from dapaicha.config.periods import Periods
+from dapaicha.config.roster import Roster
 from dapaicha.errors import UserError
 from dapaicha.model import Row, Submission
 from dapaicha.store.db import BUSY_TIMEOUT, VERSION, Connection, connect, dump, transaction
@@ -35,9 +35,6 @@ from dapaicha.store.query import (
     info,
     period_frames,
 )
-
-if TYPE_CHECKING:
-    from dapaicha.config.roster import Roster
 
 __all__ = [
     "BUSY_TIMEOUT",

@@ -107,7 +107,7 @@ def write(
     """The comparison workbook; signers: the campaign's signer titles (default checklist's)."""
     titles = list(signers) if signers is not None else checklist.load().campaign.village_signers
     wb = Workbook()
-    ws = wb.active
+    ws = excel.first_sheet(wb)
     ws.title = SHEET_SUMMARY
     n = len(SUMMARY_HEADS)
     excel.write(ws, 1, 1, title, font=excel.FONT_TITLE, alignment=excel.CENTER)

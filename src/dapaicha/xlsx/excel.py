@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import unicodedata
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell, MergedCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -56,8 +57,45 @@ def row_points(lines: int, line: float = 13.5, pad: float = 3, cap: float = 409.
     return min(line * lines + pad, cap)
 
 
-def put(cell: Cell, value: Any) -> Cell:
+def _units(ch: str, size: float) -> float:
+    """Width of one character in Excel column units (the default font's '0' = 7 px)."""
+    wide = unicodedata.east_asian_width(ch) in "WFA"
+    return (0.19 if wide else 0.1) * size
+
+
+def text_lines(text: str, width: float, size: float = 10) -> int:
+    """Lines a wrapped cell of `width` column units needs for `text` at `size` pt."""
+    avail = max((width - 0.5) * 0.93, 1.0)  # Excel: 7 px a unit, 5 px padding; some slack
+    total = 0
+    for para in str(text).split("\n"):
+        lines, cur = 1, 0.0
+        for ch in para:
+            u = _units(ch, size)
+            if cur + u > avail:
+                lines += 1
+                cur = u
+            else:
+                cur += u
+        total += lines
+    return total
+
+
+def lines_height(lines: int, size: float = 10) -> float:
+    """Points for `lines` lines of `size` pt text (room for the CJK fallback fonts' leading)."""
+    return round(row_points(lines, size * 1.36, pad=5), 1)
+
+
+def first_sheet(wb: Workbook) -> Worksheet:
+    """The worksheet a new Workbook() comes with."""
+    ws = wb.active
+    assert isinstance(ws, Worksheet)
+    return ws
+
+
+def put(cell: Cell | MergedCell, value: Any) -> Cell:
     """Write value; a str is always stored as text, never as a formula."""
+    if isinstance(cell, MergedCell):  # openpyxl refuses it too, less clearly
+        raise TypeError(f"{cell.coordinate} lies inside a merged range: write its top-left cell")
     if isinstance(value, str):
         value = ILLEGAL_CHARACTERS_RE.sub("", value)  # control characters xlsx cannot hold
         if len(value) > MAX_CELL_CHARS:
@@ -89,7 +127,9 @@ def print_setup(ws: Worksheet, title_rows: str | None = None, landscape: bool = 
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    setup = ws.sheet_properties.pageSetUpPr
+    assert setup is not None  # every sheet openpyxl creates has one
+    setup.fitToPage = True
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.4
     ws.page_margins.top = 0.6
@@ -98,8 +138,10 @@ def print_setup(ws: Worksheet, title_rows: str | None = None, landscape: bool = 
     ws.page_margins.footer = 0.25  # leave room for the page-number footer
     if title_rows:
         ws.print_title_rows = title_rows
-    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
-    ws.oddFooter.center.font = BODY_FONT
+    footer = ws.oddFooter
+    assert footer is not None  # created with the sheet
+    footer.center.text = "第 &P 页，共 &N 页"
+    footer.center.font = BODY_FONT
 
 
 FIXED_TIME = dt.datetime(2022, 1, 1)

@@ -16,6 +16,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
 from openpyxl.worksheet.worksheet import Worksheet
@@ -38,7 +39,6 @@ FINDING_COLS = (("序号", 6), ("级别", 6), ("单元格", 14), ("项目", 8), 
 _OUR_COLORS = {excel.BAD_FILL.fgColor.rgb[-6:], excel.WARN_FILL.fgColor.rgb[-6:]}
 _BAD_TITLE = re.compile(r"[\\*?:/\[\]]")
 _MAX_COMMENT = 2000
-_TEXT = {"trim_blocks": True, "lstrip_blocks": True, "keep_trailing_newline": True}
 
 
 class CopyError(UserError):
@@ -174,7 +174,13 @@ def _mark(wb: Workbook, findings: list[Finding], names: dict[str, str]) -> None:
     for f in findings:
         title = names.get(f.sheet)
         pos = report_xlsx.cell_position(f.cell) if f.cell else None
-        if title not in wb.sheetnames or pos is None or pos[0] > 1_048_576 or pos[1] > 16_384:
+        if (
+            title is None
+            or title not in wb.sheetnames
+            or pos is None
+            or pos[0] > 1_048_576
+            or pos[1] > 16_384
+        ):
             continue
         ws = wb[title]
         if isinstance(ws, Worksheet):
@@ -238,7 +244,7 @@ def _plain(v: Any) -> Any:
 def _rebuild(data: bytes, sn: sniff.Sniff) -> tuple[Workbook, dict[str, str]]:
     """A plain .xlsx from the values of every sheet (read with calamine, bounded)."""
     wb = Workbook()
-    wb.remove(wb.active)
+    wb.remove(excel.first_sheet(wb))
     names: dict[str, str] = {}
     used: set[str] = {layout.SHEET_FINDINGS}
     for sheet in book.all_sheets(data, sn, skip=layout.SHEET_FINDINGS):
@@ -278,10 +284,15 @@ def notice_text(
 
     attachment: the copy's file name; "" → out_name(result); None → no copy was made.
     """
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined
-
     loader = FileSystemLoader(str(templates or resources.templates_dir()))
-    env = Environment(loader=loader, autoescape=False, undefined=StrictUndefined, **_TEXT)
+    env = Environment(
+        loader=loader,
+        autoescape=False,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
     findings = report_xlsx.ordered(result.findings)
     main = _main_sheet(findings)
     unit = f"{result.county}{result.township}{result.village}"
@@ -324,11 +335,12 @@ def write_all(
         if not result.findings:
             continue
         target = _free_path(Path(feedback_dir), result, taken)
+        made: Path | None = None
         try:
-            made: Path | None = write_copy(Path(returns_dir) / result.file, result, target)
+            made = write_copy(Path(returns_dir) / result.file, result, target)
             written.append(made)
         except CopyError:
-            made = None
+            pass
         text = notice_text(
             result,
             campaign_title=campaign_title,

@@ -35,8 +35,8 @@ def fill_ledger(
     # Locate each item's row by its 序号 (the template order).
     rows: dict[int, int] = {}
     r = layout.ROW_FIRST_ITEM
-    while isinstance(ws.cell(r, col["no"]).value, int | float):
-        rows[int(ws.cell(r, col["no"]).value)] = r
+    while isinstance(no := ws.cell(r, col["no"]).value, int | float):
+        rows[int(no)] = r
         r += 1
     last_item_row = r - 1
     # Signature rows, found by their labels (before any insertion shifts them).

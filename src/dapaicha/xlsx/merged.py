@@ -17,7 +17,7 @@ import datetime as dt
 from copy import copy
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -28,10 +28,8 @@ from dapaicha import __version__, layout
 from dapaicha.check import merged as merged_check
 from dapaicha.config.checklist import Checklist
 from dapaicha.config.periods import Periods
+from dapaicha.store.query import PeriodData
 from dapaicha.xlsx import excel
-
-if TYPE_CHECKING:
-    from dapaicha.store.query import PeriodData
 
 FORMAT_VERSION = "1"
 _TITLE_ROW, _HEAD_ROW = 1, 2
@@ -66,7 +64,7 @@ class _Body:
 
     def __call__(self, value: Any) -> Any:
         c = WriteOnlyCell(self.ws)
-        c._style = copy(self.style)
+        c._style = copy(self.style)  # type: ignore[attr-defined]  # not in the stubs
         return excel.put(c, value)
 
 
@@ -145,6 +143,13 @@ def write(
             ]
         )
 
+    _meta_sheet(wb, data, cl, tier, unit)
+    excel.save(wb, Path(path))
+    return Written(Path(path), tier, unit, len(vil), len(pro))
+
+
+def _meta_sheet(wb: Workbook, data: PeriodData, cl: Checklist, tier: str, unit: str) -> None:
+    """The very hidden sheet: format, checklist, period and counts of this merged ledger."""
     meta = wb.create_sheet(layout.SHEET_MERGED_META)
     meta.sheet_state = "veryHidden"
     for k, v in (
@@ -156,13 +161,11 @@ def write(
         ("deadline", data.deadline.isoformat()),
         ("tier", tier),
         ("unit", unit),
-        ("villages", str(len(vil))),
-        ("problems", str(len(pro))),
+        ("villages", str(len(data.villages))),
+        ("problems", str(len(data.problems))),
         ("tool_version", __version__),
     ):
         meta.append([excel.put(WriteOnlyCell(meta), k), excel.put(WriteOnlyCell(meta), v)])
-    excel.save(wb, Path(path))
-    return Written(Path(path), tier, unit, len(vil), len(pro))
 
 
 def _height(values: list[Any], widths: list[float]) -> float:

@@ -158,7 +158,7 @@ def write(report: Report, path: Path, *, title: str = DEFAULT_TITLE) -> None:
     """Write 校验报告.xlsx atomically (sheets 文件, 问题明细, 未报, 跳过)."""
     files = ordered_files(report.files)
     wb = Workbook()
-    ws = wb.active
+    ws = excel.first_sheet(wb)
     ws.title = "文件"
     table_sheet(
         ws,
@@ -182,7 +182,31 @@ def write(report: Report, path: Path, *, title: str = DEFAULT_TITLE) -> None:
     )
     _mark(ws, 6, {"退回修改": excel.BAD_FILL, "通过（": excel.WARN_FILL})
 
-    ws = wb.create_sheet("问题明细")
+    _findings_sheet(wb.create_sheet("问题明细"), files, title)
+
+    missing = report.missing  # roster order
+    table_sheet(
+        wb.create_sheet("未报"),
+        f"{title}：未报送的村",
+        f"村名册中有 {len(missing)} 个村本次未报送。",
+        MISSING_COLS,
+        (
+            tuple(m.get(k, "") for k in ("county", "township", "village", "village_code"))
+            for m in missing
+        ),
+    )
+    table_sheet(
+        wb.create_sheet("跳过"),
+        f"{title}：未能校验的文件",
+        f"共 {len(report.skipped)} 个文件未能校验。",
+        SKIPPED_COLS,
+        sorted(report.skipped),
+    )
+    excel.save(wb, path)
+
+
+def _findings_sheet(ws: Worksheet, files: list[FileResult], title: str) -> None:
+    """问题明细: one row per finding, errors red and warnings yellow."""
     rows = [
         (
             f.county,
@@ -216,23 +240,3 @@ def write(report: Report, path: Path, *, title: str = DEFAULT_TITLE) -> None:
             SEVERITY_ZH[Severity.WARNING]: excel.WARN_FILL,
         },
     )
-
-    missing = report.missing  # roster order
-    table_sheet(
-        wb.create_sheet("未报"),
-        f"{title}：未报送的村",
-        f"村名册中有 {len(missing)} 个村本次未报送。",
-        MISSING_COLS,
-        (
-            tuple(m.get(k, "") for k in ("county", "township", "village", "village_code"))
-            for m in missing
-        ),
-    )
-    table_sheet(
-        wb.create_sheet("跳过"),
-        f"{title}：未能校验的文件",
-        f"共 {len(report.skipped)} 个文件未能校验。",
-        SKIPPED_COLS,
-        sorted(report.skipped),
-    )
-    excel.save(wb, path)

@@ -113,7 +113,8 @@ class Sheet:
             for k, v in STYLES[style].items():
                 setattr(proto, k, v)
             self._styles[style] = proto
-        c = Cell(self.ws, row=1, column=1, style_array=copy(proto._style))
+        ids = copy(proto._style)  # type: ignore[attr-defined]  # style ids: not in the stubs
+        c = Cell(self.ws, row=1, column=1, style_array=ids)
         value = py(value)
         if isinstance(value, float) and style.startswith("int"):
             value = int(value)

@@ -13,7 +13,7 @@ import pandas as pd
 from openpyxl import Workbook
 
 from dapaicha.config.checklist import Campaign, Checklist
-from dapaicha.figures import accountability, perfunctory, rollup
+from dapaicha.figures import accountability, rollup
 from dapaicha.figures.rollup import Level, Rollup
 from dapaicha.fsutil import inside
 from dapaicha.layout import BY_KEY, DOING, DONE, IMMEDIATE, NOT_DONE, PLAN
@@ -137,7 +137,9 @@ def summary_sheet(
 
 def problem_columns(with_county: bool, overdue: bool) -> list[tuple[str, str, float, str]]:
     """(header, frame column, width, style) of a problem list."""
-    cols = [(UNIT_HEAD["county"], "county", 10, "center")] if with_county else []
+    cols: list[tuple[str, str, float, str]] = (
+        [(UNIT_HEAD["county"], "county", 10, "center")] if with_county else []
+    )
     cols += [
         (UNIT_HEAD["township"], "township", 12, "center"),
         (VILLAGE_HEAD, "village", 10, "center"),
@@ -298,29 +300,3 @@ def county_path(out: Path, county: str, period: int) -> Path:
 
 def city_path(out: Path, period: int) -> Path:
     return inside(out, f"市级汇总表_第{period}期.xlsx")
-
-
-def write_reports(
-    r: Rollup,
-    checklist: Checklist,
-    out: Path,
-    templates: Path | None = None,
-    signals: Sequence[perfunctory.Signal] | None = None,
-) -> list[Path]:
-    """Every output of `dapaicha rollup`: county and city summaries, 周报, 文字稿.
-
-    signals: the period's 疑似走过场 signals (app.rollup.perfunctory_signals); None: not checked.
-    """
-    from dapaicha.xlsx import weekly
-
-    ctx = weekly.context(r, checklist, signals)
-    md, txt = weekly.render(ctx, templates)  # template errors first
-    sig = None if signals is None else accountability.signals_frame(r, signals)
-    paths = [
-        write_county(rc, checklist, c, county_path(out, c, r.period), sig)
-        for c, rc in rollup.split(r)
-    ]
-    paths.append(write_city(r, checklist, city_path(out, r.period), sig))
-    paths.append(weekly.write_xlsx(r, checklist, weekly.weekly_path(out, r.period)))
-    paths += weekly.write_rendered(r, out, md, txt)
-    return paths

@@ -6,7 +6,7 @@ import math
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import jinja2
 import pandas as pd
@@ -17,6 +17,7 @@ from dapaicha import resources
 from dapaicha.config.checklist import Checklist
 from dapaicha.errors import UserError
 from dapaicha.figures import accountability, rollup
+from dapaicha.figures.perfunctory import Signal
 from dapaicha.figures.rollup import Rollup
 from dapaicha.fsutil import atomic_write_text, inside
 from dapaicha.xlsx import excel, sheets
@@ -24,9 +25,6 @@ from dapaicha.xlsx.excel import cn_date
 from dapaicha.xlsx.sheets import DASH, Sheet, list_sheet, new_book, rate_cell
 from dapaicha.xlsx.summary import MISSING_COLUMNS, UNIT_HEAD
 from dapaicha.xlsx.summary import notes as summary_notes
-
-if TYPE_CHECKING:
-    from dapaicha.figures.perfunctory import Signal
 
 TEMPLATE = "周报文字稿.md.j2"
 SHEET_WEEKLY = "周报"
@@ -231,17 +229,7 @@ def context(
     total = counties.pop()
     total["name"] = "全市"
     low_names = set(rollup.lowest(w)["unit"])
-    items = rollup.by_item(r, checklist)
-    items = items[items["problems"] > 0].head(5)
     units = rollup.unreported(r, late=True)
-    by_c = []
-    for county in rollup.counties(r):
-        u = units[units["county"] == county]
-        names = (u["township"] + u["village"]).tolist()
-        miss = [n for n, rep in zip(names, u["reported"], strict=True) if not rep]
-        late = [n for n, rep in zip(names, u["reported"], strict=True) if rep]
-        if miss or late:
-            by_c.append({"county": county, "missing": miss, "late": late})
     cats = by_county.loc[rollup.TOTAL_CITY, r.categories]
     acc = accountability.text_context(r, c.due_soon_days, signals)
     acc["due_soon_until"] = cn_date(acc["due_soon_until"])
@@ -270,23 +258,43 @@ def context(
             {"name": k, "problems": int(v)}
             for k, v in cats.sort_values(ascending=False, kind="stable").items()
         ],
-        "top_items": [
-            {
-                "no": int(x["no"]),
-                "category": x["category"],
-                "topic": x["topic"],
-                "problems": int(x["problems"]),
-                "villages": int(x["villages"]),
-                "done": int(x["done"]),
-                "rate": pct(x["rate"]),
-            }
-            for x in items.to_dict("records")
-        ],
-        "units_by_county": by_c,
+        "top_items": _top_items(r, checklist),
+        "units_by_county": _units_by_county(r, units),
         "missing_count": int((~units["reported"]).sum()),
         "late_count": int(units["reported"].sum()),
         **acc,
     }
+
+
+def _top_items(r: Rollup, checklist: Checklist) -> list[dict[str, Any]]:
+    """The five items with most problems."""
+    items = rollup.by_item(r, checklist)
+    items = items[items["problems"] > 0].head(5)
+    return [
+        {
+            "no": int(x["no"]),
+            "category": x["category"],
+            "topic": x["topic"],
+            "problems": int(x["problems"]),
+            "villages": int(x["villages"]),
+            "done": int(x["done"]),
+            "rate": pct(x["rate"]),
+        }
+        for x in items.to_dict("records")
+    ]
+
+
+def _units_by_county(r: Rollup, units: pd.DataFrame) -> list[dict[str, Any]]:
+    """Per county, the villages (乡镇村) that did not report and those that reported late."""
+    by_c = []
+    for county in rollup.counties(r):
+        u = units[units["county"] == county]
+        names = (u["township"] + u["village"]).tolist()
+        miss = [n for n, rep in zip(names, u["reported"], strict=True) if not rep]
+        late = [n for n, rep in zip(names, u["reported"], strict=True) if rep]
+        if miss or late:
+            by_c.append({"county": county, "missing": miss, "late": late})
+    return by_c
 
 
 def render(ctx: dict[str, Any], templates: Path | None = None) -> tuple[str, str]:

@@ -1,0 +1,80 @@
+"""The lines around a returned table: labelled values (填报单位：…) and the signature block."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from dapaicha.layout import address
+from dapaicha.normalize import parse_int
+
+_TABLE_END_RX = re.compile("签字|填报人|注：|注:|审核人")
+_LABEL = re.compile(r"^\s*[\u4e00-\u9fff（）()]{2,8}\s*[:：]")
+# A line under the table that starts with a label, in any column: "第一书记：刘晓峰",
+# "填报日期：…", or a signer's title alone in its cell
+_END_LABELS = ("填报人", "填报日期", "填报时间", "报送日期", "审核人", "审核", "联系电话")
+
+
+@lru_cache(maxsize=64)
+def end_line_rx(titles: tuple[str, ...]) -> re.Pattern[str]:
+    names = "|".join(map(re.escape, (*titles, *_END_LABELS)))
+    return re.compile(rf"^\s*(?:{names})\s*(?:[（(]签字[)）])?\s*(?:[:：]|$)")
+
+
+_SIGN_CUT = re.compile(r"[（(]签字[)）]|[:：]|\s{2,}|\u3000|签字日期")
+
+
+def label_value(
+    grid: list[list[Any]],
+    label: str,
+    rows: range,
+    spans: dict[tuple[int, int], int] | None = None,
+    stops: tuple[str, ...] = (),
+) -> tuple[Any, str]:
+    """Find a cell containing label; its value is the text after a colon, or the next cell.
+
+    The next cell is the first one right of the label's merged block; a further label
+    (text ending in a colon, like 签字日期：) ends the search. With stops (the other
+    signers' titles), text after the label is cut where the next label begins, so
+    "组长（签字）：张三  第一书记（签字）：" gives 第一书记 no name.
+    """
+    for r0 in rows:
+        if r0 >= len(grid):
+            break
+        row = grid[r0]
+        for c0, v in enumerate(row):
+            if not isinstance(v, str) or label not in v:
+                continue
+            tail = re.sub(r"^\s*[（(]签字[)）]", "", v.split(label, 1)[1])
+            tail = tail.strip(" :：_\u3000\t\n")
+            if stops:
+                tail = _SIGN_CUT.split(tail, maxsplit=1)[0]
+                for t in stops:
+                    tail = tail.split(t, 1)[0]
+                tail = tail.strip(" :：_\u3000\t\n")
+            if tail:
+                return tail, address(r0, c0)
+            first = (spans or {}).get((r0, c0), c0) + 1
+            for c1 in range(first, len(row)):
+                w = row[c1]
+                if isinstance(w, str) and (w.strip().endswith((":", "：")) or _LABEL.match(w)):
+                    break  # another label ("填报日期：…") is not this one's value
+                if w not in (None, "") and not (isinstance(w, str) and not w.strip()):
+                    return w, address(r0, c1)
+            return None, address(r0, first)
+    return None, ""
+
+
+def signature_line(
+    row: list[Any], n: int, no_raw: Any, label_cols: list[int], end_line: Any
+) -> bool:
+    """Whether a row without a 序号 is the signature block under the table."""
+    return parse_int(no_raw).value is None and (
+        any(
+            isinstance(row[c], str) and row[c] and len(row[c]) < 40 and _TABLE_END_RX.search(row[c])
+            for c in label_cols
+            if c < n
+        )
+        or any(isinstance(v, str) and v and len(v) < 60 and end_line(v) for v in row)
+    )
