@@ -5,11 +5,22 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Literal, overload
 
 from dapaicha.layout import YES
 
 SourceKind = Literal["ledger", "notice", "merged"]
+
+
+class Status(StrEnum):
+    """Where a village stands in a period: one fact, kept in the store, repeated everywhere."""
+
+    UNREPORTED = "未报送"  # sent nothing, the period's deadline not yet passed
+    OVERDUE = "逾期未报"  # sent nothing, the deadline passed
+    RETURNED = "退回待改"  # sent, nothing accepted: to be corrected and sent again
+    PASSED = "已通过"  # an accepted return, on time (or its 填报日期 unknown)
+    PASSED_LATE = "已通过（迟报）"  # an accepted return after the deadline
 
 
 class Cells(Mapping[str, str]):

@@ -14,7 +14,7 @@ from dapaicha.errors import UserError
 
 # isort: off
 # Importing a module registers its commands; `dapaicha -h` lists them in this order.
-from dapaicha.cli import commands_inputs, commands_store, commands_demo  # noqa: F401
+from dapaicha.cli import commands_inputs, commands_store, commands_status, commands_demo  # noqa: F401
 
 # isort: on
 

@@ -1,0 +1,110 @@
+"""Each roster village's status in one period, derived from the submissions in one query.
+
+已通过 when the period has an accepted, current return (迟报 when late); else 退回待改 when it
+has a rejected one; else 未报送, or 逾期未报 once the as-of date is past the deadline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from dapaicha.errors import UserError
+from dapaicha.model import Status
+from dapaicha.store import db as store_db
+from dapaicha.store.query import periods_of
+
+_SQL = """
+WITH acc AS (
+  SELECT village_key, MAX(id) AS id FROM submissions
+  WHERE period = :p AND accepted = 1 AND superseded_by IS NULL GROUP BY village_key
+), rej AS (
+  SELECT village_key, MAX(id) AS id FROM submissions
+  WHERE period = :p AND accepted = 0 AND village_key IS NOT NULL GROUP BY village_key
+)
+SELECT v.key, v.code, v.county, v.township, v.village,
+  a.file, a.report_date, a.received_at, a.on_time, a.errors, a.warnings,
+  r.file, r.report_date, r.received_at, r.errors, r.warnings
+FROM villages v
+LEFT JOIN acc ON acc.village_key = v.key LEFT JOIN submissions a ON a.id = acc.id
+LEFT JOIN rej ON rej.village_key = v.key LEFT JOIN submissions r ON r.id = rej.id
+WHERE v.in_roster = 1
+ORDER BY v.key
+"""
+
+
+@dataclass(frozen=True)
+class VillageStatus:
+    key: str
+    code: str
+    county: str
+    township: str
+    village: str
+    status: Status
+    file: str = ""  # the file the status rests on ("" when nothing was sent)
+    report_date: str = ""  # its 填报日期 (ISO)
+    received_at: str = ""  # when the store first saw it
+    errors: int = 0
+    warnings: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "status": str(self.status)}
+
+
+def statuses(conn: sqlite3.Connection, period: int, as_of: dt.date) -> list[VillageStatus]:
+    """Every roster village's status in `period` as of `as_of` (roster villages, key order)."""
+    row = conn.execute("SELECT deadline FROM periods WHERE n = ?", (period,)).fetchone()
+    deadline = dt.date.fromisoformat(row[0]) if row else None
+    late_now = deadline is not None and as_of > deadline
+    out = []
+    for r in conn.execute(_SQL, {"p": period}):
+        names = (r[0], r[1], r[2], r[3], r[4])
+        if r[5] is not None:
+            status = Status.PASSED_LATE if r[8] == 0 and r[6] else Status.PASSED
+            sent = (r[5], r[6] or "", r[7], r[9], r[10])
+        elif r[11] is not None:
+            status = Status.RETURNED
+            sent = (r[11], r[12] or "", r[13], r[14], r[15])
+        else:
+            status = Status.OVERDUE if late_now else Status.UNREPORTED
+            sent = ("", "", "", 0, 0)
+        out.append(VillageStatus(*names, status, *sent))
+    return out
+
+
+@dataclass(frozen=True)
+class PeriodStatus:
+    period: int
+    deadline: dt.date
+    as_of: dt.date
+    villages: list[VillageStatus]
+
+
+def _default_period(conn: sqlite3.Connection, as_of: dt.date) -> int:
+    """The period holding as_of inside the campaign; else the latest period with a return."""
+    camp = conn.execute("SELECT start, end_date FROM campaigns").fetchone()
+    if camp is None:
+        raise UserError("数据库中还没有任何报送数据，请先运行 dapaicha merge。")
+    if dt.date.fromisoformat(camp[0]) <= as_of <= dt.date.fromisoformat(camp[1]):
+        return periods_of(conn).number_of(as_of)
+    row = conn.execute("SELECT MAX(period) FROM submissions").fetchone()
+    if row is None or row[0] is None:
+        raise UserError("数据库中还没有任何报送，请先运行 dapaicha merge，或用 -p 指定期次。")
+    return int(row[0])
+
+
+def period_status(
+    store_path: Path | str, period: int | None, as_of: dt.date | None = None
+) -> PeriodStatus:
+    """The store's villages in `period` (default: see _default_period) as of `as_of` (today)."""
+    day = as_of or dt.date.today()
+    conn = store_db.connect(store_path)
+    try:
+        n = period if period is not None else _default_period(conn, day)
+        deadline = periods_of(conn).get(n).deadline
+        return PeriodStatus(n, deadline, day, statuses(conn, n, day))
+    finally:
+        conn.close()
