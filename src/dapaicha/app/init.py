@@ -1,8 +1,10 @@
 """`dapaicha init DIR`: a campaign workspace for a real office.
 
 A copy of the default checklist to edit, an empty roster workbook with the headers
-roster.load understands and one example row, the folders of the weekly routine, and a
-README.txt (Chinese, GBK-safe, CRLF) with the exact commands. Existing files are kept.
+roster.load understands and one example row, the folders of the weekly routine, the
+settings file dapaicha.yaml (unit, office, phone, inputs, folders; commands run inside take
+their defaults from it), and a README.txt (Chinese, GBK-safe, CRLF) with the exact commands.
+Existing files are kept.
 """
 
 from __future__ import annotations
@@ -14,11 +16,14 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment
 
 from dapaicha import fsutil, resources
+from dapaicha.config import workspace
+from dapaicha.config.workspace import Settings
 from dapaicha.errors import UserError
 from dapaicha.xlsx import excel
 
 CHECKLIST, ROSTER, README = "checklist.yaml", "名册.xlsx", "README.txt"
-FOLDERS = ("台账", "returns/第1期", "退回修改", "汇总")
+SETTINGS = workspace.FILE
+FOLDERS = ("台账", "returns/第1期", "退回修改", "汇总", "校验报告")
 ROSTER_HEADERS = (
     "县（市、区）",
     "乡（镇、街道）",
@@ -128,7 +133,7 @@ def readme_text() -> str:
     return text
 
 
-def run(out: Path) -> InitResult:
+def run(out: Path, settings: Settings | None = None) -> InitResult:
     """Create the workspace under out; never overwrite an existing file."""
     out = Path(out)
     if out.exists() and not out.is_dir():
@@ -147,6 +152,9 @@ def run(out: Path) -> InitResult:
     src = resources.default_checklist()
     write(CHECKLIST, lambda p: fsutil.atomic_write_bytes(p, src.read_bytes()))
     write(ROSTER, lambda p: excel.save(roster_workbook(), p))
+    text = workspace.render(settings or Settings())
+    text = text.replace("\n", "\r\n")  # Notepad on older Windows
+    write(SETTINGS, lambda p: fsutil.atomic_write_text(p, text, "utf-8-sig"))
     write(README, lambda p: fsutil.atomic_write_text(p, readme_text(), "utf-8-sig"))
     for d in FOLDERS:
         p = out / d

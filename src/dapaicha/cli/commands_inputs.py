@@ -12,7 +12,8 @@ from rich.markup import escape
 from dapaicha.app import generate, lint
 from dapaicha.app import validate as validate_app
 from dapaicha.cli import render, render_more
-from dapaicha.cli.base import COMMAND, ChecklistOpt, RosterOpt, app
+from dapaicha.cli import workspace as ws_defaults
+from dapaicha.cli.base import COMMAND, ChecklistOpt, RosterOpt, app, state
 from dapaicha.config.roster import Roster
 from dapaicha.findings import Severity
 
@@ -24,12 +25,21 @@ def validate(
     ],
     roster: RosterOpt,
     checklist: ChecklistOpt = None,
-    report: Annotated[Path, typer.Option("--report", help="校验报告工作簿的保存位置。")] = Path(
-        "校验报告.xlsx"
-    ),
+    report: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--report",
+            help="校验报告工作簿的保存位置（默认：校验报告.xlsx；"
+            "在工作文件夹中为 校验报告\\校验报告_第N期.xlsx）。",
+        ),
+    ] = None,
     feedback: Annotated[
         Optional[Path],  # noqa: UP045
-        typer.Option("--feedback", help="为有问题的台账生成“退回修改”副本和退回通知的文件夹。"),
+        typer.Option(
+            "--feedback",
+            help="为有问题的台账生成“退回修改”副本和退回通知的文件夹"
+            "（在工作文件夹中默认为 退回修改\\第N期）。",
+        ),
     ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="以 JSON 输出完整校验结果（不输出表格）。")
@@ -50,6 +60,7 @@ def validate(
     退出码：0 全部通过；1 有文件被退回；2 用法错误或无法读取输入。
     """
     con = render.console(stderr=as_json)
+    report, feedback = ws_defaults.validate_outputs(state["workspace"], returns, report, feedback)
     res = validate_app.command(
         returns, roster, checklist, report_path=report, feedback_dir=feedback,
         deadline=deadline, progress=render.progress_of(con, "校验中"),
