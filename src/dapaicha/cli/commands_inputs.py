@@ -50,7 +50,15 @@ def validate(
         typer.Option(
             "--deadline",
             help="退回通知中的重新报送期限，例：--deadline 2022-04-08"
-            "（默认：本批最晚填报日期之后的下一个报送截止日）。",
+            "（默认：--as-of 的日期加上规定天数，见 dapaicha.yaml 的 resubmit_days，默认 3 天）。",
+        ),
+    ] = None,
+    as_of: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--as-of",
+            help="按此日期计算退回通知中的重新报送期限（默认：今天；重放已结束的行动时"
+            "按本批填报日期之后的下一个报送截止日）。例：--as-of 2022-04-08",
         ),
     ] = None,
 ) -> None:
@@ -60,10 +68,12 @@ def validate(
     退出码：0 全部通过；1 有文件被退回；2 用法错误或无法读取输入。
     """
     con = render.console(stderr=as_json)
-    report, feedback = ws_defaults.validate_outputs(state["workspace"], returns, report, feedback)
+    ws = state["workspace"]
+    report, feedback = ws_defaults.validate_outputs(ws, returns, report, feedback)
     res = validate_app.command(
         returns, roster, checklist, report_path=report, feedback_dir=feedback,
-        deadline=deadline, progress=render.progress_of(con, "校验中"),
+        deadline=deadline, as_of=as_of, resubmit_days=ws_defaults.resubmit_days(ws),
+        progress=render.progress_of(con, "校验中"),
     )  # fmt: skip
     rep = res.report
     written: list[tuple[str, Path | str]] = [("校验报告", res.report_path)]

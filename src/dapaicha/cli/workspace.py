@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from dapaicha.config import periods
-from dapaicha.config.workspace import Workspace
+from dapaicha.config.workspace import RESUBMIT_DAYS, Workspace
 
 MERGED_NAME = "全市问题整改台账.xlsx"
 REPORT_NAME = "校验报告.xlsx"
@@ -79,3 +79,8 @@ def rollup_store(
     if store is not None or inputs or ws is None:
         return store
     return ws.path(ws.settings.store)
+
+
+def resubmit_days(ws: Workspace | None) -> int:
+    """Days allowed for a corrected return: the workspace's, else the default."""
+    return ws.settings.resubmit_days if ws is not None else RESUBMIT_DAYS

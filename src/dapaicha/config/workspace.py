@@ -19,6 +19,7 @@ from dapaicha.errors import UserError
 
 FILE = "dapaicha.yaml"
 LEVELS = ("县", "市")
+RESUBMIT_DAYS = 3  # days allowed for a corrected return, from the as-of date
 
 
 class _Model(BaseModel):
@@ -47,7 +48,7 @@ class Settings(_Model):
     checklist: str = "checklist.yaml"
     store: str = "dapaicha.sqlite"
     folders: Folders = Folders()
-    resubmit_days: Annotated[int, Field(ge=0, le=60)] = 3
+    resubmit_days: Annotated[int, Field(ge=0, le=60)] = RESUBMIT_DAYS
 
 
 @dataclass(frozen=True)
