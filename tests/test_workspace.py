@@ -165,6 +165,8 @@ def test_broken_settings_are_one_chinese_line(ws):
     p = _cli(["merge", "第1期"], ws / "returns", env_path)
     (line,) = p.stderr.strip().splitlines()
     assert p.returncode == 2 and "第 3 行不是合法的 YAML" in line
+    p = _cli(["init", "新的"], ws / "returns", env_path)  # init needs no settings
+    assert p.returncode == 0 and (ws / "returns" / "新的" / "dapaicha.yaml").is_file()
 
 
 def _cli(args: list[str], cwd: Path, src: str) -> subprocess.CompletedProcess[str]:

@@ -45,8 +45,9 @@ def _root(
     ] = None,
 ) -> None:
     state["debug"] = debug
-    # a workspace (dapaicha.yaml here or above) gives every command its defaults
-    state["workspace"] = ws = workspace.here()
+    # a workspace (dapaicha.yaml here or above) gives every command its defaults; init
+    # needs none (and works beside a broken one)
+    state["workspace"] = ws = None if ctx.invoked_subcommand == "init" else workspace.here()
     ctx.default_map = ws_defaults.default_map(ws)
 
 
