@@ -229,7 +229,7 @@ def test_init_twice_keeps_files(tmp_path) -> None:
     assert (ws / "README.txt").read_text(encoding="utf-8") == "我改过的"
     again = init_mod.run(ws)
     assert again.created == [] and sorted(again.kept) == sorted(
-        ["checklist.yaml", "名册.xlsx", "README.txt"]
+        ["checklist.yaml", "名册.xlsx", "dapaicha.yaml", "README.txt"]
     )
     assert "保留未改" in res.output
 

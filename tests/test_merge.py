@@ -218,6 +218,22 @@ def test_as_of_for_returns_without_period(tmp_path):
         merge.parse_day("下周", CL)
 
 
+def test_merge_without_period_writes_the_period_it_merged(tmp_path):
+    """Bug: `merge returns/第2期` without -p after 第3期 wrote 第3期's merged ledger."""
+    dbp, out = tmp_path / "s.sqlite", tmp_path / "台账.xlsx"
+    p3 = make_sub(0, D(2022, 4, 12), [problem(3)], file="大马村.xlsx")
+    do_merge(dbp, [p3], folder=tmp_path / "第3期")
+    p2 = make_sub(1, D(2022, 4, 6), [problem(20)], file="王庄村.xlsx")
+    res = do_merge(dbp, [p2], folder=tmp_path / "第2期", out=out)
+    assert res.period == 2
+    ws = load_workbook(out)[layout.SHEET_MERGED]
+    assert "（第2期，截至2022年4月7日）" in ws["A1"].value
+    rows = [[c.value for c in r] for r in ws.iter_rows(min_row=3) if r[0].value]
+    assert [(r[2], r[4], r[6]) for r in rows] == [("王庄村", 2, 20)]
+    # nothing merged (an empty batch): the store's latest period, as before
+    assert do_merge(dbp, [], out=out).period == 3
+
+
 # --- the merged ledger workbook ----------------------------------------------------------------
 
 

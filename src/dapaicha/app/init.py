@@ -1,8 +1,10 @@
 """`dapaicha init DIR`: a campaign workspace for a real office.
 
 A copy of the default checklist to edit, an empty roster workbook with the headers
-roster.load understands and one example row, the folders of the weekly routine, and a
-README.txt (Chinese, GBK-safe, CRLF) with the exact commands. Existing files are kept.
+roster.load understands and one example row, the folders of the weekly routine, the
+settings file dapaicha.yaml (unit, office, phone, inputs, folders; commands run inside take
+their defaults from it), and a README.txt (Chinese, GBK-safe, CRLF) with the exact commands.
+Existing files are kept.
 """
 
 from __future__ import annotations
@@ -14,11 +16,14 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment
 
 from dapaicha import fsutil, resources
+from dapaicha.config import workspace
+from dapaicha.config.workspace import Settings
 from dapaicha.errors import UserError
 from dapaicha.xlsx import excel
 
 CHECKLIST, ROSTER, README = "checklist.yaml", "名册.xlsx", "README.txt"
-FOLDERS = ("台账", "returns/第1期", "退回修改", "汇总")
+SETTINGS = workspace.FILE
+FOLDERS = ("台账", "returns/第1期", "退回修改", "汇总", "校验报告")
 ROSTER_HEADERS = (
     "县（市、区）",
     "乡（镇、街道）",
@@ -45,42 +50,52 @@ README_TEXT = """\
 巩固脱贫成果“大排查大起底”问题整改台账工作文件夹
 =================================================
 
-本文件夹由 dapaicha init 建立。以下命令在本文件夹中运行（先用 cd 进入本文件夹）。
+本文件夹由 dapaicha init 建立。以下命令在本文件夹（或其下任一文件夹）中运行（先用 cd 进入）。
 每条命令加 -h 可查看说明，例如：dapaicha validate -h
+
+设置文件 dapaicha.yaml
+----------------------
+dapaicha.yaml 记录本级单位、办公室、联系电话、村名册、排查清单、数据库和各环节文件夹
+（用记事本打开，按 UTF-8 保存；每行 # 后是说明）。在本文件夹中运行命令时，这些设置就是默认值，
+所以不必再写 -r 名册.xlsx、-c checklist.yaml、-s dapaicha.sqlite 和输出位置；
+命令行上写明的选项优先。下面先写简短的命令，括号中是不在本文件夹时需要写全的选项。
 
 一、开始之前（只做一次）
 ------------------------
 1. 核对排查清单：打开 checklist.yaml（用记事本，按 UTF-8 保存），核对文号、日期、条目。
-   dapaicha checklist -c checklist.yaml
+   dapaicha checklist
 2. 填写村名册：打开 名册.xlsx，每个行政村一行；第 3 行是示例，请改为本地的村。
    村代码是 12 位统计用区划代码，请按文本格式填写。
-   dapaicha roster 名册.xlsx
+   dapaicha roster
 3. 生成各村台账，下发到村：
-   dapaicha generate -r 名册.xlsx -c checklist.yaml -o 台账
+   dapaicha generate            （-r 名册.xlsx -c checklist.yaml -o 台账）
    台账\\县\\乡镇\\村_问题整改台账.xlsx 按县、乡镇分好，发给各村填写、签字后报回。
 
 二、每周例行（以第 1 期为例，第 2 期起把 1 换成期次）
 ----------------------------------------------------
 1. 收：把各村报回的台账放进 returns\\第1期\\（可按县、乡镇分文件夹）。
 2. 校验：
-   dapaicha validate returns\\第1期 -r 名册.xlsx -c checklist.yaml --report 校验报告_第1期.xlsx --feedback 退回修改\\第1期
-   屏幕上列出每个文件的问题；校验报告_第1期.xlsx 是完整清单。
+   dapaicha validate returns\\第1期
+   （-r 名册.xlsx -c checklist.yaml --report 校验报告\\校验报告_第1期.xlsx --feedback 退回修改\\第1期）
+   屏幕上列出每个文件的问题；校验报告\\校验报告_第1期.xlsx 是完整清单。
 3. 退回：把 退回修改\\第1期\\ 中的“退回修改”副本（问题单元格标红）和“退回通知”发回有问题的村；
    村里改好报回后，放进 returns\\第1期\\ 替换原文件，再校验一次。
 4. 合并入库：
-   dapaicha merge returns\\第1期 -r 名册.xlsx -c checklist.yaml -s dapaicha.sqlite -p 1
-   通过校验的台账存入 dapaicha.sqlite，并写出 全市问题整改台账.xlsx；重复合并不会重复入库。
+   dapaicha merge returns\\第1期 -p 1
+   （-r 名册.xlsx -c checklist.yaml -s dapaicha.sqlite -o 汇总\\全市问题整改台账.xlsx）
+   通过校验的台账存入 dapaicha.sqlite，并写出 汇总\\全市问题整改台账.xlsx；重复合并不会重复入库。
 5. 汇总：
-   dapaicha rollup -s dapaicha.sqlite -r 名册.xlsx -c checklist.yaml -p 1 -o 汇总\\第1期
-   写出县级汇总表、市级汇总表、周报和周报文字稿。
+   dapaicha rollup -p 1
+   （-s dapaicha.sqlite -r 名册.xlsx -c checklist.yaml -o 汇总）
+   在 汇总 文件夹写出县级汇总表、市级汇总表、周报和周报文字稿（文件名带期次）。
 6. 签字：打印汇总表和周报（A4 横向），请党政分管负责同志签字背书。
 7. 上报：把签字后的汇总表、周报和周报文字稿按要求报送上级。
 
 三、其他
 --------
-查看某村历次报送：dapaicha history 大马村 -s dapaicha.sqlite -r 名册.xlsx
-数据库概况：      dapaicha store info -s dapaicha.sqlite
-督查比对：        dapaicha crosscheck -f 督查发现问题.xlsx -r 名册.xlsx -s dapaicha.sqlite -o 督查比对
+查看某村历次报送：dapaicha history 大马村
+数据库概况：      dapaicha store info
+督查比对：        dapaicha crosscheck -f 督查发现问题.xlsx -o 督查比对
 先看一遍演示：    dapaicha demo
 """
 
@@ -128,7 +143,7 @@ def readme_text() -> str:
     return text
 
 
-def run(out: Path) -> InitResult:
+def run(out: Path, settings: Settings | None = None) -> InitResult:
     """Create the workspace under out; never overwrite an existing file."""
     out = Path(out)
     if out.exists() and not out.is_dir():
@@ -147,6 +162,9 @@ def run(out: Path) -> InitResult:
     src = resources.default_checklist()
     write(CHECKLIST, lambda p: fsutil.atomic_write_bytes(p, src.read_bytes()))
     write(ROSTER, lambda p: excel.save(roster_workbook(), p))
+    text = workspace.render(settings or Settings())
+    text = text.replace("\n", "\r\n")  # Notepad on older Windows
+    write(SETTINGS, lambda p: fsutil.atomic_write_text(p, text, "utf-8-sig"))
     write(README, lambda p: fsutil.atomic_write_text(p, readme_text(), "utf-8-sig"))
     for d in FOLDERS:
         p = out / d

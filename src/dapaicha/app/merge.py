@@ -146,7 +146,7 @@ def merge_submissions(
                 1 for b in batch if ids[b.sub.sha256] in new and not b.sub.accepted
             )
             _record_findings(conn, batch, ids, new, result, cl, pers)
-            result.period = _out_period(conn, pers, period, as_of)
+            result.period = _out_period(conn, pers, period, as_of, [b.period for b in batch])
             if out is not None and result.period is not None:
                 data = store_query.frames(conn, result.period, depth=0)
                 sources = store_query.source_periods(conn, result.period)
@@ -232,12 +232,20 @@ def _now() -> str:
 
 
 def _out_period(
-    conn: store.Connection, pers: Periods, period: int | None, as_of: dt.date | None
+    conn: store.Connection,
+    pers: Periods,
+    period: int | None,
+    as_of: dt.date | None,
+    merged: list[int],
 ) -> int | None:
+    """--period; else --as-of's period; else the period most of the batch went to (on a tie
+    the later); else (nothing merged) the store's latest period."""
     if period is not None:
         return period
     if as_of is not None:
         return pers.number_of(as_of)
+    if merged:
+        return max(Counter(merged).items(), key=lambda kv: (kv[1], kv[0]))[0]
     return store_query.latest_period(conn)
 
 

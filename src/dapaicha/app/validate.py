@@ -20,6 +20,7 @@ from dapaicha.config import checklist as cl_mod
 from dapaicha.config import periods
 from dapaicha.config.checklist import Campaign, Checklist
 from dapaicha.config.roster import Roster, Village
+from dapaicha.config.workspace import RESUBMIT_DAYS
 from dapaicha.errors import UserError
 from dapaicha.findings import FileResult, Finding, Report, make
 from dapaicha.model import Submission
@@ -278,12 +279,19 @@ def command(
     report_path: Path,
     feedback_dir: Path | None = None,
     deadline: str | dt.date | None = None,
+    as_of: str | dt.date | None = None,
+    resubmit_days: int = RESUBMIT_DAYS,
     title: str | None = None,
     progress: Progress = silent,
 ) -> Validated:
     """`dapaicha validate`: validate a folder, write the report and the 退回修改 copies."""
     cl = cl_mod.load(checklist_path)
     due = typed_date("--deadline", deadline, cl.campaign.year) if deadline else None
+    day = typed_date("--as-of", as_of, cl.campaign.year) if as_of else today_in(cl.campaign)
+    if due is not None and day is not None and due < day:
+        raise UserError(
+            f"--deadline {cn_date(due)} 早于 {cn_date(day)}，重新报送期限不能在此之前。"
+        )
     ros = roster_mod.load(roster_path, cl.campaign)
     files, skipped = list_files(returns)
     if not files:  # the wrong folder, most likely: say so rather than "all passed"
@@ -301,7 +309,7 @@ def command(
             returns if returns.is_dir() else returns.parent,
             feedback_dir,
             campaign_title=cl.campaign.title,
-            deadline=cn_date(due or resubmit_by(rep, cl.campaign, returns)),
+            deadline=cn_date(due or resubmit_due(rep, cl.campaign, returns, day, resubmit_days)),
         )
     return Validated(rep, report_path, paths)
 
@@ -314,6 +322,23 @@ def typed_date(option: str, typed: str | dt.date, year: int) -> dt.date:
     if r.status != "ok" or r.value is None:
         raise UserError(f"{option} 无法识别为日期：“{typed}”，请写成如 2022-04-08。")
     return r.value
+
+
+def today_in(campaign: Campaign, today: dt.date | None = None) -> dt.date | None:
+    """Today, when it lies in the campaign (start to end + the reporting window); None when
+    an old campaign is replayed (the deadline then follows the batch's dates, as before)."""
+    d = today or dt.date.today()
+    return d if campaign.start <= d <= campaign.end + REPORTING_AFTER_END else None
+
+
+def resubmit_due(
+    rep: Report, campaign: Campaign, returns: Path, as_of: dt.date | None, days: int
+) -> dt.date:
+    """A notice's 重新报送期限: as_of + days (never before as_of); without an as-of date the
+    next cut-off after the batch's 填报日期."""
+    if as_of is not None:
+        return as_of + dt.timedelta(days=days)
+    return resubmit_by(rep, campaign, returns)
 
 
 def resubmit_by(rep: Report, campaign: Campaign, returns: Path) -> dt.date:

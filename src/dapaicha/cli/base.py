@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
 from dapaicha import __version__
+from dapaicha.cli import workspace as ws_defaults
 from dapaicha.cli.zh import ZhCommand, ZhGroup
+from dapaicha.config import workspace
 
 app = typer.Typer(
     cls=ZhGroup,
@@ -22,7 +24,7 @@ store_app = typer.Typer(cls=ZhGroup, help="查看或导出数据库。", no_args
 app.add_typer(store_app, name="store")
 
 COMMAND = ZhCommand  # every command's class: its -h says 显示帮助并退出。
-state = {"debug": False}
+state: dict[str, Any] = {"debug": False, "workspace": None}
 
 
 def _version(value: bool) -> None:
@@ -33,6 +35,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
+    ctx: typer.Context,
     debug: Annotated[
         bool, typer.Option("--debug", help="出错时显示完整的技术信息（供开发人员排查）。")
     ] = False,
@@ -42,6 +45,10 @@ def _root(
     ] = None,
 ) -> None:
     state["debug"] = debug
+    # a workspace (dapaicha.yaml here or above) gives every command its defaults; init
+    # needs none (and works beside a broken one)
+    state["workspace"] = ws = None if ctx.invoked_subcommand == "init" else workspace.here()
+    ctx.default_map = ws_defaults.default_map(ws)
 
 
 ChecklistOpt = Annotated[

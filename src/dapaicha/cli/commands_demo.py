@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
 from dapaicha.app import demo, init, simulate
 from dapaicha.cli import render, render_more
 from dapaicha.cli.base import COMMAND, ChecklistOpt, app
+from dapaicha.config import workspace
 
 
 @app.command("demo", cls=COMMAND)
@@ -74,14 +75,32 @@ def simulate_cmd(
 @app.command("init", cls=COMMAND)
 def init_cmd(
     folder: Annotated[Path, typer.Argument(metavar="DIR", help="工作文件夹（不存在则新建）。")],
+    level: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--level", help="本级单位层级：县 或 市。例：--level 县"),
+    ] = None,
+    unit: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--unit", help="本级单位名称。例：--unit 禹州市"),
+    ] = None,
+    office: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--office", help="办公室全称（通知落款）。"),
+    ] = None,
+    phone: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--phone", help="联系电话（写入通知）。例：--phone 0374-8888888"),
+    ] = None,
 ) -> None:
-    """新建工作文件夹：排查清单、空白村名册（带一行示例）、各环节文件夹和每周操作说明 README.txt。
+    """新建工作文件夹：设置文件 dapaicha.yaml、排查清单、空白村名册（带一行示例）、各环节文件夹和每周操作说明 README.txt。
 
-    已有的文件不会被覆盖。
-    例：dapaicha init 大排查2022
+    在工作文件夹（或其下级文件夹）中运行命令时，名册、清单、数据库和输出文件夹取 dapaicha.yaml
+    中的设置，不必再写 -r、-c、-s、-o。已有的文件不会被覆盖。
+    例：dapaicha init 禹州市大排查 --level 县 --unit 禹州市 --phone 0374-8888888
     退出码：0 完成；2 用法错误或无法写入。
     """
-    res = init.run(folder)
+    settings = workspace.settings(level, unit, office, phone)
+    res = init.run(folder, settings)
     for name in res.created:
         typer.echo(f"已建立：{folder / name}")
     for name in res.kept:

@@ -13,7 +13,8 @@ from dapaicha import fsutil
 from dapaicha.app import generate, lint
 from dapaicha.app import validate as validate_app
 from dapaicha.cli import render, render_more
-from dapaicha.cli.base import COMMAND, ChecklistOpt, RosterOpt, app
+from dapaicha.cli import workspace as ws_defaults
+from dapaicha.cli.base import COMMAND, ChecklistOpt, RosterOpt, app, state
 from dapaicha.config.roster import Roster
 from dapaicha.findings import Severity
 
@@ -25,12 +26,21 @@ def validate(
     ],
     roster: RosterOpt,
     checklist: ChecklistOpt = None,
-    report: Annotated[Path, typer.Option("--report", help="校验报告工作簿的保存位置。")] = Path(
-        "校验报告.xlsx"
-    ),
+    report: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--report",
+            help="校验报告工作簿的保存位置（默认：校验报告.xlsx；"
+            "在工作文件夹中为 校验报告\\校验报告_第N期.xlsx）。",
+        ),
+    ] = None,
     feedback: Annotated[
         Optional[Path],  # noqa: UP045
-        typer.Option("--feedback", help="为有问题的台账生成“退回修改”副本和退回通知的文件夹。"),
+        typer.Option(
+            "--feedback",
+            help="为有问题的台账生成“退回修改”副本和退回通知的文件夹"
+            "（在工作文件夹中默认为 退回修改\\第N期）。",
+        ),
     ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="以 JSON 输出完整校验结果（不输出表格）。")
@@ -45,7 +55,15 @@ def validate(
         typer.Option(
             "--deadline",
             help="退回通知中的重新报送期限，例：--deadline 2022-04-08"
-            "（默认：本批最晚填报日期之后的下一个报送截止日）。",
+            "（默认：--as-of 的日期加上规定天数，见 dapaicha.yaml 的 resubmit_days，默认 3 天）。",
+        ),
+    ] = None,
+    as_of: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--as-of",
+            help="按此日期计算退回通知中的重新报送期限（默认：今天；重放已结束的行动时"
+            "按本批填报日期之后的下一个报送截止日）。例：--as-of 2022-04-08",
         ),
     ] = None,
 ) -> None:
@@ -55,9 +73,12 @@ def validate(
     退出码：0 全部通过；1 有文件被退回；2 用法错误或无法读取输入。
     """
     con = render.console(stderr=as_json)
+    ws = state["workspace"]
+    report, feedback = ws_defaults.validate_outputs(ws, returns, report, feedback)
     res = validate_app.command(
         returns, roster, checklist, report_path=report, feedback_dir=feedback,
-        deadline=deadline, progress=render.progress_of(con, "校验中"),
+        deadline=deadline, as_of=as_of, resubmit_days=ws_defaults.resubmit_days(ws),
+        progress=render.progress_of(con, "校验中"),
     )  # fmt: skip
     rep = res.report
     written: list[tuple[str, Path | str]] = [("校验报告", res.report_path)]

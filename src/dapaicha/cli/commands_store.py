@@ -11,6 +11,7 @@ from rich.markup import escape
 from dapaicha.app import crosscheck, crosscheck_command, history, merge, rollup
 from dapaicha.app import store as store_app_mod
 from dapaicha.cli import render, render_more, store_render
+from dapaicha.cli import workspace as ws_defaults
 from dapaicha.cli.base import (
     COMMAND,
     DEFAULT_STORE,
@@ -18,6 +19,7 @@ from dapaicha.cli.base import (
     RosterOpt,
     StoreOpt,
     app,
+    state,
     store_app,
 )
 from dapaicha.config.roster import Roster
@@ -69,6 +71,7 @@ def rollup_cmd(
                 f"[yellow]村名册有 {len(ros.errors)} 行有误，这些行未计入应报村数（运行 dapaicha roster 查看）。[/]"
             )
 
+    store = ws_defaults.rollup_store(state["workspace"], store, inputs)
     res = rollup.command(
         roster, out, checklist_path=checklist, store_path=store, inputs=inputs or (),
         period=period, templates=templates, on_roster=roster_errors,

@@ -129,7 +129,7 @@ def print_weekly(r: Rollup, con: Console) -> None:
     ):  # fmt: skip
         t.add_column(name, justify="left" if name == "县（市、区）" else "right")
     for rec in w.to_dict("records"):
-        pp = DASH if is_nan(rec["change_pp"]) else f"{rec['change_pp']:+.2f}"
+        pp = DASH if is_nan(rec["change_pp"]) else f"{rollup.pp_value(rec['change_pp']):+.2f}"
         rank = "" if is_nan(rec["rank"]) else str(rec["rank"])
         t.add_row(rank, escape(str(rec["unit"])), pct(rec["report_rate"]), str(rec["problems"]), str(rec["new"]),
                   str(rec["completed"]), pct(rec["rate"]), pp, str(rec["overdue"]))  # fmt: skip

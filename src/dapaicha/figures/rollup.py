@@ -8,8 +8,10 @@ and of villages that did not report or reported late.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal, Protocol
 
 import numpy as np
@@ -67,6 +69,25 @@ class Rollup:
     categories: list[str]  # checklist category names, in order
     includes_plan: bool  # campaign.rate_includes_plan
     previous: Rollup | None = None
+
+
+def half_up(v: float, digits: int = 2) -> Decimal:
+    """v rounded half up (四舍五入, ties away from zero) as Excel shows it: from 15 digits."""
+    return Decimal(format(float(v), ".15g")).quantize(Decimal(1).scaleb(-digits), ROUND_HALF_UP)
+
+
+def pct_text(v: float | None, digits: int = 2, empty: str = "—") -> str:
+    """A rate (0.65625) as the workbooks show it with 0.00%: "65.63%"; empty when NaN."""
+    if v is None or v is pd.NA or math.isnan(float(v)):
+        return empty
+    return f"{half_up(float(v) * 100, digits)}%"
+
+
+def pp_value(v: float | None, digits: int = 2) -> float | None:
+    """A change in percentage points rounded half up (None when NaN)."""
+    if v is None or v is pd.NA or math.isnan(float(v)):
+        return None
+    return float(half_up(float(v), digits))
 
 
 def rate(done: float, base: float) -> float:

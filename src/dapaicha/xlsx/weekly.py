@@ -156,14 +156,15 @@ def is_nan(v: Any) -> bool:
 
 
 def pct(v: Any) -> str:
-    return DASH if is_nan(v) else f"{float(v) * 100:.2f}%"
+    """A rate as the workbooks show it (0.00%, rounded half up)."""
+    return DASH if is_nan(v) else rollup.pct_text(float(v), empty=DASH)
 
 
 def change(v: Any) -> str:
-    """A change in percentage points as words."""
-    if is_nan(v):
+    """A change in percentage points as words (rounded half up, as the workbooks)."""
+    v = None if is_nan(v) else rollup.pp_value(float(v))
+    if v is None:
         return DASH
-    v = round(float(v), 2)
     if v > 0:
         return f"提高 {v:.2f} 个百分点"
     if v < 0:
@@ -195,7 +196,7 @@ def _unit(rec: dict[str, Any], sums: pd.Series) -> dict[str, Any]:
     d.update({k: int(rec[k]) for k in _COUNTS})
     d.update({k: int(sums[k]) for k in _SUMS})
     d.update({k: pct(rec[k]) for k in _RATES})
-    d["change_pp"] = None if is_nan(rec["change_pp"]) else round(float(rec["change_pp"]), 2)
+    d["change_pp"] = None if is_nan(rec["change_pp"]) else rollup.pp_value(rec["change_pp"])
     d["change"] = change(rec["change_pp"])
     return d
 
