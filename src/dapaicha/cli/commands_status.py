@@ -10,8 +10,10 @@ import typer
 from rich.table import Table
 
 from dapaicha.app import status as status_app
+from dapaicha.app import week as week_app
 from dapaicha.cli import render
 from dapaicha.cli.base import COMMAND, DEFAULT_STORE, ChecklistOpt, StoreOpt, app
+from dapaicha.config import workspace
 from dapaicha.errors import UserError
 from dapaicha.model import Status
 from dapaicha.store.status import PeriodStatus
@@ -87,4 +89,56 @@ def status_cmd(
         render.emit_json(_payload(ps))
     else:
         _print(ps, path)
+    raise typer.Exit(0)
+
+
+def _print_week(w: week_app.WeekResult) -> None:
+    con = render.console()
+    counts = {s: sum(v.status is s for v in w.status.villages) for s in Status}
+    if w.nothing_new:
+        con.print(f"第{w.period}期没有新的报送文件（共 {w.files} 个，均已处理），未作任何改动。")
+    else:
+        con.print(f"第{w.period}期：共 {w.files} 个报送文件，其中新收到 {w.new} 个，已校验入库。")
+    con.print("各村状态：" + "，".join(f"{s} {n} 个" for s, n in counts.items()))
+    if w.nothing_new:
+        return
+    rejected = [p for label, p in w.written if label == "退回修改"]
+    notices = [p for label, p in w.written if label == "催报通知"]
+    con.print("\n[bold]下一步：[/bold]")
+    if rejected:
+        con.print(
+            f"  1. 把“退回修改”文件夹中的修改副本和退回通知发回对应的村（{len(rejected)} 个文件）。"
+        )
+    if notices:
+        con.print(f"  2. 把催报通知发给各乡镇（{len(notices)} 个乡镇），催促未报送和退回待改的村。")
+    con.print("  3. 汇总表和周报打印后请分管负责同志签字，按要求报送。")
+    if w.voided:
+        con.print(f"  已改正通过的村，其旧的退回修改副本已移入“已作废”（{len(w.voided)} 个文件）。")
+    render.print_paths(con, "已写出：", [(label, p) for label, p in w.written])
+
+
+@app.command("week", cls=COMMAND)
+def week_cmd(
+    period: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option("--period", "-p", help="第几期（默认：今天所在的一期）。"),
+    ] = None,
+    as_of: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--as-of",
+            help="按哪一天办理（默认今天），决定期次和重新报送期限。例：--as-of 2022-04-08",
+        ),
+    ] = None,
+) -> None:
+    """每周一条命令：校验本期新收到的台账并入库，写出退回修改、汇总表、周报、催报名单和催报通知。
+
+    在工作文件夹（dapaicha init 新建）中运行；把各村报送的台账放进 returns\\第N期 后运行即可。
+    例：dapaicha week        例：dapaicha week -p 2 --as-of 2022-04-08
+    退出码：0 完成；2 用法错误、不在工作文件夹中或无法读取输入。
+    """
+    found = workspace.find(Path.cwd())
+    if found is None:
+        raise UserError("请在工作文件夹中运行 dapaicha week（先用 dapaicha init 新建工作文件夹）。")
+    _print_week(week_app.run(workspace.load(found), period, _day(as_of)))
     raise typer.Exit(0)

@@ -39,6 +39,7 @@ def default_map(ws: Workspace | None) -> dict[str, Any] | None:
         "generate": {**inputs, "out": _s(ws.path(f.ledgers))},
         "crosscheck": {**inputs, "store": _s(store)},
         "history": {"roster": _s(roster), "store": _s(store)},
+        "status": {"store": _s(store), "checklist": _s(checklist)},
         "roster": {"path": _s(roster), "checklist": _s(checklist)},
         "checklist": {"checklist": _s(checklist)},
         "simulate": {"checklist": _s(checklist)},

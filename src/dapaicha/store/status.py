@@ -26,8 +26,8 @@ WITH acc AS (
   WHERE period = :p AND accepted = 0 AND village_key IS NOT NULL GROUP BY village_key
 )
 SELECT v.key, v.code, v.county, v.township, v.village,
-  a.file, a.report_date, a.received_at, a.on_time, a.errors, a.warnings,
-  r.file, r.report_date, r.received_at, r.errors, r.warnings
+  a.file, a.report_date, a.received_at, a.on_time, a.errors, a.warnings, a.sha256,
+  r.file, r.report_date, r.received_at, r.errors, r.warnings, r.sha256
 FROM villages v
 LEFT JOIN acc ON acc.village_key = v.key LEFT JOIN submissions a ON a.id = acc.id
 LEFT JOIN rej ON rej.village_key = v.key LEFT JOIN submissions r ON r.id = rej.id
@@ -49,6 +49,7 @@ class VillageStatus:
     received_at: str = ""  # when the store first saw it
     errors: int = 0
     warnings: int = 0
+    sha256: str = ""  # of that file
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "status": str(self.status)}
@@ -64,13 +65,13 @@ def statuses(conn: sqlite3.Connection, period: int, as_of: dt.date) -> list[Vill
         names = (r[0], r[1], r[2], r[3], r[4])
         if r[5] is not None:
             status = Status.PASSED_LATE if r[8] == 0 and r[6] else Status.PASSED
-            sent = (r[5], r[6] or "", r[7], r[9], r[10])
-        elif r[11] is not None:
+            sent = (r[5], r[6] or "", r[7], r[9], r[10], r[11])
+        elif r[12] is not None:
             status = Status.RETURNED
-            sent = (r[11], r[12] or "", r[13], r[14], r[15])
+            sent = (r[12], r[13] or "", r[14], r[15], r[16], r[17])
         else:
             status = Status.OVERDUE if late_now else Status.UNREPORTED
-            sent = ("", "", "", 0, 0)
+            sent = ("", "", "", 0, 0, "")
         out.append(VillageStatus(*names, status, *sent))
     return out
 
@@ -106,5 +107,22 @@ def period_status(
         n = period if period is not None else _default_period(conn, day)
         deadline = periods_of(conn).get(n).deadline
         return PeriodStatus(n, deadline, day, statuses(conn, n, day))
+    finally:
+        conn.close()
+
+
+def known_files(store_path: Path | str, shas: list[str]) -> set[str]:
+    """Which of these file hashes the store already holds (none when there is no store)."""
+    if not Path(store_path).exists() or not shas:
+        return set()
+    conn = store_db.connect(store_path)
+    found: set[str] = set()
+    try:
+        for i in range(0, len(shas), 500):
+            chunk = shas[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT sha256 FROM submissions WHERE sha256 IN ({marks})"
+            found |= {r[0] for r in conn.execute(sql, chunk)}
+        return found
     finally:
         conn.close()

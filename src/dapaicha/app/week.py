@@ -1,0 +1,137 @@
+"""`dapaicha week`: an office's weekly round in one command, inside its workspace.
+
+New or changed returns of the period are validated and stored; 退回修改 copies are written
+for each village's current rejected file only (a copy whose village has since passed goes to
+已作废); the merged ledger, summaries and 周报 are rolled up; the 催报名单 and one 催报通知
+per township list every village still owing. Run again with nothing new: nothing changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dapaicha.app import merge, rollup, validate
+from dapaicha.config import checklist as cl_mod
+from dapaicha.config.checklist import Checklist
+from dapaicha.config.periods import Periods
+from dapaicha.config.workspace import Workspace
+from dapaicha.errors import UserError
+from dapaicha.findings import Report
+from dapaicha.fsutil import atomic_write_text
+from dapaicha.model import Status
+from dapaicha.read import roster as roster_mod
+from dapaicha.store.status import PeriodStatus, known_files, period_status
+from dapaicha.xlsx import chase, feedback
+from dapaicha.xlsx.excel import cn_date
+
+VOID = "已作废"
+COPIES = ".dapaicha-copies.json"  # copy or notice → sha256 of the file it answers
+
+
+@dataclass
+class WeekResult:
+    period: int
+    as_of: dt.date
+    files: int  # returns in the period's folder
+    new: int  # of them, not yet in the store
+    status: PeriodStatus
+    written: list[tuple[str, Path]] = field(default_factory=list)
+    voided: list[Path] = field(default_factory=list)
+
+    @property
+    def nothing_new(self) -> bool:
+        return self.new == 0
+
+
+def _period(cl: Checklist, period: int | None, day: dt.date) -> int:
+    camp = cl.campaign
+    if period is not None:
+        return period
+    if validate.today_in(camp, day) is not None:
+        return Periods(camp).number_of(day)
+    raise UserError(
+        f"{day:%Y-%m-%d} 不在行动期间（{camp.start:%Y-%m-%d} 至 {camp.end:%Y-%m-%d}），"
+        "请用 -p 指定第几期，例：dapaicha week -p 2"
+    )
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def run(ws: Workspace, period: int | None = None, as_of: dt.date | None = None) -> WeekResult:
+    """The week: validate and store what is new, copies, rollup, 催报."""
+    s, f = ws.settings, ws.settings.folders
+    cl = cl_mod.load(ws.path(s.checklist))
+    day = as_of or dt.date.today()
+    n = _period(cl, period, day)
+    folder = ws.root / f.returns / f"第{n}期"
+    if not folder.is_dir():
+        raise UserError(
+            f"没有找到本期报送文件夹 {folder}：请把各村报送的台账放进这个文件夹后再运行。"
+        )
+    store = ws.path(s.store) or ws.root / "dapaicha.sqlite"
+    files, _ = validate.list_files(folder)
+    new = len(files) - len(known_files(store, [_sha(p) for p in files]))
+    if new == 0 and store.exists():
+        return WeekResult(n, day, len(files), new, period_status(store, n, day))
+    ros = roster_mod.load(ws.path(s.roster) or ws.root / "名册.xlsx", cl.campaign)
+    summary = ws.root / f.summary / f"第{n}期"
+    result = merge.run(folder, cl, ros, store, period=n, out=summary / f"问题整改台账_第{n}期.xlsx")
+    ps = period_status(store, n, day)
+    week = WeekResult(n, day, len(files), new, ps)
+    if result.written is not None:
+        week.written.append(("合并台账", result.written.path))
+    _copies(ws, week, result.report, folder, cl)
+    week.written += [
+        ("汇总", p) for p in rollup.run(cl, ros, summary, store_path=store, period=n).paths
+    ]
+    _chase(ws, week, cl)
+    return week
+
+
+def _copies(ws: Workspace, week: WeekResult, report: Report, folder: Path, cl: Checklist) -> None:
+    """退回修改 for each 退回待改 village's current file; copies of older files → 已作废."""
+    out = ws.root / ws.settings.folders.rejected / f"第{week.period}期"
+    current = {v.sha256 for v in week.status.villages if v.status is Status.RETURNED}
+    due = week.as_of + dt.timedelta(days=ws.settings.resubmit_days)
+    index_path = out / COPIES
+    index: dict[str, str] = json.loads(index_path.read_text("utf-8")) if index_path.exists() else {}
+    made: list[Path] = []
+    for fr in report.files:
+        if fr.sha256 not in current:
+            continue
+        paths = feedback.write_all(Report(files=[fr]), folder, out, campaign_title=cl.campaign.title,
+                                   deadline=cn_date(due))  # fmt: skip
+        index.update({p.relative_to(out).as_posix(): fr.sha256 for p in paths})
+        made += paths
+    for rel, sha in sorted(index.items()):
+        if sha not in current and (out / rel).exists():
+            dest = out / VOID / rel
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(out / rel, dest)
+            week.voided.append(dest)
+    index = {k: v for k, v in index.items() if v in current}
+    atomic_write_text(index_path, json.dumps(index, ensure_ascii=False, indent=1, sort_keys=True))
+    week.written += [("退回修改", p) for p in made]
+
+
+def _chase(ws: Workspace, week: WeekResult, cl: Checklist) -> None:
+    """催报名单.xlsx and a 催报通知 per township, in the period's 汇总 folder."""
+    s = ws.settings
+    out = ws.root / s.folders.summary / f"第{week.period}期"
+    due = week.as_of + dt.timedelta(days=s.resubmit_days)
+    vs = week.status.villages
+    title = f"{cl.campaign.title}第{week.period}期催报名单"
+    path = chase.write_list(vs, out / chase.LIST_NAME, title, due, week.status.deadline)
+    week.written.append(("催报名单", path))
+    notices = chase.write_notices(
+        vs, out / "催报通知", period=week.period, as_of=week.as_of, due=due,
+        office=s.office or cl.campaign.office, phone=s.phone or cl.campaign.phone,
+    )  # fmt: skip
+    week.written += [("催报通知", p) for p in notices]
