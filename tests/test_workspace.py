@@ -39,7 +39,7 @@ def test_init_writes_commented_settings(tmp_path):
                   "退回修改副本和退回通知", "重新报送的期限"):  # fmt: skip
         assert words in text, words
     readme = (ws / "README.txt").read_bytes().decode("utf-8-sig")
-    assert "dapaicha.yaml" in readme and "dapaicha validate returns\\第1期\r\n" in readme
+    assert "dapaicha.yaml" in readme and "   dapaicha week\r\n" in readme
     w = workspace.here(ws / "returns" / "第1期")
     assert w is not None and w.root == ws.resolve()
     s = w.settings
