@@ -70,3 +70,21 @@ def test_status_workbook(tmp_path, make_return, ros) -> None:
     total = [r for r in wb["按乡镇统计"].iter_rows(min_row=3, values_only=True) if r[0] == "合计"]
     n = len(v)
     assert total == [("合计", None, n, 0, n - 4, 1, 2, 1)]
+
+
+def test_merge_and_rollup_json(tmp_path, make_return, ros) -> None:
+    store = _campaign(tmp_path, make_return, ros)
+    r3 = tmp_path / "c" / "第1期"
+    make_return("v4.xlsx", {}, village=4, folder=r3)
+    data = json.loads(_run("merge", r3, "-r", ros.source, "-s", store, "-o", tmp_path / "m3.xlsx",
+                           "--json"))  # fmt: skip
+    assert (data["period"], data["added"], data["already"], data["rejected"]) == (1, 1, 0, 0)
+    assert data["merged_ledger"] == str(tmp_path / "m3.xlsx")
+    assert [f["status"] for f in data["report"]["files"]] == ["通过"]
+    out = _run("rollup", "-s", store, "-r", ros.source, "-p", 1, "-o", tmp_path / "汇总", "--json")
+    units = {u["unit"]: u for u in json.loads(out)["units"]}
+    # accepted: villages 0, 2 (corrected), 3 (late), 4 — all 鄢陵县 (7 villages); 襄城县 has 9
+    assert units["鄢陵县"]["report_rate_pct"] == 57.14  # 4 / 7 = 57.142…
+    assert units["襄城县"]["report_rate_pct"] == 0.0
+    assert units["全市合计"]["report_rate_pct"] == 25.0  # 4 / 16
+    assert units["鄢陵县"]["problems"] == 0 and units["鄢陵县"]["rate_pct"] is None

@@ -57,13 +57,16 @@ def rollup_cmd(
             exists=True,
         ),
     ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="以 JSON 输出本期各单位的整改进展和写出的文件。")
+    ] = False,
 ) -> None:
     """汇总：各县县级汇总表、市级汇总表、周报及周报文字稿（.md 和 .txt）。
 
     例：dapaicha rollup -s dapaicha.sqlite -r roster.xlsx -o 汇总
     退出码：0 完成；2 用法错误或无法读取输入。
     """
-    con = render.console()
+    con = render.console(stderr=as_json)
 
     def roster_errors(ros: Roster) -> None:
         if ros.errors:
@@ -87,6 +90,9 @@ def rollup_cmd(
         con.print(
             f"[yellow]名册中没有的 {len(r.outside)} 个村未计入汇总：{escape(names)}{more}。[/]"
         )
+    if as_json:
+        render.emit_json(render_more.weekly_payload(r, res.paths))
+        raise typer.Exit(0)
     render_more.print_weekly(r, con)
     kinds = {".xlsx": "工作簿", ".md": "文字稿（Markdown）", ".txt": "文字稿（纯文本）"}
     render.print_paths(
@@ -124,6 +130,9 @@ def merge_cmd(
     out: Annotated[Path, typer.Option("--out", "-o", help="合并后问题整改台账的保存位置。")] = Path(
         "全市问题整改台账.xlsx"
     ),
+    as_json: Annotated[
+        bool, typer.Option("--json", help="以 JSON 输出合并结果和校验结果（不输出表格）。")
+    ] = False,
 ) -> None:
     """校验并合并各村台账：通过的入库，写出合并后的问题整改台账。
 
@@ -131,11 +140,14 @@ def merge_cmd(
     同一文件重复合并不会重复入库；同一村同一期的新报送替代旧报送，旧的仍保留在库中。
     退出码：0 全部通过；1 有文件被退回（其余照常入库）；2 用法错误或无法读取输入。
     """
-    con = render.console()
+    con = render.console(stderr=as_json)
     res = merge.command(
         returns, roster, checklist, store_path=store, period=period, as_of=as_of, out=out,
         progress=render.progress_of(con, "校验并入库"),
     )  # fmt: skip
+    if as_json:
+        render.emit_json(store_render.merge_payload(res))
+        raise typer.Exit(0 if res.report.valid else 1)
     render.print_report(res.report, con)
     store_render.print_result(res, con)
     raise typer.Exit(0 if res.report.valid else 1)

@@ -157,3 +157,33 @@ def tour(res: DemoResult) -> str:
         "每条命令加 -h 可查看说明，例如：dapaicha validate -h",
     ]
     return "\n".join(lines)
+
+
+def _pct(v: object) -> float | None:
+    """A rate as the papers print it, in percent, rounded half up (65.625% → 65.63)."""
+    if is_nan(v):
+        return None
+    return float(rollup.half_up(float(v) * 100))  # type: ignore[arg-type]
+
+
+def weekly_payload(r: Rollup, paths: list[Path]) -> dict[str, object]:
+    """rollup --json: the 周报 figures per unit (percentages as printed) and the files."""
+    units = []
+    for rec in rollup.weekly(r).to_dict("records"):
+        units.append({
+            "unit": str(rec["unit"]),
+            "rank": None if is_nan(rec["rank"]) else int(rec["rank"]),
+            "report_rate_pct": _pct(rec["report_rate"]),
+            "problems": int(rec["problems"]),
+            "new": int(rec["new"]),
+            "completed": int(rec["completed"]),
+            "rate_pct": _pct(rec["rate"]),
+            "change_pp": rollup.pp_value(rec["change_pp"]),
+            "overdue": int(rec["overdue"]),
+        })  # fmt: skip
+    return {
+        "period": r.period,
+        "deadline": r.deadline.isoformat(),
+        "units": units,
+        "files": [str(p) for p in paths],
+    }

@@ -89,3 +89,17 @@ def print_history(h: VillageHistory, con: Console) -> None:
             else:
                 text = f"{c.what}：{c.old or '（空）'} → {c.new or '（空）'}"
             con.print(f"  第{c.no}项（问题{c.seq}） {escape(text)}")
+
+
+def merge_payload(res: MergeResult) -> dict[str, object]:
+    """merge --json: what was stored, the merged ledger, and the full validation report."""
+    return {
+        "store": str(res.store),
+        "period": res.period,
+        "added": res.added,
+        "already": res.already,
+        "rejected": res.rejected,
+        "unstored": [{"file": f, "reason": why} for f, why in res.unstored],
+        "merged_ledger": str(res.written.path) if res.written is not None else None,
+        "report": res.report.to_dict(),
+    }
