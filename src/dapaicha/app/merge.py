@@ -61,6 +61,7 @@ def command(
     as_of: str | None = None,
     out: Path,
     progress: Progress = silent,
+    workers: int | None = None,
 ) -> MergeResult:
     """`dapaicha merge`: validate a folder, store it, write the merged ledger."""
     cl = cl_mod.load(checklist_path)
@@ -68,7 +69,8 @@ def command(
     day = parse_day(as_of, cl) if as_of else None
     files, _ = validate.list_files(returns)
     with progress(len(files)) as advance:
-        return run(returns, cl, ros, store_path, period=period, as_of=day, out=out, on_file=advance)
+        return run(returns, cl, ros, store_path, period=period, as_of=day, out=out, on_file=advance,
+                   workers=workers)  # fmt: skip
 
 
 def run(
@@ -82,9 +84,12 @@ def run(
     out: Path | None = None,
     timeout: float = store.BUSY_TIMEOUT,
     on_file=None,
+    workers: int | None = None,
 ) -> MergeResult:
     """Validate a folder (the same rules and report as `validate`), store it, write the ledger."""
-    report, subs = validate.validate_folder(Path(folder), cl, roster, on_file=on_file)
+    report, subs = validate.validate_folder(
+        Path(folder), cl, roster, on_file=on_file, workers=workers
+    )
     return merge_submissions(
         store_path, subs, cl, roster=roster, report=report, folder=Path(folder),
         period=period, as_of=as_of, out=out, timeout=timeout,

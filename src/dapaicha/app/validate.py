@@ -283,6 +283,7 @@ def command(
     resubmit_days: int = RESUBMIT_DAYS,
     title: str | None = None,
     progress: Progress = silent,
+    workers: int | None = None,
 ) -> Validated:
     """`dapaicha validate`: validate a folder, write the report and the 退回修改 copies."""
     cl = cl_mod.load(checklist_path)
@@ -300,7 +301,7 @@ def command(
             f"“{returns}”中没有找到台账文件（.xlsx、.xlsm、.xls、.ods）{also}，请检查文件夹是否选对。"
         )
     with progress(len(files)) as advance:
-        rep, _subs = validate_folder(returns, cl, ros, on_file=advance)
+        rep, _subs = validate_folder(returns, cl, ros, on_file=advance, workers=workers)
     report_xlsx.write(rep, report_path, title=title or f"{cl.campaign.title}台账校验报告")
     paths = None
     if feedback_dir is not None:

@@ -64,3 +64,14 @@ StoreOpt = Annotated[
     Path, typer.Option("--store", "-s", help="数据库文件（SQLite）。例：-s dapaicha.sqlite")
 ]
 DEFAULT_STORE = Path("dapaicha.sqlite")
+
+WorkersOpt = Annotated[
+    Optional[int],  # noqa: UP045
+    typer.Option(
+        "--workers", min=1, help="同时校验的进程数（默认：本机处理器核数；1 为不另开进程）。"
+    ),
+]
+VerboseOpt = Annotated[
+    bool,
+    typer.Option("--verbose", help="逐个列出每个文件的全部问题（默认只列问题最多的前 200 条）。"),
+]

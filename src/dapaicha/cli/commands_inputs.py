@@ -14,7 +14,7 @@ from dapaicha.app import generate, lint
 from dapaicha.app import validate as validate_app
 from dapaicha.cli import render, render_more
 from dapaicha.cli import workspace as ws_defaults
-from dapaicha.cli.base import COMMAND, ChecklistOpt, RosterOpt, app, state
+from dapaicha.cli.base import COMMAND, ChecklistOpt, RosterOpt, VerboseOpt, WorkersOpt, app, state
 from dapaicha.config.roster import Roster
 from dapaicha.findings import Severity
 
@@ -50,6 +50,8 @@ def validate(
         typer.Option("--json-out", help="把完整校验结果以 JSON（UTF-8 编码）写入此文件。"),
     ] = None,
     show_all: Annotated[bool, typer.Option("--all", help="也列出通过文件的提醒。")] = False,
+    workers: WorkersOpt = None,
+    verbose: VerboseOpt = False,
     deadline: Annotated[
         Optional[str],  # noqa: UP045
         typer.Option(
@@ -78,7 +80,7 @@ def validate(
     res = validate_app.command(
         returns, roster, checklist, report_path=report, feedback_dir=feedback,
         deadline=deadline, as_of=as_of, resubmit_days=ws_defaults.resubmit_days(ws),
-        progress=render.progress_of(con, "校验中"),
+        progress=render.progress_of(con, "校验中"), workers=workers,
     )  # fmt: skip
     rep = res.report
     written: list[tuple[str, Path | str]] = [("校验报告", res.report_path)]
@@ -92,7 +94,7 @@ def validate(
     if as_json:
         render.emit_json(rep.to_dict())
     else:
-        render.print_report(rep, con, show_all=show_all)
+        render.print_report(rep, con, show_all=show_all, verbose=verbose)
         render.print_paths(con, "已写出：", written)
     raise typer.Exit(0 if rep.valid else 1)
 

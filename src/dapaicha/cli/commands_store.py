@@ -18,6 +18,8 @@ from dapaicha.cli.base import (
     ChecklistOpt,
     RosterOpt,
     StoreOpt,
+    VerboseOpt,
+    WorkersOpt,
     app,
     state,
     store_app,
@@ -133,6 +135,8 @@ def merge_cmd(
     as_json: Annotated[
         bool, typer.Option("--json", help="以 JSON 输出合并结果和校验结果（不输出表格）。")
     ] = False,
+    workers: WorkersOpt = None,
+    verbose: VerboseOpt = False,
 ) -> None:
     """校验并合并各村台账：通过的入库，写出合并后的问题整改台账。
 
@@ -143,12 +147,12 @@ def merge_cmd(
     con = render.console(stderr=as_json)
     res = merge.command(
         returns, roster, checklist, store_path=store, period=period, as_of=as_of, out=out,
-        progress=render.progress_of(con, "校验并入库"),
+        progress=render.progress_of(con, "校验并入库"), workers=workers,
     )  # fmt: skip
     if as_json:
         render.emit_json(store_render.merge_payload(res))
         raise typer.Exit(0 if res.report.valid else 1)
-    render.print_report(res.report, con)
+    render.print_report(res.report, con, verbose=verbose)
     store_render.print_result(res, con)
     raise typer.Exit(0 if res.report.valid else 1)
 

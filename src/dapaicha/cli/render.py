@@ -16,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from dapaicha.app import progress as app_progress
-from dapaicha.findings import CODES, SEVERITY_ZH, Report, Severity
+from dapaicha.findings import CODES, SEVERITY_ZH, FileResult, Report, Severity
 
 MAX_SHOWN = 200  # findings printed in the terminal; the workbook has all of them
 
@@ -50,8 +50,11 @@ def progress(
         yield lambda *_: bar.advance(task)
 
 
-def print_report(report: Report, con: Console, *, show_all: bool = False) -> None:
-    """Summary table, counts by code, then the findings of rejected files."""
+def print_report(
+    report: Report, con: Console, *, show_all: bool = False, verbose: bool = False
+) -> None:
+    """Summary table, counts by code, then the findings of rejected files (worst first, at
+    most MAX_SHOWN lines; verbose: every file and finding, in file order)."""
     files = report.files
     acc = sum(f.accepted for f in files)
     t = Table(title="校验结果", show_lines=False)
@@ -76,24 +79,7 @@ def print_report(report: Report, con: Console, *, show_all: bool = False) -> Non
             c = CODES[code]
             ct.add_row(SEVERITY_ZH[c.severity], code, c.title, str(n))
         con.print(ct)
-    shown = 0
-    for fr in files:
-        if fr.accepted and not show_all:
-            continue
-        if not fr.findings:
-            continue
-        who = "".join((fr.county, fr.township, fr.village)) or "（未识别）"
-        con.print(
-            f"\n[bold]{escape(fr.file)}[/bold]  {escape(who)}  [{'green' if fr.accepted else 'red'}]{fr.status}[/]  错误 {fr.errors}，提醒 {fr.warnings}"
-        )
-        for f in fr.findings:
-            if shown >= MAX_SHOWN:
-                break
-            mark = "[red]✗[/red]" if f.severity is Severity.ERROR else "[yellow]![/yellow]"
-            con.print(f"  {mark} {escape(f.message)}")
-            shown += 1
-    if shown >= MAX_SHOWN:
-        con.print(f"\n（只显示前 {MAX_SHOWN} 条，全部问题见校验报告.xlsx）")
+    _print_files(files, con, show_all=show_all, verbose=verbose)
     if report.skipped:
         con.print("\n跳过的文件：" + "；".join(f"{f}（{r}）" for f, r in report.skipped[:20]))
 
@@ -120,3 +106,29 @@ def emit_json(data: Any) -> None:
     out.flush()
     buffer.write(text.encode("utf-8"))
     buffer.flush()
+
+
+def _print_files(files: list[FileResult], con: Console, *, show_all: bool, verbose: bool) -> None:
+    listed = [fr for fr in files if fr.findings and (show_all or verbose or not fr.accepted)]
+    if not verbose:  # at scale: the worst cases; the report file has them all
+        listed.sort(key=lambda fr: (fr.accepted, -fr.errors, -fr.warnings))
+    shown = 0
+    for fr in listed:
+        if shown >= MAX_SHOWN and not verbose:
+            break
+        who = "".join((fr.county, fr.township, fr.village)) or "（未识别）"
+        colour = "green" if fr.accepted else "red"
+        con.print(
+            f"\n[bold]{escape(fr.file)}[/bold]  {escape(who)}  [{colour}]{fr.status}[/]  "
+            f"错误 {fr.errors}，提醒 {fr.warnings}"
+        )
+        for f in fr.findings if verbose else fr.findings[: max(MAX_SHOWN - shown, 0)]:
+            mark = "[red]✗[/red]" if f.severity is Severity.ERROR else "[yellow]![/yellow]"
+            con.print(f"  {mark} {escape(f.message)}")
+            shown += 1
+    if shown >= MAX_SHOWN and not verbose:
+        rest = sum(len(fr.findings) for fr in listed) - shown
+        if rest > 0:
+            con.print(
+                f"\n（只显示问题最多的前 {MAX_SHOWN} 条，另有 {rest} 条见校验报告；加 --verbose 显示全部）"
+            )
