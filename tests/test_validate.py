@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -483,8 +484,38 @@ def test_huge_sheet_is_bounded(make_return, cl, ros):
     wb["整改台账"]["M20000"].fill = openpyxl.styles.PatternFill("solid", fgColor="FFFF00")
     wb.save(p2)
     rep, subs = run(p2, cl, ros)
-    assert found(rep) == {("rows-truncated", "")}
+    assert found(rep) == set()  # styled, empty: nothing lost, nothing to warn of
     assert rep.valid and len(subs[0].rows) == 66
+
+
+@needs_soffice
+def test_libreoffice_empty_last_row_is_no_warning(make_return, cl, ros, tmp_path):
+    """LibreOffice keeps an empty row at 1,048,576 after rows were deleted or styled there."""
+    p = make_return("lo.xlsx", {3: problem()}, folder=tmp_path / "typed")
+    wb = openpyxl.load_workbook(p)
+    ws = wb["整改台账"]
+    ws["C1048576"].fill = openpyxl.styles.PatternFill("solid", fgColor="FFFF00")
+    ws.row_dimensions[1048576].height = 20
+    wb.save(p)
+    lo = soffice_convert(p, "xlsx", tmp_path / "lo")
+    sheet = zipfile.ZipFile(lo).read("xl/worksheets/sheet1.xml")
+    assert re.search(rb'<row r="1048576"[^>]*>\s*</row>', sheet)  # the empty row is there
+    rep, subs = run(lo.parent, cl, ros)
+    assert found(rep) == set()
+    assert rep.valid and len(subs[0].rows) == 66
+
+
+@needs_soffice
+def test_xls_read_in_part_still_warns(make_return, cl, ros, tmp_path):
+    """An .xls is not bounded by us: data beyond 3000 rows is one rows-truncated warning."""
+    p = make_return("long.xlsx", {}, folder=tmp_path / "typed")
+    wb = openpyxl.load_workbook(p)
+    wb["整改台账"]["M3500"] = "备注在很远的一行"
+    wb.save(p)
+    xls = soffice_convert(p, "xls", tmp_path / "lo")
+    rep, subs = run(xls.parent, cl, ros)
+    assert found(rep) == {("rows-truncated", "")}
+    assert len(subs[0].rows) == 66
 
 
 def test_cli_exit_codes_json_and_report(make_return, tmp_path, cl, ros):
