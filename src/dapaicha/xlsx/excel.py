@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 import re
 import zipfile
 from collections.abc import Callable
@@ -13,6 +14,8 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import column_index_from_string
+from openpyxl.worksheet.dimensions import RowDimension
 from openpyxl.worksheet.worksheet import Worksheet
 
 from dapaicha.fsutil import atomic_write
@@ -54,6 +57,73 @@ def row_points(lines: int, line: float = 13.5, pad: float = 3, cap: float = 409.
     """The one row-height formula: points that show `lines` wrapped lines (LibreOffice
     and WPS do not autofit rows on opening); Excel's maximum is 409."""
     return min(line * lines + pad, cap)
+
+
+def wrapped_lines(value: Any, width: float, size: float = 10) -> int:
+    """Lines a wrapped cell `width` units wide needs for value at `size` pt (text_width is
+    measured at 10 pt; one unit of padding)."""
+    per = max(width - 1, 1)
+    return sum(max(1, math.ceil(text_width(p) * size / 10 / per)) for p in str(value).split("\n"))
+
+
+def text_points(lines: int, size: float = 10) -> float:
+    """Row points for `lines` lines at `size` pt (room for the CJK fonts' leading)."""
+    return round(row_points(lines, size * 1.36, pad=5), 1)
+
+
+class GrowingRow(RowDimension):
+    """A row height shown on opening that Excel, WPS and LibreOffice still grow as text is
+    typed: `ht` written without customHeight."""
+
+    @property
+    def customHeight(self) -> bool:
+        return False
+
+
+def growing_height(ws: Worksheet, row: int, points: float) -> None:
+    ws.row_dimensions[row] = GrowingRow(ws, index=row, ht=points)
+
+
+def fit_rows(ws: Worksheet, rows: range) -> None:
+    """Rows of a sheet we fill, tall enough for their wrapped text at its font size (no
+    program fits rows when a file is opened); a taller row stays as it is."""
+    spans = {
+        (m.min_row, m.min_col): m.max_col - m.min_col + 1
+        for m in ws.merged_cells.ranges
+        if m.min_row == m.max_row
+    }
+    inner = {
+        (r, c)
+        for m in ws.merged_cells.ranges
+        for r in range(m.min_row, m.max_row + 1)
+        for c in range(m.min_col, m.max_col + 1)
+        if m.min_row != m.max_row
+    }
+    widths: dict[int, float] = {}
+    for r in rows:
+        need = 0.0
+        for cell in ws[r] if r <= ws.max_row else ():
+            v, c = cell.value, cell.column
+            if not isinstance(v, str) or not v or (r, c) in inner:
+                continue
+            if not (cell.alignment is not None and cell.alignment.wrap_text):
+                continue
+            width = sum(_width(ws, c + k, widths) for k in range(spans.get((r, c), 1)))
+            size = float(cell.font.sz or 11) if cell.font is not None else 11.0
+            need = max(need, text_points(wrapped_lines(v, width, size), size))
+        have = ws.row_dimensions[r].ht if r in ws.row_dimensions else None
+        if need and (have is None or have < need):
+            ws.row_dimensions[r].height = need
+
+
+def _width(ws: Worksheet, col: int, cache: dict[int, float]) -> float:
+    if col not in cache:
+        cache[col] = 8.43  # Excel's default column width
+        for dim in ws.column_dimensions.values():
+            lo = dim.min or column_index_from_string(dim.index)
+            if lo <= col <= (dim.max or lo) and dim.width:
+                cache[col] = float(dim.width)
+    return cache[col]
 
 
 def put(cell: Cell, value: Any) -> Cell:

@@ -139,6 +139,8 @@ def write_copy(source: Path, result: FileResult, out_path: Path) -> Path:
     _unlink_outside(wb)
     _clear_previous(wb)
     _mark(wb, findings, names)
+    for ws in wb.worksheets:  # text typed in a fixed-height row is shown whole
+        excel.fit_rows(ws, range(1, min(ws.max_row, sniff.MAX_ROWS) + 1))
     _findings_sheet(wb, result, findings, _pictures(data) - _kept_pictures(wb))
     out = Path(out_path).with_suffix(".xlsx")
     excel.save(wb, out)

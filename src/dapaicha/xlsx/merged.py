@@ -166,13 +166,10 @@ def write(
 
 
 def _height(values: list[Any], widths: list[float]) -> float:
-    """Row height (points) that shows every wrapped text: a CJK character is two units wide."""
-    lines = 1
-    for v, w in zip(values, widths, strict=True):
-        if isinstance(v, str) and v:
-            units = excel.text_width(v)
-            lines = max(lines, -(-units // max(int(w) - 1, 1)) + v.count("\n"))
-    return excel.row_points(lines)
+    """Row height (points) that shows every wrapped text at the body font."""
+    pairs = zip(values, widths, strict=True)
+    lines = [excel.wrapped_lines(v, w) for v, w in pairs if isinstance(v, str) and v]
+    return excel.text_points(max(lines, default=1))
 
 
 def _value(v: Any) -> Any:
