@@ -511,6 +511,28 @@ def written(tmp_path_factory, cl, roster_df) -> tuple[Path, list[Path]]:
     return out, summary_xlsx.write_reports(r, cl, out)
 
 
+def test_weekly_chart_carries_its_values(written):
+    """WPS and Excel draw a chart from the cache in its XML until they recalculate: the
+    counties (text) and their 整改率 must be there (hand-counted: 0.5 and 0.3)."""
+    out, _ = written
+    with zipfile.ZipFile(out / "周报_第2期.xlsx") as z:
+        chart = z.read("xl/charts/chart1.xml").decode()
+    ns = r"(?:c:)?"
+    chart = re.search(rf"<{ns}ser>(.*?)</{ns}ser>", chart, re.S).group(1)
+    cat = re.search(rf"<{ns}cat>(.*?)</{ns}cat>", chart, re.S).group(1)
+    val = re.search(rf"<{ns}val>(.*?)</{ns}val>", chart, re.S).group(1)
+    tx = re.search(rf"<{ns}tx>(.*?)</{ns}tx>", chart, re.S).group(1)
+    point = rf"<{ns}pt idx=\"(\d+)\">\s*<{ns}v>([^<]*)</{ns}v>"
+    assert "strRef" in cat and "strCache" in cat and "numRef" not in cat
+    assert [(int(i), v) for i, v in re.findall(point, cat)] == [
+        (0, WEEKLY[0][0]),
+        (1, WEEKLY[1][0]),
+    ]
+    assert "numCache" in val and re.search(rf"<{ns}ptCount val=\"2\"", val)
+    assert [(int(i), float(v)) for i, v in re.findall(point, val)] == [(0, 0.5), (1, 0.3)]
+    assert [v for _, v in re.findall(point, tx)] == ["整改率"]
+
+
 def _table(ws, first_data: int, ncols: int) -> tuple[list[str], list[tuple]]:
     """(leaf headers, data rows up to the total row) of a summary sheet read back."""
     top = [ws.cell(first_data - 2, c).value for c in range(1, ncols + 1)]

@@ -11,6 +11,14 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 import pandas as pd
 from openpyxl.chart import BarChart, Reference
+from openpyxl.chart.data_source import (
+    AxDataSource,
+    NumData,
+    NumVal,
+    StrData,
+    StrRef,
+    StrVal,
+)
 from openpyxl.chart.label import DataLabelList
 
 from dapaicha import resources
@@ -105,6 +113,7 @@ def write_xlsx(r: Rollup, checklist: Checklist, path: Path) -> Path:
     sh.finish(f"{first}:{last}")
     if n > 1:
         _chart(wb, sh, data_first, data_last)
+        _chart_cache(wb, w.to_dict("records")[: n - 1])
     units = rollup.unreported(r, late=True)
     cols = [
         *MISSING_COLUMNS[:3],
@@ -151,6 +160,27 @@ def _chart(wb: Any, sh: Sheet, first: int, last: int) -> None:
     page = Sheet(wb, SHEET_CHART, [8])
     page.ws.page_setup.fitToHeight = 1
     page.ws.add_chart(ch, "A1")
+
+
+def _chart_cache(wb: Any, recs: list[dict[str, Any]]) -> None:
+    """Cached values and text categories in the chart, so WPS, Excel and LibreOffice draw
+    its bars on opening, without recalculating (openpyxl writes references only)."""
+    ser = wb[SHEET_CHART]._charts[0].series[0]
+    head = next(c[0] for c in WEEKLY_COLUMNS if c[1] == "rate")
+    ser.tx.strRef.strCache = StrData(ptCount=1, pt=[StrVal(idx=0, v=head)])
+    units = [str(rec["unit"]) for rec in recs]
+    ser.cat = AxDataSource(
+        strRef=StrRef(
+            f=ser.cat.numRef.f,
+            strCache=StrData(
+                ptCount=len(units), pt=[StrVal(idx=i, v=u) for i, u in enumerate(units)]
+            ),
+        )
+    )
+    rates = [(i, float(rec["rate"])) for i, rec in enumerate(recs) if not is_nan(rec["rate"])]
+    ser.val.numRef.numCache = NumData(
+        formatCode="0.00%", ptCount=len(recs), pt=[NumVal(idx=i, v=v) for i, v in rates]
+    )
 
 
 def is_nan(v: Any) -> bool:
