@@ -7,7 +7,7 @@ import io
 import math
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -170,6 +170,29 @@ def print_setup(ws: Worksheet, title_rows: str | None = None, landscape: bool = 
         ws.print_title_rows = title_rows
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"
     ws.oddFooter.center.font = BODY_FONT
+
+
+MIN_PRINT_PT = 9.0  # the smallest text on paper
+PAPER_WIDTH_PT = 842 - 2 * 0.4 * 72  # A4 landscape less print_setup's side margins
+LO_UNIT_PT = 7.0  # LibreOffice prints a column-width unit as 7 pt (Excel ~5.5): the wider
+
+
+def bound_scale(
+    ws: Worksheet, widths: Sequence[float], font_pt: float = 10, title_cols: str | None = None
+) -> None:
+    """After print_setup: one page wide only while text stays >= MIN_PRINT_PT on paper; a
+    wider table prints at the scale that keeps it so, pages running across (left to right,
+    then down) with title_cols repeated on each."""
+    scale = PAPER_WIDTH_PT / max(sum(widths) * LO_UNIT_PT, 1)
+    if scale * font_pt >= MIN_PRINT_PT:
+        return
+    ws.sheet_properties.pageSetUpPr.fitToPage = False
+    ws.page_setup.fitToWidth = None
+    ws.page_setup.fitToHeight = None
+    ws.page_setup.scale = math.ceil(100 * MIN_PRINT_PT / font_pt)
+    ws.page_setup.pageOrder = "overThenDown"
+    if title_cols:
+        ws.print_title_cols = title_cols
 
 
 FIXED_TIME = dt.datetime(2022, 1, 1)

@@ -95,6 +95,7 @@ def write(
         ws.column_dimensions[layout.column_letter(i)].width = width
     # A write-only sheet writes its properties with the first row: set them up before it.
     excel.print_setup(ws, f"{_HEAD_ROW}:{_HEAD_ROW}")
+    excel.bound_scale(ws, [w for _, _, w in cols], title_cols="A:C")  # 县 乡 村 on each page
     title = f"{layout.title_text(unit, cl.campaign.title)}（第{data.period}期，截至{excel.cn_date(data.deadline)}）"
     spread = Alignment(horizontal="centerContinuous", vertical="center")
     keys = [k for k, _, _ in cols]
