@@ -413,7 +413,10 @@ def test_report_workbook(tmp_path: Path) -> None:
     assert last.value.startswith("=HYPERLINK") and last.data_type == "s"
     detail = wb["问题明细"]
     values = {r[9]: r for r in rows_of(detail)}
-    assert values["=1+1"][4:9] == ("错误", "has-problem-invalid", LEDGER, "E5", 2)
+    assert values["=1+1"][4:9] == ("错误", "是否存在问题填写有误", LEDGER, "E5", 2)
+    assert values["=1+1"][-1] == "has-problem-invalid"  # the code stays, in the last column
+    heads = [c.value for c in detail[report_xlsx.FIRST_DATA_ROW - 1]]
+    assert heads[5] == "问题类型" and heads[-1] == "问题代码"
     cell = next(c for c in detail["J"] if c.value == "=1+1")
     assert cell.data_type == "s"
     assert rows_of(wb["未报"]) == [

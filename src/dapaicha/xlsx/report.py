@@ -13,7 +13,7 @@ from openpyxl import Workbook
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from openpyxl.worksheet.worksheet import Worksheet
 
-from dapaicha.findings import SEVERITY_ZH, FileResult, Finding, Report, Severity
+from dapaicha.findings import CODES, SEVERITY_ZH, FileResult, Finding, Report, Severity
 from dapaicha.layout import column_letter
 from dapaicha.xlsx import excel
 
@@ -37,12 +37,13 @@ FINDING_COLS = (
     ("村", 12),
     ("文件", 28),
     ("级别", 6),
-    ("代码", 22),
+    ("问题类型", 16),
     ("工作表", 10),
     ("单元格", 8),
     ("序号", 6),
     ("填写内容", 20),
     ("说明", 60),
+    ("问题代码", 20),  # the stable code, last: for filters and scripts
 )
 MISSING_COLS = (("县", 12), ("乡（镇、街道）", 16), ("村", 16), ("村代码", 16))
 SKIPPED_COLS = (("文件", 50), ("原因", 60))
@@ -190,12 +191,13 @@ def write(report: Report, path: Path, *, title: str = DEFAULT_TITLE) -> None:
             f.village,
             x.file,
             SEVERITY_ZH[x.severity],
-            x.code,
+            CODES[x.code].title if x.code in CODES else x.code,
             x.sheet,
             x.cell,
             "" if x.item is None else x.item,
             x.value,
             x.message,
+            x.code,
         )
         for f in files
         for x in ordered(f.findings)
