@@ -922,3 +922,24 @@ def test_findings_json_codes_are_plain_slugs(make_return, cl, ros):
     codes = [f["code"] for fr in data["files"] for f in fr["findings"]]
     assert codes == ["done-date-ambiguous"]
     assert type(rep.files[0].findings[0].code) is str
+
+
+def test_report_only_where_asked(make_return, tmp_path, ros, monkeypatch):
+    """Without --report nothing is written (not into the current folder, not beside the
+    returns); with it, the report is where asked."""
+    d = tmp_path / "returns" / "第1期"
+    make_return("good.xlsx", {}, folder=d)
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    r = CliRunner().invoke(app, ["validate", str(d), "-r", str(Path(ros.source))])
+    assert r.exit_code == 0, r.output
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
+    assert "--report" in r.output and "未保存校验报告" in r.output
+    help_text = CliRunner().invoke(app, ["validate", "--help"]).output
+    assert "校验报告只在加--report时保存" in re.sub(r"[\s│]", "", help_text)
+    r = CliRunner().invoke(
+        app, ["validate", str(d), "-r", str(Path(ros.source)), "--report", "报告.xlsx"]
+    )
+    assert r.exit_code == 0 and (cwd / "报告.xlsx").is_file()

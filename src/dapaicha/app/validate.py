@@ -267,7 +267,7 @@ class Validated:
     """What `dapaicha validate` did: the report, and the files it wrote."""
 
     report: Report
-    report_path: Path
+    report_path: Path | None  # None: not asked for, none written
     feedback: list[Path] | None  # 退回修改 copies and notices (None: not asked for)
 
 
@@ -276,13 +276,14 @@ def command(
     roster_path: Path,
     checklist_path: Path | None = None,
     *,
-    report_path: Path,
+    report_path: Path | None,
     feedback_dir: Path | None = None,
     deadline: str | dt.date | None = None,
     title: str | None = None,
     progress: Progress = silent,
 ) -> Validated:
-    """`dapaicha validate`: validate a folder, write the report and the 退回修改 copies."""
+    """`dapaicha validate`: validate a folder, write the report (only where asked) and the
+    退回修改 copies."""
     cl = cl_mod.load(checklist_path)
     due = typed_date("--deadline", deadline, cl.campaign.year) if deadline else None
     ros = roster_mod.load(roster_path, cl.campaign)
@@ -294,7 +295,8 @@ def command(
         )
     with progress(len(files)) as advance:
         rep, _subs = validate_folder(returns, cl, ros, on_file=advance)
-    report_xlsx.write(rep, report_path, title=title or f"{cl.campaign.title}台账校验报告")
+    if report_path is not None:
+        report_xlsx.write(rep, report_path, title=title or f"{cl.campaign.title}台账校验报告")
     paths = None
     if feedback_dir is not None:
         paths = feedback_xlsx.write_all(

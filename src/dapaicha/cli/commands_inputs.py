@@ -16,6 +16,8 @@ from dapaicha.cli.base import COMMAND, ChecklistOpt, RosterOpt, app
 from dapaicha.config.roster import Roster
 from dapaicha.findings import Severity
 
+NO_REPORT_HINT = "未保存校验报告；如需工作簿（可打印、下发），请加 --report 校验报告.xlsx。"
+
 
 @app.command("validate", cls=COMMAND)
 def validate(
@@ -24,9 +26,14 @@ def validate(
     ],
     roster: RosterOpt,
     checklist: ChecklistOpt = None,
-    report: Annotated[Path, typer.Option("--report", help="校验报告工作簿的保存位置。")] = Path(
-        "校验报告.xlsx"
-    ),
+    report: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--report",
+            help="把校验报告工作簿保存到这里，例：--report 校验报告_第2期.xlsx"
+            "（不加此项则只在屏幕上显示结果，不写文件）。",
+        ),
+    ] = None,
     feedback: Annotated[
         Optional[Path],  # noqa: UP045
         typer.Option("--feedback", help="为有问题的台账生成“退回修改”副本和退回通知的文件夹。"),
@@ -46,7 +53,8 @@ def validate(
 ) -> None:
     """校验各村报送的整改台账，列出每个文件的问题。
 
-    例：dapaicha validate returns/第1期 -r roster.xlsx --feedback 退回修改
+    例：dapaicha validate returns/第1期 -r roster.xlsx --report 校验报告.xlsx --feedback 退回修改
+    校验报告只在加 --report 时保存（不加则只在屏幕上显示，不写文件）。
     退出码：0 全部通过；1 有文件被退回；2 用法错误或无法读取输入。
     """
     con = render.console(stderr=as_json)
@@ -55,7 +63,9 @@ def validate(
         deadline=deadline, progress=render.progress_of(con, "校验中"),
     )  # fmt: skip
     rep = res.report
-    written: list[tuple[str, Path | str]] = [("校验报告", res.report_path)]
+    written: list[tuple[str, Path | str]] = []
+    if res.report_path is not None:
+        written.append(("校验报告", res.report_path))
     if res.feedback is not None:
         copies = sum(p.suffix == ".xlsx" for p in res.feedback)
         notices = sum(p.suffix == ".txt" for p in res.feedback)
@@ -64,7 +74,10 @@ def validate(
         typer.echo(render.to_json(rep.to_dict()))
     else:
         render.print_report(rep, con, show_all=show_all)
-        render.print_paths(con, "已写出：", written)
+        if written:
+            render.print_paths(con, "已写出：", written)
+        if res.report_path is None:
+            con.print(NO_REPORT_HINT)
     raise typer.Exit(0 if rep.valid else 1)
 
 
