@@ -568,17 +568,17 @@ def test_notice_deadline_follows_the_batch(make_return, ros, tmp_path):
     make_return("a.xlsx", {5: {"has_problem": "是"}}, folder=d, report_date=dt.date(2022, 4, 10))
     make_return("b.xlsx", {}, folder=d, village=1, report_date=dt.date(2022, 4, 2))
     code, text = _notice(tmp_path, d, Path(ros.source))
-    assert code == 1 and "于 2022年4月14日 前重新报送" in text
+    assert code == 1 and "于2022年4月14日前重新报送" in text
     # a year typo in one return does not move it; a 第5期 folder without dates sets it
     make_return("c.xlsx", {}, folder=d, village=2, report_date=dt.date(2023, 4, 8))
     code, text = _notice(tmp_path, d, Path(ros.source))
-    assert code == 1 and "于 2022年4月14日 前重新报送" in text
+    assert code == 1 and "于2022年4月14日前重新报送" in text
     p5 = tmp_path / "第5期"
     make_return("x.xlsx", {5: {"has_problem": "是"}}, folder=p5, report_date=None)
     code, text = _notice(tmp_path, p5, Path(ros.source))
-    assert code == 1 and "于 2022年4月28日 前重新报送" in text
+    assert code == 1 and "于2022年4月28日前重新报送" in text
     code, text = _notice(tmp_path, d, Path(ros.source), "--deadline", "2022-04-08")
-    assert code == 1 and "于 2022年4月8日 前重新报送" in text
+    assert code == 1 and "于2022年4月8日前重新报送" in text
     code, text = _notice(tmp_path, d, Path(ros.source), "--deadline", "下周")
     assert code == 2 and text == "--deadline 无法识别为日期：“下周”，请写成如 2022-04-08。"
 

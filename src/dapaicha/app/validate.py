@@ -305,6 +305,8 @@ def command(
             feedback_dir,
             campaign_title=cl.campaign.title,
             deadline=cn_date(due or resubmit_by(rep, cl.campaign, returns)),
+            office=cl.campaign.office,
+            phone=cl.campaign.phone,
         )
     return Validated(rep, report_path, paths)
 

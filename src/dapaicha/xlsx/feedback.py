@@ -92,8 +92,8 @@ def heading(result: FileResult) -> str:
     name = result.village or Path(result.file).name
     n, e, w = len(result.findings), result.errors, result.warnings
     if e:
-        return f"{name}：本台账有 {n} 处需修改（错误 {e} 处，提醒 {w} 处），请修改后重新报送"
-    return f"{name}：本台账已通过校验，有 {w} 处提醒，请逐项核实，如需更正请修改后重新报送"
+        return f"{name}：本台账有{n}处需修改（错误{e}处，提醒{w}处），请修改后重新报送"
+    return f"{name}：本台账已通过校验，有{w}处提醒，请逐项核实，如需更正请修改后重新报送"
 
 
 # -- the copy ---------------------------------------------------------------------------
@@ -369,10 +369,14 @@ def notice_text(
     deadline: str,
     templates: Path | None = None,
     attachment: str | None = "",
+    office: str = "",
+    phone: str = "",
+    issued: dt.date | None = None,
 ) -> str:
     """The 退回通知 for one file (templates/退回通知.txt.j2).
 
     attachment: the copy's file name; "" → out_name(result); None → no copy was made.
+    office, phone, issued (default today): the sender, contact and date at the end.
     """
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
@@ -391,6 +395,9 @@ def notice_text(
         deadline=deadline,
         total=len(findings),
         attachment=out_name(result) if attachment == "" else (attachment or ""),
+        office=office,
+        phone=phone,
+        issued=excel.cn_date(issued or dt.date.today()),
         sheet_name=layout.SHEET_FINDINGS,
         findings=[
             {
@@ -406,7 +413,15 @@ def notice_text(
 
 
 def write_all(
-    report: Report, returns_dir: Path, feedback_dir: Path, *, campaign_title: str, deadline: str
+    report: Report,
+    returns_dir: Path,
+    feedback_dir: Path,
+    *,
+    campaign_title: str,
+    deadline: str,
+    office: str = "",
+    phone: str = "",
+    issued: dt.date | None = None,
 ) -> list[Path]:
     """A copy and a notice for every file with findings; returns the paths written.
 
@@ -430,6 +445,9 @@ def write_all(
             campaign_title=campaign_title,
             deadline=deadline,
             attachment=made.name if made else None,
+            office=office,
+            phone=phone,
+            issued=issued,
         )
         stem = target.stem.removesuffix(COPY_SUFFIX)
         notice = target.with_name(f"{stem}{NOTICE_SUFFIX}.txt")

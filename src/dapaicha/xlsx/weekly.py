@@ -197,9 +197,9 @@ def change(v: Any) -> str:
         return DASH
     v = round(float(v), 2)
     if v > 0:
-        return f"提高 {v:.2f} 个百分点"
+        return f"提高{v:.2f}个百分点"
     if v < 0:
-        return f"下降 {-v:.2f} 个百分点"
+        return f"下降{-v:.2f}个百分点"
     return "持平"
 
 
@@ -241,7 +241,7 @@ def context(
     includes_plan, rate_rule, rank_rule, campaign {title, office, document_number, end, phone},
     total and each of counties[] (rank order): name, rank, expected, reported, on_time,
     late, missing, report_rate, on_time_rate, problems, new, completed, done, doing,
-    not_done, immediate, plan, rate, prev_rate, change (“提高 x 个百分点”/“下降…”/“持平”/“—”),
+    not_done, immediate, plan, rate, prev_rate, change (“提高x个百分点”/“下降…”/“持平”/“—”),
     change_pp, overdue (rates as “85.71%” or “—”); lowest[] (bottom third of counties);
     categories[] {name, problems}; top_items[] {no, category, topic, problems, villages,
     done, rate} (the five items with most problems); units_by_county[] {county, missing[],
@@ -264,14 +264,8 @@ def context(
     items = rollup.by_item(r, checklist)
     items = items[items["problems"] > 0].head(5)
     units = rollup.unreported(r, late=True)
-    by_c = []
-    for county in rollup.counties(r):
-        u = units[units["county"] == county]
-        names = (u["township"] + u["village"]).tolist()
-        miss = [n for n, rep in zip(names, u["reported"], strict=True) if not rep]
-        late = [n for n, rep in zip(names, u["reported"], strict=True) if rep]
-        if miss or late:
-            by_c.append({"county": county, "missing": miss, "late": late})
+    by_c = _units_by_county(r, units)
+    failed = _count_failed(units, counties, total)
     cats = by_county.loc[rollup.TOTAL_CITY, r.categories]
     acc = accountability.text_context(r, c.due_soon_days, signals)
     acc["due_soon_until"] = cn_date(acc["due_soon_until"])
@@ -313,10 +307,42 @@ def context(
             for x in items.to_dict("records")
         ],
         "units_by_county": by_c,
-        "missing_count": int((~units["reported"]).sum()),
+        "attachments": [f"周报_第{r.period}期.xlsx", f"市级汇总表_第{r.period}期.xlsx"],
+        "missing_count": int((~units["reported"] & ~failed).sum()),
+        "failed_count": int(failed.sum()),
         "late_count": int(units["reported"].sum()),
         **acc,
     }
+
+
+def _count_failed(
+    units: pd.DataFrame, counties: list[dict[str, Any]], total: dict[str, Any]
+) -> pd.Series:
+    """failed (return failed validation) and unsent (nothing sent) into each unit; the mask."""
+    failed = units["failed"] & ~units["reported"]
+    per = units[failed].groupby("county").size()
+    for x in counties:
+        x["failed"] = int(per.get(x["name"], 0))
+    total["failed"] = int(failed.sum())
+    for x in [*counties, total]:
+        x["unsent"] = x["missing"] - x["failed"]
+    return failed
+
+
+def _units_by_county(r: Rollup, units: pd.DataFrame) -> list[dict[str, Any]]:
+    """Per county: villages that sent nothing (missing), whose return failed validation
+    (failed: 报送未通过/退回待改, never called 未报送) and that reported late."""
+    out = []
+    for county in rollup.counties(r):
+        u = units[units["county"] == county]
+        names = (u["township"] + u["village"]).tolist()
+        rows = list(zip(names, u["reported"], u["failed"], strict=True))
+        miss = [n for n, rep, bad in rows if not rep and not bad]
+        bad = [n for n, rep, failed in rows if not rep and failed]
+        late = [n for n, rep, _ in rows if rep]
+        if miss or bad or late:
+            out.append({"county": county, "missing": miss, "failed": bad, "late": late})
+    return out
 
 
 def render(ctx: dict[str, Any], templates: Path | None = None) -> tuple[str, str]:
