@@ -108,7 +108,9 @@ def fit_rows(ws: Worksheet, rows: range) -> None:
                 continue
             if not (cell.alignment is not None and cell.alignment.wrap_text):
                 continue
-            width = sum(_width(ws, c + k, widths) for k in range(spans.get((r, c), 1)))
+            width = 0.0
+            for k in range(spans.get((r, c or 1), 1)):
+                width += _width(ws, (c or 1) + k, widths)
             size = float(cell.font.sz or 11) if cell.font is not None else 11.0
             need = max(need, text_points(wrapped_lines(v, width, size), size))
         have = ws.row_dimensions[r].ht if r in ws.row_dimensions else None
@@ -186,7 +188,9 @@ def bound_scale(
     scale = PAPER_WIDTH_PT / max(sum(widths) * LO_UNIT_PT, 1)
     if scale * font_pt >= MIN_PRINT_PT:
         return
-    ws.sheet_properties.pageSetUpPr.fitToPage = False
+    setup = ws.sheet_properties.pageSetUpPr
+    if setup is not None:
+        setup.fitToPage = False
     ws.page_setup.fitToWidth = None
     ws.page_setup.fitToHeight = None
     ws.page_setup.scale = math.ceil(100 * MIN_PRINT_PT / font_pt)

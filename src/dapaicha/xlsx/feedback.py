@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.comments import Comment
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -178,9 +179,9 @@ def _defuse_formulas(wb: Workbook, cached: Cached) -> None:
     (a date stays a date, so the corrected copy passes); without one, their text."""
     for ws in wb.worksheets:
         for cell in ws._cells.values():
-            if cell.data_type != "f":
+            if cell.data_type != "f" or not isinstance(cell, Cell):
                 continue
-            value = _cached_value(cached, ws.title, cell.row, cell.column)
+            value = _cached_value(cached, ws.title, cell.row or 0, cell.column or 0)
             if value is not None:
                 excel.put(cell, _plain(value))
                 continue
@@ -194,7 +195,7 @@ _OUTSIDE = re.compile(r"\[|://|\\|\.xl[a-z]*\b", re.I)
 
 def _unlink_outside(wb: Workbook) -> None:
     """No hyperlink, external workbook link or defined name pointing outside in a copy."""
-    wb._external_links = []
+    wb._external_links = []  # type: ignore[attr-defined]  # openpyxl's, not in its stubs
     for name in [n for n, d in wb.defined_names.items() if _OUTSIDE.search(d.attr_text or "")]:
         del wb.defined_names[name]
     for ws in wb.worksheets:
@@ -203,7 +204,7 @@ def _unlink_outside(wb: Workbook) -> None:
         for cell in ws._cells.values():
             if cell.hyperlink is not None:
                 cell.hyperlink = None
-        ws._hyperlinks = []
+        ws._hyperlinks = []  # type: ignore[attr-defined]
 
 
 def _pictures(data: bytes) -> int:
@@ -219,7 +220,7 @@ def _pictures(data: bytes) -> int:
 
 
 def _kept_pictures(wb: Workbook) -> int:
-    return sum(len(ws._images) for ws in wb.worksheets)
+    return sum(len(ws._images) for ws in wb.worksheets)  # type: ignore[attr-defined,misc]
 
 
 def _clear_previous(wb: Workbook) -> None:
