@@ -112,7 +112,7 @@ def _printed_pt(ws) -> float:
 
 @needs_soffice
 @pytest.mark.skipif(PDFTOTEXT is None, reason="需要 poppler-utils (pdftotext)，未安装则跳过")
-@pytest.mark.parametrize(("kind", "max_pages"), [("合并台账", 20), ("督查比对", 8)])
+@pytest.mark.parametrize(("kind", "max_pages"), [("合并台账", 18), ("督查比对", 8)])
 def test_tables_print_at_9pt_or_more(demo_out, kind, max_pages, tmp_path):
     """The merged ledger and the crosscheck sheets print at 9 pt or more on A4 landscape,
     headers repeated on every page (measured in the file and on LibreOffice's PDF)."""
@@ -127,5 +127,6 @@ def test_tables_print_at_9pt_or_more(demo_out, kind, max_pages, tmp_path):
     pdf = soffice_convert(local, "pdf", tmp_path)
     sizes = _glyph_sizes(pdf)
     assert sizes and min(sizes) >= 8.9, (kind, min(sizes))
-    pages = int(re.search(rb"/Count (\d+)", pdf.read_bytes()).group(1))
+    text = subprocess.run([PDFTOTEXT, str(pdf), "-"], capture_output=True, text=True).stdout
+    pages = text.count("\f")  # pdftotext ends every page with a form feed
     assert pages <= max_pages, (kind, pages)
