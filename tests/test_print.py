@@ -112,9 +112,11 @@ def _printed_pt(ws) -> float:
 
 @needs_soffice
 @pytest.mark.skipif(PDFTOTEXT is None, reason="需要 poppler-utils (pdftotext)，未安装则跳过")
-@pytest.mark.parametrize(("kind", "max_pages"), [("合并台账", 18), ("督查比对", 8)])
+@pytest.mark.parametrize(
+    ("kind", "max_pages"), [("合并台账", 18), ("督查比对", 8), ("校验报告", 10)]
+)
 def test_tables_print_at_9pt_or_more(demo_out, kind, max_pages, tmp_path):
-    """The merged ledger and the crosscheck sheets print at 9 pt or more on A4 landscape,
+    """The merged ledger, the crosscheck and 校验报告 sheets print at 9 pt or more on A4 landscape,
     headers repeated on every page (measured in the file and on LibreOffice's PDF)."""
     src = _workbook(demo_out, kind)
     wb = openpyxl.load_workbook(src)

@@ -128,6 +128,7 @@ def table_sheet(
     ws.auto_filter.ref = f"A{head}:{last}{head + n}"
     ws.freeze_panes = f"A{FIRST_DATA_ROW}"
     excel.print_setup(ws, title_rows=f"{head}:{head}")
+    excel.bound_scale(ws, widths, title_cols="A:C" if cols[0][0] == "县" else None)
     return n
 
 
