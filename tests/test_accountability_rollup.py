@@ -235,16 +235,16 @@ def test_county_sheets(run_out):
 def test_text_mentions_them(run_out):
     txt = (run_out / "周报文字稿_第2期.txt").read_text(encoding="utf-8-sig").replace("\r\n", "\n")
     part3 = txt.split("三、存在问题", 1)[1].split("四、下步工作", 1)[0]
-    assert "三是部分台账疑似“走过场”。经比对台账，10 个村有疑似情形：" in part3
-    assert "全部填“否”的 1 个（襄城县茨沟乡三村）；" in part3
+    assert "三是部分台账疑似“走过场”。经比对台账，10个村有疑似情形：" in part3
+    assert "全部填“否”的1个（襄城县茨沟乡三村）；" in part3
     assert (
-        "多村文字雷同的 9 个（鄢陵县陈化店镇大马村、鄢陵县陈化店镇小马村、鄢陵县陈化店镇东村、"
+        "多村文字雷同的9个（鄢陵县陈化店镇大马村、鄢陵县陈化店镇小马村、鄢陵县陈化店镇东村、"
         "鄢陵县马栏镇西村、鄢陵县马栏镇南村等）。" in part3
     )
     assert "不是认定结论" in part3
     part4 = txt.split("四、下步工作", 1)[1]
     assert (
-        "另有 1 个问题尚未整改、整改期限在 7 日内（2022年4月14日前，含当日）到期：鄢陵县马栏镇 1 个，"
+        "另有1个问题尚未整改、整改期限在7日内（2022年4月14日前，含当日）到期：鄢陵县马栏镇1个，"
         in part4
     )
     assert "到位（明细见汇总表“即将到期”表）。\n\n（三）" in part4
@@ -257,7 +257,7 @@ def test_without_store_nothing_checked(tmp_path, cl, roster_df):
     ws = openpyxl.load_workbook(tmp_path / "市级汇总表_第2期.xlsx")["疑似走过场"]
     assert ws["A4"].value == "本次汇总未检查。"
     txt = (tmp_path / "周报文字稿_第2期.txt").read_text(encoding="utf-8-sig")
-    assert "疑似“走过场”。" not in txt and "另有 1 个问题尚未整改" in txt
+    assert "疑似“走过场”。" not in txt and "另有1个问题尚未整改" in txt
     ctx = weekly.context(r, cl)
     assert ctx["perfunctory_checked"] is False and ctx["perfunctory"] == []
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
+import re
 import shutil
 import subprocess
 import zipfile
@@ -124,7 +126,7 @@ def test_copy_marks_cells_and_keeps_the_workbook(source: Path, tmp_path: Path) -
     assert wb.sheetnames == [layout.SHEET_FINDINGS, LEDGER, layout.SHEET_GUIDE, layout.SHEET_META]
     assert wb.active.title == layout.SHEET_FINDINGS
     fs = wb[layout.SHEET_FINDINGS]
-    assert fs["A1"].value == "丙村：本台账有 9 处需修改（错误 4 处，提醒 5 处），请修改后重新报送"
+    assert fs["A1"].value == "丙村：本台账有9处需修改（错误4处，提醒5处），请修改后重新报送"
     assert res.status in fs["A2"].value
     assert [c.value for c in fs[3]] == ["序号", "级别", "单元格", "项目", "说明"]
     rows = rows_of(fs)
@@ -293,28 +295,39 @@ def test_names_and_paths(tmp_path: Path) -> None:
 def test_notice_text() -> None:
     res = result()
     text = feedback.notice_text(
-        res, campaign_title="巩固脱贫成果大排查大起底", deadline="2022年4月8日"
+        res,
+        campaign_title="巩固脱贫成果大排查大起底",
+        deadline="2022年4月8日",
+        office="某县巩固拓展脱贫攻坚成果领导小组办公室",
+        phone="2965220",
+        issued=dt.date(2022, 4, 1),
     )
     assert text.startswith("甲县乙镇丙村：\n")
     assert "《巩固脱贫成果大排查大起底问题整改台账》（丙村_问题整改台账.xlsx）" in text
-    assert "经校验有 4 处错误、5 处提醒，现退回修改" in text
-    assert "请对照附件“退回修改意见”表逐项修改，于 2022年4月8日 前重新报送" in text
-    assert "附件：丙村_退回修改.xlsx" in text
-    lines = [ln for ln in text.splitlines() if ln[:2].rstrip(".").isdigit()]
+    assert "经校验有4处错误、5处提醒，现退回修改" in text
+    assert "请对照附件“退回修改意见”表逐项修改，于2022年4月8日前重新报送" in text
+    lines = [ln for ln in text.splitlines() if re.match(r"\d+\.", ln)]
     assert len(lines) == 9
     for cell in ("L2", "K4", "E5", "J6", "K6", "L7"):
-        assert any(f". {cell}" in ln for ln in lines), cell
-    assert lines[4] == "5. E5（第2项）【错误】" + feedback.detail(res.findings[0])
-    assert lines[0].startswith("1. 整个文件【提醒】") and lines[1].startswith(
-        "2. “整改台账”表【提醒】"
+        assert any(f".{cell}" in ln for ln in lines), cell
+    assert lines[4] == "5.E5（第2项）【错误】" + feedback.detail(res.findings[0])
+    assert lines[0].startswith("1.整个文件【提醒】") and lines[1].startswith(
+        "2.“整改台账”表【提醒】"
     )
     assert "{{" not in text and "{%" not in text
+    # 公文 habits: the 附件 line after the body, then the office, the date and the phone
+    assert text.endswith(
+        "附件：丙村_退回修改.xlsx（问题单元格已用红色或黄色底纹标出，并附批注）\n\n"
+        "某县巩固拓展脱贫攻坚成果领导小组办公室\n2022年4月1日\n（联系电话：2965220）\n"
+    )
+    ours = "\n".join(ln for ln in text.splitlines() if ln not in lines)  # not the findings' own
+    assert not re.search(r"[\u4e00-\u9fff，。；、（）] +\d|\d +[\u4e00-\u9fff（]", ours)
 
 
 def test_notice_warnings_only_and_no_copy(tmp_path: Path) -> None:
     res = result([make("result-missing", FILE, sheet=LEDGER, cell="K6", item=3)])
     text = feedback.notice_text(res, campaign_title="X", deadline="", attachment=None)
-    assert "已通过校验，有 1 处提醒" in text and "退回修改。" not in text
+    assert "已通过校验，有1处提醒" in text and "退回修改。" not in text
     assert "附件" not in text and "尽快重新报送" in text
     (tmp_path / "退回通知.txt.j2").write_text("{{ village }}|{{ total }}|{{ findings[0].where }}")
     own = feedback.notice_text(res, campaign_title="X", deadline="", templates=tmp_path)
@@ -413,7 +426,10 @@ def test_report_workbook(tmp_path: Path) -> None:
     assert last.value.startswith("=HYPERLINK") and last.data_type == "s"
     detail = wb["问题明细"]
     values = {r[9]: r for r in rows_of(detail)}
-    assert values["=1+1"][4:9] == ("错误", "has-problem-invalid", LEDGER, "E5", 2)
+    assert values["=1+1"][4:9] == ("错误", "是否存在问题填写有误", LEDGER, "E5", 2)
+    assert values["=1+1"][-1] == "has-problem-invalid"  # the code stays, in the last column
+    heads = [c.value for c in detail[report_xlsx.FIRST_DATA_ROW - 1]]
+    assert heads[5] == "问题类型" and heads[-1] == "问题代码"
     cell = next(c for c in detail["J"] if c.value == "=1+1")
     assert cell.data_type == "s"
     assert rows_of(wb["未报"]) == [

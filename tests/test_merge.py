@@ -304,7 +304,9 @@ def test_merged_workbook_layout(tmp_path):
     assert ws["E3"].data_type == "n" and ws["G3"].data_type == "n"
     assert ws.freeze_panes == "A3" and ws.auto_filter.ref == "A2:U5"
     assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9
-    assert ws.page_setup.fitToWidth == 1 and ws.print_title_rows == "$2:$2"
+    # too wide for one page at 9 pt: printed at 90 %, pages across with 县乡村 repeated
+    assert not ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.scale == 90
+    assert ws.print_title_rows == "$2:$2" and ws.print_title_cols == "$A:$C"
     assert (ws["A1"].font.name, ws["A2"].font.name, ws["A3"].font.name) == ("黑体", "黑体", "宋体")
     meta = {r[0]: r[1] for r in wb[layout.SHEET_MERGED_META].iter_rows(values_only=True)}
     assert (meta["checklist_id"], meta["checklist_hash"], meta["period"], meta["tier"], meta["unit"]) == (
@@ -513,6 +515,7 @@ def test_cli_merge_history_info_export(tmp_path, make_return, ros, monkeypatch):
         "villages",
         "submissions",
         "rows",
+        "字段说明",
     ]
     assert dump(tmp_path / "db.sqlite")["submissions"][0][7] == "第1期/a.xlsx"
 

@@ -66,8 +66,69 @@ def test_prints_a4_landscape_without_cut_columns(demo_out, kind, tmp_path):
     assert boxes, kind
     w, h = (float(x) for x in boxes[0])
     assert (round(w), round(h)) == (842, 595), kind  # A4 landscape, in points
+    # one page wide: the last header on page 1; wider (printed at >= 9 pt, pages running
+    # across): on the first pages, before the data goes down
+    across = 1 if _fits(local) else 4
     text = subprocess.run(
-        [PDFTOTEXT, "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True, text=True, check=True
+        [PDFTOTEXT, "-f", "1", "-l", str(across), str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     last = _last_header(local)
     assert re.sub(r"\s", "", last) in re.sub(r"\s", "", text), (kind, last)
+
+
+def _fits(path: Path) -> bool:
+    return bool(openpyxl.load_workbook(path).worksheets[0].sheet_properties.pageSetUpPr.fitToPage)
+
+
+CJK = re.compile(r"[\u4e00-\u9fff]{2,}")
+WORD = re.compile(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)"[^>]*>([^<]*)</word>')
+
+
+def _glyph_sizes(pdf: Path) -> list[float]:
+    """Printed size (pt) of each all-CJK word: a CJK glyph is as wide as its font size."""
+    html = subprocess.run(
+        [PDFTOTEXT, "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    return [
+        (float(x1) - float(x0)) / len(w) for x0, x1, w in WORD.findall(html) if CJK.fullmatch(w)
+    ]
+
+
+def _printed_pt(ws) -> float:
+    """Smallest text on paper, from the file: font size × print scale (fit-to-width scale
+    estimated at LibreOffice's 7 pt a width unit, the wider of LibreOffice and Excel)."""
+    sizes = [c.font.sz for row in ws.iter_rows() for c in row if c.value is not None]
+    if ws.sheet_properties.pageSetUpPr.fitToPage:
+        letters = {openpyxl.utils.get_column_letter(c + 1) for c in range(ws.max_column)}
+        width = sum(ws.column_dimensions[x].width or 8.43 for x in letters)
+        scale = min(1.0, (842 - 2 * 0.4 * 72) / (width * 7))
+    else:
+        scale = ws.page_setup.scale / 100
+    return min(sizes) * scale
+
+
+@needs_soffice
+@pytest.mark.skipif(PDFTOTEXT is None, reason="需要 poppler-utils (pdftotext)，未安装则跳过")
+@pytest.mark.parametrize(
+    ("kind", "max_pages"), [("合并台账", 18), ("督查比对", 8), ("校验报告", 10)]
+)
+def test_tables_print_at_9pt_or_more(demo_out, kind, max_pages, tmp_path):
+    """The merged ledger, the crosscheck and 校验报告 sheets print at 9 pt or more on A4 landscape,
+    headers repeated on every page (measured in the file and on LibreOffice's PDF)."""
+    src = _workbook(demo_out, kind)
+    wb = openpyxl.load_workbook(src)
+    for ws in [w for w in wb.worksheets if w.sheet_state == "visible"]:
+        assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9
+        assert _printed_pt(ws) >= 9, (kind, ws.title)
+        assert ws.print_title_rows, (kind, ws.title)
+    local = tmp_path / f"x{src.suffix}"
+    shutil.copy(src, local)
+    pdf = soffice_convert(local, "pdf", tmp_path)
+    sizes = _glyph_sizes(pdf)
+    assert sizes and min(sizes) >= 8.9, (kind, min(sizes))
+    text = subprocess.run([PDFTOTEXT, str(pdf), "-"], capture_output=True, text=True).stdout
+    pages = text.count("\f")  # pdftotext ends every page with a form feed
+    assert pages <= max_pages, (kind, pages)

@@ -31,12 +31,12 @@ def test_as_of_sets_the_deadline(make_return, ros, tmp_path):
     make_return("a.xlsx", {5: {"has_problem": "是"}}, folder=d, report_date=dt.date(2022, 4, 2))
     # without --as-of (today is outside the 2022 campaign): the batch's next cut-off, 4月7日
     code, text = _notice(tmp_path, d, ros.source)
-    assert code == 1 and "于 2022年4月7日 前重新报送" in text
+    assert code == 1 and "于2022年4月7日前重新报送" in text
     # the bug: printed on 4月20日 it said 4月7日, already past; now as-of + 3 days
     code, text = _notice(tmp_path, d, ros.source, "--as-of", "2022-04-20")
-    assert code == 1 and "于 2022年4月23日 前重新报送" in text and "4月7日" not in text
+    assert code == 1 and "于2022年4月23日前重新报送" in text and "4月7日" not in text
     code, text = _notice(tmp_path, d, ros.source, "--as-of", "4月20日", "--deadline", "4月25日")
-    assert code == 1 and "于 2022年4月25日 前重新报送" in text
+    assert code == 1 and "于2022年4月25日前重新报送" in text
     code, text = _notice(tmp_path, d, ros.source, "--as-of", "2022-04-20", "--deadline", "4月8日")
     assert code == 2 and text == (
         "--deadline 2022年4月8日 早于 2022年4月20日，重新报送期限不能在此之前。"
@@ -56,7 +56,7 @@ def test_workspace_days(make_return, ros, tmp_path, monkeypatch):
     make_return("a.xlsx", {5: {"has_problem": "是"}}, folder=d, report_date=dt.date(2022, 4, 2))
     monkeypatch.chdir(d)
     code, text = _notice(tmp_path, d, ros.source, "--as-of", "2022-04-20")
-    assert code == 1 and "于 2022年4月25日 前重新报送" in text
+    assert code == 1 and "于2022年4月25日前重新报送" in text
 
 
 def test_today_only_inside_the_campaign(cl):

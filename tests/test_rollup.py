@@ -511,6 +511,28 @@ def written(tmp_path_factory, cl, roster_df) -> tuple[Path, list[Path]]:
     return out, rollup_app.write_reports(r, cl, out)
 
 
+def test_weekly_chart_carries_its_values(written):
+    """WPS and Excel draw a chart from the cache in its XML until they recalculate: the
+    counties (text) and their 整改率 must be there (hand-counted: 0.5 and 0.3)."""
+    out, _ = written
+    with zipfile.ZipFile(out / "周报_第2期.xlsx") as z:
+        chart = z.read("xl/charts/chart1.xml").decode()
+    ns = r"(?:c:)?"
+    chart = re.search(rf"<{ns}ser>(.*?)</{ns}ser>", chart, re.S).group(1)
+    cat = re.search(rf"<{ns}cat>(.*?)</{ns}cat>", chart, re.S).group(1)
+    val = re.search(rf"<{ns}val>(.*?)</{ns}val>", chart, re.S).group(1)
+    tx = re.search(rf"<{ns}tx>(.*?)</{ns}tx>", chart, re.S).group(1)
+    point = rf"<{ns}pt idx=\"(\d+)\">\s*<{ns}v>([^<]*)</{ns}v>"
+    assert "strRef" in cat and "strCache" in cat and "numRef" not in cat
+    assert [(int(i), v) for i, v in re.findall(point, cat)] == [
+        (0, WEEKLY[0][0]),
+        (1, WEEKLY[1][0]),
+    ]
+    assert "numCache" in val and re.search(rf"<{ns}ptCount val=\"2\"", val)
+    assert [(int(i), float(v)) for i, v in re.findall(point, val)] == [(0, 0.5), (1, 0.3)]
+    assert [v for _, v in re.findall(point, tx)] == ["整改率"]
+
+
 def _table(ws, first_data: int, ncols: int) -> tuple[list[str], list[tuple]]:
     """(leaf headers, data rows up to the total row) of a summary sheet read back."""
     top = [ws.cell(first_data - 2, c).value for c in range(1, ncols + 1)]
@@ -733,6 +755,9 @@ def test_no_formulas_anywhere(written):
 # --- the 文字稿 -------------------------------------------------------------------
 
 
+CL_OFFICE = "许昌市巩固拓展脱贫攻坚成果领导小组办公室"
+
+
 def test_text(written):
     out, _ = written
     md = (out / "周报文字稿_第2期.md").read_text(encoding="utf-8")
@@ -743,16 +768,23 @@ def test_text(written):
         assert f"## {s}" in md and f"\n{s}\n" in txt
     assert md.startswith("# 第2期（截至2022年4月7日）")
     assert "整改率口径：整改率 = 已整改问题数 ÷ 排查问题数" in txt
-    assert "累计排查问题 16 个，本周新增 5 个" in txt
-    assert "整改率 37.50%，较上期提高 20.83 个百分点" in txt
+    assert "累计排查问题16个，本周新增5个" in txt
+    assert "整改率37.50%，较上期提高20.83个百分点" in txt
     assert "**襄城县**" in md and "1. 襄城县：" in txt and "2. 鄢陵县：" in txt
-    assert "较上期提高 30.00 个百分点" in txt and "较上期提高 15.71 个百分点" in txt
-    assert "鄢陵县（整改率 30.00%，排名第 2 位）整改进度排名靠后" in txt  # the lowest-ranked
-    assert "未报送的村 3 个、逾期报送的村 2 个" in txt
+    assert "较上期提高30.00个百分点" in txt and "较上期提高15.71个百分点" in txt
+    assert "鄢陵县（整改率30.00%，排名第2位）整改进度排名靠后" in txt  # the lowest-ranked
+    assert "未报送的村3个、逾期报送的村2个" in txt
     assert "鄢陵县未报送的有陈化店镇东村、马栏镇北村，逾期报送的有陈化店镇小马村；" in txt
     assert "襄城县未报送的有麦岭镇五村，逾期报送的有城关街道二村。\n\n四、下步工作" in txt
     assert not re.search(r"[#*`]|^\s*[-+>] ", txt, re.M)
     assert "{{" not in txt and "{#" not in txt
+    # 公文 habits: no space between Chinese and numbers; 附件, office, date, phone at the end
+    assert not re.search(r"[\u4e00-\u9fff，。；、（）] +\d|\d[%]? +[\u4e00-\u9fff（]", txt)
+    assert txt.endswith(
+        "附件：1.周报_第2期.xlsx\n　　　2.市级汇总表_第2期.xlsx\n\n"
+        f"{CL_OFFICE}\n2022年4月7日\n（联系电话：2965220）\n"
+    )
+    assert "未报送1个，报送未通过" not in txt  # hand data: no return failed
 
 
 def test_edited_template(tmp_path, cl, roster_df):
@@ -810,7 +842,7 @@ def test_rate_rule_in_text_without_plan(cl, roster_df):
     r2 = rollup.build(hand_data(), roster_df, _no_plan(cl))
     _, txt = weekly.render(weekly.context(r2, _no_plan(cl)))
     assert "纳入整改方案的问题不计入" in txt
-    assert f"整改率 {6 / 11 * 100:.2f}%" in txt
+    assert f"整改率{6 / 11 * 100:.2f}%" in txt
 
 
 # --- the command ------------------------------------------------------------------
@@ -867,7 +899,7 @@ def test_nothing_reported_yet(tmp_path, cl, roster_df):
     ws = openpyxl.load_workbook(tmp_path / "市级汇总表_第1期.xlsx")["汇总"]
     assert ws.cell(7, HEADS.index("整改率") + 1).value == "—"
     txt = (tmp_path / "周报文字稿_第1期.txt").read_text(encoding="utf-8-sig")
-    assert "整改率 —" in txt and "未报送的村 12 个" in txt
+    assert "整改率—" in txt and "未报送的村12个" in txt
     assert len(paths) == 6
 
 

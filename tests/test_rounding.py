@@ -33,8 +33,8 @@ def test_half_up_by_hand():
     assert rollup.pct_text(float("nan")) == "—"
     assert rollup.pp_value(0.125) == 0.13 and rollup.pp_value(-0.125) == -0.13
     assert weekly.pct(21 / 32) == "65.63%"
-    assert weekly.change(0.125) == "提高 0.13 个百分点"
-    assert weekly.change(-0.125) == "下降 0.13 个百分点"
+    assert weekly.change(0.125) == "提高0.13个百分点"
+    assert weekly.change(-0.125) == "下降0.13个百分点"
     assert weekly.change(0.004) == "持平"
 
 
@@ -62,8 +62,8 @@ def test_text_rounds_like_the_workbook(cl, tmp_path):
     assert ctx["total"]["report_rate"] == "65.63%"
     assert ctx["total"]["on_time_rate"] == "65.63%"
     _, txt = weekly.render(ctx)
-    assert "本期已报送 21 个，上报率 65.63%" in txt
-    assert "按时上报率 65.63%" in txt and "65.62%" not in txt
+    assert "本期已报送21个，上报率65.63%" in txt
+    assert "按时上报率65.63%" in txt and "65.62%" not in txt
     path = weekly.write_xlsx(r, cl, tmp_path / "周报.xlsx")
     ws = openpyxl.load_workbook(path)[weekly.SHEET_WEEKLY]
     cells = [c for row in ws.iter_rows() for c in row if c.value == pytest.approx(21 / 32)]

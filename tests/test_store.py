@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import sqlite3
 import threading
 from pathlib import Path, PurePath
@@ -471,14 +472,15 @@ def test_info_and_export(tmp_path):
         "rows": 66 * 5 + 2,
     }
     wb = load_workbook(out)
-    assert wb.sheetnames == list(store_db.TABLES)
+    assert wb.sheetnames == [*store_db.TABLES, "字段说明"]
     assert wb["rows"].max_row == 1 + counts["rows"]
-    assert [c.value for c in wb["submissions"][1]][:4] == [
-        "id",
-        "campaign_id",
-        "period",
-        "village_key",
-    ]
+    assert [c.value for c in wb["submissions"][1]][:4] == ["编号", "行动编号", "期次", "村标识"]
+    heads = [c.value for ws in wb.worksheets for c in ws[1]]
+    assert all(re.search(r"[\u4e00-\u9fff]", h) for h in heads), heads  # all Chinese
+    assert [c.value for c in wb["rows"][1]][7] == "整改期限"
+    fields = [tuple(r) for r in wb["字段说明"].iter_rows(min_row=2, values_only=True)]
+    assert ("submissions", "village_key", "村标识") in fields
+    assert len(fields) == sum(ws.max_column for ws in wb.worksheets[:-1])
 
 
 def test_export_keeps_formula_like_text(tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -483,8 +484,38 @@ def test_huge_sheet_is_bounded(make_return, cl, ros):
     wb["整改台账"]["M20000"].fill = openpyxl.styles.PatternFill("solid", fgColor="FFFF00")
     wb.save(p2)
     rep, subs = run(p2, cl, ros)
-    assert found(rep) == {("rows-truncated", "")}
+    assert found(rep) == set()  # styled, empty: nothing lost, nothing to warn of
     assert rep.valid and len(subs[0].rows) == 66
+
+
+@needs_soffice
+def test_libreoffice_empty_last_row_is_no_warning(make_return, cl, ros, tmp_path):
+    """LibreOffice keeps an empty row at 1,048,576 after rows were deleted or styled there."""
+    p = make_return("lo.xlsx", {3: problem()}, folder=tmp_path / "typed")
+    wb = openpyxl.load_workbook(p)
+    ws = wb["整改台账"]
+    ws["C1048576"].fill = openpyxl.styles.PatternFill("solid", fgColor="FFFF00")
+    ws.row_dimensions[1048576].height = 20
+    wb.save(p)
+    lo = soffice_convert(p, "xlsx", tmp_path / "lo")
+    sheet = zipfile.ZipFile(lo).read("xl/worksheets/sheet1.xml")
+    assert re.search(rb'<row r="1048576"[^>]*>\s*</row>', sheet)  # the empty row is there
+    rep, subs = run(lo.parent, cl, ros)
+    assert found(rep) == set()
+    assert rep.valid and len(subs[0].rows) == 66
+
+
+@needs_soffice
+def test_xls_read_in_part_still_warns(make_return, cl, ros, tmp_path):
+    """An .xls is not bounded by us: data beyond 3000 rows is one rows-truncated warning."""
+    p = make_return("long.xlsx", {}, folder=tmp_path / "typed")
+    wb = openpyxl.load_workbook(p)
+    wb["整改台账"]["M3500"] = "备注在很远的一行"
+    wb.save(p)
+    xls = soffice_convert(p, "xls", tmp_path / "lo")
+    rep, subs = run(xls.parent, cl, ros)
+    assert found(rep) == {("rows-truncated", "")}
+    assert len(subs[0].rows) == 66
 
 
 def test_cli_exit_codes_json_and_report(make_return, tmp_path, cl, ros):
@@ -537,17 +568,17 @@ def test_notice_deadline_follows_the_batch(make_return, ros, tmp_path):
     make_return("a.xlsx", {5: {"has_problem": "是"}}, folder=d, report_date=dt.date(2022, 4, 10))
     make_return("b.xlsx", {}, folder=d, village=1, report_date=dt.date(2022, 4, 2))
     code, text = _notice(tmp_path, d, Path(ros.source))
-    assert code == 1 and "于 2022年4月14日 前重新报送" in text
+    assert code == 1 and "于2022年4月14日前重新报送" in text
     # a year typo in one return does not move it; a 第5期 folder without dates sets it
     make_return("c.xlsx", {}, folder=d, village=2, report_date=dt.date(2023, 4, 8))
     code, text = _notice(tmp_path, d, Path(ros.source))
-    assert code == 1 and "于 2022年4月14日 前重新报送" in text
+    assert code == 1 and "于2022年4月14日前重新报送" in text
     p5 = tmp_path / "第5期"
     make_return("x.xlsx", {5: {"has_problem": "是"}}, folder=p5, report_date=None)
     code, text = _notice(tmp_path, p5, Path(ros.source))
-    assert code == 1 and "于 2022年4月28日 前重新报送" in text
+    assert code == 1 and "于2022年4月28日前重新报送" in text
     code, text = _notice(tmp_path, d, Path(ros.source), "--deadline", "2022-04-08")
-    assert code == 1 and "于 2022年4月8日 前重新报送" in text
+    assert code == 1 and "于2022年4月8日前重新报送" in text
     code, text = _notice(tmp_path, d, Path(ros.source), "--deadline", "下周")
     assert code == 2 and text == "--deadline 无法识别为日期：“下周”，请写成如 2022-04-08。"
 
@@ -891,3 +922,24 @@ def test_findings_json_codes_are_plain_slugs(make_return, cl, ros):
     codes = [f["code"] for fr in data["files"] for f in fr["findings"]]
     assert codes == ["done-date-ambiguous"]
     assert type(rep.files[0].findings[0].code) is str
+
+
+def test_report_only_where_asked(make_return, tmp_path, ros, monkeypatch):
+    """Without --report nothing is written (not into the current folder, not beside the
+    returns); with it, the report is where asked."""
+    d = tmp_path / "returns" / "第1期"
+    make_return("good.xlsx", {}, folder=d)
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    r = CliRunner().invoke(app, ["validate", str(d), "-r", str(Path(ros.source))])
+    assert r.exit_code == 0, r.output
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
+    assert "--report" in r.output and "未保存校验报告" in r.output
+    help_text = CliRunner().invoke(app, ["validate", "--help"]).output
+    assert "校验报告只在加--report时保存" in re.sub(r"[\s│]", "", help_text)
+    r = CliRunner().invoke(
+        app, ["validate", str(d), "-r", str(Path(ros.source)), "--report", "报告.xlsx"]
+    )
+    assert r.exit_code == 0 and (cwd / "报告.xlsx").is_file()

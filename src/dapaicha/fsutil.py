@@ -47,6 +47,7 @@ def atomic_write(path: Path, writer: Callable[[Path], object]) -> None:
         raise UserError(f"无法写入目录 {path.parent}：{err.strerror or err}。") from err
     try:
         writer(Path(tmp))
+        os.chmod(tmp, _MODE & ~_umask())  # mkstemp makes 0600: others in the office may read
         if _read_only(path):  # Windows refuses to replace it; say so everywhere alike
             raise PermissionError(13, "read-only", str(path))
         os.replace(tmp, path)
@@ -61,6 +62,21 @@ def atomic_write(path: Path, writer: Callable[[Path], object]) -> None:
     except BaseException:
         _unlink(tmp)
         raise
+
+
+_MODE = 0o666
+
+
+def _umask() -> int:
+    """The process's umask: from /proc on Linux (no change, safe with threads), else read
+    by setting it and back."""
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:

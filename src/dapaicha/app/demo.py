@@ -264,6 +264,7 @@ def _period(
 def _validated(res: DemoResult, n: int, done: validate.Validated) -> None:
     """The period's validation counts and the steps for its report and 退回修改."""
     label, rep, report = f"第{n}期", done.report, done.report_path
+    assert report is not None  # the demo always asks for its report
     res.accepted[n] = sum(f.accepted for f in rep.files)
     res.returned[n] = len(rep.files) - res.accepted[n]
     res.missing[n] = len(rep.missing)

@@ -267,7 +267,7 @@ class Validated:
     """What `dapaicha validate` did: the report, and the files it wrote."""
 
     report: Report
-    report_path: Path
+    report_path: Path | None  # None: not asked for, none written
     feedback: list[Path] | None  # 退回修改 copies and notices (None: not asked for)
 
 
@@ -276,7 +276,7 @@ def command(
     roster_path: Path,
     checklist_path: Path | None = None,
     *,
-    report_path: Path,
+    report_path: Path | None,
     feedback_dir: Path | None = None,
     deadline: str | dt.date | None = None,
     as_of: str | dt.date | None = None,
@@ -285,7 +285,8 @@ def command(
     progress: Progress = silent,
     workers: int | None = None,
 ) -> Validated:
-    """`dapaicha validate`: validate a folder, write the report and the 退回修改 copies."""
+    """`dapaicha validate`: validate a folder, write the report (only where asked) and the
+    退回修改 copies."""
     cl = cl_mod.load(checklist_path)
     due = typed_date("--deadline", deadline, cl.campaign.year) if deadline else None
     day = typed_date("--as-of", as_of, cl.campaign.year) if as_of else today_in(cl.campaign)
@@ -302,7 +303,8 @@ def command(
         )
     with progress(len(files)) as advance:
         rep, _subs = validate_folder(returns, cl, ros, on_file=advance, workers=workers)
-    report_xlsx.write(rep, report_path, title=title or f"{cl.campaign.title}台账校验报告")
+    if report_path is not None:
+        report_xlsx.write(rep, report_path, title=title or f"{cl.campaign.title}台账校验报告")
     paths = None
     if feedback_dir is not None:
         paths = feedback_xlsx.write_all(
@@ -311,6 +313,9 @@ def command(
             feedback_dir,
             campaign_title=cl.campaign.title,
             deadline=cn_date(due or resubmit_due(rep, cl.campaign, returns, day, resubmit_days)),
+            office=cl.campaign.office,
+            phone=cl.campaign.phone,
+            issued=day,
         )
     return Validated(rep, report_path, paths)
 

@@ -18,6 +18,20 @@ from dapaicha.cli.base import COMMAND, ChecklistOpt, RosterOpt, VerboseOpt, Work
 from dapaicha.config.roster import Roster
 from dapaicha.findings import Severity
 
+NO_REPORT_HINT = "未保存校验报告；如需工作簿（可打印、下发），请加 --report 校验报告.xlsx。"
+
+
+def _written(res: validate_app.Validated, feedback: Path | None) -> list[tuple[str, Path | str]]:
+    """What validate wrote, for the terminal."""
+    written: list[tuple[str, Path | str]] = []
+    if res.report_path is not None:
+        written.append(("校验报告", res.report_path))
+    if res.feedback is not None:
+        copies = sum(p.suffix == ".xlsx" for p in res.feedback)
+        notices = sum(p.suffix == ".txt" for p in res.feedback)
+        written.append(("退回修改", f"{feedback}（{copies} 份修改副本、{notices} 份退回通知）"))
+    return written
+
 
 @app.command("validate", cls=COMMAND)
 def validate(
@@ -30,8 +44,8 @@ def validate(
         Optional[Path],  # noqa: UP045
         typer.Option(
             "--report",
-            help="校验报告工作簿的保存位置（默认：校验报告.xlsx；"
-            "在工作文件夹中为 校验报告\\校验报告_第N期.xlsx）。",
+            help="把校验报告工作簿保存到这里，例：--report 校验报告_第2期.xlsx（不加此项时：在工作文件夹中"
+            "写到 校验报告\\校验报告_第N期.xlsx，不在工作文件夹中则只在屏幕上显示结果，不写文件）。",
         ),
     ] = None,
     feedback: Annotated[
@@ -71,7 +85,8 @@ def validate(
 ) -> None:
     """校验各村报送的整改台账，列出每个文件的问题。
 
-    例：dapaicha validate returns/第1期 -r roster.xlsx --feedback 退回修改
+    例：dapaicha validate returns/第1期 -r roster.xlsx --report 校验报告.xlsx --feedback 退回修改
+    校验报告只在加 --report 时保存（不加则只在屏幕上显示，不写文件）。
     退出码：0 全部通过；1 有文件被退回；2 用法错误或无法读取输入。
     """
     con = render.console(stderr=as_json)
@@ -83,11 +98,7 @@ def validate(
         progress=render.progress_of(con, "校验中"), workers=workers,
     )  # fmt: skip
     rep = res.report
-    written: list[tuple[str, Path | str]] = [("校验报告", res.report_path)]
-    if res.feedback is not None:
-        copies = sum(p.suffix == ".xlsx" for p in res.feedback)
-        notices = sum(p.suffix == ".txt" for p in res.feedback)
-        written.append(("退回修改", f"{feedback}（{copies} 份修改副本、{notices} 份退回通知）"))
+    written = _written(res, feedback)
     if json_out is not None:
         fsutil.atomic_write_text(json_out, render.to_json(rep.to_dict()) + "\n")
         written.append(("JSON 校验结果", json_out))
@@ -95,7 +106,10 @@ def validate(
         render.emit_json(rep.to_dict())
     else:
         render.print_report(rep, con, show_all=show_all, verbose=verbose)
-        render.print_paths(con, "已写出：", written)
+        if written:
+            render.print_paths(con, "已写出：", written)
+        if res.report_path is None:
+            con.print(NO_REPORT_HINT)
     raise typer.Exit(0 if rep.valid else 1)
 
 

@@ -55,12 +55,12 @@ def _clean(d: dict[str, Any]) -> dict[str, Any]:
 
 def validate_outputs(
     ws: Workspace | None, returns: Path, report: Path | None, feedback: Path | None
-) -> tuple[Path, Path | None]:
+) -> tuple[Path | None, Path | None]:
     """validate's --report and --feedback: explicit values win; in a workspace the reports
-    and 退回修改 folders, per period when the returns folder is a 第N期; else 校验报告.xlsx
-    and no feedback, as before."""
+    and 退回修改 folders, per period when the returns folder is a 第N期; elsewhere only what
+    was asked (no report file written into the current folder)."""
     if ws is None:
-        return report or Path(REPORT_NAME), feedback
+        return report, feedback
     n = periods.from_folder(Path(returns).resolve() / "x")
     f = ws.settings.folders
     if report is None:

@@ -33,6 +33,8 @@ TOTAL_CITY = "全市合计"  # last row of the city's table (rows = counties)
 ST_MISSING = "未报送"
 ST_CARRIED = "未报送（沿用前期台账）"
 ST_LATE = "逾期报送"
+ST_FAILED = "报送未通过（退回待改）"
+ST_FAILED_CARRIED = "报送未通过（退回待改，沿用前期台账）"
 
 # Count columns of a summary frame, in order; the category columns go after "problems".
 HEAD_COUNTS = ("expected", "reported", "on_time", "late", "missing", "problems")
@@ -174,7 +176,7 @@ def _build_one(data: PeriodLike, roster: pd.DataFrame, checklist: Checklist) -> 
     dv = dv[dv["key"].notna()].drop_duplicates("key").set_index("key")
     vil = roster.copy()
     vil["order"] = np.arange(len(vil))
-    for col in ("reported", "on_time", "late", "carried"):
+    for col in ("reported", "on_time", "late", "carried", "failed"):
         src = dv[col] if col in dv else pd.Series(dtype=bool)
         vil[col] = vil["key"].map(src).eq(True).to_numpy(bool)
     for col in ("report_date", "file"):
@@ -239,6 +241,8 @@ def _village_status(vil: pd.DataFrame) -> pd.Series:
     out[~vil["reported"]] = ST_MISSING
     out[~vil["reported"] & vil["carried"]] = ST_CARRIED
     out[vil["reported"] & vil["late"]] = ST_LATE
+    out[~vil["reported"] & vil["failed"]] = ST_FAILED
+    out[~vil["reported"] & vil["failed"] & vil["carried"]] = ST_FAILED_CARRIED
     return out
 
 

@@ -250,12 +250,13 @@ def _best_sheet(
 def _bounds_findings(
     ret: Return, sheet: str, n_rows: int, sn: sniff.Sniff, cut: dict[str, str], out: list[Finding]
 ) -> None:
-    """content-truncated (a value beyond the bounds was cut) or rows-truncated."""
-    parts = sheet_parts(ret.data) if sn.oversized_sheets else {}
+    """content-truncated (a value beyond the bounds was cut) or rows-truncated (a sheet
+    read only in part, not bounded here); empty or styled rows cut off are no loss."""
+    part = (sheet_parts(ret.data) if sn.oversized_sheets else {}).get(sheet, "")
     bounds = f"{sniff.MAX_ROWS} 行、{sniff.MAX_COLS} 列"
-    if (lost := cut.get(parts.get(sheet, ""))) is not None:
+    if (lost := cut.get(part)) is not None:
         out.append(make(C.CONTENT_TRUNCATED, ret.file, sheet=sheet, cell=lost, expected=bounds))
-    elif n_rows >= sniff.MAX_ROWS or parts.get(sheet) in sn.oversized_sheets:
+    elif n_rows >= sniff.MAX_ROWS and part not in sn.oversized_sheets:
         out.append(make(C.ROWS_TRUNCATED, ret.file, sheet=sheet, expected=bounds))
 
 

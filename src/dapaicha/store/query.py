@@ -34,7 +34,9 @@ WITH cur AS (
 VILLAGE_SQL = (
     _CURRENT
     + """SELECT v.key AS village_code, v.county, v.township, v.village, src.period AS src_period,
-  src.report_date, src.on_time, COALESCE(src.file, '') AS file
+  src.report_date, src.on_time, COALESCE(src.file, '') AS file,
+  EXISTS (SELECT 1 FROM submissions f WHERE f.village_key = v.key AND f.period = :p
+    AND f.accepted = 0) AS failed
 FROM villages v LEFT JOIN src ON src.village_key = v.key ORDER BY v.key"""
 )
 
@@ -58,6 +60,7 @@ VILLAGE_COLUMNS = [
     "report_date",
     "carried",
     "file",
+    "failed",  # no accepted return this period, but one that failed validation
 ]
 PROBLEM_COLUMNS = [
     "village_code", "county", "township", "village", "period", "no", "seq", "category_code", "category",
@@ -129,6 +132,7 @@ def frames(conn: sqlite3.Connection, period: int, depth: int = 1) -> PeriodData:
             "report_date": pd.Series(_dates(v["report_date"]), dtype=object),
             "carried": (src > 0) & (src < period),
             "file": v["file"],
+            "failed": ~reported & (pd.to_numeric(v["failed"]).to_numpy(dtype=int) == 1),
         },
         columns=VILLAGE_COLUMNS,
     )

@@ -116,6 +116,7 @@ def write(
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=n)
     _table(ws, 3, SUMMARY_HEADS, _summary_rows(result), (14, 16, 12, 10, 10, 10))
     excel.print_setup(ws, title_rows="3:3")
+    excel.bound_scale(ws, (14, 16, 12, 10, 10, 10))
     for name, heads, body, widths in (
         (SHEET_MISSED, missed_heads(titles),
          [_missed_row(m, len(titles)) for m in result.of(MISSED)],
@@ -127,6 +128,8 @@ def write(
         _table(ws, 1, heads, body, widths)
         ws.freeze_panes = "A2"
         excel.print_setup(ws, title_rows="1:1")
+        village = get_column_letter(list(heads).index("行政村") + 1)
+        excel.bound_scale(ws, widths, title_cols=f"A:{village}")  # who, on each page
         ws.auto_filter.ref = f"A1:{get_column_letter(len(heads))}{max(1, len(body) + 1)}"
     excel.save(wb, path)
     return path

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 import re
 import unicodedata
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell, MergedCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import column_index_from_string
+from openpyxl.worksheet.dimensions import RowDimension
 from openpyxl.worksheet.worksheet import Worksheet
 
 from dapaicha.fsutil import atomic_write
@@ -92,6 +95,75 @@ def first_sheet(wb: Workbook) -> Worksheet:
     return ws
 
 
+def wrapped_lines(value: Any, width: float, size: float = 10) -> int:
+    """Lines a wrapped cell `width` units wide needs for value at `size` pt (text_width is
+    measured at 10 pt; one unit of padding)."""
+    per = max(width - 1, 1)
+    return sum(max(1, math.ceil(text_width(p) * size / 10 / per)) for p in str(value).split("\n"))
+
+
+def text_points(lines: int, size: float = 10) -> float:
+    """Row points for `lines` lines at `size` pt (room for the CJK fonts' leading)."""
+    return lines_height(lines, size)
+
+
+class GrowingRow(RowDimension):
+    """A row height shown on opening that Excel, WPS and LibreOffice still grow as text is
+    typed: `ht` written without customHeight."""
+
+    @property
+    def customHeight(self) -> bool:
+        return False
+
+
+def growing_height(ws: Worksheet, row: int, points: float) -> None:
+    ws.row_dimensions[row] = GrowingRow(ws, index=row, ht=points)
+
+
+def fit_rows(ws: Worksheet, rows: range) -> None:
+    """Rows of a sheet we fill, tall enough for their wrapped text at its font size (no
+    program fits rows when a file is opened); a taller row stays as it is."""
+    spans = {
+        (m.min_row, m.min_col): m.max_col - m.min_col + 1
+        for m in ws.merged_cells.ranges
+        if m.min_row == m.max_row
+    }
+    inner = {
+        (r, c)
+        for m in ws.merged_cells.ranges
+        for r in range(m.min_row, m.max_row + 1)
+        for c in range(m.min_col, m.max_col + 1)
+        if m.min_row != m.max_row
+    }
+    widths: dict[int, float] = {}
+    for r in rows:
+        need = 0.0
+        for cell in ws[r] if r <= ws.max_row else ():
+            v, c = cell.value, cell.column
+            if not isinstance(v, str) or not v or (r, c) in inner:
+                continue
+            if not (cell.alignment is not None and cell.alignment.wrap_text):
+                continue
+            width = 0.0
+            for k in range(spans.get((r, c or 1), 1)):
+                width += _width(ws, (c or 1) + k, widths)
+            size = float(cell.font.sz or 11) if cell.font is not None else 11.0
+            need = max(need, text_points(wrapped_lines(v, width, size), size))
+        have = ws.row_dimensions[r].ht if r in ws.row_dimensions else None
+        if need and (have is None or have < need):
+            ws.row_dimensions[r].height = need
+
+
+def _width(ws: Worksheet, col: int, cache: dict[int, float]) -> float:
+    if col not in cache:
+        cache[col] = 8.43  # Excel's default column width
+        for dim in ws.column_dimensions.values():
+            lo = dim.min or column_index_from_string(dim.index)
+            if lo <= col <= (dim.max or lo) and dim.width:
+                cache[col] = float(dim.width)
+    return cache[col]
+
+
 def put(cell: Cell | MergedCell, value: Any) -> Cell:
     """Write value; a str is always stored as text, never as a formula."""
     if isinstance(cell, MergedCell):  # openpyxl refuses it too, less clearly
@@ -142,6 +214,31 @@ def print_setup(ws: Worksheet, title_rows: str | None = None, landscape: bool = 
     assert footer is not None  # created with the sheet
     footer.center.text = "第 &P 页，共 &N 页"
     footer.center.font = BODY_FONT
+
+
+MIN_PRINT_PT = 9.0  # the smallest text on paper
+PAPER_WIDTH_PT = 842 - 2 * 0.4 * 72  # A4 landscape less print_setup's side margins
+LO_UNIT_PT = 7.0  # LibreOffice prints a column-width unit as 7 pt (Excel ~5.5): the wider
+
+
+def bound_scale(
+    ws: Worksheet, widths: Sequence[float], font_pt: float = 10, title_cols: str | None = None
+) -> None:
+    """After print_setup: one page wide only while text stays >= MIN_PRINT_PT on paper; a
+    wider table prints at the scale that keeps it so, pages running across (left to right,
+    then down) with title_cols repeated on each."""
+    scale = PAPER_WIDTH_PT / max(sum(widths) * LO_UNIT_PT, 1)
+    if scale * font_pt >= MIN_PRINT_PT:
+        return
+    setup = ws.sheet_properties.pageSetUpPr
+    if setup is not None:
+        setup.fitToPage = False
+    ws.page_setup.fitToWidth = None
+    ws.page_setup.fitToHeight = None
+    ws.page_setup.scale = math.ceil(100 * MIN_PRINT_PT / font_pt)
+    ws.page_setup.pageOrder = "overThenDown"
+    if title_cols:
+        ws.print_title_cols = title_cols
 
 
 FIXED_TIME = dt.datetime(2022, 1, 1)

@@ -11,6 +11,66 @@ from openpyxl.cell import WriteOnlyCell
 from dapaicha.xlsx import excel
 
 MAX_SHEET_ROWS = 1_048_575  # Excel's limit, minus the header
+SHEET_FIELDS = "字段说明"  # last sheet: table, column, Chinese header
+
+# Chinese headers of the store's columns (sheet names stay the table names, stable keys)
+COLUMN_ZH = {
+    "version": "数据库版本",
+    "id": "编号",
+    "checklist_id": "清单标识",
+    "checklist_hash": "清单校验值",
+    "title": "行动名称",
+    "start": "开始日期",
+    "first_deadline": "第1期截止日期",
+    "end_date": "结束日期",
+    "report_every_days": "报送间隔（天）",
+    "campaign_id": "行动编号",
+    "no": "序号",
+    "category_code": "类别代码",
+    "category": "类别",
+    "topic": "排查项目",
+    "content": "排查内容",
+    "n": "期次",
+    "deadline": "截止日期",
+    "key": "村标识",
+    "code": "村代码",
+    "county": "县（市、区）",
+    "township": "乡（镇、街道）",
+    "village": "村",
+    "in_roster": "在村名册中",
+    "period": "期次",
+    "village_key": "村标识",
+    "file": "文件",
+    "sha256": "文件校验值（SHA-256）",
+    "source_kind": "来源类型",
+    "report_date": "填报日期",
+    "on_time": "按时报送",
+    "received_at": "收到时间",
+    "accepted": "通过校验",
+    "errors": "错误数",
+    "warnings": "提醒数",
+    "problems": "问题数",
+    "superseded_by": "被替代（新报送编号）",
+    "submission_id": "报送编号",
+    "seq": "问题序号",
+    "has_problem": "是否存在问题",
+    "description": "自查问题描述",
+    "measure": "整改措施",
+    "kind": "整改类型",
+    "owner": "责任人",
+    "result": "整改结果",
+    "done_date": "完成时间",
+    "note": "备注",
+    "row": "行号",
+    "cell": "单元格",
+}
+# a column whose meaning differs by table
+TABLE_COLUMN_ZH = {("rows", "deadline"): "整改期限"}
+
+
+def header(table: str, column: str) -> str:
+    """The Chinese header of a store column (its name when none is known)."""
+    return TABLE_COLUMN_ZH.get((table, column)) or COLUMN_ZH.get(column, column)
 
 
 def write_tables(
@@ -18,8 +78,11 @@ def write_tables(
 ) -> dict[str, int]:
     """Each (name, columns, rows) to its sheet (split when over Excel's row limit); row counts."""
     counts: dict[str, int] = {}
+    fields: list[tuple[str, str, str]] = []
     wb = Workbook(write_only=True)
-    for table, names, recs in tables:
+    for table, columns, recs in tables:
+        names = [header(table, c) for c in columns]
+        fields += [(table, c, h) for c, h in zip(columns, names, strict=True)]
         n, part, ws = 0, 0, None
         for rec in recs:
             if ws is None or n % MAX_SHEET_ROWS == 0:
@@ -38,6 +101,10 @@ def write_tables(
             ws = wb.create_sheet(table)
             ws.append(names)
         counts[table] = n
+    ws = wb.create_sheet(SHEET_FIELDS)
+    ws.append(["表（工作表名）", "字段名", "表头（中文）"])
+    for row in fields:
+        ws.append(list(row))
     excel.save(wb, Path(out))
     return counts
 

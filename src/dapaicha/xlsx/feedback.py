@@ -9,15 +9,18 @@ rebuilt as a plain .xlsx from their values. The source file is only ever read.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import io
 import re
 import warnings
+import zipfile
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.comments import Comment
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -39,6 +42,11 @@ FINDING_COLS = (("序号", 6), ("级别", 6), ("单元格", 14), ("项目", 8), 
 _OUR_COLORS = {excel.BAD_FILL.fgColor.rgb[-6:], excel.WARN_FILL.fgColor.rgb[-6:]}
 _BAD_TITLE = re.compile(r"[\\*?:/\[\]]")
 _MAX_COMMENT = 2000
+PICTURES_DROPPED = (
+    "注：原文件中的{}张图片（照片、截图）未能带入本副本，请在原文件中保留；"
+    "修改后重新报送时，请把图片一并附上。"
+)
+_TEXT = {"trim_blocks": True, "lstrip_blocks": True, "keep_trailing_newline": True}
 
 
 class CopyError(UserError):
@@ -86,8 +94,8 @@ def heading(result: FileResult) -> str:
     name = result.village or Path(result.file).name
     n, e, w = len(result.findings), result.errors, result.warnings
     if e:
-        return f"{name}：本台账有 {n} 处需修改（错误 {e} 处，提醒 {w} 处），请修改后重新报送"
-    return f"{name}：本台账已通过校验，有 {w} 处提醒，请逐项核实，如需更正请修改后重新报送"
+        return f"{name}：本台账有{n}处需修改（错误{e}处，提醒{w}处），请修改后重新报送"
+    return f"{name}：本台账已通过校验，有{w}处提醒，请逐项核实，如需更正请修改后重新报送"
 
 
 # -- the copy ---------------------------------------------------------------------------
@@ -97,7 +105,8 @@ def write_copy(source: Path, result: FileResult, out_path: Path) -> Path:
     """Write the annotated copy of source; returns the path written (always .xlsx).
 
     The copy goes back to a village and is opened by clerks: macros are dropped and the
-    village's formulas are kept as their text, so nothing in it runs or links anywhere.
+    village's formulas become their cached values (text when none), hyperlinks and external
+    links are removed, so nothing in it runs or links anywhere.
 
     Raises CopyError when the source cannot be opened, UserError when out_path cannot be written.
     """
@@ -128,23 +137,91 @@ def write_copy(source: Path, result: FileResult, out_path: Path) -> Path:
                 f"{result.file} 无法打开（{type(err).__name__}），未生成退回修改副本。"
             ) from err
     findings = report_xlsx.ordered(result.findings)
-    _defuse_formulas(wb)
+    _defuse_formulas(wb, _cached(data, sn, wb))
+    _unlink_outside(wb)
     _clear_previous(wb)
     _mark(wb, findings, names)
-    _findings_sheet(wb, result, findings)
+    for ws in wb.worksheets:  # text typed in a fixed-height row is shown whole
+        excel.fit_rows(ws, range(1, min(ws.max_row, sniff.MAX_ROWS) + 1))
+    _findings_sheet(wb, result, findings, _pictures(data) - _kept_pictures(wb))
     out = Path(out_path).with_suffix(".xlsx")
     excel.save(wb, out)
     return out
 
 
-def _defuse_formulas(wb: Workbook) -> None:
-    """Formulas (=HYPERLINK(…), DDE, …) from a return become plain text in the copy."""
+Cached = dict[str, book.Table]  # sheet title → values as last computed (calamine)
+
+
+def _cached(data: bytes, sn: sniff.Sniff, wb: Workbook) -> Cached:
+    """The values Excel/WPS last computed for the formulas, read by calamine; {} when there
+    are no formulas or the values cannot be read."""
+    if not any(c.data_type == "f" for ws in wb.worksheets for c in ws._cells.values()):
+        return {}
+    try:
+        return {s.name: s.rows for s in book.all_sheets(data, sn)}
+    except BaseException as err:  # calamine raises several kinds, and may panic
+        if not (isinstance(err, Exception) or is_panic(err)):
+            raise
+        return {}
+
+
+def _cached_value(cached: Cached, title: str, row: int, col: int) -> Any:
+    rows = cached.get(title, [])
+    if row > len(rows) or col > len(rows[row - 1]):
+        return None
+    v = rows[row - 1][col - 1]
+    if isinstance(v, dt.datetime) and v.time() == dt.time():
+        return v.date()  # a date stays a date (yyyy-mm-dd), not a date and time
+    return None if v == "" else v
+
+
+def _defuse_formulas(wb: Workbook, cached: Cached) -> None:
+    """Formulas (=HYPERLINK(…), DDE, …) from a return become their last computed value
+    (a date stays a date, so the corrected copy passes); without one, their text."""
     for ws in wb.worksheets:
         for cell in ws._cells.values():
-            if cell.data_type == "f":
-                v = cell.value
-                text = getattr(v, "text", None) or str(v)
-                excel.put(cell, text if text.startswith("=") else "=" + text)
+            if cell.data_type != "f" or not isinstance(cell, Cell):
+                continue
+            value = _cached_value(cached, ws.title, cell.row or 0, cell.column or 0)
+            if value is not None:
+                excel.put(cell, _plain(value))
+                continue
+            v = cell.value
+            text = getattr(v, "text", None) or str(v)
+            excel.put(cell, text if text.startswith("=") else "=" + text)
+
+
+_OUTSIDE = re.compile(r"\[|://|\\|\.xl[a-z]*\b", re.I)
+
+
+def _unlink_outside(wb: Workbook) -> None:
+    """No hyperlink, external workbook link or defined name pointing outside in a copy."""
+    wb._external_links = []  # type: ignore[attr-defined]  # openpyxl's, not in its stubs
+    for name in [n for n, d in wb.defined_names.items() if _OUTSIDE.search(d.attr_text or "")]:
+        del wb.defined_names[name]
+    for ws in wb.worksheets:
+        for name in [n for n, d in ws.defined_names.items() if _OUTSIDE.search(d.attr_text or "")]:
+            del ws.defined_names[name]
+        for cell in ws._cells.values():
+            if cell.hyperlink is not None:
+                cell.hyperlink = None
+        ws._hyperlinks = []  # type: ignore[attr-defined]
+
+
+def _pictures(data: bytes) -> int:
+    """Pictures in a returned xlsx/ods (media parts); 0 for other files."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            return sum(
+                n.startswith(("xl/media/", "Pictures/")) and not n.endswith("/")
+                for n in z.namelist()
+            )
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return 0
+
+
+def _kept_pictures(wb: Workbook) -> int:
+    return sum(len(ws._images) for ws in wb.worksheets)  # type: ignore[attr-defined,misc]
 
 
 def _clear_previous(wb: Workbook) -> None:
@@ -186,6 +263,7 @@ def _mark(wb: Workbook, findings: list[Finding], names: dict[str, str]) -> None:
         if isinstance(ws, Worksheet):
             cells.setdefault((title, *_anchor(ws, *pos)), []).append(f)
     for (title, row, col), fs in cells.items():
+        _unhide(wb[title], row, col)
         cell = wb[title].cell(row=row, column=col)
         bad = any(f.severity is Severity.ERROR for f in fs)
         cell.fill = copy.copy(excel.BAD_FILL if bad else excel.WARN_FILL)
@@ -197,7 +275,20 @@ def _mark(wb: Workbook, findings: list[Finding], names: dict[str, str]) -> None:
         cell.comment = Comment(text, AUTHOR, height=min(24 + 16 * lines, 400), width=320)
 
 
-def _findings_sheet(wb: Workbook, result: FileResult, findings: list[Finding]) -> None:
+def _unhide(ws: Worksheet, row: int, col: int) -> None:
+    """A flagged cell is shown: its row, its column (range) and a hidden sheet unhidden."""
+    if ws.sheet_state == "hidden":
+        ws.sheet_state = "visible"
+    if row in ws.row_dimensions and ws.row_dimensions[row].hidden:
+        ws.row_dimensions[row].hidden = False
+    for dim in ws.column_dimensions.values():
+        if dim.hidden and (dim.min or 0) <= col <= (dim.max or 0):
+            dim.hidden = False
+
+
+def _findings_sheet(
+    wb: Workbook, result: FileResult, findings: list[Finding], dropped: int = 0
+) -> None:
     ws = wb.create_sheet(layout.SHEET_FINDINGS, 0)
     main = _main_sheet(findings)
     rows = [
@@ -219,6 +310,13 @@ def _findings_sheet(wb: Workbook, result: FileResult, findings: list[Finding]) -
         cell = ws.cell(row=r, column=2)
         bad = cell.value == SEVERITY_ZH[Severity.ERROR]
         cell.fill = copy.copy(excel.BAD_FILL if bad else excel.WARN_FILL)
+    if dropped > 0:
+        r, text = ws.max_row + 2, PICTURES_DROPPED.format(dropped)
+        excel.write(ws, r, 1, text, font=excel.FONT_BODY, alignment=excel.WRAP)
+        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=len(FINDING_COLS))
+        ws.row_dimensions[r].height = report_xlsx.row_height(
+            [text], [sum(w for _, w in FINDING_COLS)]
+        )
     for other in wb.worksheets:
         other.sheet_view.tabSelected = False
     ws.sheet_view.tabSelected = True
@@ -279,10 +377,14 @@ def notice_text(
     deadline: str,
     templates: Path | None = None,
     attachment: str | None = "",
+    office: str = "",
+    phone: str = "",
+    issued: dt.date | None = None,
 ) -> str:
     """The 退回通知 for one file (templates/退回通知.txt.j2).
 
     attachment: the copy's file name; "" → out_name(result); None → no copy was made.
+    office, phone, issued (default today): the sender, contact and date at the end.
     """
     loader = FileSystemLoader(str(templates or resources.templates_dir()))
     env = Environment(
@@ -306,6 +408,9 @@ def notice_text(
         deadline=deadline,
         total=len(findings),
         attachment=out_name(result) if attachment == "" else (attachment or ""),
+        office=office,
+        phone=phone,
+        issued=excel.cn_date(issued or dt.date.today()),
         sheet_name=layout.SHEET_FINDINGS,
         findings=[
             {
@@ -321,7 +426,15 @@ def notice_text(
 
 
 def write_all(
-    report: Report, returns_dir: Path, feedback_dir: Path, *, campaign_title: str, deadline: str
+    report: Report,
+    returns_dir: Path,
+    feedback_dir: Path,
+    *,
+    campaign_title: str,
+    deadline: str,
+    office: str = "",
+    phone: str = "",
+    issued: dt.date | None = None,
 ) -> list[Path]:
     """A copy and a notice for every file with findings; returns the paths written.
 
@@ -346,6 +459,9 @@ def write_all(
             campaign_title=campaign_title,
             deadline=deadline,
             attachment=made.name if made else None,
+            office=office,
+            phone=phone,
+            issued=issued,
         )
         stem = target.stem.removesuffix(COPY_SUFFIX)
         notice = target.with_name(f"{stem}{NOTICE_SUFFIX}.txt")

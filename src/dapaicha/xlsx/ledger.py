@@ -289,8 +289,8 @@ def _item_rows(ws: Worksheet, cl: Checklist) -> None:
             have = sum(heights[a : b + 1])
             if need > have:
                 heights[b] += need - have
-    for k, h in enumerate(heights):
-        ws.row_dimensions[first + k].height = round(h, 1)
+    for k, h in enumerate(heights):  # sized to the item, and free to grow as villages type
+        excel.growing_height(ws, first + k, round(h, 1))
     for key, runs in blocks.items():
         col = layout.LETTER[key]
         for a, b, _ in runs:

@@ -93,6 +93,7 @@ def write(
         ws.column_dimensions[layout.column_letter(i)].width = width
     # A write-only sheet writes its properties with the first row: set them up before it.
     excel.print_setup(ws, f"{_HEAD_ROW}:{_HEAD_ROW}")
+    excel.bound_scale(ws, [w for _, _, w in cols], title_cols="A:C")  # 县 乡 村 on each page
     title = f"{layout.title_text(unit, cl.campaign.title)}（第{data.period}期，截至{excel.cn_date(data.deadline)}）"
     spread = Alignment(horizontal="centerContinuous", vertical="center")
     keys = [k for k, _, _ in cols]
@@ -169,13 +170,10 @@ def _meta_sheet(wb: Workbook, data: PeriodData, cl: Checklist, tier: str, unit: 
 
 
 def _height(values: list[Any], widths: list[float]) -> float:
-    """Row height (points) that shows every wrapped text: a CJK character is two units wide."""
-    lines = 1
-    for v, w in zip(values, widths, strict=True):
-        if isinstance(v, str) and v:
-            units = excel.text_width(v)
-            lines = max(lines, -(-units // max(int(w) - 1, 1)) + v.count("\n"))
-    return excel.row_points(lines)
+    """Row height (points) that shows every wrapped text at the body font."""
+    pairs = zip(values, widths, strict=True)
+    lines = [excel.wrapped_lines(v, w) for v, w in pairs if isinstance(v, str) and v]
+    return excel.text_points(max(lines, default=1))
 
 
 def _value(v: Any) -> Any:

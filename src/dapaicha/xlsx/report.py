@@ -13,7 +13,7 @@ from openpyxl import Workbook
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from openpyxl.worksheet.worksheet import Worksheet
 
-from dapaicha.findings import SEVERITY_ZH, FileResult, Finding, Report, Severity
+from dapaicha.findings import CODES, SEVERITY_ZH, FileResult, Finding, Report, Severity
 from dapaicha.layout import column_letter
 from dapaicha.xlsx import excel
 
@@ -37,12 +37,13 @@ FINDING_COLS = (
     ("村", 12),
     ("文件", 28),
     ("级别", 6),
-    ("代码", 22),
+    ("问题类型", 16),
     ("工作表", 10),
     ("单元格", 8),
     ("序号", 6),
     ("填写内容", 20),
     ("说明", 60),
+    ("问题代码", 20),  # the stable code, last: for filters and scripts
 )
 MISSING_COLS = (("县", 12), ("乡（镇、街道）", 16), ("村", 16), ("村代码", 16))
 SKIPPED_COLS = (("文件", 50), ("原因", 60))
@@ -127,6 +128,7 @@ def table_sheet(
     ws.auto_filter.ref = f"A{head}:{last}{head + n}"
     ws.freeze_panes = f"A{FIRST_DATA_ROW}"
     excel.print_setup(ws, title_rows=f"{head}:{head}")
+    excel.bound_scale(ws, widths, title_cols="A:C" if cols[0][0] == "县" else None)
     return n
 
 
@@ -214,12 +216,13 @@ def _findings_sheet(ws: Worksheet, files: list[FileResult], title: str) -> None:
             f.village,
             x.file,
             SEVERITY_ZH[x.severity],
-            x.code,
+            CODES[x.code].title if x.code in CODES else x.code,
             x.sheet,
             x.cell,
             "" if x.item is None else x.item,
             x.value,
             x.message,
+            x.code,
         )
         for f in files
         for x in ordered(f.findings)

@@ -11,6 +11,14 @@ from typing import Any
 import jinja2
 import pandas as pd
 from openpyxl.chart import BarChart, Reference
+from openpyxl.chart.data_source import (
+    AxDataSource,
+    NumData,
+    NumVal,
+    StrData,
+    StrRef,
+    StrVal,
+)
 from openpyxl.chart.label import DataLabelList
 
 from dapaicha import resources
@@ -103,6 +111,7 @@ def write_xlsx(r: Rollup, checklist: Checklist, path: Path) -> Path:
     sh.finish(f"{first}:{last}")
     if n > 1:
         _chart(wb, sh, data_first, data_last)
+        _chart_cache(wb, w.to_dict("records")[: n - 1])
     units = rollup.unreported(r, late=True)
     cols = [
         *MISSING_COLUMNS[:3],
@@ -151,6 +160,27 @@ def _chart(wb: Any, sh: Sheet, first: int, last: int) -> None:
     page.ws.add_chart(ch, "A1")
 
 
+def _chart_cache(wb: Any, recs: list[dict[str, Any]]) -> None:
+    """Cached values and text categories in the chart, so WPS, Excel and LibreOffice draw
+    its bars on opening, without recalculating (openpyxl writes references only)."""
+    ser = wb[SHEET_CHART]._charts[0].series[0]
+    head = next(c[0] for c in WEEKLY_COLUMNS if c[1] == "rate")
+    ser.tx.strRef.strCache = StrData(ptCount=1, pt=[StrVal(idx=0, v=head)])
+    units = [str(rec["unit"]) for rec in recs]
+    ser.cat = AxDataSource(
+        strRef=StrRef(
+            f=ser.cat.numRef.f,
+            strCache=StrData(
+                ptCount=len(units), pt=[StrVal(idx=i, v=u) for i, u in enumerate(units)]
+            ),
+        )
+    )
+    rates = [(i, float(rec["rate"])) for i, rec in enumerate(recs) if not is_nan(rec["rate"])]
+    ser.val.numRef.numCache = NumData(
+        formatCode="0.00%", ptCount=len(recs), pt=[NumVal(idx=i, v=v) for i, v in rates]
+    )
+
+
 def is_nan(v: Any) -> bool:
     return v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
 
@@ -166,9 +196,9 @@ def change(v: Any) -> str:
     if v is None:
         return DASH
     if v > 0:
-        return f"提高 {v:.2f} 个百分点"
+        return f"提高{v:.2f}个百分点"
     if v < 0:
-        return f"下降 {-v:.2f} 个百分点"
+        return f"下降{-v:.2f}个百分点"
     return "持平"
 
 
@@ -210,7 +240,7 @@ def context(
     includes_plan, rate_rule, rank_rule, campaign {title, office, document_number, end, phone},
     total and each of counties[] (rank order): name, rank, expected, reported, on_time,
     late, missing, report_rate, on_time_rate, problems, new, completed, done, doing,
-    not_done, immediate, plan, rate, prev_rate, change (“提高 x 个百分点”/“下降…”/“持平”/“—”),
+    not_done, immediate, plan, rate, prev_rate, change (“提高x个百分点”/“下降…”/“持平”/“—”),
     change_pp, overdue (rates as “85.71%” or “—”); lowest[] (bottom third of counties);
     categories[] {name, problems}; top_items[] {no, category, topic, problems, villages,
     done, rate} (the five items with most problems); units_by_county[] {county, missing[],
@@ -231,6 +261,8 @@ def context(
     total["name"] = "全市"
     low_names = set(rollup.lowest(w)["unit"])
     units = rollup.unreported(r, late=True)
+    by_c = _units_by_county(r, units)
+    failed = _count_failed(units, counties, total)
     cats = by_county.loc[rollup.TOTAL_CITY, r.categories]
     acc = accountability.text_context(r, c.due_soon_days, signals)
     acc["due_soon_until"] = cn_date(acc["due_soon_until"])
@@ -260,8 +292,10 @@ def context(
             for k, v in cats.sort_values(ascending=False, kind="stable").items()
         ],
         "top_items": _top_items(r, checklist),
-        "units_by_county": _units_by_county(r, units),
-        "missing_count": int((~units["reported"]).sum()),
+        "units_by_county": by_c,
+        "attachments": [f"周报_第{r.period}期.xlsx", f"市级汇总表_第{r.period}期.xlsx"],
+        "missing_count": int((~units["reported"] & ~failed).sum()),
+        "failed_count": int(failed.sum()),
         "late_count": int(units["reported"].sum()),
         **acc,
     }
@@ -285,17 +319,34 @@ def _top_items(r: Rollup, checklist: Checklist) -> list[dict[str, Any]]:
     ]
 
 
+def _count_failed(
+    units: pd.DataFrame, counties: list[dict[str, Any]], total: dict[str, Any]
+) -> pd.Series:
+    """failed (return failed validation) and unsent (nothing sent) into each unit; the mask."""
+    failed = units["failed"] & ~units["reported"]
+    per = units[failed].groupby("county").size()
+    for x in counties:
+        x["failed"] = int(per.get(x["name"], 0))
+    total["failed"] = int(failed.sum())
+    for x in [*counties, total]:
+        x["unsent"] = x["missing"] - x["failed"]
+    return failed
+
+
 def _units_by_county(r: Rollup, units: pd.DataFrame) -> list[dict[str, Any]]:
-    """Per county, the villages (乡镇村) that did not report and those that reported late."""
-    by_c = []
+    """Per county: villages that sent nothing (missing), whose return failed validation
+    (failed: 报送未通过/退回待改, never called 未报送) and that reported late."""
+    out = []
     for county in rollup.counties(r):
         u = units[units["county"] == county]
         names = (u["township"] + u["village"]).tolist()
-        miss = [n for n, rep in zip(names, u["reported"], strict=True) if not rep]
-        late = [n for n, rep in zip(names, u["reported"], strict=True) if rep]
-        if miss or late:
-            by_c.append({"county": county, "missing": miss, "late": late})
-    return by_c
+        rows = list(zip(names, u["reported"], u["failed"], strict=True))
+        miss = [n for n, rep, bad in rows if not rep and not bad]
+        bad = [n for n, rep, failed in rows if not rep and failed]
+        late = [n for n, rep, _ in rows if rep]
+        if miss or bad or late:
+            out.append({"county": county, "missing": miss, "failed": bad, "late": late})
+    return out
 
 
 def render(ctx: dict[str, Any], templates: Path | None = None) -> tuple[str, str]:
