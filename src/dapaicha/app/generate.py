@@ -64,7 +64,8 @@ def checklist_fingerprint(cl: Checklist) -> str:
     """Everything of the checklist and the guide template that goes into a ledger."""
     h = hashlib.sha256()
     h.update(cl.content_hash.encode())
-    h.update(cl.model_dump_json().encode())
+    # no revisions: the same fingerprint as before revisions existed (nothing regenerated)
+    h.update(cl.model_dump_json(exclude=None if cl.revisions else {"revisions"}).encode())
     guide = resources.templates_dir() / ledger_guide.GUIDE_TEMPLATE
     if guide.is_file():
         h.update(guide.read_bytes())

@@ -15,6 +15,7 @@ from dapaicha.app import validate as validate_app
 from dapaicha.cli import render, render_more
 from dapaicha.cli.base import COMMAND, ChecklistOpt, RosterOpt, app
 from dapaicha.config.roster import Roster
+from dapaicha.errors import UserError
 from dapaicha.findings import Severity
 
 
@@ -94,12 +95,29 @@ def roster_cmd(
 
 
 @app.command("checklist", cls=COMMAND)
-def checklist_cmd(checklist: ChecklistOpt = None) -> None:
-    """显示排查清单的全部条目，并检查清单（序号重复或缺号、内容为空、暂定条目）。
+def checklist_cmd(
+    action: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Argument(metavar="[diff A B]", help="diff 版本A 版本B：列出两个版本之间的改动。"),
+    ] = None,
+    labels: Annotated[Optional[list[str]], typer.Argument(hidden=True)] = None,  # noqa: UP045
+    checklist: ChecklistOpt = None,
+) -> None:
+    """显示排查清单的全部条目和各版本，并检查清单（序号重复或缺号、内容为空、暂定条目、修订）。
 
     例：dapaicha checklist -c checklist-2023.yaml
-    退出码：0 清单可用（可能有提醒）；1 清单有错误；2 无法读取清单。
+    例：dapaicha checklist diff 初版 第2版
+    退出码：0 清单可用（可能有提醒）；1 清单有错误；2 无法读取清单或用法错误。
     """
+    if action is not None:
+        if action != "diff" or len(labels or []) != 2:
+            raise UserError(
+                "用法：dapaicha checklist diff 版本A 版本B（版本名见 dapaicha checklist）。"
+            )
+        a, b = labels or []
+        for line in lint.checklist_diff(checklist, a, b):
+            render.console().print(escape(line), soft_wrap=True)
+        raise typer.Exit(0)
     cl, problems = lint.checklist(checklist)
     render_more.print_checklist(cl, problems, render.console())
     raise typer.Exit(1 if any(p.severity == "error" for p in problems) else 0)

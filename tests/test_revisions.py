@@ -1,0 +1,227 @@
+"""Checklist revisions mid-campaign: versions rebuilt, the version in the metadata, earlier
+returns read onto the current numbering (generate → fill → validate → merge → rollup through
+the real CLI and a real SQLite store)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import openpyxl
+import pytest
+from conftest import NO, problem
+from typer.testing import CliRunner
+
+from dapaicha import layout, resources
+from dapaicha.app import validate
+from dapaicha.cli.main import app
+from dapaicha.config import checklist
+from dapaicha.errors import UserError
+from dapaicha.read import roster as roster_read
+from dapaicha.xlsx import fill
+
+ROSTER = resources.examples_dir() / "roster.xlsx"
+NEW_ITEM = "是否对2022年新识别的监测对象全部落实帮扶措施。"
+REWORDED = "（修订）请同时核查会议记录是否完整。"
+
+
+def _run(*args: object) -> tuple[int, str]:
+    r = CliRunner().invoke(app, [str(a) for a in args])
+    return r.exit_code, r.output
+
+
+def _write(path: Path, data: dict) -> Path:
+    # JSON is YAML (and keeps 'no', 'yes' in the vocabularies as text)
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1), "utf-8")
+    return path
+
+
+def _v2_data() -> dict:
+    """The default checklist revised: 5 reworded, 10 and 11 swapped, 67 added."""
+    data = checklist.load().model_dump(mode="json")
+    cats = data["categories"]
+    items = {i["no"]: i for c in cats for i in c["items"]}
+    old5 = items[5]["content"]
+    items[5]["content"] = old5 + REWORDED
+    items[10]["no"], items[11]["no"] = 11, 10
+    for c in cats:
+        c["items"].sort(key=lambda i: i["no"])
+    cats[-1]["items"].append({"no": 67, "topic": "监测帮扶", "content": NEW_ITEM})
+    data["revisions"] = [
+        {
+            "label": "第2版",
+            "date": "2022-04-10",
+            "reworded": [{"no": 5, "was": old5}],
+            "added": [{"no": 67}],
+            "renumbered": {10: 11, 11: 10},
+        }
+    ]
+    return data
+
+
+@pytest.fixture(scope="module")
+def camp(tmp_path_factory) -> dict[str, Path]:
+    """v1 ledgers (generated before the revision), filled by two villages."""
+    d = tmp_path_factory.mktemp("rev")
+    code, out = _run("generate", "-r", ROSTER, "-o", d / "台账")
+    assert code == 0, out
+    cl1 = checklist.load()
+    ros = roster_read.load(ROSTER, cl1.campaign)
+    ret = d / "returns"
+    answers = {
+        0: {5: problem(description="五号问题"), 10: problem(description="十号问题")},
+        1: {11: problem(description="十一号问题")},
+    }
+    names = []
+    for k, ans in answers.items():
+        v = ros.villages[k]
+        src = next((d / "台账").rglob(f"{v.village}_*.xlsx"))
+        fill.fill_ledger(
+            src,
+            ret / src.name,
+            ans,
+            default=NO,
+            report_date=dt.date(2022, 4, 15),
+            signers=dict(zip(cl1.campaign.village_signers, ("甲", "乙", "丙"), strict=True)),
+        )
+        names.append(v.village)
+    return {
+        "dir": d,
+        "cl2": _write(d / "v2.yaml", _v2_data()),
+        "returns": ret,
+        "v0": names[0],
+        "v1": names[1],
+    }
+
+
+def test_versions_rebuilt_and_first_hash_unchanged(camp) -> None:
+    cl1, cl2 = checklist.load(), checklist.load(camp["cl2"])
+    assert [v.label for v in cl1.versions] == ["初版"]
+    assert cl1.versions[0].content_hash == cl1.content_hash
+    assert [(v.label, len(v.entries)) for v in cl2.versions] == [("初版", 66), ("第2版", 67)]
+    first, last = cl2.versions
+    assert first.content_hash == cl1.content_hash  # ledgers made before the revision match
+    assert last.content_hash == cl2.content_hash
+    assert (first.to_current[10], first.to_current[11], first.to_current[5]) == (11, 10, 5)
+    assert checklist.lint(cl2) == checklist.lint(cl1)
+
+
+def test_checklist_command_shows_versions_and_diff(camp) -> None:
+    code, out = _run("checklist", "-c", camp["cl2"])
+    assert code == 0, out
+    assert "初版" in out and "第2版" in out and "67 项" in out
+    code, out = _run("checklist", "diff", "初版", "第2版", "-c", camp["cl2"])
+    assert code == 0, out
+    lines = [x for x in out.splitlines() if x.strip()]
+    assert lines[0].startswith("改写：第 5 项")
+    assert lines[1:] == [
+        "序号变更：第 10 项 → 第 11 项",
+        "序号变更：第 11 项 → 第 10 项",
+        f"新增：第 67 项（{checklist.load().categories[-1].name}：{NEW_ITEM}）",
+    ]
+    r = CliRunner().invoke(app, ["checklist", "diff", "初版", "第9版", "-c", str(camp["cl2"])])
+    assert isinstance(r.exception, UserError) and "第9版" in str(r.exception)
+
+
+def test_lint_revision_naming_a_missing_item(tmp_path) -> None:
+    data = _v2_data()
+    data["revisions"][0]["reworded"].append({"no": 99, "was": "x"})
+    problems = checklist.lint(checklist.load(_write(tmp_path / "b.yaml", data)))
+    assert [(p.severity, p.where, p.message) for p in problems if p.where.startswith("修订")] == [
+        ("error", "修订“第2版”", "改写的第 99 项在修订后的清单中不存在")
+    ]
+
+
+def test_v1_returns_accepted_after_v2_with_warnings(camp) -> None:
+    cl2 = checklist.load(camp["cl2"])
+    ros = roster_read.load(ROSTER, cl2.campaign)
+    report, subs = validate.validate_folder(camp["returns"], cl2, ros)
+    got = {
+        f.village: [(x.code, x.item, x.severity.value) for x in f.findings] for f in report.files
+    }
+    want = [
+        ("checklist-earlier-version", None, "warning"),
+        ("item-not-seen", 67, "warning"),
+    ]
+    assert got == {camp["v0"]: want, camp["v1"]: want}
+    assert all(f.accepted for f in report.files)
+    msg = report.files[0].findings[0].message
+    assert "“初版”" in msg and "“第2版”" in msg and "原第 10 项现为第 11 项" in msg
+    assert "下周补报" in report.files[0].findings[1].message
+    rows = {s.village: [(r.no, r.description) for r in s.rows if r.is_problem] for s in subs}
+    assert rows == {
+        camp["v0"]: [(5, "五号问题"), (11, "十号问题")],
+        camp["v1"]: [(10, "十一号问题")],
+    }
+    assert all(len(s.rows) == 66 for s in subs)  # 67 not seen: no row
+
+
+def test_edited_item_text_still_refused(camp, tmp_path) -> None:
+    src = next(camp["returns"].glob(f"{camp['v0']}_*.xlsx"))
+    wb = openpyxl.load_workbook(src)
+    ws = wb[layout.SHEET_LEDGER]
+    col = 1 + next(i for i, c in enumerate(layout.COLUMNS) if c.key == "content")
+    r = layout.ROW_FIRST_ITEM + 2  # item 3
+    ws.cell(r, col).value = "村里自己改写的排查内容"
+    (tmp_path / "r").mkdir()
+    wb.save(tmp_path / "r" / src.name)
+    code, out = _run("validate", tmp_path / "r", "-r", ROSTER, "-c", camp["cl2"], "--json")
+    assert code == 1, out
+    (f,) = json.loads(out)["files"]
+    errors = [(x["code"], x["item"]) for x in f["findings"] if x["severity"] == "error"]
+    assert errors == [("item-text-altered", 3)]
+
+
+def test_unknown_checklist_content_still_refused(camp, tmp_path) -> None:
+    """A ledger made from a checklist edited without a revision matches no version."""
+    data = _v2_data()
+    data["categories"][0]["items"][0]["content"] += "（县里自行改动）"
+    del data["revisions"]
+    edited = _write(tmp_path / "edited.yaml", data)
+    code, out = _run("generate", "-r", ROSTER, "-c", edited, "-o", tmp_path / "t")
+    assert code == 0, out
+    src = next((tmp_path / "t").rglob(f"{camp['v0']}_*.xlsx"))
+    cl = checklist.load(camp["cl2"])
+    signers = dict(zip(cl.campaign.village_signers, ("甲", "乙", "丙"), strict=True))
+    dst = tmp_path / "r" / src.name
+    fill.fill_ledger(src, dst, {}, default=NO, report_date=dt.date(2022, 4, 15), signers=signers)
+    code, out = _run("validate", tmp_path / "r", "-r", ROSTER, "-c", camp["cl2"], "--json")
+    assert code == 1, out
+    (f,) = json.loads(out)["files"]
+    errors = [(x["code"], x["item"]) for x in f["findings"] if x["severity"] == "error"]
+    assert errors == [("checklist-mismatch", None), ("item-text-altered", 1)]  # as before
+
+
+def test_merged_ledger_and_county_summary_use_current_numbers(camp) -> None:
+    d, cl2 = camp["dir"], camp["cl2"]
+    code, out = _run(
+        "merge", camp["returns"], "-r", ROSTER, "-c", cl2, "-s", d / "s.sqlite", "-p", 1,
+        "-o", d / "merged.xlsx",
+    )  # fmt: skip
+    assert code == 0, out
+    ws = openpyxl.load_workbook(d / "merged.xlsx")[layout.SHEET_MERGED]
+    keys = [k for k, _, _ in layout.merged_columns()]
+    no, topic, desc = keys.index("no"), keys.index("topic"), keys.index("description")
+    cur = checklist.load(cl2).by_no
+    got = sorted(
+        (r[no], r[desc], r[topic])
+        for r in ws.iter_rows(values_only=True)
+        if isinstance(r[no], int) and r[desc]
+    )
+    assert got == [
+        (5, "五号问题", "档案资料"),
+        (10, "十一号问题", "监测帮扶"),  # the topics of the current 10 and 11
+        (11, "十号问题", "风险消除"),
+    ]
+    assert (cur[10][1].topic, cur[11][1].topic) == ("监测帮扶", "风险消除")
+    code, out = _run(
+        "rollup", "-s", d / "s.sqlite", "-r", ROSTER, "-c", cl2, "-p", 1, "-o", d / "汇总"
+    )
+    assert code == 0, out
+    county = roster_read.load(ROSTER, checklist.load(cl2).campaign).villages[0].county
+    wb = openpyxl.load_workbook(next((d / "汇总").rglob(f"{county}_县级汇总表_*.xlsx")))
+    listed = [
+        r for r in wb["问题清单"].iter_rows(values_only=True) if any(v == "十号问题" for v in r)
+    ]
+    assert len(listed) == 1 and 11 in listed[0] and "风险消除" in listed[0]
