@@ -166,7 +166,10 @@ def test_edited_item_text_still_refused(camp, tmp_path) -> None:
     ws.cell(r, col).value = "村里自己改写的排查内容"
     (tmp_path / "r").mkdir()
     wb.save(tmp_path / "r" / src.name)
-    code, out = _run("validate", tmp_path / "r", "-r", ROSTER, "-c", camp["cl2"], "--json")
+    code, out = _run(
+        "validate", tmp_path / "r", "-r", ROSTER, "-c", camp["cl2"], "--json",
+        "--report", tmp_path / "校验报告.xlsx",
+    )  # fmt: skip
     assert code == 1, out
     (f,) = json.loads(out)["files"]
     errors = [(x["code"], x["item"]) for x in f["findings"] if x["severity"] == "error"]
@@ -186,7 +189,10 @@ def test_unknown_checklist_content_still_refused(camp, tmp_path) -> None:
     signers = dict(zip(cl.campaign.village_signers, ("甲", "乙", "丙"), strict=True))
     dst = tmp_path / "r" / src.name
     fill.fill_ledger(src, dst, {}, default=NO, report_date=dt.date(2022, 4, 15), signers=signers)
-    code, out = _run("validate", tmp_path / "r", "-r", ROSTER, "-c", camp["cl2"], "--json")
+    code, out = _run(
+        "validate", tmp_path / "r", "-r", ROSTER, "-c", camp["cl2"], "--json",
+        "--report", tmp_path / "校验报告.xlsx",
+    )  # fmt: skip
     assert code == 1, out
     (f,) = json.loads(out)["files"]
     errors = [(x["code"], x["item"]) for x in f["findings"] if x["severity"] == "error"]
