@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sqlite3
 from pathlib import Path
 
 import openpyxl
@@ -231,3 +232,44 @@ def test_merged_ledger_and_county_summary_use_current_numbers(camp) -> None:
         r for r in wb["问题清单"].iter_rows(values_only=True) if any(v == "十号问题" for v in r)
     ]
     assert len(listed) == 1 and 11 in listed[0] and "风险消除" in listed[0]
+
+
+def _merged_problems(path: Path) -> list[tuple]:
+    ws = openpyxl.load_workbook(path)[layout.SHEET_MERGED]
+    keys = [k for k, _, _ in layout.merged_columns()]
+    no, topic, desc = keys.index("no"), keys.index("topic"), keys.index("description")
+    rows = ws.iter_rows(values_only=True)
+    return sorted((r[no], r[desc], r[topic]) for r in rows if isinstance(r[no], int) and r[desc])
+
+
+def test_store_of_the_first_version_moves_to_the_current(camp, tmp_path) -> None:
+    """Merged under 初版, then the checklist is revised: the stored rows are renumbered."""
+    s = tmp_path / "s.sqlite"
+    code, out = _run(
+        "merge", camp["returns"], "-r", ROSTER, "-s", s, "-p", 1, "-o", tmp_path / "m1.xlsx"
+    )
+    assert code == 0, out
+    assert _merged_problems(tmp_path / "m1.xlsx") == [
+        (5, "五号问题", "档案资料"),
+        (10, "十号问题", "风险消除"),
+        (11, "十一号问题", "监测帮扶"),
+    ]
+    (tmp_path / "none").mkdir()  # nothing new: only the store moves to the current version
+    code, out = _run(
+        "merge", tmp_path / "none", "-r", ROSTER, "-c", camp["cl2"], "-s", s, "-p", 1,
+        "-o", tmp_path / "m2.xlsx",
+    )  # fmt: skip
+    assert code == 0, out
+    assert _merged_problems(tmp_path / "m2.xlsx") == [
+        (5, "五号问题", "档案资料"),
+        (10, "十一号问题", "监测帮扶"),
+        (11, "十号问题", "风险消除"),
+    ]
+    conn = sqlite3.connect(s)
+    try:
+        assert conn.execute("SELECT checklist_hash FROM campaigns").fetchall() == [
+            (checklist.load(camp["cl2"]).content_hash,)
+        ]
+        assert conn.execute("SELECT content FROM items WHERE no = 67").fetchall() == [(NEW_ITEM,)]
+    finally:
+        conn.close()
