@@ -273,3 +273,79 @@ def test_store_of_the_first_version_moves_to_the_current(camp, tmp_path) -> None
         assert conn.execute("SELECT content FROM items WHERE no = 67").fetchall() == [(NEW_ITEM,)]
     finally:
         conn.close()
+
+
+def _validate(folder: Path, cl_path: Path) -> tuple[list, list]:
+    cl = checklist.load(cl_path)
+    report, subs = validate.validate_folder(folder, cl, roster_read.load(ROSTER, cl.campaign))
+    return report.files, subs
+
+
+def test_current_ledgers_record_the_version_and_pass_clean(camp, tmp_path) -> None:
+    code, out = _run("generate", "-r", ROSTER, "-c", camp["cl2"], "-o", tmp_path / "t")
+    assert code == 0, out
+    src = next((tmp_path / "t").rglob(f"{camp['v0']}_*.xlsx"))
+    meta = [tuple(r[:2]) for r in openpyxl.load_workbook(src)[layout.SHEET_META].values]
+    keys = [k for k, _ in meta]
+    assert keys[keys.index("checklist_hash") + 1] == "checklist_version"
+    assert dict(meta)["checklist_version"] == "第2版"
+    cl = checklist.load(camp["cl2"])
+    signers = dict(zip(cl.campaign.village_signers, ("甲", "乙", "丙"), strict=True))
+    ans = {67: problem(description="新项问题")}
+    dst = tmp_path / "r" / src.name
+    fill.fill_ledger(src, dst, ans, default=NO, report_date=dt.date(2022, 4, 15), signers=signers)
+    (f,), (sub,) = _validate(tmp_path / "r", camp["cl2"])
+    assert f.findings == []
+    assert [(r.no, r.description) for r in sub.rows if r.is_problem] == [(67, "新项问题")]
+
+
+def test_return_without_metadata_matched_by_its_texts(camp, tmp_path) -> None:
+    src = next(camp["returns"].glob(f"{camp['v0']}_*.xlsx"))
+    wb = openpyxl.load_workbook(src)
+    del wb[layout.SHEET_META]
+    (tmp_path / "r").mkdir()
+    wb.save(tmp_path / "r" / src.name)
+    (f,), (sub,) = _validate(tmp_path / "r", camp["cl2"])
+    assert [(x.code, x.item) for x in f.findings] == [
+        ("checklist-earlier-version", None),
+        ("item-not-seen", 67),
+    ]
+    assert [(r.no, r.description) for r in sub.rows if r.is_problem] == [
+        (5, "五号问题"),
+        (11, "十号问题"),
+    ]
+
+
+def test_removed_item_problem_reported_under_its_old_number(camp, tmp_path) -> None:
+    data = checklist.load().model_dump(mode="json")
+    last = data["categories"][-1]
+    gone = last["items"].pop()  # 66
+    data["revisions"] = [
+        {
+            "label": "删减版",
+            "removed": [
+                {
+                    "no": 66,
+                    "category": last["code"],
+                    "topic": gone["topic"],
+                    "content": gone["content"],
+                }
+            ],
+        }
+    ]
+    cl_path = _write(tmp_path / "v2b.yaml", data)
+    assert checklist.load(cl_path).versions[0].content_hash == checklist.load().content_hash
+    src = next((camp["dir"] / "台账").rglob(f"{camp['v0']}_*.xlsx"))
+    cl = checklist.load(cl_path)
+    signers = dict(zip(cl.campaign.village_signers, ("甲", "乙", "丙"), strict=True))
+    ans = {3: problem(description="三号问题"), 66: problem(description="六十六号问题")}
+    dst = tmp_path / "r" / src.name
+    fill.fill_ledger(src, dst, ans, default=NO, report_date=dt.date(2022, 4, 15), signers=signers)
+    (f,), (sub,) = _validate(tmp_path / "r", cl_path)
+    assert [(x.code, x.item, x.value) for x in f.findings] == [
+        ("checklist-earlier-version", None, "初版"),
+        ("item-removed", 66, "六十六号问题"),
+    ]
+    assert f.accepted
+    assert [(r.no, r.description) for r in sub.rows if r.is_problem] == [(3, "三号问题")]
+    assert len(sub.rows) == 65
