@@ -20,6 +20,7 @@ from dapaicha.cli.main import app
 from dapaicha.config import checklist
 from dapaicha.errors import UserError
 from dapaicha.read import roster as roster_read
+from dapaicha.store import write as store_write
 from dapaicha.xlsx import fill
 
 ROSTER = resources.examples_dir() / "roster.xlsx"
@@ -349,3 +350,63 @@ def test_removed_item_problem_reported_under_its_old_number(camp, tmp_path) -> N
     assert f.accepted
     assert [(r.no, r.description) for r in sub.rows if r.is_problem] == [(3, "三号问题")]
     assert len(sub.rows) == 65
+
+
+def test_carry_forward_ledgers_give_the_same_merged_rows(camp, tmp_path) -> None:
+    """v1 returns merged; v2 ledgers pre-filled from the store, returned unchanged but for the
+    new item, the date and the signers: the same rows, on the current numbering."""
+    s = tmp_path / "s.sqlite"
+    cl2 = camp["cl2"]
+    code, out = _run(
+        "merge",
+        camp["returns"],
+        "-r",
+        ROSTER,
+        "-c",
+        cl2,
+        "-s",
+        s,
+        "-p",
+        1,
+        "-o",
+        tmp_path / "m1.xlsx",
+    )
+    assert code == 0, out
+    code, out = _run(
+        "generate", "-r", ROSTER, "-c", cl2, "-o", tmp_path / "t", "--carry-forward", s
+    )
+    assert code == 0, out
+    assert "2 个村" in out
+    cl = checklist.load(cl2)
+    signers = dict(zip(cl.campaign.village_signers, ("甲", "乙", "丙"), strict=True))
+    ret2 = tmp_path / "第2期"
+    for name in (camp["v0"], camp["v1"]):
+        src = next((tmp_path / "t").rglob(f"{name}_*.xlsx"))
+        dst = ret2 / src.name
+        fill.fill_ledger(src, dst, {67: NO}, report_date=dt.date(2022, 4, 22), signers=signers)
+    files, subs = _validate(ret2, cl2)
+    assert [x.code for f in files for x in f.findings] == []
+    got = {s.village: [(r.no, r.description) for r in s.rows if r.is_problem] for s in subs}
+    assert got == {
+        camp["v0"]: [(5, "五号问题"), (11, "十号问题")],
+        camp["v1"]: [(10, "十一号问题")],
+    }
+    code, out = _run(
+        "merge", ret2, "-r", ROSTER, "-c", cl2, "-s", s, "-p", 2, "-o", tmp_path / "m2.xlsx"
+    )
+    assert code == 0, out
+    p2 = store_write.period_frames(s, 2).problems
+    assert p2[["no", "description", "carried"]].values.tolist() == [
+        [5, "五号问题", False],
+        [11, "十号问题", False],
+        [10, "十一号问题", False],
+    ]
+    assert _merged_problems(tmp_path / "m2.xlsx") == _merged_problems(tmp_path / "m1.xlsx")
+
+
+def test_carry_forward_needs_a_store(camp, tmp_path) -> None:
+    r = CliRunner().invoke(
+        app, ["generate", "-r", str(ROSTER), "-o", str(tmp_path / "t"), "--carry-forward",
+              str(tmp_path / "none.sqlite")],
+    )  # fmt: skip
+    assert isinstance(r.exception, UserError) and "none.sqlite" in str(r.exception)

@@ -131,11 +131,21 @@ def generate_cmd(
     force: Annotated[
         bool, typer.Option("--force", help="覆盖已存在且可能已填写的台账（慎用）。")
     ] = False,
+    carry_forward: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--carry-forward",
+            metavar="STORE",
+            help="从数据库沿用各村上次通过的填报内容（按现行序号）预先填入新台账。"
+            "例：--carry-forward dapaicha.sqlite",
+        ),
+    ] = None,
 ) -> None:
     """按村名册逐村生成空白问题整改台账：输出文件夹/县/乡/村_问题整改台账.xlsx。
 
     重复运行是安全的：未改动的台账保持不变，已被打开修改过的台账不会被覆盖（除非加 --force）。
     例：dapaicha generate -r roster.xlsx -o 台账
+    清单修订后：dapaicha generate -r roster.xlsx -o 台账-第2版 --carry-forward dapaicha.sqlite
     退出码：0 完成；2 用法错误或无法读取清单、名册。
     """
     con = render.console()
@@ -147,7 +157,7 @@ def generate_cmd(
 
     result = generate.command(
         roster, out, checklist, force=force, on_roster=problems,
-        progress=render.progress_of(con, "生成台账", min_total=51),
+        progress=render.progress_of(con, "生成台账", min_total=51), carry_forward=carry_forward,
     )  # fmt: skip
     render_more.print_generated(result, con)
     raise typer.Exit(0)
