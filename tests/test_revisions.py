@@ -410,3 +410,19 @@ def test_carry_forward_needs_a_store(camp, tmp_path) -> None:
               str(tmp_path / "none.sqlite")],
     )  # fmt: skip
     assert isinstance(r.exception, UserError) and "none.sqlite" in str(r.exception)
+
+
+def test_notice_lists_the_unseen_item_to_complete(camp, tmp_path) -> None:
+    code, out = _run(
+        "validate", camp["returns"], "-r", ROSTER, "-c", camp["cl2"],
+        "--report", tmp_path / "校验报告.xlsx", "--feedback", tmp_path / "fb",
+    )  # fmt: skip
+    assert code == 0, out
+    text = next((tmp_path / "fb").rglob(f"{camp['v1']}_退回通知.txt")).read_text("utf-8-sig")
+    assert "已通过校验，有 2 处提醒" in text
+    assert "1. “整改台账”表【提醒】台账使用的是排查清单的“初版”版本（现行为“第2版”）" in text
+    assert f"2. 第67项【提醒】第 67 项为清单修订后新增（工作方面：{NEW_ITEM}），" in text
+    assert "按未排查计，请下周补报。" in text
+    ws = openpyxl.load_workbook(tmp_path / "校验报告.xlsx")["问题明细"]
+    unseen = [(r[2], r[4], r[8]) for r in ws.iter_rows(values_only=True) if r[5] == "item-not-seen"]
+    assert unseen == [(camp["v0"], "提醒", 67), (camp["v1"], "提醒", 67)]

@@ -177,7 +177,7 @@ _CODES = [
         C.CHECKLIST_EARLIER_VERSION,
         W,
         "清单旧版本",
-        "台账使用的是排查清单的“{value}”版本（现行为“{expected}”），已按现行序号读取：{detail}",
+        "台账使用的是排查清单的“{value}”版本（现行为“{expected}”），已按现行序号读取：{detail}。",
     ),
     Code(
         C.ITEM_NOT_SEEN,
