@@ -426,3 +426,21 @@ def test_notice_lists_the_unseen_item_to_complete(camp, tmp_path) -> None:
     ws = openpyxl.load_workbook(tmp_path / "校验报告.xlsx")["问题明细"]
     unseen = [(r[2], r[4], r[8]) for r in ws.iter_rows(values_only=True) if r[5] == "item-not-seen"]
     assert unseen == [(camp["v0"], "提醒", 67), (camp["v1"], "提醒", 67)]
+
+
+def test_unknown_hash_with_the_texts_of_a_version_is_read_as_that_version(camp, tmp_path) -> None:
+    """An earlier version's hash can differ when its items were not in 序号 order: the
+    texts decide."""
+    src = next(camp["returns"].glob(f"{camp['v1']}_*.xlsx"))
+    wb = openpyxl.load_workbook(src)
+    ws = wb[layout.SHEET_META]
+    row = next(r for r in ws.iter_rows() if r[0].value == "checklist_hash")
+    row[1].value = "0123456789abcdef"
+    (tmp_path / "r").mkdir()
+    wb.save(tmp_path / "r" / src.name)
+    (f,), (sub,) = _validate(tmp_path / "r", camp["cl2"])
+    assert [(x.code, x.item) for x in f.findings] == [
+        ("checklist-earlier-version", None),
+        ("item-not-seen", 67),
+    ]
+    assert [(r.no, r.description) for r in sub.rows if r.is_problem] == [(10, "十一号问题")]

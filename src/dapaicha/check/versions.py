@@ -1,7 +1,7 @@
 """A return of an earlier version of the checklist: recognised, checked by its own items, mapped.
 
 The version is known by the content hash in the ledger's metadata; a return without
-metadata is matched by its item texts. Its rows are checked against the items the
+metadata, or with a hash no version has, is matched by its item texts. Its rows are checked against the items the
 village saw (so findings keep the village's 序号), then moved onto the current numbering;
 items added since are listed as not seen, problems under removed items are reported.
 """
@@ -41,7 +41,12 @@ def recognise(ret: Return, cl: Checklist) -> tuple[Version, Checklist] | None:
         return None
     m = ret.meta
     if m.get("checklist_id"):
-        return cl.earlier.get(m.get("checklist_hash", "")) if m["checklist_id"] == cl.id else None
+        if m["checklist_id"] != cl.id:
+            return None
+        hit = cl.earlier.get(m.get("checklist_hash", ""))
+        if hit is not None or m.get("checklist_hash") == cl.content_hash:
+            return hit
+    # no metadata, or a hash no version has (an original not in 序号 order): the texts
     texts = _texts(ret)
     if not texts or _fits(texts, cl):
         return None
@@ -55,6 +60,8 @@ def run(ret: Return, cl: Checklist) -> tuple[list[Row], list[Finding], dt.date |
         return rules.run(ret, cl)
     version, old = hit
     rows, found, report_date = rules.run(ret, old)
+    # recognised by its hash, or by its texts (which then stand for the template)
+    found = [f for f in found if f.code != C.CHECKLIST_MISMATCH]
     return remap(ret, cl, version, rows, found), found, report_date
 
 
