@@ -36,6 +36,9 @@ class FindingCode(enum.StrEnum):
     IDENTITY_CONFLICT = "identity-conflict"
     DUPLICATE_RETURN = "duplicate-return"
     CHECKLIST_MISMATCH = "checklist-mismatch"
+    CHECKLIST_EARLIER_VERSION = "checklist-earlier-version"
+    ITEM_NOT_SEEN = "item-not-seen"
+    ITEM_REMOVED = "item-removed"
     ITEM_TEXT_ALTERED = "item-text-altered"
     ITEM_MISSING = "item-missing"
     ITEM_UNKNOWN = "item-unknown"
@@ -169,6 +172,24 @@ _CODES = [
         E,
         "清单版本不符",
         "台账使用的排查清单（{value}）与本次行动的清单（{expected}）不一致，请使用新下发的台账模板。",
+    ),
+    Code(
+        C.CHECKLIST_EARLIER_VERSION,
+        W,
+        "清单旧版本",
+        "台账使用的是排查清单的“{value}”版本（现行为“{expected}”），已按现行序号读取：{detail}。",
+    ),
+    Code(
+        C.ITEM_NOT_SEEN,
+        W,
+        "新增项目未排查",
+        "第 {item} 项为清单修订后新增（{value}），本台账中没有，按未排查计，请下周补报。",
+    ),
+    Code(
+        C.ITEM_REMOVED,
+        W,
+        "已删除项目的问题",
+        "旧版清单第 {item} 项已从现行清单删除，所报问题“{value}”按原序号列出，不计入汇总。",
     ),
     Code(
         C.ITEM_TEXT_ALTERED,
@@ -397,6 +418,12 @@ def make(
     return Finding(c.slug.value, c.severity, file, msg, sheet, cell, item, v[:500])
 
 
+_RESULT_KEYS = (
+    "file", "village_code", "county", "township", "village", "report_date", "sha256",
+    "accepted", "used", "status", "errors", "warnings",
+)  # fmt: skip
+
+
 @dataclass
 class FileResult:
     """One returned file and what was found in it."""
@@ -435,21 +462,9 @@ class FileResult:
         return "通过" if self.used else "通过（未采用）"
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "file": self.file,
-            "village_code": self.village_code,
-            "county": self.county,
-            "township": self.township,
-            "village": self.village,
-            "report_date": self.report_date,
-            "sha256": self.sha256,
-            "accepted": self.accepted,
-            "used": self.used,
-            "status": self.status,
-            "errors": self.errors,
-            "warnings": self.warnings,
-            "findings": [f.to_dict() for f in self.findings],
-        }
+        d: dict[str, Any] = {k: getattr(self, k) for k in _RESULT_KEYS}
+        d["findings"] = [f.to_dict() for f in self.findings]
+        return d
 
 
 @dataclass

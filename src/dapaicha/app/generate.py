@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dapaicha import __version__, fsutil, layout, resources
+from dapaicha.app import carry
 from dapaicha.app.progress import Progress, silent
 from dapaicha.config import checklist as cl_mod
 from dapaicha.config.checklist import Checklist
@@ -64,7 +65,8 @@ def checklist_fingerprint(cl: Checklist) -> str:
     """Everything of the checklist and the guide template that goes into a ledger."""
     h = hashlib.sha256()
     h.update(cl.content_hash.encode())
-    h.update(cl.model_dump_json().encode())
+    # no revisions: the same fingerprint as before revisions existed (nothing regenerated)
+    h.update(cl.model_dump_json(exclude=None if cl.revisions else {"revisions"}).encode())
     guide = resources.templates_dir() / ledger_guide.GUIDE_TEMPLATE
     if guide.is_file():
         h.update(guide.read_bytes())
@@ -146,8 +148,10 @@ def generate(
     progress: Callable[[], None] | None = None,
     generated_at: str | None = None,
     tool_version: str = __version__,
+    after: Callable[[Path, ledger.VillageLike], None] | None = None,
 ) -> Result:
-    """Write one ledger per village under out; see the module docstring for reruns."""
+    """Write one ledger per village under out; see the module docstring for reruns.
+    after(path, village) runs on each file written or rewritten."""
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise UserError(f"输出位置 {out} 是一个文件，请指定一个文件夹。")
@@ -184,7 +188,10 @@ def generate(
             used.add(str(path).casefold())
             rel = _relative(out, path)
             fp = village_fingerprint(cl_fp, f, tool_version)
+            done = len(result.written) + len(result.updated)
             _one(path, rel, fp, f, v, stamper, manifest, result, force)
+            if after is not None and len(result.written) + len(result.updated) > done:
+                after(path, v)
             if progress is not None:
                 progress()
     finally:
@@ -248,6 +255,7 @@ def command(
     generated_at: str | None = None,
     on_roster: Callable[[Roster], None] | None = None,
     progress: Progress = silent,
+    carry_forward: Path | None = None,
 ) -> Result:
     """`dapaicha generate`: a blank ledger per roster village; on_roster sees the roster
     (its problems) before anything is written."""
@@ -264,7 +272,20 @@ def command(
         on_roster(ros)
     if not ros.villages:
         raise UserError(f"村名册 {Path(roster_path).name} 中没有读到任何村，未生成台账。")
+    answers = carry.last_answers(carry_forward, cl) if carry_forward is not None else {}
+    filled: list[str] = []
+
+    def after(path: Path, v: ledger.VillageLike) -> None:
+        key = getattr(v, "key", "")
+        if key in answers:
+            carry.prefill(path, answers[key])
+            filled.append(key)
+
     with progress(len(ros.villages)) as advance:
-        return generate(
-            cl, ros.villages, out, force=force, progress=advance, generated_at=generated_at
-        )
+        result = generate(
+            cl, ros.villages, out, force=force, progress=advance, generated_at=generated_at,
+            after=after if answers else None,
+        )  # fmt: skip
+    if carry_forward is not None:
+        result.notes.append(f"已沿用数据库中上次通过的填报内容：{len(filled)} 个村的台账。")
+    return result

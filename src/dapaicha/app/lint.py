@@ -8,7 +8,9 @@ from pathlib import Path
 
 from dapaicha.config import checklist as cl_mod
 from dapaicha.config.checklist import Checklist, LintProblem
+from dapaicha.config.revisions import diff
 from dapaicha.config.roster import Roster
+from dapaicha.errors import UserError
 from dapaicha.read import roster as roster_mod
 
 
@@ -35,3 +37,15 @@ def checklist(path: Path | None) -> tuple[Checklist, list[LintProblem]]:
     """The checklist and what is wrong with it."""
     cl = cl_mod.load(path)
     return cl, cl_mod.lint(cl)
+
+
+def checklist_diff(path: Path | None, a: str, b: str) -> list[str]:
+    """What changed from version a to version b of the checklist (Chinese lines)."""
+    cl = cl_mod.load(path)
+    va, vb = cl.version(a), cl.version(b)
+    for label, v in ((a, va), (b, vb)):
+        if v is None:
+            known = "、".join(x.label for x in cl.versions)
+            raise UserError(f"清单中没有名为“{label}”的版本（现有：{known}）。")
+    assert va is not None and vb is not None
+    return diff(va, vb) or ["两个版本的排查项目相同。"]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 
 from dapaicha.app.progress import Progress, silent
-from dapaicha.check import identity, rules
+from dapaicha.check import identity, versions
 from dapaicha.check.rules import REPORTING_AFTER_END
 from dapaicha.config import checklist as cl_mod
 from dapaicha.config import periods
@@ -112,7 +112,7 @@ def _validate_return(
         return fr, subs
     village, idf = identity.identify(ret, roster)
     fr.findings.extend(idf)
-    rows, rf, report_date = rules.run(ret, cl)
+    rows, rf, report_date = versions.run(ret, cl)
     fr.findings.extend(rf)
     if village is not None:
         _place(fr, village)

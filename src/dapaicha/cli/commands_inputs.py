@@ -16,6 +16,7 @@ from dapaicha.cli import render, render_more
 from dapaicha.cli import workspace as ws_defaults
 from dapaicha.cli.base import COMMAND, ChecklistOpt, RosterOpt, VerboseOpt, WorkersOpt, app, state
 from dapaicha.config.roster import Roster
+from dapaicha.errors import UserError
 from dapaicha.findings import Severity
 
 NO_REPORT_HINT = "未保存校验报告；如需工作簿（可打印、下发），请加 --report 校验报告.xlsx。"
@@ -131,12 +132,29 @@ def roster_cmd(
 
 
 @app.command("checklist", cls=COMMAND)
-def checklist_cmd(checklist: ChecklistOpt = None) -> None:
-    """显示排查清单的全部条目，并检查清单（序号重复或缺号、内容为空、暂定条目）。
+def checklist_cmd(
+    action: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Argument(metavar="[diff A B]", help="diff 版本A 版本B：列出两个版本之间的改动。"),
+    ] = None,
+    labels: Annotated[Optional[list[str]], typer.Argument(hidden=True)] = None,  # noqa: UP045
+    checklist: ChecklistOpt = None,
+) -> None:
+    """显示排查清单的全部条目和各版本，并检查清单（序号重复或缺号、内容为空、暂定条目、修订）。
 
     例：dapaicha checklist -c checklist-2023.yaml
-    退出码：0 清单可用（可能有提醒）；1 清单有错误；2 无法读取清单。
+    例：dapaicha checklist diff 初版 第2版
+    退出码：0 清单可用（可能有提醒）；1 清单有错误；2 无法读取清单或用法错误。
     """
+    if action is not None:
+        if action != "diff" or len(labels or []) != 2:
+            raise UserError(
+                "用法：dapaicha checklist diff 版本A 版本B（版本名见 dapaicha checklist）。"
+            )
+        a, b = labels or []
+        for line in lint.checklist_diff(checklist, a, b):
+            render.console().print(escape(line), soft_wrap=True)
+        raise typer.Exit(0)
     cl, problems = lint.checklist(checklist)
     render_more.print_checklist(cl, problems, render.console())
     raise typer.Exit(1 if any(p.severity == "error" for p in problems) else 0)
@@ -150,11 +168,21 @@ def generate_cmd(
     force: Annotated[
         bool, typer.Option("--force", help="覆盖已存在且可能已填写的台账（慎用）。")
     ] = False,
+    carry_forward: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--carry-forward",
+            metavar="STORE",
+            help="从数据库沿用各村上次通过的填报内容（按现行序号）预先填入新台账。"
+            "例：--carry-forward dapaicha.sqlite",
+        ),
+    ] = None,
 ) -> None:
     """按村名册逐村生成空白问题整改台账：输出文件夹/县/乡/村_问题整改台账.xlsx。
 
     重复运行是安全的：未改动的台账保持不变，已被打开修改过的台账不会被覆盖（除非加 --force）。
     例：dapaicha generate -r roster.xlsx -o 台账
+    清单修订后：dapaicha generate -r roster.xlsx -o 台账-第2版 --carry-forward dapaicha.sqlite
     退出码：0 完成；2 用法错误或无法读取清单、名册。
     """
     con = render.console()
@@ -166,7 +194,7 @@ def generate_cmd(
 
     result = generate.command(
         roster, out, checklist, force=force, on_roster=problems,
-        progress=render.progress_of(con, "生成台账", min_total=51),
+        progress=render.progress_of(con, "生成台账", min_total=51), carry_forward=carry_forward,
     )  # fmt: skip
     render_more.print_generated(result, con)
     raise typer.Exit(0)

@@ -82,6 +82,10 @@ def print_checklist(cl: Checklist, problems: list[LintProblem], con: Console) ->
                 end_section=k == len(cat.items) - 1,
             )
     con.print(table)
+    if cl.revisions:
+        for v in cl.versions:
+            day = v.date.isoformat() if v.date else "日期未填"
+            con.print(f"版本 {escape(v.label)}（{day}）：{len(v.entries)} 项")
     errors = [p for p in problems if p.severity == "error"]
     for p in problems:
         color, label = ("red", "错误") if p.severity == "error" else ("yellow", "提醒")

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -23,6 +21,8 @@ from pydantic import (
 from pydantic_core import ErrorDetails
 
 from dapaicha import layout, resources
+from dapaicha.config import revisions as rev_mod
+from dapaicha.config.revisions import Revision, Version
 from dapaicha.errors import UserError
 from dapaicha.normalize import vocab_key
 
@@ -149,6 +149,7 @@ class Checklist(_Model):
     campaign: Campaign
     vocabularies: Vocabularies
     categories: list[Category] = Field(min_length=1)
+    revisions: list[Revision] = Field(default_factory=list)
 
     @cached_property
     def items(self) -> list[tuple[Category, Item]]:
@@ -161,9 +162,49 @@ class Checklist(_Model):
     @cached_property
     def content_hash(self) -> str:
         """Hash of the item numbers and texts: a return's template must carry the same."""
-        payload = [[i.no, c.name, i.topic, i.content] for c, i in self.items]
-        raw = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
-        return hashlib.sha256(raw).hexdigest()[:16]
+        return rev_mod.content_hash([(i.no, c.name, i.topic, i.content) for c, i in self.items])
+
+    @cached_property
+    def rebuilt(self) -> rev_mod.Rebuilt:
+        """Every version of the items (the revisions undone), first to current."""
+        cur = [
+            rev_mod.Entry(i.no, c.name, i.topic, i.content, i.no, f"c{i.no}") for c, i in self.items
+        ]
+        names = {c.code: c.name for c in self.categories}
+        return rev_mod.rebuild(cur, self.revisions, self.campaign.start, names)
+
+    @property
+    def versions(self) -> list[Version]:
+        return self.rebuilt.versions
+
+    @property
+    def version_label(self) -> str:
+        return self.versions[-1].label
+
+    def version(self, label: str) -> Version | None:
+        return next((v for v in self.versions if v.label == label), None)
+
+    @cached_property
+    def earlier(self) -> dict[str, tuple[Version, Checklist]]:
+        """The earlier versions by content hash, each as a checklist of its own items."""
+        return {v.content_hash: (v, self._as_of(v)) for v in self.versions[:-1]}
+
+    def _as_of(self, v: Version) -> Checklist:
+        codes = {c.name: c.code for c in self.categories}
+        cats: list[Category] = []
+        for e in v.entries:
+            item = Item(no=e.no, topic=e.topic, content=e.content)
+            if cats and cats[-1].name == e.category:
+                cats[-1].items.append(item)
+            else:
+                cats.append(Category(code=codes.get(e.category, ""), name=e.category, items=[item]))
+        return Checklist(
+            id=self.id,
+            title=self.title,
+            campaign=self.campaign,
+            vocabularies=self.vocabularies,
+            categories=cats,
+        )
 
     @property
     def provisional(self) -> list[Item]:
@@ -195,6 +236,8 @@ def lint(cl: Checklist) -> list[LintProblem]:
     for c in cl.categories:
         if not c.items:
             out.append(LintProblem("error", c.name, "类别下没有排查项目"))
+    for where, message in cl.rebuilt.problems:
+        out.append(LintProblem("error", where, message))
     for item in cl.provisional:
         out.append(
             LintProblem(

@@ -33,6 +33,14 @@ def campaign_start(conn: sqlite3.Connection) -> dt.date:
     return dt.date.fromisoformat(row[0])
 
 
+def campaign_hash(conn: sqlite3.Connection) -> str:
+    """The content hash of the checklist version the stored rows are numbered by."""
+    row = conn.execute("SELECT checklist_hash FROM campaigns").fetchone()
+    if row is None:
+        raise UserError("数据库中还没有任何报送数据，请先运行 dapaicha merge。")
+    return str(row[0])
+
+
 def items(conn: sqlite3.Connection) -> dict[int, tuple[str, str]]:
     """Item no → (topic, content), as stored at the first merge."""
     return {int(n): (t, c) for n, t, c in conn.execute("SELECT no, topic, content FROM items")}

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from dapaicha.config.checklist import Checklist
 from dapaicha.config.periods import Periods
+from dapaicha.config.revisions import Version
 from dapaicha.config.roster import Roster
 from dapaicha.errors import UserError
 from dapaicha.model import Row, Submission
@@ -98,12 +99,34 @@ def ensure_campaign(conn: sqlite3.Connection, cl: Checklist) -> int:
         raise UserError(
             f"数据库属于另一轮行动（清单 {row[1]}），本次使用的清单是 {cl.id}：请用 --store 另建一个数据库文件。"
         )
+    old = cl.earlier.get(row[2])
+    if old is not None and tuple(row[3:]) == want[2:]:  # stored under an earlier version
+        _renumber(conn, int(row[0]), cl, old[0])
+        return int(row[0])
     if tuple(row[1:]) != want:
         raise UserError(
             f"清单 {cl.id} 的排查项目或行动日期与数据库入库时不一致（数据库：{row[3]} 至 {row[5]}，"
             f"首次截止 {row[4]}）。行动进行中请勿修改清单；确需修改时请另建数据库文件。"
         )
     return int(row[0])
+
+
+def _renumber(conn: sqlite3.Connection, cid: int, cl: Checklist, old: Version) -> None:
+    """The campaign moved to the current version: stored rows on the current numbering
+    (rows of items removed since are dropped), the current items, the current hash."""
+    subs = "submission_id IN (SELECT id FROM submissions WHERE campaign_id = ?)"
+    for no, cur in old.to_current.items():
+        if cur is None:
+            conn.execute(f"DELETE FROM rows WHERE no = ? AND {subs}", (no, cid))
+        elif cur != no:  # through negative numbers: no clash with the key on the way
+            conn.execute(f"UPDATE rows SET no = ? WHERE no = ? AND {subs}", (-cur, no, cid))
+    conn.execute(f"UPDATE rows SET no = -no WHERE no < 0 AND {subs}", (cid,))
+    conn.execute("DELETE FROM items WHERE campaign_id = ?", (cid,))
+    conn.executemany(
+        "INSERT INTO items (campaign_id, no, category_code, category, topic, content) VALUES (?, ?, ?, ?, ?, ?)",
+        [(cid, i.no, cat.code, cat.name, i.topic, i.content) for cat, i in cl.items],
+    )
+    conn.execute("UPDATE campaigns SET checklist_hash = ? WHERE id = ?", (cl.content_hash, cid))
 
 
 def ensure_periods(conn: sqlite3.Connection, cid: int, periods: Periods, upto: int) -> None:

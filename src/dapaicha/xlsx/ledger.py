@@ -401,7 +401,12 @@ def meta_rows(cl: Checklist, f: Fields, tool_version: str) -> list[tuple[str, st
         "generated_at": f.generated_at,
         "tool_version": tool_version,
     }
-    return [(k, values[k]) for k in layout.META_KEYS]
+    rows = [(k, values[k]) for k in layout.META_KEYS]
+    if cl.revisions:  # next to the hash; a checklist never revised writes what it always did
+        rows.insert(
+            layout.META_KEYS.index("checklist_hash") + 1, ("checklist_version", cl.version_label)
+        )
+    return rows
 
 
 def _meta_sheet(ws: Worksheet, cl: Checklist, f: Fields, tool_version: str) -> None:
