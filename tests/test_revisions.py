@@ -424,7 +424,9 @@ def test_notice_lists_the_unseen_item_to_complete(camp, tmp_path) -> None:
     assert f"2.第67项【提醒】第 67 项为清单修订后新增（工作方面：{NEW_ITEM}），" in text
     assert "按未排查计，请下周补报。" in text
     ws = openpyxl.load_workbook(tmp_path / "校验报告.xlsx")["问题明细"]
-    unseen = [(r[2], r[4], r[8]) for r in ws.iter_rows(values_only=True) if r[5] == "item-not-seen"]
+    unseen = [
+        (r[2], r[4], r[8]) for r in ws.iter_rows(values_only=True) if r[-1] == "item-not-seen"
+    ]
     assert unseen == [(camp["v0"], "提醒", 67), (camp["v1"], "提醒", 67)]
 
 
