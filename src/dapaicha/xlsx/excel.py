@@ -56,10 +56,31 @@ def row_points(lines: int, line: float = 13.5, pad: float = 3, cap: float = 409.
     return min(line * lines + pad, cap)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")  # bytes of a non-UTF-8 file name (surrogateescape)
+
+
+def escape_text(value: str) -> str:
+    """Characters xlsx cannot hold (control characters, lone surrogates) as visible \\xNN."""
+
+    def esc(m: re.Match[str]) -> str:
+        code = ord(m.group())
+        if 0xDC80 <= code <= 0xDCFF:
+            return f"\\x{code - 0xDC00:02x}"
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+    return _SURROGATE.sub(esc, ILLEGAL_CHARACTERS_RE.sub(esc, value))
+
+
+def needs_escape(value: str) -> bool:
+    """Does value hold a character that xlsx cannot store?"""
+    return bool(ILLEGAL_CHARACTERS_RE.search(value) or _SURROGATE.search(value))
+
+
 def put(cell: Cell, value: Any) -> Cell:
     """Write value; a str is always stored as text, never as a formula."""
     if isinstance(value, str):
         value = ILLEGAL_CHARACTERS_RE.sub("", value)  # control characters xlsx cannot hold
+        value = _SURROGATE.sub(lambda m: escape_text(m.group()), value)
         if len(value) > MAX_CELL_CHARS:
             value = value[: MAX_CELL_CHARS - 1] + "…"
         cell.value = value
