@@ -6,12 +6,17 @@ Every test asserts the outcome and that every input is byte-for-byte unchanged.
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import sqlite3
 import sys
+import zipfile
+from xml.etree import ElementTree
 from pathlib import Path
 
 import openpyxl
 import pytest
+from conftest import SOFFICE, soffice_convert
 
 from dapaicha.app import merge
 
@@ -103,3 +108,68 @@ def test_store_export_escapes_control_characters(
     files = {c.value for c in wb["submissions"]["H"][1:]}
     assert files == {"=x\\x0bbad.xlsx"}
     assert wb["submissions"]["H2"].data_type == "s"  # still text, not a formula
+
+
+# -- 1: a file name that is not valid UTF-8 -----------------------------------------------
+
+GBK_NAME = "大马村".encode("gbk") + b".xlsx"  # b'\xb4\xf3\xc2\xed\xb4\xe5.xlsx'
+
+
+def test_non_utf8_file_name_is_one_finding(tmp_path, make_return, ros, monkeypatch, capsys):
+    d = tmp_path / "in"
+    good = make_return("好村.xlsx", {}, folder=d, village=0)
+    make_return("坏村.xlsx", {5: {"has_problem": None}}, folder=d, village=1)
+    bad = make_return("tmp.xlsx", {5: {"has_problem": None}}, folder=d, village=2)
+    os.rename(os.fsencode(bad), os.fsencode(d) + b"/" + GBK_NAME)
+    os.mkdir(os.fsencode(d) + b"/\xb5\xda1\xc6\xda")  # a folder name in GBK too
+    os.rename(
+        os.fsencode(make_return("x.xlsx", {}, folder=d, village=3)),
+        os.fsencode(d) + b"/\xb5\xda1\xc6\xda/" + GBK_NAME,
+    )
+    before = digest(d)
+    out = tmp_path / "out"
+    rc, err = _cli(
+        monkeypatch, capsys, "validate", str(d), "-r", str(ros.source),
+        "--report", str(out / "校验报告.xlsx"), "--feedback", str(out / "退回修改"), "--json",
+    )
+    assert "Traceback" not in err
+    assert rc == 1, err
+    res = json.loads(_cli.out)
+    files = {f["file"]: [x["code"] for x in f["findings"]] for f in res["files"]}
+    shown = "\\xb4\\xf3\\xc2\\xed\\xb4\\xe5.xlsx"
+    assert files == {
+        "好村.xlsx": [],
+        "坏村.xlsx": ["has-problem-blank"],
+        shown: ["file-name-invalid"],
+        "\\xb5\\xda1\\xc6\\xda/" + shown: ["file-name-invalid"],
+    }
+    msg = next(f for f in res["files"] if f["file"] == shown)["findings"][0]["message"]
+    assert msg.startswith(shown) and "GBK" in msg
+    # merge takes the rest of the batch and stores nothing under the broken names
+    db = tmp_path / "s.sqlite"
+    rc, err = _cli(
+        monkeypatch, capsys, "merge", str(d), "-r", str(ros.source), "-s", str(db),
+        "-o", str(out / "合并台账.xlsx"),
+    )  # fmt: skip
+    assert rc in (0, 1) and "Traceback" not in err, err
+    conn = sqlite3.connect(db)
+    stored = sorted(r[0] for r in conn.execute("SELECT file FROM submissions"))
+    conn.close()
+    assert stored == ["坏村.xlsx", "好村.xlsx"]
+    written = sorted(p for p in out.rglob("*.xlsx"))
+    assert {p.name for p in written} >= {"校验报告.xlsx", "合并台账.xlsx"}
+    for p in written:
+        _assert_valid_xml(p)
+    if SOFFICE:
+        for p in written:
+            converted = soffice_convert(p, "ods", tmp_path / "lo")
+            assert converted.stat().st_size > 0, p
+    assert digest(d) == before
+
+
+def _assert_valid_xml(path: Path) -> None:
+    """Every XML part of a workbook we wrote parses (no surrogates, no control characters)."""
+    with zipfile.ZipFile(path) as zf:
+        for name in zf.namelist():
+            if name.endswith((".xml", ".rels")):
+                ElementTree.fromstring(zf.read(name))

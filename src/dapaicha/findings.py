@@ -25,6 +25,7 @@ class FindingCode(enum.StrEnum):
     FILE_ENCRYPTED = "file-encrypted"
     FILE_UNSUPPORTED = "file-unsupported"
     FILE_TOO_LARGE = "file-too-large"
+    FILE_NAME_INVALID = "file-name-invalid"
     NOT_A_LEDGER = "not-a-ledger"
     LEDGER_SHEET_HIDDEN = "ledger-sheet-hidden"
     CONTENT_TRUNCATED = "content-truncated"
@@ -104,6 +105,13 @@ _CODES = [
         E,
         "文件过大",
         "文件解压后约 {detail}，超过上限，疑似异常文件，请核实后重新报送。",
+    ),
+    Code(
+        C.FILE_NAME_INVALID,
+        E,
+        "文件名编码错误",
+        "文件名不是有效的中文编码（多为在 GBK 电脑上压缩、解压时用错了编码），"
+        "文件未读取；请把文件改成正确的中文名后重新报送。",
     ),
     Code(
         C.NOT_A_LEDGER,

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
+from dapaicha import fsutil
 from dapaicha.app.progress import Progress, silent
 from dapaicha.check import identity, rules
 from dapaicha.check.rules import REPORTING_AFTER_END
@@ -42,7 +43,7 @@ def list_files(folder: Path) -> tuple[list[Path], list[tuple[str, str]]]:
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for n in sorted(names):
             p = Path(root) / n
-            rel = p.relative_to(folder).as_posix()
+            rel = fsutil.shown_name(p.relative_to(folder).as_posix())
             if n.startswith("~$"):
                 skipped.append((rel, "Office 临时锁定文件"))
             elif n.startswith(".") or n.lower() in ("thumbs.db", "desktop.ini"):
@@ -79,6 +80,9 @@ def validate_return(
     path: Path, name: str, cl: Checklist, roster: Roster
 ) -> tuple[FileResult, list[Submission]]:
     """One file → its FileResult and its Submissions (one, or one per village of a merged ledger)."""
+    shown = fsutil.shown_name(name)
+    if shown != name:  # not UTF-8: not read, nothing stored under a name no file can hold
+        return FileResult(file=shown, findings=[make("file-name-invalid", shown)]), []
     with _gc_paused():
         return _validate_return(path, name, cl, roster)
 
