@@ -8,7 +8,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import resource
+import shlex
+import shutil
+import signal
 import sqlite3
+import subprocess
 import sys
 import zipfile
 from xml.etree import ElementTree
@@ -16,9 +21,10 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import SOFFICE, soffice_convert
+from conftest import SOFFICE, problem, soffice_convert
 
 from dapaicha.app import merge
+from dapaicha.store import write as store
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -173,3 +179,110 @@ def _assert_valid_xml(path: Path) -> None:
         for name in zf.namelist():
             if name.endswith((".xml", ".rels")):
                 ElementTree.fromstring(zf.read(name))
+
+
+# -- 5: damaged or unusual stores ---------------------------------------------------------
+
+SRC = ROOT / "src"
+
+
+def _run(args: list[str], *, pre: list[str] | None = None, fsize: int | None = None):
+    """The real CLI in a child process (optionally under capsh, or a file-size limit)."""
+
+    def limit() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # EFBIG instead of being killed
+        resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
+
+    cmd = [sys.executable, "-m", "dapaicha.cli", *args]
+    if pre:
+        cmd = [*pre, "--", "-c", shlex.join(cmd)]
+    env = {**os.environ, "PYTHONPATH": str(SRC), "COLUMNS": "200"}
+    return subprocess.run(
+        cmd, env=env, capture_output=True, text=True, timeout=300,
+        preexec_fn=limit if fsize else None,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def stored(tmp_path, make_return, cl, ros) -> tuple[Path, Path]:
+    """(returns folder, a real store of one merge in its own folder)."""
+    d = tmp_path / "in" / "第1期"
+    for i in range(4):
+        make_return(f"{i}.xlsx", {3: {"has_problem": "否"}}, folder=d, village=i)
+    db = tmp_path / "store" / "dapaicha.sqlite"
+    merge.run(d.parent, cl, ros, db)
+    return d.parent, db
+
+
+def _damage(kind: str, db: Path) -> None:
+    data = db.read_bytes()
+    if kind == "truncated":
+        db.write_bytes(data[: len(data) // 3])
+    elif kind == "header":
+        db.write_bytes(b"\0" * 100 + data[100:])
+    elif kind == "pages":
+        page = int.from_bytes(data[16:18], "big")
+        db.write_bytes(data[: 2 * page] + bytes(len(data) - 2 * page))
+    elif kind == "newer":  # a WAL store, as ours are
+        conn = sqlite3.connect(db)
+        conn.execute("UPDATE schema_version SET version = version + 1")
+        conn.commit()
+        conn.close()
+
+
+@pytest.mark.parametrize(
+    ("kind", "advice"),
+    [
+        ("truncated", "备份"),
+        ("header", "备份"),
+        ("pages", "备份"),
+        ("newer", "升级 dapaicha"),
+        ("readonly", "可写的文件夹"),
+        ("full", "磁盘空间"),
+        ("full-new", "磁盘空间"),
+    ],
+)
+def test_damaged_store_is_one_line(stored, make_return, ros, tmp_path, kind, advice):
+    returns, db = stored
+    pre, fsize = None, None
+    if kind == "readonly":
+        if not shutil.which("capsh") and os.geteuid() == 0:
+            pytest.skip("root writes through permissions (no capsh to drop them)")
+        if os.geteuid() == 0:
+            pre = ["capsh", "--drop=cap_dac_override,cap_dac_read_search"]
+        db.parent.chmod(0o555)
+    elif kind.startswith("full"):
+        if kind == "full-new":
+            store.remove(db)
+        for i in range(20):  # a batch whose -wal does not fit; its ledger does
+            ans = {i + 1: problem(description=f"问题{i}" * 1000)}
+            make_return(f"x{i}.xlsx", ans, folder=returns / "第1期", village=0)
+        fsize = 100_000
+    else:
+        _damage(kind, db)
+    before, before_in = digest(db.parent), digest(returns)
+    out = tmp_path / "out" / "合并台账.xlsx"
+    try:
+        proc = _run(
+            ["merge", str(returns), "-r", str(ros.source), "-s", str(db), "-o", str(out)],
+            pre=pre, fsize=fsize,
+        )  # fmt: skip
+    finally:
+        db.parent.chmod(0o755)
+    assert proc.returncode == 2, proc.stderr
+    line = _one_line(proc.stderr)
+    assert line.startswith("错误：") and db.name in line and advice in line, line
+    assert "内部出错" not in line
+    if kind == "full-new":  # the store this run began is gone, and so is its ledger
+        assert list(db.parent.iterdir()) == []
+    elif kind != "full":
+        assert digest(db.parent) == before  # same bytes, no -wal/-shm/-journal of ours
+    else:
+        assert sorted(p.name for p in db.parent.iterdir()) == ["dapaicha.sqlite"]
+        conn = sqlite3.connect(db)
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert conn.execute("SELECT COUNT(*) FROM submissions").fetchone() == (4,)
+        conn.close()
+    assert not out.exists()  # no merged ledger of a merge that did not happen
+    assert not list(tmp_path.rglob(".~dapaicha-*"))
+    assert digest(returns) == before_in

@@ -3,8 +3,9 @@
 One merge is one transaction (BEGIN IMMEDIATE): the campaign, roster villages, periods,
 submissions and rows are written, supersession recomputed, the merge's own findings
 (late-return, superseded, rejected-kept-previous, problem-vanished, result-regressed,
-deadline-postponed) worked out and the merged ledger written; only then COMMIT. Any failure
-rolls the store back to what it was.
+deadline-postponed) worked out and the merged ledger written (under a temporary name); only
+then COMMIT, and after it the ledger is renamed into place.
+Any failure rolls the store back to what it was (a store this run created is removed).
 
 A return's period: the period recorded in a merged ledger; else --period; else a folder
 named 第3期 / 3期 / period3 in its path under the returns folder (or the returns folder's
@@ -15,6 +16,7 @@ which counts as not on time and not late.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
@@ -139,7 +141,9 @@ def merge_submissions(
     # most returns of the batch; on a tie the later period
     fallback = sorted(Counter(b.period for b in batch).items(), key=lambda kv: (kv[1], kv[0]))[-1:]
     used = {fr.file: fr.used for fr in report.files}
+    created = not Path(store_path).exists()
     conn = store.connect(store_path, create=True, timeout=timeout)
+    pending_out = _pending(out)
     try:
         with store.transaction(conn, store_path):
             cid = store.ensure_campaign(conn, cl)
@@ -179,11 +183,27 @@ def merge_submissions(
             if out is not None and result.period is not None:
                 data = store_query.frames(conn, result.period, depth=0)
                 sources = store_query.source_periods(conn, result.period)
-                result.written = merged.write(out, data, cl, sources)
-    finally:
+                # written before COMMIT (a failure rolls the store back), shown after it
+                result.written = merged.write(pending_out, data, cl, sources)
+    except BaseException:
         conn.close()
+        if out is not None:
+            pending_out.unlink(missing_ok=True)
+        if created:  # a store this run began and could not finish: leave nothing behind
+            store.remove(Path(store_path))
+        raise
+    conn.close()
+    if result.written is not None and out is not None:
+        pending_out.replace(out)
+        result.written = dataclasses.replace(result.written, path=Path(out))
     _attach(report, batch, result.findings)
     return result
+
+
+def _pending(out: Path | None) -> Path:
+    """Where the merged ledger is written before the store commits (renamed to out after)."""
+    out = Path(out) if out is not None else Path("合并台账.xlsx")
+    return out.with_name(f".~dapaicha-pending-{out.name}")
 
 
 def parse_day(text: str, cl: Checklist) -> dt.date:

@@ -118,12 +118,52 @@ def _not_a_store(path: Path) -> UserError:
     return UserError(f"{path} 不是 dapaicha 数据库文件，请检查 --store 参数。")
 
 
+_OPENED: list[Path] = []  # the stores this process opened, for explain()
+_UNCHANGED = "本次未作改动"
+
+
+def explain(err: BaseException, path: Path | str | None = None) -> UserError | None:
+    """One Chinese line for a SQLite error that is not a bug (a damaged store, a full disk,
+    a folder we may not write); None for any other error. path: the store (default: the
+    one this process opened last)."""
+    if not isinstance(err, sqlite3.Error):
+        return None
+    where = path if path is not None else (_OPENED[-1] if _OPENED else "（--store）")
+    name = getattr(err, "sqlite_errorname", "") or ""
+    text = str(err).lower()
+    if name in ("SQLITE_BUSY", "SQLITE_LOCKED") or "locked" in text:
+        return _locked(where)
+    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or "malformed" in text:
+        return UserError(
+            f"{where} 不是 dapaicha 数据库文件，或已损坏（{err}），{_UNCHANGED}："
+            "若它原是数据库，请用备份的副本替换它；否则请检查 --store 参数。"
+        )
+    if name == "SQLITE_FULL" or name.startswith("SQLITE_IOERR") or "disk" in text:
+        return UserError(
+            f"写入数据库 {where} 失败（{err}），{_UNCHANGED}："
+            "请腾出磁盘空间（或检查磁盘、U 盘是否可用）后再试。"
+        )
+    if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM")) or "readonly" in text:
+        return UserError(
+            f"无法写入数据库 {where}（{err}），{_UNCHANGED}："
+            "请把数据库放在可写的文件夹里（或用 --store 指定一个可写的位置）。"
+        )
+    return None
+
+
+def _ro_uri(path: Path) -> str:
+    """A read-only URI that creates no file: immutable unless a -wal shows a writer."""
+    uri = path.resolve().as_uri()
+    wal = path.with_name(path.name + "-wal")
+    return uri + ("?mode=ro" if wal.exists() else "?mode=ro&immutable=1")
+
+
 def read_version(path: Path) -> int:
     """The store's schema version through a read-only connection; 0 for an empty file."""
     try:
-        conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True, timeout=BUSY_TIMEOUT)
+        conn = sqlite3.connect(_ro_uri(path), uri=True, timeout=BUSY_TIMEOUT)
     except sqlite3.Error as err:
-        raise UserError(f"无法打开数据库 {path}：{err}。") from err
+        raise explain(err, path) or UserError(f"无法打开数据库 {path}：{err}。") from err
     try:
         names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if not names:
@@ -133,7 +173,7 @@ def read_version(path: Path) -> int:
         row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
         return int(row[0] or 0)
     except sqlite3.DatabaseError as err:
-        raise _not_a_store(path) from err
+        raise explain(err, path) or _not_a_store(path) from err
     finally:
         conn.close()
 
@@ -154,6 +194,7 @@ def connect(
     The connection is in autocommit mode; write through `transaction()`.
     """
     path = Path(path)
+    _OPENED.append(path)
     version = 0
     if path.exists():
         if path.is_dir():
@@ -175,19 +216,24 @@ def connect(
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA cache_size = -65536")  # up to 64 MiB: a big merge does not spill
-    except sqlite3.OperationalError as err:
-        raise (
-            _locked(path) if _is_busy(err) else UserError(f"无法打开数据库 {path}：{err}。")
-        ) from err
-    except sqlite3.DatabaseError as err:
-        raise _not_a_store(path) from err
+    except sqlite3.Error as err:
+        raise explain(err, path) or UserError(f"无法打开数据库 {path}：{err}。") from err
     if version < VERSION:
         try:
             _migrate(conn, path)
+        except sqlite3.Error as err:
+            conn.close()
+            raise explain(err, path) or err
         except BaseException:
             conn.close()
             raise
     return conn
+
+
+def remove(path: Path) -> None:
+    """Delete a store and its -wal/-shm/-journal (one this process created and could not fill)."""
+    for p in (path, *(path.with_name(path.name + x) for x in ("-wal", "-shm", "-journal"))):
+        p.unlink(missing_ok=True)
 
 
 def _migrate(conn: sqlite3.Connection, path: Path) -> None:
@@ -220,22 +266,30 @@ def transaction(conn: sqlite3.Connection, path: Path | str = "") -> Iterator[sql
     """BEGIN IMMEDIATE … COMMIT; any exception rolls everything back."""
     try:
         conn.execute("BEGIN IMMEDIATE")
-    except sqlite3.OperationalError as err:
-        if _is_busy(err):
-            raise _locked(path) from err
-        raise
+    except sqlite3.Error as err:
+        raise explain(err, path or None) or err
     try:
         yield conn
+    except sqlite3.Error as err:
+        _rollback(conn)
+        raise explain(err, path or None) or err
     except BaseException:
-        conn.execute("ROLLBACK")
+        _rollback(conn)
         raise
     try:
         conn.execute("COMMIT")
-    except sqlite3.OperationalError as err:
-        conn.execute("ROLLBACK")
-        if _is_busy(err):
-            raise _locked(path) from err
-        raise
+    except sqlite3.Error as err:
+        _rollback(conn)
+        raise explain(err, path or None) or err
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    """ROLLBACK, unless SQLite already rolled back (after a full disk or an I/O error)."""
+    if conn.in_transaction:
+        try:
+            conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
 
 
 def dump(conn: sqlite3.Connection) -> dict[str, list[tuple[object, ...]]]:

@@ -27,7 +27,15 @@ from dapaicha.config.checklist import Checklist
 from dapaicha.config.periods import Periods
 from dapaicha.errors import UserError
 from dapaicha.model import Row, Submission
-from dapaicha.store.db import BUSY_TIMEOUT, VERSION, Connection, connect, dump, transaction
+from dapaicha.store.db import (
+    BUSY_TIMEOUT,
+    VERSION,
+    Connection,
+    connect,
+    dump,
+    remove,
+    transaction,
+)
 from dapaicha.store.query import (
     PeriodData,
     VillageHistory,
@@ -47,6 +55,7 @@ __all__ = [
     "PeriodData",
     "VillageHistory",
     "connect",
+    "remove",
     "dump",
     "ensure_campaign",
     "ensure_periods",
