@@ -15,6 +15,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
 import zipfile
 from xml.etree import ElementTree
 from pathlib import Path
@@ -23,7 +24,7 @@ import openpyxl
 import pytest
 from conftest import SOFFICE, problem, soffice_convert
 
-from dapaicha.app import merge
+from dapaicha.app import merge, validate
 from dapaicha.store import write as store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -286,3 +287,55 @@ def test_damaged_store_is_one_line(stored, make_return, ros, tmp_path, kind, adv
     assert not out.exists()  # no merged ledger of a merge that did not happen
     assert not list(tmp_path.rglob(".~dapaicha-*"))
     assert digest(returns) == before_in
+
+
+# -- 6: kill -9 of a running merge: its workers exit too ----------------------------------
+
+
+def _children(pid: int) -> set[int]:
+    out = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.add(int(stat.parent.name))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie has exited; only its parent's reaping is left
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_killed_merge_leaves_no_workers(make_return, ros, tmp_path):
+    d = tmp_path / "in" / "第1期"
+    first = make_return("0.xlsx", {}, folder=d)
+    for i in range(1, validate.PARALLEL_MIN_FILES + 40):  # enough for the worker pool
+        shutil.copy(first, d / f"{i}.xlsx")
+    before = digest(d)
+    cmd = [sys.executable, "-m", "dapaicha.cli", "merge", str(d.parent), "-r", str(ros.source)]
+    cmd += ["-s", str(tmp_path / "s.sqlite"), "-o", str(tmp_path / "m.xlsx")]
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    workers: set[int] = set()
+    deadline = time.monotonic() + 120
+    while len(workers) < 2 and proc.poll() is None and time.monotonic() < deadline:
+        workers |= _children(proc.pid)
+        time.sleep(0.02)
+    assert workers, "the merge ended before its workers were seen"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    end = time.monotonic() + 10
+    while any(_alive(w) for w in workers) and time.monotonic() < end:
+        time.sleep(0.1)
+    left = [w for w in workers if _alive(w)]
+    for w in left:  # a regression must not leave hung processes behind
+        os.kill(w, signal.SIGKILL)
+    assert left == []
+    assert digest(d) == before

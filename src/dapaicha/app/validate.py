@@ -6,6 +6,8 @@ import datetime as dt
 import gc
 import os
 import statistics
+import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -158,9 +160,22 @@ PARALLEL_MIN_FILES = 64  # below this, starting worker processes costs more than
 _WORKER: dict[str, object] = {}
 
 
+WATCH_PARENT_SECONDS = 0.5
+
+
 def _init_worker(cl: Checklist, roster: Roster) -> None:
     _WORKER["cl"], _WORKER["roster"] = cl, roster
+    parent = os.getppid()
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
     gc.freeze()  # the checklist and roster live as long as the worker: never scan them
+
+
+def _watch_parent(parent: int) -> None:
+    """Exit when the parent is gone (killed with -9, it cannot stop its workers itself)."""
+    while True:
+        time.sleep(WATCH_PARENT_SECONDS)
+        if os.getppid() != parent:
+            os._exit(1)
 
 
 def _work(job: tuple[Path, str]) -> tuple[FileResult, list[Submission]]:
