@@ -25,7 +25,9 @@ import pytest
 from conftest import SOFFICE, problem, soffice_convert
 
 from dapaicha.app import merge, validate
+from dapaicha.findings import FileResult, make
 from dapaicha.store import write as store
+from dapaicha.xlsx import feedback
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -339,3 +341,55 @@ def test_killed_merge_leaves_no_workers(make_return, ros, tmp_path):
         os.kill(w, signal.SIGKILL)
     assert left == []
     assert digest(d) == before
+
+
+# -- 7: 退回修改 copies cost findings + ranges; the marks stay where they were -------------
+
+
+@pytest.mark.parametrize("n", [60, 3100])  # openpyxl's copy; a rebuilt copy (over 3000 rows)
+def test_copy_marks_merged_cells_at_their_anchor(tmp_path, n):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "台账"
+    for r in range(1, n + 1):
+        ws.cell(row=r, column=1, value=f"第{r}行")
+        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=2)
+    ws["C7"] = "不合并"
+    src = tmp_path / "in" / "村.xlsx"
+    src.parent.mkdir()
+    wb.save(src)
+    before = digest(src.parent)
+    marked = [1, 2, 5, 40, 59]
+    fr = FileResult(
+        file="村.xlsx",
+        findings=[make("has-problem-blank", "村.xlsx", sheet="台账", cell=f"B{r}") for r in marked]
+        + [make("has-problem-blank", "村.xlsx", sheet="台账", cell="A5")]
+        + [make("has-problem-blank", "村.xlsx", sheet="台账", cell="C7")],
+    )
+    out = feedback.write_copy(src, fr, tmp_path / "out" / "村_退回修改.xlsx")
+    copy = openpyxl.load_workbook(out)["台账"]
+    with_comment = sorted(
+        c.coordinate for row in copy.iter_rows() for c in row if c.comment is not None
+    )
+    assert with_comment == sorted([f"A{r}" for r in marked] + ["C7"])
+    assert copy["A5"].comment.text.count("【错误】") == 2  # B5 and A5 share one comment
+    assert all(copy[f"A{r}"].fill.fgColor.rgb.endswith("FFC7CE") for r in marked)
+    want = {f"A{r}:B{r}" for r in range(1, min(n, 3000) + 1)}
+    assert {str(r) for r in copy.merged_cells.ranges} == want
+    assert digest(src.parent) == before
+
+
+def test_anchors_is_the_old_lookup(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for r0, c0, r1, c1 in [(1, 1, 3, 2), (2, 4, 2, 6), (10, 1, 20, 10), (5, 3, 5, 3)]:
+        ws.merge_cells(start_row=r0, start_column=c0, end_row=r1, end_column=c1)
+    cells = [(r, c) for r in range(1, 25) for c in range(1, 12)]
+
+    def old(row: int, col: int) -> tuple[int, int]:
+        for rng in ws.merged_cells.ranges:
+            if rng.min_row <= row <= rng.max_row and rng.min_col <= col <= rng.max_col:
+                return rng.min_row, rng.min_col
+        return row, col
+
+    assert feedback.anchors(ws, cells) == {pos: old(*pos) for pos in cells}

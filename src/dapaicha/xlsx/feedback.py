@@ -8,16 +8,21 @@ rebuilt as a plain .xlsx from their values. The source file is only ever read.
 
 from __future__ import annotations
 
+import bisect
 import copy
 import io
 import re
 import warnings
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.cell_range import MultiCellRange
+from openpyxl.worksheet.merge import MergedCellRange
 from openpyxl.worksheet.worksheet import Worksheet
 
 from dapaicha import layout, resources
@@ -161,24 +166,43 @@ def _clear_previous(wb: Workbook) -> None:
                 cell.fill = excel.PatternFill()
 
 
-def _anchor(ws: Worksheet, row: int, col: int) -> tuple[int, int]:
+def anchors(
+    ws: Worksheet, cells: Iterable[tuple[int, int]]
+) -> dict[tuple[int, int], tuple[int, int]]:
+    """The top-left cell of the merged range holding each cell (itself when not merged).
+
+    One pass over the ranges, each looking up only the rows with findings inside it
+    (bisect): findings + ranges, not findings × ranges.
+    """
+    out = {pos: pos for pos in cells}
+    by_row: dict[int, list[int]] = {}
+    for r, c in out:
+        by_row.setdefault(r, []).append(c)
+    rows = sorted(by_row)
     for rng in ws.merged_cells.ranges:
-        if rng.min_row <= row <= rng.max_row and rng.min_col <= col <= rng.max_col:
-            return rng.min_row, rng.min_col
-    return row, col
+        lo, hi = bisect.bisect_left(rows, rng.min_row), bisect.bisect_right(rows, rng.max_row)
+        for r in rows[lo:hi]:
+            for c in by_row[r]:
+                if rng.min_col <= c <= rng.max_col:
+                    out[r, c] = (rng.min_row, rng.min_col)
+    return out
 
 
 def _mark(wb: Workbook, findings: list[Finding], names: dict[str, str]) -> None:
     """Fill and comment each finding's cell; several findings on a cell share one comment."""
-    cells: dict[tuple[str, int, int], list[Finding]] = {}
+    placed: dict[str, list[tuple[tuple[int, int], Finding]]] = {}
     for f in findings:
         title = names.get(f.sheet)
         pos = report_xlsx.cell_position(f.cell) if f.cell else None
         if title not in wb.sheetnames or pos is None or pos[0] > 1_048_576 or pos[1] > 16_384:
             continue
-        ws = wb[title]
-        if isinstance(ws, Worksheet):
-            cells.setdefault((title, *_anchor(ws, *pos)), []).append(f)
+        if isinstance(wb[title], Worksheet):
+            placed.setdefault(title, []).append((pos, f))
+    cells: dict[tuple[str, int, int], list[Finding]] = {}
+    for title, items in placed.items():
+        anchor = anchors(wb[title], (pos for pos, _ in items))
+        for pos, f in items:
+            cells.setdefault((title, *anchor[pos]), []).append(f)
     for (title, row, col), fs in cells.items():
         cell = wb[title].cell(row=row, column=col)
         bad = any(f.severity is Severity.ERROR for f in fs)
@@ -255,12 +279,23 @@ def _rebuild(data: bytes, sn: sniff.Sniff) -> tuple[Workbook, dict[str, str]]:
                 widths[c] = max(widths.get(c, 0), min(excel.text_width(v), 40))
         for c, w in widths.items():
             ws.column_dimensions[layout.column_letter(c - 1)].width = max(w + 2, 6)
-        for (r0, c0), (r1, c1) in sheet.merged:
-            if r1 < len(grid) and c1 < sniff.MAX_COLS and (r0, c0) != (r1, c1):
-                ws.merge_cells(
-                    start_row=r0 + 1, start_column=c0 + 1, end_row=r1 + 1, end_column=c1 + 1
-                )
+        _merge(ws, sheet.merged, len(grid))
     return wb, names
+
+
+def _merge(
+    ws: Worksheet, merged: Iterable[tuple[tuple[int, int], tuple[int, int]]], n: int
+) -> None:
+    """Set the merged ranges at once, as openpyxl's reader does: ws.merge_cells checks each
+    new range against every earlier one (ranges × ranges)."""
+    ranges = []
+    for (r0, c0), (r1, c1) in merged:
+        if r1 < n and c1 < sniff.MAX_COLS and (r0, c0) != (r1, c1):
+            mcr = MergedCellRange(ws, f"{get_column_letter(c0 + 1)}{r0 + 1}:"
+                                  f"{get_column_letter(c1 + 1)}{r1 + 1}")  # fmt: skip
+            ws._clean_merge_range(mcr)
+            ranges.append(mcr)
+    ws.merged_cells = MultiCellRange(ranges)
 
 
 # -- the notice -------------------------------------------------------------------------
