@@ -5,6 +5,7 @@ Every test asserts the outcome and that every input is byte-for-byte unchanged.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -25,9 +26,11 @@ import pytest
 from conftest import SOFFICE, problem, soffice_convert
 
 from dapaicha.app import merge, validate
+from dapaicha import layout
 from dapaicha.findings import FileResult, make
+from dapaicha.read import roster as roster_read
 from dapaicha.store import write as store
-from dapaicha.xlsx import feedback
+from dapaicha.xlsx import excel, feedback, fill, ledger
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -138,8 +141,17 @@ def test_non_utf8_file_name_is_one_finding(tmp_path, make_return, ros, monkeypat
     before = digest(d)
     out = tmp_path / "out"
     rc, err = _cli(
-        monkeypatch, capsys, "validate", str(d), "-r", str(ros.source),
-        "--report", str(out / "校验报告.xlsx"), "--feedback", str(out / "退回修改"), "--json",
+        monkeypatch,
+        capsys,
+        "validate",
+        str(d),
+        "-r",
+        str(ros.source),
+        "--report",
+        str(out / "校验报告.xlsx"),
+        "--feedback",
+        str(out / "退回修改"),
+        "--json",
     )
     assert "Traceback" not in err
     assert rc == 1, err
@@ -393,3 +405,68 @@ def test_anchors_is_the_old_lookup(tmp_path):
         return row, col
 
     assert feedback.anchors(ws, cells) == {pos: old(*pos) for pos in cells}
+
+
+# -- 3: a village missing from the roster is not filed under a same-named one -------------
+
+_FULL = [
+    ("西平县", "陈化店镇", "大王村"),
+    ("西平县", "柏城街道", "大王村"),
+    ("西平县", "柏城街道", "小李村"),
+]
+
+
+def _roster_csv(path: Path, rows: list[tuple[str, str, str]]) -> Path:
+    lines = ["县（市、区）,乡（镇、街道）,村"] + [",".join(r) for r in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("meta", [True, False])  # named by the hidden metadata, or by the title
+def test_missing_village_is_not_filed_under_its_namesake(tmp_path, cl, meta):
+    src = tmp_path / "src"
+    src.mkdir()
+    full = roster_read.load(_roster_csv(src / "full.csv", _FULL), cl.campaign)
+    broken = _roster_csv(src / "broken.csv", [_FULL[0], _FULL[2]])
+    d = tmp_path / "in" / "第1期"
+    d.mkdir(parents=True)
+    for v in full.villages:
+        blank = tmp_path / f"blank-{v.row}.xlsx"
+        wb = ledger.build_workbook(cl, v, generated_at="2022-03-01T09:00:00")
+        if not meta:
+            del wb[layout.SHEET_META]
+        excel.save(wb, blank)
+        signers = dict(zip(cl.campaign.village_signers, ("甲", "乙", "丙"), strict=True))
+        fill.fill_ledger(
+            blank, d / f"{v.township}{v.village}.xlsx", {}, default={"has_problem": "否"},
+            report_date=dt.date(2022, 3, 30), signers=signers,
+        )  # fmt: skip
+    before = digest(tmp_path / "in")
+    ros = roster_read.load(broken, cl.campaign)
+    rep, _ = validate.validate_folder(d, cl, ros)
+    got = {fr.file: [(f.code, f.message) for f in fr.findings] for fr in rep.files}
+    assert got["陈化店镇大王村.xlsx"] == [] and got["柏城街道小李村.xlsx"] == []
+    [(code, message)] = got["柏城街道大王村.xlsx"]
+    assert code == "village-not-in-roster"
+    assert "柏城街道" in message and "西平县陈化店镇大王村" in message, message
+    db = tmp_path / "s.sqlite"
+    merge.run(d.parent, cl, ros, db)
+    assert _filed(db) == {"陈化店镇大王村.xlsx": "陈化店镇", "柏城街道小李村.xlsx": "柏城街道"}
+    # the roster fixed, a rerun reads the refused file again and files it where it belongs
+    res = merge.run(d.parent, cl, full, db)
+    assert res.added == 1
+    assert _filed(db) == {
+        "陈化店镇大王村.xlsx": "陈化店镇",
+        "柏城街道小李村.xlsx": "柏城街道",
+        "柏城街道大王村.xlsx": "柏城街道",
+    }
+    assert digest(tmp_path / "in") == before
+
+
+def _filed(db: Path) -> dict[str, str]:
+    conn = sqlite3.connect(db)
+    try:
+        rows = conn.execute("SELECT file, township FROM submissions WHERE accepted = 1")
+        return {Path(f).name: t for f, t in rows}
+    finally:
+        conn.close()

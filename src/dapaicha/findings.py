@@ -154,7 +154,7 @@ _CODES = [
         C.VILLAGE_NOT_IN_ROSTER,
         E,
         "村不在名册中",
-        "“{value}”不在村名册中，请核对县、乡、村名称或村代码。",
+        "“{value}”不在村名册中{detail}，请核对县、乡、村名称或村代码。",
     ),
     Code(
         C.IDENTITY_MISMATCH,
