@@ -470,3 +470,38 @@ def _filed(db: Path) -> dict[str, str]:
         return {Path(f).name: t for f, t in rows}
     finally:
         conn.close()
+
+
+# -- 4: a merged ledger among village returns overrides nothing ----------------------------
+
+
+def test_merged_ledger_among_village_returns_is_refused(tmp_path, make_return, cl, ros):
+    county = tmp_path / "county" / "第1期"
+    make_return("a.xlsx", {5: problem()}, folder=county, village=0)
+    ledger_path = tmp_path / "合并台账.xlsx"
+    merge.run(county.parent, cl, ros, tmp_path / "county.sqlite", out=ledger_path)
+    d = tmp_path / "in" / "第1期"
+    make_return("0.xlsx", {}, folder=d, village=0)
+    make_return("1.xlsx", {}, folder=d, village=1)
+    shutil.copy(ledger_path, d / "县合并台账.xlsx")
+    before = digest(tmp_path / "in")
+    rep, subs = validate.validate_folder(d, cl, ros)
+    got = {fr.file: [f.code for f in fr.findings] for fr in rep.files}
+    assert got == {"0.xlsx": [], "1.xlsx": [], "县合并台账.xlsx": ["merged-among-returns"]}
+    assert sorted(s.file for s in subs) == ["0.xlsx", "1.xlsx"]
+    db = tmp_path / "s.sqlite"
+    merge.run(d.parent, cl, ros, db)
+    conn = sqlite3.connect(db)
+    assert conn.execute(
+        "SELECT COUNT(*) FROM submissions WHERE source_kind = 'merged'"
+    ).fetchone() == (0,)
+    assert conn.execute("SELECT COUNT(*) FROM rows WHERE has_problem = '是'").fetchone() == (0,)
+    conn.close()
+    # in a folder of merged ledgers only (the city flow) it is taken
+    city = tmp_path / "city"
+    city.mkdir()
+    shutil.copy(ledger_path, city / "县合并台账.xlsx")
+    rep, subs = validate.validate_folder(city, cl, ros)
+    assert [f.code for fr in rep.files for f in fr.findings if f.severity == "error"] == []
+    assert {s.source_kind for s in subs} == {"merged"}
+    assert digest(tmp_path / "in") == before

@@ -26,6 +26,7 @@ class FindingCode(enum.StrEnum):
     FILE_UNSUPPORTED = "file-unsupported"
     FILE_TOO_LARGE = "file-too-large"
     FILE_NAME_INVALID = "file-name-invalid"
+    MERGED_AMONG_RETURNS = "merged-among-returns"
     NOT_A_LEDGER = "not-a-ledger"
     LEDGER_SHEET_HIDDEN = "ledger-sheet-hidden"
     CONTENT_TRUNCATED = "content-truncated"
@@ -112,6 +113,13 @@ _CODES = [
         "文件名编码错误",
         "文件名不是有效的中文编码（多为在 GBK 电脑上压缩、解压时用错了编码），"
         "文件未读取；请把文件改成正确的中文名后重新报送。",
+    ),
+    Code(
+        C.MERGED_AMONG_RETURNS,
+        E,
+        "合并台账混在各村报送中",
+        "这是一份合并台账，却放在各村报送的文件夹里，其中各村的数据一律未采用；"
+        "合并台账请单独放在一个文件夹中合并（见使用说明的市级流程）。",
     ),
     Code(
         C.NOT_A_LEDGER,
@@ -418,6 +426,7 @@ class FileResult:
     report_date: str = ""
     sha256: str = ""
     used: bool = True  # False when another file of the same village wins
+    kind: str = ""  # what the file was read as: ledger | notice | merged ("" unread)
 
     @property
     def key(self) -> str:

@@ -22,7 +22,7 @@ from dapaicha.config import periods
 from dapaicha.config.checklist import Campaign, Checklist
 from dapaicha.config.roster import Roster, Village
 from dapaicha.errors import UserError
-from dapaicha.findings import FileResult, Finding, Report, make
+from dapaicha.findings import C, FileResult, Finding, Report, make
 from dapaicha.model import Submission
 from dapaicha.normalize import parse_date
 from dapaicha.read import reader, sniff
@@ -93,7 +93,7 @@ def _validate_return(
     path: Path, name: str, cl: Checklist, roster: Roster
 ) -> tuple[FileResult, list[Submission]]:
     ret, found = reader.read(path, name, tuple(cl.campaign.village_signers))
-    fr = FileResult(file=name, findings=found)
+    fr = FileResult(file=name, findings=found, kind=ret.kind if ret is not None else "")
     if ret is None:
         # unreadable: the file name may still say whose it is (whom to send it back to,
         # and the village is then not 未报)
@@ -265,6 +265,7 @@ def validate_folder(
             subs.extend(s)
             if on_file:
                 on_file(fr)
+    subs = _refuse_misplaced_merged(report.files, subs)
     _resolve_duplicates(report.files)
     seen = {s.village_code for s in subs}
     seen |= {fr.key for fr in report.files if fr.village_code or fr.village}
@@ -279,6 +280,19 @@ def validate_folder(
                 }
             )
     return report, subs
+
+
+def _refuse_misplaced_merged(files: list[FileResult], subs: list[Submission]) -> list[Submission]:
+    """A merged ledger among village returns (forged, or dropped there by mistake) is refused
+    with one finding and overrides nothing: merged ledgers go in a folder of their own."""
+    if not any(fr.kind == "ledger" for fr in files):
+        return subs
+    refused = {fr.file for fr in files if fr.kind == "merged"}
+    for fr in files:
+        if fr.file in refused:
+            fr.findings = [make(C.MERGED_AMONG_RETURNS, fr.file)]
+            fr.village_code = fr.county = fr.township = fr.village = ""
+    return [s for s in subs if not (s.source_kind == "merged" and s.file in refused)]
 
 
 @dataclass
