@@ -23,6 +23,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from conftest import SOFFICE, problem, soffice_convert
 
 from dapaicha.app import merge, validate
@@ -31,6 +33,7 @@ from dapaicha.findings import FileResult, make
 from dapaicha.read import roster as roster_read
 from dapaicha.store import write as store
 from dapaicha.xlsx import excel, feedback, fill, ledger
+from dapaicha.xlsx import report as report_xlsx
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -505,3 +508,51 @@ def test_merged_ledger_among_village_returns_is_refused(tmp_path, make_return, c
     assert [f.code for fr in rep.files for f in fr.findings if f.severity == "error"] == []
     assert {s.source_kind for s in subs} == {"merged"}
     assert digest(tmp_path / "in") == before
+
+
+# -- fuzz: random file names (Unicode and raw bytes) ----------------------------------------
+
+_NAME = st.one_of(
+    st.text(
+        st.characters(blacklist_characters="/\x00", blacklist_categories=("Cs",)),
+        min_size=1,
+        max_size=40,
+    ).map(os.fsencode),
+    st.binary(min_size=1, max_size=40).map(lambda b: b.replace(b"/", b"_").replace(b"\x00", b"_")),
+)
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(stems=st.lists(_NAME, min_size=1, max_size=3, unique=True))
+def test_fuzz_file_names(stems, make_return, cl, ros, tmp_path_factory):
+    base = tmp_path_factory.mktemp("fzn")
+    d = base / "in"
+    first = make_return("x.xlsx", {5: {"has_problem": None}}, folder=d)
+    names = [stem[:200] + b".xlsx" for stem in stems if stem not in (b".", b"..")]
+    for n in names:
+        shutil.copy(first, os.fsdecode(os.fsencode(d) + b"/" + n))
+    os.remove(first)
+    before = digest(d)
+    rep, _ = validate.validate_folder(d, cl, ros)
+    shown = [fr.file for fr in rep.files]
+    assert all(s.encode("utf-8") for s in shown)  # every name printable and storable
+    for fr in rep.files:
+        codes = [f.code for f in fr.findings]
+        if "\\x" in fr.file and fr.file not in {os.fsdecode(n) for n in names}:
+            assert codes == ["file-name-invalid"], (fr.file, codes)
+        else:
+            assert "has-problem-blank" in codes, (fr.file, codes)  # read like any return
+    listed = {os.fsdecode(n) for n in names if not n.startswith((b".", b"~$"))}
+    assert len(rep.files) == len(listed)
+    report_xlsx.write(rep, base / "校验报告.xlsx")
+    written = feedback.write_all(rep, d, base / "fb", campaign_title="大排查", deadline="4月1日")
+    for p in [base / "校验报告.xlsx", *written]:
+        if p.suffix == ".xlsx":
+            _assert_valid_xml(p)
+    assert digest(d) == before
