@@ -78,7 +78,12 @@ def main() -> None:
                 findings=[make("has-problem-blank", "in.xlsx", sheet="台账", cell=f"B{r}", item=r)
                           for r in range(1, n + 1)],
             )  # fmt: skip
-            whole = best(lambda: feedback.write_copy(src, fr, Path(tmp) / "out.xlsx"), 1)
+            whole = best(
+                lambda src=src, fr=fr, tmp=tmp: feedback.write_copy(
+                    src, fr, Path(tmp) / "out.xlsx"
+                ),
+                1,
+            )
         print(f"{n:>6} {old:>13.3f} {new:>13.4f} {whole:>13.2f}")
 
 

@@ -88,6 +88,8 @@ class Code:
 
 
 E, W = Severity.ERROR, Severity.WARNING
+_BAD_NAME = "文件名不是有效的中文编码（多为压缩、解压时用错了编码），文件未读取；请改成正确的中文名后重新报送。"
+_MISPLACED_MERGED = "这是合并台账，却放在各村报送的文件夹里，其中数据一律未采用；合并台账请单独放在一个文件夹中合并。"
 
 _CODES = [
     # the file
@@ -107,20 +109,8 @@ _CODES = [
         "文件过大",
         "文件解压后约 {detail}，超过上限，疑似异常文件，请核实后重新报送。",
     ),
-    Code(
-        C.FILE_NAME_INVALID,
-        E,
-        "文件名编码错误",
-        "文件名不是有效的中文编码（多为在 GBK 电脑上压缩、解压时用错了编码），"
-        "文件未读取；请把文件改成正确的中文名后重新报送。",
-    ),
-    Code(
-        C.MERGED_AMONG_RETURNS,
-        E,
-        "合并台账混在各村报送中",
-        "这是一份合并台账，却放在各村报送的文件夹里，其中各村的数据一律未采用；"
-        "合并台账请单独放在一个文件夹中合并（见使用说明的市级流程）。",
-    ),
+    Code(C.FILE_NAME_INVALID, E, "文件名编码错误", _BAD_NAME),
+    Code(C.MERGED_AMONG_RETURNS, E, "合并台账混在各村报送中", _MISPLACED_MERGED),
     Code(
         C.NOT_A_LEDGER,
         E,

@@ -19,6 +19,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
@@ -141,10 +143,7 @@ def merge_submissions(
     # most returns of the batch; on a tie the later period
     fallback = sorted(Counter(b.period for b in batch).items(), key=lambda kv: (kv[1], kv[0]))[-1:]
     used = {fr.file: fr.used for fr in report.files}
-    created = not Path(store_path).exists()
-    conn = store.connect(store_path, create=True, timeout=timeout)
-    pending_out = _pending(out)
-    try:
+    with _staged(Path(store_path), out, timeout) as (conn, pending_out):  # noqa: SIM117
         with store.transaction(conn, store_path):
             cid = store.ensure_campaign(conn, cl)
             if roster is not None:
@@ -185,25 +184,44 @@ def merge_submissions(
                 sources = store_query.source_periods(conn, result.period)
                 # written before COMMIT (a failure rolls the store back), shown after it
                 result.written = merged.write(pending_out, data, cl, sources)
-    except BaseException:
-        conn.close()
-        if out is not None:
-            pending_out.unlink(missing_ok=True)
-        if created:  # a store this run began and could not finish: leave nothing behind
-            store.remove(Path(store_path))
-        raise
-    conn.close()
-    if result.written is not None and out is not None:
-        pending_out.replace(out)
-        result.written = dataclasses.replace(result.written, path=Path(out))
+    _publish(result, pending_out, out)
     _attach(report, batch, result.findings)
     return result
 
 
-def _pending(out: Path | None) -> Path:
-    """Where the merged ledger is written before the store commits (renamed to out after)."""
-    out = Path(out) if out is not None else Path("合并台账.xlsx")
-    return out.with_name(f".~dapaicha-pending-{out.name}")
+def _publish(result: MergeResult, pending: Path, out: Path | None) -> None:
+    """The merged ledger, written before the COMMIT, into place after it."""
+    if result.written is not None and out is not None:
+        try:
+            pending.replace(out)
+        except OSError as err:
+            pending.unlink(missing_ok=True)
+            raise UserError(
+                f"无法写入 {out}（{err.strerror or err}），数据已入库；请换一个 -o 位置重新运行 merge。"
+            ) from err
+        result.written = dataclasses.replace(result.written, path=Path(out))
+
+
+@contextmanager
+def _staged(
+    store_path: Path, out: Path | None, timeout: float
+) -> Iterator[tuple[store.Connection, Path]]:
+    """The store's connection, and where the merged ledger waits for the COMMIT (renamed to
+    out after it). On failure: the waiting ledger is removed, and so is a store this run
+    created (nothing of ours is left behind)."""
+    created = not store_path.exists()
+    conn = store.connect(store_path, create=True, timeout=timeout)
+    name = Path(out).name if out is not None else "合并台账.xlsx"
+    pending = (Path(out) if out is not None else store_path).with_name(f".~dapaicha-pending-{name}")
+    try:
+        yield conn, pending
+    except BaseException:
+        conn.close()
+        pending.unlink(missing_ok=True)
+        if created:
+            store.remove(store_path)
+        raise
+    conn.close()
 
 
 def parse_day(text: str, cl: Checklist) -> dt.date:

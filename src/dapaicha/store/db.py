@@ -8,6 +8,7 @@ through a read-only connection before anything else touches the file.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -151,6 +152,12 @@ def explain(err: BaseException, path: Path | str | None = None) -> UserError | N
     return None
 
 
+def _raise_known(err: sqlite3.Error, path: Path | str | None) -> None:
+    """Raise explain()'s UserError for err, if it has one (the caller re-raises err if not)."""
+    if (known := explain(err, path)) is not None:
+        raise known from err
+
+
 def _ro_uri(path: Path) -> str:
     """A read-only URI that creates no file: immutable unless a -wal shows a writer."""
     uri = path.resolve().as_uri()
@@ -223,7 +230,8 @@ def connect(
             _migrate(conn, path)
         except sqlite3.Error as err:
             conn.close()
-            raise explain(err, path) or err
+            _raise_known(err, path)
+            raise
         except BaseException:
             conn.close()
             raise
@@ -267,12 +275,14 @@ def transaction(conn: sqlite3.Connection, path: Path | str = "") -> Iterator[sql
     try:
         conn.execute("BEGIN IMMEDIATE")
     except sqlite3.Error as err:
-        raise explain(err, path or None) or err
+        _raise_known(err, path or None)
+        raise
     try:
         yield conn
     except sqlite3.Error as err:
         _rollback(conn)
-        raise explain(err, path or None) or err
+        _raise_known(err, path or None)
+        raise
     except BaseException:
         _rollback(conn)
         raise
@@ -280,16 +290,15 @@ def transaction(conn: sqlite3.Connection, path: Path | str = "") -> Iterator[sql
         conn.execute("COMMIT")
     except sqlite3.Error as err:
         _rollback(conn)
-        raise explain(err, path or None) or err
+        _raise_known(err, path or None)
+        raise
 
 
 def _rollback(conn: sqlite3.Connection) -> None:
     """ROLLBACK, unless SQLite already rolled back (after a full disk or an I/O error)."""
     if conn.in_transaction:
-        try:
+        with contextlib.suppress(sqlite3.Error):
             conn.execute("ROLLBACK")
-        except sqlite3.Error:
-            pass
 
 
 def dump(conn: sqlite3.Connection) -> dict[str, list[tuple[object, ...]]]:

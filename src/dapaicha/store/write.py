@@ -55,7 +55,6 @@ __all__ = [
     "PeriodData",
     "VillageHistory",
     "connect",
-    "remove",
     "dump",
     "ensure_campaign",
     "ensure_periods",
@@ -63,6 +62,7 @@ __all__ = [
     "info",
     "insert",
     "period_frames",
+    "remove",
     "transaction",
 ]
 

@@ -293,7 +293,7 @@ def _merge(
         if r1 < n and c1 < sniff.MAX_COLS and (r0, c0) != (r1, c1):
             mcr = MergedCellRange(ws, f"{get_column_letter(c0 + 1)}{r0 + 1}:"
                                   f"{get_column_letter(c1 + 1)}{r1 + 1}")  # fmt: skip
-            ws._clean_merge_range(mcr)
+            ws._clean_merge_range(mcr)  # type: ignore[attr-defined]
             ranges.append(mcr)
     ws.merged_cells = MultiCellRange(ranges)
 
