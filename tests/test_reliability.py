@@ -556,3 +556,47 @@ def test_fuzz_file_names(stems, make_return, cl, ros, tmp_path_factory):
         if p.suffix == ".xlsx":
             _assert_valid_xml(p)
     assert digest(d) == before
+
+
+def _ledger_of_county(tmp_path: Path, make_return, cl, ros) -> Path:
+    county = tmp_path / "county" / "第1期"
+    make_return("a.xlsx", {5: problem()}, folder=county, village=0)
+    make_return("b.xlsx", {7: problem(owner="李四")}, folder=county, village=1)
+    out = tmp_path / "city" / "县合并台账.xlsx"
+    merge.run(county.parent, cl, ros, tmp_path / "county.sqlite", out=out)
+    return out
+
+
+def _merged_findings(path: Path, cl, ros) -> tuple[list[tuple[str, str, str]], bool]:
+    rep, subs = validate.validate_folder(path.parent, cl, ros)
+    [fr] = rep.files
+    return [(f.code, f.sheet, f.cell) for f in fr.findings], all(s.accepted for s in subs)
+
+
+def test_merged_ledger_checksum(tmp_path, make_return, cl, ros):
+    path = _ledger_of_county(tmp_path, make_return, cl, ros)
+    assert _merged_findings(path, cl, ros) == ([], True)  # as merge wrote it: taken
+    original = path.read_bytes()
+    # edited by hand: refused, naming the first changed cell
+    wb = openpyxl.load_workbook(path)
+    ws = wb[layout.SHEET_MERGED]
+    heads = {k: h for k, h, _ in layout.merged_columns()}
+    owner = next(c for c in ws[2] if c.value == heads["owner"]).column_letter
+    ws[f"{owner}4"] = "王五"
+    wb.save(path)
+    before = digest(path.parent)
+    found, accepted = _merged_findings(path, cl, ros)
+    assert found == [("merged-edited", layout.SHEET_MERGED, f"{owner}4")] and not accepted
+    assert digest(path.parent) == before
+    # written before the checksum existed: taken with a warning
+    path.write_bytes(original)
+    wb = openpyxl.load_workbook(path)
+    meta = wb[layout.SHEET_MERGED_META]
+    for r in range(meta.max_row, 0, -1):
+        if str(meta.cell(r, 1).value).endswith(("_sha256",)) or "sums." in str(
+            meta.cell(r, 1).value
+        ):
+            meta.delete_rows(r)
+    wb.save(path)
+    found, accepted = _merged_findings(path, cl, ros)
+    assert found == [("merged-unsigned", layout.SHEET_MERGED, "")] and accepted

@@ -27,6 +27,8 @@ class FindingCode(enum.StrEnum):
     FILE_TOO_LARGE = "file-too-large"
     FILE_NAME_INVALID = "file-name-invalid"
     MERGED_AMONG_RETURNS = "merged-among-returns"
+    MERGED_EDITED = "merged-edited"
+    MERGED_UNSIGNED = "merged-unsigned"
     NOT_A_LEDGER = "not-a-ledger"
     LEDGER_SHEET_HIDDEN = "ledger-sheet-hidden"
     CONTENT_TRUNCATED = "content-truncated"
@@ -89,6 +91,10 @@ class Code:
 
 E, W = Severity.ERROR, Severity.WARNING
 _BAD_NAME = "文件名不是有效的中文编码（多为压缩、解压时用错了编码），文件未读取；请改成正确的中文名后重新报送。"
+_EDITED = (
+    "合并台账写出后被改动过（首处不符：{detail}），未采用；请用 dapaicha merge 重新生成后再报。"
+)
+_UNSIGNED = "合并台账由旧版 dapaicha 写出，没有校验码，无法确认未被改动；已采用，请核对。"
 _MISPLACED_MERGED = "这是合并台账，却放在各村报送的文件夹里，其中数据一律未采用；合并台账请单独放在一个文件夹中合并。"
 
 _CODES = [
@@ -111,6 +117,8 @@ _CODES = [
     ),
     Code(C.FILE_NAME_INVALID, E, "文件名编码错误", _BAD_NAME),
     Code(C.MERGED_AMONG_RETURNS, E, "合并台账混在各村报送中", _MISPLACED_MERGED),
+    Code(C.MERGED_EDITED, E, "合并台账被改动过", _EDITED),
+    Code(C.MERGED_UNSIGNED, W, "合并台账无校验码", _UNSIGNED),
     Code(
         C.NOT_A_LEDGER,
         E,

@@ -156,6 +156,24 @@ def workbook_bytes(wb: Workbook) -> bytes:
     return out.getvalue()
 
 
+def replace_in_parts(data: bytes, subs: dict[bytes, bytes]) -> bytes:
+    """An xlsx with byte strings replaced in its XML parts (placeholders filled after the
+    workbook was written); the same fixed entry times as workbook_bytes."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info)
+            if info.filename.endswith(".xml"):
+                for old, new in subs.items():
+                    body = body.replace(old, new)
+            zi = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            zi.external_attr = 0o600 << 16
+            dst.writestr(zi, body)
+    return out.getvalue()
+
+
 def save(wb: Workbook, path: Path, to_bytes: Callable[[Workbook], bytes] = workbook_bytes) -> None:
     """The one atomic save of a workbook: fixed document times, so reruns give the same
     bytes; to_bytes: sheets.workbook_bytes for workbooks with spliced rows."""

@@ -28,6 +28,7 @@ from dapaicha import __version__, layout
 from dapaicha.check import merged as merged_check
 from dapaicha.config.checklist import Checklist
 from dapaicha.config.periods import Periods
+from dapaicha.read import merged as read_merged
 from dapaicha.xlsx import excel
 
 if TYPE_CHECKING:
@@ -159,10 +160,30 @@ def write(
         ("villages", str(len(vil))),
         ("problems", str(len(pro))),
         ("tool_version", __version__),
+        *((k, _placeholder(k)) for k in _sum_keys(len(pro), len(cols))),
     ):
         meta.append([excel.put(WriteOnlyCell(meta), k), excel.put(WriteOnlyCell(meta), v)])
-    excel.save(wb, Path(path))
+    excel.save(wb, Path(path), _signed)
     return Written(Path(path), tier, unit, len(vil), len(pro))
+
+
+def _sum_keys(rows: int, cols: int) -> list[str]:
+    chunks = -(-(rows * cols) // read_merged.SUM_CELL_CHARS)
+    return [*read_merged.SUM_KEYS, *(f"cell_sums.{i + 1}" for i in range(chunks))]
+
+
+def _placeholder(key: str) -> str:
+    return f"~dapaicha-pending-sum:{key}~"
+
+
+def _signed(wb: Workbook) -> bytes:
+    """The workbook's bytes with the checksums of its rows, as they read back, in the meta
+    sheet (check/merged.py refuses a ledger whose cells no longer match them)."""
+    data = excel.workbook_bytes(wb)
+    got = read_merged.sums(read_merged.read_bytes(data))
+    return excel.replace_in_parts(
+        data, {_placeholder(k).encode(): v.encode() for k, v in got.items()}
+    )
 
 
 def _height(values: list[Any], widths: list[float]) -> float:
