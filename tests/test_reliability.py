@@ -600,3 +600,51 @@ def test_merged_ledger_checksum(tmp_path, make_return, cl, ros):
     wb.save(path)
     found, accepted = _merged_findings(path, cl, ros)
     assert found == [("merged-unsigned", layout.SHEET_MERGED, "")] and accepted
+
+
+# -- fuzz: store faults --------------------------------------------------------------------
+
+
+@settings(
+    max_examples=20,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    cut=st.one_of(st.none(), st.floats(0.0, 1.0)),
+    flips=st.lists(st.tuples(st.floats(0.0, 1.0), st.integers(1, 255)), max_size=6),
+)
+def test_fuzz_store_faults(cut, flips, stored, ros, monkeypatch, capsys):
+    returns, db = stored
+    pristine = getattr(test_fuzz_store_faults, "pristine", None)
+    if pristine is None or pristine[0] != db:
+        test_fuzz_store_faults.pristine = pristine = (db, db.read_bytes())  # type: ignore[attr-defined]
+    data = bytearray(pristine[1])
+    for where, xor in flips:
+        data[int(where * (len(data) - 1))] ^= xor
+    if cut is not None:
+        data = data[: int(cut * len(data))]
+    db.write_bytes(bytes(data))
+    for p in db.parent.glob(db.name + "-*"):
+        p.unlink()
+    before = digest(returns)
+    out = db.parent.parent / "out" / "合并台账.xlsx"
+    rc, err = _cli(
+        monkeypatch,
+        capsys,
+        "merge",
+        str(returns),
+        "-r",
+        str(ros.source),
+        "-s",
+        str(db),
+        "-o",
+        str(out),
+    )
+    assert rc in (0, 1, 2), err
+    assert "Traceback" not in err and "内部出错" not in err, err
+    if rc == 2:
+        assert db.name in _one_line(err)
+    assert digest(returns) == before

@@ -134,7 +134,12 @@ def explain(err: BaseException, path: Path | str | None = None) -> UserError | N
     text = str(err).lower()
     if name in ("SQLITE_BUSY", "SQLITE_LOCKED") or "locked" in text:
         return _locked(where)
-    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or "malformed" in text:
+    if (
+        name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB"))
+        or "malformed" in text
+        or "could not decode" in text  # only damaged bytes: we store Python str
+        or (("no such" in text or "mismatch" in text) and _damaged(where))
+    ):
         return UserError(
             f"{where} 不是 dapaicha 数据库文件，或已损坏（{err}），{_UNCHANGED}："
             "若它原是数据库，请用备份的副本替换它；否则请检查 --store 参数。"
@@ -150,6 +155,18 @@ def explain(err: BaseException, path: Path | str | None = None) -> UserError | N
             "请把数据库放在可写的文件夹里（或用 --store 指定一个可写的位置）。"
         )
     return None
+
+
+def _damaged(path: Path | str) -> bool:
+    """Does SQLite's own check find the store damaged? (An error that is a bug otherwise.)"""
+    try:
+        conn = sqlite3.connect(_ro_uri(Path(path)), uri=True)
+        try:
+            return conn.execute("PRAGMA quick_check").fetchone() != ("ok",)
+        finally:
+            conn.close()
+    except (sqlite3.Error, OSError, ValueError):
+        return True
 
 
 def _raise_known(err: sqlite3.Error, path: Path | str | None) -> None:
