@@ -24,7 +24,14 @@ def _edited(tmp_path: Path, cells: dict[str, object]) -> list[tuple[str, str, st
     ret, found = reader.read(out, out.name)
     assert ret is not None and found == []
     _, found = merged.read_return(ret, CL, ROSTER)
-    return [(f.code, f.sheet, f.cell) for f in found]
+    got = [(f.code, f.sheet, f.cell) for f in found]
+    # edited after merge wrote it: refused, naming the first changed cell (issue 18); a
+    # ledger whose columns cannot be found is refused for that before its rows are read
+    first = min(cells, key=lambda at: (int(at.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")), len(at), at))
+    edited = [f for f in got if f[0] == "merged-edited"]
+    if not any(f[0] == "column-missing" for f in got):
+        assert edited == [("merged-edited", layout.SHEET_MERGED, first)]
+    return [f for f in got if f[0] != "merged-edited"]
 
 
 def test_cells_judged_by_the_village_rules(tmp_path):

@@ -3,79 +3,13 @@ FileResult, Report."""
 
 from __future__ import annotations
 
-import enum
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from dapaicha.codes import SEVERITY_ZH as SEVERITY_ZH  # re-exported: findings is the entry
+from dapaicha.codes import FindingCode as FindingCode
+from dapaicha.codes import Severity as Severity
 from dapaicha.model import village_key
-
-
-class Severity(enum.StrEnum):
-    ERROR = "error"  # the return is rejected
-    WARNING = "warning"  # accepted but flagged
-
-
-SEVERITY_ZH = {Severity.ERROR: "错误", Severity.WARNING: "提醒"}
-
-
-class FindingCode(enum.StrEnum):
-    """Every kind of finding, by its slug (as JSON and the reports show it)."""
-
-    FILE_UNREADABLE = "file-unreadable"
-    FILE_ENCRYPTED = "file-encrypted"
-    FILE_UNSUPPORTED = "file-unsupported"
-    FILE_TOO_LARGE = "file-too-large"
-    NOT_A_LEDGER = "not-a-ledger"
-    LEDGER_SHEET_HIDDEN = "ledger-sheet-hidden"
-    CONTENT_TRUNCATED = "content-truncated"
-    ROWS_TRUNCATED = "rows-truncated"
-    CELL_TOO_LONG = "cell-too-long"
-    VILLAGE_UNIDENTIFIED = "village-unidentified"
-    VILLAGE_NOT_IN_ROSTER = "village-not-in-roster"
-    IDENTITY_MISMATCH = "identity-mismatch"
-    IDENTITY_CONFLICT = "identity-conflict"
-    DUPLICATE_RETURN = "duplicate-return"
-    CHECKLIST_MISMATCH = "checklist-mismatch"
-    CHECKLIST_EARLIER_VERSION = "checklist-earlier-version"
-    ITEM_NOT_SEEN = "item-not-seen"
-    ITEM_REMOVED = "item-removed"
-    ITEM_TEXT_ALTERED = "item-text-altered"
-    ITEM_MISSING = "item-missing"
-    ITEM_UNKNOWN = "item-unknown"
-    COLUMN_MISSING = "column-missing"
-    COLUMN_RENAMED = "column-renamed"
-    HAS_PROBLEM_BLANK = "has-problem-blank"
-    HAS_PROBLEM_INVALID = "has-problem-invalid"
-    DESCRIPTION_MISSING = "description-missing"
-    MEASURE_MISSING = "measure-missing"
-    DEADLINE_MISSING = "deadline-missing"
-    OWNER_MISSING = "owner-missing"
-    KIND_MISSING = "kind-missing"
-    KIND_INVALID = "kind-invalid"
-    DEADLINE_AFTER_CAMPAIGN = "deadline-after-campaign"
-    DEADLINE_BEFORE_START = "deadline-before-start"
-    DEADLINE_INVALID = "deadline-invalid"
-    DEADLINE_AMBIGUOUS = "deadline-ambiguous"
-    DEADLINE_READ_AS_PLAN = "deadline-read-as-plan"
-    RESULT_MISSING = "result-missing"
-    RESULT_INVALID = "result-invalid"
-    DONE_DATE_MISSING = "done-date-missing"
-    DONE_DATE_INVALID = "done-date-invalid"
-    DONE_DATE_AMBIGUOUS = "done-date-ambiguous"
-    DONE_DATE_AFTER_REPORT = "done-date-after-report"
-    DONE_DATE_NOT_DONE = "done-date-not-done"
-    NO_PROBLEM_FILLED = "no-problem-filled"
-    REPORT_DATE_MISSING = "report-date-missing"
-    REPORT_DATE_INVALID = "report-date-invalid"
-    REPORT_DATE_OUT_OF_CAMPAIGN = "report-date-out-of-campaign"
-    SIGNER_MISSING = "signer-missing"
-    LATE_RETURN = "late-return"
-    PROBLEM_VANISHED = "problem-vanished"
-    RESULT_REGRESSED = "result-regressed"
-    DEADLINE_POSTPONED = "deadline-postponed"
-    SUPERSEDED = "superseded"
-    REJECTED_KEPT_PREVIOUS = "rejected-kept-previous"
-
 
 C = FindingCode  # short name for rule code: ctx.add(C.KIND_INVALID, …)
 
@@ -89,6 +23,12 @@ class Code:
 
 
 E, W = Severity.ERROR, Severity.WARNING
+_BAD_NAME = "文件名不是有效的中文编码（多为压缩、解压时用错了编码），文件未读取；请改成正确的中文名后重新报送。"
+_EDITED = (
+    "合并台账写出后被改动过（首处不符：{detail}），未采用；请用 dapaicha merge 重新生成后再报。"
+)
+_UNSIGNED = "合并台账由旧版 dapaicha 写出，没有校验码，无法确认未被改动；已采用，请核对。"
+_MISPLACED_MERGED = "这是合并台账，却放在各村报送的文件夹里，其中数据一律未采用；合并台账请单独放在一个文件夹中合并。"
 
 _CODES = [
     # the file
@@ -108,6 +48,10 @@ _CODES = [
         "文件过大",
         "文件解压后约 {detail}，超过上限，疑似异常文件，请核实后重新报送。",
     ),
+    Code(C.FILE_NAME_INVALID, E, "文件名编码错误", _BAD_NAME),
+    Code(C.MERGED_AMONG_RETURNS, E, "合并台账混在各村报送中", _MISPLACED_MERGED),
+    Code(C.MERGED_EDITED, E, "合并台账被改动过", _EDITED),
+    Code(C.MERGED_UNSIGNED, W, "合并台账无校验码", _UNSIGNED),
     Code(
         C.NOT_A_LEDGER,
         E,
@@ -149,7 +93,7 @@ _CODES = [
         C.VILLAGE_NOT_IN_ROSTER,
         E,
         "村不在名册中",
-        "“{value}”不在村名册中，请核对县、乡、村名称或村代码。",
+        "“{value}”不在村名册中{detail}，请核对县、乡、村名称或村代码。",
     ),
     Code(
         C.IDENTITY_MISMATCH,
@@ -437,6 +381,7 @@ class FileResult:
     report_date: str = ""
     sha256: str = ""
     used: bool = True  # False when another file of the same village wins
+    kind: str = ""  # what the file was read as: ledger | notice | merged ("" unread)
 
     @property
     def key(self) -> str:

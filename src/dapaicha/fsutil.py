@@ -16,6 +16,16 @@ _BAD = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 _RESERVED = re.compile(r"^(?:CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])(?:\..*)?$", re.I)  # Windows
 
 
+def shown_name(name: str) -> str:
+    """A path name as text that any file format can hold: bytes that are not UTF-8 (a name
+    made on a GBK machine, read with surrogateescape) become \\xNN."""
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        return os.fsencode(name).decode("utf-8", "backslashreplace")
+
+
 def safe_component(name: str, fallback: str = "未命名") -> str:
     """A file or folder name derived from content: no separators, no '..', not empty."""
     s = _BAD.sub("_", str(name)).strip(" .\u3000").replace("..", "_")

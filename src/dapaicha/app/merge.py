@@ -3,8 +3,9 @@
 One merge is one transaction (BEGIN IMMEDIATE): the campaign, roster villages, periods,
 submissions and rows are written, supersession recomputed, the merge's own findings
 (late-return, superseded, rejected-kept-previous, problem-vanished, result-regressed,
-deadline-postponed) worked out and the merged ledger written; only then COMMIT. Any failure
-rolls the store back to what it was.
+deadline-postponed) worked out and the merged ledger written (under a temporary name); only
+then COMMIT, and after it the ledger is renamed into place.
+Any failure rolls the store back to what it was (a store this run created is removed).
 
 A return's period: the period recorded in a merged ledger; else --period; else a folder
 named 第3期 / 3期 / period3 in its path under the returns folder (or the returns folder's
@@ -15,8 +16,11 @@ which counts as not on time and not late.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
@@ -129,8 +133,7 @@ def merge_submissions(
     # most returns of the batch; on a tie the later period
     fallback = sorted(Counter(b.period for b in batch).items(), key=lambda kv: (kv[1], kv[0]))[-1:]
     used = {fr.file: fr.used for fr in report.files}
-    conn = store.connect(store_path, create=True, timeout=timeout)
-    try:
+    with _staged(Path(store_path), out, timeout) as (conn, pending_out):  # noqa: SIM117
         with store.transaction(conn, store_path):
             cid = store.ensure_campaign(conn, cl)
             if roster is not None:
@@ -155,9 +158,9 @@ def merge_submissions(
             if out is not None and result.period is not None:
                 data = store_query.frames(conn, result.period, depth=0)
                 sources = store_query.source_periods(conn, result.period)
-                result.written = merged.write(out, data, cl, sources)
-    finally:
-        conn.close()
+                # written before COMMIT (a failure rolls the store back), shown after it
+                result.written = merged.write(pending_out, data, cl, sources)
+    _publish(result, pending_out, out)
     _attach(report, batch, result.findings)
     return result
 
@@ -222,6 +225,41 @@ def _record_findings(
         if sid in new:
             counts[sid] = counts.get(sid, 0) + len(found)
     store.add_warnings(conn, counts)
+
+
+def _publish(result: MergeResult, pending: Path, out: Path | None) -> None:
+    """The merged ledger, written before the COMMIT, into place after it."""
+    if result.written is not None and out is not None:
+        try:
+            pending.replace(out)
+        except OSError as err:
+            pending.unlink(missing_ok=True)
+            raise UserError(
+                f"无法写入 {out}（{err.strerror or err}），数据已入库；请换一个 -o 位置重新运行 merge。"
+            ) from err
+        result.written = dataclasses.replace(result.written, path=Path(out))
+
+
+@contextmanager
+def _staged(
+    store_path: Path, out: Path | None, timeout: float
+) -> Iterator[tuple[store.Connection, Path]]:
+    """The store's connection, and where the merged ledger waits for the COMMIT (renamed to
+    out after it). On failure: the waiting ledger is removed, and so is a store this run
+    created (nothing of ours is left behind)."""
+    created = not store_path.exists()
+    conn = store.connect(store_path, create=True, timeout=timeout)
+    name = Path(out).name if out is not None else "合并台账.xlsx"
+    pending = (Path(out) if out is not None else store_path).with_name(f".~dapaicha-pending-{name}")
+    try:
+        yield conn, pending
+    except BaseException:
+        conn.close()
+        pending.unlink(missing_ok=True)
+        if created:
+            store.remove(store_path)
+        raise
+    conn.close()
 
 
 def parse_day(text: str, cl: Checklist) -> dt.date:

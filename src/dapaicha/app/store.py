@@ -15,10 +15,13 @@ def info(store_path: Path) -> StoreInfo:
     return store_query.info(store_path)
 
 
-def export(store_path: Path, out: Path) -> dict[str, int]:
-    """Every table of the store into one workbook (xlsx.export); rows per table."""
+def export(store_path: Path, out: Path, escaped: dict[str, int] | None = None) -> dict[str, int]:
+    """Every table of the store into one workbook (xlsx.export); rows per table.
+
+    escaped (if given) receives, per table, the cells whose control characters were escaped.
+    """
     conn = store_db.connect(store_path)
     try:
-        return write_tables(store_query.tables(conn), out)
+        return write_tables(store_query.tables(conn), out, escaped)
     finally:
         conn.close()

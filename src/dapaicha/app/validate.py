@@ -7,12 +7,15 @@ import gc
 import multiprocessing as mp
 import os
 import statistics
+import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
+from dapaicha import fsutil
 from dapaicha.app.progress import Progress, silent
 from dapaicha.check import identity, versions
 from dapaicha.check.rules import REPORTING_AFTER_END
@@ -22,7 +25,7 @@ from dapaicha.config.checklist import Campaign, Checklist
 from dapaicha.config.roster import Roster, Village
 from dapaicha.config.workspace import RESUBMIT_DAYS
 from dapaicha.errors import UserError
-from dapaicha.findings import FileResult, Finding, Report, make
+from dapaicha.findings import C, FileResult, Finding, Report, make
 from dapaicha.model import Submission
 from dapaicha.normalize import parse_date
 from dapaicha.read import reader, sniff
@@ -45,7 +48,7 @@ def list_files(folder: Path) -> tuple[list[Path], list[tuple[str, str]]]:
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for n in sorted(names):
             p = Path(root) / n
-            rel = p.relative_to(folder).as_posix()
+            rel = fsutil.shown_name(p.relative_to(folder).as_posix())
             if n.startswith("~$"):
                 skipped.append((rel, "Office 临时锁定文件"))
             elif n.startswith(".") or n.lower() in ("thumbs.db", "desktop.ini"):
@@ -82,6 +85,9 @@ def validate_return(
     path: Path, name: str, cl: Checklist, roster: Roster
 ) -> tuple[FileResult, list[Submission]]:
     """One file → its FileResult and its Submissions (one, or one per village of a merged ledger)."""
+    shown = fsutil.shown_name(name)
+    if shown != name:  # not UTF-8: not read, nothing stored under a name no file can hold
+        return FileResult(file=shown, findings=[make("file-name-invalid", shown)]), []
     with _gc_paused():
         return _validate_return(path, name, cl, roster)
 
@@ -90,7 +96,7 @@ def _validate_return(
     path: Path, name: str, cl: Checklist, roster: Roster
 ) -> tuple[FileResult, list[Submission]]:
     ret, found = reader.read(path, name, tuple(cl.campaign.village_signers))
-    fr = FileResult(file=name, findings=found)
+    fr = FileResult(file=name, findings=found, kind=ret.kind if ret is not None else "")
     if ret is None:
         # unreadable: the file name may still say whose it is (whom to send it back to,
         # and the village is then not 未报)
@@ -157,9 +163,22 @@ PARALLEL_MIN_FILES = 64  # below this, starting worker processes costs more than
 _WORKER: dict[str, object] = {}
 
 
+WATCH_PARENT_SECONDS = 0.5
+
+
 def _init_worker(cl: Checklist, roster: Roster) -> None:
     _WORKER["cl"], _WORKER["roster"] = cl, roster
+    parent = os.getppid()
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
     gc.freeze()  # the checklist and roster live as long as the worker: never scan them
+
+
+def _watch_parent(parent: int) -> None:
+    """Exit when the parent is gone (killed with -9, it cannot stop its workers itself)."""
+    while True:
+        time.sleep(WATCH_PARENT_SECONDS)
+        if os.getppid() != parent:
+            os._exit(1)
 
 
 def _work(job: tuple[Path, str]) -> tuple[FileResult, list[Submission]]:
@@ -246,6 +265,7 @@ def validate_folder(
             subs.extend(s)
             if on_file:
                 on_file(fr)
+    subs = _refuse_misplaced_merged(report.files, subs)
     _resolve_duplicates(report.files)
     seen = {s.village_code for s in subs}
     seen |= {fr.key for fr in report.files if fr.village_code or fr.village}
@@ -260,6 +280,19 @@ def validate_folder(
                 }
             )
     return report, subs
+
+
+def _refuse_misplaced_merged(files: list[FileResult], subs: list[Submission]) -> list[Submission]:
+    """A merged ledger among village returns (forged, or dropped there by mistake) is refused
+    with one finding and overrides nothing: merged ledgers go in a folder of their own."""
+    if not any(fr.kind == "ledger" for fr in files):
+        return subs
+    refused = {fr.file for fr in files if fr.kind == "merged"}
+    for fr in files:
+        if fr.file in refused:
+            fr.findings = [make(C.MERGED_AMONG_RETURNS, fr.file)]
+            fr.village_code = fr.county = fr.township = fr.village = ""
+    return [s for s in subs if not (s.source_kind == "merged" and s.file in refused)]
 
 
 @dataclass

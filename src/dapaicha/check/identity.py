@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import PurePath
 
@@ -67,6 +68,53 @@ def match_text(roster: Roster, text: str) -> Village | None:
     return cands[0] if len(cands) == 1 else None
 
 
+# the township named just before the village: what follows the last 县/区/市/旗 in the text
+_TOWNSHIP_BEFORE = re.compile(r"(?:^|[县区市旗])([^县区市旗]{1,10}?(?:乡|镇|街道|办事处))$")
+
+
+def _stated(v: Village, text: str, counties: set[str]) -> str:
+    """The place in text before v's name when it contradicts v's township or county; else ""."""
+    t = squash(text)
+    at = t.find(_base(village_base, v.village))
+    if at <= 0:
+        return ""
+    before = t[:at]
+    county = _base(county_base, v.county)
+    if county and county not in before and any(c in before for c in counties - {county}):
+        return before
+    township = _base(township_base, v.township)
+    hit = _TOWNSHIP_BEFORE.search(before) if township and township not in before else None
+    return before if hit and _base(township_base, hit.group(1)) != township else ""
+
+
+def _counties(roster: Roster) -> set[str]:
+    hit = _COUNTIES.get(id(roster))
+    if hit is None or hit[0] is not roster:
+        _COUNTIES.clear()
+        hit = _COUNTIES[id(roster)] = (roster, {county_base(x.county) for x in roster.villages})
+    return hit[1]
+
+
+_COUNTIES: dict[int, tuple[Roster, set[str]]] = {}
+
+
+def _contradicted(
+    roster: Roster, v: Village, meta: dict[str, str], sources: list[tuple[str, Village | None, str]]
+) -> tuple[str, str] | None:
+    """(source, what it says) when the metadata, the title or the file name puts the village
+    in another township or county than the roster village v of that name."""
+    for field, base in (("county", county_base), ("township", township_base)):
+        said = meta.get(field, "")
+        if said and getattr(v, field) and base(said) != _base(base, getattr(v, field)):
+            named = "".join(meta.get(k, "") for k in ("county", "township", "village"))
+            return "台账元数据", named
+    counties = _counties(roster) - {""}
+    for label, _, raw in sources:
+        if label != "台账元数据" and _stated(v, raw, counties):
+            return label, raw
+    return None
+
+
 def identify(ret: Return, roster: Roster) -> tuple[Village | None, list[Finding]]:
     """Resolve the village from each source; disagreements are findings, codes win."""
     out: list[Finding] = []
@@ -104,6 +152,20 @@ def identify(ret: Return, roster: Roster) -> tuple[Village | None, list[Finding]
             )
         else:
             out.append(make(C.VILLAGE_UNIDENTIFIED, ret.file, sheet=ret.sheet))
+        return None, out
+    if chosen_src != "台账元数据" and (said := _contradicted(roster, chosen, m, sources)):
+        # the roster lacks this village; a same-named one elsewhere must not take its return
+        cell = line_cell if said[0] == "填报单位" else ""
+        out.append(
+            make(
+                C.VILLAGE_NOT_IN_ROSTER,
+                ret.file,
+                sheet=ret.sheet,
+                cell=cell,
+                value=said[1],
+                detail=f"（名册中同名的“{chosen.full_name}”在另一个乡镇或县，{said[0]}与之不符）",
+            )
+        )
         return None, out
     for label, v, _ in sources:
         if v is not None and v.key != chosen.key:

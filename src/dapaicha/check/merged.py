@@ -23,7 +23,15 @@ from dapaicha.findings import C, Finding, make
 from dapaicha.model import Cells, Row, Submission, village_key
 from dapaicha.normalize import clean_text
 from dapaicha.read import book
-from dapaicha.read.merged import MergedLedger, VillageLine, read_bytes, text
+from dapaicha.read.merged import (
+    MergedLedger,
+    VillageLine,
+    cell_sums,
+    is_sum_key,
+    read_bytes,
+    sums,
+    text,
+)
 from dapaicha.read.reader import Return, TableRow
 
 IDENTITY = ("county", "township", "village", "no", "seq")  # columns a merged sheet must have
@@ -78,7 +86,45 @@ def check(m: MergedLedger, name: str, cl: Checklist) -> Checked:
             out.villages.append(
                 {"key": key, **v, "period": period, "report_date": None, "file": "", "cell": cell}
             )
+    _verify(ctx, m)
     return out
+
+
+def _verify(ctx: rules.Context, m: MergedLedger) -> None:
+    """The checksums merge wrote: none (an older dapaicha) is a warning; a mismatch is an
+    error naming the first changed cell that can be found."""
+    if "rows_sha256" not in m.meta:
+        ctx.add(C.MERGED_UNSIGNED)
+        return
+    got = sums(m)
+    if all(m.meta.get(k) == v for k, v in got.items()) and len(got) == sum(
+        is_sum_key(k) for k in m.meta
+    ):
+        return
+    sheet, cell = _first_change(m, got)
+    ctx.add(C.MERGED_EDITED, sheet=sheet, cell=cell, detail=f"“{sheet}”表 {cell}".rstrip())
+
+
+def _first_change(m: MergedLedger, got: dict[str, str]) -> tuple[str, str]:
+    if m.meta.get("meta_sha256") != got["meta_sha256"]:
+        return layout.SHEET_MERGED_META, ""
+    if m.meta.get("villages_sha256") != got["villages_sha256"]:
+        return layout.SHEET_MERGED_VILLAGES, ""
+    chunks = sorted((k for k in m.meta if k.startswith("cell_sums.")), key=_chunk)
+    stored = "".join(m.meta[k] for k in chunks)
+    mine = cell_sums(m)
+    keys = sorted(m.columns or {}, key=lambda k: (m.columns or {})[k])
+    at = next((i for i, (a, b) in enumerate(zip(stored, mine, strict=False)) if a != b), None)
+    if at is None and len(stored) != len(mine) and keys:
+        at = min(len(stored), len(mine))  # rows added or taken away
+    if at is None or not keys or at // len(keys) >= len(m.rows):
+        return layout.SHEET_MERGED, ""
+    tr = m.rows[at // len(keys)]
+    return layout.SHEET_MERGED, tr.addrs[keys[at % len(keys)]]
+
+
+def _chunk(key: str) -> int:
+    return int(key.rsplit(".", 1)[1])
 
 
 def _village(ctx: rules.Context, line: VillageLine) -> dict[str, Any]:

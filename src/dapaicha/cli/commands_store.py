@@ -199,9 +199,13 @@ def store_export_cmd(
 
     例：dapaicha store export -s dapaicha.sqlite -o 数据库导出.xlsx
     """
-    counts = store_app_mod.export(store, out)
+    escaped: dict[str, int] = {}
+    counts = store_app_mod.export(store, out, escaped)
     con = render.console()
     con.print("；".join(f"{t} {n} 行" for t, n in counts.items()))
+    if escaped:
+        where = "、".join(f"{t} {n} 处" for t, n in escaped.items())
+        con.print(f"[yellow]注意：{where}文字含控制字符，导出时已写成 \\xNN 形式。[/yellow]")
     render.print_paths(con, "已写出：", [("数据库导出", out)])
     raise typer.Exit(0)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import multiprocessing
 import sys
 
@@ -11,6 +12,7 @@ import typer
 from dapaicha.cli import zh
 from dapaicha.cli.base import app, state
 from dapaicha.errors import UserError
+from dapaicha.store import db as store_db
 
 # isort: off
 # Importing a module registers its commands; `dapaicha -h` lists them in this order.
@@ -42,7 +44,21 @@ def main() -> None:
     except SystemExit:
         raise
     except Exception as err:
+        if (known := _known(err)) is not None and not state["debug"]:
+            typer.secho(f"错误：{known}", fg="red", err=True)
+            sys.unraisablehook = lambda _: None  # no half-written generator noise at exit
+            sys.exit(2)
         _internal(err)
+
+
+def _known(err: Exception) -> str | None:
+    """One line for a fault of the machine, not of the program: a damaged store, a full disk."""
+    if (known := store_db.explain(err)) is not None:
+        return str(known)
+    if isinstance(err, OSError) and err.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+        where = f" {err.filename}" if err.filename else ""
+        return f"磁盘空间不足，无法写入{where}（{err.strerror}）：请腾出磁盘空间后再试。"
+    return None
 
 
 def _internal(err: Exception) -> None:

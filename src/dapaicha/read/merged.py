@@ -6,6 +6,7 @@ turns them into Submissions.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,6 +64,44 @@ def read_bytes(data: bytes) -> MergedLedger:
     out = MergedLedger(meta, _villages(vgrid))
     _read_rows(grid, out)
     return out
+
+
+SUM_CELL_CHARS = 32000  # characters of cell digests in one meta cell (Excel holds 32767)
+SUM_KEYS = ("meta_sha256", "rows_sha256", "villages_sha256")
+
+
+def _h(parts: list[str]) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8", "backslashreplace")).hexdigest()
+
+
+def cell_sums(m: MergedLedger) -> str:
+    """One hex character per cell of the merged sheet (rows × columns in column order):
+    where a ledger was edited, found to the cell (a change slips by 1 time in 16; the
+    whole-sheet rows_sha256 still catches it)."""
+    keys = sorted(m.columns or {}, key=lambda k: (m.columns or {})[k])
+    return "".join(_h([text(tr.values.get(k))])[0] for tr in m.rows for k in keys)
+
+
+def sums(m: MergedLedger) -> dict[str, str]:
+    """The checksums merge writes into the meta sheet, computed from the cells as read:
+    the meta values, the problem rows (whole, and per cell: cell_sums.N), the village lines."""
+    keys = sorted(m.columns or {}, key=lambda k: (m.columns or {})[k])
+    rows = [_h([text(tr.values.get(k)) for k in keys]) for tr in m.rows]
+    meta = [f"{k}={v}" for k, v in sorted(m.meta.items()) if not is_sum_key(k)]
+    lines = [f"{k}={text(v)}" for line in m.villages for k, v in sorted(line.values.items())]
+    out = {
+        "meta_sha256": _h(meta),
+        "rows_sha256": _h([",".join(keys), *rows]),
+        "villages_sha256": _h(lines),
+    }
+    cells = cell_sums(m)
+    for i in range(0, len(cells), SUM_CELL_CHARS):
+        out[f"cell_sums.{i // SUM_CELL_CHARS + 1}"] = cells[i : i + SUM_CELL_CHARS]
+    return out
+
+
+def is_sum_key(key: str) -> bool:
+    return key in SUM_KEYS or key.startswith("cell_sums.")
 
 
 def _villages(vgrid: list[list[Any]]) -> list[VillageLine]:

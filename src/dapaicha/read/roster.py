@@ -100,6 +100,8 @@ def load(path: str | Path, campaign: Campaign | None = None) -> Roster:
             f"村名册 {path.name} 的前 {HEADER_SCAN_ROWS} 行中没有找到表头："
             "应有“村”（或“行政村”）列，以及“县（市、区）”或“乡（镇、街道）”列。"
         )
+    if not found.villages and not found.problems:
+        raise UserError(f"村名册没有村（只有表头）：{path.name}，请在表头下面逐行填入各村。")
     return found
 
 

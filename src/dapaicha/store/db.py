@@ -8,7 +8,9 @@ through a read-only connection before anything else touches the file.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
+import urllib.parse
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -119,14 +121,83 @@ def _not_a_store(path: Path) -> UserError:
     return UserError(f"{path} 不是 dapaicha 数据库文件，请检查 --store 参数。")
 
 
+_OPENED: list[Path] = []  # the stores this process opened, for explain()
+_UNCHANGED = "本次未作改动"
+
+
+def explain(err: BaseException, path: Path | str | None = None) -> UserError | None:
+    """One Chinese line for a SQLite error that is not a bug (a damaged store, a full disk,
+    a folder we may not write); None for any other error. path: the store (default: the
+    one this process opened last)."""
+    if not isinstance(err, sqlite3.Error):
+        return None
+    where = path if path is not None else (_OPENED[-1] if _OPENED else "（--store）")
+    name = getattr(err, "sqlite_errorname", "") or ""
+    text = str(err).lower()
+    if name in ("SQLITE_BUSY", "SQLITE_LOCKED") or "locked" in text:
+        return _locked(where)
+    if (
+        name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB"))
+        or "malformed" in text
+        or "could not decode" in text  # only damaged bytes: we store Python str
+        or (("no such" in text or "mismatch" in text) and _damaged(where))
+    ):
+        return UserError(
+            f"{where} 不是 dapaicha 数据库文件，或已损坏（{err}），{_UNCHANGED}："
+            "若它原是数据库，请用备份的副本替换它；否则请检查 --store 参数。"
+        )
+    if name == "SQLITE_FULL" or name.startswith("SQLITE_IOERR") or "disk" in text:
+        return UserError(
+            f"写入数据库 {where} 失败（{err}），{_UNCHANGED}："
+            "请腾出磁盘空间（或检查磁盘、U 盘是否可用）后再试。"
+        )
+    if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM")) or "readonly" in text:
+        return UserError(
+            f"无法写入数据库 {where}（{err}），{_UNCHANGED}："
+            "请把数据库放在可写的文件夹里（或用 --store 指定一个可写的位置）。"
+        )
+    return None
+
+
+def _damaged(path: Path | str) -> bool:
+    """Does SQLite's own check find the store damaged? (An error that is a bug otherwise.)"""
+    try:
+        conn = sqlite3.connect(_ro_uri(Path(path)), uri=True)
+        try:
+            return bool(conn.execute("PRAGMA quick_check").fetchone() != ("ok",))
+        finally:
+            conn.close()
+    except (sqlite3.Error, OSError, ValueError):
+        return True
+
+
+def _raise_known(err: sqlite3.Error, path: Path | str | None) -> None:
+    """Raise explain()'s UserError for err, if it has one (the caller re-raises err if not)."""
+    if (known := explain(err, path)) is not None:
+        raise known from err
+
+
+def file_uri(posix: str) -> str:
+    """A file: URI SQLite reads on every system, from a path in / form: 'Z:/x' and UNC
+    '//server/share/x' keep their drive or share (Path.resolve().as_uri() turns a mapped drive
+    into a UNC authority SQLite refuses); '#', '%', '&', '?' and spaces are escaped."""
+    path = posix if posix.startswith("/") else "/" + posix
+    return "file://" + urllib.parse.quote(path, safe="/:")
+
+
+def _ro_uri(path: Path) -> str:
+    """A read-only URI that creates no file: immutable unless a -wal shows a writer."""
+    uri = file_uri(path.absolute().as_posix())
+    wal = path.with_name(path.name + "-wal")
+    return uri + ("?mode=ro" if wal.exists() else "?mode=ro&immutable=1")
+
+
 def read_version(path: Path) -> int:
     """The store's schema version through a read-only connection; 0 for an empty file."""
     try:
-        # a plain path (a file: URI breaks on mapped drives and UNC paths); query_only: no writes
-        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT)
-        conn.execute("PRAGMA query_only = ON")
+        conn = sqlite3.connect(_ro_uri(path), uri=True, timeout=BUSY_TIMEOUT)
     except sqlite3.Error as err:
-        raise UserError(f"无法打开数据库 {path}：{err}。") from err
+        raise explain(err, path) or UserError(f"无法打开数据库 {path}：{err}。") from err
     try:
         names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if not names:
@@ -136,7 +207,7 @@ def read_version(path: Path) -> int:
         row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
         return int(row[0] or 0)
     except sqlite3.DatabaseError as err:
-        raise _not_a_store(path) from err
+        raise explain(err, path) or _not_a_store(path) from err
     finally:
         conn.close()
 
@@ -157,6 +228,7 @@ def connect(
     The connection is in autocommit mode; write through `transaction()`.
     """
     path = Path(path)
+    _OPENED.append(path)
     version = 0
     if path.exists():
         if path.is_dir():
@@ -178,19 +250,25 @@ def connect(
         conn.execute(f"PRAGMA journal_mode = {journal.mode_for(path).upper()}")
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA cache_size = -65536")  # up to 64 MiB: a big merge does not spill
-    except sqlite3.OperationalError as err:
-        raise (
-            _locked(path) if _is_busy(err) else UserError(f"无法打开数据库 {path}：{err}。")
-        ) from err
-    except sqlite3.DatabaseError as err:
-        raise _not_a_store(path) from err
+    except sqlite3.Error as err:
+        raise explain(err, path) or UserError(f"无法打开数据库 {path}：{err}。") from err
     if version < VERSION:
         try:
             _migrate(conn, path)
+        except sqlite3.Error as err:
+            conn.close()
+            _raise_known(err, path)
+            raise
         except BaseException:
             conn.close()
             raise
     return conn
+
+
+def remove(path: Path) -> None:
+    """Delete a store and its -wal/-shm/-journal (one this process created and could not fill)."""
+    for p in (path, *(path.with_name(path.name + x) for x in ("-wal", "-shm", "-journal"))):
+        p.unlink(missing_ok=True)
 
 
 def _migrate(conn: sqlite3.Connection, path: Path) -> None:
@@ -223,22 +301,31 @@ def transaction(conn: sqlite3.Connection, path: Path | str = "") -> Iterator[sql
     """BEGIN IMMEDIATE … COMMIT; any exception rolls everything back."""
     try:
         conn.execute("BEGIN IMMEDIATE")
-    except sqlite3.OperationalError as err:
-        if _is_busy(err):
-            raise _locked(path) from err
+    except sqlite3.Error as err:
+        _raise_known(err, path or None)
         raise
     try:
         yield conn
+    except sqlite3.Error as err:
+        _rollback(conn)
+        _raise_known(err, path or None)
+        raise
     except BaseException:
-        conn.execute("ROLLBACK")
+        _rollback(conn)
         raise
     try:
         conn.execute("COMMIT")
-    except sqlite3.OperationalError as err:
-        conn.execute("ROLLBACK")
-        if _is_busy(err):
-            raise _locked(path) from err
+    except sqlite3.Error as err:
+        _rollback(conn)
+        _raise_known(err, path or None)
         raise
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    """ROLLBACK, unless SQLite already rolled back (after a full disk or an I/O error)."""
+    if conn.in_transaction:
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
 
 
 def dump(conn: sqlite3.Connection) -> dict[str, list[tuple[object, ...]]]:

@@ -28,7 +28,15 @@ from dapaicha.config.revisions import Version
 from dapaicha.config.roster import Roster
 from dapaicha.errors import UserError
 from dapaicha.model import Row, Submission
-from dapaicha.store.db import BUSY_TIMEOUT, VERSION, Connection, connect, dump, transaction
+from dapaicha.store.db import (
+    BUSY_TIMEOUT,
+    VERSION,
+    Connection,
+    connect,
+    dump,
+    remove,
+    transaction,
+)
 from dapaicha.store.query import (
     PeriodData,
     VillageHistory,
@@ -52,6 +60,7 @@ __all__ = [
     "info",
     "insert",
     "period_frames",
+    "remove",
     "transaction",
 ]
 

@@ -164,12 +164,33 @@ def _width(ws: Worksheet, col: int, cache: dict[int, float]) -> float:
     return cache[col]
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")  # bytes of a non-UTF-8 file name (surrogateescape)
+
+
+def escape_text(value: str) -> str:
+    """Characters xlsx cannot hold (control characters, lone surrogates) as visible \\xNN."""
+
+    def esc(m: re.Match[str]) -> str:
+        code = ord(m.group())
+        if 0xDC80 <= code <= 0xDCFF:
+            return f"\\x{code - 0xDC00:02x}"
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+    return _SURROGATE.sub(esc, ILLEGAL_CHARACTERS_RE.sub(esc, value))
+
+
+def needs_escape(value: str) -> bool:
+    """Does value hold a character that xlsx cannot store?"""
+    return bool(ILLEGAL_CHARACTERS_RE.search(value) or _SURROGATE.search(value))
+
+
 def put(cell: Cell | MergedCell, value: Any) -> Cell:
     """Write value; a str is always stored as text, never as a formula."""
     if isinstance(cell, MergedCell):  # openpyxl refuses it too, less clearly
         raise TypeError(f"{cell.coordinate} lies inside a merged range: write its top-left cell")
     if isinstance(value, str):
         value = ILLEGAL_CHARACTERS_RE.sub("", value)  # control characters xlsx cannot hold
+        value = _SURROGATE.sub(lambda m: escape_text(m.group()), value)
         if len(value) > MAX_CELL_CHARS:
             value = value[: MAX_CELL_CHARS - 1] + "…"
         cell.value = value
@@ -267,6 +288,24 @@ def workbook_bytes(wb: Workbook) -> bytes:
             body = src.read(info)
             if info.filename == "docProps/core.xml":
                 body = _W3CDTF.sub(rb"\g<1>2022-01-01T00:00:00Z\g<2>", body)
+            zi = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            zi.external_attr = 0o600 << 16
+            dst.writestr(zi, body)
+    return out.getvalue()
+
+
+def replace_in_parts(data: bytes, subs: dict[bytes, bytes]) -> bytes:
+    """An xlsx with byte strings replaced in its XML parts (placeholders filled after the
+    workbook was written); the same fixed entry times as workbook_bytes."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info)
+            if info.filename.endswith(".xml"):
+                for old, new in subs.items():
+                    body = body.replace(old, new)
             zi = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
             zi.compress_type = zipfile.ZIP_DEFLATED
             zi.external_attr = 0o600 << 16

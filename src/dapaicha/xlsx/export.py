@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -74,11 +75,18 @@ def header(table: str, column: str) -> str:
 
 
 def write_tables(
-    tables: Iterable[tuple[str, list[str], Iterable[tuple[object, ...]]]], out: Path | str
+    tables: Iterable[tuple[str, list[str], Iterable[tuple[object, ...]]]],
+    out: Path | str,
+    escaped: dict[str, int] | None = None,
 ) -> dict[str, int]:
-    """Each (name, columns, rows) to its sheet (split when over Excel's row limit); row counts."""
+    """Each (name, columns, rows) to its sheet (split when over Excel's row limit); row counts.
+
+    Text with characters xlsx cannot hold is written escaped (\\xNN); escaped counts
+    such cells per table.
+    """
     counts: dict[str, int] = {}
     fields: list[tuple[str, str, str]] = []
+    escaped = {} if escaped is None else escaped
     wb = Workbook(write_only=True)
     for table, columns, recs in tables:
         names = [header(table, c) for c in columns]
@@ -90,12 +98,7 @@ def write_tables(
                 ws = wb.create_sheet(table if part == 1 else f"{table}_{part}")
                 ws.freeze_panes = "A2"
                 ws.append([excel.put(WriteOnlyCell(ws), c) for c in names])
-            ws.append(
-                [
-                    excel.put(WriteOnlyCell(ws), x) if isinstance(x, str) and _risky(x) else x
-                    for x in rec
-                ]
-            )
+            ws.append([_cell(ws, x, table, escaped) for x in rec])
             n += 1
         if ws is None:
             ws = wb.create_sheet(table)
@@ -107,6 +110,15 @@ def write_tables(
         ws.append(list(row))
     excel.save(wb, Path(out))
     return counts
+
+
+def _cell(ws: Any, x: object, table: str, escaped: dict[str, int]) -> object:
+    if not isinstance(x, str):
+        return x
+    if excel.needs_escape(x):
+        escaped[table] = escaped.get(table, 0) + 1
+        x = excel.escape_text(x)
+    return excel.put(WriteOnlyCell(ws), x) if _risky(x) else x
 
 
 def _risky(s: str) -> bool:

@@ -8,20 +8,22 @@ rebuilt as a plain .xlsx from their values. The source file is only ever read.
 
 from __future__ import annotations
 
+import bisect
 import copy
 import datetime as dt
 import io
 import re
 import warnings
-import zipfile
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import Cell
 from openpyxl.comments import Comment
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.cell_range import MultiCellRange
+from openpyxl.worksheet.merge import MergedCellRange
 from openpyxl.worksheet.worksheet import Worksheet
 
 from dapaicha import layout, resources
@@ -30,7 +32,7 @@ from dapaicha.findings import SEVERITY_ZH, FileResult, Finding, Report, Severity
 from dapaicha.fsutil import atomic_write_text, inside, safe_component
 from dapaicha.read import book, sniff
 from dapaicha.read.reader import is_panic
-from dapaicha.xlsx import excel
+from dapaicha.xlsx import copy_clean, excel
 from dapaicha.xlsx import report as report_xlsx
 
 AUTHOR = "dapaicha"
@@ -137,91 +139,16 @@ def write_copy(source: Path, result: FileResult, out_path: Path) -> Path:
                 f"{result.file} 无法打开（{type(err).__name__}），未生成退回修改副本。"
             ) from err
     findings = report_xlsx.ordered(result.findings)
-    _defuse_formulas(wb, _cached(data, sn, wb))
-    _unlink_outside(wb)
+    copy_clean.defuse_formulas(wb, copy_clean.cached(data, sn, wb))
+    copy_clean.unlink_outside(wb)
     _clear_previous(wb)
     _mark(wb, findings, names)
     for ws in wb.worksheets:  # text typed in a fixed-height row is shown whole
         excel.fit_rows(ws, range(1, min(ws.max_row, sniff.MAX_ROWS) + 1))
-    _findings_sheet(wb, result, findings, _pictures(data) - _kept_pictures(wb))
+    _findings_sheet(wb, result, findings, copy_clean.pictures(data) - copy_clean.kept_pictures(wb))
     out = Path(out_path).with_suffix(".xlsx")
     excel.save(wb, out)
     return out
-
-
-Cached = dict[str, book.Table]  # sheet title → values as last computed (calamine)
-
-
-def _cached(data: bytes, sn: sniff.Sniff, wb: Workbook) -> Cached:
-    """The values Excel/WPS last computed for the formulas, read by calamine; {} when there
-    are no formulas or the values cannot be read."""
-    if not any(c.data_type == "f" for ws in wb.worksheets for c in ws._cells.values()):
-        return {}
-    try:
-        return {s.name: s.rows for s in book.all_sheets(data, sn)}
-    except BaseException as err:  # calamine raises several kinds, and may panic
-        if not (isinstance(err, Exception) or is_panic(err)):
-            raise
-        return {}
-
-
-def _cached_value(cached: Cached, title: str, row: int, col: int) -> Any:
-    rows = cached.get(title, [])
-    if row > len(rows) or col > len(rows[row - 1]):
-        return None
-    v = rows[row - 1][col - 1]
-    if isinstance(v, dt.datetime) and v.time() == dt.time():
-        return v.date()  # a date stays a date (yyyy-mm-dd), not a date and time
-    return None if v == "" else v
-
-
-def _defuse_formulas(wb: Workbook, cached: Cached) -> None:
-    """Formulas (=HYPERLINK(…), DDE, …) from a return become their last computed value
-    (a date stays a date, so the corrected copy passes); without one, their text."""
-    for ws in wb.worksheets:
-        for cell in ws._cells.values():
-            if cell.data_type != "f" or not isinstance(cell, Cell):
-                continue
-            value = _cached_value(cached, ws.title, cell.row or 0, cell.column or 0)
-            if value is not None:
-                excel.put(cell, _plain(value))
-                continue
-            v = cell.value
-            text = getattr(v, "text", None) or str(v)
-            excel.put(cell, text if text.startswith("=") else "=" + text)
-
-
-_OUTSIDE = re.compile(r"\[|://|\\|\.xl[a-z]*\b", re.I)
-
-
-def _unlink_outside(wb: Workbook) -> None:
-    """No hyperlink, external workbook link or defined name pointing outside in a copy."""
-    wb._external_links = []  # type: ignore[attr-defined]  # openpyxl's, not in its stubs
-    for name in [n for n, d in wb.defined_names.items() if _OUTSIDE.search(d.attr_text or "")]:
-        del wb.defined_names[name]
-    for ws in wb.worksheets:
-        for name in [n for n, d in ws.defined_names.items() if _OUTSIDE.search(d.attr_text or "")]:
-            del ws.defined_names[name]
-        for cell in ws._cells.values():
-            if cell.hyperlink is not None:
-                cell.hyperlink = None
-        ws._hyperlinks = []  # type: ignore[attr-defined]
-
-
-def _pictures(data: bytes) -> int:
-    """Pictures in a returned xlsx/ods (media parts); 0 for other files."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            return sum(
-                n.startswith(("xl/media/", "Pictures/")) and not n.endswith("/")
-                for n in z.namelist()
-            )
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return 0
-
-
-def _kept_pictures(wb: Workbook) -> int:
-    return sum(len(ws._images) for ws in wb.worksheets)  # type: ignore[attr-defined,misc]
 
 
 def _clear_previous(wb: Workbook) -> None:
@@ -238,16 +165,31 @@ def _clear_previous(wb: Workbook) -> None:
                 cell.fill = excel.PatternFill()
 
 
-def _anchor(ws: Worksheet, row: int, col: int) -> tuple[int, int]:
+def anchors(
+    ws: Worksheet, cells: Iterable[tuple[int, int]]
+) -> dict[tuple[int, int], tuple[int, int]]:
+    """The top-left cell of the merged range holding each cell (itself when not merged).
+
+    One pass over the ranges, each looking up only the rows with findings inside it
+    (bisect): findings + ranges, not findings × ranges.
+    """
+    out = {pos: pos for pos in cells}
+    by_row: dict[int, list[int]] = {}
+    for r, c in out:
+        by_row.setdefault(r, []).append(c)
+    rows = sorted(by_row)
     for rng in ws.merged_cells.ranges:
-        if rng.min_row <= row <= rng.max_row and rng.min_col <= col <= rng.max_col:
-            return rng.min_row, rng.min_col
-    return row, col
+        lo, hi = bisect.bisect_left(rows, rng.min_row), bisect.bisect_right(rows, rng.max_row)
+        for r in rows[lo:hi]:
+            for c in by_row[r]:
+                if rng.min_col <= c <= rng.max_col:
+                    out[r, c] = (rng.min_row, rng.min_col)
+    return out
 
 
 def _mark(wb: Workbook, findings: list[Finding], names: dict[str, str]) -> None:
     """Fill and comment each finding's cell; several findings on a cell share one comment."""
-    cells: dict[tuple[str, int, int], list[Finding]] = {}
+    placed: dict[str, list[tuple[tuple[int, int], Finding]]] = {}
     for f in findings:
         title = names.get(f.sheet)
         pos = report_xlsx.cell_position(f.cell) if f.cell else None
@@ -259,9 +201,13 @@ def _mark(wb: Workbook, findings: list[Finding], names: dict[str, str]) -> None:
             or pos[1] > 16_384
         ):
             continue
-        ws = wb[title]
-        if isinstance(ws, Worksheet):
-            cells.setdefault((title, *_anchor(ws, *pos)), []).append(f)
+        if isinstance(wb[title], Worksheet):
+            placed.setdefault(title, []).append((pos, f))
+    cells: dict[tuple[str, int, int], list[Finding]] = {}
+    for title, items in placed.items():
+        anchor = anchors(wb[title], (pos for pos, _ in items))
+        for pos, f in items:
+            cells.setdefault((title, *anchor[pos]), []).append(f)
     for (title, row, col), fs in cells.items():
         _unhide(wb[title], row, col)
         cell = wb[title].cell(row=row, column=col)
@@ -335,10 +281,6 @@ def _sheet_title(name: str, used: set[str]) -> str:
     return title
 
 
-def _plain(v: Any) -> Any:
-    return v if isinstance(v, str | int | float | bool) or hasattr(v, "isoformat") else str(v)
-
-
 def _rebuild(data: bytes, sn: sniff.Sniff) -> tuple[Workbook, dict[str, str]]:
     """A plain .xlsx from the values of every sheet (read with calamine, bounded)."""
     wb = Workbook()
@@ -355,16 +297,29 @@ def _rebuild(data: bytes, sn: sniff.Sniff) -> tuple[Workbook, dict[str, str]]:
             for c, v in enumerate(row[: sniff.MAX_COLS], start=1):
                 if v is None or v == "":
                     continue
-                excel.write(ws, r, c, _plain(v), font=excel.FONT_BODY, alignment=excel.WRAP)
+                excel.write(
+                    ws, r, c, copy_clean.plain(v), font=excel.FONT_BODY, alignment=excel.WRAP
+                )
                 widths[c] = max(widths.get(c, 0), min(excel.text_width(v), 40))
         for c, w in widths.items():
             ws.column_dimensions[layout.column_letter(c - 1)].width = max(w + 2, 6)
-        for (r0, c0), (r1, c1) in sheet.merged:
-            if r1 < len(grid) and c1 < sniff.MAX_COLS and (r0, c0) != (r1, c1):
-                ws.merge_cells(
-                    start_row=r0 + 1, start_column=c0 + 1, end_row=r1 + 1, end_column=c1 + 1
-                )
+        _merge(ws, sheet.merged, len(grid))
     return wb, names
+
+
+def _merge(
+    ws: Worksheet, merged: Iterable[tuple[tuple[int, int], tuple[int, int]]], n: int
+) -> None:
+    """Set the merged ranges at once, as openpyxl's reader does: ws.merge_cells checks each
+    new range against every earlier one (ranges × ranges)."""
+    ranges = []
+    for (r0, c0), (r1, c1) in merged:
+        if r1 < n and c1 < sniff.MAX_COLS and (r0, c0) != (r1, c1):
+            mcr = MergedCellRange(ws, f"{get_column_letter(c0 + 1)}{r0 + 1}:"
+                                  f"{get_column_letter(c1 + 1)}{r1 + 1}")  # fmt: skip
+            ws._clean_merge_range(mcr)  # type: ignore[attr-defined]
+            ranges.append(mcr)
+    ws.merged_cells = MultiCellRange(ranges)
 
 
 # -- the notice -------------------------------------------------------------------------

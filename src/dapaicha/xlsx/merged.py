@@ -28,6 +28,7 @@ from dapaicha import __version__, layout
 from dapaicha.check import merged as merged_check
 from dapaicha.config.checklist import Checklist
 from dapaicha.config.periods import Periods
+from dapaicha.read import merged as read_merged
 from dapaicha.store.query import PeriodData
 from dapaicha.xlsx import excel
 
@@ -144,12 +145,14 @@ def write(
             ]
         )
 
-    _meta_sheet(wb, data, cl, tier, unit)
-    excel.save(wb, Path(path))
+    _meta_sheet(wb, data, cl, tier, unit, len(cols))
+    excel.save(wb, Path(path), _signed)  # checksums of the rows filled in the meta sheet
     return Written(Path(path), tier, unit, len(vil), len(pro))
 
 
-def _meta_sheet(wb: Workbook, data: PeriodData, cl: Checklist, tier: str, unit: str) -> None:
+def _meta_sheet(
+    wb: Workbook, data: PeriodData, cl: Checklist, tier: str, unit: str, n_cols: int
+) -> None:
     """The very hidden sheet: format, checklist, period and counts of this merged ledger."""
     meta = wb.create_sheet(layout.SHEET_MERGED_META)
     meta.sheet_state = "veryHidden"
@@ -165,8 +168,28 @@ def _meta_sheet(wb: Workbook, data: PeriodData, cl: Checklist, tier: str, unit: 
         ("villages", str(len(data.villages))),
         ("problems", str(len(data.problems))),
         ("tool_version", __version__),
+        *((k, _placeholder(k)) for k in _sum_keys(len(data.problems), n_cols)),
     ):
         meta.append([excel.put(WriteOnlyCell(meta), k), excel.put(WriteOnlyCell(meta), v)])
+
+
+def _sum_keys(rows: int, cols: int) -> list[str]:
+    chunks = -(-(rows * cols) // read_merged.SUM_CELL_CHARS)
+    return [*read_merged.SUM_KEYS, *(f"cell_sums.{i + 1}" for i in range(chunks))]
+
+
+def _placeholder(key: str) -> str:
+    return f"~dapaicha-pending-sum:{key}~"
+
+
+def _signed(wb: Workbook) -> bytes:
+    """The workbook's bytes with the checksums of its rows, as they read back, in the meta
+    sheet (check/merged.py refuses a ledger whose cells no longer match them)."""
+    data = excel.workbook_bytes(wb)
+    got = read_merged.sums(read_merged.read_bytes(data))
+    return excel.replace_in_parts(
+        data, {_placeholder(k).encode(): v.encode() for k, v in got.items()}
+    )
 
 
 def _height(values: list[Any], widths: list[float]) -> float:
