@@ -146,7 +146,12 @@ ProblemText = tuple[Hashable, str | None, str | None]
 
 def problem_text(s: str | None) -> str:
     """A problem's text for matching: NFKC, no whitespace or punctuation, case-folded."""
-    return _NOT_WORD.sub("", unicodedata.normalize("NFKC", s)).casefold() if s else ""
+    if not s:
+        return ""
+    t = _NOT_WORD.sub("", s)  # first: most full-width marks go here, cheaply
+    if not unicodedata.is_normalized("NFKC", t):
+        t = _NOT_WORD.sub("", unicodedata.normalize("NFKC", t))
+    return t.casefold()
 
 
 def match_problems(old: Sequence[ProblemText], new: Sequence[ProblemText]) -> list[int]:
@@ -159,14 +164,22 @@ def match_problems(old: Sequence[ProblemText], new: Sequence[ProblemText]) -> li
     """
     out = [-1] * len(new)
     used = [False] * len(old)
+    seen: dict[str | None, str] = {}  # the same text in both periods: normalised once
+
+    def norm(s: str | None) -> str:
+        t = seen.get(s)
+        if t is None:
+            t = seen[s] = problem_text(s)
+        return t
+
     for k in (1, 2):
         pool: dict[tuple[Hashable, str], deque[int]] = {}
         for i, p in enumerate(old):
-            t = "" if used[i] else problem_text(p[k])  # type: ignore[arg-type]
+            t = "" if used[i] else norm(p[k])  # type: ignore[arg-type]
             if t:
                 pool.setdefault((p[0], t), deque()).append(i)
         for j, p in enumerate(new):
-            t = "" if out[j] >= 0 else problem_text(p[k])  # type: ignore[arg-type]
+            t = "" if out[j] >= 0 else norm(p[k])  # type: ignore[arg-type]
             q = pool.get((p[0], t)) if t else None
             if q:
                 out[j] = i = q.popleft()

@@ -7,7 +7,6 @@ model.match_problems (序号 + description, then measure), never by row position
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import numpy as np
@@ -38,37 +37,55 @@ def changes(r: Rollup) -> pd.DataFrame:
     had = r.previous.villages
     had = set(had.loc[had["reported"] | had["carried"], "key"])
     vil = r.villages[r.villages["reported"] & r.villages["key"].isin(had)]
-    cur = r.problems[r.problems["key"].isin(vil["key"])].reset_index(drop=True)
-    old = r.previous.problems
-    old = old[old["key"].isin(vil["key"])].reset_index(drop=True)
-    got = previous_index(cur, old)
-    out: list[tuple[Any, ...]] = []
-    for j in np.flatnonzero(got >= 0):
-        a, b = old.iloc[got[j]], cur.iloc[j]
-        out += _item_changes(a, b)
-    gone = np.setdiff1d(np.arange(len(old)), got[got >= 0])
-    for i in gone:
+    cur = r.problems[r.problems["key"].isin(vil["key"])]
+    old = r.previous.problems  # got: positions in it
+    got = cur["prev_i"].to_numpy(np.int64) if "prev_i" in cur else previous_index(cur, old)
+    out = _item_changes(old, cur, got)
+    mine = np.flatnonzero(old["key"].isin(vil["key"]).to_numpy(bool))
+    gone = np.setdiff1d(mine, got[got >= 0])
+    res = _texts(old["result"])
+    for i in gone[res[gone] != DONE]:
         a = old.iloc[i]
-        if _s(a["result"]) != DONE:
-            what = _s(a["description"]) or f"第{a['no']}项问题"
-            out.append((a["key"], a["no"], VANISHED, f"{what}（{_s(a['result']) or BLANK}）", GONE))
-    n_cur, n_old = cur.groupby("key").size(), old.groupby("key").size()
-    for key in vil["key"]:
-        a, b = int(n_old.get(key, 0)), int(n_cur.get(key, 0))
-        if b < a:
-            out.append((key, None, FEWER, f"{a} 个问题", f"{b} 个问题"))
+        what = _s(a["description"]) or f"第{a['no']}项问题"
+        out.append((a["key"], a["no"], VANISHED, f"{what}（{res[i] or BLANK}）", GONE))
+    n_old = (
+        vil["key"].map(old.iloc[mine].groupby("key").size()).fillna(0).astype(np.int64).to_numpy()
+    )
+    n_cur = vil["key"].map(cur.groupby("key").size()).fillna(0).astype(np.int64).to_numpy()
+    keys = vil["key"].to_numpy(object)
+    for k in np.flatnonzero(n_cur < n_old):
+        out.append((keys[k], None, FEWER, f"{n_old[k]} 个问题", f"{n_cur[k]} 个问题"))
     return _frame(out, r.villages)
 
 
-def _item_changes(a: pd.Series, b: pd.Series) -> list[tuple[Any, ...]]:
-    """REGRESSED and POSTPONED lines of one problem present in both returns."""
+def _item_changes(old: pd.DataFrame, cur: pd.DataFrame, got: np.ndarray) -> list[tuple[Any, ...]]:
+    """REGRESSED and POSTPONED lines of the problems present in both returns."""
+    j = np.flatnonzero(got >= 0)
+    i = got[j]
+    ra, rb = _texts(old["result"])[i], _texts(cur["result"])[j]
+    da, db = _days(old["deadline"])[i], _days(cur["deadline"])[j]
+    regressed = (ra == DONE) & (rb != DONE)
+    later = db > da  # NaT compares False
+    keys, nos = cur["key"].to_numpy(object)[j], cur["no"].to_numpy()[j]
+    old_dl, cur_dl = old["deadline"].to_numpy(object)[i], cur["deadline"].to_numpy(object)[j]
     out: list[tuple[Any, ...]] = []
-    if _s(a["result"]) == DONE and _s(b["result"]) != DONE:
-        out.append((b["key"], b["no"], REGRESSED, DONE, _s(b["result"]) or BLANK))
-    da, db = a["deadline"], b["deadline"]
-    if isinstance(da, dt.date) and isinstance(db, dt.date) and db > da:
-        out.append((b["key"], b["no"], POSTPONED, da, db))
+    for k in np.flatnonzero(regressed | later):
+        if regressed[k]:
+            out.append((keys[k], int(nos[k]), REGRESSED, DONE, rb[k] or BLANK))
+        if later[k]:
+            out.append((keys[k], int(nos[k]), POSTPONED, old_dl[k], cur_dl[k]))
     return out
+
+
+def _texts(col: pd.Series) -> np.ndarray:
+    """Stripped strings; "" for anything else (None, NaN)."""
+    return np.array([_s(v) for v in col.tolist()], dtype=object)
+
+
+def _days(col: pd.Series) -> np.ndarray:
+    """Dates as datetime64 (NaT when missing), comparable in one vector operation."""
+    got: np.ndarray = pd.to_datetime(col, errors="coerce").to_numpy("datetime64[ns]")
+    return got
 
 
 def _s(v: Any) -> str:

@@ -160,11 +160,16 @@ def _attach(df: pd.DataFrame, roster: pd.DataFrame) -> pd.Series:
 
 
 def build(data: PeriodLike, roster: pd.DataFrame, checklist: Checklist) -> Rollup:
-    """Join one period (and its previous one, recursively once) to the roster."""
+    """Join one period (and its previous one, recursively once) to the roster.
+
+    With a previous period, problems["prev_i"] is the position of each problem in
+    previous.problems (-1: new), by model.match_problems.
+    """
     r = _build_one(data, roster, checklist)
     prev = getattr(data, "previous", None)
     if prev is not None:
         r.previous = _build_one(prev, roster, checklist)
+        r.problems["prev_i"] = previous_index(r.problems, r.previous.problems)
     return r
 
 
@@ -376,7 +381,7 @@ def _matched(cur: pd.DataFrame, prev: pd.DataFrame | None) -> tuple[pd.Series, p
     done = pd.Series(cur["is_done"].to_numpy(bool), index=cur.index)
     if prev is None or not len(prev):
         return pd.Series(True, index=cur.index), done
-    got = previous_index(cur, prev)
+    got = cur["prev_i"].to_numpy(np.int64) if "prev_i" in cur else previous_index(cur, prev)
     old = got >= 0
     was_done = np.zeros(len(cur), bool)
     was_done[old] = prev["is_done"].to_numpy(bool)[got[old]]
