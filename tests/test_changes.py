@@ -144,6 +144,17 @@ def test_inserted_row_names_no_change(tmp_path, make_return, ros) -> None:
     ]
 
 
+def test_first_period_has_nothing_to_compare(tmp_path, make_return, ros) -> None:
+    one, _ = _campaign(tmp_path, make_return, inserted_only=True)
+    store, out = tmp_path / "s.sqlite", tmp_path / "汇总"
+    _merge(one, store, ros, tmp_path / "m1.xlsx")
+    _run("rollup", "-s", store, "-r", ros.source, "-p", 1, "-o", out)
+    ws = openpyxl.load_workbook(out / "周报_第1期.xlsx")["变化提醒"]
+    assert [r[0] for r in ws.iter_rows(min_row=2, values_only=True)] == ["县（市、区）", "无"]
+    txt = (out / "周报文字稿_第1期.txt").read_text("utf-8-sig")
+    assert "变化提醒。本期是第一期，没有上次的台账可以比较。" in txt
+
+
 def test_matcher_pairs_by_text_not_position() -> None:
     assert problem_text(" 村集体经济台账，不完整。") == problem_text("村集体经济台账不完整")
     assert problem_text("ＡＢ 1") == "ab1"  # NFKC, case-folded
