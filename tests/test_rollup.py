@@ -696,7 +696,7 @@ def test_weekly_workbook(written):
     out, _ = written
     path = out / "周报_第2期.xlsx"
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == ["周报", "整改率图", "未报及逾期报送"]
+    assert wb.sheetnames == ["周报", "整改率图", "未报及逾期报送", "变化提醒"]
     ws = wb["周报"]
     assert ws["A1"].value == "第2期（截至2022年4月7日）巩固脱贫成果“大排查大起底”行动整改进展周报"
     assert "2022年4月1日—2022年4月7日" in ws["A2"].value
@@ -775,7 +775,8 @@ def test_text(written):
     assert "鄢陵县（整改率30.00%，排名第2位）整改进度排名靠后" in txt  # the lowest-ranked
     assert "未报送的村3个、逾期报送的村2个" in txt
     assert "鄢陵县未报送的有陈化店镇东村、马栏镇北村，逾期报送的有陈化店镇小马村；" in txt
-    assert "襄城县未报送的有麦岭镇五村，逾期报送的有城关街道二村。\n\n四、下步工作" in txt
+    assert "襄城县未报送的有麦岭镇五村，逾期报送的有城关街道二村。\n\n变化提醒。" in txt
+    assert "2. 襄城县茨沟乡三村问题数减少：1个问题 → 0个问题。\n\n四、下步工作" in txt
     assert not re.search(r"[#*`]|^\s*[-+>] ", txt, re.M)
     assert "{{" not in txt and "{#" not in txt
     # 公文 habits: no space between Chinese and numbers; 附件, office, date, phone at the end
@@ -965,12 +966,12 @@ def test_libreoffice_prints_a4_landscape(written, tmp_path):
     ]
     subprocess.run([*cmd, *map(str, books)], check=True, capture_output=True, timeout=240)
     # one page per sheet when no column is cut (fit to width): county 8; city 8 + the 66
-    # items' full texts on a few more pages; 周报: table, chart, list
+    # items' full texts on a few more pages; 周报: table, chart, list, 变化提醒
     want = {
         "鄢陵县_县级汇总表_第2期": 8,
         "襄城县_县级汇总表_第2期": 8,
         "市级汇总表_第2期": (9, 13),
-        "周报_第2期": 3,
+        "周报_第2期": 4,
     }
     for stem, pages in want.items():
         pdf = (tmp_path / f"{stem}.pdf").read_bytes()

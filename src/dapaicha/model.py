@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
+import re
+import unicodedata
+from collections import deque
+from collections.abc import Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal, overload
@@ -130,3 +133,55 @@ class Submission:
 def village_key(code: str, county: str, township: str, village: str) -> str:
     """A village's key: its 12-digit code, else county/township/village as written."""
     return code if code else f"{county}/{township}/{village}"
+
+
+# --- problems across periods ---------------------------------------------------------------
+
+_NOT_WORD = re.compile(r"[\W_]+")
+
+# (group, description, measure) of a problem: group is what must be equal for a match
+# (the item's 序号, or (village key, 序号)); the texts are compared normalised.
+ProblemText = tuple[Hashable, str | None, str | None]
+
+
+def problem_text(s: str | None) -> str:
+    """A problem's text for matching: NFKC, no whitespace or punctuation, case-folded."""
+    if not s:
+        return ""
+    t = _NOT_WORD.sub("", s)  # first: most full-width marks go here, cheaply
+    if not unicodedata.is_normalized("NFKC", t):
+        t = _NOT_WORD.sub("", unicodedata.normalize("NFKC", t))
+    return t.casefold()
+
+
+def match_problems(old: Sequence[ProblemText], new: Sequence[ProblemText]) -> list[int]:
+    """For each new problem, the index of the same problem in `old`, or -1 (a new one).
+
+    The one rule pairing problems between periods: same group (序号), then the same
+    description, then, for those left, the same measure; equal texts pair in row order.
+    Never by position, so a row inserted under an item changes no pairing. Old problems
+    no new one points at are gone.
+    """
+    out = [-1] * len(new)
+    used = [False] * len(old)
+    seen: dict[str | None, str] = {}  # the same text in both periods: normalised once
+
+    def norm(s: str | None) -> str:
+        t = seen.get(s)
+        if t is None:
+            t = seen[s] = problem_text(s)
+        return t
+
+    for k in (1, 2):
+        pool: dict[tuple[Hashable, str], deque[int]] = {}
+        for i, p in enumerate(old):
+            t = "" if used[i] else norm(p[k])  # type: ignore[arg-type]
+            if t:
+                pool.setdefault((p[0], t), deque()).append(i)
+        for j, p in enumerate(new):
+            t = "" if out[j] >= 0 else norm(p[k])  # type: ignore[arg-type]
+            q = pool.get((p[0], t)) if t else None
+            if q:
+                out[j] = i = q.popleft()
+                used[i] = True
+    return out

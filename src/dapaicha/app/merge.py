@@ -34,7 +34,7 @@ from dapaicha.config.periods import Periods
 from dapaicha.config.roster import Roster
 from dapaicha.errors import UserError
 from dapaicha.findings import FileResult, Finding, Report, make
-from dapaicha.model import Row, Submission
+from dapaicha.model import ProblemText, Row, Submission, match_problems
 from dapaicha.normalize import parse_date
 from dapaicha.read import roster as roster_mod
 from dapaicha.store import query as store_query
@@ -367,7 +367,7 @@ def _findings(
 def cross_period(
     prev_rows: list[Row], cur_rows: list[Row], file: str, sheet: str, cl: Checklist
 ) -> list[Finding]:
-    """Warnings against the previous period's rows, problems matched by (序号, seq).
+    """Warnings against the previous period's rows, problems paired by model.match_problems.
 
     problem-vanished: a problem not yet 已整改 that is no longer reported; result-regressed:
     a result moving backwards in the checklist's order (已整改 > 正在整改 > 未整改);
@@ -376,19 +376,21 @@ def cross_period(
     order = cl.vocabularies.result.canonical
     done = order[0]
     rank = {v: len(order) - i for i, v in enumerate(order)}
-    prev = {(r.no, r.seq): r for r in prev_rows if r.is_problem}
+    before = [r for r in prev_rows if r.is_problem]
+    now = [r for r in cur_rows if r.is_problem]
+    got = match_problems(_texts(before), _texts(now))
+    match = {i: now[j] for j, i in enumerate(got) if i >= 0}
     every = {(r.no, r.seq): r for r in cur_rows}
-    cur = {k: r for k, r in every.items() if r.is_problem}
     out: list[Finding] = []
-    for k in sorted(prev):
-        p, c = prev[k], cur.get(k)
+    for i, p in sorted(enumerate(before), key=lambda x: (x[1].no, x[1].seq)):
+        c = match.get(i)
         if c is None:
             if p.result != done:
-                anchor = every.get(k) or every.get((k[0], 1))
+                anchor = every.get((p.no, p.seq)) or every.get((p.no, 1))
                 cell = anchor.cells.get("has_problem", "") if anchor else ""
-                what = p.description or f"第{k[0]}项第{k[1]}个问题"
+                what = p.description or f"第{p.no}项第{p.seq}个问题"
                 out.append(
-                    make("problem-vanished", file, sheet=sheet, cell=cell, item=k[0], value=what)
+                    make("problem-vanished", file, sheet=sheet, cell=cell, item=p.no, value=what)
                 )
             continue
         if p.result in rank and c.result in rank and rank[c.result] < rank[p.result]:
@@ -398,14 +400,18 @@ def cross_period(
                     file,
                     sheet=sheet,
                     cell=c.cells.get("result", ""),
-                    item=k[0],
+                    item=p.no,
                     value=p.result,
                     expected=c.result,
                 )
             )
         if p.deadline and c.deadline and c.deadline > p.deadline and not (c.note or "").strip():
             out.append(
-                make("deadline-postponed", file, sheet=sheet, cell=c.cells.get("deadline", ""), item=k[0],
+                make("deadline-postponed", file, sheet=sheet, cell=c.cells.get("deadline", ""), item=p.no,
                      value=p.deadline.isoformat(), expected=c.deadline.isoformat())
             )  # fmt: skip
     return out
+
+
+def _texts(rows: list[Row]) -> list[ProblemText]:
+    return [(r.no, r.description, r.measure) for r in rows]

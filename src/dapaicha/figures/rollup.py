@@ -19,6 +19,7 @@ import pandas as pd
 
 from dapaicha.config.checklist import Checklist
 from dapaicha.layout import DOING, DONE, IMMEDIATE, NOT_DONE, PLAN
+from dapaicha.model import ProblemText, match_problems
 
 Level = Literal["county", "township"]
 
@@ -161,11 +162,16 @@ def _attach(df: pd.DataFrame, roster: pd.DataFrame) -> pd.Series:
 
 
 def build(data: PeriodLike, roster: pd.DataFrame, checklist: Checklist) -> Rollup:
-    """Join one period (and its previous one, recursively once) to the roster."""
+    """Join one period (and its previous one, recursively once) to the roster.
+
+    With a previous period, problems["prev_i"] is the position of each problem in
+    previous.problems (-1: new), by model.match_problems.
+    """
     r = _build_one(data, roster, checklist)
     prev = getattr(data, "previous", None)
     if prev is not None:
         r.previous = _build_one(prev, roster, checklist)
+        r.problems["prev_i"] = previous_index(r.problems, r.previous.problems)
     return r
 
 
@@ -227,7 +233,7 @@ def _build_one(data: PeriodLike, roster: pd.DataFrame, checklist: Checklist) -> 
 
 
 def _problem_key(pro: pd.DataFrame) -> np.ndarray:
-    """village (roster order) + no + seq as one int64: matches problems across periods."""
+    """village (roster order) + no + seq as one int64: a problem's id within a period."""
     no = pro["no"].to_numpy(np.int64)
     seq = pro["seq"].to_numpy(np.int64)
     if len(pro) and (no.max() >= 1 << 12 or seq.max() >= 1 << 20):
@@ -379,9 +385,22 @@ def _matched(cur: pd.DataFrame, prev: pd.DataFrame | None) -> tuple[pd.Series, p
     done = pd.Series(cur["is_done"].to_numpy(bool), index=cur.index)
     if prev is None or not len(prev):
         return pd.Series(True, index=cur.index), done
-    key, pkey = cur["pkey"].to_numpy(np.int64), prev["pkey"].to_numpy(np.int64)
-    was_done = np.isin(key, pkey[prev["is_done"].to_numpy(bool)])
-    return pd.Series(~np.isin(key, pkey), index=cur.index), done & ~was_done
+    got = cur["prev_i"].to_numpy(np.int64) if "prev_i" in cur else previous_index(cur, prev)
+    old = got >= 0
+    was_done = np.zeros(len(cur), bool)
+    was_done[old] = prev["is_done"].to_numpy(bool)[got[old]]
+    return pd.Series(~old, index=cur.index), done & ~was_done
+
+
+def previous_index(cur: pd.DataFrame, prev: pd.DataFrame) -> np.ndarray:
+    """Position in `prev` of each current problem (-1: new), by model.match_problems."""
+    got = match_problems(_problem_texts(prev), _problem_texts(cur))
+    return np.asarray(got, dtype=np.int64).reshape(len(cur))
+
+
+def _problem_texts(pro: pd.DataFrame) -> list[ProblemText]:
+    groups = zip(pro["key"].tolist(), pro["no"].tolist(), strict=True)
+    return list(zip(groups, pro["description"].tolist(), pro["measure"].tolist(), strict=True))
 
 
 def weekly(r: Rollup) -> pd.DataFrame:
@@ -389,7 +408,7 @@ def weekly(r: Rollup) -> pd.DataFrame:
 
     Columns: unit, expected, reported, on_time, late, report_rate, on_time_rate, problems,
     new, completed, done, rate, prev_rate, change_pp, overdue, rank.
-    new: problems whose village+no+seq the previous period did not have; completed:
+    new: problems the previous period did not have (model.match_problems); completed:
     已整改 now and not 已整改 before (a new problem already 已整改 counts). Without a
     previous period every problem is new and every 已整改 one completed.
     """

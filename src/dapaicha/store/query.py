@@ -17,6 +17,7 @@ import pandas as pd
 
 from dapaicha.config.periods import Periods
 from dapaicha.errors import UserError
+from dapaicha.model import match_problems
 from dapaicha.store import db as store_db
 
 _CURRENT = """
@@ -301,26 +302,30 @@ def find_villages(conn: sqlite3.Connection, query: str) -> list[tuple[str, str, 
     return [r for r in rows if r[4] == q or _base(r[4]) == _base(q)]
 
 
-# (no, seq, description, result, deadline) of a problem row
-ProblemRow = tuple[int, int, str | None, str | None, str | None]
+# (no, seq, description, result, deadline, measure) of a problem row
+ProblemRow = tuple[int, int, str | None, str | None, str | None, str | None]
 
 
 def _changes(old: Sequence[ProblemRow], new: Sequence[ProblemRow]) -> list[Change]:
-    a = {(r[0], r[1]): r for r in old}
-    b = {(r[0], r[1]): r for r in new}
+    """Changes between two returns, problems paired by model.match_problems (序号 + text)."""
+    got = match_problems([(r[0], r[2], r[5]) for r in old], [(r[0], r[2], r[5]) for r in new])
+    pairs: list[tuple[ProblemRow | None, ProblemRow | None]] = [
+        (old[i] if i >= 0 else None, rb) for i, rb in zip(got, new, strict=True)
+    ]
+    kept = set(got)
+    pairs += [(ra, None) for i, ra in enumerate(old) if i not in kept]
     out: list[Change] = []
-    for k in sorted(set(a) | set(b)):
-        ra, rb = a.get(k), b.get(k)
+    for ra, rb in sorted(pairs, key=lambda p: (p[1] or p[0] or (0, 0))[:2]):
         if ra is None:
-            if rb is not None:  # always: k is in a or in b
-                out.append(Change(*k, "新增问题", "", rb[2] or ""))
+            if rb is not None:  # always: one side is set
+                out.append(Change(rb[0], rb[1], "新增问题", "", rb[2] or ""))
         elif rb is None:
-            out.append(Change(*k, "问题消失", ra[2] or "", ""))
+            out.append(Change(ra[0], ra[1], "问题消失", ra[2] or "", ""))
         else:
             if (ra[3] or "") != (rb[3] or ""):
-                out.append(Change(*k, "整改结果变化", ra[3] or "", rb[3] or ""))
+                out.append(Change(rb[0], rb[1], "整改结果变化", ra[3] or "", rb[3] or ""))
             if (ra[4] or "") != (rb[4] or ""):
-                out.append(Change(*k, "整改期限变化", ra[4] or "", rb[4] or ""))
+                out.append(Change(rb[0], rb[1], "整改期限变化", ra[4] or "", rb[4] or ""))
     return out
 
 
@@ -355,7 +360,8 @@ def history(store_path: Path | str, query: str, key: str | None = None) -> Villa
         acc = [e.id for e in entries if e.accepted]
         problems = {
             sid: conn.execute(
-                "SELECT no, seq, description, result, deadline FROM rows WHERE submission_id = ?"
+                "SELECT no, seq, description, result, deadline, measure FROM rows"
+                " WHERE submission_id = ?"
                 " AND has_problem = '是' ORDER BY no, seq",
                 (sid,),
             ).fetchall()

@@ -28,6 +28,7 @@ from dapaicha.figures import accountability, rollup
 from dapaicha.figures.perfunctory import Signal
 from dapaicha.figures.rollup import Rollup
 from dapaicha.fsutil import atomic_write_text, inside
+from dapaicha.xlsx import changes as changes_xlsx
 from dapaicha.xlsx import excel, sheets
 from dapaicha.xlsx.excel import cn_date
 from dapaicha.xlsx.sheets import DASH, Sheet, list_sheet, new_book, rate_cell
@@ -72,7 +73,7 @@ def weekly_notes(r: Rollup) -> list[str]:
     return summary_notes(
         r,
         [
-            "本周新增：本期有、上期没有的问题（按村代码、序号、问题序号比对）；"
+            "本周新增：本期有、上期没有的问题（按村、序号和问题描述比对，描述改动的再按整改措施比对）；"
             "本周完成整改：本期为“已整改”、上期不是“已整改”（或上期没有）的问题。",
             "整改率变化（百分点）= 本期整改率 − 上期整改率；任一期没有问题（整改率无法计算）的显示“—”。",
             "上报率 = 已报村数 ÷ 应报村数；按时上报率 = 按时上报村数 ÷ 应报村数。",
@@ -126,6 +127,7 @@ def write_xlsx(r: Rollup, checklist: Checklist, path: Path) -> Path:
         units,
         "本期所有村均按时报送。",
     )
+    changes_xlsx.write_sheet(wb, r)
     excel.save(wb, path, sheets.workbook_bytes)
     return path
 
@@ -250,7 +252,8 @@ def context(
     {kind, label, villages, names[] (the first five “县乡镇村”), more}. Due soon (problems
     not 已整改 with a deadline from as_of to campaign.due_soon_days days later):
     due_soon_days, due_soon_until (date), due_soon_count, due_soon_townships[] {county,
-    township, problems, villages}.
+    township, problems, villages}. 变化提醒 (xlsx.changes.context): changes[] {county,
+    township, village, no, kind, before, after, line}, changes_count.
     """
     c = checklist.campaign
     w = rollup.weekly(r)
@@ -298,6 +301,7 @@ def context(
         "failed_count": int(failed.sum()),
         "late_count": int(units["reported"].sum()),
         **acc,
+        **changes_xlsx.context(r),
     }
 
 
