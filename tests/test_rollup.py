@@ -615,7 +615,9 @@ def test_county_workbook(written, county, want):
     ):
         assert s in texts
     assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize in (9, "9")
-    assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
+    # too wide for one page at 9 pt: 90 %, pages across, the unit column on each (issue 17)
+    assert ws.page_setup.scale == 90 and not ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.print_title_cols == "$A:$A"
     assert ws.print_title_rows == "$3:$4"
     assert ws["A1"].font.name == "黑体" and ws.cell(5, 2).font.name == "宋体"
     assert ws.cell(5, 2).border.left.style == "thin"
@@ -965,13 +967,14 @@ def test_libreoffice_prints_a4_landscape(written, tmp_path):
         str(tmp_path),
     ]
     subprocess.run([*cmd, *map(str, books)], check=True, capture_output=True, timeout=240)
-    # one page per sheet when no column is cut (fit to width): county 8; city 8 + the 66
-    # items' full texts on a few more pages; 周报: table, chart, list, 变化提醒
+    # 8 sheets; a sheet too wide for one page at 9 pt runs onto a second page across
+    # (issue 17): county 8 to 16; city 8 + the 66 items' full texts; 周报: table, chart,
+    # list, 变化提醒
     want = {
-        "鄢陵县_县级汇总表_第2期": 8,
-        "襄城县_县级汇总表_第2期": 8,
-        "市级汇总表_第2期": (9, 13),
-        "周报_第2期": 4,
+        "鄢陵县_县级汇总表_第2期": (8, 16),
+        "襄城县_县级汇总表_第2期": (8, 16),
+        "市级汇总表_第2期": (9, 26),
+        "周报_第2期": (4, 8),
     }
     for stem, pages in want.items():
         pdf = (tmp_path / f"{stem}.pdf").read_bytes()

@@ -98,6 +98,7 @@ class Sheet:
         # write-only: sheet properties, views and columns go out with the first row
         self.ws = wb.create_sheet(title)
         excel.print_setup(self.ws)
+        excel.bound_scale(self.ws, widths, title_cols="A:A")  # 9 pt or more on paper
         if freeze:
             self.ws.freeze_panes = freeze
         for i, w in enumerate(widths, 1):
