@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import (
@@ -303,27 +303,39 @@ def _field_name(loc: tuple) -> str:
     return ".".join(str(p) for p in loc)
 
 
-def parse(text: str, source: str = "checklist.yaml") -> Checklist:
-    """Parse YAML text; any problem becomes one UserError in Chinese."""
+def yaml_mapping(text: str, what: str, source: str) -> dict[str, Any] | None:
+    """The YAML text as a mapping (None when empty); a syntax error is one Chinese line.
+    what: 清单文件 or 设置文件, as the user knows the file."""
     try:
         data = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f"第 {mark.line + 1} 行" if mark else "某处"
-        raise UserError(f"清单文件 {source} {where}不是合法的 YAML，请检查缩进和冒号。") from err
-    if not isinstance(data, dict):
+        raise UserError(f"{what} {source} {where}不是合法的 YAML，请检查缩进和冒号。") from err
+    if data is not None and not isinstance(data, dict):
+        raise UserError(f"{what} {source} 不是键值结构。")
+    return data
+
+
+def invalid(err: ValidationError, text: str, what: str, source: str) -> UserError:
+    """The first pydantic error as one Chinese line: file, line, field, what is wrong."""
+    e = err.errors()[0]
+    loc = tuple(e["loc"])
+    line = _line_of(text, loc)
+    where = f"第 {line} 行，" if line else ""
+    more = f"（另有 {err.error_count() - 1} 处问题）" if err.error_count() > 1 else ""
+    return UserError(f"{what} {source} {where}字段“{_field_name(loc)}”有误：{_translate(e)}{more}")
+
+
+def parse(text: str, source: str = "checklist.yaml") -> Checklist:
+    """Parse YAML text; any problem becomes one UserError in Chinese."""
+    data = yaml_mapping(text, "清单文件", source)
+    if data is None:
         raise UserError(f"清单文件 {source} 内容为空或不是键值结构。")
     try:
         return Checklist.model_validate(data)
     except ValidationError as err:
-        e = err.errors()[0]
-        loc = tuple(e["loc"])
-        line = _line_of(text, loc)
-        where = f"第 {line} 行，" if line else ""
-        more = f"（另有 {err.error_count() - 1} 处问题）" if err.error_count() > 1 else ""
-        raise UserError(
-            f"清单文件 {source} {where}字段“{_field_name(loc)}”有误：{_translate(e)}{more}"
-        ) from err
+        raise invalid(err, text, "清单文件", source) from err
 
 
 def _translate(e: ErrorDetails) -> str:

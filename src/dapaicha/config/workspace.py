@@ -11,10 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from dapaicha.config.checklist import _field_name, _line_of, _Loader, _translate
+from dapaicha.config.checklist import invalid, yaml_mapping
 from dapaicha.errors import UserError
 
 FILE = "dapaicha.yaml"
@@ -125,27 +124,11 @@ resubmit_days: {s.resubmit_days}
 
 def parse(text: str, source: str = FILE) -> Settings:
     """Parse the settings text; any problem becomes one UserError in Chinese."""
-    try:
-        data = yaml.load(text, Loader=_Loader)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f"第 {mark.line + 1} 行" if mark else "某处"
-        raise UserError(f"设置文件 {source} {where}不是合法的 YAML，请检查缩进和冒号。") from err
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise UserError(f"设置文件 {source} 不是键值结构。")
+    data = yaml_mapping(text, "设置文件", source) or {}
     try:
         return Settings.model_validate(data)
     except ValidationError as err:
-        e = err.errors()[0]
-        loc = tuple(e["loc"])
-        line = _line_of(text, loc)
-        where = f"第 {line} 行，" if line else ""
-        more = f"（另有 {err.error_count() - 1} 处问题）" if err.error_count() > 1 else ""
-        raise UserError(
-            f"设置文件 {source} {where}字段“{_field_name(loc)}”有误：{_translate(e)}{more}"
-        ) from err
+        raise invalid(err, text, "设置文件", source) from err
 
 
 def load(path: Path) -> Workspace:
