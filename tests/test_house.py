@@ -76,3 +76,28 @@ def test_imports_at_the_top_of_modules() -> None:
                     if isinstance(n, ast.Import | ast.ImportFrom)
                 ]
     assert [b for b in bad if b.split(":")[0] not in LAZY_IMPORTS] == []
+
+
+def test_no_import_cycles() -> None:
+    """No two modules of dapaicha import each other, directly or through others."""
+    import grimp
+
+    graph = grimp.build_graph("dapaicha")
+    mods = sorted(m for m in graph.modules if m.startswith("dapaicha"))
+    edges = {m: sorted(graph.find_modules_directly_imported_by(m)) for m in mods}
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    cycles: list[list[str]] = []
+
+    def visit(m: str, path: list[str]) -> None:
+        state[m] = 1
+        for n in edges.get(m, []):
+            if state.get(n) == 1:
+                cycles.append([*path[path.index(n) :], n])
+            elif n in edges and n not in state:
+                visit(n, [*path, n])
+        state[m] = 2
+
+    for m in mods:
+        if m not in state:
+            visit(m, [m])
+    assert cycles == []
