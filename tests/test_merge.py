@@ -515,6 +515,7 @@ def test_cli_merge_history_info_export(tmp_path, make_return, ros, monkeypatch):
         "villages",
         "submissions",
         "rows",
+        "findings",
         "字段说明",
     ]
     assert dump(tmp_path / "db.sqlite")["submissions"][0][7] == "第1期/a.xlsx"

@@ -44,6 +44,8 @@ def test_status_of_every_village(tmp_path, make_return, ros) -> None:
     names = [v.key for v in ros.villages]
     assert got[names[0]] == ("已通过", "v0.xlsx")
     assert got[names[1]] == ("退回待改", "v1.xlsx")
+    (returned,) = [v for v in data["villages"] if v["status"] == "退回待改"]
+    assert [(f["code"], f["item"]) for f in returned["findings"]] == [("owner-missing", 3)]
     assert got[names[2]] == ("已通过", "v2-改.xlsx")  # the corrected file, not the stale one
     assert got[names[3]] == ("已通过（迟报）", "v3.xlsx")
     rest = {got[n] for n in names[4:]}

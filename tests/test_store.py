@@ -235,10 +235,10 @@ def test_migrations_are_applied_in_order(tmp_path, monkeypatch):
         conn.execute("UPDATE villages SET extra = 'x'")
 
     monkeypatch.setattr(store_db, "MIGRATIONS", [*store_db.MIGRATIONS, m2, m3])
-    monkeypatch.setattr(store_db, "VERSION", 3)
+    monkeypatch.setattr(store_db, "VERSION", store_db.VERSION + 2)
     conn = store.connect(path)
     assert seen == [2, 3]
-    assert conn.execute("SELECT version FROM schema_version").fetchone() == (3,)
+    assert conn.execute("SELECT version FROM schema_version").fetchone() == (store_db.VERSION,)
     assert conn.execute("SELECT DISTINCT extra FROM villages").fetchall() == [("x",)]
     conn.close()
     store.connect(path).close()
@@ -470,7 +470,10 @@ def test_info_and_export(tmp_path):
         "villages": 4,
         "submissions": 6,
         "rows": 66 * 5 + 2,
+        "findings": 2,  # 第3期 大马村: problem-vanished; the rejected 王庄村: rejected-kept-previous
     }
+    rows = sorted(dump(path)["findings"], key=lambda r: r[2])  # (submission, seq, code, …)
+    assert [(r[1], r[2]) for r in rows] == [(1, "problem-vanished"), (1, "rejected-kept-previous")]
     wb = load_workbook(out)
     assert wb.sheetnames == [*store_db.TABLES, "字段说明"]
     assert wb["rows"].max_row == 1 + counts["rows"]

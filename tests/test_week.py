@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import subprocess
 import sys
@@ -34,6 +35,10 @@ def ws(tmp_path, ros, monkeypatch) -> Path:
     return root
 
 
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def _snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
     return {
         str(p.relative_to(root)): (p.read_bytes(), p.stat().st_mtime_ns)
@@ -63,6 +68,9 @@ def test_week_round_rerun_and_correction(ws, make_return, ros) -> None:
     data = json.loads(_run("status", "-p", 1, "--as-of", "2022-03-30", "--json"))
     assert {x["code"]: x["status"] for x in data["villages"] if x["status"] != "已通过"} == owing
 
+    archived = sorted((ws / "存档").rglob("*.xlsx"))
+    assert len(archived) == 2 and all(not p.stat().st_mode & 0o222 for p in archived)
+    assert {p.stem for p in archived} == {_sha(folder / "v0.xlsx"), _sha(folder / "v1.xlsx")}
     before = _snapshot(ws)
     out = _run("week", "-p", 1, "--as-of", "2022-03-30")
     assert "没有新的报送文件" in out

@@ -154,6 +154,7 @@ def merge_submissions(
                 1 for b in batch if ids[b.sub.sha256] in new and not b.sub.accepted
             )
             _record_findings(conn, batch, ids, new, result, cl, pers)
+            _store_findings(conn, batch, ids, new, report, result)
             result.period = _out_period(conn, pers, period, as_of, [b.period for b in batch])
             if out is not None and result.period is not None:
                 data = store_query.frames(conn, result.period, depth=0)
@@ -205,6 +206,24 @@ def _place(
             )
         else:
             batch.append(store.Incoming(s, n, pers.on_time(s.report_date, n)))
+
+
+def _store_findings(
+    conn: store.Connection,
+    batch: list[store.Incoming],
+    ids: dict[str, int],
+    new: set[int],
+    report: Report,
+    result: MergeResult,
+) -> None:
+    """Each newly stored submission keeps its findings: validation's, then the merge's."""
+    by_sha = {fr.sha256: fr.findings for fr in report.files if fr.sha256}
+    found = {
+        ids[b.sub.sha256]: [*by_sha.get(b.sub.sha256, []), *result.findings.get(b.sub.sha256, [])]
+        for b in batch
+        if ids[b.sub.sha256] in new
+    }
+    store.add_findings(conn, found)
 
 
 def _record_findings(

@@ -22,7 +22,7 @@ from dapaicha.config.periods import Periods
 from dapaicha.config.workspace import Workspace
 from dapaicha.errors import UserError
 from dapaicha.findings import Report
-from dapaicha.fsutil import atomic_write_text
+from dapaicha.fsutil import atomic_write_bytes, atomic_write_text
 from dapaicha.model import Status
 from dapaicha.read import roster as roster_mod
 from dapaicha.store.status import PeriodStatus, known_files, period_status
@@ -30,6 +30,7 @@ from dapaicha.xlsx import chase, feedback
 from dapaicha.xlsx.excel import cn_date
 
 VOID = "已作废"
+ARCHIVE = "存档"  # every file as sent, once, by its sha256, read-only
 COPIES = ".dapaicha-copies.json"  # copy or notice → sha256 of the file it answers
 
 
@@ -85,6 +86,7 @@ def run(ws: Workspace, period: int | None = None, as_of: dt.date | None = None) 
     result = merge.run(folder, cl, ros, store, period=n, out=summary / f"问题整改台账_第{n}期.xlsx")
     ps = period_status(store, n, day)
     week = WeekResult(n, day, len(files), new, ps)
+    _archive(ws.root / ARCHIVE, files)
     if result.written is not None:
         week.written.append(("合并台账", result.written.path))
     _copies(ws, week, result.report, folder, cl)
@@ -93,6 +95,19 @@ def run(ws: Workspace, period: int | None = None, as_of: dt.date | None = None) 
     ]
     _chase(ws, week, cl)
     return week
+
+
+def _archive(folder: Path, files: list[Path]) -> None:
+    """Each file as the village sent it, kept once under its sha256 and made read-only, so
+    every stored figure traces back to a file even after the returns folder is tidied."""
+    for f in files:
+        data = f.read_bytes()
+        sha = hashlib.sha256(data).hexdigest()
+        dest = folder / sha[:2] / f"{sha}{f.suffix.lower()}"
+        if dest.exists():
+            continue
+        atomic_write_bytes(dest, data)
+        dest.chmod(0o444)
 
 
 def _copies(ws: Workspace, week: WeekResult, report: Report, folder: Path, cl: Checklist) -> None:

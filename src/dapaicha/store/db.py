@@ -111,10 +111,23 @@ def _m1_initial(conn: sqlite3.Connection) -> None:
 
 
 # Applied in order; never edit a released migration, append a new one.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1_initial]
+def _m2_findings(conn: sqlite3.Connection) -> None:
+    """Each stored submission's findings, so a status (退回待改) traces to what was wrong."""
+    conn.execute(
+        "CREATE TABLE findings (submission_id INTEGER NOT NULL REFERENCES submissions(id),"
+        " seq INTEGER NOT NULL, code TEXT NOT NULL, severity TEXT NOT NULL, sheet TEXT NOT NULL,"
+        " cell TEXT NOT NULL, item INTEGER, message TEXT NOT NULL,"
+        " PRIMARY KEY (submission_id, seq)) WITHOUT ROWID"
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1_initial, _m2_findings]
 VERSION = len(MIGRATIONS)
 
-TABLES = ("schema_version", "campaigns", "items", "periods", "villages", "submissions", "rows")
+TABLES = (
+    "schema_version", "campaigns", "items", "periods", "villages", "submissions", "rows",
+    "findings",
+)  # fmt: skip
 
 
 def _not_a_store(path: Path) -> UserError:

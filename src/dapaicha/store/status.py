@@ -6,6 +6,7 @@ has a rejected one; else 未报送, or 逾期未报 once the as-of date is past 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import sqlite3
 from dataclasses import asdict, dataclass
@@ -50,6 +51,7 @@ class VillageStatus:
     errors: int = 0
     warnings: int = 0
     sha256: str = ""  # of that file
+    findings: tuple[dict[str, Any], ...] = ()  # a 退回待改 file's findings, as stored
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "status": str(self.status)}
@@ -73,7 +75,27 @@ def statuses(conn: sqlite3.Connection, period: int, as_of: dt.date) -> list[Vill
             status = Status.OVERDUE if late_now else Status.UNREPORTED
             sent = ("", "", "", 0, 0, "")
         out.append(VillageStatus(*names, status, *sent))
-    return out
+    found = _findings(conn, [v.sha256 for v in out if v.status is Status.RETURNED])
+    return [
+        dataclasses.replace(v, findings=found[v.sha256]) if v.sha256 in found else v for v in out
+    ]
+
+
+def _findings(conn: sqlite3.Connection, shas: list[str]) -> dict[str, tuple[dict[str, Any], ...]]:
+    """sha256 → the stored findings of that submission, in their order."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for i in range(0, len(shas), 500):
+        chunk = shas[i : i + 500]
+        sql = (
+            "SELECT s.sha256, f.code, f.severity, f.cell, f.item, f.message FROM findings f"
+            " JOIN submissions s ON s.id = f.submission_id"
+            f" WHERE s.sha256 IN ({','.join('?' * len(chunk))}) ORDER BY s.sha256, f.seq"
+        )
+        for sha, code, sev, cell, item, msg in conn.execute(sql, chunk):
+            out.setdefault(sha, []).append(
+                {"code": code, "severity": sev, "cell": cell, "item": item, "message": msg}
+            )
+    return {k: tuple(v) for k, v in out.items()}
 
 
 @dataclass(frozen=True)

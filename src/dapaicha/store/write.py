@@ -27,6 +27,7 @@ from dapaicha.config.periods import Periods
 from dapaicha.config.revisions import Version
 from dapaicha.config.roster import Roster
 from dapaicha.errors import UserError
+from dapaicha.findings import Finding
 from dapaicha.model import Row, Submission
 from dapaicha.store.db import (
     BUSY_TIMEOUT,
@@ -388,6 +389,19 @@ def stored(conn: sqlite3.Connection, sid: int) -> Stored:
         (sid,),
     ).fetchone()
     return Stored(sid, period, bool(acc), None if on_time is None else bool(on_time), by)
+
+
+def add_findings(conn: sqlite3.Connection, found: dict[int, list[Finding]]) -> None:
+    """Store each new submission's findings (its validation's, then the merge's own)."""
+    conn.executemany(
+        "INSERT OR IGNORE INTO findings (submission_id, seq, code, severity, sheet, cell, item,"
+        " message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (sid, i, f.code, str(f.severity), f.sheet, f.cell, f.item, f.message)
+            for sid, fs in found.items()
+            for i, f in enumerate(fs, 1)
+        ],
+    )
 
 
 def add_warnings(conn: sqlite3.Connection, counts: dict[int, int]) -> None:

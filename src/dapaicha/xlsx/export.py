@@ -64,6 +64,10 @@ COLUMN_ZH = {
     "note": "备注",
     "row": "行号",
     "cell": "单元格",
+    "severity": "级别",
+    "sheet": "工作表",
+    "item": "项目序号",
+    "message": "说明",
 }
 # a column whose meaning differs by table
 TABLE_COLUMN_ZH = {("rows", "deadline"): "整改期限"}
