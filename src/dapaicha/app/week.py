@@ -78,7 +78,8 @@ def run(ws: Workspace, period: int | None = None, as_of: dt.date | None = None) 
         )
     store = ws.path(s.store) or ws.root / "dapaicha.sqlite"
     files, _ = validate.list_files(folder)
-    new = len(files) - len(known_files(store, [_sha(p) for p in files]))
+    shas = {p: _sha(p) for p in files}
+    new = len(files) - len(known_files(store, list(shas.values())))
     if new == 0 and store.exists():
         return WeekResult(n, day, len(files), new, period_status(store, n, day))
     ros = roster_mod.load(ws.path(s.roster) or ws.root / "名册.xlsx", cl.campaign)
@@ -86,7 +87,7 @@ def run(ws: Workspace, period: int | None = None, as_of: dt.date | None = None) 
     result = merge.run(folder, cl, ros, store, period=n, out=summary / f"问题整改台账_第{n}期.xlsx")
     ps = period_status(store, n, day)
     week = WeekResult(n, day, len(files), new, ps)
-    _archive(ws.root / ARCHIVE, files)
+    _archive(ws.root / ARCHIVE, shas)
     if result.written is not None:
         week.written.append(("合并台账", result.written.path))
     _copies(ws, week, result.report, folder, cl)
@@ -97,17 +98,14 @@ def run(ws: Workspace, period: int | None = None, as_of: dt.date | None = None) 
     return week
 
 
-def _archive(folder: Path, files: list[Path]) -> None:
+def _archive(folder: Path, shas: dict[Path, str]) -> None:
     """Each file as the village sent it, kept once under its sha256 and made read-only, so
     every stored figure traces back to a file even after the returns folder is tidied."""
-    for f in files:
-        data = f.read_bytes()
-        sha = hashlib.sha256(data).hexdigest()
+    for f, sha in shas.items():
         dest = folder / sha[:2] / f"{sha}{f.suffix.lower()}"
-        if dest.exists():
-            continue
-        atomic_write_bytes(dest, data)
-        dest.chmod(0o444)
+        if not dest.exists():
+            atomic_write_bytes(dest, f.read_bytes())
+            dest.chmod(0o444)
 
 
 def _copies(ws: Workspace, week: WeekResult, report: Report, folder: Path, cl: Checklist) -> None:

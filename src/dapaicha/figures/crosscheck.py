@@ -19,7 +19,6 @@ import abc
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
 
 from dapaicha.config.checklist import Checklist
 from dapaicha.config.periods import Periods
@@ -27,43 +26,17 @@ from dapaicha.config.roster import Roster, Village
 from dapaicha.figures.perfunctory import key_of, norm_text
 from dapaicha.layout import NO, YES
 from dapaicha.model import Submission
+from dapaicha.read.inspectors import Inspection
 
 SELF, MISSED, UNMATCHED = "已自查", "漏排", "无法匹配"
 CLASSES = (SELF, MISSED, UNMATCHED)
-
-
-class Finding(Protocol):
-    """One row of the inspectors' list, as read (the reader's Inspection)."""
-
-    @property
-    def row(self) -> int: ...
-    @property
-    def county(self) -> str: ...
-    @property
-    def township(self) -> str: ...
-    @property
-    def village(self) -> str: ...
-    @property
-    def code(self) -> str: ...
-    @property
-    def no(self) -> int | None: ...
-    @property
-    def item(self) -> str: ...
-    @property
-    def description(self) -> str: ...
-    @property
-    def found(self) -> dt.date | None: ...
-    @property
-    def unit(self) -> str: ...
-    @property
-    def problem(self) -> str: ...
 
 
 @dataclass
 class Match:
     """A finding with its class and the ledger it was set against."""
 
-    finding: Finding
+    finding: Inspection
     cls: str  # SELF / MISSED / UNMATCHED
     reason: str  # Chinese
     village: Village | None = None
@@ -207,7 +180,9 @@ class SubmissionLedgers(Ledgers):
 # --- the comparison -------------------------------------------------------------------
 
 
-def compare(found: Sequence[Finding], roster: Roster, ledgers: Ledgers, source: str = "") -> Result:
+def compare(
+    found: Sequence[Inspection], roster: Roster, ledgers: Ledgers, source: str = ""
+) -> Result:
     """Classify every finding (see the module doc)."""
     result = Result(source)
     pending: list[tuple[Match, Version]] = []

@@ -102,11 +102,6 @@ def wrapped_lines(value: Any, width: float, size: float = 10) -> int:
     return sum(max(1, math.ceil(text_width(p) * size / 10 / per)) for p in str(value).split("\n"))
 
 
-def text_points(lines: int, size: float = 10) -> float:
-    """Row points for `lines` lines at `size` pt (room for the CJK fonts' leading)."""
-    return lines_height(lines, size)
-
-
 class GrowingRow(RowDimension):
     """A row height shown on opening that Excel, WPS and LibreOffice still grow as text is
     typed: `ht` written without customHeight."""
@@ -148,7 +143,7 @@ def fit_rows(ws: Worksheet, rows: range) -> None:
             for k in range(spans.get((r, c or 1), 1)):
                 width += _width(ws, (c or 1) + k, widths)
             size = float(cell.font.sz or 11) if cell.font is not None else 11.0
-            need = max(need, text_points(wrapped_lines(v, width, size), size))
+            need = max(need, lines_height(wrapped_lines(v, width, size), size))
         have = ws.row_dimensions[r].ht if r in ws.row_dimensions else None
         if need and (have is None or have < need):
             ws.row_dimensions[r].height = need

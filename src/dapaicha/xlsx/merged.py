@@ -196,7 +196,7 @@ def _height(values: list[Any], widths: list[float]) -> float:
     """Row height (points) that shows every wrapped text at the body font."""
     pairs = zip(values, widths, strict=True)
     lines = [excel.wrapped_lines(v, w) for v, w in pairs if isinstance(v, str) and v]
-    return excel.text_points(max(lines, default=1))
+    return excel.lines_height(max(lines, default=1))
 
 
 def _value(v: Any) -> Any:
