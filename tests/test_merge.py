@@ -521,9 +521,10 @@ def test_cli_merge_history_info_export(tmp_path, make_return, ros, monkeypatch):
     assert dump(tmp_path / "db.sqlite")["submissions"][0][7] == "第1期/a.xlsx"
 
 
-def test_received_at_affects_no_output(tmp_path):
+def test_received_after_the_campaign_affects_no_output(tmp_path):
+    """Replaying a finished campaign: the receipt time is kept for the record only."""
     outs = []
-    for i, stamp in enumerate(("2022-04-01T08:00:00+00:00", "2031-12-31T23:59:59+00:00")):
+    for i, stamp in enumerate(("2024-01-01T08:00:00+08:00", "2031-12-31T23:59:59+00:00")):
         dbp, out = tmp_path / f"{i}.sqlite", tmp_path / f"{i}.xlsx"
         for b in two_periods():
             do_merge(dbp, b, folder=tmp_path, received_at=stamp)

@@ -84,7 +84,7 @@ def _merge_one(store: Path, roster_path: Path) -> None:
     rows = [Row(no=i.no, has_problem="否") for _, i in cl.items]
     sub = Submission("a.xlsx", "0" * 64, v.code, v.county, v.township, v.village,
                      dt.date(2022, 3, 30), True, rows=rows, period=1)  # fmt: skip
-    merge.merge_submissions(store, [sub], cl, roster=ros, received_at="2022-04-10T00:00:00+00:00")
+    merge.merge_submissions(store, [sub], cl, roster=ros, received_at="2031-01-01T00:00:00+00:00")
 
 
 def test_not_a_workbook_is_refused_before_parsing(tmp_path: Path) -> None:

@@ -36,6 +36,7 @@ VILLAGES = [
     Village("", "鄢陵县", "马栏镇", "后杨村"),  # no code: keyed by names
 ]
 ROSTER = Roster(list(VILLAGES))
+REPLAY = "2031-01-01T00:00:00+00:00"  # received long after the campaign: judged by 填报日期
 
 
 def problem(no: int, seq: int = 1, **kw) -> Row:
@@ -103,7 +104,7 @@ def make_sub(
 
 def do_merge(path: Path, subs: list[Submission], **kw) -> merge.MergeResult:
     kw.setdefault("roster", ROSTER)
-    kw.setdefault("received_at", "2022-04-01T00:00:00+00:00")
+    kw.setdefault("received_at", REPLAY)  # a replay: timeliness by 填报日期
     return merge.merge_submissions(path, subs, CL, **kw)
 
 
@@ -172,7 +173,9 @@ def test_period_resolution_order():
     assert r(P, preset=5, forced=2, rel="第3期/a.xlsx") == (5, "汇总台账")
     assert r(P, forced=2, rel="第3期/a.xlsx", report_date=D(2022, 4, 1)) == (2, "--period")
     assert r(P, rel="第3期/a.xlsx", report_date=D(2022, 4, 1)) == (3, "文件夹")
-    assert r(P, rel="a.xlsx", report_date=D(2022, 4, 1), as_of=D(2022, 4, 20)) == (2, "填报日期")
+    # the as-of day wins over the 填报日期 (a stray date warns, never moves the return)
+    assert r(P, rel="a.xlsx", report_date=D(2022, 4, 1), as_of=D(2022, 4, 20)) == (4, "--as-of")
+    assert r(P, rel="a.xlsx", report_date=D(2022, 4, 1)) == (2, "填报日期")
     assert r(P, rel="a.xlsx", as_of=D(2022, 4, 20)) == (4, "--as-of")
     assert r(P, rel="a.xlsx") == (None, "")
 
@@ -181,6 +184,10 @@ def test_on_time():
     assert P.on_time(D(2022, 3, 31), 1) is True
     assert P.on_time(D(2022, 4, 1), 1) is False
     assert P.on_time(None, 1) is None
+    # the receipt day, when known, decides; the 填报日期 does not
+    assert P.on_time(D(2022, 3, 20), 1, received=D(2022, 4, 1)) is False
+    assert P.on_time(D(2022, 4, 5), 1, received=D(2022, 3, 31)) is True
+    assert P.on_time(None, 1, received=D(2022, 3, 31)) is True
 
 
 # --- schema, versions, locking ----------------------------------------------------------

@@ -285,6 +285,19 @@ _CODES = [
     ),
     # periods and history
     Code(C.LATE_RETURN, W, "逾期报送", "填报日期 {value} 晚于第{detail}期截止日 {expected}。"),
+    Code(C.RECEIVED_LATE, W, "逾期报送", "{value} 收到，晚于第{detail}期截止日 {expected}。"),
+    Code(
+        C.REPORT_DATE_DOUBTFUL,
+        W,
+        "填报日期存疑",
+        "填报日期 {value} {detail}（{expected} 收到），可能填错或倒签，请核对。",
+    ),
+    Code(
+        C.REPORT_DATE_OTHER_PERIOD,
+        W,
+        "填报日期不在本期",
+        "填报日期 {value} 属于第{detail}期，本批按第{expected}期处理，请核对。",
+    ),
     Code(
         C.PROBLEM_VANISHED,
         W,

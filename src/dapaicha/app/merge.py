@@ -27,6 +27,7 @@ from pathlib import Path, PurePath
 from dapaicha import layout
 from dapaicha.app import validate
 from dapaicha.app.progress import Progress, silent
+from dapaicha.check import timeliness
 from dapaicha.config import checklist as cl_mod
 from dapaicha.config import periods as periods_mod
 from dapaicha.config.checklist import Checklist
@@ -72,9 +73,12 @@ def command(
     ros = roster_mod.load(roster_path, cl.campaign)
     day = parse_day(as_of, cl) if as_of else None
     files, _ = validate.list_files(returns)
+    if period is None and day is None:
+        day = validate.today_in(cl.campaign)
+    received = day.isoformat() if as_of and day else None
     with progress(len(files)) as advance:
         return run(returns, cl, ros, store_path, period=period, as_of=day, out=out, on_file=advance,
-                   workers=workers)  # fmt: skip
+                   workers=workers, received_at=received, by_date=False)  # fmt: skip
 
 
 def run(
@@ -89,14 +93,21 @@ def run(
     timeout: float = store.BUSY_TIMEOUT,
     on_file=None,
     workers: int | None = None,
+    received_at: str | None = None,
+    only: list[Path] | None = None,
+    by_date: bool = True,
 ) -> MergeResult:
-    """Validate a folder (the same rules and report as `validate`), store it, write the ledger."""
+    """Validate a folder (the same rules and report as `validate`), store it, write the ledger.
+
+    only: validate just these files of the folder (the rest are in the store already).
+    """
     report, subs = validate.validate_folder(
-        Path(folder), cl, roster, on_file=on_file, workers=workers
+        Path(folder), cl, roster, on_file=on_file, workers=workers, only=only
     )
     return merge_submissions(
         store_path, subs, cl, roster=roster, report=report, folder=Path(folder),
-        period=period, as_of=as_of, out=out, timeout=timeout,
+        period=period, as_of=as_of, out=out, timeout=timeout, received_at=received_at,
+        by_date=by_date,
     )  # fmt: skip
 
 
@@ -120,8 +131,13 @@ def merge_submissions(
     out: Path | None = None,
     timeout: float = store.BUSY_TIMEOUT,
     received_at: str | None = None,
+    by_date: bool = True,
 ) -> MergeResult:
-    """Store validated Submissions; add the merge's findings to `report`; write `out`."""
+    """Store validated Submissions; add the merge's findings to `report`; write `out`.
+
+    by_date: a return with no period from -p, a folder or the as-of day goes by its 填报日期
+    (replaying a campaign); False: one Chinese line asks for -p instead (the command).
+    """
     if period is not None and as_of is not None:
         raise UserError("--period 与 --as-of 只能指定其中一个。")
     if period is not None and period < 1:
@@ -129,7 +145,11 @@ def merge_submissions(
     pers = Periods(cl.campaign)
     report = report if report is not None else _report_of(subs)
     result = MergeResult(report, Path(store_path), None)
-    batch, pending = _plan(subs, pers, _base(folder), period, as_of)
+    received = received_at or _now()
+    rday = periods_mod.receipt_day(cl.campaign, day_of(received))
+    batch, pending = _plan(subs, pers, _base(folder), (period, as_of), rday)
+    if not by_date:
+        _ask_period([b.sub for b in batch if b.source == "填报日期"] + pending, cl)
     # most returns of the batch; on a tie the later period
     fallback = sorted(Counter(b.period for b in batch).items(), key=lambda kv: (kv[1], kv[0]))[-1:]
     used = {fr.file: fr.used for fr in report.files}
@@ -139,7 +159,7 @@ def merge_submissions(
             if roster is not None:
                 store.add_roster(conn, roster)
             last = store_query.latest_period(conn)
-            _place(pending, batch, result, pers, fallback[0][0] if fallback else None, last)
+            _place(pending, batch, result, pers, fallback[0][0] if fallback else None, last, rday)
             batch.sort(key=lambda b: (used.get(b.sub.file, True), b.sub.file, b.sub.sha256))
             for b in batch:
                 if b.key is None and b.sub.accepted:
@@ -147,13 +167,13 @@ def merge_submissions(
                         f"{b.sub.file}：通过校验却没有村名，无法入库（程序错误，请报告）。"
                     )
             store.ensure_periods(conn, cid, pers, max([b.period for b in batch], default=1))
-            ids, new = store.insert(conn, cid, batch, received_at or _now())
+            ids, new = store.insert(conn, cid, batch, received)
             result.added = len(new)
             result.already = len({b.sub.sha256 for b in batch}) - len(new)
             result.rejected = sum(
                 1 for b in batch if ids[b.sub.sha256] in new and not b.sub.accepted
             )
-            _record_findings(conn, batch, ids, new, result, cl, pers)
+            _record_findings(conn, batch, ids, new, result, cl)
             _store_findings(conn, batch, ids, new, report, result)
             result.period = _out_period(conn, pers, period, as_of, [b.period for b in batch])
             if out is not None and result.period is not None:
@@ -170,23 +190,45 @@ def _plan(
     subs: list[Submission],
     pers: Periods,
     base: Path | None,
-    period: int | None,
-    as_of: dt.date | None,
+    asked: tuple[int | None, dt.date | None],
+    rday: dt.date | None,
 ) -> tuple[list[store.Incoming], list[Submission]]:
-    """Submissions with a period resolved, and those still without one."""
+    """Submissions with a period resolved (asked: --period, the as-of day), and those still
+    without one."""
     batch: list[store.Incoming] = []
     pending: list[Submission] = []
+    period, as_of = asked
     for s in subs:
         rel = PurePath(base.name, s.file) if base is not None else None
         preset = s.period if s.source_kind == "merged" else None
-        n, _ = periods_mod.resolve(
+        n, source = periods_mod.resolve(
             pers, forced=period, preset=preset, rel=rel, report_date=s.report_date, as_of=as_of
         )
         if n is None:
             pending.append(s)
         else:
-            batch.append(store.Incoming(s, n, pers.on_time(s.report_date, n)))
+            batch.append(_incoming(s, n, pers, rday, source))
     return batch, pending
+
+
+def _incoming(
+    s: Submission, n: int, pers: Periods, rday: dt.date | None, source: str = ""
+) -> store.Incoming:
+    """On time by the receipt day for a village's own return; a merged ledger's villages by
+    their 填报日期 (the county received them, not this office)."""
+    received = rday if s.source_kind != "merged" else None
+    return store.Incoming(s, n, pers.on_time(s.report_date, n, received), source)
+
+
+def _ask_period(unplaced: list[Submission], cl: Checklist) -> None:
+    """Outside the campaign, without -p, a return in no 第N期 folder has no period."""
+    if unplaced:
+        camp = cl.campaign
+        raise UserError(
+            f"今天不在行动期间（{camp.start:%Y-%m-%d} 至 {camp.end:%Y-%m-%d}），无法确定"
+            f"“{unplaced[0].file}”属于第几期：请用 -p 指定期次（例：dapaicha merge returns -p 2），"
+            "或把文件放进“第N期”文件夹。"
+        )
 
 
 def _place(
@@ -196,6 +238,7 @@ def _place(
     pers: Periods,
     fallback: int | None,
     last: int | None,
+    rday: dt.date | None,
 ) -> None:
     """Put undated submissions in the batch's main period (or the store's latest)."""
     for s in pending:
@@ -205,7 +248,7 @@ def _place(
                 (s.file, "无法确定期次（没有填报日期），请用 --period 或 --as-of 指定")
             )
         else:
-            batch.append(store.Incoming(s, n, pers.on_time(s.report_date, n)))
+            batch.append(_incoming(s, n, pers, rday))
 
 
 def _store_findings(
@@ -233,13 +276,12 @@ def _record_findings(
     new: set[int],
     result: MergeResult,
     cl: Checklist,
-    pers: Periods,
 ) -> None:
     """The merge's findings per submission; warning counts for the newly stored ones."""
     counts: dict[int, int] = {}
     for b in batch:
         sid = ids[b.sub.sha256]
-        found = _findings(conn, b, sid, cl, pers)
+        found = _findings(conn, b, sid, cl)
         result.findings[b.sub.sha256] = found
         if sid in new:
             counts[sid] = counts.get(sid, 0) + len(found)
@@ -290,7 +332,16 @@ def parse_day(text: str, cl: Checklist) -> dt.date:
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    """This moment on the office's own clock, with its UTC offset."""
+    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def day_of(received_at: str) -> dt.date | None:
+    """The local day of a stored receipt time (ISO date or date-time); None if unreadable."""
+    try:
+        return dt.date.fromisoformat(received_at[:10])
+    except ValueError:
+        return None
 
 
 def _out_period(
@@ -341,9 +392,7 @@ def _attach(report: Report, batch: list[store.Incoming], found: dict[str, list[F
             fr.used = False
 
 
-def _findings(
-    conn: store.Connection, b: store.Incoming, sid: int, cl: Checklist, pers: Periods
-) -> list[Finding]:
+def _findings(conn: store.Connection, b: store.Incoming, sid: int, cl: Checklist) -> list[Finding]:
     """The merge's findings for one stored return.
 
     None for a village of a merged ledger: the tier below reported them already, with the
@@ -361,20 +410,10 @@ def _findings(
         return out
     if not st.accepted:
         return out
-    if st.on_time is False:
-        cell = layout.DATE_CELL if s.source_kind == "ledger" else ""
-        p = pers.get(st.period)
-        out.append(
-            make(
-                "late-return",
-                s.file,
-                cell=cell,
-                value=s.report_date,
-                expected=p.deadline,
-                detail=p.n,
-                sheet=s.sheet,
-            )
-        )
+    received = periods_mod.receipt_day(cl.campaign, day_of(st.received_at))
+    cell = layout.DATE_CELL if s.source_kind == "ledger" else ""
+    out += timeliness.findings(s.file, s.sheet, s.report_date, st.period, st.on_time, received,
+                               Periods(cl.campaign), cell=cell)  # fmt: skip
     if st.superseded_by:
         out.append(make("superseded", s.file, detail=st.superseded_by, sheet=s.sheet))
     prev = store.current_before(conn, b.key, st.period) if b.key else None

@@ -18,7 +18,6 @@ from pathlib import Path, PurePath
 from dapaicha import fsutil
 from dapaicha.app.progress import Progress, silent
 from dapaicha.check import identity, versions
-from dapaicha.check.rules import REPORTING_AFTER_END
 from dapaicha.config import checklist as cl_mod
 from dapaicha.config import periods
 from dapaicha.config.checklist import Campaign, Checklist
@@ -249,13 +248,18 @@ def validate_folder(
     *,
     on_file: Callable[[FileResult], None] | None = None,
     workers: int | None = None,
+    only: list[Path] | None = None,
 ) -> tuple[Report, list[Submission]]:
     """Validate every return under folder; roster villages without a return are 未报.
 
     workers: processes to use (default: every core for large folders; 1 = in this process).
+    only: validate just these files under folder (the others were validated before).
     """
     folder = Path(folder)
     files, skipped = list_files(folder)
+    if only is not None:
+        wanted = set(only)
+        files = [f for f in files if f in wanted]
     report = Report(skipped=skipped)
     subs: list[Submission] = []
     base = folder if folder.is_dir() else folder.parent
@@ -367,7 +371,7 @@ def today_in(campaign: Campaign, today: dt.date | None = None) -> dt.date | None
     """Today, when it lies in the campaign (start to end + the reporting window); None when
     an old campaign is replayed (the deadline then follows the batch's dates, as before)."""
     d = today or dt.date.today()
-    return d if campaign.start <= d <= campaign.end + REPORTING_AFTER_END else None
+    return d if periods.live(campaign, d) else None
 
 
 def resubmit_due(
@@ -383,7 +387,7 @@ def resubmit_due(
 def resubmit_by(rep: Report, campaign: Campaign, returns: Path) -> dt.date:
     """The next cut-off after the batch's 填报日期 (the middle one of those inside the
     campaign, so one mistyped year does not move it), never before the folder's period."""
-    last = campaign.end + REPORTING_AFTER_END
+    last = campaign.end + periods.REPORTING_AFTER_END
     dates = [dt.date.fromisoformat(f.report_date) for f in rep.files if f.report_date]
     dates = [d for d in dates if campaign.start <= d <= last]
     p = periods.Periods(campaign)

@@ -79,15 +79,19 @@ def run(ws: Workspace, period: int | None = None, as_of: dt.date | None = None) 
     store = ws.path(s.store) or ws.root / "dapaicha.sqlite"
     files, _ = validate.list_files(folder)
     shas = {p: _sha(p) for p in files}
-    new = len(files) - len(known_files(store, list(shas.values())))
-    if new == 0 and store.exists():
-        return WeekResult(n, day, len(files), new, period_status(store, n, day))
+    known = known_files(store, list(shas.values())) if store.exists() else set()
+    fresh = [p for p in files if shas[p] not in known]
+    if not fresh and store.exists():
+        return WeekResult(n, day, len(files), 0, period_status(store, n, day))
     ros = roster_mod.load(ws.path(s.roster) or ws.root / "名册.xlsx", cl.campaign)
     summary = ws.root / f.summary / f"第{n}期"
-    result = merge.run(folder, cl, ros, store, period=n, out=summary / f"问题整改台账_第{n}期.xlsx")
+    result = merge.run(
+        folder, cl, ros, store, period=n, out=summary / f"问题整改台账_第{n}期.xlsx",
+        received_at=day.isoformat() if as_of else None, only=fresh,
+    )  # fmt: skip
     ps = period_status(store, n, day)
-    week = WeekResult(n, day, len(files), new, ps)
-    _archive(ws.root / ARCHIVE, shas)
+    week = WeekResult(n, day, len(files), len(fresh), ps)
+    _archive(ws.root / ARCHIVE, {p: shas[p] for p in fresh})
     if result.written is not None:
         week.written.append(("合并台账", result.written.path))
     _copies(ws, week, result.report, folder, cl)

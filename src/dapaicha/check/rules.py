@@ -9,6 +9,7 @@ from typing import Any
 
 from dapaicha import layout
 from dapaicha.config.checklist import Checklist
+from dapaicha.config.periods import REPORTING_AFTER_END
 from dapaicha.findings import C, Finding, FindingCode, make
 from dapaicha.layout import DONE, IMMEDIATE, NO, PLAN, YES
 from dapaicha.model import Row
@@ -101,9 +102,6 @@ def check_columns(ctx: Context, required: dict[str, str]) -> list[str]:
     for key in missing:
         ctx.add(C.COLUMN_MISSING, value=required[key])
     return missing
-
-
-REPORTING_AFTER_END = dt.timedelta(days=366)
 
 
 def read_report_date(ctx: Context, raw: object, cell: str, sheet: str | None = None) -> DateResult:

@@ -75,6 +75,8 @@ def print_history(h: VillageHistory, con: Console) -> None:
             str(e.errors), str(e.warnings), str(e.problems),
         )  # fmt: skip
     con.print(t)
+    if h.statuses:
+        con.print("各期状态：" + "；".join(f"第{n}期：{st}" for n, st in h.statuses))
     files = {e.id: (e.period, e.file) for e in h.entries}
     for a, b, changes in h.changes:
         (pa, fa), (pb, fb) = files[a], files[b]

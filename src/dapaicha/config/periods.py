@@ -97,11 +97,51 @@ class Periods:
             return self.first_deadline
         return self.containing(as_of + dt.timedelta(days=1)).deadline
 
-    def on_time(self, report_date: dt.date | None, n: int) -> bool | None:
-        """填报日期 ≤ the period's deadline; None when there is no 填报日期 (unknown)."""
+    def on_time(
+        self, report_date: dt.date | None, n: int, received: dt.date | None = None
+    ) -> bool | None:
+        """On time for period n: the day the file was received ≤ the deadline when known
+        (see `receipt_day`), else the 填报日期; None when neither is known."""
+        day = received if received is not None else report_date
+        if day is None:
+            return None
+        return day <= self.get(n).deadline
+
+    def other_period(self, report_date: dt.date | None, n: int) -> int | None:
+        """The period a 填报日期 falls in when it is not period n (None when it is n, or unknown)."""
         if report_date is None:
             return None
-        return report_date <= self.get(n).deadline
+        m = self.number_of(report_date)
+        return m if m != n else None
+
+
+# Weekly reports go on past the campaign's end for 纳入整改方案 items, not for years.
+REPORTING_AFTER_END = dt.timedelta(days=366)
+# A 填报日期 this long before the file was received is likely stale or back-dated.
+BACKDATE_DAYS = 7
+
+
+def live(campaign: Campaign, day: dt.date) -> bool:
+    """day lies in the campaign's reporting time (start .. end + a year)."""
+    return campaign.start <= day <= campaign.end + REPORTING_AFTER_END
+
+
+def receipt_day(campaign: Campaign, received: dt.date | None) -> dt.date | None:
+    """The receipt day timeliness is judged by: when the file was first seen, if that lies in
+    the campaign; None when an old campaign is replayed (the 填报日期 decides, as before)."""
+    return received if received is not None and live(campaign, received) else None
+
+
+def date_doubt(report_date: dt.date | None, received: dt.date | None) -> str | None:
+    """Why a 填报日期 looks wrong against the receipt day: later than it, or more than
+    BACKDATE_DAYS before it (stale or back-dated); None when it fits or cannot be told."""
+    if report_date is None or received is None:
+        return None
+    if report_date > received:
+        return "晚于收到日期"
+    if (received - report_date).days > BACKDATE_DAYS:
+        return f"早于收到日期{BACKDATE_DAYS}天以上"
+    return None
 
 
 def from_folder(rel: PurePath | str) -> int | None:
@@ -141,7 +181,8 @@ def resolve(
     """A return's period and where it came from.
 
     Order: the period recorded in a merged ledger (preset), --period (forced), a folder name,
-    the 填报日期, --as-of. Returns (None, "") when nothing tells.
+    the as-of day (--as-of, or today inside the campaign), and only without one the 填报日期
+    (replaying a finished campaign). Returns (None, "") when nothing tells.
     """
     if preset is not None:
         return preset, "汇总台账"
@@ -151,8 +192,8 @@ def resolve(
         n = from_folder(rel)
         if n is not None:
             return n, "文件夹"
-    if report_date is not None:
-        return periods.number_of(report_date), "填报日期"
     if as_of is not None:
         return periods.number_of(as_of), "--as-of"
+    if report_date is not None:
+        return periods.number_of(report_date), "填报日期"
     return None, ""

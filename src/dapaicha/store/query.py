@@ -17,7 +17,7 @@ import pandas as pd
 
 from dapaicha.config.periods import Periods
 from dapaicha.errors import UserError
-from dapaicha.model import match_problems
+from dapaicha.model import Status, match_problems
 from dapaicha.store import db as store_db
 
 _CURRENT = """
@@ -62,6 +62,7 @@ VILLAGE_COLUMNS = [
     "carried",
     "file",
     "failed",  # no accepted return this period, but one that failed validation
+    "source_on_time",  # the return the figures come from: on time for its period (None: unknown)
 ]
 PROBLEM_COLUMNS = [
     "village_code", "county", "township", "village", "period", "no", "seq", "category_code", "category",
@@ -134,6 +135,10 @@ def frames(conn: sqlite3.Connection, period: int, depth: int = 1) -> PeriodData:
             "carried": (src > 0) & (src < period),
             "file": v["file"],
             "failed": ~reported & (pd.to_numeric(v["failed"]).to_numpy(dtype=int) == 1),
+            "source_on_time": pd.Series(
+                [None if x is None or x != x else bool(x) for x in v["on_time"].tolist()],
+                dtype=object,
+            ),
         },
         columns=VILLAGE_COLUMNS,
     )
@@ -276,6 +281,7 @@ class VillageHistory:
     changes: list[
         tuple[int, int, list[Change]]
     ]  # (from id, to id, changes) of consecutive accepted
+    statuses: list[tuple[int, Status]] = field(default_factory=list)  # (period, status)
 
 
 _SUFFIXES = ("村民委员会", "居民委员会", "村委会", "居委会", "社区", "村")

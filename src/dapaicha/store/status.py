@@ -32,7 +32,7 @@ SELECT v.key, v.code, v.county, v.township, v.village,
 FROM villages v
 LEFT JOIN acc ON acc.village_key = v.key LEFT JOIN submissions a ON a.id = acc.id
 LEFT JOIN rej ON rej.village_key = v.key LEFT JOIN submissions r ON r.id = rej.id
-WHERE v.in_roster = 1
+WHERE v.in_roster = 1 AND (:k IS NULL OR v.key = :k)
 ORDER BY v.key
 """
 
@@ -57,16 +57,19 @@ class VillageStatus:
         return {**asdict(self), "status": str(self.status)}
 
 
-def statuses(conn: sqlite3.Connection, period: int, as_of: dt.date) -> list[VillageStatus]:
-    """Every roster village's status in `period` as of `as_of` (roster villages, key order)."""
+def statuses(
+    conn: sqlite3.Connection, period: int, as_of: dt.date, key: str | None = None
+) -> list[VillageStatus]:
+    """Every roster village's status in `period` as of `as_of` (roster villages, key order);
+    key: only that village."""
     row = conn.execute("SELECT deadline FROM periods WHERE n = ?", (period,)).fetchone()
     deadline = dt.date.fromisoformat(row[0]) if row else None
     late_now = deadline is not None and as_of > deadline
     out = []
-    for r in conn.execute(_SQL, {"p": period}):
+    for r in conn.execute(_SQL, {"p": period, "k": key}):
         names = (r[0], r[1], r[2], r[3], r[4])
         if r[5] is not None:
-            status = Status.PASSED_LATE if r[8] == 0 and r[6] else Status.PASSED
+            status = Status.PASSED_LATE if r[8] == 0 else Status.PASSED
             sent = (r[5], r[6] or "", r[7], r[9], r[10], r[11])
         elif r[12] is not None:
             status = Status.RETURNED
@@ -146,5 +149,24 @@ def known_files(store_path: Path | str, shas: list[str]) -> set[str]:
             sql = f"SELECT sha256 FROM submissions WHERE sha256 IN ({marks})"
             found |= {r[0] for r in conn.execute(sql, chunk)}
         return found
+    finally:
+        conn.close()
+
+
+def village_periods(
+    store_path: Path | str, key: str, as_of: dt.date | None = None
+) -> list[tuple[int, Status]]:
+    """One village's status in every period the store knows, as of `as_of` (today)."""
+    day = as_of or dt.date.today()
+    conn = store_db.connect(store_path)
+    try:
+        row = conn.execute("SELECT MAX(n) FROM periods").fetchone()
+        last = int(row[0]) if row and row[0] else 0
+        out = []
+        for n in range(1, last + 1):
+            found = statuses(conn, n, day, key)
+            if found:
+                out.append((n, found[0].status))
+        return out
     finally:
         conn.close()

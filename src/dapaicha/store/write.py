@@ -11,8 +11,8 @@ merge so readers need no checklist), periods, villages, submissions, rows, schem
 - Among the accepted returns of one village and period the newest wins (later 填报日期,
   then later merge = higher id); the others get superseded_by = the winner's id and stay.
 - Rejected returns are stored with their counts but without rows: they never take part.
-- received_at is the wall-clock time of the merge (UTC). It is recorded for the record only:
-  no output figure, ordering or workbook depends on it.
+- received_at is when the file was first seen: the local wall-clock time of the merge that
+  stored it (or the --as-of day). Inside the campaign it decides on_time (periods.on_time).
 """
 
 from __future__ import annotations
@@ -173,6 +173,7 @@ class Incoming:
     sub: Submission
     period: int
     on_time: bool | None
+    source: str = ""  # what told the period: 汇总台账, --period, 文件夹, --as-of, 填报日期
 
     @property
     def key(self) -> str | None:
@@ -380,15 +381,17 @@ class Stored:
     accepted: bool
     on_time: bool | None
     superseded_by: str | None  # file of the newer return
+    received_at: str = ""  # when the file was first seen (ISO)
 
 
 def stored(conn: sqlite3.Connection, sid: int) -> Stored:
-    period, acc, on_time, by = conn.execute(
-        "SELECT s.period, s.accepted, s.on_time, w.file FROM submissions s"
+    period, acc, on_time, by, received = conn.execute(
+        "SELECT s.period, s.accepted, s.on_time, w.file, s.received_at FROM submissions s"
         " LEFT JOIN submissions w ON w.id = s.superseded_by WHERE s.id = ?",
         (sid,),
     ).fetchone()
-    return Stored(sid, period, bool(acc), None if on_time is None else bool(on_time), by)
+    on = None if on_time is None else bool(on_time)
+    return Stored(sid, period, bool(acc), on, by, received)
 
 
 def add_findings(conn: sqlite3.Connection, found: dict[int, list[Finding]]) -> None:

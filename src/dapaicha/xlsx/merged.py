@@ -27,7 +27,6 @@ from openpyxl.worksheet.worksheet import Worksheet
 from dapaicha import __version__, layout
 from dapaicha.check import merged as merged_check
 from dapaicha.config.checklist import Checklist
-from dapaicha.config.periods import Periods
 from dapaicha.read import merged as read_merged
 from dapaicha.store.query import PeriodData
 from dapaicha.xlsx import excel
@@ -83,7 +82,6 @@ def write(
 ) -> Written:
     """Write the merged ledger of data.period. sources: village key → period of its rows."""
     sources = sources or {}
-    periods = Periods(cl.campaign)
     vil, pro = data.villages, data.problems
     tier, unit = tier_of(vil["county"].tolist())
     cols = layout.merged_columns()
@@ -129,7 +127,7 @@ def write(
     vs.append([h for _, h in layout.MERGED_VILLAGE_COLUMNS])
     for v in vil.to_dict("records"):
         src = sources.get(v["village_code"])
-        on_time = periods.on_time(v["report_date"], src) if src else None
+        on_time = v["source_on_time"] if src else None  # as the store decided it
         rec = {
             **v,
             "code": code_of(v["village_code"]),
