@@ -21,17 +21,18 @@ from dapaicha.config.checklist import Checklist
 from dapaicha.config.periods import Periods
 from dapaicha.config.workspace import Workspace
 from dapaicha.errors import UserError
-from dapaicha.findings import Report
+from dapaicha.findings import FileResult, Report, Severity
 from dapaicha.fsutil import atomic_write_bytes, atomic_write_text
 from dapaicha.model import Status
 from dapaicha.read import roster as roster_mod
-from dapaicha.store.status import PeriodStatus, known_files, period_status
+from dapaicha.store.status import PeriodStatus, any_accepted, known_files, period_status
 from dapaicha.xlsx import chase, feedback
 from dapaicha.xlsx.excel import cn_date
 
 VOID = "已作废"
 ARCHIVE = "存档"  # every file as sent, once, by its sha256, read-only
 COPIES = ".dapaicha-copies.json"  # copy or notice → sha256 of the file it answers
+SEEN = ".dapaicha-seen.json"  # sha256 → file name, of every file a week has read
 
 
 @dataclass
@@ -43,6 +44,8 @@ class WeekResult:
     status: PeriodStatus
     written: list[tuple[str, Path]] = field(default_factory=list)
     voided: list[Path] = field(default_factory=list)
+    unread: list[tuple[str, str]] = field(default_factory=list)  # (file, why) not stored
+    rolled_up: bool = True  # False: nothing accepted yet, no summaries written
 
     @property
     def nothing_new(self) -> bool:
@@ -79,7 +82,9 @@ def run(ws: Workspace, period: int | None = None, as_of: dt.date | None = None) 
     store = ws.path(s.store) or ws.root / "dapaicha.sqlite"
     files, _ = validate.list_files(folder)
     shas = {p: _sha(p) for p in files}
-    known = known_files(store, list(shas.values())) if store.exists() else set()
+    seen_path = ws.root / SEEN
+    seen: dict[str, str] = json.loads(seen_path.read_text("utf-8")) if seen_path.exists() else {}
+    known = known_files(store, list(shas.values())) | set(seen)
     fresh = [p for p in files if shas[p] not in known]
     if not fresh and store.exists():
         return WeekResult(n, day, len(files), 0, period_status(store, n, day))
@@ -92,14 +97,25 @@ def run(ws: Workspace, period: int | None = None, as_of: dt.date | None = None) 
     ps = period_status(store, n, day)
     week = WeekResult(n, day, len(files), len(fresh), ps)
     _archive(ws.root / ARCHIVE, {p: shas[p] for p in fresh})
+    stored = known_files(store, [shas[p] for p in fresh])
+    week.unread = [(fr.file, _why(fr)) for fr in result.report.files if fr.sha256 not in stored]
+    seen.update({shas[p]: p.relative_to(ws.root).as_posix() for p in fresh})
+    atomic_write_text(seen_path, json.dumps(seen, ensure_ascii=False, indent=1, sort_keys=True))
     if result.written is not None:
         week.written.append(("合并台账", result.written.path))
     _copies(ws, week, result.report, folder, cl)
-    week.written += [
-        ("汇总", p) for p in rollup.run(cl, ros, summary, store_path=store, period=n).paths
-    ]
+    week.rolled_up = any_accepted(store)
+    if week.rolled_up:
+        paths = rollup.run(cl, ros, summary, store_path=store, period=n).paths
+        week.written += [("汇总", p) for p in paths]
     _chase(ws, week, cl)
     return week
+
+
+def _why(fr: FileResult) -> str:
+    """Why a file of the week was not stored: its first error, in words."""
+    errors = [f for f in fr.findings if f.severity is Severity.ERROR] or fr.findings
+    return errors[0].message if errors else "无法读取"
 
 
 def _archive(folder: Path, shas: dict[Path, str]) -> None:

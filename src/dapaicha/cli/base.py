@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -11,6 +12,7 @@ from dapaicha import __version__
 from dapaicha.cli import workspace as ws_defaults
 from dapaicha.cli.zh import ZhCommand, ZhGroup
 from dapaicha.config import workspace
+from dapaicha.errors import UserError
 
 app = typer.Typer(
     cls=ZhGroup,
@@ -71,6 +73,25 @@ WorkersOpt = Annotated[
         "--workers", min=1, help="同时校验的进程数（默认：本机处理器核数；1 为不另开进程）。"
     ),
 ]
+StatusAsOfOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--as-of",
+        help="按哪一天统计（默认今天）：过了截止日仍未报送的为“逾期未报”。例：--as-of 2022-04-08",
+    ),
+]
+
+
+def as_of_day(text: str | None) -> dt.date | None:
+    """--as-of of status and history: an ISO date."""
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise UserError(f"--as-of 的日期“{text}”无法识别，请写成 2022-04-08 的形式。") from None
+
+
 VerboseOpt = Annotated[
     bool,
     typer.Option("--verbose", help="逐个列出每个文件的全部问题（默认只列问题最多的前 200 条）。"),

@@ -2,31 +2,30 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from dapaicha.app import status as status_app
 from dapaicha.app import week as week_app
 from dapaicha.cli import render
-from dapaicha.cli.base import COMMAND, DEFAULT_STORE, ChecklistOpt, StoreOpt, app
+from dapaicha.cli.base import (
+    COMMAND,
+    DEFAULT_STORE,
+    ChecklistOpt,
+    StatusAsOfOpt,
+    StoreOpt,
+    app,
+    as_of_day,
+)
 from dapaicha.config import workspace
 from dapaicha.errors import UserError
 from dapaicha.model import Status
 from dapaicha.store.status import PeriodStatus
 from dapaicha.xlsx.status import COUNT_HEADS, township_counts
-
-
-def _day(text: str | None) -> dt.date | None:
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise UserError(f"--as-of 的日期“{text}”无法识别，请写成 2022-04-08 的形式。") from None
 
 
 def _payload(ps: PeriodStatus) -> dict[str, object]:
@@ -65,13 +64,7 @@ def status_cmd(
             help="第几期（默认：今天所在的一期；行动已结束时为数据库中最新的一期）。",
         ),
     ] = None,
-    as_of: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option(
-            "--as-of",
-            help="按哪一天统计（默认今天）：过了截止日仍未报送的为“逾期未报”。例：--as-of 2022-04-08",
-        ),
-    ] = None,
+    as_of: StatusAsOfOpt = None,
     out: Annotated[
         Optional[Path],  # noqa: UP045
         typer.Option("--out", "-o", help="写出报送情况工作簿。例：-o 报送情况.xlsx"),
@@ -84,7 +77,7 @@ def status_cmd(
     例：dapaicha status -s dapaicha.sqlite -p 2 -o 报送情况.xlsx
     退出码：0 完成；2 用法错误或无法读取数据库。
     """
-    ps, path = status_app.command(store, period, _day(as_of), out, checklist)
+    ps, path = status_app.command(store, period, as_of_day(as_of), out, checklist)
     if as_json:
         render.emit_json(_payload(ps))
     else:
@@ -98,10 +91,17 @@ def _print_week(w: week_app.WeekResult) -> None:
     if w.nothing_new:
         con.print(f"第{w.period}期没有新的报送文件（共 {w.files} 个，均已处理），未作任何改动。")
     else:
-        con.print(f"第{w.period}期：共 {w.files} 个报送文件，其中新收到 {w.new} 个，已校验入库。")
+        stored = w.new - len(w.unread)
+        con.print(
+            f"第{w.period}期：共 {w.files} 个报送文件，其中新收到 {w.new} 个，已校验，入库 {stored} 个。"
+        )
     con.print("各村状态：" + "，".join(f"{s} {n} 个" for s, n in counts.items()))
     if w.nothing_new:
         return
+    for file, why in w.unread:
+        con.print(f"[red]无法入库：{escape(file)}[/]（{escape(why)}）请联系报送的村重新发送。")
+    if not w.rolled_up:
+        con.print("[yellow]本期还没有通过校验的台账，暂不写汇总表和周报。[/]")
     rejected = [p for label, p in w.written if label == "退回修改"]
     notices = [p for label, p in w.written if label == "催报通知"]
     con.print("\n[bold]下一步：[/bold]")
@@ -140,5 +140,5 @@ def week_cmd(
     found = workspace.find(Path.cwd())
     if found is None:
         raise UserError("请在工作文件夹中运行 dapaicha week（先用 dapaicha init 新建工作文件夹）。")
-    _print_week(week_app.run(workspace.load(found), period, _day(as_of)))
+    _print_week(week_app.run(workspace.load(found), period, as_of_day(as_of)))
     raise typer.Exit(0)

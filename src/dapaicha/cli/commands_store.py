@@ -17,10 +17,12 @@ from dapaicha.cli.base import (
     DEFAULT_STORE,
     ChecklistOpt,
     RosterOpt,
+    StatusAsOfOpt,
     StoreOpt,
     VerboseOpt,
     WorkersOpt,
     app,
+    as_of_day,
     state,
     store_app,
 )
@@ -168,12 +170,14 @@ def history_cmd(
         Optional[Path],  # noqa: UP045
         typer.Option("--roster", "-r", help="村名册（可选，用于按名册查找村）。"),
     ] = None,
+    as_of: StatusAsOfOpt = None,
 ) -> None:
-    """一个村历次报送：按期次列出每次报送，以及相邻两次通过的报送之间的变化。
+    """一个村历次报送：按期次列出每次报送、各期状态，以及相邻两次通过的报送之间的变化。
 
     例：dapaicha history 大马村 -s dapaicha.sqlite
     """
-    store_render.print_history(history.command(village, store, roster), render.console())
+    h = history.command(village, store, roster, as_of_day(as_of))
+    store_render.print_history(h, render.console())
     raise typer.Exit(0)
 
 

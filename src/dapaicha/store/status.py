@@ -170,3 +170,15 @@ def village_periods(
         return out
     finally:
         conn.close()
+
+
+def any_accepted(store_path: Path | str) -> bool:
+    """The store holds at least one accepted return (something to roll up)."""
+    conn = store_db.connect(store_path)
+    try:
+        return (
+            conn.execute("SELECT 1 FROM submissions WHERE accepted = 1 LIMIT 1").fetchone()
+            is not None
+        )
+    finally:
+        conn.close()
