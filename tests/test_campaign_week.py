@@ -100,6 +100,12 @@ def _status_history_and_validate_agree(campaign: Path, ros) -> None:
     by_code = {f["village_code"]: f["accepted"] for f in rep["files"]}
     assert by_code == {codes[0]: True, codes[2]: False, codes[3]: True, codes[4]: True}
     assert {m["village_code"] for m in rep["missing"]} == set(codes) - set(by_code)
+    # 后杨村's 2022-03-20 in the 第2期 folder: a warning, never another period
+    stale = next(f for f in rep["files"] if f["village_code"] == codes[3])
+    assert [(f["code"], f["cell"], f["message"]) for f in stale["findings"]] == [
+        ("report-date-other-period", "K2",
+         "“整改台账”表 K2单元格：填报日期 2022-03-20 属于第1期，本批按第2期处理，请核对。"),
+    ]  # fmt: skip
 
 
 def _findings(root: Path, file: str) -> list[tuple[str, str]]:

@@ -15,9 +15,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
-from dapaicha import fsutil
+from dapaicha import fsutil, layout
 from dapaicha.app.progress import Progress, silent
-from dapaicha.check import identity, versions
+from dapaicha.check import identity, timeliness, versions
 from dapaicha.config import checklist as cl_mod
 from dapaicha.config import periods
 from dapaicha.config.checklist import Campaign, Checklist
@@ -340,6 +340,7 @@ def command(
         )
     with progress(len(files)) as advance:
         rep, _subs = validate_folder(returns, cl, ros, on_file=advance, workers=workers)
+    _warn_other_period(rep, cl, returns, day)
     if report_path is not None:
         report_xlsx.write(rep, report_path, title=title or f"{cl.campaign.title}台账校验报告")
     paths = None
@@ -355,6 +356,23 @@ def command(
             issued=day,
         )
     return Validated(rep, report_path, paths)
+
+
+def _warn_other_period(rep: Report, cl: Checklist, returns: Path, day: dt.date | None) -> None:
+    """A 填报日期 outside the period the batch is for (its 第N期 folder, else the as-of day's)."""
+    pers = periods.Periods(cl.campaign)
+    base = returns.resolve() if returns.is_dir() else returns.resolve().parent
+    default = pers.number_of(day) if day is not None else None
+    for fr in rep.files:
+        n = periods.from_folder(PurePath(base.name, fr.file)) or default
+        if n is None or not fr.report_date or fr.kind != "ledger":
+            continue
+        found = timeliness.other_period(
+            fr.file, layout.SHEET_LEDGER, dt.date.fromisoformat(fr.report_date), n, pers,
+            cell=layout.DATE_CELL,
+        )  # fmt: skip
+        if found is not None:
+            fr.findings.append(found)
 
 
 def typed_date(option: str, typed: str | dt.date, year: int) -> dt.date:

@@ -37,9 +37,21 @@ def findings(
     if doubt is not None:
         out.append(make(C.REPORT_DATE_DOUBTFUL, file, cell=cell, value=report_date,
                         detail=doubt, expected=received, sheet=sheet))  # fmt: skip
-    other = pers.other_period(report_date, period)
     late_by_date = on_time is False and received is None
-    if other is not None and not (late_by_date and other > period):
-        out.append(make(C.REPORT_DATE_OTHER_PERIOD, file, cell=cell, value=report_date,
-                        detail=other, expected=period, sheet=sheet))  # fmt: skip
+    found = other_period(file, sheet, report_date, period, pers, cell=cell)
+    later = report_date is not None and pers.number_of(report_date) > period
+    if found is not None and not (late_by_date and later):
+        out.append(found)  # (a later period's date is already said by late-return)
     return out
+
+
+def other_period(
+    file: str, sheet: str, report_date: dt.date | None, period: int, pers: Periods, *, cell: str
+) -> Finding | None:
+    """A 填报日期 in another period than the one the return is taken for: a warning, never
+    another period."""
+    other = pers.other_period(report_date, period)
+    if other is None:
+        return None
+    return make(C.REPORT_DATE_OTHER_PERIOD, file, cell=cell, value=report_date, detail=other,
+                expected=period, sheet=sheet)  # fmt: skip
