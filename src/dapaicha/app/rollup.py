@@ -75,15 +75,18 @@ def run(
                 merged_results.append(merge.run(Path(src), cl, roster, store_path))
             if not Path(store_path).exists():
                 raise UserError("给出的文件夹中没有可汇总的台账。")
-        data = _frames(Path(store_path), period)
+        data = _frames(Path(store_path), period, cl)
         signals = perfunctory_signals(Path(store_path), int(data.period), cl)
     r = rollup.build(data, rollup.roster_frame(roster.villages), cl)
     return RunResult(r, write_reports(r, cl, out, templates, signals), merged_results)
 
 
-def _frames(path: Path, period: int | None) -> PeriodData:
+def _frames(path: Path, period: int | None, cl: Checklist) -> PeriodData:
+    """The period's frames, on the current numbering: a store kept under an earlier version
+    of the checklist moves to the current one first, as the next merge would move it."""
     conn = store.connect(path)
     try:
+        store.follow_revisions(conn, cl, path)
         latest = store_query.latest_period(conn)
     finally:
         conn.close()

@@ -57,6 +57,7 @@ __all__ = [
     "dump",
     "ensure_campaign",
     "ensure_periods",
+    "follow_revisions",
     "history",
     "info",
     "insert",
@@ -75,6 +76,12 @@ def _iso(d: dt.date | None) -> str | None:
     return d.isoformat() if d else None
 
 
+_CAMPAIGN_SQL = (
+    "SELECT id, checklist_id, checklist_hash, start, first_deadline, end_date, report_every_days"
+    " FROM campaigns"
+)
+
+
 def ensure_campaign(conn: sqlite3.Connection, cl: Checklist) -> int:
     """The campaign's id; stores the campaign and its items at the first merge.
 
@@ -90,9 +97,7 @@ def ensure_campaign(conn: sqlite3.Connection, cl: Checklist) -> int:
         c.end.isoformat(),
         c.report_every_days,
     )
-    row = conn.execute(
-        "SELECT id, checklist_id, checklist_hash, start, first_deadline, end_date, report_every_days FROM campaigns"
-    ).fetchone()
+    row = conn.execute(_CAMPAIGN_SQL).fetchone()
     if row is None:
         cur = conn.execute(
             "INSERT INTO campaigns (checklist_id, checklist_hash, title, start, first_deadline, end_date,"
@@ -109,9 +114,9 @@ def ensure_campaign(conn: sqlite3.Connection, cl: Checklist) -> int:
         raise UserError(
             f"数据库属于另一轮行动（清单 {row[1]}），本次使用的清单是 {cl.id}：请用 --store 另建一个数据库文件。"
         )
-    old = cl.earlier.get(row[2])
-    if old is not None and tuple(row[3:]) == want[2:]:  # stored under an earlier version
-        _renumber(conn, int(row[0]), cl, old[0])
+    old = _earlier(row, cl)
+    if old is not None:  # stored under an earlier version
+        _renumber(conn, int(row[0]), cl, old)
         return int(row[0])
     if tuple(row[1:]) != want:
         raise UserError(
@@ -119,6 +124,34 @@ def ensure_campaign(conn: sqlite3.Connection, cl: Checklist) -> int:
             f"首次截止 {row[4]}）。行动进行中请勿修改清单；确需修改时请另建数据库文件。"
         )
     return int(row[0])
+
+
+def _earlier(row: tuple[object, ...], cl: Checklist) -> Version | None:
+    """The earlier version of cl a stored campaign row is numbered by (None: not one)."""
+    c = cl.campaign
+    dates = (c.start.isoformat(), c.first_deadline.isoformat(), c.end.isoformat())
+    hit = cl.earlier.get(str(row[2]))
+    if hit is None or row[1] != cl.id or tuple(row[3:6]) != dates:
+        return None
+    if row[6] != c.report_every_days:
+        return None
+    return hit[0]
+
+
+def follow_revisions(conn: sqlite3.Connection, cl: Checklist, path: object = "") -> bool:
+    """A store kept under an earlier version of cl moves onto the current numbering (as the
+    next merge would); True when it moved. Without a move nothing is written (a read-only
+    store stays readable)."""
+    row = conn.execute(_CAMPAIGN_SQL).fetchone()
+    if row is None or _earlier(row, cl) is None:
+        return False
+    with transaction(conn, str(path)):
+        row = conn.execute(_CAMPAIGN_SQL).fetchone()  # again, under the write lock
+        old = _earlier(row, cl) if row is not None else None
+        if old is None:
+            return False
+        _renumber(conn, int(row[0]), cl, old)
+    return True
 
 
 def _renumber(conn: sqlite3.Connection, cid: int, cl: Checklist, old: Version) -> None:
