@@ -72,10 +72,13 @@ def check(m: MergedLedger, name: str, cl: Checklist) -> Checked:
     known = {v["key"] for v in out.villages}
     letters = {k: layout.column_letter(i) for k, i in m.columns.items() if k in _ROW_CELLS}
     for tr in m.rows:
-        no = rules.check_item_no(ctx, tr)
+        gone = _removed_no(ctx, tr)
+        no = gone or rules.check_item_no(ctx, tr)
         if no is None:
             continue
         row = _row(ctx, tr, no, Cells(letters, tr.row))
+        if gone:  # a removed item's problem: stored again under -(its old 序号)
+            row.no, row.note = -gone, (row.note or "").removeprefix(layout.REMOVED_NOTE) or None
         v = {k: text(tr.values.get(k)) for k in ("code", "county", "township", "village")}
         key = village_key(v["code"], v["county"], v["township"], v["village"])
         out.rows.setdefault(key, []).append(row)
@@ -88,6 +91,14 @@ def check(m: MergedLedger, name: str, cl: Checklist) -> Checked:
             )
     _verify(ctx, m)
     return out
+
+
+def _removed_no(ctx: rules.Context, tr: TableRow) -> int | None:
+    """The old 序号 of a row the merged ledger lists under an item a revision removed."""
+    if not (clean_text(tr.values.get("note")) or "").startswith(layout.REMOVED_NOTE):
+        return None
+    n = _int(tr.no_raw)
+    return n if n in ctx.cl.removed else None
 
 
 def _verify(ctx: rules.Context, m: MergedLedger) -> None:

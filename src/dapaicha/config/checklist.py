@@ -185,6 +185,12 @@ class Checklist(_Model):
         return next((v for v in self.versions if v.label == label), None)
 
     @cached_property
+    def removed(self) -> dict[int, rev_mod.Entry]:
+        """Items removed by a revision, by their old 序号 (a later removal of the same 序号
+        wins): their problems are stored under -序号 and reported under the old one."""
+        return {e.no: e for v in self.versions[:-1] for e in v.entries if e.current is None}
+
+    @cached_property
     def earlier(self) -> dict[str, tuple[Version, Checklist]]:
         """The earlier versions by content hash, each as a checklist of its own items."""
         return {v.content_hash: (v, self._as_of(v)) for v in self.versions[:-1]}

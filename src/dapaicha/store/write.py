@@ -28,6 +28,7 @@ from dapaicha.config.revisions import Version
 from dapaicha.config.roster import Roster
 from dapaicha.errors import UserError
 from dapaicha.findings import Finding
+from dapaicha.layout import YES
 from dapaicha.model import Row, Submission
 from dapaicha.store.db import (
     BUSY_TIMEOUT,
@@ -105,10 +106,7 @@ def ensure_campaign(conn: sqlite3.Connection, cl: Checklist) -> int:
             (cl.id, cl.content_hash, c.title, *want[2:]),
         )
         cid = int(cur.lastrowid or 0)
-        conn.executemany(
-            "INSERT INTO items (campaign_id, no, category_code, category, topic, content) VALUES (?, ?, ?, ?, ?, ?)",
-            [(cid, i.no, cat.code, cat.name, i.topic, i.content) for cat, i in cl.items],
-        )
+        _add_items(conn, cid, cl)
         return cid
     if row[1] != cl.id:
         raise UserError(
@@ -154,21 +152,39 @@ def follow_revisions(conn: sqlite3.Connection, cl: Checklist, path: object = "")
     return True
 
 
+def _add_items(conn: sqlite3.Connection, cid: int, cl: Checklist) -> None:
+    """The current items, and the removed ones under -(their old 序号) (model.Row.no)."""
+    codes = {c.name: c.code for c in cl.categories}
+    conn.executemany(
+        "INSERT INTO items (campaign_id, no, category_code, category, topic, content) VALUES (?, ?, ?, ?, ?, ?)",
+        [(cid, i.no, cat.code, cat.name, i.topic, i.content) for cat, i in cl.items]
+        + [(cid, -e.no, codes.get(e.category, ""), e.category, e.topic, e.content)
+           for e in cl.removed.values()],
+    )  # fmt: skip
+
+
+_MOVING = 1 << 24  # renumbered rows pass through no + _MOVING: no clash with the key
+
+
 def _renumber(conn: sqlite3.Connection, cid: int, cl: Checklist, old: Version) -> None:
     """The campaign moved to the current version: stored rows on the current numbering
-    (rows of items removed since are dropped), the current items, the current hash."""
+    (problems of items removed since under -(the old 序号), their other rows dropped), the
+    current items, the current hash."""
     subs = "submission_id IN (SELECT id FROM submissions WHERE campaign_id = ?)"
     for no, cur in old.to_current.items():
         if cur is None:
+            conn.execute(
+                f"UPDATE rows SET no = -no WHERE no = ? AND has_problem = ? AND {subs}",
+                (no, YES, cid),
+            )
             conn.execute(f"DELETE FROM rows WHERE no = ? AND {subs}", (no, cid))
-        elif cur != no:  # through negative numbers: no clash with the key on the way
-            conn.execute(f"UPDATE rows SET no = ? WHERE no = ? AND {subs}", (-cur, no, cid))
-    conn.execute(f"UPDATE rows SET no = -no WHERE no < 0 AND {subs}", (cid,))
+        elif cur != no:
+            conn.execute(
+                f"UPDATE rows SET no = ? WHERE no = ? AND {subs}", (cur + _MOVING, no, cid)
+            )
+    conn.execute(f"UPDATE rows SET no = no - ? WHERE no >= ? AND {subs}", (_MOVING, _MOVING, cid))
     conn.execute("DELETE FROM items WHERE campaign_id = ?", (cid,))
-    conn.executemany(
-        "INSERT INTO items (campaign_id, no, category_code, category, topic, content) VALUES (?, ?, ?, ?, ?, ?)",
-        [(cid, i.no, cat.code, cat.name, i.topic, i.content) for cat, i in cl.items],
-    )
+    _add_items(conn, cid, cl)
     conn.execute("UPDATE campaigns SET checklist_hash = ? WHERE id = ?", (cl.content_hash, cid))
 
 
