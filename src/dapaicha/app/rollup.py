@@ -126,14 +126,16 @@ def write_reports(
 
     signals: the period's 疑似走过场 signals (app.rollup.perfunctory_signals); None: not checked.
     """
-    ctx = weekly.context(r, checklist, signals)
+    # the city's workbooks count the city's items only; a county's own show in its own
+    city, city_cl = rollup.city_only(r, checklist), checklist.city
+    ctx = weekly.context(city, city_cl, signals)
     md, txt = weekly.render(ctx, templates)  # template errors first
     sig = None if signals is None else accountability.signals_frame(r, signals)
     paths = [
         summary.write_county(rc, checklist, c, summary.county_path(out, c, r.period), sig)
         for c, rc in rollup.split(r)
     ]
-    paths.append(summary.write_city(r, checklist, summary.city_path(out, r.period), sig))
-    paths.append(weekly.write_xlsx(r, checklist, weekly.weekly_path(out, r.period)))
-    paths += weekly.write_rendered(r, out, md, txt)
+    paths.append(summary.write_city(city, city_cl, summary.city_path(out, r.period), sig))
+    paths.append(weekly.write_xlsx(city, city_cl, weekly.weekly_path(out, r.period)))
+    paths += weekly.write_rendered(city, out, md, txt)
     return paths

@@ -234,6 +234,22 @@ def _build_one(data: PeriodLike, roster: pd.DataFrame, checklist: Checklist) -> 
     )
 
 
+def city_only(r: Rollup, checklist: Checklist) -> Rollup:
+    """The city's figures of a rollup made with a county's checklist: without the county's
+    own items (their problems and their 类别); r itself when there are none."""
+    nos = checklist.county_nos
+    if not nos:
+        return r
+    pro = r.problems
+    keep = ~(pro["no"].isin(list(nos)).to_numpy(bool) & ~pro["removed"].to_numpy(bool))
+    pro = pro[keep].reset_index(drop=True)
+    prev = city_only(r.previous, checklist) if r.previous is not None else None
+    if prev is not None:
+        pro["prev_i"] = previous_index(pro, prev.problems)
+    cats = [c.name for c in checklist.city.categories]  # a county's 类别 is the last
+    return replace(r, problems=pro, categories=cats, previous=prev)
+
+
 def _problem_key(pro: pd.DataFrame) -> np.ndarray:
     """village (roster order) + no + seq as one int64: a problem's id within a period."""
     no = pro["no"].to_numpy(np.int64)
