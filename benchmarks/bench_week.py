@@ -17,9 +17,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_validate import build_corpus
 from openpyxl import Workbook
 
-from bench_validate import build_corpus
 from dapaicha.app import init, validate, week
 from dapaicha.config import checklist
 from dapaicha.config import workspace as ws_mod

@@ -348,8 +348,12 @@ def test_removed_item_problem_reported_under_its_old_number(camp, tmp_path) -> N
         ("item-removed", 66, "六十六号问题"),
     ]
     assert f.accepted
-    assert [(r.no, r.description) for r in sub.rows if r.is_problem] == [(3, "三号问题")]
-    assert len(sub.rows) == 65
+    # the removed item's problem stays, under -(its old 序号) (model.Row.no)
+    assert [(r.no, r.description) for r in sub.rows if r.is_problem] == [
+        (-66, "六十六号问题"),
+        (3, "三号问题"),
+    ]
+    assert len(sub.rows) == 66  # 65 current items and the removed item's problem
 
 
 def test_carry_forward_ledgers_give_the_same_merged_rows(camp, tmp_path) -> None:

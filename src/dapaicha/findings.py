@@ -133,7 +133,7 @@ _CODES = [
         C.ITEM_REMOVED,
         W,
         "已删除项目的问题",
-        "旧版清单第 {item} 项已从现行清单删除，所报问题“{value}”按原序号列出，不计入汇总。",
+        "旧版清单第 {item} 项已从现行清单删除，所报问题“{value}”按原序号列出并计入问题总数。",
     ),
     Code(
         C.ITEM_TEXT_ALTERED,

@@ -115,6 +115,9 @@ COLUMNS: tuple[Column, ...] = (
 BY_KEY: dict[str, Column] = {c.key: c for c in COLUMNS}
 FILL_KEYS: tuple[str, ...] = tuple(c.key for c in COLUMNS if c.fill)
 
+# 备注 of a problem under an item a revision removed (merged ledger, summaries): its 序号 is
+# the old one; a merged ledger read back knows the row by it.
+REMOVED_NOTE = "【清单修订已删除此项，按原序号列出】"
 MERGED_YES = YES  # the merged ledger lists only rows whose 是否存在问题 is 是 (Row.is_problem)
 
 

@@ -79,7 +79,7 @@ class Row:
     已整改/正在整改/未整改), dates as dates, texts stripped; None where blank or unreadable.
     """
 
-    no: int  # 序号 of the checklist item
+    no: int  # 序号 of the checklist item; -序号: a problem under an item a revision removed
     seq: int = 1  # problem number under the item (inserted rows: 2, 3, …)
     has_problem: str | None = None
     description: str | None = None

@@ -443,7 +443,7 @@ def cross_period(
     for i, p in sorted(enumerate(before), key=lambda x: (x[1].no, x[1].seq)):
         c = match.get(i)
         if c is None:
-            if p.result != done:
+            if p.result != done and p.no > 0:  # a removed item's (model.Row.no) cannot return
                 anchor = every.get((p.no, p.seq)) or every.get((p.no, 1))
                 cell = anchor.cells.get("has_problem", "") if anchor else ""
                 what = p.description or f"第{p.no}项第{p.seq}个问题"

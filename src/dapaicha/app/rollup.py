@@ -75,15 +75,18 @@ def run(
                 merged_results.append(merge.run(Path(src), cl, roster, store_path))
             if not Path(store_path).exists():
                 raise UserError("给出的文件夹中没有可汇总的台账。")
-        data = _frames(Path(store_path), period)
+        data = _frames(Path(store_path), period, cl)
         signals = perfunctory_signals(Path(store_path), int(data.period), cl)
     r = rollup.build(data, rollup.roster_frame(roster.villages), cl)
     return RunResult(r, write_reports(r, cl, out, templates, signals), merged_results)
 
 
-def _frames(path: Path, period: int | None) -> PeriodData:
+def _frames(path: Path, period: int | None, cl: Checklist) -> PeriodData:
+    """The period's frames, on the current numbering: a store kept under an earlier version
+    of the checklist moves to the current one first, as the next merge would move it."""
     conn = store.connect(path)
     try:
+        store.follow_revisions(conn, cl, path)
         latest = store_query.latest_period(conn)
     finally:
         conn.close()
@@ -123,14 +126,16 @@ def write_reports(
 
     signals: the period's 疑似走过场 signals (app.rollup.perfunctory_signals); None: not checked.
     """
-    ctx = weekly.context(r, checklist, signals)
+    # the city's workbooks count the city's items only; a county's own show in its own
+    city, city_cl = rollup.city_only(r, checklist), checklist.city
+    ctx = weekly.context(city, city_cl, signals)
     md, txt = weekly.render(ctx, templates)  # template errors first
     sig = None if signals is None else accountability.signals_frame(r, signals)
     paths = [
         summary.write_county(rc, checklist, c, summary.county_path(out, c, r.period), sig)
         for c, rc in rollup.split(r)
     ]
-    paths.append(summary.write_city(r, checklist, summary.city_path(out, r.period), sig))
-    paths.append(weekly.write_xlsx(r, checklist, weekly.weekly_path(out, r.period)))
-    paths += weekly.write_rendered(r, out, md, txt)
+    paths.append(summary.write_city(city, city_cl, summary.city_path(out, r.period), sig))
+    paths.append(weekly.write_xlsx(city, city_cl, weekly.weekly_path(out, r.period)))
+    paths += weekly.write_rendered(city, out, md, txt)
     return paths

@@ -24,6 +24,7 @@ from dapaicha.model import Cells, Row, Submission, village_key
 from dapaicha.normalize import clean_text
 from dapaicha.read import book
 from dapaicha.read.merged import (
+    COUNTY_ITEMS,
     MergedLedger,
     VillageLine,
     cell_sums,
@@ -70,12 +71,18 @@ def check(m: MergedLedger, name: str, cl: Checklist) -> Checked:
     if ctx.findings:
         return out
     known = {v["key"] for v in out.villages}
+    county = _county_nos(m.meta, cl)
     letters = {k: layout.column_letter(i) for k, i in m.columns.items() if k in _ROW_CELLS}
     for tr in m.rows:
-        no = rules.check_item_no(ctx, tr)
+        if _int(tr.no_raw) in county:
+            continue  # a county's own item: not among the city's figures
+        gone = _removed_no(ctx, tr)
+        no = gone or rules.check_item_no(ctx, tr)
         if no is None:
             continue
         row = _row(ctx, tr, no, Cells(letters, tr.row))
+        if gone:  # a removed item's problem: stored again under -(its old 序号)
+            row.no, row.note = -gone, (row.note or "").removeprefix(layout.REMOVED_NOTE) or None
         v = {k: text(tr.values.get(k)) for k in ("code", "county", "township", "village")}
         key = village_key(v["code"], v["county"], v["township"], v["village"])
         out.rows.setdefault(key, []).append(row)
@@ -88,6 +95,21 @@ def check(m: MergedLedger, name: str, cl: Checklist) -> Checked:
             )
     _verify(ctx, m)
     return out
+
+
+def _county_nos(meta: dict[str, str], cl: Checklist) -> set[int]:
+    """The county's own items of a county's merged ledger that cl does not have."""
+    raw = meta.get(COUNTY_ITEMS, "")
+    got = {_int(x) for x in raw.split(",") if x.strip()}
+    return {n for n in got if n is not None and n not in cl.by_no}
+
+
+def _removed_no(ctx: rules.Context, tr: TableRow) -> int | None:
+    """The old 序号 of a row the merged ledger lists under an item a revision removed."""
+    if not (clean_text(tr.values.get("note")) or "").startswith(layout.REMOVED_NOTE):
+        return None
+    n = _int(tr.no_raw)
+    return n if n in ctx.cl.removed else None
 
 
 def _verify(ctx: rules.Context, m: MergedLedger) -> None:
@@ -214,7 +236,7 @@ def read_return(
     except book.Unreadable as err:
         return [], [make(C.FILE_UNREADABLE, ret.file, detail=f"合并台账无法读取：{err.reason}")]
     found = list(p.findings)
-    if p.meta.get("checklist_id") != cl.id or p.meta.get("checklist_hash") != cl.content_hash:
+    if p.meta.get("checklist_id") != cl.id or p.meta.get("checklist_hash") != cl.city.content_hash:
         mismatch = make(
             C.CHECKLIST_MISMATCH, ret.file, value=p.meta.get("checklist_id", ""), expected=cl.id
         )

@@ -3,7 +3,8 @@
 The version is known by the content hash in the ledger's metadata; a return without
 metadata, or with a hash no version has, is matched by its item texts. Its rows are checked against the items the
 village saw (so findings keep the village's 序号), then moved onto the current numbering;
-items added since are listed as not seen, problems under removed items are reported.
+items added since are listed as not seen; problems under removed items are kept under
+-(the old 序号) (model.Row.no) and reported.
 """
 
 from __future__ import annotations
@@ -80,9 +81,11 @@ def remap(
     out: list[Row] = []
     for row in rows:
         cur = to_current[row.no]
-        if cur is None:
+        if cur is None:  # a problem stays, under -(its old 序号): see model.Row.no
             if row.is_problem:
                 add(C.ITEM_REMOVED, item=row.no, value=row.description or "")
+                row.no = -row.no
+                out.append(row)
             continue
         row.no = cur
         out.append(row)

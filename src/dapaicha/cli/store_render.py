@@ -90,7 +90,8 @@ def print_history(h: VillageHistory, con: Console) -> None:
                 text = f"问题消失：{c.old}"
             else:
                 text = f"{c.what}：{c.old or '（空）'} → {c.new or '（空）'}"
-            con.print(f"  第{c.no}项（问题{c.seq}） {escape(text)}")
+            gone = "（清单修订已删除此项）" if c.no < 0 else ""  # model.Row.no
+            con.print(f"  第{abs(c.no)}项{gone}（问题{c.seq}） {escape(text)}")
 
 
 def merge_payload(res: MergeResult) -> dict[str, object]:

@@ -140,6 +140,7 @@ class Category(_Model):
     code: str
     name: str
     items: list[Item]
+    county: str = ""  # a county's own items (a county checklist file): the county's name
 
 
 class Checklist(_Model):
@@ -158,6 +159,19 @@ class Checklist(_Model):
     @cached_property
     def by_no(self) -> dict[int, tuple[Category, Item]]:
         return {i.no: (c, i) for c, i in self.items}
+
+    @cached_property
+    def county_nos(self) -> frozenset[int]:
+        """序号 of a county's own items (after the city's; none in the city's checklist)."""
+        return frozenset(i.no for c, i in self.items if c.county)
+
+    @cached_property
+    def city(self) -> Checklist:
+        """The city's checklist: without a county's own items (itself when there are none)."""
+        if not self.county_nos:
+            return self
+        cats = [c.model_dump() for c in self.categories if not c.county]
+        return Checklist.model_validate({**self.model_dump(), "categories": cats})
 
     @cached_property
     def content_hash(self) -> str:
@@ -183,6 +197,12 @@ class Checklist(_Model):
 
     def version(self, label: str) -> Version | None:
         return next((v for v in self.versions if v.label == label), None)
+
+    @cached_property
+    def removed(self) -> dict[int, rev_mod.Entry]:
+        """Items removed by a revision, by their old 序号 (a later removal of the same 序号
+        wins): their problems are stored under -序号 and reported under the old one."""
+        return {e.no: e for v in self.versions[:-1] for e in v.entries if e.current is None}
 
     @cached_property
     def earlier(self) -> dict[str, tuple[Version, Checklist]]:
@@ -229,7 +249,7 @@ def lint(cl: Checklist) -> list[LintProblem]:
     for no, n in sorted(seen.items()):
         if n > 1:
             out.append(LintProblem("error", f"第{no}项", f"序号重复 {n} 次"))
-    top = max(seen, default=0)
+    top = max((n for n in seen if n not in cl.county_nos), default=0)  # a county's may skip
     missing = [n for n in range(1, top + 1) if n not in seen]
     if missing:
         out.append(LintProblem("error", "序号", "缺少序号：" + "、".join(map(str, missing))))
@@ -328,14 +348,64 @@ def invalid(err: ValidationError, text: str, what: str, source: str) -> UserErro
 
 
 def parse(text: str, source: str = "checklist.yaml") -> Checklist:
-    """Parse YAML text; any problem becomes one UserError in Chinese."""
+    """Parse YAML text; any problem becomes one UserError in Chinese. A county checklist
+    file (with `extends:`) gives the city's checklist with the county's items after it."""
     data = yaml_mapping(text, "清单文件", source)
     if data is None:
         raise UserError(f"清单文件 {source} 内容为空或不是键值结构。")
     try:
+        if "extends" in data:
+            return _extend(CountyFile.model_validate(data), source)
         return Checklist.model_validate(data)
     except ValidationError as err:
         raise invalid(err, text, "清单文件", source) from err
+
+
+class CountyItem(_Model):
+    no: int | None = Field(default=None, ge=1)  # blank: the one before + 1
+    topic: str = ""
+    content: str = Field(min_length=1)
+
+
+class CountyFile(_Model):
+    """A county checklist file: the city's checklist (extends) and the county's own items."""
+
+    extends: str  # the city's checklist file, relative to this one; "" = the built-in one
+    county: str = Field(min_length=1)
+    category: str = ""  # the items' 类别; blank: <county>增加项目
+    items: list[CountyItem] = Field(min_length=1)
+
+
+def _numeral(n: int) -> str:
+    """1-99 in Chinese numerals (a category's code: 一、二 … 十二)."""
+    d = "零一二三四五六七八九"
+    tens, ones = divmod(n, 10)
+    head = "" if tens == 0 else ("十" if tens == 1 else d[tens] + "十")
+    return head + (d[ones] if ones else "") or d[0]
+
+
+def _extend(f: CountyFile, source: str) -> Checklist:
+    """The city's checklist with the county's items as a last category, numbered on from
+    the city's last 序号 (or as written)."""
+    base_path = (Path(source).parent / f.extends) if f.extends.strip() else None
+    if base_path is not None and base_path.resolve() == Path(source).resolve():
+        raise UserError(f"县清单文件 {source} 的 extends 不能指向它自己，请写市里下发的清单文件。")
+    base = load(base_path)
+    if base.county_nos:
+        raise UserError(f"县清单文件 {source} 的 extends 应为市里的清单，不能是另一个县清单。")
+    items, last = [], max(base.by_no)
+    for it in f.items:
+        last = it.no if it.no is not None else last + 1
+        if last in base.by_no:
+            raise UserError(
+                f"县清单文件 {source}：本县项目第{last}项与市清单序号重复，"
+                f"请把本县项目的序号写在{max(base.by_no)}以后（如 no: {max(base.by_no) + 1}）。"
+            )
+        items.append(Item(no=last, topic=it.topic, content=it.content))
+    name = f.category.strip() or f"{f.county}增加项目"
+    cat = Category(code=_numeral(len(base.categories) + 1), name=name, items=items, county=f.county)
+    data = base.model_dump()
+    return Checklist.model_validate({**data, "categories": [*data["categories"], cat.model_dump()]})
 
 
 def _translate(e: ErrorDetails) -> str:

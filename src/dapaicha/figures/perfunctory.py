@@ -93,7 +93,8 @@ def _cells(rows: Iterable[Row], key: str) -> tuple[str, ...]:
 
 
 def _items(nos: Iterable[int]) -> str:
-    return "、".join(f"第{n}项" for n in sorted(set(nos)))
+    """第3项、第5项; a removed item's (-序号, model.Row.no) under its old 序号."""
+    return "、".join(f"第{abs(n)}项" for n in sorted(set(nos), key=abs))
 
 
 def _signal(kind: str, s: Submission, evidence: str, cells: tuple[str, ...] = ()) -> Signal:
@@ -192,7 +193,7 @@ def _measure_equals(s: Submission) -> list[Signal]:
     for r in _problems(s):
         t = norm_text(r.description)
         if len(t) >= MIN_TEXT and t == norm_text(r.measure):
-            ev = f"第{r.no}项：整改措施与自查问题描述相同（“{_quote(r.measure)}”）"
+            ev = f"第{abs(r.no)}项：整改措施与自查问题描述相同（“{_quote(r.measure)}”）"
             cells = tuple(c for c in (cell_of(r, "description"), cell_of(r, "measure")) if c)
             out.append(_signal("measure-equals-description", s, ev, cells))
     return out

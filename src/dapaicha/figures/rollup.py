@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from dapaicha.config.checklist import Checklist
-from dapaicha.layout import DOING, DONE, IMMEDIATE, NOT_DONE, PLAN
+from dapaicha.layout import DOING, DONE, IMMEDIATE, NOT_DONE, PLAN, REMOVED_NOTE
 from dapaicha.model import ProblemText, match_problems
 
 Level = Literal["county", "township"]
@@ -44,7 +44,7 @@ VILLAGE_COLUMNS = ("village_code", "county", "township", "village")
 PROBLEM_COLUMNS = (
     *VILLAGE_COLUMNS,
     *("no", "seq", "category", "topic", "description", "measure", "kind", "deadline"),
-    *("owner", "result", "done_date", "note", "carried", "file", "cell"),
+    *("owner", "result", "done_date", "note", "carried", "file", "cell", "removed"),
 )
 
 
@@ -199,13 +199,15 @@ def _build_one(data: PeriodLike, roster: pd.DataFrame, checklist: Checklist) -> 
     place = vil.set_index("key")
     for col in ("village_code", "county", "township", "village", "order"):
         pro[col] = pro["key"].map(place[col])  # roster spelling wins
+    # a removed item's problem (removed: its old 序号) takes the removed item's names
+    gone = pro["removed"].eq(True)
+    pro["removed"] = gone.to_numpy(bool)
+    old = checklist.removed
     no_cat = {i.no: c.name for c, i in checklist.items}
-    cat = pro["no"].map(no_cat)
-    if "category" in pro:
-        cat = cat.fillna(pro["category"])
-    pro["cat"] = cat.fillna("")
+    cat = pro["no"].map(no_cat).where(~gone, pro["no"].map({n: e.category for n, e in old.items()}))
+    pro["cat"] = cat.fillna(pro["category"]).fillna("")
     topic, no_topic = _text(pro["topic"]), {i.no: i.topic for _, i in checklist.items}
-    pro["topic"] = topic.where(topic != "", pro["no"].map(no_topic).fillna(""))
+    pro["topic"] = topic.where((topic != "") | gone, pro["no"].map(no_topic).fillna(""))
     res = _text(pro["result"])
     pro["state"] = res.where(res.isin([DONE, DOING]), NOT_DONE)
     kind = _text(pro["kind"])
@@ -232,13 +234,30 @@ def _build_one(data: PeriodLike, roster: pd.DataFrame, checklist: Checklist) -> 
     )
 
 
+def city_only(r: Rollup, checklist: Checklist) -> Rollup:
+    """The city's figures of a rollup made with a county's checklist: without the county's
+    own items (their problems and their 类别); r itself when there are none."""
+    nos = checklist.county_nos
+    if not nos:
+        return r
+    pro = r.problems
+    keep = ~(pro["no"].isin(list(nos)).to_numpy(bool) & ~pro["removed"].to_numpy(bool))
+    pro = pro[keep].reset_index(drop=True)
+    prev = city_only(r.previous, checklist) if r.previous is not None else None
+    if prev is not None:
+        pro["prev_i"] = previous_index(pro, prev.problems)
+    cats = [c.name for c in checklist.city.categories]  # a county's 类别 is the last
+    return replace(r, problems=pro, categories=cats, previous=prev)
+
+
 def _problem_key(pro: pd.DataFrame) -> np.ndarray:
     """village (roster order) + no + seq as one int64: a problem's id within a period."""
     no = pro["no"].to_numpy(np.int64)
     seq = pro["seq"].to_numpy(np.int64)
     if len(pro) and (no.max() >= 1 << 12 or seq.max() >= 1 << 20):
         raise ValueError("序号或问题序号超出范围")
-    key: np.ndarray = (pro["order"].to_numpy(np.int64) << 32) | (no << 20) | seq
+    gone = pro["removed"].to_numpy(np.int64)  # a removed item's old 序号 may be a current one
+    key: np.ndarray = (pro["order"].to_numpy(np.int64) << 33) | (gone << 32) | (no << 20) | seq
     return key
 
 
@@ -335,28 +354,37 @@ def _rates(f: pd.DataFrame, includes_plan: bool) -> pd.Series:
 
 
 def by_item(r: Rollup, checklist: Checklist) -> pd.DataFrame:
-    """All checklist items: category, no, topic, content, problems, villages, done, rate.
+    """All checklist items: category, no, topic, content, problems, villages, done, rate,
+    removed; then the items a revision removed that still have problems (old 序号, removed
+    True, layout.REMOVED_NOTE before the content).
 
     Sorted by problems descending, ties by no.
     """
     pro = r.problems
+    gone = [
+        (e.category, n, e.topic, REMOVED_NOTE + e.content) for n, e in checklist.removed.items()
+    ]
     out = pd.DataFrame(
-        [(c.name, i.no, i.topic, i.content) for c, i in checklist.items],
+        [(c.name, i.no, i.topic, i.content) for c, i in checklist.items] + gone,
         columns=["category", "no", "topic", "content"],
     )
+    out["removed"] = np.arange(len(out)) >= len(checklist.items)
     top = int(max(out["no"].max(), pro["no"].max() if len(pro) else 0)) + 1
-    no = pro["no"].to_numpy(np.int64)
+    # a removed item's old 序号 counts apart from a current item of the same 序号
+    no = pro["no"].to_numpy(np.int64) + top * pro["removed"].to_numpy(np.int64)
     done, imm = pro["is_done"].to_numpy(bool), pro["is_immediate"].to_numpy(bool)
     first = ~pd.DataFrame({"k": pro["order"], "no": no}).duplicated().to_numpy()  # a village once
+    at = out["no"].to_numpy(np.int64) + top * out["removed"].to_numpy(np.int64)
 
     def count(mask: Any = None) -> np.ndarray:
-        got: np.ndarray = np.bincount(no if mask is None else no[mask], minlength=top)
-        picked: np.ndarray = got[out["no"].to_numpy()]
+        got: np.ndarray = np.bincount(no if mask is None else no[mask], minlength=2 * top)
+        picked: np.ndarray = got[at]
         return picked
 
     out["problems"], out["villages"], out["done"] = count(), count(first), count(done)
     out["immediate"], out["done_immediate"] = count(imm), count(done & imm)
     out["rate"] = _rates(out, r.includes_plan)
+    out = out[~out["removed"] | (out["problems"] > 0)]
     out = out.sort_values(["problems", "no"], ascending=[False, True], kind="stable")
     return out.reset_index(drop=True)
 
@@ -399,7 +427,9 @@ def previous_index(cur: pd.DataFrame, prev: pd.DataFrame) -> np.ndarray:
 
 
 def _problem_texts(pro: pd.DataFrame) -> list[ProblemText]:
-    groups = zip(pro["key"].tolist(), pro["no"].tolist(), strict=True)
+    # a removed item's problem (its old 序号) pairs only with a removed item's
+    no = pro["no"].to_numpy(np.int64) * np.where(pro["removed"].to_numpy(bool), -1, 1)
+    groups = zip(pro["key"].tolist(), no.tolist(), strict=True)
     return list(zip(groups, pro["description"].tolist(), pro["measure"].tolist(), strict=True))
 
 

@@ -68,6 +68,7 @@ def read_bytes(data: bytes) -> MergedLedger:
 
 SUM_CELL_CHARS = 32000  # characters of cell digests in one meta cell (Excel holds 32767)
 SUM_KEYS = ("meta_sha256", "rows_sha256", "villages_sha256")
+COUNTY_ITEMS = "county_items"  # meta: 序号 of a county's own items, "67,68"
 
 
 def _h(parts: list[str]) -> str:

@@ -13,10 +13,12 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from dapaicha.config.periods import Periods
 from dapaicha.errors import UserError
+from dapaicha.layout import REMOVED_NOTE
 from dapaicha.model import Status, match_problems
 from dapaicha.store import db as store_db
 
@@ -67,7 +69,7 @@ VILLAGE_COLUMNS = [
 PROBLEM_COLUMNS = [
     "village_code", "county", "township", "village", "period", "no", "seq", "category_code", "category",
     "topic", "description", "measure", "kind", "deadline", "owner", "result", "done_date", "note",
-    "carried", "file", "cell",
+    "carried", "file", "cell", "removed",
 ]  # fmt: skip
 
 
@@ -162,8 +164,24 @@ def frames(conn: sqlite3.Connection, period: int, depth: int = 1) -> PeriodData:
     problems["deadline"] = pd.Series(_dates(q["deadline"]), dtype=object, index=q.index)
     problems["done_date"] = pd.Series(_dates(q["done_date"]), dtype=object, index=q.index)
     problems["carried"] = (problems["period"] < period).astype(bool)
+    problems = _removed_items(problems)
     prev = frames(conn, period - 1, depth - 1) if depth > 0 and period > 1 else None
     return PeriodData(period, p.start, p.deadline, villages, problems, prev)
+
+
+def _removed_items(problems: pd.DataFrame) -> pd.DataFrame:
+    """Problems of items a revision removed (stored under -序号): their old 序号, removed
+    True, layout.REMOVED_NOTE before their 备注."""
+    no = problems["no"].to_numpy(np.int64)
+    gone = no < 0
+    problems["removed"] = gone
+    if gone.any():
+        problems["no"] = np.abs(no)
+        note = problems.loc[gone, "note"].fillna("").astype(str)
+        problems.loc[gone, "note"] = REMOVED_NOTE + note
+        by = ["village_code", "no", "seq"]
+        problems = problems.sort_values(by, kind="stable", ignore_index=True)
+    return problems
 
 
 def period_frames(store_path: Path | str, period: int, depth: int = 1) -> PeriodData:

@@ -28,6 +28,7 @@ from dapaicha.config.revisions import Version
 from dapaicha.config.roster import Roster
 from dapaicha.errors import UserError
 from dapaicha.findings import Finding
+from dapaicha.layout import YES
 from dapaicha.model import Row, Submission
 from dapaicha.store.db import (
     BUSY_TIMEOUT,
@@ -57,6 +58,7 @@ __all__ = [
     "dump",
     "ensure_campaign",
     "ensure_periods",
+    "follow_revisions",
     "history",
     "info",
     "insert",
@@ -75,6 +77,12 @@ def _iso(d: dt.date | None) -> str | None:
     return d.isoformat() if d else None
 
 
+_CAMPAIGN_SQL = (
+    "SELECT id, checklist_id, checklist_hash, start, first_deadline, end_date, report_every_days"
+    " FROM campaigns"
+)
+
+
 def ensure_campaign(conn: sqlite3.Connection, cl: Checklist) -> int:
     """The campaign's id; stores the campaign and its items at the first merge.
 
@@ -90,9 +98,7 @@ def ensure_campaign(conn: sqlite3.Connection, cl: Checklist) -> int:
         c.end.isoformat(),
         c.report_every_days,
     )
-    row = conn.execute(
-        "SELECT id, checklist_id, checklist_hash, start, first_deadline, end_date, report_every_days FROM campaigns"
-    ).fetchone()
+    row = conn.execute(_CAMPAIGN_SQL).fetchone()
     if row is None:
         cur = conn.execute(
             "INSERT INTO campaigns (checklist_id, checklist_hash, title, start, first_deadline, end_date,"
@@ -100,18 +106,15 @@ def ensure_campaign(conn: sqlite3.Connection, cl: Checklist) -> int:
             (cl.id, cl.content_hash, c.title, *want[2:]),
         )
         cid = int(cur.lastrowid or 0)
-        conn.executemany(
-            "INSERT INTO items (campaign_id, no, category_code, category, topic, content) VALUES (?, ?, ?, ?, ?, ?)",
-            [(cid, i.no, cat.code, cat.name, i.topic, i.content) for cat, i in cl.items],
-        )
+        _add_items(conn, cid, cl)
         return cid
     if row[1] != cl.id:
         raise UserError(
             f"数据库属于另一轮行动（清单 {row[1]}），本次使用的清单是 {cl.id}：请用 --store 另建一个数据库文件。"
         )
-    old = cl.earlier.get(row[2])
-    if old is not None and tuple(row[3:]) == want[2:]:  # stored under an earlier version
-        _renumber(conn, int(row[0]), cl, old[0])
+    old = _earlier(row, cl)
+    if old is not None:  # stored under an earlier version
+        _renumber(conn, int(row[0]), cl, old)
         return int(row[0])
     if tuple(row[1:]) != want:
         raise UserError(
@@ -121,21 +124,67 @@ def ensure_campaign(conn: sqlite3.Connection, cl: Checklist) -> int:
     return int(row[0])
 
 
+def _earlier(row: tuple[object, ...], cl: Checklist) -> Version | None:
+    """The earlier version of cl a stored campaign row is numbered by (None: not one)."""
+    c = cl.campaign
+    dates = (c.start.isoformat(), c.first_deadline.isoformat(), c.end.isoformat())
+    hit = cl.earlier.get(str(row[2]))
+    if hit is None or row[1] != cl.id or tuple(row[3:6]) != dates:
+        return None
+    if row[6] != c.report_every_days:
+        return None
+    return hit[0]
+
+
+def follow_revisions(conn: sqlite3.Connection, cl: Checklist, path: object = "") -> bool:
+    """A store kept under an earlier version of cl moves onto the current numbering (as the
+    next merge would); True when it moved. Without a move nothing is written (a read-only
+    store stays readable)."""
+    row = conn.execute(_CAMPAIGN_SQL).fetchone()
+    if row is None or _earlier(row, cl) is None:
+        return False
+    with transaction(conn, str(path)):
+        row = conn.execute(_CAMPAIGN_SQL).fetchone()  # again, under the write lock
+        old = _earlier(row, cl) if row is not None else None
+        if old is None:
+            return False
+        _renumber(conn, int(row[0]), cl, old)
+    return True
+
+
+def _add_items(conn: sqlite3.Connection, cid: int, cl: Checklist) -> None:
+    """The current items, and the removed ones under -(their old 序号) (model.Row.no)."""
+    codes = {c.name: c.code for c in cl.categories}
+    conn.executemany(
+        "INSERT INTO items (campaign_id, no, category_code, category, topic, content) VALUES (?, ?, ?, ?, ?, ?)",
+        [(cid, i.no, cat.code, cat.name, i.topic, i.content) for cat, i in cl.items]
+        + [(cid, -e.no, codes.get(e.category, ""), e.category, e.topic, e.content)
+           for e in cl.removed.values()],
+    )  # fmt: skip
+
+
+_MOVING = 1 << 24  # renumbered rows pass through no + _MOVING: no clash with the key
+
+
 def _renumber(conn: sqlite3.Connection, cid: int, cl: Checklist, old: Version) -> None:
     """The campaign moved to the current version: stored rows on the current numbering
-    (rows of items removed since are dropped), the current items, the current hash."""
+    (problems of items removed since under -(the old 序号), their other rows dropped), the
+    current items, the current hash."""
     subs = "submission_id IN (SELECT id FROM submissions WHERE campaign_id = ?)"
     for no, cur in old.to_current.items():
         if cur is None:
+            conn.execute(
+                f"UPDATE rows SET no = -no WHERE no = ? AND has_problem = ? AND {subs}",
+                (no, YES, cid),
+            )
             conn.execute(f"DELETE FROM rows WHERE no = ? AND {subs}", (no, cid))
-        elif cur != no:  # through negative numbers: no clash with the key on the way
-            conn.execute(f"UPDATE rows SET no = ? WHERE no = ? AND {subs}", (-cur, no, cid))
-    conn.execute(f"UPDATE rows SET no = -no WHERE no < 0 AND {subs}", (cid,))
+        elif cur != no:
+            conn.execute(
+                f"UPDATE rows SET no = ? WHERE no = ? AND {subs}", (cur + _MOVING, no, cid)
+            )
+    conn.execute(f"UPDATE rows SET no = no - ? WHERE no >= ? AND {subs}", (_MOVING, _MOVING, cid))
     conn.execute("DELETE FROM items WHERE campaign_id = ?", (cid,))
-    conn.executemany(
-        "INSERT INTO items (campaign_id, no, category_code, category, topic, content) VALUES (?, ?, ?, ?, ?, ?)",
-        [(cid, i.no, cat.code, cat.name, i.topic, i.content) for cat, i in cl.items],
-    )
+    _add_items(conn, cid, cl)
     conn.execute("UPDATE campaigns SET checklist_hash = ? WHERE id = ?", (cl.content_hash, cid))
 
 

@@ -157,7 +157,8 @@ def _meta_sheet(
     for k, v in (
         ("format_version", FORMAT_VERSION),
         ("checklist_id", cl.id),
-        ("checklist_hash", cl.content_hash),
+        ("checklist_hash", cl.city.content_hash),  # the tier above knows the city's items
+        *_county_items(cl),
         ("period", str(data.period)),
         ("period_start", data.start.isoformat()),
         ("deadline", data.deadline.isoformat()),
@@ -169,6 +170,12 @@ def _meta_sheet(
         *((k, _placeholder(k)) for k in _sum_keys(len(data.problems), n_cols)),
     ):
         meta.append([excel.put(WriteOnlyCell(meta), k), excel.put(WriteOnlyCell(meta), v)])
+
+
+def _county_items(cl: Checklist) -> list[tuple[str, str]]:
+    """The 序号 of a county's own items (the city leaves their rows out of its figures)."""
+    nos = sorted(cl.county_nos)
+    return [(read_merged.COUNTY_ITEMS, ",".join(map(str, nos)))] if nos else []
 
 
 def _sum_keys(rows: int, cols: int) -> list[str]:
