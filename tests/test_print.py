@@ -15,6 +15,7 @@ import openpyxl
 import pytest
 from conftest import needs_soffice, soffice_convert
 
+from dapaicha import layout
 from dapaicha.app import demo
 from dapaicha.xlsx import weekly
 
@@ -120,6 +121,7 @@ def _printed_pt(ws) -> float:
 @pytest.mark.parametrize(
     ("kind", "max_pages"),
     [
+        ("台账", 17),  # 66 items on 15 landscape pages, 填报说明 on 2 portrait ones
         ("合并台账", 18),
         ("督查比对", 8),
         ("校验报告", 10),
@@ -154,3 +156,32 @@ def test_tables_print_at_9pt_or_more(demo_out, kind, max_pages, tmp_path):
     text = subprocess.run([PDFTOTEXT, str(pdf), "-"], capture_output=True, text=True).stdout
     pages = text.count("\f")  # pdftotext ends every page with a form feed
     assert pages <= max_pages, (kind, pages)
+
+
+@needs_soffice
+@pytest.mark.skipif(PDFTOTEXT is None, reason="需要 poppler-utils (pdftotext)，未安装则跳过")
+def test_village_ledger_prints_one_page_wide_at_9pt(demo_out, tmp_path):
+    """The village ledger: every column on one page across (no pages running sideways), its
+    smallest text 9 pt or more on paper, the header row on every page, 16 pages at most."""
+    src = _workbook(demo_out, "台账")
+    ws = openpyxl.load_workbook(src)[layout.SHEET_LEDGER]
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
+    assert ws.print_title_rows == "$1:$3"
+    # 118 units at LibreOffice's 7 pt: 784.4 / 826 = 0.95 of 10 pt
+    assert _printed_pt(ws) >= 9.4
+    local = tmp_path / "l.xlsx"
+    book = openpyxl.load_workbook(src)
+    del book[layout.SHEET_GUIDE]
+    book.save(local)
+    pdf = soffice_convert(local, "pdf", tmp_path)
+    sizes = _glyph_sizes(pdf)
+    assert min(sizes) >= 9.0, min(sizes)
+    pages = subprocess.run(
+        [PDFTOTEXT, "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout.split("\f")[:-1]
+    assert 1 < len(pages) <= 16
+    for text in pages:  # the header, its first and last column, on each page
+        flat = re.sub(r"\s", "", text)
+        assert "类别" in flat and "备注" in flat and "完成时间" in flat
+    assert "签字" in pages[-1]
