@@ -246,6 +246,9 @@ def test_note_and_signature_lines(cl, books):
     assert ws["J71"].protection.locked is False
     merged = {str(m) for m in ws.merged_cells.ranges}
     assert {"A70:M70", "A71:C71", "D71:F71", "H71:I71", "A74:C74", "D74:F74"} <= merged
+    # the signing date J:K, 7 + 6 = 13 units: a date typed at 12 pt (about 12) shows whole
+    assert {"J71:K71", "J72:K72", "J73:K73"} <= merged and "J74:K74" not in merged
+    assert ws["K71"].border.bottom.style == "thin"
     # No liaison: no fourth line; a blank name is an empty, open cell.
     ws2 = books["前杨村"][layout.SHEET_LEDGER]
     assert [ws2[f"D{r}"].value for r in (71, 72, 73)] == ["李红旗", None, "杨志远"]

@@ -6,6 +6,7 @@ last column header of the sheet, so the table fits one page wide.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shutil
 import subprocess
@@ -181,6 +182,11 @@ def test_village_ledger_prints_one_page_wide_at_9pt(demo_out, tmp_path):
     local = tmp_path / "l.xlsx"
     book = openpyxl.load_workbook(src)
     del book[layout.SHEET_GUIDE]
+    sheet = book[layout.SHEET_LEDGER]
+    signs = [r for r in range(1, sheet.max_row + 1) if sheet[f"H{r}"].value == "签字日期："]
+    for r in signs:  # signing dates as a village types them, at 12 pt
+        sheet[f"J{r}"] = dt.date(2022, 3, 28)
+    sheet[layout.DATE_CELL] = dt.date(2022, 3, 30)
     book.save(local)
     pdf = soffice_convert(local, "pdf", tmp_path)
     sizes = _glyph_sizes(pdf)
@@ -192,7 +198,9 @@ def test_village_ledger_prints_one_page_wide_at_9pt(demo_out, tmp_path):
     for text in pages:  # the header, its first and last column, on each page
         flat = re.sub(r"\s", "", text)
         assert "类别" in flat and "备注" in flat and "完成时间" in flat
+        assert "填报日期：2022-03-30" in flat  # rows 1 to 3 repeated, the date whole
     assert "签字" in pages[-1]
+    assert len(signs) == 3 and pages[-1].count("2022-03-28") == 3  # whole, not ###
 
 
 C = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
