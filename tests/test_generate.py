@@ -107,7 +107,9 @@ def test_header_row(ws):
     assert (h.font.name, h.font.b) == ("黑体", True)
     assert h.fill.fgColor.rgb.endswith("D9E1F2")
     assert ws.column_dimensions["D"].width == layout.BY_KEY["content"].width
-    assert ws.column_dimensions["F"].width == 24
+    assert ws.column_dimensions["F"].width == 16
+    # one A4 landscape page wide at 9 pt or more: 118 units (tests/test_print.py renders it)
+    assert sum(ws.column_dimensions[layout.column_letter(i)].width for i in range(13)) == 118
 
 
 def test_title_unit_line_and_date_cell(cl, ws):
@@ -244,6 +246,9 @@ def test_note_and_signature_lines(cl, books):
     assert ws["J71"].protection.locked is False
     merged = {str(m) for m in ws.merged_cells.ranges}
     assert {"A70:M70", "A71:C71", "D71:F71", "H71:I71", "A74:C74", "D74:F74"} <= merged
+    # the signing date J:K, 7 + 6 = 13 units: a date typed at 12 pt (about 12) shows whole
+    assert {"J71:K71", "J72:K72", "J73:K73"} <= merged and "J74:K74" not in merged
+    assert ws["K71"].border.bottom.style == "thin"
     # No liaison: no fourth line; a blank name is an empty, open cell.
     ws2 = books["前杨村"][layout.SHEET_LEDGER]
     assert [ws2[f"D{r}"].value for r in (71, 72, 73)] == ["李红旗", None, "杨志远"]
@@ -521,7 +526,7 @@ def test_ledger_prints_on_a4_landscape(cl, stamper, tmp_path, lo_profile):
     w, h = pages[0]
     assert w > h and abs(w - 842) < 2 and abs(h - 595) < 2
     landscape = [p for p in pages if p[0] > p[1]]  # the ledger; 填报说明 prints portrait
-    assert 1 <= len(landscape) <= 6
+    assert 1 <= len(landscape) <= 16  # 66 items at 9 pt or more, one page wide
     assert len(pages) - len(landscape) <= 2
 
 

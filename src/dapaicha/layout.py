@@ -70,15 +70,17 @@ class Column:
         return (self.header, *self.aliases)
 
 
+# Widths add up to 118 units: one A4 landscape page wide with 10 pt text printing at 9 pt or
+# more (LibreOffice 91 %, Excel 100 %); long text wraps in the narrower columns.
 COLUMNS: tuple[Column, ...] = (
-    Column("category", "类别", 7, False, aliases=("类 别", "排查类别", "方面")),
-    Column("no", "序号", 5, False, "int", ("编号", "项目序号", "序 号", "条目序号")),
-    Column("topic", "排查项目", 8, False, aliases=("项目", "排查事项")),
-    Column("content", "排查内容", 40, False, aliases=("内容", "排查内容及标准", "排查要点")),
+    Column("category", "类别", 5, False, aliases=("类 别", "排查类别", "方面")),
+    Column("no", "序号", 4, False, "int", ("编号", "项目序号", "序 号", "条目序号")),
+    Column("topic", "排查项目", 5, False, aliases=("项目", "排查事项")),
+    Column("content", "排查内容", 23, False, aliases=("内容", "排查内容及标准", "排查要点")),
     Column(
         "has_problem",
         "是否存在问题",
-        7,
+        5,
         True,
         "yes_no",
         ("是否有问题", "存在问题", "有无问题", "是否存在"),
@@ -86,30 +88,30 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "description",
         "自查问题描述",
-        24,
+        16,
         True,
         aliases=("问题描述", "自查问题", "存在问题描述", "自查发现问题", "排查问题描述"),
     ),
-    Column("measure", "整改措施", 24, True, aliases=("措施", "整改方案", "整改举措")),
-    Column("kind", "整改类型", 8, True, "kind", ("类型", "整改方式")),
-    Column("deadline", "整改期限", 11, True, "date", ("整改时限", "完成时限", "期限", "时限")),
+    Column("measure", "整改措施", 16, True, aliases=("措施", "整改方案", "整改举措")),
+    Column("kind", "整改类型", 6, True, "kind", ("类型", "整改方式")),
+    Column("deadline", "整改期限", 10, True, "date", ("整改时限", "完成时限", "期限", "时限")),
     Column(
         "owner",
         "责任人",
-        8,
+        7,
         True,
         aliases=("整改责任人", "责任人员", "负责人", "整改负责人", "包保责任人"),
     ),
-    Column("result", "整改结果", 8, True, "result", ("整改情况", "整改进展", "整改进度")),
+    Column("result", "整改结果", 6, True, "result", ("整改情况", "整改进展", "整改进度")),
     Column(
         "done_date",
         "完成时间",
-        11,
+        10,
         True,
         "date",
         ("完成日期", "整改完成时间", "销号时间", "完成日"),
     ),
-    Column("note", "备注", 12, True, aliases=("说明",)),
+    Column("note", "备注", 5, True, aliases=("说明",)),
 )
 
 BY_KEY: dict[str, Column] = {c.key: c for c in COLUMNS}
@@ -174,7 +176,7 @@ LIAISON_LABEL = "联乡帮村干部"
 SIGN_GAP = 1  # blank rows between the table and the signatures
 SIGN_LABEL_SPAN = ("A", "C")
 SIGN_NAME_SPAN = ("D", "F")
-SIGN_DATE_SPAN = ("H", "I")  # "签字日期" label; value J
+SIGN_DATE_SPAN = ("H", "I")  # "签字日期" label; value J, merged J:K
 SIGN_DATE_LABEL = "签字日期"
 NOTE_TEXT = "注：一项有多个问题的，请在该项下方插入行并填写相同序号，每行填写一个问题。"  # row above the signatures
 FREEZE_CELL = f"A{ROW_FIRST_ITEM}"  # panes frozen below the header row

@@ -14,6 +14,10 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell, MergedCell
+from openpyxl.chart.text import RichText
+from openpyxl.chart.title import Title
+from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties
+from openpyxl.drawing.text import Font as TextFont
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import column_index_from_string
 from openpyxl.worksheet.dimensions import RowDimension
@@ -255,6 +259,33 @@ def bound_scale(
     ws.page_setup.pageOrder = "overThenDown"
     if title_cols:
         ws.print_title_cols = title_cols
+
+
+CHART_PT = 11.0  # chart labels on paper (a chart within the page prints at 100 %)
+CHART_TITLE_PT = 16.0
+PRINT_HEIGHT_PT = 595 - (0.6 + 0.7) * 72  # A4 landscape less print_setup's top and bottom
+
+
+def chart_font(pt: float = CHART_PT, bold: bool = False) -> CharacterProperties:
+    """Chart text at pt points (sz is in hundredths), in the body font."""
+    face = TextFont(typeface=BODY_FONT)
+    return CharacterProperties(sz=round(pt * 100), b=bold, latin=face, ea=face)
+
+
+def chart_text(pt: float = CHART_PT, bold: bool = False) -> RichText:
+    """Text properties (txPr) of a chart axis or its data labels: without them each program
+    picks its own size."""
+    cp = chart_font(pt, bold)
+    return RichText(p=[Paragraph(pPr=ParagraphProperties(defRPr=cp), endParaRPr=cp)])
+
+
+def size_title(title: Title | None, pt: float, bold: bool = True) -> None:
+    """A chart or axis title made from a string, at pt points."""
+    rich = title.tx.rich if title is not None and title.tx is not None else None
+    for para in rich.p if rich is not None else ():
+        para.pPr = ParagraphProperties(defRPr=chart_font(pt, bold))
+        for run in para.r or ():
+            run.rPr = chart_font(pt, bold)
 
 
 FIXED_TIME = dt.datetime(2022, 1, 1)

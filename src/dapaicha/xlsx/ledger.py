@@ -193,6 +193,7 @@ def _ledger_sheet(ws: Worksheet, cl: Checklist, f: Fields, liaison_line: bool) -
     _note_and_signatures(ws, cl, f, sign_rows, liaison_line)
     ws.freeze_panes = layout.FREEZE_CELL
     excel.print_setup(ws, title_rows=f"{layout.ROW_TITLE}:{layout.ROW_HEADER}")
+    excel.bound_scale(ws, [c.width for c in layout.COLUMNS])
     _protect(ws)
 
 
@@ -317,6 +318,7 @@ def _note_and_signatures(
     d, e = layout.SIGN_NAME_SPAN
     h, i = layout.SIGN_DATE_SPAN
     date_col = layout.column_letter(_col_index(i) + 1)
+    date_end = layout.column_letter(_col_index(i) + 2)
     label_width = sum(layout.COLUMNS[j].width for j in range(_col_index(a), _col_index(c) + 1))
     roles = cl.campaign.village_signers
     lines = [(layout.sign_label(r), n, True) for r, n in zip(roles, f.signers, strict=True)]
@@ -353,7 +355,9 @@ def _note_and_signatures(
             dc.alignment = Alignment(horizontal="center", vertical="center")
             dc.number_format = DATE_FORMAT
             dc.protection = UNLOCKED
+            ws.cell(r, _col_index(date_col) + 2).border = LINE
             dc.border = LINE
+            ws.merge_cells(f"{date_col}{r}:{date_end}{r}")  # room for a typed date at 12 pt
             date_dv.add(f"{date_col}{r}")
         ws.row_dimensions[r].height = max(30.0, excel.lines_height(n_lines, 12))
     ws.add_data_validation(date_dv)

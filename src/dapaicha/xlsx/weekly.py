@@ -155,7 +155,11 @@ def _chart(wb: Any, sh: Sheet, first: int, last: int) -> None:
         showVal=True, showSerName=False, showCatName=False, showLegendKey=False
     )
     ch.dataLabels.numFmt = "0.00%"
-    ch.width = 25  # cm: fits A4 landscape
+    for part in (ch.x_axis, ch.y_axis, ch.dataLabels):  # 11 pt on paper, in every program
+        part.txPr = excel.chart_text()
+    excel.size_title(ch.title, excel.CHART_TITLE_PT)
+    excel.size_title(ch.y_axis.title, excel.CHART_PT)
+    ch.width = 25  # cm: within A4 landscape's margins, so it prints at 100 %
     ch.height = 15
     page = Sheet(wb, SHEET_CHART, [8])
     page.ws.page_setup.fitToHeight = 1
