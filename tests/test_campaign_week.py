@@ -14,6 +14,7 @@ Every status below is written by hand from these facts.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import sqlite3
 import subprocess
@@ -184,3 +185,15 @@ def test_merge_outside_the_campaign_asks_for_the_period(tmp_path, make_return, r
     codes = [(f["code"], f["cell"]) for f in data["report"]["files"][0]["findings"]]
     assert codes == [("report-date-doubtful", "K2"), ("report-date-other-period", "K2")]
     assert data["period"] == 2
+
+
+def test_merge_in_a_workspace_archives_what_it_read(tmp_path, ros, make_return, monkeypatch):
+    root = tmp_path / "ws"
+    _run("init", root, "--level", "县", "--unit", "鄢陵县")
+    (root / "名册.xlsx").write_bytes(Path(ros.source).read_bytes())
+    f = make_return("大马村.xlsx", {}, village=0, folder=root / "returns" / "第1期")
+    monkeypatch.chdir(root)
+    _run("merge", "returns/第1期")
+    sha = hashlib.sha256(f.read_bytes()).hexdigest()
+    kept = root / "存档" / sha[:2] / f"{sha}.xlsx"
+    assert kept.read_bytes() == f.read_bytes() and not kept.stat().st_mode & 0o222

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
 from dapaicha import layout
-from dapaicha.app import validate
+from dapaicha.app import archive, validate
 from dapaicha.app.progress import Progress, silent
 from dapaicha.check import timeliness
 from dapaicha.config import checklist as cl_mod
@@ -67,8 +67,11 @@ def command(
     out: Path,
     progress: Progress = silent,
     workers: int | None = None,
+    archive_root: Path | None = None,
 ) -> MergeResult:
-    """`dapaicha merge`: validate a folder, store it, write the merged ledger."""
+    """`dapaicha merge`: validate a folder, store it, write the merged ledger.
+
+    archive_root: a workspace, whose 存档 keeps every file read, once, by its sha256."""
     cl = cl_mod.load(checklist_path)
     ros = roster_mod.load(roster_path, cl.campaign)
     day = parse_day(as_of, cl) if as_of else None
@@ -77,8 +80,13 @@ def command(
         day = validate.today_in(cl.campaign)
     received = day.isoformat() if as_of and day else None
     with progress(len(files)) as advance:
-        return run(returns, cl, ros, store_path, period=period, as_of=day, out=out, on_file=advance,
-                   workers=workers, received_at=received, by_date=False)  # fmt: skip
+        res = run(returns, cl, ros, store_path, period=period, as_of=day, out=out, on_file=advance,
+                  workers=workers, received_at=received, by_date=False)  # fmt: skip
+    if archive_root is not None:
+        base = returns if returns.is_dir() else returns.parent
+        read = {base / fr.file: fr.sha256 for fr in res.report.files if fr.sha256}
+        archive.keep(archive_root, {p: sha for p, sha in read.items() if p.is_file()})
+    return res
 
 
 def run(

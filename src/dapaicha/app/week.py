@@ -15,14 +15,14 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dapaicha.app import merge, rollup, validate
+from dapaicha.app import archive, merge, rollup, validate
 from dapaicha.config import checklist as cl_mod
 from dapaicha.config.checklist import Checklist
 from dapaicha.config.periods import Periods
 from dapaicha.config.workspace import Workspace
 from dapaicha.errors import UserError
 from dapaicha.findings import FileResult, Report, Severity
-from dapaicha.fsutil import atomic_write_bytes, atomic_write_text
+from dapaicha.fsutil import atomic_write_text
 from dapaicha.model import Status
 from dapaicha.read import roster as roster_mod
 from dapaicha.store.status import PeriodStatus, any_accepted, known_files, period_status
@@ -30,7 +30,6 @@ from dapaicha.xlsx import chase, feedback
 from dapaicha.xlsx.excel import cn_date
 
 VOID = "已作废"
-ARCHIVE = "存档"  # every file as sent, once, by its sha256, read-only
 COPIES = ".dapaicha-copies.json"  # copy or notice → sha256 of the file it answers
 SEEN = ".dapaicha-seen.json"  # sha256 → file name, of every file a week has read
 
@@ -96,7 +95,7 @@ def run(ws: Workspace, period: int | None = None, as_of: dt.date | None = None) 
     )  # fmt: skip
     ps = period_status(store, n, day)
     week = WeekResult(n, day, len(files), len(fresh), ps)
-    _archive(ws.root / ARCHIVE, {p: shas[p] for p in fresh})
+    archive.keep(ws.root, {p: shas[p] for p in fresh})
     stored = known_files(store, [shas[p] for p in fresh])
     week.unread = [(fr.file, _why(fr)) for fr in result.report.files if fr.sha256 not in stored]
     seen.update({shas[p]: p.relative_to(ws.root).as_posix() for p in fresh})
@@ -116,16 +115,6 @@ def _why(fr: FileResult) -> str:
     """Why a file of the week was not stored: its first error, in words."""
     errors = [f for f in fr.findings if f.severity is Severity.ERROR] or fr.findings
     return errors[0].message if errors else "无法读取"
-
-
-def _archive(folder: Path, shas: dict[Path, str]) -> None:
-    """Each file as the village sent it, kept once under its sha256 and made read-only, so
-    every stored figure traces back to a file even after the returns folder is tidied."""
-    for f, sha in shas.items():
-        dest = folder / sha[:2] / f"{sha}{f.suffix.lower()}"
-        if not dest.exists():
-            atomic_write_bytes(dest, f.read_bytes())
-            dest.chmod(0o444)
 
 
 def _copies(ws: Workspace, week: WeekResult, report: Report, folder: Path, cl: Checklist) -> None:

@@ -150,6 +150,7 @@ def merge_cmd(
     res = merge.command(
         returns, roster, checklist, store_path=store, period=period, as_of=as_of, out=out,
         progress=render.progress_of(con, "校验并入库"), workers=workers,
+        archive_root=ws.root if (ws := state["workspace"]) is not None else None,
     )  # fmt: skip
     if as_json:
         render.emit_json(store_render.merge_payload(res))
