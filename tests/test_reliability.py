@@ -173,7 +173,7 @@ def test_non_utf8_file_name_is_one_finding(tmp_path, make_return, ros, monkeypat
     db = tmp_path / "s.sqlite"
     rc, err = _cli(
         monkeypatch, capsys, "merge", str(d), "-r", str(ros.source), "-s", str(db),
-        "-o", str(out / "合并台账.xlsx"),
+        "-o", str(out / "合并台账.xlsx"), "-p", "1",
     )  # fmt: skip
     assert rc in (0, 1) and "Traceback" not in err, err
     conn = sqlite3.connect(db)

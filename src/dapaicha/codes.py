@@ -72,6 +72,7 @@ class FindingCode(enum.StrEnum):
     RECEIVED_LATE = "received-late"
     REPORT_DATE_DOUBTFUL = "report-date-doubtful"
     REPORT_DATE_OTHER_PERIOD = "report-date-other-period"
+    SAME_FILE_OTHER_PERIOD = "same-file-other-period"
     PROBLEM_VANISHED = "problem-vanished"
     RESULT_REGRESSED = "result-regressed"
     DEADLINE_POSTPONED = "deadline-postponed"

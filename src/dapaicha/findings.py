@@ -293,6 +293,12 @@ _CODES = [
         "填报日期 {value} {detail}（{expected} 收到），可能填错或倒签，请核对。",
     ),
     Code(
+        C.SAME_FILE_OTHER_PERIOD,
+        W,
+        "与往期文件相同",
+        "与第{detail}期已入库的文件完全相同，不计入第{expected}期，请村里报送本期台账。",
+    ),
+    Code(
         C.REPORT_DATE_OTHER_PERIOD,
         W,
         "填报日期不在本期",

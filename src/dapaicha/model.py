@@ -124,6 +124,7 @@ class Submission:
     source_kind: SourceKind = "ledger"
     period: int | None = None  # set by merge from --period, the folder name or 填报日期
     sheet: str = ""
+    on_time: bool | None = None  # a merged ledger's 按时报送, as the tier below decided it
 
     @property
     def key(self) -> str:

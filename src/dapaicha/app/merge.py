@@ -34,12 +34,13 @@ from dapaicha.config.checklist import Checklist
 from dapaicha.config.periods import Periods
 from dapaicha.config.roster import Roster
 from dapaicha.errors import UserError
-from dapaicha.findings import FileResult, Finding, Report, make
+from dapaicha.findings import C, FileResult, Finding, Report, make
 from dapaicha.model import ProblemText, Row, Submission, match_problems
 from dapaicha.normalize import parse_date
 from dapaicha.read import roster as roster_mod
 from dapaicha.store import query as store_query
 from dapaicha.store import write as store
+from dapaicha.store.status import stored_files
 from dapaicha.xlsx import merged
 
 
@@ -76,12 +77,11 @@ def command(
     ros = roster_mod.load(roster_path, cl.campaign)
     day = parse_day(as_of, cl) if as_of else None
     files, _ = validate.list_files(returns)
-    if period is None and day is None:
-        day = validate.today_in(cl.campaign)
-    received = day.isoformat() if as_of and day else None
+    today = validate.today_in(cl.campaign) if period is None and day is None else None
+    received = day.isoformat() if day else None
     with progress(len(files)) as advance:
         res = run(returns, cl, ros, store_path, period=period, as_of=day, out=out, on_file=advance,
-                  workers=workers, received_at=received, by_date=False)  # fmt: skip
+                  workers=workers, received_at=received, by_date=False, today=today)  # fmt: skip
     if archive_root is not None:
         base = returns if returns.is_dir() else returns.parent
         read = {base / fr.file: fr.sha256 for fr in res.report.files if fr.sha256}
@@ -104,6 +104,7 @@ def run(
     received_at: str | None = None,
     only: list[Path] | None = None,
     by_date: bool = True,
+    today: dt.date | None = None,
 ) -> MergeResult:
     """Validate a folder (the same rules and report as `validate`), store it, write the ledger.
 
@@ -115,7 +116,7 @@ def run(
     return merge_submissions(
         store_path, subs, cl, roster=roster, report=report, folder=Path(folder),
         period=period, as_of=as_of, out=out, timeout=timeout, received_at=received_at,
-        by_date=by_date,
+        by_date=by_date, today=today,
     )  # fmt: skip
 
 
@@ -140,11 +141,13 @@ def merge_submissions(
     timeout: float = store.BUSY_TIMEOUT,
     received_at: str | None = None,
     by_date: bool = True,
+    today: dt.date | None = None,
 ) -> MergeResult:
     """Store validated Submissions; add the merge's findings to `report`; write `out`.
 
     by_date: a return with no period from -p, a folder or the as-of day goes by its 填报日期
     (replaying a campaign); False: one Chinese line asks for -p instead (the command).
+    today: places returns like --as-of, but leaves the merged ledger's period to the batch.
     """
     if period is not None and as_of is not None:
         raise UserError("--period 与 --as-of 只能指定其中一个。")
@@ -153,9 +156,9 @@ def merge_submissions(
     pers = Periods(cl.campaign)
     report = report if report is not None else _report_of(subs)
     result = MergeResult(report, Path(store_path), None)
-    received = received_at or _now()
-    rday = periods_mod.receipt_day(cl.campaign, day_of(received))
-    batch, pending = _plan(subs, pers, _base(folder), (period, as_of), rday)
+    stored = stored_files(store_path, [s.sha256 for s in subs])
+    seen = periods_mod.Receipts(cl.campaign, received_at or periods_mod.now(), stored)
+    batch, pending = _plan(subs, pers, _base(folder), (period, as_of or today), seen)
     if not by_date:
         _ask_period([b.sub for b in batch if b.source == "填报日期"] + pending, cl)
     # most returns of the batch; on a tie the later period
@@ -167,7 +170,7 @@ def merge_submissions(
             if roster is not None:
                 store.add_roster(conn, roster)
             last = store_query.latest_period(conn)
-            _place(pending, batch, result, pers, fallback[0][0] if fallback else None, last, rday)
+            _place(pending, batch, result, pers, fallback[0][0] if fallback else None, last, seen)
             batch.sort(key=lambda b: (used.get(b.sub.file, True), b.sub.file, b.sub.sha256))
             for b in batch:
                 if b.key is None and b.sub.accepted:
@@ -175,7 +178,7 @@ def merge_submissions(
                         f"{b.sub.file}：通过校验却没有村名，无法入库（程序错误，请报告）。"
                     )
             store.ensure_periods(conn, cid, pers, max([b.period for b in batch], default=1))
-            ids, new = store.insert(conn, cid, batch, received)
+            ids, new = store.insert(conn, cid, batch, seen.now)
             result.added = len(new)
             result.already = len({b.sub.sha256 for b in batch}) - len(new)
             result.rejected = sum(
@@ -199,7 +202,7 @@ def _plan(
     pers: Periods,
     base: Path | None,
     asked: tuple[int | None, dt.date | None],
-    rday: dt.date | None,
+    seen: periods_mod.Receipts,
 ) -> tuple[list[store.Incoming], list[Submission]]:
     """Submissions with a period resolved (asked: --period, the as-of day), and those still
     without one."""
@@ -215,17 +218,20 @@ def _plan(
         if n is None:
             pending.append(s)
         else:
-            batch.append(_incoming(s, n, pers, rday, source))
+            batch.append(_incoming(s, n, pers, seen, source))
     return batch, pending
 
 
 def _incoming(
-    s: Submission, n: int, pers: Periods, rday: dt.date | None, source: str = ""
+    s: Submission, n: int, pers: Periods, seen: periods_mod.Receipts, source: str = ""
 ) -> store.Incoming:
-    """On time by the receipt day for a village's own return; a merged ledger's villages by
-    their 填报日期 (the county received them, not this office)."""
-    received = rday if s.source_kind != "merged" else None
-    return store.Incoming(s, n, pers.on_time(s.report_date, n, received), source)
+    """On time by the receipt day for a village's own return; a merged ledger's villages as
+    the tier below decided (it received them), else by their 填报日期."""
+    if s.source_kind == "merged":
+        on_time = s.on_time if s.on_time is not None else pers.on_time(s.report_date, n)
+    else:
+        on_time = pers.on_time(s.report_date, n, seen.day(s.sha256))
+    return store.Incoming(s, n, on_time, source, seen.at(s.sha256))
 
 
 def _ask_period(unplaced: list[Submission], cl: Checklist) -> None:
@@ -246,7 +252,7 @@ def _place(
     pers: Periods,
     fallback: int | None,
     last: int | None,
-    rday: dt.date | None,
+    seen: periods_mod.Receipts,
 ) -> None:
     """Put undated submissions in the batch's main period (or the store's latest)."""
     for s in pending:
@@ -256,7 +262,7 @@ def _place(
                 (s.file, "无法确定期次（没有填报日期），请用 --period 或 --as-of 指定")
             )
         else:
-            batch.append(_incoming(s, n, pers, rday))
+            batch.append(_incoming(s, n, pers, seen))
 
 
 def _store_findings(
@@ -339,19 +345,6 @@ def parse_day(text: str, cl: Checklist) -> dt.date:
     return r.value
 
 
-def _now() -> str:
-    """This moment on the office's own clock, with its UTC offset."""
-    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
-
-
-def day_of(received_at: str) -> dt.date | None:
-    """The local day of a stored receipt time (ISO date or date-time); None if unreadable."""
-    try:
-        return dt.date.fromisoformat(received_at[:10])
-    except ValueError:
-        return None
-
-
 def _out_period(
     conn: store.Connection,
     pers: Periods,
@@ -418,10 +411,12 @@ def _findings(conn: store.Connection, b: store.Incoming, sid: int, cl: Checklist
         return out
     if not st.accepted:
         return out
-    received = periods_mod.receipt_day(cl.campaign, day_of(st.received_at))
+    received = periods_mod.receipt_day(cl.campaign, periods_mod.day_of(st.received_at))
     cell = layout.DATE_CELL if s.source_kind == "ledger" else ""
     out += timeliness.findings(s.file, s.sheet, s.report_date, st.period, st.on_time, received,
                                Periods(cl.campaign), cell=cell)  # fmt: skip
+    if b.period != st.period:  # the very file stored for another period: it counts there only
+        out.append(make(C.SAME_FILE_OTHER_PERIOD, s.file, detail=st.period, expected=b.period))
     if st.superseded_by:
         out.append(make("superseded", s.file, detail=st.superseded_by, sheet=s.sheet))
     prev = store.current_before(conn, b.key, st.period) if b.key else None

@@ -25,13 +25,19 @@ from dapaicha.findings import FileResult, Report, Severity
 from dapaicha.fsutil import atomic_write_text
 from dapaicha.model import Status
 from dapaicha.read import roster as roster_mod
-from dapaicha.store.status import PeriodStatus, any_accepted, known_files, period_status
+from dapaicha.store.status import (
+    PeriodStatus,
+    any_accepted,
+    known_files,
+    period_status,
+    stored_files,
+)
 from dapaicha.xlsx import chase, feedback
 from dapaicha.xlsx.excel import cn_date
 
 VOID = "已作废"
 COPIES = ".dapaicha-copies.json"  # copy or notice → sha256 of the file it answers
-SEEN = ".dapaicha-seen.json"  # sha256 → file name, of every file a week has read
+SEEN = ".dapaicha-seen.json"  # files a week read and could not store (see Seen)
 
 
 @dataclass
@@ -44,6 +50,7 @@ class WeekResult:
     written: list[tuple[str, Path]] = field(default_factory=list)
     voided: list[Path] = field(default_factory=list)
     unread: list[tuple[str, str]] = field(default_factory=list)  # (file, why) not stored
+    elsewhere: list[tuple[str, int]] = field(default_factory=list)  # (file, period stored in)
     rolled_up: bool = True  # False: nothing accepted yet, no summaries written
 
     @property
@@ -67,6 +74,38 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+@dataclass
+class Seen:
+    """What earlier weeks read and could not store, valid while the roster and checklist
+    stay as they were (a fixed roster or checklist reads refused files again)."""
+
+    path: Path
+    inputs: str  # sha256 of the roster's and the checklist's bytes
+    unread: dict[str, str]  # sha256 → file name, of files read and not stored
+    valid: bool  # same inputs as when written, and the store is still there
+
+    @classmethod
+    def load(cls, ws: Workspace, store: Path) -> Seen:
+        s = ws.settings
+        h = hashlib.sha256()
+        for p in (ws.path(s.roster) or ws.root / "名册.xlsx", ws.path(s.checklist)):
+            h.update(p.read_bytes() if p is not None and p.is_file() else b"-")
+        path = ws.root / SEEN
+        data = json.loads(path.read_text("utf-8")) if path.exists() else {}
+        ok = isinstance(data, dict) and data.get("inputs") == h.hexdigest() and store.exists()
+        return cls(path, h.hexdigest(), dict(data.get("unread", {})) if ok else {}, ok)
+
+    def knows(self, sha: str, stored: dict[str, tuple[bool, str, int]]) -> bool:
+        """Read before: stored and accepted; or refused with the same roster and checklist."""
+        if sha in stored:
+            return stored[sha][0] or self.valid
+        return sha in self.unread
+
+    def save(self, unread: dict[str, str]) -> None:
+        data = {"inputs": self.inputs, "unread": {**self.unread, **unread}}
+        atomic_write_text(self.path, json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True))
+
+
 def run(ws: Workspace, period: int | None = None, as_of: dt.date | None = None) -> WeekResult:
     """The week: validate and store what is new, copies, rollup, 催报."""
     s, f = ws.settings, ws.settings.folders
@@ -81,12 +120,13 @@ def run(ws: Workspace, period: int | None = None, as_of: dt.date | None = None) 
     store = ws.path(s.store) or ws.root / "dapaicha.sqlite"
     files, _ = validate.list_files(folder)
     shas = {p: _sha(p) for p in files}
-    seen_path = ws.root / SEEN
-    seen: dict[str, str] = json.loads(seen_path.read_text("utf-8")) if seen_path.exists() else {}
-    known = known_files(store, list(shas.values())) | set(seen)
-    fresh = [p for p in files if shas[p] not in known]
+    seen = Seen.load(ws, store)
+    stored = stored_files(store, list(shas.values()))
+    fresh = [p for p in files if not seen.knows(shas[p], stored)]
+    elsewhere = [(p.name, stored[shas[p]][2]) for p in files if shas[p] in stored
+                 and stored[shas[p]][2] != n]  # fmt: skip
     if not fresh and store.exists():
-        return WeekResult(n, day, len(files), 0, period_status(store, n, day))
+        return WeekResult(n, day, len(files), 0, period_status(store, n, day), elsewhere=elsewhere)
     ros = roster_mod.load(ws.path(s.roster) or ws.root / "名册.xlsx", cl.campaign)
     summary = ws.root / f.summary / f"第{n}期"
     result = merge.run(
@@ -94,12 +134,11 @@ def run(ws: Workspace, period: int | None = None, as_of: dt.date | None = None) 
         received_at=day.isoformat() if as_of else None, only=fresh,
     )  # fmt: skip
     ps = period_status(store, n, day)
-    week = WeekResult(n, day, len(files), len(fresh), ps)
+    week = WeekResult(n, day, len(files), len(fresh), ps, elsewhere=elsewhere)
     archive.keep(ws.root, {p: shas[p] for p in fresh})
-    stored = known_files(store, [shas[p] for p in fresh])
-    week.unread = [(fr.file, _why(fr)) for fr in result.report.files if fr.sha256 not in stored]
-    seen.update({shas[p]: p.relative_to(ws.root).as_posix() for p in fresh})
-    atomic_write_text(seen_path, json.dumps(seen, ensure_ascii=False, indent=1, sort_keys=True))
+    now = known_files(store, [shas[p] for p in fresh])
+    week.unread = [(fr.file, _why(fr)) for fr in result.report.files if fr.sha256 not in now]
+    seen.save({shas[p]: p.name for p in fresh if shas[p] not in now})
     if result.written is not None:
         week.written.append(("合并台账", result.written.path))
     _copies(ws, week, result.report, folder, cl)

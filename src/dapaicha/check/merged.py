@@ -202,6 +202,7 @@ def _submission(
         source_kind="merged",
         period=v.get("period") or _int(p.meta.get("period")),
         sheet=layout.SHEET_MERGED,
+        on_time={layout.YES: True, layout.NO: False}.get(str(v.get("on_time") or "").strip()),
     )
 
 

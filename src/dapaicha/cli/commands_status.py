@@ -96,10 +96,14 @@ def _print_week(w: week_app.WeekResult) -> None:
             f"第{w.period}期：共 {w.files} 个报送文件，其中新收到 {w.new} 个，已校验，入库 {stored} 个。"
         )
     con.print("各村状态：" + "，".join(f"{s} {n} 个" for s, n in counts.items()))
+    for file, n in w.elsewhere:
+        con.print(
+            f"[yellow]{escape(file)} 与第{n}期已入库的文件完全相同，不计入本期[/]，请村里报送本期台账。"
+        )
     if w.nothing_new:
         return
     for file, why in w.unread:
-        con.print(f"[red]无法入库：{escape(file)}[/]（{escape(why)}）请联系报送的村重新发送。")
+        con.print(f"[red]无法入库：{escape(file)}[/]（{escape(why)}），请联系报送的村重新发送。")
     if not w.rolled_up:
         con.print("[yellow]本期还没有通过校验的台账，暂不写汇总表和周报。[/]")
     rejected = [p for label, p in w.written if label == "退回修改"]

@@ -132,6 +132,40 @@ def receipt_day(campaign: Campaign, received: dt.date | None) -> dt.date | None:
     return received if received is not None and live(campaign, received) else None
 
 
+BEIJING = dt.timezone(dt.timedelta(hours=8), "北京时间")
+
+
+def now() -> str:
+    """This moment in Beijing time (the campaign's clock, whatever the machine's zone)."""
+    return dt.datetime.now(BEIJING).isoformat(timespec="seconds")
+
+
+def day_of(received_at: str) -> dt.date | None:
+    """The Beijing day of a stored receipt time (ISO date, or date-time with or without an
+    offset); None if unreadable."""
+    try:
+        t = dt.datetime.fromisoformat(received_at)
+    except ValueError:
+        return None
+    return (t.astimezone(BEIJING) if t.tzinfo else t).date()
+
+
+@dataclass
+class Receipts:
+    """When each file was first seen: an earlier merge's record, else now (this merge)."""
+
+    campaign: Campaign
+    now: str
+    stored: dict[str, tuple[bool, str, int]]  # sha256 → (accepted, received_at, period)
+
+    def at(self, sha: str) -> str:
+        return self.stored[sha][1] if sha in self.stored else self.now
+
+    def day(self, sha: str) -> dt.date | None:
+        """The receipt day timeliness goes by (None outside the campaign)."""
+        return receipt_day(self.campaign, day_of(self.at(sha)))
+
+
 def date_doubt(report_date: dt.date | None, received: dt.date | None) -> str | None:
     """Why a 填报日期 looks wrong against the receipt day: later than it, or more than
     BACKDATE_DAYS before it (stale or back-dated); None when it fits or cannot be told."""

@@ -182,3 +182,23 @@ def any_accepted(store_path: Path | str) -> bool:
         )
     finally:
         conn.close()
+
+
+def stored_files(store_path: Path | str, shas: list[str]) -> dict[str, tuple[bool, str, int]]:
+    """sha256 → (accepted, received_at, period) of the files the store holds among these."""
+    if not Path(store_path).exists() or not shas:
+        return {}
+    conn = store_db.connect(store_path)
+    out: dict[str, tuple[bool, str, int]] = {}
+    try:
+        for i in range(0, len(shas), 500):
+            chunk = shas[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            sql = (
+                "SELECT sha256, accepted, received_at, period FROM submissions"
+                f" WHERE sha256 IN ({marks})"
+            )
+            out |= {r[0]: (bool(r[1]), r[2], int(r[3])) for r in conn.execute(sql, chunk)}
+        return out
+    finally:
+        conn.close()

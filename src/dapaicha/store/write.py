@@ -223,6 +223,7 @@ class Incoming:
     period: int
     on_time: bool | None
     source: str = ""  # what told the period: 汇总台账, --period, 文件夹, --as-of, 填报日期
+    received_at: str = ""  # when first seen, if before this merge (a rejected file kept)
 
     @property
     def key(self) -> str | None:
@@ -307,7 +308,7 @@ def insert(
         next_id += 1
         ids[s.sha256] = sid
         key = b.key if b.key in known_keys else None
-        subs.append(_submission_tuple(sid, cid, b, key, received_at))
+        subs.append(_submission_tuple(sid, cid, b, key, b.received_at or received_at))
         if s.accepted:
             rows.extend(_row_tuples(sid, s.rows))
             touched.add((key, b.period))

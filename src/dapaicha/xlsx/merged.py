@@ -132,7 +132,7 @@ def write(
             **v,
             "code": code_of(v["village_code"]),
             "period": src,
-            "on_time": "" if on_time is None else ("是" if on_time else "否"),
+            "on_time": "" if on_time is None else (layout.YES if on_time else layout.NO),
             "carried": layout.MERGED_YES if v["carried"] else "",
             "problems": int(counts.get(v["village_code"], 0)),
         }

@@ -1,0 +1,102 @@
+"""When a file was received decides timeliness; the record of it survives what happens next.
+
+Periods: 第1期 … 2022-03-31; 第2期 04-01 … 04-07; 第3期 04-08 … 04-14. Every expected figure
+is written by hand from the dates in each test.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from pathlib import Path
+
+from test_store import CL, do_merge, make_sub
+
+from dapaicha.app import merge
+from dapaicha.config import periods
+from dapaicha.model import Status
+from dapaicha.store.status import period_status
+from dapaicha.xlsx import merged
+
+D = dt.date
+
+
+def _subs(path: Path) -> list[tuple]:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(
+            "SELECT file, period, accepted, on_time, received_at FROM submissions ORDER BY id"
+        ).fetchall()
+    finally:
+        conn.close()
+
+
+def test_today_places_returns_but_the_ledger_is_the_batchs_period(tmp_path):
+    """Bug: merge returns/第2期 without -p on a day of 第3期 wrote 第3期's merged ledger."""
+    dbp, out = tmp_path / "s.sqlite", tmp_path / "台账.xlsx"
+    (tmp_path / "第2期").mkdir()
+    sub = make_sub(0, D(2022, 4, 6), file="大马村.xlsx")
+    res = merge.merge_submissions(dbp, [sub], CL, folder=tmp_path / "第2期", out=out,
+                                  today=D(2022, 4, 12), received_at="2022-04-06")  # fmt: skip
+    assert res.period == 2 and _subs(dbp) == [("大马村.xlsx", 2, 1, 1, "2022-04-06")]
+    # without a folder, today's period takes the return (its 填报日期 only warns)
+    lone = make_sub(2, D(2022, 4, 6), file="前杨村.xlsx")
+    res = merge.merge_submissions(dbp, [lone], CL, today=D(2022, 4, 12), received_at="2022-04-12")
+    assert res.period == 3
+    assert [(f.code, f.cell) for f in res.findings[lone.sha256]] == [
+        ("report-date-other-period", "K2")
+    ]
+
+
+def test_first_seen_survives_a_rejected_file_accepted_later(tmp_path):
+    """Bug: a file refused on 03-30 (say, a roster error) and accepted on 04-03 after the fix
+    was stored as received 04-03, so late."""
+    dbp = tmp_path / "s.sqlite"
+    refused = make_sub(0, D(2022, 3, 30), accepted=False, errors=1, file="第1期/大马村.xlsx")
+    do_merge(dbp, [refused], folder=tmp_path, received_at="2022-03-30T17:00:00+08:00")
+    fixed = make_sub(0, D(2022, 3, 30), file="第1期/大马村.xlsx")
+    assert fixed.sha256 == refused.sha256
+    res = do_merge(dbp, [fixed], folder=tmp_path, received_at="2022-04-03T09:00:00+08:00")
+    assert res.added == 1
+    assert _subs(dbp) == [("第1期/大马村.xlsx", 1, 1, 1, "2022-03-30T17:00:00+08:00")]
+
+
+def test_receipt_day_is_beijing_time(tmp_path):
+    """2022-03-31T17:30Z is 01:30 on 04-01 in Beijing: after 第1期's deadline."""
+    assert periods.day_of("2022-03-31T17:30:00+00:00") == D(2022, 4, 1)
+    assert periods.day_of("2022-03-31T23:30:00+08:00") == D(2022, 3, 31)
+    assert periods.day_of("2022-03-31") == D(2022, 3, 31)
+    dbp = tmp_path / "s.sqlite"
+    sub = make_sub(0, D(2022, 3, 31), file="第1期/大马村.xlsx")
+    res = do_merge(dbp, [sub], folder=tmp_path, received_at="2022-03-31T17:30:00+00:00")
+    assert [(f.code, f.value) for f in res.findings[sub.sha256]] == [
+        ("received-late", "2022-04-01")
+    ]
+
+
+def test_the_countys_on_time_is_the_citys(tmp_path):
+    """Bug: the city worked 按时 out again from the 填报日期; a village the county received
+    late (03-30 typed in, received 04-02) showed 是 at the city."""
+    county, out = tmp_path / "county.sqlite", tmp_path / "鄢陵县问题整改台账.xlsx"
+    late = make_sub(0, D(2022, 3, 30), file="第1期/大马村.xlsx")
+    timely = make_sub(2, D(2022, 3, 30), file="第1期/前杨村.xlsx")
+    do_merge(county, [timely], folder=tmp_path, received_at="2022-03-31")
+    do_merge(county, [late], folder=tmp_path, received_at="2022-04-02", out=out)
+    subs = merged.read(out, CL)
+    assert {s.village: s.on_time for s in subs} == {"大马村": False, "前杨村": True}
+    city = tmp_path / "city.sqlite"
+    do_merge(city, subs, received_at="2022-04-03")
+    ps = {v.village: v.status for v in period_status(city, 1, D(2022, 4, 3)).villages}
+    assert ps["大马村"] is Status.PASSED_LATE and ps["前杨村"] is Status.PASSED
+
+
+def test_the_same_file_in_another_period_is_named(tmp_path):
+    dbp = tmp_path / "s.sqlite"
+    sub = make_sub(0, D(2022, 3, 30), file="大马村.xlsx")
+    do_merge(dbp, [sub], period=1)
+    res = do_merge(dbp, [sub], period=2)
+    assert res.added == 0
+    assert [(f.code, f.message) for f in res.findings[sub.sha256]] == [
+        ("same-file-other-period",
+         "大马村.xlsx：与第1期已入库的文件完全相同，不计入第2期，请村里报送本期台账。"),
+    ]  # fmt: skip
