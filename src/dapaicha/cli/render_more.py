@@ -170,6 +170,10 @@ def _pct(v: object) -> float | None:
     return float(rollup.half_up(float(v) * 100))  # type: ignore[arg-type]
 
 
+# expected = reported (on_time + late) + returned (退回待改) + missing (sent nothing)
+_VILLAGE_COUNTS = ("expected", "reported", "on_time", "late", "returned", "missing")
+
+
 def weekly_payload(r: Rollup, paths: list[Path]) -> dict[str, object]:
     """rollup --json: the 周报 figures per unit (percentages as printed) and the files."""
     units = []
@@ -184,6 +188,7 @@ def weekly_payload(r: Rollup, paths: list[Path]) -> dict[str, object]:
             "rate_pct": _pct(rec["rate"]),
             "change_pp": rollup.pp_value(rec["change_pp"]),
             "overdue": int(rec["overdue"]),
+            **{k: int(rec[k]) for k in _VILLAGE_COUNTS},
         })  # fmt: skip
     return {
         "period": r.period,

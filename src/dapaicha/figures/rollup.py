@@ -38,7 +38,9 @@ ST_FAILED = "报送未通过（退回待改）"
 ST_FAILED_CARRIED = "报送未通过（退回待改，沿用前期台账）"
 
 # Count columns of a summary frame, in order; the category columns go after "problems".
-HEAD_COUNTS = ("expected", "reported", "on_time", "late", "missing", "problems")
+# reported = on_time + late (an accepted return); returned: 退回待改 (sent, none accepted);
+# missing: sent nothing; expected = reported + returned + missing.
+HEAD_COUNTS = ("expected", "reported", "on_time", "late", "returned", "missing", "problems")
 TAIL_COUNTS = ("immediate", "plan", "done", "doing", "not_done")
 VILLAGE_COLUMNS = ("village_code", "county", "township", "village")
 PROBLEM_COLUMNS = (
@@ -275,7 +277,7 @@ def split(r: Rollup) -> Iterator[tuple[str, Rollup]]:
 def summary(r: Rollup, level: Level, county: str | None = None) -> pd.DataFrame:
     """Rows per township (of one county) or per county, then a total row.
 
-    Columns: unit, expected, reported, on_time, late, missing, problems, <category names>,
+    Columns: unit, expected, reported, on_time, late, returned, missing, problems, <categories>,
     immediate, plan, done, doing, not_done, rate, overdue, done_immediate.
     The total row sums the count rows; its rate is recomputed from the sums.
     """
@@ -303,7 +305,8 @@ def summary(r: Rollup, level: Level, county: str | None = None) -> pd.DataFrame:
         "on_time": count(vc, rep & vil["on_time"].to_numpy(bool)),
         "late": count(vc, rep & vil["late"].to_numpy(bool)),
     }
-    cols["missing"] = cols["expected"] - cols["reported"]
+    cols["returned"] = count(vc, ~rep & vil["failed"].to_numpy(bool))
+    cols["missing"] = cols["expected"] - cols["reported"] - cols["returned"]
     cols["problems"] = count(pc)
     ci = pro["cat_i"].to_numpy(np.int64)[keep]
     k = len(r.categories)
@@ -372,12 +375,15 @@ def problem_list(r: Rollup, county: str | None = None, overdue_only: bool = Fals
 
 
 def unreported(r: Rollup, county: str | None = None, late: bool = False) -> pd.DataFrame:
-    """Villages that did not report (and, with late=True, those that reported late)."""
+    """Villages that did not report (and, with late=True, those that reported late); the
+    退回待改 ones (sent, none accepted) apart, after the others, in roster order."""
     vil, _ = _scope(r, county)
     mask = ~vil["reported"]
     if late:
         mask = mask | (vil["reported"] & vil["late"])
-    return vil[mask].reset_index(drop=True)
+    got = vil[mask]
+    apart = (~got["reported"] & got["failed"]).to_numpy(bool)
+    return pd.concat([got[~apart], got[apart]]).reset_index(drop=True)
 
 
 def _matched(cur: pd.DataFrame, prev: pd.DataFrame | None) -> tuple[pd.Series, pd.Series]:
@@ -407,7 +413,7 @@ def weekly(r: Rollup) -> pd.DataFrame:
     """Per county (in rank order) then 全市合计: this period against the previous one.
 
     Columns: unit, expected, reported, on_time, late, report_rate, on_time_rate, problems,
-    new, completed, done, rate, prev_rate, change_pp, overdue, rank.
+    new, completed, done, rate, prev_rate, change_pp, overdue, rank, returned, missing.
     new: problems the previous period did not have (model.match_problems); completed:
     已整改 now and not 已整改 before (a new problem already 已整改 counts). Without a
     previous period every problem is new and every 已整改 one completed.
@@ -417,7 +423,8 @@ def weekly(r: Rollup) -> pd.DataFrame:
     new, completed = _matched(r.problems, r.previous.problems if r.previous else None)
     county = r.problems["county"]
     units = cur["unit"].iloc[:-1]
-    keep = ["unit", "expected", "reported", "on_time", "late", "problems", "done", "rate"]
+    keep = ["unit", "expected", "reported", "on_time", "late", "returned", "missing"]
+    keep += ["problems", "done", "rate"]
     out = cur[[*keep, "overdue"]].copy()
     out["new"] = out["unit"].map(new.groupby(county).sum()).fillna(0).astype(np.int64)
     out["completed"] = out["unit"].map(completed.groupby(county).sum()).fillna(0).astype(np.int64)
@@ -440,6 +447,7 @@ def weekly(r: Rollup) -> pd.DataFrame:
 WEEKLY_FIELDS = [
     *("unit", "expected", "reported", "on_time", "late", "report_rate", "on_time_rate"),
     *("problems", "new", "completed", "done", "rate", "prev_rate", "change_pp", "overdue", "rank"),
+    *("returned", "missing"),
 ]
 RANK_RULE = (
     "排名规则：按整改率从高到低排名，整改率相同的按上报率从高到低，再相同的按县名排序；"

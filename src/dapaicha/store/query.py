@@ -17,7 +17,7 @@ import pandas as pd
 
 from dapaicha.config.periods import Periods
 from dapaicha.errors import UserError
-from dapaicha.model import match_problems
+from dapaicha.model import Status, match_problems
 from dapaicha.store import db as store_db
 
 _CURRENT = """
@@ -62,6 +62,7 @@ VILLAGE_COLUMNS = [
     "carried",
     "file",
     "failed",  # no accepted return this period, but one that failed validation
+    "status",  # model.Status at the deadline (未报送 for nothing sent)
 ]
 PROBLEM_COLUMNS = [
     "village_code", "county", "township", "village", "period", "no", "seq", "category_code", "category",
@@ -76,8 +77,9 @@ class PeriodData:
 
     villages.village_code and problems.village_code are the village's key: its 12-digit code,
     or "county/township/village" when the roster has none. problems.period is the period of
-    the return the row comes from (earlier than `period` when carried). on_time is False when
-    the 填报日期 is unknown; late is True only for a known 填报日期 after the deadline.
+    the return the row comes from (earlier than `period` when carried). on_time and late follow
+    villages.status (model.Status.of: 已通过 / 已通过（迟报）), so reported = on_time + late;
+    a return without a known 填报日期 is 已通过, on time, as `dapaicha status` says.
     """
 
     period: int
@@ -121,6 +123,13 @@ def frames(conn: sqlite3.Connection, period: int, depth: int = 1) -> PeriodData:
     src = pd.to_numeric(v["src_period"]).to_numpy(dtype=float, na_value=0.0)
     on_time = pd.to_numeric(v["on_time"]).to_numpy(dtype=float, na_value=-1.0)
     reported = src == period
+    rejected = pd.to_numeric(v["failed"]).to_numpy(dtype=int) == 1
+    dated = v["report_date"].notna().to_numpy() & (v["report_date"] != "").to_numpy()
+    status = [  # the one rule (model.Status.of), as `dapaicha status` tells it at the deadline
+        Status.of(bool(a), None if t < 0 else int(t), bool(d), bool(b), False)
+        for a, t, d, b in zip(reported, on_time, dated, rejected, strict=True)
+    ]
+    st = pd.Series(status, dtype=object).astype(str).to_numpy()
     villages = pd.DataFrame(
         {
             "village_code": v["village_code"],
@@ -128,12 +137,13 @@ def frames(conn: sqlite3.Connection, period: int, depth: int = 1) -> PeriodData:
             "township": v["township"],
             "village": v["village"],
             "reported": reported,
-            "on_time": reported & (on_time == 1.0),
-            "late": reported & (on_time == 0.0),
+            "on_time": st == Status.PASSED,
+            "late": st == Status.PASSED_LATE,
             "report_date": pd.Series(_dates(v["report_date"]), dtype=object),
             "carried": (src > 0) & (src < period),
             "file": v["file"],
-            "failed": ~reported & (pd.to_numeric(v["failed"]).to_numpy(dtype=int) == 1),
+            "failed": st == Status.RETURNED,
+            "status": st,
         },
         columns=VILLAGE_COLUMNS,
     )

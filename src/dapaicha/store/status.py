@@ -65,14 +65,12 @@ def statuses(conn: sqlite3.Connection, period: int, as_of: dt.date) -> list[Vill
     out = []
     for r in conn.execute(_SQL, {"p": period}):
         names = (r[0], r[1], r[2], r[3], r[4])
+        status = Status.of(r[5] is not None, r[8], bool(r[6]), r[12] is not None, late_now)
         if r[5] is not None:
-            status = Status.PASSED_LATE if r[8] == 0 and r[6] else Status.PASSED
             sent = (r[5], r[6] or "", r[7], r[9], r[10], r[11])
         elif r[12] is not None:
-            status = Status.RETURNED
             sent = (r[12], r[13] or "", r[14], r[15], r[16], r[17])
         else:
-            status = Status.OVERDUE if late_now else Status.UNREPORTED
             sent = ("", "", "", 0, 0, "")
         out.append(VillageStatus(*names, status, *sent))
     found = _findings(conn, [v.sha256 for v in out if v.status is Status.RETURNED])

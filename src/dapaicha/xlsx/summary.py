@@ -29,6 +29,7 @@ HEAD: dict[str, str] = {
     "reported": "已报",
     "on_time": "按时",
     "late": "逾期",
+    "returned": "退回待改村数",
     "missing": "未报村数",
     "problems": "排查问题数",
     "immediate": IMMEDIATE,
@@ -53,6 +54,8 @@ def notes(r: Rollup, extra: Sequence[str] = (), county: str | None = None) -> li
         "整改结果未填写的问题按“未整改”统计；整改类型未填写的问题不计入“立行立改”“纳入整改方案”两列。",
         f"逾期未整改：整改期限早于截至日期（{cn_date(r.deadline)}）且整改结果不是“已整改”的问题。",
         "已报村数中“按时”“逾期”按报送日期与本期截止日期比较确定；未报送的村，其问题按最近一次报送的台账计入。",
+        "已报：有通过校验的台账的村；退回待改：报送了但没有通过校验、退回修改待重报的村；"
+        "未报：一个文件也没有报送的村；应报村数 = 已报 + 退回待改 + 未报。",
         *extra,
     ]
     o = r.outside if county is None else r.outside[r.outside["county"] == county]
@@ -86,7 +89,7 @@ def summary_sheet(
 ) -> Sheet:
     """The 汇总 sheet: a row per unit, the total row, notes, sign-off."""
     cats = r.categories
-    widths = [14, 7, 6, 6, 6, 7, 8, *[9] * len(cats), 7, 8, 7, 7, 7, 9, 8]
+    widths = [14, 7, 6, 6, 6, 7, 7, 8, *[9] * len(cats), 7, 8, 7, 7, 7, 9, 8]
     sh = Sheet(wb, SHEET_SUMMARY, widths, "B5")
     t, sub = title_lines(r, campaign, unit, "汇总表")
     sh.line(t, "title", 36)
@@ -96,6 +99,7 @@ def summary_sheet(
         (UNIT_HEAD[level], ()),
         (h["expected"], ()),
         ("已报村数", (h["reported"], h["on_time"], h["late"])),
+        (h["returned"], ()),
         (h["missing"], ()),
         (h["problems"], ()),
         ("按类别分", cats),
@@ -110,6 +114,7 @@ def summary_sheet(
         "reported",
         "on_time",
         "late",
+        "returned",
         "missing",
         "problems",
         *cats,

@@ -47,6 +47,8 @@ WEEKLY_COLUMNS: list[tuple[str, str, float, str]] = [
     ("应报村数", "expected", 7, "int"),
     ("已报村数", "reported", 7, "int"),
     ("按时上报村数", "on_time", 7, "int"),
+    ("退回待改村数", "returned", 7, "int"),
+    ("未报村数", "missing", 7, "int"),
     ("上报率", "report_rate", 9, "pct"),
     ("按时上报率", "on_time_rate", 9, "pct"),
     ("排查问题总数", "problems", 8, "int"),
@@ -215,7 +217,7 @@ _COUNTS = (
     "done",
     "overdue",
 )
-_SUMS = ("missing", "doing", "not_done", "immediate", "plan")
+_SUMS = ("doing", "not_done", "immediate", "plan")
 _RATES = ("report_rate", "on_time_rate", "rate", "prev_rate")
 
 
@@ -227,6 +229,7 @@ def _unit(rec: dict[str, Any], sums: pd.Series) -> dict[str, Any]:
     }
     d.update({k: int(rec[k]) for k in _COUNTS})
     d.update({k: int(sums[k]) for k in _SUMS})
+    d["missing"] = int(sums["missing"]) + int(sums["returned"])  # unsent + failed, as documented
     d.update({k: pct(rec[k]) for k in _RATES})
     d["change_pp"] = None if is_nan(rec["change_pp"]) else rollup.pp_value(rec["change_pp"])
     d["change"] = change(rec["change_pp"])
