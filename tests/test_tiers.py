@@ -8,11 +8,22 @@ sent nothing.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
+import pytest
+from conftest import problem
 from test_status import _campaign, _run
+from typer.testing import CliRunner
+
+from dapaicha.cli import app
+from dapaicha.errors import UserError
+from dapaicha.figures import rollup
+
+D = dt.date
 
 # unit → (应报, 已报, 按时, 逾期, 退回待改, 未报)
 CITY = {
@@ -87,3 +98,157 @@ def test_rollup_agrees_with_status(tmp_path, make_return, ros) -> None:
     words = {"未报送": "未报送", "报送未通过（退回待改）": "退回待改"}
     assert {k: words[v] for k, v in sheet.items()} == owing
     assert list(owing.values()).count("退回待改") == 1 and len(owing) == 13
+
+
+# --- the county's own view ------------------------------------------------------------------
+
+OPEN = {"done_date": None}
+
+
+def _own_roster(src: Path, dest: Path, county: str) -> None:
+    """The example roster with only `county`'s villages (a county's own roster)."""
+    wb = openpyxl.load_workbook(src)
+    ws = wb.active
+    for i in range(ws.max_row, 2, -1):
+        if ws.cell(i, 2).value != county:
+            ws.delete_rows(i)
+    wb.save(dest)
+
+
+@pytest.fixture
+def county_ws(tmp_path, ros, monkeypatch) -> Path:
+    """鄢陵县's workspace, with its own roster (the example's 鄢陵县 villages)."""
+    root = tmp_path / "鄢陵"
+    _run("init", root, "--level", "县", "--unit", "鄢陵县", "--office", "鄢陵县巩固办",
+         "--phone", "0374-7111111")  # fmt: skip
+    _own_roster(Path(ros.source), root / "名册.xlsx", "鄢陵县")
+    monkeypatch.chdir(root)
+    return root
+
+
+def _county_campaign(ws: Path, make_return) -> None:
+    """Two periods in 鄢陵县's workspace (陈化店镇: villages 0–3, 望田镇: 4–6).
+
+    第1期: v0 item 3 正在整改; v1 item 5 已整改; v4 item 7 未整改 (deadline 03-25).
+    第2期: v0 item 3 已整改 (completed); v1 as before; v4 item 7 still 未整改 (overdue),
+    item 9 new 正在整改 due 04-10 (due soon: within 7 days of 04-07); v5 no problem.
+    """
+    p1, p2 = ws / "returns" / "第1期", ws / "returns" / "第2期"
+    make_return("v0.xlsx", {3: problem(result="正在整改", **OPEN)}, village=0, folder=p1)
+    make_return("v1.xlsx", {5: problem()}, village=1, folder=p1)
+    late = problem(result="未整改", deadline=D(2022, 3, 25), **OPEN)
+    make_return("v4.xlsx", {7: late}, village=4, folder=p1)
+    _run("week", "-p", 1, "--as-of", "2022-03-31")
+    day = D(2022, 4, 6)
+    make_return("v0.xlsx", {3: problem(done_date=D(2022, 4, 5))}, village=0, folder=p2,
+                report_date=day)  # fmt: skip
+    make_return("v1.xlsx", {5: problem()}, village=1, folder=p2, report_date=day)
+    soon = problem(result="正在整改", deadline=D(2022, 4, 10), **OPEN)
+    make_return("v4.xlsx", {7: late, 9: soon}, village=4, folder=p2, report_date=day)
+    make_return("v5.xlsx", {}, village=5, folder=p2, report_date=day)
+    _run("week", "-p", 2, "--as-of", "2022-04-07")
+
+
+def _texts(root: Path) -> list[tuple[str, str]]:
+    """(where, text) of every output: file names, every cell of every workbook, every text."""
+    inputs = {"returns", "存档", "名册.xlsx"}
+    out = []
+    for p in root.rglob("*"):
+        rel = p.relative_to(root)
+        if rel.parts[0] in inputs or p.name.startswith("dapaicha.sqlite"):
+            continue
+        out.append((str(rel), p.name))
+        if p.suffix == ".xlsx":
+            for ws in openpyxl.load_workbook(p).worksheets:
+                out += [(f"{rel}!{ws.title}", ws.title)]
+                out += [(f"{rel}!{ws.title}!{c.coordinate}", str(c.value))
+                        for row in ws.iter_rows() for c in row if c.value is not None]  # fmt: skip
+        elif p.suffix in (".md", ".txt", ".json", ".yaml"):
+            out.append((str(rel), p.read_text("utf-8-sig")))
+    return out
+
+
+def test_county_workspace_speaks_for_its_county(county_ws, make_return) -> None:
+    _county_campaign(county_ws, make_return)
+    out = county_ws / "汇总" / "第2期"
+    names = sorted(p.name for p in out.glob("*.xlsx"))
+    assert "市级汇总表_第2期.xlsx" not in names and "襄城县_县级汇总表_第2期.xlsx" not in names
+    assert "鄢陵县_县级汇总表_第2期.xlsx" in names and "周报_第2期.xlsx" in names
+    found = [where for where, text in _texts(county_ws) if "全市" in text]
+    assert found == []
+    # 汇总: one row per township, ranked by 整改率, with the week; the 合计 last
+    ws = openpyxl.load_workbook(out / "鄢陵县_县级汇总表_第2期.xlsx")["汇总"]
+    rows = [tuple(r) for r in ws.iter_rows(values_only=True)]
+    top, low = rows[2], rows[3]
+    heads = [lo if lo is not None else t for t, lo in zip(top, low, strict=True)]
+    want = ("应报村数", "已报", "按时", "退回待改村数", "未报村数", "排查问题数", "已整改",
+            "整改率", "逾期未整改", "本周新增", "本周完成整改", "整改率变化（百分点）", "排名")  # fmt: skip
+    at = [heads.index(h) for h in want]
+    body = [r for r in rows[4:] if r[0] and r[1] is not None]
+    got = [(r[0], *(r[j] for j in at)) for r in body]
+    assert got == [
+        ("陈化店镇", 4, 2, 2, 0, 2, 2, 2, 1.0, 0, 0, 1, 50.0, 1),  # 1/2 → 2/2
+        ("望田镇", 3, 2, 2, 0, 1, 2, 0, 0.0, 1, 1, 0, 0.0, 2),  # 0/1 → 0/2
+        got[2],
+    ]
+    assert got[2][:12] == ("合计", 7, 4, 4, 0, 3, 4, 2, 0.5, 1, 1, 1)
+    assert got[2][12] == pytest.approx(50.0 - 100 / 3) and got[2][13] is None
+    texts = [str(v) for r in rows for v in r if isinstance(v, str)]
+    assert "联系电话：0374-7111111" in texts
+    assert any("按按时上报率从高到低" in t for t in texts)
+    # 周报: the townships ranked; the county's name in the title
+    wk = openpyxl.load_workbook(out / "周报_第2期.xlsx")["周报"]
+    assert wk["A1"].value.startswith("第2期（截至2022年4月7日）鄢陵县")
+    assert "鄢陵县巩固办" in wk["A2"].value
+    assert [c.value for c in wk[3]][:2] == ["排名", "乡（镇、街道）"]
+    assert [(r[0], r[1]) for r in wk.iter_rows(min_row=4, max_row=6, values_only=True)] == [
+        (1, "陈化店镇"), (2, "望田镇"), (None, "合计"),
+    ]  # fmt: skip
+    # 文字稿: 本县, its townships ranked, overdue and due-soon problems by township, sign-off
+    txt = (out / "周报文字稿_第2期.txt").read_text("utf-8-sig")
+    assert "本县应报送整改台账的行政村7个，本期已报4个" in txt
+    assert "整改率50.00%，较上期提高16.67个百分点" in txt
+    assert "1. 陈化店镇：" in txt and "排名第1位" in txt and "2. 望田镇：" in txt
+    assert "望田镇逾期未整改1个（王庄村第7项），即将到期1个（王庄村第9项）" in txt
+    assert txt.rstrip().endswith("鄢陵县巩固办\n2022年4月7日\n（联系电话：0374-7111111）")
+    assert "各县" not in txt
+
+
+def test_county_rollup_json_is_its_townships(county_ws, make_return) -> None:
+    _county_campaign(county_ws, make_return)
+    data = json.loads(_run("rollup", "-p", 2, "--json"))
+    assert data["level"] == "township"
+    got = {u["unit"]: (u["rank"], u["rate_pct"], u["change_pp"], u["new"], u["completed"])
+           for u in data["units"]}  # fmt: skip
+    assert got == {
+        "陈化店镇": (1, 100.0, 50.0, 0, 1),
+        "望田镇": (2, 0.0, 0.0, 1, 0),
+        "合计": (None, 50.0, 16.67, 1, 1),
+    }
+
+
+def test_township_rank_ties_by_on_time_rate() -> None:
+    f = pd.DataFrame({"unit": ["甲镇", "乙镇", "丙镇"], "rate": [0.5, 0.5, float("nan")],
+                      "report_rate": [1.0, 0.5, 1.0], "on_time_rate": [0.5, 1.0, 1.0]})  # fmt: skip
+    assert rollup.rank(f, "on_time_rate").to_dict() == {"乙镇": 1, "甲镇": 2, "丙镇": 3}
+    assert rollup.rank(f).to_dict() == {"甲镇": 1, "乙镇": 2, "丙镇": 3}  # the city's: 上报率
+
+
+def test_county_view_by_flags(tmp_path, make_return, ros) -> None:
+    """Outside a workspace: --level 县 --unit picks the county out of a city's roster."""
+    store = _campaign(tmp_path, make_return, ros)
+    out = tmp_path / "县"
+    _run("rollup", "-s", store, "-r", ros.source, "-p", 1, "-o", out, "--level", "县",
+         "--unit", "鄢陵县", "--office", "鄢陵县巩固办", "--phone", "0374-7111111")  # fmt: skip
+    assert sorted(p.name for p in out.iterdir()) == [
+        "周报_第1期.xlsx", "周报文字稿_第1期.md", "周报文字稿_第1期.txt", "鄢陵县_县级汇总表_第1期.xlsx",
+    ]  # fmt: skip
+    assert [w for w, t in _texts(out) if "全市" in t or "襄城县" in t] == []
+    assert _summary_rows(out / "鄢陵县_县级汇总表_第1期.xlsx") == COUNTY_YL
+    txt = (out / "周报文字稿_第1期.txt").read_text("utf-8-sig")
+    assert "退回待改1个（报送未通过校验、退回修改待重报），未报3个" in txt
+    assert "陈化店镇退回待改的有王庄村" in txt
+    bad = CliRunner().invoke(app, ["rollup", "-s", str(store), "-r", str(ros.source), "-p", "1",
+                                   "-o", str(out), "--level", "县"])  # fmt: skip
+    assert isinstance(bad.exception, UserError)  # exit 2 through the entry point
+    assert "村名册中有2个县（鄢陵县、襄城县）" in str(bad.exception)

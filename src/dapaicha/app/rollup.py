@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -11,16 +12,18 @@ from dapaicha.app import merge
 from dapaicha.config import checklist as cl_mod
 from dapaicha.config.checklist import Checklist
 from dapaicha.config.roster import Roster
+from dapaicha.config.workspace import Settings
 from dapaicha.errors import UserError
 from dapaicha.figures import accountability, perfunctory, rollup
-from dapaicha.figures.rollup import Rollup
+from dapaicha.figures.rollup import Level, Rollup
 from dapaicha.read import roster as roster_mod
 from dapaicha.store import db as store_db
 from dapaicha.store import ledgers as store_ledgers
 from dapaicha.store import query as store_query
 from dapaicha.store import write as store
 from dapaicha.store.query import PeriodData
-from dapaicha.xlsx import summary, weekly
+from dapaicha.xlsx import county_text, summary, weekly
+from dapaicha.xlsx.tier import CITY, CITY_TIER, Tier
 
 
 @dataclass
@@ -28,6 +31,36 @@ class RunResult:
     rollup: Rollup
     paths: list[Path]
     merged: list[merge.MergeResult] = field(default_factory=list)  # per input (no --store)
+    tier: Tier = CITY_TIER  # whose view was written (a 县 tier names its county)
+
+    @property
+    def level(self) -> Level:
+        """The units of the 周报 table: counties (a city's view) or townships (a county's)."""
+        return "township" if self.tier.is_county else "county"
+
+
+def tier_of(s: Settings | None) -> Tier:
+    """The workspace's unit as a Tier (a city's view outside a workspace)."""
+    if s is None:
+        return CITY_TIER
+    return Tier(s.unit.level or CITY, s.unit.name, s.office, s.phone)
+
+
+def county_of(tier: Tier, roster: Roster) -> str:
+    """The county a 县 view speaks for, as the roster spells it; one Chinese line if unclear."""
+    names = list(dict.fromkeys(v.county for v in roster.villages))
+    if tier.name in names:
+        return tier.name
+    if len(names) == 1 and not tier.name:
+        return names[0]
+    if tier.name:
+        raise UserError(
+            f"本级为县（{tier.name}），但村名册中没有这个县（名册中有：{'、'.join(names)}）。"
+        )
+    raise UserError(
+        f"本级为县，但村名册中有{len(names)}个县（{'、'.join(names)}）："
+        "请在 dapaicha.yaml 的 unit.name 或 --unit 写明本县名称。"
+    )
 
 
 def command(
@@ -40,6 +73,7 @@ def command(
     period: int | None = None,
     templates: Path | None = None,
     on_roster: Callable[[Roster], None] | None = None,
+    tier: Tier = CITY_TIER,
 ) -> RunResult:
     """`dapaicha rollup`; on_roster sees the roster as soon as it is read."""
     cl = cl_mod.load(checklist_path)
@@ -47,8 +81,9 @@ def command(
     if on_roster is not None:
         on_roster(ros)
     return run(
-        cl, ros, out, store_path=store_path, inputs=inputs, period=period, templates=templates
-    )
+        cl, ros, out, store_path=store_path, inputs=inputs, period=period, templates=templates,
+        tier=tier,
+    )  # fmt: skip
 
 
 def run(
@@ -60,9 +95,10 @@ def run(
     inputs: Sequence[Path] = (),
     period: int | None = None,
     templates: Path | None = None,
+    tier: Tier = CITY_TIER,
 ) -> RunResult:
     """The store (or returns / merged ledgers merged into a temporary store) → the period's
-    frames → every summary workbook and the 文字稿."""
+    frames → every summary workbook and the 文字稿; a 县 tier: its county's own (本县)."""
     if not roster.villages:
         raise UserError("村名册中没有读到任何村，无法汇总。")
     if (store_path is None) == (not inputs):
@@ -77,8 +113,24 @@ def run(
                 raise UserError("给出的文件夹中没有可汇总的台账。")
         data = _frames(Path(store_path), period)
         signals = perfunctory_signals(Path(store_path), int(data.period), cl)
-    r = rollup.build(data, rollup.roster_frame(roster.villages), cl)
-    return RunResult(r, write_reports(r, cl, out, templates, signals), merged_results)
+    if tier.is_county:
+        tier = dataclasses.replace(tier, name=county_of(tier, roster))
+        r = _county_rollup(data, roster, cl, tier.name)
+    else:
+        r = rollup.build(data, rollup.roster_frame(roster.villages), cl)
+    paths = write_reports(r, cl, out, templates, signals, tier)
+    return RunResult(r, paths, merged_results, tier)
+
+
+def _county_rollup(data: PeriodData, roster: Roster, cl: Checklist, county: str) -> Rollup:
+    """The county's villages only; data of the roster's other counties is not "outside"."""
+    r = rollup.build(
+        data, rollup.roster_frame(v for v in roster.villages if v.county == county), cl
+    )
+    others = {v.county for v in roster.villages} - {county}
+    if len(r.outside):
+        r.outside = r.outside[~r.outside["county"].isin(others)].reset_index(drop=True)
+    return r
 
 
 def _frames(path: Path, period: int | None) -> PeriodData:
@@ -118,11 +170,15 @@ def write_reports(
     out: Path,
     templates: Path | None = None,
     signals: Sequence[perfunctory.Signal] | None = None,
+    tier: Tier = CITY_TIER,
 ) -> list[Path]:
     """Every output of `dapaicha rollup`: county and city summaries, 周报, 文字稿.
 
     signals: the period's 疑似走过场 signals (app.rollup.perfunctory_signals); None: not checked.
+    A 县 tier (r holding its county only): that county's 县级汇总表, 周报 and 文字稿, 本县.
     """
+    if tier.is_county:
+        return _county_reports(r, checklist, out, templates, signals, tier)
     ctx = weekly.context(r, checklist, signals)
     md, txt = weekly.render(ctx, templates)  # template errors first
     sig = None if signals is None else accountability.signals_frame(r, signals)
@@ -134,3 +190,20 @@ def write_reports(
     paths.append(weekly.write_xlsx(r, checklist, weekly.weekly_path(out, r.period)))
     paths += weekly.write_rendered(r, out, md, txt)
     return paths
+
+
+def _county_reports(
+    r: Rollup,
+    checklist: Checklist,
+    out: Path,
+    templates: Path | None,
+    signals: Sequence[perfunctory.Signal] | None,
+    tier: Tier,
+) -> list[Path]:
+    ctx = county_text.context(r, checklist, tier, signals)
+    md, txt = weekly.render(ctx, templates, weekly.TEMPLATE_COUNTY)  # template errors first
+    sig = None if signals is None else accountability.signals_frame(r, signals)
+    path = summary.county_path(out, tier.name, r.period)
+    paths = [summary.write_county(r, checklist, tier.name, path, sig, tier)]
+    paths.append(weekly.write_xlsx(r, checklist, weekly.weekly_path(out, r.period), tier))
+    return paths + weekly.write_rendered(r, out, md, txt)

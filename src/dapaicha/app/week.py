@@ -92,7 +92,10 @@ def run(ws: Workspace, period: int | None = None, as_of: dt.date | None = None) 
         week.written.append(("合并台账", result.written.path))
     _copies(ws, week, result.report, folder, cl)
     week.written += [
-        ("汇总", p) for p in rollup.run(cl, ros, summary, store_path=store, period=n).paths
+        ("汇总", p)
+        for p in rollup.run(
+            cl, ros, summary, store_path=store, period=n, tier=rollup.tier_of(s)
+        ).paths
     ]
     _chase(ws, week, cl)
     return week

@@ -123,15 +123,15 @@ def print_generated(result: Generated, con: Console, limit: int = 100) -> None:
             con.print(f"  ……另有 {len(result.skipped) - limit} 个未列出。")
 
 
-def print_weekly(r: Rollup, con: Console) -> None:
-    """The 周报 figures as a terminal table."""
-    w = rollup.weekly(r)
+def print_weekly(r: Rollup, con: Console, level: rollup.Level = "county") -> None:
+    """The 周报 figures as a terminal table (per county, or a county's townships)."""
+    w = rollup.weekly(r, level)
     t = Table(title=f"第{r.period}期（截至{cn_date(r.deadline)}）整改进展")
+    head = "县（市、区）" if level == "county" else "乡（镇、街道）"
     for name in (
-        "排名", "县（市、区）", "上报率", "排查问题", "本周新增", "本周完成", "整改率", "变化",
-        "逾期未整改",
+        "排名", head, "上报率", "排查问题", "本周新增", "本周完成", "整改率", "变化", "逾期未整改",
     ):  # fmt: skip
-        t.add_column(name, justify="left" if name == "县（市、区）" else "right")
+        t.add_column(name, justify="left" if name == head else "right")
     for rec in w.to_dict("records"):
         pp = DASH if is_nan(rec["change_pp"]) else f"{rollup.pp_value(rec['change_pp']):+.2f}"
         rank = "" if is_nan(rec["rank"]) else str(rec["rank"])
@@ -174,10 +174,13 @@ def _pct(v: object) -> float | None:
 _VILLAGE_COUNTS = ("expected", "reported", "on_time", "late", "returned", "missing")
 
 
-def weekly_payload(r: Rollup, paths: list[Path]) -> dict[str, object]:
-    """rollup --json: the 周报 figures per unit (percentages as printed) and the files."""
+def weekly_payload(
+    r: Rollup, paths: list[Path], level: rollup.Level = "county"
+) -> dict[str, object]:
+    """rollup --json: the 周报 figures per unit (percentages as printed) and the files;
+    level: the units (counties, or a county's townships)."""
     units = []
-    for rec in rollup.weekly(r).to_dict("records"):
+    for rec in rollup.weekly(r, level).to_dict("records"):
         units.append({
             "unit": str(rec["unit"]),
             "rank": None if is_nan(rec["rank"]) else int(rec["rank"]),
@@ -193,6 +196,7 @@ def weekly_payload(r: Rollup, paths: list[Path]) -> dict[str, object]:
     return {
         "period": r.period,
         "deadline": r.deadline.isoformat(),
+        "level": level,
         "units": units,
         "files": [str(p) for p in paths],
     }

@@ -409,8 +409,9 @@ def _problem_texts(pro: pd.DataFrame) -> list[ProblemText]:
     return list(zip(groups, pro["description"].tolist(), pro["measure"].tolist(), strict=True))
 
 
-def weekly(r: Rollup) -> pd.DataFrame:
-    """Per county (in rank order) then 全市合计: this period against the previous one.
+def weekly(r: Rollup, level: Level = "county") -> pd.DataFrame:
+    """Per county (in rank order) then 全市合计: this period against the previous one;
+    level "township": per township of r's one county (its 本县 view), then 合计.
 
     Columns: unit, expected, reported, on_time, late, report_rate, on_time_rate, problems,
     new, completed, done, rate, prev_rate, change_pp, overdue, rank, returned, missing.
@@ -418,10 +419,11 @@ def weekly(r: Rollup) -> pd.DataFrame:
     已整改 now and not 已整改 before (a new problem already 已整改 counts). Without a
     previous period every problem is new and every 已整改 one completed.
     """
-    cur = summary(r, "county")
-    prev = summary(r.previous, "county") if r.previous is not None else None
+    one = counties(r)[0] if level == "township" and len(r.villages) else None
+    cur = summary(r, level, one)
+    prev = summary(r.previous, level, one) if r.previous is not None else None
     new, completed = _matched(r.problems, r.previous.problems if r.previous else None)
-    county = r.problems["county"]
+    county = r.problems[level]
     units = cur["unit"].iloc[:-1]
     keep = ["unit", "expected", "reported", "on_time", "late", "returned", "missing"]
     keep += ["problems", "done", "rate"]
@@ -437,7 +439,7 @@ def weekly(r: Rollup) -> pd.DataFrame:
     out["change_pp"] = (out["rate"] - out["prev_rate"]) * 100.0
     out["report_rate"] = [rate(a, b) for a, b in zip(out["reported"], out["expected"], strict=True)]
     out["on_time_rate"] = [rate(a, b) for a, b in zip(out["on_time"], out["expected"], strict=True)]
-    ranks = rank(out.iloc[:-1])
+    ranks = rank(out.iloc[:-1], "on_time_rate" if level == "township" else "report_rate")
     out["rank"] = out["unit"].map(ranks).astype("Int64")
     body = out.iloc[:-1].assign(_r=ranks.reindex(units).to_numpy()).sort_values("_r")
     out = pd.concat([body.drop(columns="_r"), out.iloc[-1:]], ignore_index=True)
@@ -453,13 +455,17 @@ RANK_RULE = (
     "排名规则：按整改率从高到低排名，整改率相同的按上报率从高到低，再相同的按县名排序；"
     "没有排查问题（整改率无法计算）的县排在其后，按上报率从高到低、再按县名排序。"
 )
+RANK_RULE_TOWNSHIP = (  # a county's townships (weekly(r, "township"))
+    "排名规则：按整改率从高到低排名，整改率相同的按按时上报率从高到低，再相同的按乡镇名排序；"
+    "没有排查问题（整改率无法计算）的乡镇排在其后，按按时上报率从高到低、再按乡镇名排序。"
+)
 
 
-def rank(f: pd.DataFrame) -> pd.Series:
-    """Rank (1 = best) of each unit; see RANK_RULE."""
+def rank(f: pd.DataFrame, tie: str = "report_rate") -> pd.Series:
+    """Rank (1 = best) of each unit; see RANK_RULE (tie: on_time_rate for townships)."""
     has = f["rate"].notna()
-    a = f[has].sort_values(["rate", "report_rate", "unit"], ascending=[False, False, True])
-    b = f[~has].sort_values(["report_rate", "unit"], ascending=[False, True])
+    a = f[has].sort_values(["rate", tie, "unit"], ascending=[False, False, True])
+    b = f[~has].sort_values([tie, "unit"], ascending=[False, True])
     order = [*a["unit"], *b["unit"]]
     return pd.Series(range(1, len(order) + 1), index=order, dtype=np.int64)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from openpyxl import Workbook
@@ -20,7 +21,8 @@ from dapaicha.layout import BY_KEY, DOING, DONE, IMMEDIATE, NOT_DONE, PLAN
 from dapaicha.xlsx import accountability as accountability_xlsx
 from dapaicha.xlsx import excel, sheets
 from dapaicha.xlsx.excel import cn_date
-from dapaicha.xlsx.sheets import Sheet, list_sheet, new_book, rate_cell, row_height
+from dapaicha.xlsx.sheets import DASH, Sheet, list_sheet, new_book, rate_cell, row_height
+from dapaicha.xlsx.tier import CITY_TIER, Tier
 
 UNIT_HEAD: dict[str, str] = {"county": "县（市、区）", "township": "乡（镇、街道）"}
 VILLAGE_HEAD = "行政村"
@@ -45,6 +47,15 @@ SHEET_PROBLEMS = "问题清单"
 SHEET_OVERDUE = "逾期问题"
 SHEET_MISSING = "未报村"
 SHEET_ITEMS = "按排查项目"
+# a county's own 汇总 (its 本县 view): after 逾期未整改, the week per township and its rank
+WEEK_COLUMNS: tuple[tuple[str, str, int], ...] = (
+    *(("本周新增", "new", 7), ("本周完成整改", "completed", 8)),
+    *(("整改率变化（百分点）", "change_pp", 10), ("排名", "rank", 5)),
+)
+WEEK_NOTE = (
+    "本周新增：本期有、上期没有的问题；本周完成整改：本期为“已整改”、上期不是“已整改”的问题；"
+    "整改率变化（百分点）= 本期整改率 − 上期整改率（任一期无法计算时显示“—”）。"
+)
 
 
 def notes(r: Rollup, extra: Sequence[str] = (), county: str | None = None) -> list[str]:
@@ -86,10 +97,13 @@ def summary_sheet(
     frame: pd.DataFrame,
     unit: str,
     phone: str = "",
+    week: bool = False,
 ) -> Sheet:
-    """The 汇总 sheet: a row per unit, the total row, notes, sign-off."""
+    """The 汇总 sheet: a row per unit, the total row, notes, sign-off; week: frame carries
+    WEEK_COLUMNS (rollup.weekly's, rows in rank order), shown after 逾期未整改."""
     cats = r.categories
     widths = [14, 7, 6, 6, 6, 7, 7, 8, *[9] * len(cats), 7, 8, 7, 7, 7, 9, 8]
+    widths += [w for _, _, w in WEEK_COLUMNS] if week else []
     sh = Sheet(wb, SHEET_SUMMARY, widths, "B5")
     t, sub = title_lines(r, campaign, unit, "汇总表")
     sh.line(t, "title", 36)
@@ -107,6 +121,7 @@ def summary_sheet(
         ("整改进展", (h["done"], h["doing"], h["not_done"])),
         (h["rate"], ()),
         (h["overdue"], ()),
+        *([(head, ()) for head, _, _ in WEEK_COLUMNS] if week else []),
     ]
     first, last = sh.header(groups)
     keys = [
@@ -131,13 +146,33 @@ def summary_sheet(
         cells = [sh.cell(rec["unit"], "center" + sfx)]
         cells += [sh.cell(rec[k], "int" + sfx) for k in keys]
         cells += [rate_cell(sh, rec["rate"], total), sh.cell(rec["overdue"], "int" + sfx)]
+        cells += _week_cells(sh, rec, sfx) if week else []
         sh.add(cells, 20)
     sh.add([])
-    for k, text in enumerate(notes(r, county=unit if level == "township" else None)):
+    extra = [WEEK_NOTE, rollup.RANK_RULE_TOWNSHIP] if week else []
+    for k, text in enumerate(notes(r, extra, county=unit if level == "township" else None)):
         sh.line(("说明：" if k == 0 else "　　　") + text, "note", 18)
     sh.signoff(campaign, r.deadline, phone)
     sh.finish(f"{first}:{last}")
     return sh
+
+
+def _week_cells(sh: Sheet, rec: dict[str, Any], sfx: str) -> list[Any]:
+    out: list[Any] = []
+    for _, key, _ in WEEK_COLUMNS:
+        v = rec[key]
+        if v is None or v is pd.NA or v != v:
+            out.append(sh.cell(DASH if key == "change_pp" else None, "center" + sfx))
+        else:
+            out.append(sh.cell(v, ("pp" if key == "change_pp" else "int") + sfx))
+    return out
+
+
+def ranked(r: Rollup, county: str) -> pd.DataFrame:
+    """The county's township table in rank order, with WEEK_COLUMNS (rollup.weekly)."""
+    frame = rollup.summary(r, "township", county)
+    w = rollup.weekly(r, "township").set_index("unit")[[k for _, k, _ in WEEK_COLUMNS]]
+    return frame.set_index("unit").loc[w.index].join(w).reset_index()
 
 
 def problem_columns(with_county: bool, overdue: bool) -> list[tuple[str, str, float, str]]:
@@ -220,16 +255,22 @@ def write_county(
     county: str,
     path: Path,
     signals: pd.DataFrame | None = None,
+    tier: Tier = CITY_TIER,
 ) -> Path:
     """DIR/<县>_县级汇总表_第N期.xlsx: 汇总, 问题清单, then _county_sheets'.
 
-    signals: accountability.signals_frame (of the city is fine: filtered here).
+    signals: accountability.signals_frame (of the city is fine: filtered here). In the
+    county's own view (tier), its townships ranked, with the week, and its phone.
     """
     if signals is not None:
         signals = accountability.county_signals(signals, county)
     wb = new_book()
-    frame = rollup.summary(r, "township", county)
-    summary_sheet(wb, r, checklist.campaign, "township", frame, county)
+    c = checklist.campaign
+    if tier.is_county:
+        frame = ranked(r, county)
+        summary_sheet(wb, r, c, "township", frame, county, tier.phone_of(c), week=True)
+    else:
+        summary_sheet(wb, r, c, "township", rollup.summary(r, "township", county), county)
     cols = problem_columns(with_county=False, overdue=False)
     list_sheet(
         wb,
@@ -299,8 +340,12 @@ def write_city(
     return path
 
 
+def county_name(county: str, period: int) -> str:
+    return f"{county}_县级汇总表_第{period}期.xlsx"
+
+
 def county_path(out: Path, county: str, period: int) -> Path:
-    return inside(out, f"{county}_县级汇总表_第{period}期.xlsx")
+    return inside(out, county_name(county, period))
 
 
 def city_path(out: Path, period: int) -> Path:
