@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
+import sqlite3
 from pathlib import Path
 
 import openpyxl
@@ -252,3 +254,87 @@ def test_county_view_by_flags(tmp_path, make_return, ros) -> None:
                                    "-o", str(out), "--level", "县"])  # fmt: skip
     assert isinstance(bad.exception, UserError)  # exit 2 through the entry point
     assert "村名册中有2个县（鄢陵县、襄城县）" in str(bad.exception)
+
+
+# --- the city's view of its counties ----------------------------------------------------------
+
+
+def _county_ledgers(tmp_path: Path, make_return, ros) -> Path:
+    """鄢陵县's merged ledgers of 第1期 (villages 0, 1) and 第2期 (villages 0, 1, 2), as the
+    county sends them up, in the city's folders 县/第1期 and 县/第2期."""
+    own = tmp_path / "鄢陵名册.xlsx"
+    _own_roster(Path(ros.source), own, "鄢陵县")
+    store, up = tmp_path / "县.sqlite", tmp_path / "县"
+    for n, villages, day in ((1, (0, 1), D(2022, 3, 30)), (2, (0, 1, 2), D(2022, 4, 6))):
+        folder = tmp_path / "县返" / f"第{n}期"
+        for v in villages:
+            make_return(f"v{v}.xlsx", {}, village=v, folder=folder, report_date=day)
+        (up / f"第{n}期").mkdir(parents=True)
+        _run("merge", folder, "-r", own, "-s", store,
+             "-o", up / f"第{n}期" / "鄢陵县问题整改台账.xlsx")  # fmt: skip
+    return up
+
+
+def test_city_sees_each_county_ledger_arrive(tmp_path, make_return, ros) -> None:
+    up = _county_ledgers(tmp_path, make_return, ros)
+    city = tmp_path / "市.sqlite"
+    for n in (1, 2):
+        _run("merge", up / f"第{n}期", "-r", ros.source, "-s", city, "-o", tmp_path / f"m{n}.xlsx")
+    with sqlite3.connect(city) as conn:  # the moments the ledgers arrived (UTC)
+        for n, at in ((1, "2022-03-31T09:00:00+00:00"), (2, "2022-04-07T17:30:00+00:00")):
+            conn.execute("UPDATE submissions SET received_at = ? WHERE period = ?", (at, n))
+    out = tmp_path / "汇总"
+    # 第1期: arrived 2022-03-31 17:00 Beijing time, on the deadline day: 按时
+    data = json.loads(_run("rollup", "-s", city, "-r", ros.source, "-p", 1, "-o", out, "--json"))
+    assert data["county_ledgers"] == [{
+        "county": "鄢陵县", "file": "鄢陵县问题整改台账.xlsx",
+        "received_at": "2022-03-31T09:00:00+00:00", "received_on": "2022-03-31", "on_time": True,
+    }]  # fmt: skip
+    rows = _arrival_rows(out / "市级汇总表_第1期.xlsx")
+    assert rows == {
+        "鄢陵县": (7, 2, pytest.approx(2 / 7), "2022-03-31 17:00", "按时"),
+        "襄城县": (9, 0, 0.0, None, "未收到"),
+        "全市合计": (16, 2, 0.125, None, None),
+    }
+    # 第2期: 2022-04-07 17:30 UTC is 04-08 01:30 in Beijing, after the 04-07 deadline: 逾期
+    _run("rollup", "-s", city, "-r", ros.source, "-p", 2, "-o", out)
+    rows = _arrival_rows(out / "市级汇总表_第2期.xlsx")
+    assert rows["鄢陵县"] == (7, 3, pytest.approx(3 / 7), "2022-04-08 01:30", "逾期")
+    # unchanged: a city rolled up from village returns shows no ledger columns (test_rollup)
+
+
+def _arrival_rows(path: Path) -> dict[str, tuple]:
+    ws = openpyxl.load_workbook(path)["汇总"]
+    rows = [tuple(r) for r in ws.iter_rows(values_only=True)]
+    heads = [lo if lo is not None else t for t, lo in zip(rows[2], rows[3], strict=True)]
+    at = [
+        heads.index(h) for h in ("应报村数", "已报", "上报率", "县级台账收到时间", "县级台账报送")
+    ]
+    return {r[0]: tuple(r[j] for j in at) for r in rows[4:] if r[0] and r[1] is not None}
+
+
+def test_county_ledger_of_another_period_is_refused(tmp_path, make_return, ros) -> None:
+    up = _county_ledgers(tmp_path, make_return, ros)
+    wrong = tmp_path / "错" / "第2期"
+    wrong.mkdir(parents=True)
+    shutil.copy(up / "第1期" / "鄢陵县问题整改台账.xlsx", wrong / "鄢陵县问题整改台账.xlsx")
+    city = tmp_path / "市.sqlite"
+    said = "鄢陵县问题整改台账.xlsx：这是第1期的合并台账，所在文件夹却是第2期，二者不符，不予合并"
+    bad = CliRunner().invoke(app, ["merge", str(wrong), "-r", str(ros.source), "-s", str(city),
+                                   "-o", str(tmp_path / "m.xlsx")])  # fmt: skip
+    assert isinstance(bad.exception, UserError) and said in str(bad.exception)
+    assert not city.exists()  # nothing stored
+    bad = CliRunner().invoke(app, ["merge", str(up / "第1期"), "-p", "2", "-r", str(ros.source),
+                                   "-s", str(city), "-o", str(tmp_path / "m.xlsx")])  # fmt: skip
+    assert isinstance(bad.exception, UserError)
+    assert "这是第1期的合并台账，-p 指定的却是第2期" in str(bad.exception)
+    # rollup straight from the ledgers: the same refusal, before anything is written
+    loose = tmp_path / "散"
+    loose.mkdir()
+    shutil.copy(up / "第1期" / "鄢陵县问题整改台账.xlsx", loose / "鄢陵县.xlsx")
+    bad = CliRunner().invoke(app, ["rollup", str(loose), "-p", "2", "-r", str(ros.source),
+                                   "-o", str(tmp_path / "汇总")])  # fmt: skip
+    assert isinstance(bad.exception, UserError)
+    assert "鄢陵县.xlsx：这是第1期的合并台账，-p 指定的却是第2期" in str(bad.exception)
+    assert not (tmp_path / "汇总").exists()
+    _run("rollup", loose, "-p", 1, "-r", ros.source, "-o", tmp_path / "汇总")  # the right one

@@ -89,14 +89,18 @@ def run(
     timeout: float = store.BUSY_TIMEOUT,
     on_file=None,
     workers: int | None = None,
+    merged_period: int | None = None,
 ) -> MergeResult:
-    """Validate a folder (the same rules and report as `validate`), store it, write the ledger."""
+    """Validate a folder (the same rules and report as `validate`), store it, write the ledger.
+
+    merged_period: the period a merged ledger must be of when no --period is given (rollup -p).
+    """
     report, subs = validate.validate_folder(
         Path(folder), cl, roster, on_file=on_file, workers=workers
     )
     return merge_submissions(
         store_path, subs, cl, roster=roster, report=report, folder=Path(folder),
-        period=period, as_of=as_of, out=out, timeout=timeout,
+        period=period, as_of=as_of, out=out, timeout=timeout, merged_period=merged_period,
     )  # fmt: skip
 
 
@@ -120,6 +124,7 @@ def merge_submissions(
     out: Path | None = None,
     timeout: float = store.BUSY_TIMEOUT,
     received_at: str | None = None,
+    merged_period: int | None = None,
 ) -> MergeResult:
     """Store validated Submissions; add the merge's findings to `report`; write `out`."""
     if period is not None and as_of is not None:
@@ -129,7 +134,8 @@ def merge_submissions(
     pers = Periods(cl.campaign)
     report = report if report is not None else _report_of(subs)
     result = MergeResult(report, Path(store_path), None)
-    batch, pending = _plan(subs, pers, _base(folder), period, as_of)
+    told = period if period is not None else merged_period
+    batch, pending = _plan(subs, pers, _base(folder), period, as_of, told)
     # most returns of the batch; on a tie the later period
     fallback = sorted(Counter(b.period for b in batch).items(), key=lambda kv: (kv[1], kv[0]))[-1:]
     used = {fr.file: fr.used for fr in report.files}
@@ -172,13 +178,17 @@ def _plan(
     base: Path | None,
     period: int | None,
     as_of: dt.date | None,
+    told: int | None = None,
 ) -> tuple[list[store.Incoming], list[Submission]]:
-    """Submissions with a period resolved, and those still without one."""
+    """Submissions with a period resolved, and those still without one; a merged ledger of
+    another period than `told` (-p) or its folder's is refused (UserError)."""
     batch: list[store.Incoming] = []
     pending: list[Submission] = []
     for s in subs:
         rel = PurePath(base.name, s.file) if base is not None else None
         preset = s.period if s.source_kind == "merged" else None
+        if preset is not None:
+            _same_period(s.file, preset, told, rel)
         n, _ = periods_mod.resolve(
             pers, forced=period, preset=preset, rel=rel, report_date=s.report_date, as_of=as_of
         )
@@ -187,6 +197,18 @@ def _plan(
         else:
             batch.append(store.Incoming(s, n, pers.on_time(s.report_date, n)))
     return batch, pending
+
+
+def _same_period(file: str, preset: int, told: int | None, rel: PurePath | None) -> None:
+    """A lower tier's merged ledger is of the period the folder (第N期) or -p says, or refused."""
+    n, where = told, "-p 指定的"
+    if n is None and rel is not None:
+        n, where = periods_mod.from_folder(rel), "所在文件夹"
+    if n is not None and n != preset:
+        raise UserError(
+            f"{file}：这是第{preset}期的合并台账，{where}却是第{n}期，二者不符，不予合并；"
+            "请放入对应期次的文件夹，或改正 -p。"
+        )
 
 
 def _place(

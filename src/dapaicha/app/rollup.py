@@ -20,6 +20,7 @@ from dapaicha.read import roster as roster_mod
 from dapaicha.store import db as store_db
 from dapaicha.store import ledgers as store_ledgers
 from dapaicha.store import query as store_query
+from dapaicha.store import status as store_status
 from dapaicha.store import write as store
 from dapaicha.store.query import PeriodData
 from dapaicha.xlsx import county_text, summary, weekly
@@ -32,6 +33,7 @@ class RunResult:
     paths: list[Path]
     merged: list[merge.MergeResult] = field(default_factory=list)  # per input (no --store)
     tier: Tier = CITY_TIER  # whose view was written (a 县 tier names its county)
+    arrivals: list[store_status.Arrival] = field(default_factory=list)  # counties' ledgers
 
     @property
     def level(self) -> Level:
@@ -108,18 +110,21 @@ def run(
         if store_path is None:
             store_path = Path(tmp) / "store.sqlite"
             for src in inputs:
-                merged_results.append(merge.run(Path(src), cl, roster, store_path))
+                merged_results.append(
+                    merge.run(Path(src), cl, roster, store_path, merged_period=period)
+                )
             if not Path(store_path).exists():
                 raise UserError("给出的文件夹中没有可汇总的台账。")
         data = _frames(Path(store_path), period)
         signals = perfunctory_signals(Path(store_path), int(data.period), cl)
+        arrivals = store_status.arrivals(Path(store_path), int(data.period))
     if tier.is_county:
         tier = dataclasses.replace(tier, name=county_of(tier, roster))
         r = _county_rollup(data, roster, cl, tier.name)
     else:
         r = rollup.build(data, rollup.roster_frame(roster.villages), cl)
-    paths = write_reports(r, cl, out, templates, signals, tier)
-    return RunResult(r, paths, merged_results, tier)
+    paths = write_reports(r, cl, out, templates, signals, tier, arrivals)
+    return RunResult(r, paths, merged_results, tier, [] if tier.is_county else arrivals)
 
 
 def _county_rollup(data: PeriodData, roster: Roster, cl: Checklist, county: str) -> Rollup:
@@ -171,11 +176,13 @@ def write_reports(
     templates: Path | None = None,
     signals: Sequence[perfunctory.Signal] | None = None,
     tier: Tier = CITY_TIER,
+    arrivals: Sequence[store_status.Arrival] = (),
 ) -> list[Path]:
     """Every output of `dapaicha rollup`: county and city summaries, 周报, 文字稿.
 
     signals: the period's 疑似走过场 signals (app.rollup.perfunctory_signals); None: not checked.
     A 县 tier (r holding its county only): that county's 县级汇总表, 周报 and 文字稿, 本县.
+    arrivals: the counties' merged ledgers of the period, shown in the city's 汇总.
     """
     if tier.is_county:
         return _county_reports(r, checklist, out, templates, signals, tier)
@@ -186,7 +193,8 @@ def write_reports(
         summary.write_county(rc, checklist, c, summary.county_path(out, c, r.period), sig)
         for c, rc in rollup.split(r)
     ]
-    paths.append(summary.write_city(r, checklist, summary.city_path(out, r.period), sig))
+    city = summary.city_path(out, r.period)
+    paths.append(summary.write_city(r, checklist, city, sig, arrivals))
     paths.append(weekly.write_xlsx(r, checklist, weekly.weekly_path(out, r.period)))
     paths += weekly.write_rendered(r, out, md, txt)
     return paths

@@ -111,7 +111,7 @@ def rollup_cmd(
             f"[yellow]名册中没有的 {len(r.outside)} 个村未计入汇总：{escape(names)}{more}。[/]"
         )
     if as_json:
-        render.emit_json(render_more.weekly_payload(r, res.paths, res.level))
+        render.emit_json(render_more.weekly_payload(r, res.paths, res.level, res.arrivals))
         raise typer.Exit(0)
     render_more.print_weekly(r, con, res.level)
     kinds = {".xlsx": "工作簿", ".md": "文字稿（Markdown）", ".txt": "文字稿（纯文本）"}

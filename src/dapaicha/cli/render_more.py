@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from rich.cells import cell_len
@@ -17,6 +18,7 @@ from dapaicha.config.checklist import Checklist, LintProblem
 from dapaicha.figures import rollup
 from dapaicha.figures.rollup import Rollup
 from dapaicha.findings import SEVERITY_ZH, Severity
+from dapaicha.store.status import Arrival
 from dapaicha.xlsx.excel import cn_date
 from dapaicha.xlsx.sheets import DASH
 from dapaicha.xlsx.weekly import is_nan, pct
@@ -175,10 +177,11 @@ _VILLAGE_COUNTS = ("expected", "reported", "on_time", "late", "returned", "missi
 
 
 def weekly_payload(
-    r: Rollup, paths: list[Path], level: rollup.Level = "county"
+    r: Rollup, paths: list[Path], level: rollup.Level = "county", arrivals: Sequence[Arrival] = ()
 ) -> dict[str, object]:
     """rollup --json: the 周报 figures per unit (percentages as printed) and the files;
-    level: the units (counties, or a county's townships)."""
+    level: the units (counties, or a county's townships); county_ledgers: when each county's
+    merged ledger of the period arrived (on_time null: received outside the campaign)."""
     units = []
     for rec in rollup.weekly(r, level).to_dict("records"):
         units.append({
@@ -199,4 +202,9 @@ def weekly_payload(
         "level": level,
         "units": units,
         "files": [str(p) for p in paths],
-    }
+        "county_ledgers": [
+            {"county": a.county, "file": a.file, "received_at": a.received_at,
+             "received_on": a.received_on.isoformat(), "on_time": a.on_time}
+            for a in arrivals
+        ],
+    }  # fmt: skip

@@ -146,3 +146,48 @@ def known_files(store_path: Path | str, shas: list[str]) -> set[str]:
         return found
     finally:
         conn.close()
+
+
+# --- a lower tier's merged ledgers: when each county's arrived -------------------------------
+
+BEIJING = dt.timezone(dt.timedelta(hours=8))  # receipts (UTC) are judged on the local day
+
+_ARRIVALS = """
+SELECT s.county, s.file, MIN(s.received_at) FROM submissions s
+WHERE s.period = :p AND s.source_kind = 'merged' AND s.accepted = 1 GROUP BY s.county
+"""
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """A county's merged ledger of one period: the first accepted one the store received."""
+
+    county: str
+    file: str
+    received_at: str  # ISO, UTC, as stored
+    received_on: dt.date  # its day in Beijing time
+    received_local: str  # its moment in Beijing time, as shown: 2022-03-31 18:00
+    on_time: bool | None  # received_on ≤ the deadline; None: received outside the campaign
+
+
+def arrivals(store_path: Path | str, period: int) -> list[Arrival]:
+    """Each county whose merged ledger of `period` is stored, by county name. Judged by the
+    receipt when it lies inside the campaign; a replay (outside it) is not judged (None)."""
+    conn = store_db.connect(store_path)
+    try:
+        camp = conn.execute("SELECT start, end_date FROM campaigns").fetchone()
+        row = conn.execute("SELECT deadline FROM periods WHERE n = ?", (period,)).fetchone()
+        if camp is None or row is None:
+            return []
+        start, end = dt.date.fromisoformat(camp[0]), dt.date.fromisoformat(camp[1])
+        deadline = dt.date.fromisoformat(row[0])
+        out = []
+        for county, file, at in conn.execute(_ARRIVALS, {"p": period}).fetchall():
+            moment = dt.datetime.fromisoformat(at)
+            day = (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).astimezone(BEIJING)
+            on = day.date()
+            judged = on <= deadline if start <= on <= end else None
+            out.append(Arrival(county, file, at, on, f"{day:%Y-%m-%d %H:%M}", judged))
+        return sorted(out, key=lambda a: a.county)
+    finally:
+        conn.close()
