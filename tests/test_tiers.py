@@ -172,6 +172,8 @@ def _texts(root: Path) -> list[tuple[str, str]]:
 
 def test_county_workspace_speaks_for_its_county(county_ws, make_return) -> None:
     _county_campaign(county_ws, make_return)
+    _run("merge", county_ws / "returns" / "第2期")  # the ledger sent up: the county's own name
+    assert (county_ws / "汇总" / "鄢陵县问题整改台账.xlsx").is_file()
     out = county_ws / "汇总" / "第2期"
     names = sorted(p.name for p in out.glob("*.xlsx"))
     assert "市级汇总表_第2期.xlsx" not in names and "襄城县_县级汇总表_第2期.xlsx" not in names
