@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 import sqlite3
+import subprocess
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
-from conftest import problem
+from conftest import problem, soffice_convert
+from test_print import PDFTOTEXT, _fits
 from test_status import _campaign, _run
 from typer.testing import CliRunner
 
@@ -340,3 +343,30 @@ def test_county_ledger_of_another_period_is_refused(tmp_path, make_return, ros) 
     assert "鄢陵县.xlsx：这是第1期的合并台账，-p 指定的却是第2期" in str(bad.exception)
     assert not (tmp_path / "汇总").exists()
     _run("rollup", loose, "-p", 1, "-r", ros.source, "-o", tmp_path / "汇总")  # the right one
+
+
+@pytest.mark.parametrize("view", ["county", "city"])
+def test_new_columns_print(tmp_path, make_return, ros, view) -> None:
+    """The county's ranked 汇总 and the city's 汇总 with ledger arrivals print A4 landscape,
+    their last column header on the first pages (as tests/test_print.py checks the others)."""
+    if view == "county":
+        store = _campaign(tmp_path, make_return, ros)
+        out = tmp_path / "县"
+        _run("rollup", "-s", store, "-r", ros.source, "-p", 1, "-o", out, "--level", "县",
+             "--unit", "鄢陵县")  # fmt: skip
+        src, last = out / "鄢陵县_县级汇总表_第1期.xlsx", "排名"
+    else:
+        up = _county_ledgers(tmp_path, make_return, ros)
+        city, out = tmp_path / "市.sqlite", tmp_path / "市"
+        _run("merge", up / "第1期", "-r", ros.source, "-s", city, "-o", tmp_path / "m.xlsx")
+        _run("rollup", "-s", city, "-r", ros.source, "-o", out)
+        src, last = out / "市级汇总表_第1期.xlsx", "县级台账报送"
+    ws = openpyxl.load_workbook(src)["汇总"]
+    assert [c.value for c in ws[3] if c.value][-1] == last  # the header's last column
+    pdf = soffice_convert(src, "pdf", tmp_path)
+    box = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf.read_bytes())[0]
+    assert (round(float(box[0])), round(float(box[1]))) == (842, 595)
+    across = 1 if _fits(src) else 4
+    text = subprocess.run([PDFTOTEXT, "-f", "1", "-l", str(across), str(pdf), "-"],
+                          capture_output=True, text=True, check=True).stdout  # fmt: skip
+    assert last in re.sub(r"\s", "", text)
