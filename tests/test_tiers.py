@@ -370,3 +370,19 @@ def test_new_columns_print(tmp_path, make_return, ros, view) -> None:
     text = subprocess.run([PDFTOTEXT, "-f", "1", "-l", str(across), str(pdf), "-"],
                           capture_output=True, text=True, check=True).stdout  # fmt: skip
     assert last in re.sub(r"\s", "", text)
+
+
+def test_city_view_signs_with_its_office(tmp_path, make_return, ros) -> None:
+    """A city's settings (or --office/--phone) sign its outputs; the figures stay the same."""
+    store = _campaign(tmp_path, make_return, ros)
+    out = tmp_path / "市"
+    _run("rollup", "-s", store, "-r", ros.source, "-p", 1, "-o", out, "--level", "市",
+         "--office", "许昌市巩固办", "--phone", "0374-1234567")  # fmt: skip
+    assert _summary_rows(out / "市级汇总表_第1期.xlsx") == CITY
+    ws = openpyxl.load_workbook(out / "市级汇总表_第1期.xlsx")["汇总"]
+    assert "联系电话：0374-1234567" in [c.value for row in ws.iter_rows() for c in row]
+    assert openpyxl.load_workbook(out / "周报_第1期.xlsx")["周报"]["A2"].value.startswith(
+        "许昌市巩固办"
+    )
+    txt = (out / "周报文字稿_第1期.txt").read_text("utf-8-sig")
+    assert txt.rstrip().endswith("许昌市巩固办\n2022年3月31日\n（联系电话：0374-1234567）")

@@ -186,7 +186,7 @@ def write_reports(
     """
     if tier.is_county:
         return _county_reports(r, checklist, out, templates, signals, tier)
-    ctx = weekly.context(r, checklist, signals)
+    ctx = weekly.context(r, checklist, signals, tier)  # the city's office and phone
     md, txt = weekly.render(ctx, templates)  # template errors first
     sig = None if signals is None else accountability.signals_frame(r, signals)
     paths = [
@@ -194,8 +194,8 @@ def write_reports(
         for c, rc in rollup.split(r)
     ]
     city = summary.city_path(out, r.period)
-    paths.append(summary.write_city(r, checklist, city, sig, arrivals))
-    paths.append(weekly.write_xlsx(r, checklist, weekly.weekly_path(out, r.period)))
+    paths.append(summary.write_city(r, checklist, city, sig, arrivals, tier))
+    paths.append(weekly.write_xlsx(r, checklist, weekly.weekly_path(out, r.period), tier))
     paths += weekly.write_rendered(r, out, md, txt)
     return paths
 

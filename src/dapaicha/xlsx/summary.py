@@ -369,17 +369,19 @@ def write_city(
     path: Path,
     signals: pd.DataFrame | None = None,
     arrivals: Sequence[Arrival] | None = None,
+    tier: Tier = CITY_TIER,
 ) -> Path:
     """DIR/市级汇总表_第N期.xlsx: 汇总, 按排查项目, then _county_sheets'. arrivals: the
-    counties' merged ledgers of the period (store.status.arrivals); shown when any."""
+    counties' merged ledgers of the period (store.status.arrivals); shown when any. tier:
+    the city's phone (the workspace's, else the campaign's)."""
     wb = new_book()
     c = checklist.campaign
     frame = rollup.summary(r, "county")
     if arrivals:
         frame = with_arrivals(frame, arrivals)
-        summary_sheet(wb, r, c, "county", frame, "全市", c.phone, extra=ARRIVAL_COLUMNS)
+        summary_sheet(wb, r, c, "county", frame, "全市", tier.phone_of(c), extra=ARRIVAL_COLUMNS)
     else:
-        summary_sheet(wb, r, c, "county", frame, "全市", phone=c.phone)
+        summary_sheet(wb, r, c, "county", frame, "全市", phone=tier.phone_of(c))
     items_sheet(wb, r, checklist)
     _county_sheets(wb, r, checklist, None, "全市", signals)
     excel.save(wb, path, sheets.workbook_bytes)

@@ -261,7 +261,10 @@ def unit_figures(rec: dict[str, Any], sums: pd.Series) -> dict[str, Any]:
 
 
 def context(
-    r: Rollup, checklist: Checklist, signals: Sequence[Signal] | None = None
+    r: Rollup,
+    checklist: Checklist,
+    signals: Sequence[Signal] | None = None,
+    tier: Tier = CITY_TIER,
 ) -> dict[str, Any]:
     """The data the 文字稿 template gets (each listed in the template's comment block).
 
@@ -298,7 +301,7 @@ def context(
     acc["due_soon_until"] = cn_date(acc["due_soon_until"])
     return {
         "title": title(r, checklist),
-        "subtitle": subtitle(r, checklist),
+        "subtitle": subtitle(r, checklist, tier),
         "period": r.period,
         "start": cn_date(r.start),
         "deadline": cn_date(r.deadline),
@@ -309,10 +312,10 @@ def context(
         "rank_rule": rollup.RANK_RULE,
         "campaign": {
             "title": c.title,
-            "office": c.office,
+            "office": tier.office_of(c),
             "document_number": c.document_number,
             "end": cn_date(c.end),
-            "phone": c.phone,
+            "phone": tier.phone_of(c),
         },
         "total": total,
         "counties": counties,
