@@ -149,10 +149,11 @@ def test_validate_merge_rollup_count_by_hand(campaign) -> None:
     header = next(
         r for r in ws.iter_rows(values_only=True) if r and r[0] is None and r[2] == "已报"
     )
-    assert list(header[7:12]) == CATEGORIES
-    # 应报 已报 按时 逾期 未报 问题 | 5 categories | 立行立改 纳入 | 已整改 正在 未整改 | 整改率 逾期
-    assert rows["陈化店镇"][1:] == (2, 2, 2, 0, 0, 2, 1, 0, 0, 0, 1, 1, 1, 1, 1, 0, 0.5, 0)
-    assert rows["合计"][1:] == (3, 2, 2, 0, 1, 2, 1, 0, 0, 0, 1, 1, 1, 1, 1, 0, 0.5, 0)
+    assert list(header[8:13]) == CATEGORIES
+    # 应报 已报 按时 逾期 退回待改 未报 问题 | 5 categories | 立行立改 纳入 | 已整改 正在 未整改
+    # | 整改率 逾期
+    assert rows["陈化店镇"][1:] == (2, 2, 2, 0, 0, 0, 2, 1, 0, 0, 0, 1, 1, 1, 1, 1, 0, 0.5, 0)
+    assert rows["合计"][1:] == (3, 2, 2, 0, 0, 1, 2, 1, 0, 0, 0, 1, 1, 1, 1, 1, 0, 0.5, 0)
 
 
 def test_item_missing_names_the_campaign_count(campaign, tmp_path) -> None:

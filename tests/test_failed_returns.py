@@ -39,7 +39,7 @@ def test_failed_return_is_not_called_missing(tmp_path: Path) -> None:
     _, txt = weekly.render(ctx)
     assert "王庄村" in txt
     assert "未报送的有马栏镇后杨村，报送未通过（退回待改）的有陈化店镇王庄村。" in txt
-    assert "未报送1个，报送未通过校验、退回修改待重报1个。" in txt
+    assert "退回待改1个（报送未通过校验、退回修改待重报），未报1个（一个文件也没有报送）。" in txt
     assert "本期未报送的村1个、报送未通过（退回待改）的村1个、逾期报送的村0个" in txt
     assert "未报送的有陈化店镇王庄村" not in txt
 

@@ -62,7 +62,7 @@ def test_text_rounds_like_the_workbook(cl, tmp_path):
     assert ctx["total"]["report_rate"] == "65.63%"
     assert ctx["total"]["on_time_rate"] == "65.63%"
     _, txt = weekly.render(ctx)
-    assert "本期已报送21个，上报率65.63%" in txt
+    assert "本期已报21个（有通过校验的台账），上报率65.63%" in txt
     assert "按时上报率65.63%" in txt and "65.62%" not in txt
     path = weekly.write_xlsx(r, cl, tmp_path / "周报.xlsx")
     ws = openpyxl.load_workbook(path)[weekly.SHEET_WEEKLY]

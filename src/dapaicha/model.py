@@ -25,6 +25,17 @@ class Status(StrEnum):
     PASSED = "已通过"  # an accepted return, on time (or its 填报日期 unknown)
     PASSED_LATE = "已通过（迟报）"  # an accepted return after the deadline
 
+    @staticmethod
+    def of(accepted: bool, on_time: int | None, dated: bool, rejected: bool, past: bool) -> Status:
+        """The rule, in one place (store.status and store.query use it): an accepted current
+        return of the period → 已通过 (迟报 when on_time is 0 and it has a 填报日期); else a
+        rejected one → 退回待改; else 未报送, 逾期未报 when `past` the period's deadline."""
+        if accepted:
+            return Status.PASSED_LATE if on_time == 0 and dated else Status.PASSED
+        if rejected:
+            return Status.RETURNED
+        return Status.OVERDUE if past else Status.UNREPORTED
+
 
 class Cells(Mapping[str, str]):
     """Column key → A1 address of one table row, made on demand.

@@ -105,10 +105,12 @@ def run(
     only: list[Path] | None = None,
     by_date: bool = True,
     today: dt.date | None = None,
+    merged_period: int | None = None,
 ) -> MergeResult:
     """Validate a folder (the same rules and report as `validate`), store it, write the ledger.
 
     only: validate just these files of the folder (the rest are in the store already).
+    merged_period: the period a merged ledger must be of when no --period is given (rollup -p).
     """
     report, subs = validate.validate_folder(
         Path(folder), cl, roster, on_file=on_file, workers=workers, only=only
@@ -116,7 +118,7 @@ def run(
     return merge_submissions(
         store_path, subs, cl, roster=roster, report=report, folder=Path(folder),
         period=period, as_of=as_of, out=out, timeout=timeout, received_at=received_at,
-        by_date=by_date, today=today,
+        by_date=by_date, today=today, merged_period=merged_period,
     )  # fmt: skip
 
 
@@ -142,6 +144,7 @@ def merge_submissions(
     received_at: str | None = None,
     by_date: bool = True,
     today: dt.date | None = None,
+    merged_period: int | None = None,
 ) -> MergeResult:
     """Store validated Submissions; add the merge's findings to `report`; write `out`.
 
@@ -158,7 +161,8 @@ def merge_submissions(
     result = MergeResult(report, Path(store_path), None)
     stored = stored_files(store_path, [s.sha256 for s in subs])
     seen = periods_mod.Receipts(cl.campaign, received_at or periods_mod.now(), stored)
-    batch, pending = _plan(subs, pers, _base(folder), (period, as_of or today), seen)
+    told = period if period is not None else merged_period
+    batch, pending = _plan(subs, pers, _base(folder), (period, as_of or today), seen, told)
     if not by_date:
         _ask_period([b.sub for b in batch if b.source == "填报日期"] + pending, cl)
     # most returns of the batch; on a tie the later period
@@ -203,15 +207,19 @@ def _plan(
     base: Path | None,
     asked: tuple[int | None, dt.date | None],
     seen: periods_mod.Receipts,
+    told: int | None = None,
 ) -> tuple[list[store.Incoming], list[Submission]]:
     """Submissions with a period resolved (asked: --period, the as-of day), and those still
-    without one."""
+    without one; a merged ledger of another period than `told` (-p) or its folder's is
+    refused (UserError)."""
     batch: list[store.Incoming] = []
     pending: list[Submission] = []
     period, as_of = asked
     for s in subs:
         rel = PurePath(base.name, s.file) if base is not None else None
         preset = s.period if s.source_kind == "merged" else None
+        if preset is not None:
+            _same_period(s.file, preset, told, rel)
         n, source = periods_mod.resolve(
             pers, forced=period, preset=preset, rel=rel, report_date=s.report_date, as_of=as_of
         )
@@ -242,6 +250,18 @@ def _ask_period(unplaced: list[Submission], cl: Checklist) -> None:
             f"今天不在行动期间（{camp.start:%Y-%m-%d} 至 {camp.end:%Y-%m-%d}），无法确定"
             f"“{unplaced[0].file}”属于第几期：请用 -p 指定期次（例：dapaicha merge returns -p 2），"
             "或把文件放进“第N期”文件夹。"
+        )
+
+
+def _same_period(file: str, preset: int, told: int | None, rel: PurePath | None) -> None:
+    """A lower tier's merged ledger is of the period the folder (第N期) or -p says, or refused."""
+    n, where = told, "-p 指定的"
+    if n is None and rel is not None:
+        n, where = periods_mod.from_folder(rel), "所在文件夹"
+    if n is not None and n != preset:
+        raise UserError(
+            f"{file}：这是第{preset}期的合并台账，{where}却是第{n}期，二者不符，不予合并；"
+            "请放入对应期次的文件夹，或改正 -p。"
         )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -11,16 +12,19 @@ from dapaicha.app import merge
 from dapaicha.config import checklist as cl_mod
 from dapaicha.config.checklist import Checklist
 from dapaicha.config.roster import Roster
+from dapaicha.config.workspace import Settings
 from dapaicha.errors import UserError
 from dapaicha.figures import accountability, perfunctory, rollup
-from dapaicha.figures.rollup import Rollup
+from dapaicha.figures.rollup import Level, Rollup
 from dapaicha.read import roster as roster_mod
 from dapaicha.store import db as store_db
 from dapaicha.store import ledgers as store_ledgers
 from dapaicha.store import query as store_query
+from dapaicha.store import status as store_status
 from dapaicha.store import write as store
 from dapaicha.store.query import PeriodData
-from dapaicha.xlsx import summary, weekly
+from dapaicha.xlsx import county_text, summary, weekly
+from dapaicha.xlsx.tier import CITY, CITY_TIER, Tier
 
 
 @dataclass
@@ -28,6 +32,37 @@ class RunResult:
     rollup: Rollup
     paths: list[Path]
     merged: list[merge.MergeResult] = field(default_factory=list)  # per input (no --store)
+    tier: Tier = CITY_TIER  # whose view was written (a 县 tier names its county)
+    arrivals: list[store_status.Arrival] = field(default_factory=list)  # counties' ledgers
+
+    @property
+    def level(self) -> Level:
+        """The units of the 周报 table: counties (a city's view) or townships (a county's)."""
+        return "township" if self.tier.is_county else "county"
+
+
+def tier_of(s: Settings | None) -> Tier:
+    """The workspace's unit as a Tier (a city's view outside a workspace)."""
+    if s is None:
+        return CITY_TIER
+    return Tier(s.unit.level or CITY, s.unit.name, s.office, s.phone)
+
+
+def county_of(tier: Tier, roster: Roster) -> str:
+    """The county a 县 view speaks for, as the roster spells it; one Chinese line if unclear."""
+    names = list(dict.fromkeys(v.county for v in roster.villages))
+    if tier.name in names:
+        return tier.name
+    if len(names) == 1 and not tier.name:
+        return names[0]
+    if tier.name:
+        raise UserError(
+            f"本级为县（{tier.name}），但村名册中没有这个县（名册中有：{'、'.join(names)}）。"
+        )
+    raise UserError(
+        f"本级为县，但村名册中有{len(names)}个县（{'、'.join(names)}）："
+        "请在 dapaicha.yaml 的 unit.name 或 --unit 写明本县名称。"
+    )
 
 
 def command(
@@ -40,6 +75,7 @@ def command(
     period: int | None = None,
     templates: Path | None = None,
     on_roster: Callable[[Roster], None] | None = None,
+    tier: Tier = CITY_TIER,
 ) -> RunResult:
     """`dapaicha rollup`; on_roster sees the roster as soon as it is read."""
     cl = cl_mod.load(checklist_path)
@@ -47,8 +83,9 @@ def command(
     if on_roster is not None:
         on_roster(ros)
     return run(
-        cl, ros, out, store_path=store_path, inputs=inputs, period=period, templates=templates
-    )
+        cl, ros, out, store_path=store_path, inputs=inputs, period=period, templates=templates,
+        tier=tier,
+    )  # fmt: skip
 
 
 def run(
@@ -60,9 +97,10 @@ def run(
     inputs: Sequence[Path] = (),
     period: int | None = None,
     templates: Path | None = None,
+    tier: Tier = CITY_TIER,
 ) -> RunResult:
     """The store (or returns / merged ledgers merged into a temporary store) → the period's
-    frames → every summary workbook and the 文字稿."""
+    frames → every summary workbook and the 文字稿; a 县 tier: its county's own (本县)."""
     if not roster.villages:
         raise UserError("村名册中没有读到任何村，无法汇总。")
     if (store_path is None) == (not inputs):
@@ -72,13 +110,32 @@ def run(
         if store_path is None:
             store_path = Path(tmp) / "store.sqlite"
             for src in inputs:
-                merged_results.append(merge.run(Path(src), cl, roster, store_path))
+                merged_results.append(
+                    merge.run(Path(src), cl, roster, store_path, merged_period=period)
+                )
             if not Path(store_path).exists():
                 raise UserError("给出的文件夹中没有可汇总的台账。")
         data = _frames(Path(store_path), period, cl)
         signals = perfunctory_signals(Path(store_path), int(data.period), cl)
-    r = rollup.build(data, rollup.roster_frame(roster.villages), cl)
-    return RunResult(r, write_reports(r, cl, out, templates, signals), merged_results)
+        arrivals = store_status.arrivals(Path(store_path), int(data.period))
+    if tier.is_county:
+        tier = dataclasses.replace(tier, name=county_of(tier, roster))
+        r = _county_rollup(data, roster, cl, tier.name)
+    else:
+        r = rollup.build(data, rollup.roster_frame(roster.villages), cl)
+    paths = write_reports(r, cl, out, templates, signals, tier, arrivals)
+    return RunResult(r, paths, merged_results, tier, [] if tier.is_county else arrivals)
+
+
+def _county_rollup(data: PeriodData, roster: Roster, cl: Checklist, county: str) -> Rollup:
+    """The county's villages only; data of the roster's other counties is not "outside"."""
+    r = rollup.build(
+        data, rollup.roster_frame(v for v in roster.villages if v.county == county), cl
+    )
+    others = {v.county for v in roster.villages} - {county}
+    if len(r.outside):
+        r.outside = r.outside[~r.outside["county"].isin(others)].reset_index(drop=True)
+    return r
 
 
 def _frames(path: Path, period: int | None, cl: Checklist) -> PeriodData:
@@ -121,21 +178,45 @@ def write_reports(
     out: Path,
     templates: Path | None = None,
     signals: Sequence[perfunctory.Signal] | None = None,
+    tier: Tier = CITY_TIER,
+    arrivals: Sequence[store_status.Arrival] = (),
 ) -> list[Path]:
     """Every output of `dapaicha rollup`: county and city summaries, 周报, 文字稿.
 
     signals: the period's 疑似走过场 signals (app.rollup.perfunctory_signals); None: not checked.
+    A 县 tier (r holding its county only): that county's 县级汇总表, 周报 and 文字稿, 本县.
+    arrivals: the counties' merged ledgers of the period, shown in the city's 汇总.
     """
+    if tier.is_county:
+        return _county_reports(r, checklist, out, templates, signals, tier)
     # the city's workbooks count the city's items only; a county's own show in its own
     city, city_cl = rollup.city_only(r, checklist), checklist.city
-    ctx = weekly.context(city, city_cl, signals)
+    ctx = weekly.context(city, city_cl, signals, tier)  # the city's office and phone
     md, txt = weekly.render(ctx, templates)  # template errors first
     sig = None if signals is None else accountability.signals_frame(r, signals)
     paths = [
         summary.write_county(rc, checklist, c, summary.county_path(out, c, r.period), sig)
         for c, rc in rollup.split(r)
     ]
-    paths.append(summary.write_city(city, city_cl, summary.city_path(out, r.period), sig))
-    paths.append(weekly.write_xlsx(city, city_cl, weekly.weekly_path(out, r.period)))
+    city_path = summary.city_path(out, r.period)
+    paths.append(summary.write_city(city, city_cl, city_path, sig, arrivals, tier))
+    paths.append(weekly.write_xlsx(city, city_cl, weekly.weekly_path(out, r.period), tier))
     paths += weekly.write_rendered(city, out, md, txt)
     return paths
+
+
+def _county_reports(
+    r: Rollup,
+    checklist: Checklist,
+    out: Path,
+    templates: Path | None,
+    signals: Sequence[perfunctory.Signal] | None,
+    tier: Tier,
+) -> list[Path]:
+    ctx = county_text.context(r, checklist, tier, signals)
+    md, txt = weekly.render(ctx, templates, weekly.TEMPLATE_COUNTY)  # template errors first
+    sig = None if signals is None else accountability.signals_frame(r, signals)
+    path = summary.county_path(out, tier.name, r.period)
+    paths = [summary.write_county(r, checklist, tier.name, path, sig, tier)]
+    paths.append(weekly.write_xlsx(r, checklist, weekly.weekly_path(out, r.period), tier))
+    return paths + weekly.write_rendered(r, out, md, txt)

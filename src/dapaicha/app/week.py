@@ -144,8 +144,8 @@ def run(ws: Workspace, period: int | None = None, as_of: dt.date | None = None) 
     _copies(ws, week, result.report, folder, cl)
     week.rolled_up = any_accepted(store)
     if week.rolled_up:
-        paths = rollup.run(cl, ros, summary, store_path=store, period=n).paths
-        week.written += [("汇总", p) for p in paths]
+        made = rollup.run(cl, ros, summary, store_path=store, period=n, tier=rollup.tier_of(s))
+        week.written += [("汇总", p) for p in made.paths]
     _chase(ws, week, cl)
     return week
 

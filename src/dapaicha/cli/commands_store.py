@@ -28,6 +28,17 @@ from dapaicha.cli.base import (
 )
 from dapaicha.config.roster import Roster
 
+LevelOpt = Annotated[
+    str,
+    typer.Option(
+        "--level",
+        help="本级单位层级：市（默认：各县排名）或 县（本县：只写本县的县级汇总表、周报和文字稿，各乡镇排名）。",
+    ),
+]
+UnitOpt = Annotated[str, typer.Option("--unit", help="本级单位名称，县级时为本县名称。")]
+OfficeOpt = Annotated[str, typer.Option("--office", help="落款的办公室全称。")]
+PhoneOpt = Annotated[str, typer.Option("--phone", help="落款的联系电话。")]
+
 
 @app.command("rollup", cls=COMMAND)
 def rollup_cmd(
@@ -64,8 +75,14 @@ def rollup_cmd(
     as_json: Annotated[
         bool, typer.Option("--json", help="以 JSON 输出本期各单位的整改进展和写出的文件。")
     ] = False,
+    level: LevelOpt = "",
+    unit: UnitOpt = "",
+    office: OfficeOpt = "",
+    phone: PhoneOpt = "",
 ) -> None:
     """汇总：各县县级汇总表、市级汇总表、周报及周报文字稿（.md 和 .txt）。
+
+    在县级工作文件夹中（或 --level 县）只写本县的：县级汇总表（各乡镇排名）、周报和文字稿。
 
     例：dapaicha rollup -s dapaicha.sqlite -r roster.xlsx -o 汇总
     退出码：0 完成；2 用法错误或无法读取输入。
@@ -79,9 +96,10 @@ def rollup_cmd(
             )
 
     store = ws_defaults.rollup_store(state["workspace"], store, inputs)
+    tier = ws_defaults.tier(level, unit, office, phone)
     res = rollup.command(
         roster, out, checklist_path=checklist, store_path=store, inputs=inputs or (),
-        period=period, templates=templates, on_roster=roster_errors,
+        period=period, templates=templates, on_roster=roster_errors, tier=tier,
     )  # fmt: skip
     for src, m in zip(inputs or (), res.merged, strict=False):
         con.print(
@@ -95,9 +113,9 @@ def rollup_cmd(
             f"[yellow]名册中没有的 {len(r.outside)} 个村未计入汇总：{escape(names)}{more}。[/]"
         )
     if as_json:
-        render.emit_json(render_more.weekly_payload(r, res.paths))
+        render.emit_json(render_more.weekly_payload(r, res.paths, res.level, res.arrivals))
         raise typer.Exit(0)
-    render_more.print_weekly(r, con)
+    render_more.print_weekly(r, con, res.level)
     kinds = {".xlsx": "工作簿", ".md": "文字稿（Markdown）", ".txt": "文字稿（纯文本）"}
     render.print_paths(
         con, f"第{r.period}期汇总已写出：", [(kinds.get(p.suffix, "文件"), p) for p in res.paths]

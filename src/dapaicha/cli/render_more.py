@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from rich.cells import cell_len
@@ -17,6 +18,7 @@ from dapaicha.config.checklist import Checklist, LintProblem
 from dapaicha.figures import rollup
 from dapaicha.figures.rollup import Rollup
 from dapaicha.findings import SEVERITY_ZH, Severity
+from dapaicha.store.status import Arrival
 from dapaicha.xlsx.excel import cn_date
 from dapaicha.xlsx.sheets import DASH
 from dapaicha.xlsx.weekly import is_nan, pct
@@ -123,15 +125,15 @@ def print_generated(result: Generated, con: Console, limit: int = 100) -> None:
             con.print(f"  ……另有 {len(result.skipped) - limit} 个未列出。")
 
 
-def print_weekly(r: Rollup, con: Console) -> None:
-    """The 周报 figures as a terminal table."""
-    w = rollup.weekly(r)
+def print_weekly(r: Rollup, con: Console, level: rollup.Level = "county") -> None:
+    """The 周报 figures as a terminal table (per county, or a county's townships)."""
+    w = rollup.weekly(r, level)
     t = Table(title=f"第{r.period}期（截至{cn_date(r.deadline)}）整改进展")
+    head = "县（市、区）" if level == "county" else "乡（镇、街道）"
     for name in (
-        "排名", "县（市、区）", "上报率", "排查问题", "本周新增", "本周完成", "整改率", "变化",
-        "逾期未整改",
+        "排名", head, "上报率", "排查问题", "本周新增", "本周完成", "整改率", "变化", "逾期未整改",
     ):  # fmt: skip
-        t.add_column(name, justify="left" if name == "县（市、区）" else "right")
+        t.add_column(name, justify="left" if name == head else "right")
     for rec in w.to_dict("records"):
         pp = DASH if is_nan(rec["change_pp"]) else f"{rollup.pp_value(rec['change_pp']):+.2f}"
         rank = "" if is_nan(rec["rank"]) else str(rec["rank"])
@@ -170,10 +172,18 @@ def _pct(v: object) -> float | None:
     return float(rollup.half_up(float(v) * 100))  # type: ignore[arg-type]
 
 
-def weekly_payload(r: Rollup, paths: list[Path]) -> dict[str, object]:
-    """rollup --json: the 周报 figures per unit (percentages as printed) and the files."""
+# expected = reported (on_time + late) + returned (退回待改) + missing (sent nothing)
+_VILLAGE_COUNTS = ("expected", "reported", "on_time", "late", "returned", "missing")
+
+
+def weekly_payload(
+    r: Rollup, paths: list[Path], level: rollup.Level = "county", arrivals: Sequence[Arrival] = ()
+) -> dict[str, object]:
+    """rollup --json: the 周报 figures per unit (percentages as printed) and the files;
+    level: the units (counties, or a county's townships); county_ledgers: when each county's
+    merged ledger of the period arrived (on_time null: received outside the campaign)."""
     units = []
-    for rec in rollup.weekly(r).to_dict("records"):
+    for rec in rollup.weekly(r, level).to_dict("records"):
         units.append({
             "unit": str(rec["unit"]),
             "rank": None if is_nan(rec["rank"]) else int(rec["rank"]),
@@ -184,10 +194,17 @@ def weekly_payload(r: Rollup, paths: list[Path]) -> dict[str, object]:
             "rate_pct": _pct(rec["rate"]),
             "change_pp": rollup.pp_value(rec["change_pp"]),
             "overdue": int(rec["overdue"]),
+            **{k: int(rec[k]) for k in _VILLAGE_COUNTS},
         })  # fmt: skip
     return {
         "period": r.period,
         "deadline": r.deadline.isoformat(),
+        "level": level,
         "units": units,
         "files": [str(p) for p in paths],
-    }
+        "county_ledgers": [
+            {"county": a.county, "file": a.file, "received_at": a.received_at,
+             "received_on": a.received_on.isoformat(), "on_time": a.on_time}
+            for a in arrivals
+        ],
+    }  # fmt: skip

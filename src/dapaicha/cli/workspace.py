@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from dapaicha.config import periods
-from dapaicha.config.workspace import RESUBMIT_DAYS, Workspace
+from dapaicha.config.workspace import LEVELS, RESUBMIT_DAYS, Workspace
+from dapaicha.errors import UserError
+from dapaicha.xlsx.tier import CITY, Tier
 
 MERGED_NAME = "全市问题整改台账.xlsx"
 REPORT_NAME = "校验报告.xlsx"
@@ -31,11 +33,12 @@ def default_map(ws: Workspace | None) -> dict[str, Any] | None:
     roster, checklist, store = ws.path(s.roster), ws.path(s.checklist), ws.path(s.store)
     summary = ws.path(f.summary)
     inputs = {"roster": _s(roster), "checklist": _s(checklist)}
-    merged = summary / MERGED_NAME if summary is not None else ws.root / MERGED_NAME
+    name = merged_name(s.unit.level, s.unit.name)
+    merged = summary / name if summary is not None else ws.root / name
     out: dict[str, Any] = {
         "validate": inputs,
         "merge": {**inputs, "store": _s(store), "out": str(merged)},
-        "rollup": {**inputs, "out": _s(summary)},  # its store: rollup_store
+        "rollup": {**inputs, "out": _s(summary), **_unit(ws)},  # its store: rollup_store
         "generate": {**inputs, "out": _s(ws.path(f.ledgers))},
         "crosscheck": {**inputs, "store": _s(store)},
         "history": {"roster": _s(roster), "store": _s(store)},
@@ -46,6 +49,24 @@ def default_map(ws: Workspace | None) -> dict[str, Any] | None:
         "store": {"info": {"store": _s(store)}, "export": {"store": _s(store)}},
     }
     return {k: _clean(v) for k, v in out.items()}
+
+
+def merged_name(level: str, unit: str) -> str:
+    """merge's default output: a county's ledger is its own (never 全市…)."""
+    return f"{unit}问题整改台账.xlsx" if level == "县" else MERGED_NAME
+
+
+def _unit(ws: Workspace) -> dict[str, str]:
+    s = ws.settings
+    return {"level": s.unit.level, "unit": s.unit.name, "office": s.office, "phone": s.phone}
+
+
+def tier(level: str, unit: str, office: str, phone: str) -> Tier:
+    """rollup's --level/--unit/--office/--phone (defaults: the workspace's) as a Tier."""
+    lv = level.strip()
+    if lv and lv not in LEVELS:
+        raise UserError(f"--level 应为 县 或 市，收到“{lv}”。")
+    return Tier(lv or CITY, unit.strip(), office.strip(), phone.strip())
 
 
 def _clean(d: dict[str, Any]) -> dict[str, Any]:

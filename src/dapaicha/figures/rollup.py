@@ -8,16 +8,17 @@ and of villages that did not report or reported late.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal, Protocol
 
 import numpy as np
 import pandas as pd
 
 from dapaicha.config.checklist import Checklist
+from dapaicha.figures.numbers import half_up as half_up
+from dapaicha.figures.numbers import pct_text as pct_text
+from dapaicha.figures.numbers import pp_value as pp_value
 from dapaicha.layout import DOING, DONE, IMMEDIATE, NOT_DONE, PLAN, REMOVED_NOTE
 from dapaicha.model import ProblemText, match_problems
 
@@ -38,7 +39,9 @@ ST_FAILED = "报送未通过（退回待改）"
 ST_FAILED_CARRIED = "报送未通过（退回待改，沿用前期台账）"
 
 # Count columns of a summary frame, in order; the category columns go after "problems".
-HEAD_COUNTS = ("expected", "reported", "on_time", "late", "missing", "problems")
+# reported = on_time + late (an accepted return); returned: 退回待改 (sent, none accepted);
+# missing: sent nothing; expected = reported + returned + missing.
+HEAD_COUNTS = ("expected", "reported", "on_time", "late", "returned", "missing", "problems")
 TAIL_COUNTS = ("immediate", "plan", "done", "doing", "not_done")
 VILLAGE_COLUMNS = ("village_code", "county", "township", "village")
 PROBLEM_COLUMNS = (
@@ -72,25 +75,6 @@ class Rollup:
     categories: list[str]  # checklist category names, in order
     includes_plan: bool  # campaign.rate_includes_plan
     previous: Rollup | None = None
-
-
-def half_up(v: float, digits: int = 2) -> Decimal:
-    """v rounded half up (四舍五入, ties away from zero) as Excel shows it: from 15 digits."""
-    return Decimal(format(float(v), ".15g")).quantize(Decimal(1).scaleb(-digits), ROUND_HALF_UP)
-
-
-def pct_text(v: float | None, digits: int = 2, empty: str = "—") -> str:
-    """A rate (0.65625) as the workbooks show it with 0.00%: "65.63%"; empty when NaN."""
-    if v is None or v is pd.NA or math.isnan(float(v)):
-        return empty
-    return f"{half_up(float(v) * 100, digits)}%"
-
-
-def pp_value(v: float | None, digits: int = 2) -> float | None:
-    """A change in percentage points rounded half up (None when NaN)."""
-    if v is None or v is pd.NA or math.isnan(float(v)):
-        return None
-    return float(half_up(float(v), digits))
 
 
 def rate(done: float, base: float) -> float:
@@ -294,7 +278,7 @@ def split(r: Rollup) -> Iterator[tuple[str, Rollup]]:
 def summary(r: Rollup, level: Level, county: str | None = None) -> pd.DataFrame:
     """Rows per township (of one county) or per county, then a total row.
 
-    Columns: unit, expected, reported, on_time, late, missing, problems, <category names>,
+    Columns: unit, expected, reported, on_time, late, returned, missing, problems, <categories>,
     immediate, plan, done, doing, not_done, rate, overdue, done_immediate.
     The total row sums the count rows; its rate is recomputed from the sums.
     """
@@ -322,7 +306,8 @@ def summary(r: Rollup, level: Level, county: str | None = None) -> pd.DataFrame:
         "on_time": count(vc, rep & vil["on_time"].to_numpy(bool)),
         "late": count(vc, rep & vil["late"].to_numpy(bool)),
     }
-    cols["missing"] = cols["expected"] - cols["reported"]
+    cols["returned"] = count(vc, ~rep & vil["failed"].to_numpy(bool))
+    cols["missing"] = cols["expected"] - cols["reported"] - cols["returned"]
     cols["problems"] = count(pc)
     ci = pro["cat_i"].to_numpy(np.int64)[keep]
     k = len(r.categories)
@@ -400,12 +385,15 @@ def problem_list(r: Rollup, county: str | None = None, overdue_only: bool = Fals
 
 
 def unreported(r: Rollup, county: str | None = None, late: bool = False) -> pd.DataFrame:
-    """Villages that did not report (and, with late=True, those that reported late)."""
+    """Villages that did not report (and, with late=True, those that reported late); the
+    退回待改 ones (sent, none accepted) apart, after the others, in roster order."""
     vil, _ = _scope(r, county)
     mask = ~vil["reported"]
     if late:
         mask = mask | (vil["reported"] & vil["late"])
-    return vil[mask].reset_index(drop=True)
+    got = vil[mask]
+    apart = (~got["reported"] & got["failed"]).to_numpy(bool)
+    return pd.concat([got[~apart], got[apart]]).reset_index(drop=True)
 
 
 def _matched(cur: pd.DataFrame, prev: pd.DataFrame | None) -> tuple[pd.Series, pd.Series]:
@@ -433,21 +421,24 @@ def _problem_texts(pro: pd.DataFrame) -> list[ProblemText]:
     return list(zip(groups, pro["description"].tolist(), pro["measure"].tolist(), strict=True))
 
 
-def weekly(r: Rollup) -> pd.DataFrame:
-    """Per county (in rank order) then 全市合计: this period against the previous one.
+def weekly(r: Rollup, level: Level = "county") -> pd.DataFrame:
+    """Per county (in rank order) then 全市合计: this period against the previous one;
+    level "township": per township of r's one county (its 本县 view), then 合计.
 
     Columns: unit, expected, reported, on_time, late, report_rate, on_time_rate, problems,
-    new, completed, done, rate, prev_rate, change_pp, overdue, rank.
+    new, completed, done, rate, prev_rate, change_pp, overdue, rank, returned, missing.
     new: problems the previous period did not have (model.match_problems); completed:
     已整改 now and not 已整改 before (a new problem already 已整改 counts). Without a
     previous period every problem is new and every 已整改 one completed.
     """
-    cur = summary(r, "county")
-    prev = summary(r.previous, "county") if r.previous is not None else None
+    one = counties(r)[0] if level == "township" and len(r.villages) else None
+    cur = summary(r, level, one)
+    prev = summary(r.previous, level, one) if r.previous is not None else None
     new, completed = _matched(r.problems, r.previous.problems if r.previous else None)
-    county = r.problems["county"]
+    county = r.problems[level]
     units = cur["unit"].iloc[:-1]
-    keep = ["unit", "expected", "reported", "on_time", "late", "problems", "done", "rate"]
+    keep = ["unit", "expected", "reported", "on_time", "late", "returned", "missing"]
+    keep += ["problems", "done", "rate"]
     out = cur[[*keep, "overdue"]].copy()
     out["new"] = out["unit"].map(new.groupby(county).sum()).fillna(0).astype(np.int64)
     out["completed"] = out["unit"].map(completed.groupby(county).sum()).fillna(0).astype(np.int64)
@@ -460,7 +451,7 @@ def weekly(r: Rollup) -> pd.DataFrame:
     out["change_pp"] = (out["rate"] - out["prev_rate"]) * 100.0
     out["report_rate"] = [rate(a, b) for a, b in zip(out["reported"], out["expected"], strict=True)]
     out["on_time_rate"] = [rate(a, b) for a, b in zip(out["on_time"], out["expected"], strict=True)]
-    ranks = rank(out.iloc[:-1])
+    ranks = rank(out.iloc[:-1], "on_time_rate" if level == "township" else "report_rate")
     out["rank"] = out["unit"].map(ranks).astype("Int64")
     body = out.iloc[:-1].assign(_r=ranks.reindex(units).to_numpy()).sort_values("_r")
     out = pd.concat([body.drop(columns="_r"), out.iloc[-1:]], ignore_index=True)
@@ -470,18 +461,23 @@ def weekly(r: Rollup) -> pd.DataFrame:
 WEEKLY_FIELDS = [
     *("unit", "expected", "reported", "on_time", "late", "report_rate", "on_time_rate"),
     *("problems", "new", "completed", "done", "rate", "prev_rate", "change_pp", "overdue", "rank"),
+    *("returned", "missing"),
 ]
 RANK_RULE = (
     "排名规则：按整改率从高到低排名，整改率相同的按上报率从高到低，再相同的按县名排序；"
     "没有排查问题（整改率无法计算）的县排在其后，按上报率从高到低、再按县名排序。"
 )
+RANK_RULE_TOWNSHIP = (  # a county's townships (weekly(r, "township"))
+    "排名规则：按整改率从高到低排名，整改率相同的按按时上报率从高到低，再相同的按乡镇名排序；"
+    "没有排查问题（整改率无法计算）的乡镇排在其后，按按时上报率从高到低、再按乡镇名排序。"
+)
 
 
-def rank(f: pd.DataFrame) -> pd.Series:
-    """Rank (1 = best) of each unit; see RANK_RULE."""
+def rank(f: pd.DataFrame, tie: str = "report_rate") -> pd.Series:
+    """Rank (1 = best) of each unit; see RANK_RULE (tie: on_time_rate for townships)."""
     has = f["rate"].notna()
-    a = f[has].sort_values(["rate", "report_rate", "unit"], ascending=[False, False, True])
-    b = f[~has].sort_values(["report_rate", "unit"], ascending=[False, True])
+    a = f[has].sort_values(["rate", tie, "unit"], ascending=[False, False, True])
+    b = f[~has].sort_values([tie, "unit"], ascending=[False, True])
     order = [*a["unit"], *b["unit"]]
     return pd.Series(range(1, len(order) + 1), index=order, dtype=np.int64)
 

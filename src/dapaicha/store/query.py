@@ -65,6 +65,7 @@ VILLAGE_COLUMNS = [
     "file",
     "failed",  # no accepted return this period, but one that failed validation
     "source_on_time",  # the return the figures come from: on time for its period (None: unknown)
+    "status",  # model.Status at the deadline (未报送 for nothing sent)
 ]
 PROBLEM_COLUMNS = [
     "village_code", "county", "township", "village", "period", "no", "seq", "category_code", "category",
@@ -79,8 +80,9 @@ class PeriodData:
 
     villages.village_code and problems.village_code are the village's key: its 12-digit code,
     or "county/township/village" when the roster has none. problems.period is the period of
-    the return the row comes from (earlier than `period` when carried). on_time is False when
-    the 填报日期 is unknown; late is True only for a known 填报日期 after the deadline.
+    the return the row comes from (earlier than `period` when carried). on_time and late follow
+    villages.status (model.Status.of: 已通过 / 已通过（迟报）), so reported = on_time + late;
+    a return without a known 填报日期 is 已通过, on time, as `dapaicha status` says.
     """
 
     period: int
@@ -124,6 +126,13 @@ def frames(conn: sqlite3.Connection, period: int, depth: int = 1) -> PeriodData:
     src = pd.to_numeric(v["src_period"]).to_numpy(dtype=float, na_value=0.0)
     on_time = pd.to_numeric(v["on_time"]).to_numpy(dtype=float, na_value=-1.0)
     reported = src == period
+    rejected = pd.to_numeric(v["failed"]).to_numpy(dtype=int) == 1
+    dated = v["report_date"].notna().to_numpy() & (v["report_date"] != "").to_numpy()
+    status = [  # the one rule (model.Status.of), as `dapaicha status` tells it at the deadline
+        Status.of(bool(a), None if t < 0 else int(t), bool(d), bool(b), False)
+        for a, t, d, b in zip(reported, on_time, dated, rejected, strict=True)
+    ]
+    st = pd.Series(status, dtype=object).astype(str).to_numpy()
     villages = pd.DataFrame(
         {
             "village_code": v["village_code"],
@@ -131,12 +140,13 @@ def frames(conn: sqlite3.Connection, period: int, depth: int = 1) -> PeriodData:
             "township": v["township"],
             "village": v["village"],
             "reported": reported,
-            "on_time": reported & (on_time == 1.0),
-            "late": reported & (on_time == 0.0),
+            "on_time": st == Status.PASSED,
+            "late": st == Status.PASSED_LATE,
             "report_date": pd.Series(_dates(v["report_date"]), dtype=object),
             "carried": (src > 0) & (src < period),
             "file": v["file"],
-            "failed": ~reported & (pd.to_numeric(v["failed"]).to_numpy(dtype=int) == 1),
+            "failed": st == Status.RETURNED,
+            "status": st,
             "source_on_time": pd.Series(
                 [None if x is None or x != x else bool(x) for x in v["on_time"].tolist()],
                 dtype=object,

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from dapaicha.config.periods import BEIJING, REPORTING_AFTER_END
 from dapaicha.errors import UserError
 from dapaicha.model import Status
 from dapaicha.store import db as store_db
@@ -68,14 +69,12 @@ def statuses(
     out = []
     for r in conn.execute(_SQL, {"p": period, "k": key}):
         names = (r[0], r[1], r[2], r[3], r[4])
+        status = Status.of(r[5] is not None, r[8], bool(r[6]), r[12] is not None, late_now)
         if r[5] is not None:
-            status = Status.PASSED_LATE if r[8] == 0 else Status.PASSED
             sent = (r[5], r[6] or "", r[7], r[9], r[10], r[11])
         elif r[12] is not None:
-            status = Status.RETURNED
             sent = (r[12], r[13] or "", r[14], r[15], r[16], r[17])
         else:
-            status = Status.OVERDUE if late_now else Status.UNREPORTED
             sent = ("", "", "", 0, 0, "")
         out.append(VillageStatus(*names, status, *sent))
     found = _findings(conn, [v.sha256 for v in out if v.status is Status.RETURNED])
@@ -200,5 +199,49 @@ def stored_files(store_path: Path | str, shas: list[str]) -> dict[str, tuple[boo
             )
             out |= {r[0]: (bool(r[1]), r[2], int(r[3])) for r in conn.execute(sql, chunk)}
         return out
+    finally:
+        conn.close()
+
+
+# --- a lower tier's merged ledgers: when each county's arrived -------------------------------
+
+
+_ARRIVALS = """
+SELECT s.county, s.file, MIN(s.received_at) FROM submissions s
+WHERE s.period = :p AND s.source_kind = 'merged' AND s.accepted = 1 GROUP BY s.county
+"""
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """A county's merged ledger of one period: the first accepted one the store received."""
+
+    county: str
+    file: str
+    received_at: str  # ISO, as stored
+    received_on: dt.date  # its day in Beijing time
+    received_local: str  # its moment in Beijing time, as shown: 2022-03-31 18:00
+    on_time: bool | None  # received_on ≤ the deadline; None: received outside the campaign
+
+
+def arrivals(store_path: Path | str, period: int) -> list[Arrival]:
+    """Each county whose merged ledger of `period` is stored, by county name. Judged by the
+    receipt when it lies inside the campaign; a replay (outside it) is not judged (None)."""
+    conn = store_db.connect(store_path)
+    try:
+        camp = conn.execute("SELECT start, end_date FROM campaigns").fetchone()
+        row = conn.execute("SELECT deadline FROM periods WHERE n = ?", (period,)).fetchone()
+        if camp is None or row is None:
+            return []
+        start, end = dt.date.fromisoformat(camp[0]), dt.date.fromisoformat(camp[1])
+        deadline = dt.date.fromisoformat(row[0])
+        out = []
+        for county, file, at in conn.execute(_ARRIVALS, {"p": period}).fetchall():
+            moment = dt.datetime.fromisoformat(at)
+            day = (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).astimezone(BEIJING)
+            on = day.date()
+            judged = on <= deadline if start <= on <= end + REPORTING_AFTER_END else None
+            out.append(Arrival(county, file, at, on, f"{day:%Y-%m-%d %H:%M}", judged))
+        return sorted(out, key=lambda a: a.county)
     finally:
         conn.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from openpyxl import Workbook
@@ -17,10 +18,12 @@ from dapaicha.figures import accountability, rollup
 from dapaicha.figures.rollup import Level, Rollup
 from dapaicha.fsutil import inside
 from dapaicha.layout import BY_KEY, DOING, DONE, IMMEDIATE, NOT_DONE, PLAN
+from dapaicha.store.status import Arrival
 from dapaicha.xlsx import accountability as accountability_xlsx
 from dapaicha.xlsx import excel, sheets
 from dapaicha.xlsx.excel import cn_date
-from dapaicha.xlsx.sheets import Sheet, list_sheet, new_book, rate_cell, row_height
+from dapaicha.xlsx.sheets import DASH, Sheet, list_sheet, new_book, rate_cell, row_height
+from dapaicha.xlsx.tier import CITY_TIER, Tier
 
 UNIT_HEAD: dict[str, str] = {"county": "县（市、区）", "township": "乡（镇、街道）"}
 VILLAGE_HEAD = "行政村"
@@ -29,6 +32,7 @@ HEAD: dict[str, str] = {
     "reported": "已报",
     "on_time": "按时",
     "late": "逾期",
+    "returned": "退回待改村数",
     "missing": "未报村数",
     "problems": "排查问题数",
     "immediate": IMMEDIATE,
@@ -44,6 +48,26 @@ SHEET_PROBLEMS = "问题清单"
 SHEET_OVERDUE = "逾期问题"
 SHEET_MISSING = "未报村"
 SHEET_ITEMS = "按排查项目"
+# a county's own 汇总 (its 本县 view): after 逾期未整改, the week per township and its rank
+Extra = tuple[tuple[str, str, int, str], ...]  # (header, frame column, width, style)
+WEEK_COLUMNS: Extra = (
+    *(("本周新增", "new", 7, "int"), ("本周完成整改", "completed", 8, "int")),
+    *(("整改率变化（百分点）", "change_pp", 10, "pp"), ("排名", "rank", 5, "int")),
+)
+# a city's 汇总 of county ledgers: each county's villages' rate and its own timeliness
+ARRIVAL_COLUMNS: Extra = (
+    ("上报率", "report_rate", 9, "pct"),
+    ("县级台账收到时间", "ledger_received", 16, "center"),
+    ("县级台账报送", "ledger_status", 12, "center"),
+)
+ARRIVAL_NOTE = (
+    "县级台账收到时间：本市首次收到该县本期合并台账的时间（北京时间）；不晚于本期截止日期为“按时”，"
+    "晚于为“逾期”；“未收到”：本期没有收到该县的合并台账；收到时间不在行动期内（补录、回放）的不判断，显示“—”。"
+)
+WEEK_NOTE = (
+    "本周新增：本期有、上期没有的问题；本周完成整改：本期为“已整改”、上期不是“已整改”的问题；"
+    "整改率变化（百分点）= 本期整改率 − 上期整改率（任一期无法计算时显示“—”）。"
+)
 
 
 def notes(r: Rollup, extra: Sequence[str] = (), county: str | None = None) -> list[str]:
@@ -53,6 +77,8 @@ def notes(r: Rollup, extra: Sequence[str] = (), county: str | None = None) -> li
         "整改结果未填写的问题按“未整改”统计；整改类型未填写的问题不计入“立行立改”“纳入整改方案”两列。",
         f"逾期未整改：整改期限早于截至日期（{cn_date(r.deadline)}）且整改结果不是“已整改”的问题。",
         "已报村数中“按时”“逾期”按报送日期与本期截止日期比较确定；未报送的村，其问题按最近一次报送的台账计入。",
+        "已报：有通过校验的台账的村；退回待改：报送了但没有通过校验、退回修改待重报的村；"
+        "未报：一个文件也没有报送的村；应报村数 = 已报 + 退回待改 + 未报。",
         *extra,
     ]
     o = r.outside if county is None else r.outside[r.outside["county"] == county]
@@ -83,10 +109,16 @@ def summary_sheet(
     frame: pd.DataFrame,
     unit: str,
     phone: str = "",
+    week: bool = False,
+    extra: Extra = (),
 ) -> Sheet:
-    """The 汇总 sheet: a row per unit, the total row, notes, sign-off."""
+    """The 汇总 sheet: a row per unit, the total row, notes, sign-off; week: frame carries
+    WEEK_COLUMNS (rollup.weekly's, rows in rank order), shown after 逾期未整改; extra: more
+    columns of frame, shown last (ARRIVAL_COLUMNS)."""
+    more = (*(WEEK_COLUMNS if week else ()), *extra)
     cats = r.categories
-    widths = [14, 7, 6, 6, 6, 7, 8, *[9] * len(cats), 7, 8, 7, 7, 7, 9, 8]
+    widths = [14, 7, 6, 6, 6, 7, 7, 8, *[9] * len(cats), 7, 8, 7, 7, 7, 9, 8]
+    widths += [x[2] for x in more]
     sh = Sheet(wb, SHEET_SUMMARY, widths, "B5")
     t, sub = title_lines(r, campaign, unit, "汇总表")
     sh.line(t, "title", 36)
@@ -96,6 +128,7 @@ def summary_sheet(
         (UNIT_HEAD[level], ()),
         (h["expected"], ()),
         ("已报村数", (h["reported"], h["on_time"], h["late"])),
+        (h["returned"], ()),
         (h["missing"], ()),
         (h["problems"], ()),
         ("按类别分", cats),
@@ -103,6 +136,7 @@ def summary_sheet(
         ("整改进展", (h["done"], h["doing"], h["not_done"])),
         (h["rate"], ()),
         (h["overdue"], ()),
+        *[(x[0], ()) for x in more],
     ]
     first, last = sh.header(groups)
     keys = [
@@ -110,6 +144,7 @@ def summary_sheet(
         "reported",
         "on_time",
         "late",
+        "returned",
         "missing",
         "problems",
         *cats,
@@ -126,13 +161,34 @@ def summary_sheet(
         cells = [sh.cell(rec["unit"], "center" + sfx)]
         cells += [sh.cell(rec[k], "int" + sfx) for k in keys]
         cells += [rate_cell(sh, rec["rate"], total), sh.cell(rec["overdue"], "int" + sfx)]
+        cells += _more_cells(sh, rec, sfx, more)
         sh.add(cells, 20)
     sh.add([])
-    for k, text in enumerate(notes(r, county=unit if level == "township" else None)):
+    said = [WEEK_NOTE, rollup.RANK_RULE_TOWNSHIP] if week else []
+    said += [ARRIVAL_NOTE] if extra else []
+    for k, text in enumerate(notes(r, said, county=unit if level == "township" else None)):
         sh.line(("说明：" if k == 0 else "　　　") + text, "note", 18)
     sh.signoff(campaign, r.deadline, phone)
     sh.finish(f"{first}:{last}")
     return sh
+
+
+def _more_cells(sh: Sheet, rec: dict[str, Any], sfx: str, more: Extra) -> list[Any]:
+    out: list[Any] = []
+    for _, key, _, style in more:
+        v = rec[key]
+        if v is None or v is pd.NA or v != v:
+            out.append(sh.cell(DASH if style in ("pp", "pct") else None, "center" + sfx))
+        else:
+            out.append(sh.cell(v, style + sfx))
+    return out
+
+
+def ranked(r: Rollup, county: str) -> pd.DataFrame:
+    """The county's township table in rank order, with WEEK_COLUMNS (rollup.weekly)."""
+    frame = rollup.summary(r, "township", county)
+    w = rollup.weekly(r, "township").set_index("unit")[[x[1] for x in WEEK_COLUMNS]]
+    return frame.set_index("unit").loc[w.index].join(w).reset_index()
 
 
 def problem_columns(with_county: bool, overdue: bool) -> list[tuple[str, str, float, str]]:
@@ -215,16 +271,22 @@ def write_county(
     county: str,
     path: Path,
     signals: pd.DataFrame | None = None,
+    tier: Tier = CITY_TIER,
 ) -> Path:
     """DIR/<县>_县级汇总表_第N期.xlsx: 汇总, 问题清单, then _county_sheets'.
 
-    signals: accountability.signals_frame (of the city is fine: filtered here).
+    signals: accountability.signals_frame (of the city is fine: filtered here). In the
+    county's own view (tier), its townships ranked, with the week, and its phone.
     """
     if signals is not None:
         signals = accountability.county_signals(signals, county)
     wb = new_book()
-    frame = rollup.summary(r, "township", county)
-    summary_sheet(wb, r, checklist.campaign, "township", frame, county)
+    c = checklist.campaign
+    if tier.is_county:
+        frame = ranked(r, county)
+        summary_sheet(wb, r, c, "township", frame, county, tier.phone_of(c), week=True)
+    else:
+        summary_sheet(wb, r, c, "township", rollup.summary(r, "township", county), county)
     cols = problem_columns(with_county=False, overdue=False)
     list_sheet(
         wb,
@@ -280,22 +342,58 @@ def items_sheet(wb: Workbook, r: Rollup, checklist: Checklist) -> Sheet:
     return sh
 
 
+def with_arrivals(frame: pd.DataFrame, arrivals: Sequence[Arrival]) -> pd.DataFrame:
+    """The county table with ARRIVAL_COLUMNS: its villages' 上报率, its ledger's receipt."""
+    got = {a.county: a for a in arrivals}
+    out = frame.copy()
+    out["report_rate"] = [
+        rollup.rate(a, b) for a, b in zip(out["reported"], out["expected"], strict=True)
+    ]
+    body = out["unit"].iloc[:-1]
+    shown = [_received(got.get(u)) for u in body]
+    out["ledger_received"] = [*(x for x, _ in shown), None]
+    out["ledger_status"] = [*(y for _, y in shown), None]
+    return out
+
+
+def _received(a: Arrival | None) -> tuple[str | None, str]:
+    if a is None:
+        return None, "未收到"
+    status = DASH if a.on_time is None else ("按时" if a.on_time else "逾期")
+    return a.received_local, status
+
+
 def write_city(
-    r: Rollup, checklist: Checklist, path: Path, signals: pd.DataFrame | None = None
+    r: Rollup,
+    checklist: Checklist,
+    path: Path,
+    signals: pd.DataFrame | None = None,
+    arrivals: Sequence[Arrival] | None = None,
+    tier: Tier = CITY_TIER,
 ) -> Path:
-    """DIR/市级汇总表_第N期.xlsx: 汇总, 按排查项目, then _county_sheets'."""
+    """DIR/市级汇总表_第N期.xlsx: 汇总, 按排查项目, then _county_sheets'. arrivals: the
+    counties' merged ledgers of the period (store.status.arrivals); shown when any. tier:
+    the city's phone (the workspace's, else the campaign's)."""
     wb = new_book()
     c = checklist.campaign
     frame = rollup.summary(r, "county")
-    summary_sheet(wb, r, c, "county", frame, "全市", phone=c.phone)
+    if arrivals:
+        frame = with_arrivals(frame, arrivals)
+        summary_sheet(wb, r, c, "county", frame, "全市", tier.phone_of(c), extra=ARRIVAL_COLUMNS)
+    else:
+        summary_sheet(wb, r, c, "county", frame, "全市", phone=tier.phone_of(c))
     items_sheet(wb, r, checklist)
     _county_sheets(wb, r, checklist, None, "全市", signals)
     excel.save(wb, path, sheets.workbook_bytes)
     return path
 
 
+def county_name(county: str, period: int) -> str:
+    return f"{county}_县级汇总表_第{period}期.xlsx"
+
+
 def county_path(out: Path, county: str, period: int) -> Path:
-    return inside(out, f"{county}_县级汇总表_第{period}期.xlsx")
+    return inside(out, county_name(county, period))
 
 
 def city_path(out: Path, period: int) -> Path:

@@ -34,8 +34,10 @@ from dapaicha.xlsx.excel import cn_date
 from dapaicha.xlsx.sheets import DASH, Sheet, list_sheet, new_book, rate_cell
 from dapaicha.xlsx.summary import MISSING_COLUMNS, UNIT_HEAD
 from dapaicha.xlsx.summary import notes as summary_notes
+from dapaicha.xlsx.tier import CITY_TIER, Tier
 
 TEMPLATE = "周报文字稿.md.j2"
+TEMPLATE_COUNTY = "周报文字稿_县级.md.j2"  # a county's own (本县) 文字稿
 SHEET_WEEKLY = "周报"
 SHEET_UNITS = "未报及逾期报送"
 SHEET_CHART = "整改率图"
@@ -47,6 +49,8 @@ WEEKLY_COLUMNS: list[tuple[str, str, float, str]] = [
     ("应报村数", "expected", 7, "int"),
     ("已报村数", "reported", 7, "int"),
     ("按时上报村数", "on_time", 7, "int"),
+    ("退回待改村数", "returned", 7, "int"),
+    ("未报村数", "missing", 7, "int"),
     ("上报率", "report_rate", 9, "pct"),
     ("按时上报率", "on_time_rate", 9, "pct"),
     ("排查问题总数", "problems", 8, "int"),
@@ -60,16 +64,28 @@ WEEKLY_COLUMNS: list[tuple[str, str, float, str]] = [
 ]
 
 
-def title(r: Rollup, checklist: Checklist) -> str:
-    return f"第{r.period}期（截至{cn_date(r.deadline)}）{checklist.campaign.title}整改进展周报"
+def title(r: Rollup, checklist: Checklist, tier: Tier = CITY_TIER) -> str:
+    unit = tier.name if tier.is_county else ""
+    return (
+        f"第{r.period}期（截至{cn_date(r.deadline)}）{unit}{checklist.campaign.title}整改进展周报"
+    )
 
 
-def subtitle(r: Rollup, checklist: Checklist) -> str:
+def subtitle(r: Rollup, checklist: Checklist, tier: Tier = CITY_TIER) -> str:
     c = checklist.campaign
-    return f"{c.office}　依据：{c.document_number}　本期：{cn_date(r.start)}—{cn_date(r.deadline)}"
+    office = tier.office_of(c)
+    return f"{office}　依据：{c.document_number}　本期：{cn_date(r.start)}—{cn_date(r.deadline)}"
 
 
-def weekly_notes(r: Rollup) -> list[str]:
+def columns(tier: Tier = CITY_TIER) -> list[tuple[str, str, float, str]]:
+    """WEEKLY_COLUMNS; in a county's view the units are its townships."""
+    if not tier.is_county:
+        return WEEKLY_COLUMNS
+    return [(UNIT_HEAD["township"], *c[1:]) if c[1] == "unit" else c for c in WEEKLY_COLUMNS]
+
+
+def weekly_notes(r: Rollup, tier: Tier = CITY_TIER) -> list[str]:
+    rule = rollup.RANK_RULE_TOWNSHIP if tier.is_county else rollup.RANK_RULE
     return summary_notes(
         r,
         [
@@ -77,25 +93,28 @@ def weekly_notes(r: Rollup) -> list[str]:
             "本周完成整改：本期为“已整改”、上期不是“已整改”（或上期没有）的问题。",
             "整改率变化（百分点）= 本期整改率 − 上期整改率；任一期没有问题（整改率无法计算）的显示“—”。",
             "上报率 = 已报村数 ÷ 应报村数；按时上报率 = 按时上报村数 ÷ 应报村数。",
-            rollup.RANK_RULE,
+            rule,
         ],
+        county=tier.name if tier.is_county else None,
     )
 
 
-def write_xlsx(r: Rollup, checklist: Checklist, path: Path) -> Path:
-    """DIR/周报_第N期.xlsx: 周报 (table, notes, sign-off, chart), 未报及逾期报送."""
-    w = rollup.weekly(r)
+def write_xlsx(r: Rollup, checklist: Checklist, path: Path, tier: Tier = CITY_TIER) -> Path:
+    """DIR/周报_第N期.xlsx: 周报 (table, notes, sign-off, chart), 未报及逾期报送; in a
+    county's view (tier) the table ranks its townships."""
+    w = rollup.weekly(r, "township" if tier.is_county else "county")
+    cols = columns(tier)
     wb = new_book()
-    sh = Sheet(wb, SHEET_WEEKLY, [c[2] for c in WEEKLY_COLUMNS], "C4")
-    sh.line(title(r, checklist), "title", 36)
-    sh.line(subtitle(r, checklist), "subtitle", 20)
-    first, last = sh.header([(c[0], ()) for c in WEEKLY_COLUMNS])
+    sh = Sheet(wb, SHEET_WEEKLY, [c[2] for c in cols], "C4")
+    sh.line(title(r, checklist, tier), "title", 36)
+    sh.line(subtitle(r, checklist, tier), "subtitle", 20)
+    first, last = sh.header([(c[0], ()) for c in cols])
     n = len(w)
     for i, rec in enumerate(w.to_dict("records")):
         total = i == n - 1
         sfx = "_total" if total else ""
         cells = []
-        for _, key, _, style in WEEKLY_COLUMNS:
+        for _, key, _, style in cols:
             v = rec[key]
             if style == "pct":
                 cells.append(rate_cell(sh, v, total))
@@ -106,12 +125,18 @@ def write_xlsx(r: Rollup, checklist: Checklist, path: Path) -> Path:
         sh.add(cells, 20)
     data_first, data_last = last + 1, last + n - 1
     sh.add([])
-    for k, text in enumerate(weekly_notes(r)):
+    for k, text in enumerate(weekly_notes(r, tier)):
         sh.line(("说明：" if k == 0 else "　　　") + text, "note", 18)
-    sh.signoff(checklist.campaign, r.deadline, checklist.campaign.phone)
+    sh.signoff(checklist.campaign, r.deadline, tier.phone_of(checklist.campaign))
     sh.finish(f"{first}:{last}")
     if n > 1:
-        _chart(wb, sh, data_first, data_last)
+        _chart(
+            wb,
+            sh,
+            data_first,
+            data_last,
+            "各乡（镇、街道）" if tier.is_county else "各县（市、区）",
+        )
         _chart_cache(wb, w.to_dict("records")[: n - 1])
     units = rollup.unreported(r, late=True)
     cols = [
@@ -132,14 +157,14 @@ def write_xlsx(r: Rollup, checklist: Checklist, path: Path) -> Path:
     return path
 
 
-def _chart(wb: Any, sh: Sheet, first: int, last: int) -> None:
+def _chart(wb: Any, sh: Sheet, first: int, last: int, units: str) -> None:
     """Bar chart of 整改率 by county on its own sheet (one printed page), referencing the
     numeric 整改率 cells of the 周报 sheet."""
     col = [c[1] for c in WEEKLY_COLUMNS].index("rate") + 1
     unit = [c[1] for c in WEEKLY_COLUMNS].index("unit") + 1
     ch = BarChart()
     ch.type = "col"
-    ch.title = "各县（市、区）整改率"
+    ch.title = f"{units}整改率"
     ch.y_axis.title = "整改率"
     ch.y_axis.numFmt = "0%"
     ch.y_axis.scaling.min = 0
@@ -219,11 +244,11 @@ _COUNTS = (
     "done",
     "overdue",
 )
-_SUMS = ("missing", "doing", "not_done", "immediate", "plan")
+_SUMS = ("doing", "not_done", "immediate", "plan")
 _RATES = ("report_rate", "on_time_rate", "rate", "prev_rate")
 
 
-def _unit(rec: dict[str, Any], sums: pd.Series) -> dict[str, Any]:
+def unit_figures(rec: dict[str, Any], sums: pd.Series) -> dict[str, Any]:
     """One county's (or the city's) figures for the template."""
     d: dict[str, Any] = {
         "name": rec["unit"],
@@ -231,6 +256,8 @@ def _unit(rec: dict[str, Any], sums: pd.Series) -> dict[str, Any]:
     }
     d.update({k: int(rec[k]) for k in _COUNTS})
     d.update({k: int(sums[k]) for k in _SUMS})
+    d["missing"] = int(sums["missing"]) + int(sums["returned"])  # unsent + failed, as documented
+    d["failed"], d["unsent"] = int(sums["returned"]), int(sums["missing"])
     d.update({k: pct(rec[k]) for k in _RATES})
     d["change_pp"] = None if is_nan(rec["change_pp"]) else rollup.pp_value(rec["change_pp"])
     d["change"] = change(rec["change_pp"])
@@ -238,7 +265,10 @@ def _unit(rec: dict[str, Any], sums: pd.Series) -> dict[str, Any]:
 
 
 def context(
-    r: Rollup, checklist: Checklist, signals: Sequence[Signal] | None = None
+    r: Rollup,
+    checklist: Checklist,
+    signals: Sequence[Signal] | None = None,
+    tier: Tier = CITY_TIER,
 ) -> dict[str, Any]:
     """The data the 文字稿 template gets (each listed in the template's comment block).
 
@@ -263,7 +293,7 @@ def context(
     w = rollup.weekly(r)
     by_county = rollup.summary(r, "county").set_index("unit")
     recs = w.to_dict("records")
-    counties = [_unit(x, by_county.loc[x["unit"]]) for x in recs]
+    counties = [unit_figures(x, by_county.loc[x["unit"]]) for x in recs]
     total = counties.pop()
     total["name"] = "全市"
     low_names = set(rollup.lowest(w)["unit"])
@@ -275,7 +305,7 @@ def context(
     acc["due_soon_until"] = cn_date(acc["due_soon_until"])
     return {
         "title": title(r, checklist),
-        "subtitle": subtitle(r, checklist),
+        "subtitle": subtitle(r, checklist, tier),
         "period": r.period,
         "start": cn_date(r.start),
         "deadline": cn_date(r.deadline),
@@ -286,10 +316,10 @@ def context(
         "rank_rule": rollup.RANK_RULE,
         "campaign": {
             "title": c.title,
-            "office": c.office,
+            "office": tier.office_of(c),
             "document_number": c.document_number,
             "end": cn_date(c.end),
-            "phone": c.phone,
+            "phone": tier.phone_of(c),
         },
         "total": total,
         "counties": counties,
@@ -298,7 +328,7 @@ def context(
             {"name": k, "problems": int(v)}
             for k, v in cats.sort_values(ascending=False, kind="stable").items()
         ],
-        "top_items": _top_items(r, checklist),
+        "top_items": top_items(r, checklist),
         "units_by_county": by_c,
         "attachments": [f"周报_第{r.period}期.xlsx", f"市级汇总表_第{r.period}期.xlsx"],
         "missing_count": int((~units["reported"] & ~failed).sum()),
@@ -309,7 +339,7 @@ def context(
     }
 
 
-def _top_items(r: Rollup, checklist: Checklist) -> list[dict[str, Any]]:
+def top_items(r: Rollup, checklist: Checklist) -> list[dict[str, Any]]:
     """The five items with most problems."""
     items = rollup.by_item(r, checklist)
     items = items[items["problems"] > 0].head(5)
@@ -357,8 +387,11 @@ def _units_by_county(r: Rollup, units: pd.DataFrame) -> list[dict[str, Any]]:
     return out
 
 
-def render(ctx: dict[str, Any], templates: Path | None = None) -> tuple[str, str]:
-    """(markdown, plain text) of the 文字稿; templates: a folder with an edited copy."""
+def render(
+    ctx: dict[str, Any], templates: Path | None = None, name: str = TEMPLATE
+) -> tuple[str, str]:
+    """(markdown, plain text) of the 文字稿 from template `name` (the city's, or
+    TEMPLATE_COUNTY); templates: a folder with an edited copy."""
     dirs = [str(templates)] if templates else []
     dirs.append(str(resources.templates_dir()))
     env = jinja2.Environment(
@@ -370,22 +403,20 @@ def render(ctx: dict[str, Any], templates: Path | None = None) -> tuple[str, str
         autoescape=False,
     )
     try:
-        tpl = env.get_template(TEMPLATE)
+        tpl = env.get_template(name)
         md = tpl.render(**ctx)
     except jinja2.TemplateNotFound as err:
-        raise UserError(
-            f"找不到周报文字稿模板 {TEMPLATE}（查找位置：{'；'.join(dirs)}）。"
-        ) from err
+        raise UserError(f"找不到周报文字稿模板 {name}（查找位置：{'；'.join(dirs)}）。") from err
     except jinja2.TemplateSyntaxError as err:
         raise UserError(
-            f"模板 {err.filename or TEMPLATE} 第 {err.lineno} 行有语法错误：{err.message}"
+            f"模板 {err.filename or name} 第 {err.lineno} 行有语法错误：{err.message}"
         ) from err
     except jinja2.UndefinedError as err:
         raise UserError(
-            f"模板 {TEMPLATE} 用到了不存在的数据：{err.message}。可用的数据见模板开头的说明。"
+            f"模板 {name} 用到了不存在的数据：{err.message}。可用的数据见模板开头的说明。"
         ) from err
     except UnicodeDecodeError as err:
-        raise UserError(f"模板 {TEMPLATE} 不是 UTF-8 编码，请另存为 UTF-8。") from err
+        raise UserError(f"模板 {name} 不是 UTF-8 编码，请另存为 UTF-8。") from err
     md = re.sub(r"\n{3,}", "\n\n", md).strip() + "\n"
     return md, strip_markdown(md)
 
