@@ -21,6 +21,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import openpyxl
 import pytest
 from conftest import problem
 from typer.testing import CliRunner
@@ -82,6 +83,24 @@ def _status(period: int) -> dict[str, str]:
 def test_three_periods_week_by_week(campaign, ros) -> None:
     _status_history_and_validate_agree(campaign, ros)
     _receipt_decides_and_dates_are_doubted(campaign)
+    _rollup_agrees(campaign, ros)
+
+
+def _rollup_agrees(root: Path, ros) -> None:
+    """第2期's 县级汇总表 (written by the week of 04-09), 鄢陵县's 7 villages: 已报 3 (按时 v0,
+    v3; 逾期 v4), 退回待改 1 (v2), 未报 3 (v1, 姚家村, 河刘村); 未报村 lists v2 apart."""
+    wb = openpyxl.load_workbook(root / "汇总" / "第2期" / "鄢陵县_县级汇总表_第2期.xlsx")
+    rows = list(wb["汇总"].iter_rows(values_only=True))
+    total = next(r for r in rows if r[0] == "合计")
+    assert total[1:7] == (7, 3, 2, 1, 1, 3)
+    listed = [r for r in wb["未报村"].iter_rows(min_row=3, values_only=True) if r[2]]
+    want = {x.code for x in ros.villages if x.county == "鄢陵县"} - {
+        ros.villages[i].code for i in (0, 3, 4)
+    }
+    assert {r[2] for r in listed} == want
+    assert [r[3] for r in listed if r[2] == ros.villages[2].code] == [
+        "报送未通过（退回待改，沿用前期台账）"
+    ]
 
 
 def _status_history_and_validate_agree(campaign: Path, ros) -> None:
@@ -197,3 +216,25 @@ def test_merge_in_a_workspace_archives_what_it_read(tmp_path, ros, make_return, 
     sha = hashlib.sha256(f.read_bytes()).hexdigest()
     kept = root / "存档" / sha[:2] / f"{sha}.xlsx"
     assert kept.read_bytes() == f.read_bytes() and not kept.stat().st_mode & 0o222
+
+
+def test_week_reads_a_refused_file_again_once_the_roster_is_fixed(tmp_path, ros, make_return,
+                                                                   monkeypatch) -> None:  # fmt: skip
+    """A return refused because the roster lacked its village passes on the next week after
+    the roster is fixed, without the village sending it again."""
+    root = tmp_path / "ws"
+    _run("init", root, "--level", "县", "--unit", "鄢陵县")
+    wb = openpyxl.load_workbook(ros.source)
+    sheet = wb.active
+    row = next(r[0].row for r in sheet.iter_rows() if r[4].value == ros.villages[0].code)
+    sheet.delete_rows(row)
+    wb.save(root / "名册.xlsx")
+    make_return("大马村.xlsx", {}, village=0, folder=root / "returns" / "第1期")
+    monkeypatch.chdir(root)
+    out = _run("week", "--as-of", "2022-03-30").replace("\n", "")
+    assert "新收到 1 个" in out
+    assert "没有新的报送文件" in _run("week", "--as-of", "2022-03-30")
+    (root / "名册.xlsx").write_bytes(Path(ros.source).read_bytes())  # the roster fixed
+    out = _run("week", "--as-of", "2022-03-30").replace("\n", "")
+    assert "新收到 1 个" in out and "入库 1 个" in out
+    assert _status(1).get(ros.villages[0].code) == OK

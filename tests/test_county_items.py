@@ -133,8 +133,9 @@ def _total(path: Path, first: str) -> dict[str, int]:
     head = next(r for r in rows if "按类别分" in r)
     sub = rows[rows.index(head) + 1]
     total = next(r for r in rows if r[0] == first)
-    out = {"问题数": total[6]}
-    out.update({h: total[i] for i, h in enumerate(sub) if i >= 7 and isinstance(total[i], int)})
+    at = head.index("排查问题数")
+    out = {"问题数": total[at]}
+    out.update({h: total[i] for i, h in enumerate(sub) if i > at and isinstance(total[i], int)})
     return {k: v for k, v in out.items() if k in ("问题数", *CATS, "鄢陵县增加项目")}
 
 

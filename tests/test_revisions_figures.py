@@ -122,7 +122,7 @@ def _assert_removed_figures(out: Path, v0: str, v1: str) -> None:
     cats = [c.name for c in checklist.load().categories]
     total = _row_of(out / "市级汇总表_第1期.xlsx", "汇总", "全市合计")
     counts = dict(
-        zip(["problems", *cats, "imm", "plan", "done", "doing", "not"], total[6:19], strict=True)
+        zip(["problems", *cats, "imm", "plan", "done", "doing", "not"], total[7:20], strict=True)
     )
     assert counts == {
         "problems": 3, "基础工作方面": 1, "动态监测方面": 0, "帮扶支持方面": 0,

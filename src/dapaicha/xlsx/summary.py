@@ -257,7 +257,7 @@ def _county_sheets(
     list_sheet(
         wb,
         SHEET_MISSING,
-        f"{unit}本期未报送台账的村（第{r.period}期）",
+        f"{unit}本期未报送或退回待改的村（第{r.period}期）",
         mcols,
         miss,
         "本期所有村均已报送。",
