@@ -8,6 +8,7 @@ per township list every village still owing. Run again with nothing new: nothing
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -19,6 +20,7 @@ from dapaicha.app import archive, merge, rollup, validate
 from dapaicha.config import checklist as cl_mod
 from dapaicha.config.checklist import Checklist
 from dapaicha.config.periods import Periods
+from dapaicha.config.roster import Roster
 from dapaicha.config.workspace import Workspace
 from dapaicha.errors import UserError
 from dapaicha.findings import FileResult, Report, Severity
@@ -127,7 +129,7 @@ def run(ws: Workspace, period: int | None = None, as_of: dt.date | None = None) 
                  and stored[shas[p]][2] != n]  # fmt: skip
     if not fresh and store.exists():
         return WeekResult(n, day, len(files), 0, period_status(store, n, day), elsewhere=elsewhere)
-    ros = roster_mod.load(ws.path(s.roster) or ws.root / "名册.xlsx", cl.campaign)
+    ros = _scoped(roster_mod.load(ws.path(s.roster) or ws.root / "名册.xlsx", cl.campaign), ws)
     summary = ws.root / f.summary / f"第{n}期"
     result = merge.run(
         folder, cl, ros, store, period=n, out=summary / f"问题整改台账_第{n}期.xlsx",
@@ -148,6 +150,15 @@ def run(ws: Workspace, period: int | None = None, as_of: dt.date | None = None) 
         week.written += [("汇总", p) for p in made.paths]
     _chase(ws, week, cl)
     return week
+
+
+def _scoped(ros: Roster, ws: Workspace) -> Roster:
+    """A county's workspace sees its own villages only, even on a city-wide roster."""
+    tier = rollup.tier_of(ws.settings)
+    if not tier.is_county:
+        return ros
+    county = rollup.county_of(tier, ros)
+    return dataclasses.replace(ros, villages=[v for v in ros.villages if v.county == county])
 
 
 def _why(fr: FileResult) -> str:
