@@ -160,6 +160,9 @@ def tour(res: DemoResult) -> str:
     lines += [
         "",
         "正式使用：dapaicha init 工作文件夹 —— 建好名册模板、清单和文件夹，并附每周操作说明。",
+        "以后每周只需一条命令：把各村报回的台账放进 returns\\第N期，在工作文件夹中运行"
+        " dapaicha week，它完成上面的校验、退回、入库、汇总，并写出催报名单和各乡镇催报通知；",
+        "再按屏幕上的“下一步”把文件发给各村、各乡镇。",
         "每条命令加 -h 可查看说明，例如：dapaicha validate -h",
     ]
     return "\n".join(lines)
