@@ -182,6 +182,10 @@ def test_week_with_an_unreadable_file_twice(tmp_path, ros, monkeypatch) -> None:
     assert (root / "汇总" / "第1期" / "催报名单.xlsx").is_file()
     out = _run("week", "--as-of", "2022-03-30")
     assert "没有新的报送文件" in out
+    # nothing new, but the deadline has passed: the 催报名单 says 逾期未报 now
+    _run("week", "-p", 1, "--as-of", "2022-04-02")
+    chase = openpyxl.load_workbook(root / "汇总" / "第1期" / "催报名单.xlsx").active
+    assert {r[4] for r in chase.iter_rows(min_row=3, values_only=True) if r[3]} == {OVER}
 
 
 def test_merge_outside_the_campaign_asks_for_the_period(tmp_path, make_return, ros) -> None:

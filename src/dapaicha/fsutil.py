@@ -90,7 +90,19 @@ def _umask() -> int:
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write data atomically; a file that already holds exactly data is left as it is (a
+    rerun changes no file and no modification time)."""
+    if holds(path, data):
+        return
     atomic_write(path, lambda tmp: tmp.write_bytes(data))
+
+
+def holds(path: Path, data: bytes) -> bool:
+    """path is a file whose bytes are data."""
+    try:
+        return Path(path).stat().st_size == len(data) and Path(path).read_bytes() == data
+    except OSError:
+        return False
 
 
 def atomic_write_text(path: Path, text: str, encoding: str = "utf-8") -> None:

@@ -128,7 +128,9 @@ def run(ws: Workspace, period: int | None = None, as_of: dt.date | None = None) 
     elsewhere = [(p.name, stored[shas[p]][2]) for p in files if shas[p] in stored
                  and stored[shas[p]][2] != n]  # fmt: skip
     if not fresh and store.exists():
-        return WeekResult(n, day, len(files), 0, period_status(store, n, day), elsewhere=elsewhere)
+        week = WeekResult(n, day, len(files), 0, period_status(store, n, day), elsewhere=elsewhere)
+        _chase(ws, week, cl)  # the same day: the same bytes, nothing rewritten
+        return week
     ros = _scoped(roster_mod.load(ws.path(s.roster) or ws.root / "名册.xlsx", cl.campaign), ws)
     summary = ws.root / f.summary / f"第{n}期"
     result = merge.run(

@@ -23,7 +23,7 @@ from openpyxl.utils import column_index_from_string
 from openpyxl.worksheet.dimensions import RowDimension
 from openpyxl.worksheet.worksheet import Worksheet
 
-from dapaicha.fsutil import atomic_write
+from dapaicha.fsutil import atomic_write_bytes
 
 # Chinese office fonts, by their exact names.
 BODY_FONT = "宋体"
@@ -342,5 +342,4 @@ def replace_in_parts(data: bytes, subs: dict[bytes, bytes]) -> bytes:
 def save(wb: Workbook, path: Path, to_bytes: Callable[[Workbook], bytes] = workbook_bytes) -> None:
     """The one atomic save of a workbook: fixed document times, so reruns give the same
     bytes; to_bytes: sheets.workbook_bytes for workbooks with spliced rows."""
-    data = to_bytes(wb)
-    atomic_write(Path(path), lambda tmp: tmp.write_bytes(data))
+    atomic_write_bytes(Path(path), to_bytes(wb))
