@@ -12,8 +12,10 @@ benchmarks/out/province-N.
 
 Each step runs the real CLI in a child process; printed: wall time and peak RSS of the
 command's main process and of its largest worker. Steps: validate (report), validate
---feedback, merge of every return into an empty store (--all-ledgers when merge has it: the
-whole-store ledger too), merge of one county's new returns into that full store, rollup.
+--feedback, merge of every return into an empty store (every county's merged ledger), merge
+of one county's new returns into that full store (that county's ledger), merge --all-ledgers
+with nothing new (every county's ledger and the whole store's: when merge has the flag),
+rollup.
 Then, one process, the same sample of returns: our validate_return, pandas.read_excel
 (openpyxl) and a bare unzip of every part (CPU time per file, best of 3).
 Last, the check: the first --check returns validated, merged and rolled up with --workers 1
@@ -55,10 +57,11 @@ SUFFIX = ("庄", "营", "寨", "楼", "岗", "桥", "店", "湾", "集", "屯")
 WRAP = """
 import atexit, json, os, resource, sys
 def _rss():
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     with open(os.environ["BENCH_RSS"], "w") as fh:
-        json.dump([own / 1024, kids / 1024], fh)
+        json.dump([me.ru_maxrss / 1024, kids.ru_maxrss / 1024, me.ru_utime + me.ru_stime,
+                   kids.ru_utime + kids.ru_stime], fh)
 atexit.register(_rss)
 sys.argv = ["dapaicha", *sys.argv[1:]]
 from dapaicha.cli import main
@@ -191,7 +194,9 @@ def build(n: int, base: Path) -> dict[str, Path]:
 
 
 def run_step(label: str, args: list[object], log: Path) -> tuple[float, float, float]:
-    """One CLI command in a child: (wall s, main MB, largest worker MB)."""
+    """One CLI command in a child: (wall s, main MB, largest worker MB). Also printed: the
+    CPU time of the main process and of its workers (the machine may be shared: CPU time
+    is the steadier figure) and the load average at the end."""
     rss = log.with_suffix(".rss.json")
     env = {**os.environ, "BENCH_RSS": str(rss), "COLUMNS": "200"}
     t = time.perf_counter()
@@ -201,8 +206,10 @@ def run_step(label: str, args: list[object], log: Path) -> tuple[float, float, f
     wall = time.perf_counter() - t
     if p.returncode not in (0, 1):
         raise SystemExit(f"{label}: exit {p.returncode}, see {log}")
-    own, kids = json.loads(rss.read_text())
-    print(f"{label:<44} {wall:8.1f} s   main {own:6.0f} MB   worker {kids:6.0f} MB", flush=True)
+    own, kids, cpu, kcpu = json.loads(rss.read_text())
+    load = os.getloadavg()[0]
+    print(f"{label:<44} {wall:7.1f} s wall  CPU {cpu:6.1f} + {kcpu:6.1f} s  "
+          f"RSS main {own:5.0f} MB, worker {kids:5.0f} MB  (load {load:.1f})", flush=True)  # fmt: skip
     return wall, own, kids
 
 
@@ -222,13 +229,16 @@ def steps(paths: dict[str, Path], work: Path, n: int) -> dict[str, float]:
     got["feedback"] = run_step(f"validate --feedback {n:,}", ["validate", ret, "-r", ros, "--report",
                                work / "校验报告2.xlsx", "--feedback", work / "退回修改"],
                                work / "feedback.log")[0]  # fmt: skip
-    got["merge"] = run_step(f"merge {n:,} into an empty store", ["merge", ret, "-r", ros, "-s", s,
-                            "-p", 1, "-o", work / "全省问题整改台账.xlsx", *merge_flags()],
-                            work / "merge.log")[0]  # fmt: skip
+    got["merge"] = run_step(f"merge {n:,} into an empty store", ["merge", ret, "-r", ros,
+                            "-s", s, "-p", 1], work / "merge.log")[0]  # fmt: skip
     files = len(validate.list_files(paths["county"])[0])
     got["county"] = run_step(f"merge one county ({files:,}) into the store", ["merge",
-                             paths["county"], "-r", ros, "-s", s, "-p", 1, "-o",
-                             work / "全省问题整改台账.xlsx"], work / "merge-county.log")[0]  # fmt: skip
+                             paths["county"], "-r", ros, "-s", s, "-p", 1],
+                             work / "merge-county.log")[0]  # fmt: skip
+    if flags := merge_flags():  # nothing new: every county's ledger and the whole store's
+        got["all"] = run_step("merge --all-ledgers (nothing new)", ["merge", paths["county"],
+                              "-r", ros, "-s", s, "-p", 1, "-o", work / "全省问题整改台账.xlsx",
+                              *flags], work / "merge-all.log")[0]  # fmt: skip
     got["rollup"] = run_step(f"rollup {n:,}", ["rollup", "-s", s, "-r", ros, "-o", work / "汇总",
                              "-p", 1], work / "rollup.log")[0]  # fmt: skip
     return got

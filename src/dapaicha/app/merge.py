@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
 from dapaicha import layout
+from dapaicha.app import units as units_mod
 from dapaicha.app import validate
 from dapaicha.app.progress import Progress, silent
 from dapaicha.config import checklist as cl_mod
@@ -53,6 +54,7 @@ class MergeResult:
     unstored: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
     written: merged.Written | None = None
     findings: dict[str, list[Finding]] = field(default_factory=dict)  # sha256 → merge findings
+    units: list[merged.Written] = field(default_factory=list)  # the counties' ledgers written
 
 
 def command(
@@ -66,15 +68,22 @@ def command(
     out: Path,
     progress: Progress = silent,
     workers: int | None = None,
+    whole: bool = True,
+    units: bool = False,
+    all_units: bool = False,
 ) -> MergeResult:
-    """`dapaicha merge`: validate a folder, store it, write the merged ledger."""
+    """`dapaicha merge`: validate a folder, store it, write the merged ledgers: the whole
+    store's at `out` when `whole`; with `units`, the touched counties' (every county's with
+    all_units) in units.FOLDER beside `out`."""
     cl = cl_mod.load(checklist_path)
     ros = roster_mod.load(roster_path, cl.campaign)
     day = parse_day(as_of, cl) if as_of else None
     files, _ = validate.list_files(returns)
     with progress(len(files)) as advance:
-        return run(returns, cl, ros, store_path, period=period, as_of=day, out=out, on_file=advance,
-                   workers=workers)  # fmt: skip
+        return run(returns, cl, ros, store_path, period=period, as_of=day,
+                   out=out if whole else None, on_file=advance, workers=workers,
+                   units=Path(out).parent / units_mod.FOLDER if units else None,
+                   all_units=all_units)  # fmt: skip
 
 
 def run(
@@ -89,6 +98,8 @@ def run(
     timeout: float = store.BUSY_TIMEOUT,
     on_file=None,
     workers: int | None = None,
+    units: Path | None = None,
+    all_units: bool = False,
 ) -> MergeResult:
     """Validate a folder (the same rules and report as `validate`), store it, write the ledger."""
     report, subs = validate.validate_folder(
@@ -96,7 +107,7 @@ def run(
     )
     return merge_submissions(
         store_path, subs, cl, roster=roster, report=report, folder=Path(folder),
-        period=period, as_of=as_of, out=out, timeout=timeout,
+        period=period, as_of=as_of, out=out, timeout=timeout, units=units, all_units=all_units,
     )  # fmt: skip
 
 
@@ -120,8 +131,12 @@ def merge_submissions(
     out: Path | None = None,
     timeout: float = store.BUSY_TIMEOUT,
     received_at: str | None = None,
+    units: Path | None = None,
+    all_units: bool = False,
 ) -> MergeResult:
-    """Store validated Submissions; add the merge's findings to `report`; write `out`."""
+    """Store validated Submissions; add the merge's findings to `report`; write `out` (the
+    whole store's ledger) and, in `units`, the ledgers of the counties this merge stored
+    returns for (every county's with all_units)."""
     if period is not None and as_of is not None:
         raise UserError("--period 与 --as-of 只能指定其中一个。")
     if period is not None and period < 1:
@@ -133,7 +148,8 @@ def merge_submissions(
     # most returns of the batch; on a tie the later period
     fallback = sorted(Counter(b.period for b in batch).items(), key=lambda kv: (kv[1], kv[0]))[-1:]
     used = {fr.file: fr.used for fr in report.files}
-    with _staged(Path(store_path), out, timeout) as (conn, pending_out):  # noqa: SIM117
+    staged = units_mod.Staged([])
+    with _staged(Path(store_path), out, timeout, staged) as (conn, pending_out):  # noqa: SIM117
         with store.transaction(conn, store_path):
             cid = store.ensure_campaign(conn, cl)
             if roster is not None:
@@ -161,7 +177,12 @@ def merge_submissions(
                 sources = store_query.source_periods(conn, result.period)
                 # written before COMMIT (a failure rolls the store back), shown after it
                 result.written = merged.write(pending_out, data, cl, sources)
+            if units is not None and result.period is not None:
+                touched = None if all_units else _touched(conn, batch, ids, new, result.period)
+                staged.written = units_mod.write(conn, units, result.period, cl, touched).written
+    staged.publish()
     _publish(result, pending_out, out)
+    result.units = staged.written
     _attach(report, batch, result.findings)
     return result
 
@@ -259,12 +280,24 @@ def _publish(result: MergeResult, pending: Path, out: Path | None) -> None:
         result.written = dataclasses.replace(result.written, path=Path(out))
 
 
+def _touched(
+    conn: store.Connection,
+    batch: list[store.Incoming],
+    ids: dict[str, int],
+    new: set[int],
+    period: int,
+) -> set[str]:
+    """The counties of the returns this merge stored for `period` or before (carried on)."""
+    sids = [ids[b.sub.sha256] for b in batch if b.period <= period]
+    return store_query.counties_of(conn, [i for i in sids if i in new])
+
+
 @contextmanager
 def _staged(
-    store_path: Path, out: Path | None, timeout: float
+    store_path: Path, out: Path | None, timeout: float, units: units_mod.Staged
 ) -> Iterator[tuple[store.Connection, Path]]:
     """The store's connection, and where the merged ledger waits for the COMMIT (renamed to
-    out after it). On failure: the waiting ledger is removed, and so is a store this run
+    out after it). On failure: the waiting ledgers are removed, and so is a store this run
     created (nothing of ours is left behind)."""
     created = not store_path.exists()
     conn = store.connect(store_path, create=True, timeout=timeout)
@@ -275,6 +308,7 @@ def _staged(
     except BaseException:
         conn.close()
         pending.unlink(missing_ok=True)
+        units.discard()
         if created:
             store.remove(store_path)
         raise
