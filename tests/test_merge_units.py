@@ -14,6 +14,8 @@ from dapaicha import layout
 from dapaicha.app import merge, units
 from dapaicha.config.roster import Roster, Village
 from dapaicha.model import Submission
+from dapaicha.store import ledgers
+from dapaicha.store import write as store_write
 
 D = dt.date
 TWO = [
@@ -81,3 +83,17 @@ def test_a_missing_county_ledger_is_written_again(tmp_path):
     assert sorted(w.unit for w in res.units) == ["襄城县", "鄢陵县"]
     assert xiang.is_file()
 
+
+def test_lean_current_returns_hold_what_the_signals_read(tmp_path):
+    """rollup's 疑似走过场 reads problem rows only, and every row of a ledger without any."""
+    s = tmp_path / "s.sqlite"
+    do(s, [sub(0, [problem(3), problem(8)]), sub(2, [])], tmp_path / "u")
+    conn = store_write.connect(s)
+    try:
+        full, lean = ledgers.current_returns(conn, 1), ledgers.current_returns(conn, 1, lean=True)
+    finally:
+        conn.close()
+    a, c = TWO[0].code, TWO[2].code
+    assert [(r.no, r.has_problem) for r in lean.returns[a].rows] == [(3, "是"), (8, "是")]
+    assert len(full.returns[a].rows) == len(lean.returns[c].rows) == len(full.returns[c].rows) == 66
+    assert lean.ids == full.ids and sorted(lean.ids) == [a, c]

@@ -104,9 +104,9 @@ def perfunctory_signals(
     """The 疑似走过场 signals of every village's ledger as it stands in `period`."""
     conn = store_db.connect(store_path)
     try:
-        cur = store_ledgers.current_returns(conn, period)
+        cur = store_ledgers.current_returns(conn, period, lean=True)
         return perfunctory.stored_signals(
-            cur.returns, cur.earlier, cl, lambda ids: store_ledgers.value_rows(conn, ids)
+            cur.returns, cur.earlier, cl, lambda ids: store_ledgers.value_rows(conn, ids), cur.ids
         )
     finally:
         conn.close()

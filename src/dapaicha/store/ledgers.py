@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 import sqlite3
@@ -100,8 +101,10 @@ _CURRENT_ROWS_SQL = f"""WITH cur AS (
 SELECT {_ROW_COLS} FROM cur
 JOIN submissions s ON s.village_key = cur.village_key AND s.period = cur.p
   AND s.accepted = 1 AND s.superseded_by IS NULL
-JOIN rows r ON r.submission_id = s.id
+JOIN rows r ON r.submission_id = s.id{{lean}}
 ORDER BY r.submission_id, r.no, r.seq"""
+# The rows the 疑似走过场 signals read: problems, and every row of a return without any.
+_LEAN = " AND (r.has_problem = '是' OR s.problems = 0)"
 
 
 @dataclass
@@ -110,13 +113,15 @@ class Current:
 
     returns: dict[str, Submission]  # village key → its return, rows loaded
     earlier: dict[str, list[tuple[int, int]]]  # village key → [(period, id)], newest first
+    ids: dict[str, int] = dataclasses.field(default_factory=dict)  # village key → its id
 
 
-def current_returns(conn: sqlite3.Connection, period: int) -> Current:
+def current_returns(conn: sqlite3.Connection, period: int, *, lean: bool = False) -> Current:
     """The returns of every village as they stand in `period` (carried ones too).
 
     Cells other than 自查问题描述 come from the generated ledger's layout (the store keeps
-    one cell per row).
+    one cell per row). lean: only the problem rows of a return with problems (all rows of
+    one without): what the 疑似走过场 signals read, a tenth of a province's rows.
     """
     current: dict[str, Submission] = {}
     cur_sid: dict[str, int] = {}
@@ -132,9 +137,8 @@ def current_returns(conn: sqlite3.Connection, period: int) -> Current:
             source_kind=kind, period=n,
         )  # fmt: skip
     by_sid = {sid: current[key] for key, sid in cur_sid.items()}
-    for sid, recs in itertools.groupby(
-        conn.execute(_CURRENT_ROWS_SQL, (period,)), key=lambda r: r[0]
-    ):
+    rows_sql = _CURRENT_ROWS_SQL.format(lean=_LEAN if lean else "")
+    for sid, recs in itertools.groupby(conn.execute(rows_sql, (period,)), key=lambda r: r[0]):
         sub = by_sid[sid]
         sub.rows.extend(
             Row(no=r[1], seq=r[2], has_problem=r[3], description=r[4], measure=r[5],
@@ -143,7 +147,7 @@ def current_returns(conn: sqlite3.Connection, period: int) -> Current:
                 cells=_stored_cell(r[13], sub.source_kind))
             for r in recs
         )  # fmt: skip
-    return Current(current, earlier)
+    return Current(current, earlier, cur_sid)
 
 
 def value_rows(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, list[ValueRow]]:
