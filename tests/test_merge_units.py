@@ -85,7 +85,7 @@ def test_a_missing_county_ledger_is_written_again(tmp_path):
 
 
 def test_lean_current_returns_hold_what_the_signals_read(tmp_path):
-    """rollup's 疑似走过场 reads problem rows only, and every row of a ledger without any."""
+    """rollup's 疑似走过场 reads problem rows only, and the shape of a ledger without any."""
     s = tmp_path / "s.sqlite"
     do(s, [sub(0, [problem(3), problem(8)]), sub(2, [])], tmp_path / "u")
     conn = store_write.connect(s)
@@ -95,5 +95,9 @@ def test_lean_current_returns_hold_what_the_signals_read(tmp_path):
         conn.close()
     a, c = TWO[0].code, TWO[2].code
     assert [(r.no, r.has_problem) for r in lean.returns[a].rows] == [(3, "是"), (8, "是")]
-    assert len(full.returns[a].rows) == len(lean.returns[c].rows) == len(full.returns[c].rows) == 66
+    assert len(full.returns[a].rows) == len(full.returns[c].rows) == 66
+    # a ledger without problems: no rows, its shape (rows, not 否, first and last row, with row)
+    assert lean.returns[c].rows == [] and list(lean.shapes) == [c]
+    first = layout.ROW_FIRST_ITEM
+    assert lean.shapes[c] == (66, 0, first, first + 65, 66)
     assert lean.ids == full.ids and sorted(lean.ids) == [a, c]

@@ -19,7 +19,6 @@ from dapaicha.store import db as store_db
 from dapaicha.store import ledgers as store_ledgers
 from dapaicha.store import query as store_query
 from dapaicha.store import write as store
-from dapaicha.store.query import PeriodData
 from dapaicha.xlsx import summary, weekly
 
 
@@ -75,13 +74,16 @@ def run(
                 merged_results.append(merge.run(Path(src), cl, roster, store_path))
             if not Path(store_path).exists():
                 raise UserError("给出的文件夹中没有可汇总的台账。")
-        data = _frames(Path(store_path), period)
-        signals = perfunctory_signals(Path(store_path), int(data.period), cl)
+        n = _period(Path(store_path), period)
+        # one after the other: the signals' rows are freed before the frames are read
+        signals = perfunctory_signals(Path(store_path), n, cl)
+        data = store.period_frames(Path(store_path), n)
     r = rollup.build(data, rollup.roster_frame(roster.villages), cl)
     return RunResult(r, write_reports(r, cl, out, templates, signals), merged_results)
 
 
-def _frames(path: Path, period: int | None) -> PeriodData:
+def _period(path: Path, period: int | None) -> int:
+    """--period, checked against the store (default: its latest)."""
     conn = store.connect(path)
     try:
         latest = store_query.latest_period(conn)
@@ -95,7 +97,7 @@ def _frames(path: Path, period: int | None) -> PeriodData:
         raise UserError(
             f"--period 应在 1 到 {latest} 之间（数据库中最新为第{latest}期），收到 {period}。"
         )
-    return store.period_frames(path, period)
+    return period
 
 
 def perfunctory_signals(
@@ -106,8 +108,9 @@ def perfunctory_signals(
     try:
         cur = store_ledgers.current_returns(conn, period, lean=True)
         return perfunctory.stored_signals(
-            cur.returns, cur.earlier, cl, lambda ids: store_ledgers.value_rows(conn, ids), cur.ids
-        )
+            cur.returns, cur.earlier, cl, lambda ids: store_ledgers.value_rows(conn, ids),
+            cur.ids, cur.shapes,
+        )  # fmt: skip
     finally:
         conn.close()
 

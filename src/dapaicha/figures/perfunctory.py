@@ -117,17 +117,24 @@ def signals(
     return _signals(subs, cl, pasts)
 
 
+# A return without problems, as store.ledgers.current_returns(lean=True) gives it instead of
+# its rows: (rows, rows not 否, first and last row numbers by 序号, rows with a number).
+Shape = tuple[int, int, int, int, int]
+
+
 def _signals(
     subs: list[Submission],
     cl: Checklist,
     pasts: dict[str, dict[int, int]] | None,
     mine: dict[str, int] | None = None,
+    shapes: dict[str, Shape] | None = None,
 ) -> list[Signal]:
     """signals() with the history given as village key → period → fingerprint; mine: the
-    current returns' fingerprints, where known (else taken from their rows)."""
+    current returns' fingerprints, where known (else taken from their rows); shapes: the
+    returns without problems whose rows were not read."""
     _PROBLEMS.clear()
     try:
-        return _signals_of(subs, cl, pasts, mine or {})
+        return _signals_of(subs, cl, pasts, mine or {}, shapes or {})
     finally:
         _PROBLEMS.clear()
 
@@ -137,6 +144,7 @@ def _signals_of(
     cl: Checklist,
     pasts: dict[str, dict[int, int]] | None,
     mine: dict[str, int],
+    shapes: dict[str, Shape],
 ) -> list[Signal]:
     p = cl.campaign.perfunctory
     by_village: dict[str, Submission] = {}
@@ -147,7 +155,8 @@ def _signals_of(
     out: dict[str, list[Signal]] = {k: [] for k in order}
     for k in order:
         s = by_village[k]
-        out[k].extend(_all_no(s))
+        shape = shapes.get(k)
+        out[k].extend(_all_no(s) if shape is None else _all_no_shape(s, shape))
         out[k].extend(_same_items(s, p.same_text_items))
         out[k].extend(_measure_equals(s))
         out[k].extend(_same_deadline(s))
@@ -165,6 +174,16 @@ def _all_no(s: Submission) -> list[Signal]:
     cells = _cells(s.rows, "has_problem")
     span = (f"{cells[0]}:{cells[-1]}",) if len(cells) > 1 else cells
     return [_signal("all-no", s, f"全部 {len(s.rows)} 个项目均填“否”（未自查出任何问题）", span)]
+
+
+def _all_no_shape(s: Submission, shape: Shape) -> list[Signal]:
+    """_all_no from a Shape: the same signal, without the rows."""
+    n, others, first, last, with_row = shape
+    if not n or others:
+        return []
+    col = layout.LETTER["has_problem"]
+    span = (f"{col}{first}:{col}{last}",) if with_row > 1 else (f"{col}{first}",) * with_row
+    return [_signal("all-no", s, f"全部 {n} 个项目均填“否”（未自查出任何问题）", span)]
 
 
 _PROBLEMS: dict[int, list[Row]] = {}
@@ -307,6 +326,7 @@ def stored_signals(
     cl: Checklist,
     fetch: Fetch,
     ids: dict[str, int] | None = None,
+    shapes: dict[str, Shape] | None = None,
 ) -> list[Signal]:
     """The signals of every village's current return in a period, as the store holds them.
 
@@ -320,10 +340,10 @@ def stored_signals(
     fingerprints), FETCH_CHUNK returns at a time, so a whole province stays fast and small.
     ids (village key → its current return's id) when `current` holds only the rows the
     other signals read (store.ledgers.current_returns(lean=True)): the current returns'
-    fingerprints are then fetched too.
+    fingerprints are then fetched too, and the returns without problems come as shapes.
     """
     pasts, mine = _walk_back(current, earlier, cl, fetch, ids)
-    return _signals(list(current.values()), cl, pasts, mine)
+    return _signals(list(current.values()), cl, pasts, mine, shapes)
 
 
 FETCH_CHUNK = 2000  # returns' rows held at once while fingerprinting
