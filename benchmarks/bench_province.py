@@ -202,7 +202,7 @@ def run_step(label: str, args: list[object], log: Path) -> tuple[float, float, f
     t = time.perf_counter()
     with log.open("w", encoding="utf-8") as fh:
         p = subprocess.run([sys.executable, "-c", WRAP, *map(str, args)], stdout=fh,
-                           stderr=subprocess.STDOUT, env=env, check=False)  # fmt: skip
+                           stderr=subprocess.STDOUT, env=env, check=False, cwd=log.parent)  # fmt: skip
     wall = time.perf_counter() - t
     if p.returncode not in (0, 1):
         raise SystemExit(f"{label}: exit {p.returncode}, see {log}")
@@ -220,22 +220,25 @@ def merge_flags() -> list[str]:
     return ["--all-ledgers"] if "--all-ledgers" in p.stdout else []
 
 
-def steps(paths: dict[str, Path], work: Path, n: int) -> dict[str, float]:
+def steps(paths: dict[str, Path], work: Path, n: int, skip: list[str]) -> dict[str, float]:
     ros, ret = paths["roster"], paths["returns"]
     s = work / "s.sqlite"
     got = {}
     got["validate"] = run_step(f"validate {n:,}", ["validate", ret, "-r", ros, "--report",
                                work / "校验报告.xlsx"], work / "validate.log")[0]  # fmt: skip
-    got["feedback"] = run_step(f"validate --feedback {n:,}", ["validate", ret, "-r", ros, "--report",
-                               work / "校验报告2.xlsx", "--feedback", work / "退回修改"],
-                               work / "feedback.log")[0]  # fmt: skip
+    if "feedback" not in skip:
+        got["feedback"] = run_step(f"validate --feedback {n:,}", ["validate", ret, "-r", ros,
+                                   "--report", work / "校验报告2.xlsx", "--feedback",
+                                   work / "退回修改"], work / "feedback.log")[0]  # fmt: skip
     got["merge"] = run_step(f"merge {n:,} into an empty store", ["merge", ret, "-r", ros,
                             "-s", s, "-p", 1], work / "merge.log")[0]  # fmt: skip
     files = len(validate.list_files(paths["county"])[0])
     got["county"] = run_step(f"merge one county ({files:,}) into the store", ["merge",
                              paths["county"], "-r", ros, "-s", s, "-p", 1],
                              work / "merge-county.log")[0]  # fmt: skip
-    if flags := merge_flags():  # nothing new: every county's ledger and the whole store's
+    if "all" not in skip and (
+        flags := merge_flags()
+    ):  # nothing new: every county's ledger and the whole store's
         got["all"] = run_step("merge --all-ledgers (nothing new)", ["merge", paths["county"],
                               "-r", ros, "-s", s, "-p", 1, "-o", work / "全省问题整改台账.xlsx",
                               *flags], work / "merge-all.log")[0]  # fmt: skip
@@ -316,14 +319,16 @@ def main() -> int:
     ap.add_argument(
         "--check", type=int, default=300, help="returns in the streamed/in-memory check"
     )
+    ap.add_argument("--skip", nargs="*", default=[], choices=["feedback", "all"],
+                    help="steps left out: validate --feedback, merge --all-ledgers")  # fmt: skip
     a = ap.parse_args()
     n = a.villages
     paths = build(n, HERE / "out" / f"province-{n}")
-    work = a.out or Path(tempfile.mkdtemp(prefix="bench-province-"))
+    work = (a.out or Path(tempfile.mkdtemp(prefix="bench-province-"))).resolve()
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     print(f"{n:,} villages, {os.cpu_count()} cores, work folder {work}")
-    got = steps(paths, work, n)
+    got = steps(paths, work, n, a.skip)
     total = got["validate"] + got["merge"] + got["rollup"]
     print(f"validate + merge + rollup: {total:.1f} s")
     per_file(paths, a.sample)
