@@ -120,7 +120,9 @@ def _status_history_and_validate_agree(campaign: Path, ros) -> None:
     rep = json.loads(_run("validate", "returns/第2期", "--json", code=1))
     by_code = {f["village_code"]: f["accepted"] for f in rep["files"]}
     assert by_code == {codes[0]: True, codes[2]: False, codes[3]: True, codes[4]: True}
-    assert {m["village_code"] for m in rep["missing"]} == set(codes) - set(by_code)  # (whole roster)
+    assert {m["village_code"] for m in rep["missing"]} == set(codes) - set(
+        by_code
+    )  # (whole roster)
     # 后杨村's 2022-03-20 in the 第2期 folder: a warning, never another period
     stale = next(f for f in rep["files"] if f["village_code"] == codes[3])
     assert [(f["code"], f["cell"], f["message"]) for f in stale["findings"]] == [

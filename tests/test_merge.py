@@ -493,8 +493,17 @@ def test_cli_merge_history_info_export(tmp_path, make_return, ros, monkeypatch):
     runner = CliRunner()
     r = runner.invoke(app, ["merge", str(returns), "-r", str(roster_path), "-s", "db.sqlite"])
     assert r.exit_code == 0, r.output
+    # by default the counties' ledgers only; the whole store's with -o or --all-ledgers
+    assert not (tmp_path / "全市问题整改台账.xlsx").exists()
+    # the first merge writes every county's (none was written yet)
+    got = sorted(p.name for p in (tmp_path / "合并台账" / "第1期").iterdir())
+    assert got == sorted(f"{c}问题整改台账_第1期.xlsx" for c in {v.county for v in ros.villages})
+    assert "新入库 2 个" in r.output and "各县合并台账" in r.output
+    r = runner.invoke(
+        app, ["merge", str(returns), "-r", str(roster_path), "-s", "db.sqlite", "--all-ledgers"]
+    )
+    assert r.exit_code == 0, r.output
     assert (tmp_path / "全市问题整改台账.xlsx").exists()
-    assert "新入库 2 个" in r.output
     r2 = runner.invoke(
         app, ["merge", str(returns), "-r", str(roster_path), "-s", "db.sqlite", "-o", "二.xlsx"]
     )

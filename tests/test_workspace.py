@@ -117,6 +117,11 @@ def test_commands_below_the_workspace_need_no_flags(ws, monkeypatch):
     res = runner.invoke(app, ["merge", "第1期"])
     assert res.exit_code == 0, res.output
     assert _stored(ws / "dapaicha.sqlite") == 2
+    # the counties' ledgers beside the workspace's -o; the whole store's with --all-ledgers
+    assert [p.name for p in (ws / "汇总" / "合并台账" / "第1期").iterdir()]
+    assert not (ws / "汇总" / "全市问题整改台账.xlsx").exists()
+    res = runner.invoke(app, ["merge", "第1期", "--all-ledgers"])
+    assert res.exit_code == 0, res.output
     assert (ws / "汇总" / "全市问题整改台账.xlsx").is_file()
     res = runner.invoke(app, ["rollup"])
     assert res.exit_code == 0, res.output

@@ -26,8 +26,9 @@ from pathlib import Path, PurePath
 
 from dapaicha import layout
 from dapaicha.app import archive, validate
+from dapaicha.app import units as units_mod
 from dapaicha.app.progress import Progress, silent
-from dapaicha.check import timeliness
+from dapaicha.check import crossperiod, timeliness
 from dapaicha.config import checklist as cl_mod
 from dapaicha.config import periods as periods_mod
 from dapaicha.config.checklist import Checklist
@@ -35,7 +36,7 @@ from dapaicha.config.periods import Periods
 from dapaicha.config.roster import Roster
 from dapaicha.errors import UserError
 from dapaicha.findings import C, FileResult, Finding, Report, make
-from dapaicha.model import ProblemText, Row, Submission, match_problems
+from dapaicha.model import Submission
 from dapaicha.normalize import parse_date
 from dapaicha.read import roster as roster_mod
 from dapaicha.store import query as store_query
@@ -55,6 +56,7 @@ class MergeResult:
     unstored: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
     written: merged.Written | None = None
     findings: dict[str, list[Finding]] = field(default_factory=dict)  # sha256 → merge findings
+    units: list[merged.Written] = field(default_factory=list)  # the counties' ledgers written
 
 
 def command(
@@ -69,8 +71,13 @@ def command(
     progress: Progress = silent,
     workers: int | None = None,
     archive_root: Path | None = None,
+    whole: bool = True,
+    units: bool = False,
+    all_units: bool = False,
 ) -> MergeResult:
-    """`dapaicha merge`: validate a folder, store it, write the merged ledger.
+    """`dapaicha merge`: validate a folder, store it, write the merged ledgers: the whole
+    store's at `out` when `whole`; with `units`, the touched counties' (every county's with
+    all_units) in units.FOLDER beside `out`.
 
     archive_root: a workspace, whose 存档 keeps every file read, once, by its sha256."""
     cl = cl_mod.load(checklist_path)
@@ -80,8 +87,11 @@ def command(
     today = validate.today_in(cl.campaign) if period is None and day is None else None
     received = day.isoformat() if day else None
     with progress(len(files)) as advance:
-        res = run(returns, cl, ros, store_path, period=period, as_of=day, out=out, on_file=advance,
-                  workers=workers, received_at=received, by_date=False, today=today)  # fmt: skip
+        res = run(returns, cl, ros, store_path, period=period, as_of=day,
+                  out=out if whole else None, on_file=advance, workers=workers,
+                  units=Path(out).parent / units_mod.FOLDER if units else None,
+                  all_units=all_units, received_at=received, by_date=False,
+                  today=today)  # fmt: skip
     if archive_root is not None:
         base = returns if returns.is_dir() else returns.parent
         read = {base / fr.file: fr.sha256 for fr in res.report.files if fr.sha256}
@@ -106,6 +116,8 @@ def run(
     by_date: bool = True,
     today: dt.date | None = None,
     merged_period: int | None = None,
+    units: Path | None = None,
+    all_units: bool = False,
 ) -> MergeResult:
     """Validate a folder (the same rules and report as `validate`), store it, write the ledger.
 
@@ -118,7 +130,8 @@ def run(
     return merge_submissions(
         store_path, subs, cl, roster=roster, report=report, folder=Path(folder),
         period=period, as_of=as_of, out=out, timeout=timeout, received_at=received_at,
-        by_date=by_date, today=today, merged_period=merged_period,
+        by_date=by_date, today=today, merged_period=merged_period, units=units,
+        all_units=all_units,
     )  # fmt: skip
 
 
@@ -145,8 +158,12 @@ def merge_submissions(
     by_date: bool = True,
     today: dt.date | None = None,
     merged_period: int | None = None,
+    units: Path | None = None,
+    all_units: bool = False,
 ) -> MergeResult:
-    """Store validated Submissions; add the merge's findings to `report`; write `out`.
+    """Store validated Submissions; add the merge's findings to `report`; write `out` (the
+    whole store's ledger) and, in `units`, the ledgers of the counties this merge stored
+    returns for (every county's with all_units).
 
     by_date: a return with no period from -p, a folder or the as-of day goes by its 填报日期
     (replaying a campaign); False: one Chinese line asks for -p instead (the command).
@@ -168,7 +185,8 @@ def merge_submissions(
     # most returns of the batch; on a tie the later period
     fallback = sorted(Counter(b.period for b in batch).items(), key=lambda kv: (kv[1], kv[0]))[-1:]
     used = {fr.file: fr.used for fr in report.files}
-    with _staged(Path(store_path), out, timeout) as (conn, pending_out):  # noqa: SIM117
+    staged = units_mod.Staged([])
+    with _staged(Path(store_path), out, timeout, staged) as (conn, pending_out):  # noqa: SIM117
         with store.transaction(conn, store_path):
             cid = store.ensure_campaign(conn, cl)
             if roster is not None:
@@ -196,7 +214,12 @@ def merge_submissions(
                 sources = store_query.source_periods(conn, result.period)
                 # written before COMMIT (a failure rolls the store back), shown after it
                 result.written = merged.write(pending_out, data, cl, sources)
+            if units is not None and result.period is not None:
+                touched = None if all_units else _touched(conn, batch, ids, new, result.period)
+                staged.written = units_mod.write(conn, units, result.period, cl, touched).written
+    staged.publish()
     _publish(result, pending_out, out)
+    result.units = staged.written
     _attach(report, batch, result.findings)
     return result
 
@@ -335,12 +358,24 @@ def _publish(result: MergeResult, pending: Path, out: Path | None) -> None:
         result.written = dataclasses.replace(result.written, path=Path(out))
 
 
+def _touched(
+    conn: store.Connection,
+    batch: list[store.Incoming],
+    ids: dict[str, int],
+    new: set[int],
+    period: int,
+) -> set[str]:
+    """The counties of the returns this merge stored for `period` or before (carried on)."""
+    sids = [ids[b.sub.sha256] for b in batch if b.period <= period]
+    return store_query.counties_of(conn, [i for i in sids if i in new])
+
+
 @contextmanager
 def _staged(
-    store_path: Path, out: Path | None, timeout: float
+    store_path: Path, out: Path | None, timeout: float, units: units_mod.Staged
 ) -> Iterator[tuple[store.Connection, Path]]:
     """The store's connection, and where the merged ledger waits for the COMMIT (renamed to
-    out after it). On failure: the waiting ledger is removed, and so is a store this run
+    out after it). On failure: the waiting ledgers are removed, and so is a store this run
     created (nothing of ours is left behind)."""
     created = not store_path.exists()
     conn = store.connect(store_path, create=True, timeout=timeout)
@@ -351,6 +386,7 @@ def _staged(
     except BaseException:
         conn.close()
         pending.unlink(missing_ok=True)
+        units.discard()
         if created:
             store.remove(store_path)
         raise
@@ -441,58 +477,7 @@ def _findings(conn: store.Connection, b: store.Incoming, sid: int, cl: Checklist
         out.append(make("superseded", s.file, detail=st.superseded_by, sheet=s.sheet))
     prev = store.current_before(conn, b.key, st.period) if b.key else None
     if prev is not None:
-        out.extend(cross_period(store.rows_of(conn, prev[0]), s.rows, s.file, s.sheet, cl))
+        out.extend(
+            crossperiod.cross_period(store.rows_of(conn, prev[0]), s.rows, s.file, s.sheet, cl)
+        )
     return out
-
-
-def cross_period(
-    prev_rows: list[Row], cur_rows: list[Row], file: str, sheet: str, cl: Checklist
-) -> list[Finding]:
-    """Warnings against the previous period's rows, problems paired by model.match_problems.
-
-    problem-vanished: a problem not yet 已整改 that is no longer reported; result-regressed:
-    a result moving backwards in the checklist's order (已整改 > 正在整改 > 未整改);
-    deadline-postponed: a later deadline with 备注 empty.
-    """
-    order = cl.vocabularies.result.canonical
-    done = order[0]
-    rank = {v: len(order) - i for i, v in enumerate(order)}
-    before = [r for r in prev_rows if r.is_problem]
-    now = [r for r in cur_rows if r.is_problem]
-    got = match_problems(_texts(before), _texts(now))
-    match = {i: now[j] for j, i in enumerate(got) if i >= 0}
-    every = {(r.no, r.seq): r for r in cur_rows}
-    out: list[Finding] = []
-    for i, p in sorted(enumerate(before), key=lambda x: (x[1].no, x[1].seq)):
-        c = match.get(i)
-        if c is None:
-            if p.result != done and p.no > 0:  # a removed item's (model.Row.no) cannot return
-                anchor = every.get((p.no, p.seq)) or every.get((p.no, 1))
-                cell = anchor.cells.get("has_problem", "") if anchor else ""
-                what = p.description or f"第{p.no}项第{p.seq}个问题"
-                out.append(
-                    make("problem-vanished", file, sheet=sheet, cell=cell, item=p.no, value=what)
-                )
-            continue
-        if p.result in rank and c.result in rank and rank[c.result] < rank[p.result]:
-            out.append(
-                make(
-                    "result-regressed",
-                    file,
-                    sheet=sheet,
-                    cell=c.cells.get("result", ""),
-                    item=p.no,
-                    value=p.result,
-                    expected=c.result,
-                )
-            )
-        if p.deadline and c.deadline and c.deadline > p.deadline and not (c.note or "").strip():
-            out.append(
-                make("deadline-postponed", file, sheet=sheet, cell=c.cells.get("deadline", ""), item=p.no,
-                     value=p.deadline.isoformat(), expected=c.deadline.isoformat())
-            )  # fmt: skip
-    return out
-
-
-def _texts(rows: list[Row]) -> list[ProblemText]:
-    return [(r.no, r.description, r.measure) for r in rows]

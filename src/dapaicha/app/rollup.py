@@ -115,9 +115,11 @@ def run(
                 )
             if not Path(store_path).exists():
                 raise UserError("给出的文件夹中没有可汇总的台账。")
-        data = _frames(Path(store_path), period, cl)
-        signals = perfunctory_signals(Path(store_path), int(data.period), cl)
-        arrivals = store_status.arrivals(Path(store_path), int(data.period))
+        n = _period(Path(store_path), period, cl)
+        # one after the other: the signals' rows are freed before the frames are read
+        signals = perfunctory_signals(Path(store_path), n, cl)
+        data = store.period_frames(Path(store_path), n)
+        arrivals = store_status.arrivals(Path(store_path), n)
     if tier.is_county:
         tier = dataclasses.replace(tier, name=county_of(tier, roster))
         r = _county_rollup(data, roster, cl, tier.name)
@@ -138,9 +140,10 @@ def _county_rollup(data: PeriodData, roster: Roster, cl: Checklist, county: str)
     return r
 
 
-def _frames(path: Path, period: int | None, cl: Checklist) -> PeriodData:
-    """The period's frames, on the current numbering: a store kept under an earlier version
-    of the checklist moves to the current one first, as the next merge would move it."""
+def _period(path: Path, period: int | None, cl: Checklist) -> int:
+    """--period, checked against the store (default: its latest); a store kept under an
+    earlier version of the checklist moves to the current numbering first, as the next merge
+    would move it."""
     conn = store.connect(path)
     try:
         store.follow_revisions(conn, cl, path)
@@ -155,7 +158,7 @@ def _frames(path: Path, period: int | None, cl: Checklist) -> PeriodData:
         raise UserError(
             f"--period 应在 1 到 {latest} 之间（数据库中最新为第{latest}期），收到 {period}。"
         )
-    return store.period_frames(path, period)
+    return period
 
 
 def perfunctory_signals(
@@ -164,10 +167,11 @@ def perfunctory_signals(
     """The 疑似走过场 signals of every village's ledger as it stands in `period`."""
     conn = store_db.connect(store_path)
     try:
-        cur = store_ledgers.current_returns(conn, period)
+        cur = store_ledgers.current_returns(conn, period, lean=True)
         return perfunctory.stored_signals(
-            cur.returns, cur.earlier, cl, lambda ids: store_ledgers.value_rows(conn, ids)
-        )
+            cur.returns, cur.earlier, cl, lambda ids: store_ledgers.value_rows(conn, ids),
+            cur.ids, cur.shapes,
+        )  # fmt: skip
     finally:
         conn.close()
 

@@ -125,6 +125,7 @@ def rollup_cmd(
 
 @app.command("merge", cls=COMMAND)
 def merge_cmd(
+    ctx: typer.Context,
     returns: Annotated[
         Path,
         typer.Argument(
@@ -139,7 +140,8 @@ def merge_cmd(
         typer.Option(
             "--period",
             "-p",
-            help="本批报送属于第几期（默认按“第3期”这样的文件夹名，再按填报日期判断）。",
+            help="本批报送属于第几期（默认按“第3期”这样的文件夹名，再按今天所在的一期；"
+            "今天不在行动期间时须指定）。",
         ),
     ] = None,
     as_of: Annotated[
@@ -149,9 +151,22 @@ def merge_cmd(
             help="按此日期所在的期次处理没有期次信息的报送，并写出该期台账。例：--as-of 2022-04-08",
         ),
     ] = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="合并后问题整改台账的保存位置。")] = Path(
-        "全市问题整改台账.xlsx"
-    ),
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            "-o",
+            help="全库合并台账的保存位置（命令行给出 -o 或加 --all-ledgers 时写出）；"
+            "各县合并台账写在它旁边的“合并台账\\第N期”文件夹。",
+        ),
+    ] = Path("全市问题整改台账.xlsx"),
+    all_ledgers: Annotated[
+        bool,
+        typer.Option(
+            "--all-ledgers",
+            help="重写全部合并台账：每个县的，以及全库的（-o）。不加时只重写本次入库涉及的县。",
+        ),
+    ] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="以 JSON 输出合并结果和校验结果（不输出表格）。")
     ] = False,
@@ -162,12 +177,17 @@ def merge_cmd(
 
     例：dapaicha merge returns/第2期 -r roster.xlsx -s dapaicha.sqlite
     同一文件重复合并不会重复入库；同一村同一期的新报送替代旧报送，旧的仍保留在库中。
+    合并台账按县写出，只重写本次有新报送的县；全库一份的合并台账在给出 -o 或加 --all-ledgers 时写出。
     退出码：0 全部通过；1 有文件被退回（其余照常入库）；2 用法错误或无法读取输入。
     """
     con = render.console(stderr=as_json)
+    # -o typed on the command line (typer may carry its own click: compare by name)
+    given = getattr(ctx.get_parameter_source("out"), "name", "") == "COMMANDLINE"
+    whole = all_ledgers or given
     res = merge.command(
         returns, roster, checklist, store_path=store, period=period, as_of=as_of, out=out,
-        progress=render.progress_of(con, "校验并入库"), workers=workers,
+        progress=render.progress_of(con, "校验并入库"), workers=workers, whole=whole,
+        units=True, all_units=all_ledgers,
         archive_root=ws.root if (ws := state["workspace"]) is not None else None,
     )  # fmt: skip
     if as_json:

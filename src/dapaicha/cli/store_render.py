@@ -30,6 +30,12 @@ def print_result(res: MergeResult, con: Console) -> None:
         )
     elif res.period is None:
         con.print("[yellow]数据库中还没有通过校验的台账，未写出合并台账。[/]")
+    if res.units:
+        names = "、".join(w.unit for w in res.units[:5]) + ("等" if len(res.units) > 5 else "")
+        con.print(
+            f"[bold]各县合并台账[/bold]（第{res.period}期）：重写 {len(res.units)} 个县（{escape(names)}）"
+            f" → {escape(str(res.units[0].path.parent))}"
+        )
 
 
 def print_info(info: StoreInfo, con: Console) -> None:
@@ -104,5 +110,9 @@ def merge_payload(res: MergeResult) -> dict[str, object]:
         "rejected": res.rejected,
         "unstored": [{"file": f, "reason": why} for f, why in res.unstored],
         "merged_ledger": str(res.written.path) if res.written is not None else None,
+        "county_ledgers": [
+            {"county": w.unit, "path": str(w.path), "villages": w.villages, "problems": w.problems}
+            for w in res.units
+        ],
         "report": res.report.to_dict(),
     }

@@ -118,19 +118,34 @@ def signals(
     return _signals(subs, cl, pasts)
 
 
+# A return without problems, as store.ledgers.current_returns(lean=True) gives it instead of
+# its rows: (rows, rows not 否, first and last row numbers by 序号, rows with a number).
+Shape = tuple[int, int, int, int, int]
+
+
 def _signals(
-    subs: list[Submission], cl: Checklist, pasts: dict[str, dict[int, int]] | None
+    subs: list[Submission],
+    cl: Checklist,
+    pasts: dict[str, dict[int, int]] | None,
+    mine: dict[str, int] | None = None,
+    shapes: dict[str, Shape] | None = None,
 ) -> list[Signal]:
-    """signals() with the history given as village key → period → fingerprint."""
+    """signals() with the history given as village key → period → fingerprint; mine: the
+    current returns' fingerprints, where known (else taken from their rows); shapes: the
+    returns without problems whose rows were not read."""
     _PROBLEMS.clear()
     try:
-        return _signals_of(subs, cl, pasts)
+        return _signals_of(subs, cl, pasts, mine or {}, shapes or {})
     finally:
         _PROBLEMS.clear()
 
 
 def _signals_of(
-    subs: list[Submission], cl: Checklist, pasts: dict[str, dict[int, int]] | None
+    subs: list[Submission],
+    cl: Checklist,
+    pasts: dict[str, dict[int, int]] | None,
+    mine: dict[str, int],
+    shapes: dict[str, Shape],
 ) -> list[Signal]:
     p = cl.campaign.perfunctory
     by_village: dict[str, Submission] = {}
@@ -141,12 +156,13 @@ def _signals_of(
     out: dict[str, list[Signal]] = {k: [] for k in order}
     for k in order:
         s = by_village[k]
-        out[k].extend(_all_no(s))
+        shape = shapes.get(k)
+        out[k].extend(_all_no(s) if shape is None else _all_no_shape(s, shape))
         out[k].extend(_same_items(s, p.same_text_items))
         out[k].extend(_measure_equals(s))
         out[k].extend(_same_deadline(s))
         if pasts is not None:
-            out[k].extend(_unchanged(s, pasts.get(k, {}), p.unchanged_periods, cl))
+            out[k].extend(_unchanged(s, pasts.get(k, {}), p.unchanged_periods, cl, mine.get(k)))
     for k, sig in _same_villages([by_village[k] for k in order], p.same_text_villages):
         out[k].append(sig)
     rank = {kind: i for i, kind in enumerate(KINDS)}
@@ -159,6 +175,16 @@ def _all_no(s: Submission) -> list[Signal]:
     cells = _cells(s.rows, "has_problem")
     span = (f"{cells[0]}:{cells[-1]}",) if len(cells) > 1 else cells
     return [_signal("all-no", s, f"全部 {len(s.rows)} 个项目均填“否”（未自查出任何问题）", span)]
+
+
+def _all_no_shape(s: Submission, shape: Shape) -> list[Signal]:
+    """_all_no from a Shape: the same signal, without the rows."""
+    n, others, first, last, with_row = shape
+    if not n or others:
+        return []
+    col = layout.LETTER["has_problem"]
+    span = (f"{col}{first}:{col}{last}",) if with_row > 1 else (f"{col}{first}",) * with_row
+    return [_signal("all-no", s, f"全部 {n} 个项目均填“否”（未自查出任何问题）", span)]
 
 
 _PROBLEMS: dict[int, list[Row]] = {}
@@ -255,15 +281,18 @@ def fingerprint(s: Submission) -> int:
     )  # fmt: skip
 
 
-def _unchanged(s: Submission, past: dict[int, int], threshold: int, cl: Checklist) -> list[Signal]:
-    """past: period → fingerprint of the village's accepted return of that period."""
+def _unchanged(
+    s: Submission, past: dict[int, int], threshold: int, cl: Checklist, fp: int | None = None
+) -> list[Signal]:
+    """past: period → fingerprint of the village's accepted return of that period; fp: the
+    fingerprint of s (None: from its rows)."""
     if s.period is None:
         return []
     done = cl.vocabularies.result.canonical[0]
     open_rows = [r for r in _problems(s) if r.result != done]
     if not open_rows:
         return []
-    mine = fingerprint(s)
+    mine = fp if fp is not None else fingerprint(s)
     start = s.period
     for n in sorted((n for n in past if n < s.period), reverse=True):
         if past[n] != mine:
@@ -297,6 +326,8 @@ def stored_signals(
     earlier: dict[str, list[tuple[int, int]]],
     cl: Checklist,
     fetch: Fetch,
+    ids: dict[str, int] | None = None,
+    shapes: dict[str, Shape] | None = None,
 ) -> list[Signal]:
     """The signals of every village's current return in a period, as the store holds them.
 
@@ -307,9 +338,28 @@ def stored_signals(
 
     For unchanged-ledger, earlier returns are fetched only for villages with open problems,
     one return back at a time and only while they still equal the current one (as
-    fingerprints), so a whole city stays fast.
+    fingerprints), FETCH_CHUNK returns at a time, so a whole province stays fast and small.
+    ids (village key → its current return's id) when `current` holds only the rows the
+    other signals read (store.ledgers.current_returns(lean=True)): the current returns'
+    fingerprints are then fetched too, and the returns without problems come as shapes.
     """
-    return _signals(list(current.values()), cl, _walk_back(current, earlier, cl, fetch))
+    pasts, mine = _walk_back(current, earlier, cl, fetch, ids)
+    return _signals(list(current.values()), cl, pasts, mine, shapes)
+
+
+FETCH_CHUNK = 2000  # returns' rows held at once while fingerprinting
+
+
+def _fingerprints(want: dict[int, str], fetch: Fetch) -> dict[str, int]:
+    """Return id → village key, fetched FETCH_CHUNK at a time → village key → fingerprint."""
+    out: dict[str, int] = {}
+    sids = list(want)
+    for i in range(0, len(sids), FETCH_CHUNK):
+        rows = fetch(sids[i : i + FETCH_CHUNK])
+        out.update(
+            {want[sid]: _rows_fingerprint(rows.get(sid, ())) for sid in sids[i : i + FETCH_CHUNK]}
+        )
+    return out
 
 
 def _walk_back(
@@ -317,25 +367,27 @@ def _walk_back(
     earlier: dict[str, list[tuple[int, int]]],
     cl: Checklist,
     fetch: Fetch,
-) -> dict[str, dict[int, int]]:
+    ids: dict[str, int] | None = None,
+) -> tuple[dict[str, dict[int, int]], dict[str, int]]:
     """Fingerprints of earlier returns: for each village with open problems, back to the
-    first return that differs from the current one (that one included)."""
+    first return that differs from the current one (that one included); and the current
+    returns' fingerprints."""
     done = cl.vocabularies.result.canonical[0]
-    mine: dict[str, int] = {}
-    pasts: dict[str, dict[int, int]] = {}
-    for key, s in current.items():
-        pasts[key] = {}
-        if earlier.get(key) and any(r.is_problem and r.result != done for r in s.rows):
-            mine[key] = fingerprint(s)
-    step = 0
-    while mine:
-        want = {earlier[k][step][1]: (k, earlier[k][step][0]) for k in mine}
-        rows = fetch(list(want))
+    pasts: dict[str, dict[int, int]] = {key: {} for key in current}
+    keys = [k for k, s in current.items()
+            if earlier.get(k) and any(r.is_problem and r.result != done for r in s.rows)]  # fmt: skip
+    if ids is None:
+        mine = {k: fingerprint(current[k]) for k in keys}
+    else:
+        mine = _fingerprints({ids[k]: k for k in keys}, fetch)
+    wanted, step = dict(mine), 0
+    while wanted:
+        want = {earlier[k][step][1]: k for k in wanted}
+        got = _fingerprints(want, fetch)
         nxt = {}
-        for sid, (k, n) in want.items():
-            fp = _rows_fingerprint(rows.get(sid, ()))
-            pasts[k][n] = fp
+        for k, fp in got.items():
+            pasts[k][earlier[k][step][0]] = fp
             if fp == mine[k] and step + 1 < len(earlier[k]):
                 nxt[k] = mine[k]
-        mine, step = nxt, step + 1
-    return pasts
+        wanted, step = nxt, step + 1
+    return pasts, mine

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 import sqlite3
@@ -100,8 +101,22 @@ _CURRENT_ROWS_SQL = f"""WITH cur AS (
 SELECT {_ROW_COLS} FROM cur
 JOIN submissions s ON s.village_key = cur.village_key AND s.period = cur.p
   AND s.accepted = 1 AND s.superseded_by IS NULL
+JOIN rows r ON r.submission_id = s.id{{lean}}
+ORDER BY r.submission_id, r.no, r.seq"""
+# The rows the 疑似走过场 signals read: problems (a return without any: its Shape).
+_LEAN = " AND r.has_problem = '是'"
+_SHAPE_SQL = """WITH cur AS (
+  SELECT village_key, MAX(period) AS p FROM submissions
+  WHERE accepted = 1 AND superseded_by IS NULL AND period <= ? GROUP BY village_key
+)
+SELECT r.submission_id, r.has_problem IS NOT '否', r.row FROM cur
+JOIN submissions s ON s.village_key = cur.village_key AND s.period = cur.p
+  AND s.accepted = 1 AND s.superseded_by IS NULL AND s.problems = 0
 JOIN rows r ON r.submission_id = s.id
 ORDER BY r.submission_id, r.no, r.seq"""
+# A return without problems as the all-no signal reads it: (rows, rows not 否, the first and
+# last row numbers by 序号 of rows that have one, how many have one).
+Shape = tuple[int, int, int, int, int]
 
 
 @dataclass
@@ -110,13 +125,16 @@ class Current:
 
     returns: dict[str, Submission]  # village key → its return, rows loaded
     earlier: dict[str, list[tuple[int, int]]]  # village key → [(period, id)], newest first
+    ids: dict[str, int] = dataclasses.field(default_factory=dict)  # village key → its id
+    shapes: dict[str, Shape] = dataclasses.field(default_factory=dict)  # lean: no problems
 
 
-def current_returns(conn: sqlite3.Connection, period: int) -> Current:
+def current_returns(conn: sqlite3.Connection, period: int, *, lean: bool = False) -> Current:
     """The returns of every village as they stand in `period` (carried ones too).
 
     Cells other than 自查问题描述 come from the generated ledger's layout (the store keeps
-    one cell per row).
+    one cell per row). lean: only the problem rows (what the 疑似走过场 signals read, a
+    tenth of a province's rows), and the Shape of each return without problems.
     """
     current: dict[str, Submission] = {}
     cur_sid: dict[str, int] = {}
@@ -132,9 +150,8 @@ def current_returns(conn: sqlite3.Connection, period: int) -> Current:
             source_kind=kind, period=n,
         )  # fmt: skip
     by_sid = {sid: current[key] for key, sid in cur_sid.items()}
-    for sid, recs in itertools.groupby(
-        conn.execute(_CURRENT_ROWS_SQL, (period,)), key=lambda r: r[0]
-    ):
+    rows_sql = _CURRENT_ROWS_SQL.format(lean=_LEAN if lean else "")
+    for sid, recs in itertools.groupby(conn.execute(rows_sql, (period,)), key=lambda r: r[0]):
         sub = by_sid[sid]
         sub.rows.extend(
             Row(no=r[1], seq=r[2], has_problem=r[3], description=r[4], measure=r[5],
@@ -143,7 +160,22 @@ def current_returns(conn: sqlite3.Connection, period: int) -> Current:
                 cells=_stored_cell(r[13], sub.source_kind))
             for r in recs
         )  # fmt: skip
-    return Current(current, earlier)
+    shapes = _shapes(conn, period, {sid: key for key, sid in cur_sid.items()}) if lean else {}
+    return Current(current, earlier, cur_sid, shapes)
+
+
+def _shapes(conn: sqlite3.Connection, period: int, keys: dict[int, str]) -> dict[str, Shape]:
+    """The Shape of every current return without problems, its rows streamed."""
+    out: dict[str, Shape] = {}
+    for sid, recs in itertools.groupby(conn.execute(_SHAPE_SQL, (period,)), key=lambda r: r[0]):
+        n = others = with_row = first = last = 0
+        for _, other, row in recs:
+            n += 1
+            others += int(other)
+            if row:
+                first, last, with_row = first or row, row, with_row + 1
+        out[keys[sid]] = (n, others, first, last, with_row)
+    return out
 
 
 def value_rows(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, list[ValueRow]]:

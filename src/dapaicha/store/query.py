@@ -114,15 +114,53 @@ def periods_of(conn: sqlite3.Connection) -> Periods:
     return Periods.of(dt.date.fromisoformat(row[0]), dt.date.fromisoformat(row[1]), int(row[2]))
 
 
-def _query(conn: sqlite3.Connection, sql: str, period: int) -> pd.DataFrame:
-    cur = conn.execute(sql, {"p": period})
+# One county's villages only (the merged ledger of one unit): the same queries, narrowed.
+_IN_COUNTY = "village_key IN (SELECT key FROM villages WHERE county = :c)"
+
+
+def _narrowed(sql: str, county: str | None) -> str:
+    if county is None:
+        return sql
+    sql = sql.replace("period <= :p GROUP BY", f"period <= :p AND {_IN_COUNTY} GROUP BY", 1)
+    return sql.replace(
+        "FROM villages v LEFT JOIN",
+        "FROM (SELECT * FROM villages WHERE county = :c) v LEFT JOIN",
+        1,
+    )
+
+
+def _query(
+    conn: sqlite3.Connection, sql: str, period: int, county: str | None = None
+) -> pd.DataFrame:
+    cur = conn.execute(_narrowed(sql, county), {"p": period, "c": county})
     return pd.DataFrame(cur.fetchall(), columns=[d[0] for d in cur.description], dtype=object)
 
 
-def frames(conn: sqlite3.Connection, period: int, depth: int = 1) -> PeriodData:
-    """PeriodData of `period` from an open connection (sees the caller's transaction)."""
+def counties(conn: sqlite3.Connection) -> list[str]:
+    """The counties of the store's villages, in key order of their first village."""
+    q = "SELECT county FROM villages GROUP BY county ORDER BY MIN(key)"
+    return [str(c) for (c,) in conn.execute(q)]
+
+
+def counties_of(conn: sqlite3.Connection, ids: Sequence[int]) -> set[str]:
+    """The counties of these submissions' villages."""
+    out: set[str] = set()
+    ids = sorted(set(ids))
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        q = ("SELECT DISTINCT v.county FROM submissions s JOIN villages v ON v.key = s.village_key"
+             f" WHERE s.id IN ({','.join('?' * len(chunk))})")  # fmt: skip
+        out.update(str(c) for (c,) in conn.execute(q, chunk))
+    return out
+
+
+def frames(
+    conn: sqlite3.Connection, period: int, depth: int = 1, county: str | None = None
+) -> PeriodData:
+    """PeriodData of `period` from an open connection (sees the caller's transaction);
+    with `county`, that county's villages only."""
     p = periods_of(conn).get(period)
-    v = _query(conn, VILLAGE_SQL, period)
+    v = _query(conn, VILLAGE_SQL, period, county)
     src = pd.to_numeric(v["src_period"]).to_numpy(dtype=float, na_value=0.0)
     on_time = pd.to_numeric(v["on_time"]).to_numpy(dtype=float, na_value=-1.0)
     reported = src == period
@@ -154,7 +192,7 @@ def frames(conn: sqlite3.Connection, period: int, depth: int = 1) -> PeriodData:
         },
         columns=VILLAGE_COLUMNS,
     )
-    q = _query(conn, PROBLEM_SQL, period)
+    q = _query(conn, PROBLEM_SQL, period, county)
     q = q.sort_values(["village_code", "no", "seq"], kind="stable", ignore_index=True)
     place = villages.set_index("village_code")
     items = {
@@ -175,7 +213,7 @@ def frames(conn: sqlite3.Connection, period: int, depth: int = 1) -> PeriodData:
     problems["done_date"] = pd.Series(_dates(q["done_date"]), dtype=object, index=q.index)
     problems["carried"] = (problems["period"] < period).astype(bool)
     problems = _removed_items(problems)
-    prev = frames(conn, period - 1, depth - 1) if depth > 0 and period > 1 else None
+    prev = frames(conn, period - 1, depth - 1, county) if depth > 0 and period > 1 else None
     return PeriodData(period, p.start, p.deadline, villages, problems, prev)
 
 
@@ -203,11 +241,12 @@ def period_frames(store_path: Path | str, period: int, depth: int = 1) -> Period
         conn.close()
 
 
-def source_periods(conn: sqlite3.Connection, period: int) -> dict[str, int]:
-    """Village key → the period its current rows in `period` come from."""
-    return dict(
-        conn.execute(_CURRENT + "SELECT village_key, period FROM src", {"p": period}).fetchall()
-    )
+def source_periods(
+    conn: sqlite3.Connection, period: int, county: str | None = None
+) -> dict[str, int]:
+    """Village key → the period its current rows in `period` come from (in `county`)."""
+    sql = _narrowed(_CURRENT + "SELECT village_key, period FROM src", county)
+    return dict(conn.execute(sql, {"p": period, "c": county}).fetchall())
 
 
 def latest_period(conn: sqlite3.Connection) -> int | None:

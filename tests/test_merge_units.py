@@ -1,0 +1,103 @@
+"""merge writes the merged ledgers of the counties it touched only (issue 20); the whole
+store's ledger and every county's with --all-ledgers (units.write with touched=None)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+
+from openpyxl import load_workbook
+from test_store import CL, make_rows, problem
+
+from dapaicha import layout
+from dapaicha.app import merge, units
+from dapaicha.config.roster import Roster, Village
+from dapaicha.model import Submission
+from dapaicha.store import ledgers
+from dapaicha.store import write as store_write
+
+D = dt.date
+TWO = [
+    Village("411024103201", "鄢陵县", "陈化店镇", "大马村"),
+    Village("411024104201", "鄢陵县", "马栏镇", "前杨村"),
+    Village("411025100201", "襄城县", "城关街道", "东关村"),
+    Village("411025101201", "襄城县", "茨沟街道", "西村"),
+]
+ROSTER = Roster(list(TWO))
+
+
+def sub(v: int, problems: list, tag: str = "") -> Submission:
+    vil = TWO[v]
+    rows = make_rows(problems)
+    sha = hashlib.sha256(f"{vil.code}|{tag}".encode()).hexdigest()
+    return Submission(f"{vil.village}{tag}.xlsx", sha, vil.code, vil.county, vil.township,
+                      vil.village, D(2022, 3, 30), True, rows=rows, sheet=layout.SHEET_LEDGER)  # fmt: skip
+
+
+def do(db: Path, subs: list[Submission], folder: Path, **kw) -> merge.MergeResult:
+    return merge.merge_submissions(db, subs, CL, roster=ROSTER, period=1, units=folder,
+                                   received_at="2022-04-01T00:00:00+00:00", **kw)  # fmt: skip
+
+
+def sha(p: Path) -> str:
+    return hashlib.sha256(p.read_bytes()).hexdigest()
+
+
+def test_one_county_merged_rewrites_only_its_ledger(tmp_path):
+    db, folder = tmp_path / "s.sqlite", tmp_path / "合并台账"
+    yan = units.path_of(folder, "鄢陵县", 1)
+    xiang = units.path_of(folder, "襄城县", 1)
+    assert yan == folder / "第1期" / "鄢陵县问题整改台账_第1期.xlsx"
+    res = do(db, [sub(0, [problem(3)]), sub(2, [problem(5), problem(7)])], folder)
+    assert sorted(w.unit for w in res.units) == ["襄城县", "鄢陵县"]
+    assert res.written is None  # no whole-store ledger unless asked
+    before = {p: (sha(p), p.stat().st_mtime_ns) for p in (yan, xiang)}
+    # a later return of one 鄢陵县 village: only 鄢陵县's ledger is rewritten
+    res = do(db, [sub(1, [problem(9)], tag="b")], folder)
+    assert [w.path for w in res.units] == [yan]
+    assert (sha(xiang), xiang.stat().st_mtime_ns) == before[xiang]
+    assert sha(yan) != before[yan][0]
+    assert [p.name for p in yan.parent.iterdir() if p.name.startswith(".")] == []
+    rows = list(load_workbook(yan)[layout.SHEET_MERGED].iter_rows(min_row=3, values_only=True))
+    assert [(r[2], r[6]) for r in rows] == [("大马村", 3), ("前杨村", 9)]
+    # the same as rewriting every ledger, and the whole store's ledger beside them
+    again = tmp_path / "全部"
+    res = do(db, [], again, out=tmp_path / "全库.xlsx", all_units=True)
+    assert sorted(w.unit for w in res.units) == ["襄城县", "鄢陵县"]
+    assert sha(units.path_of(again, "鄢陵县", 1)) == sha(yan)
+    assert sha(units.path_of(again, "襄城县", 1)) == sha(xiang)
+    whole = list(load_workbook(tmp_path / "全库.xlsx")[layout.SHEET_MERGED].iter_rows(min_row=3, values_only=True))  # fmt: skip
+    assert len(whole) == 4  # 3 + 9 in 鄢陵县, 5 + 7 in 襄城县
+    # nothing new: nothing rewritten
+    res = do(db, [sub(1, [problem(9)], tag="b")], folder)
+    assert res.units == [] and res.already == 1
+
+
+def test_a_missing_county_ledger_is_written_again(tmp_path):
+    db, folder = tmp_path / "s.sqlite", tmp_path / "合并台账"
+    do(db, [sub(0, [problem(3)]), sub(2, [])], folder)
+    xiang = units.path_of(folder, "襄城县", 1)
+    xiang.unlink()
+    res = do(db, [sub(1, [], tag="b")], folder)
+    assert sorted(w.unit for w in res.units) == ["襄城县", "鄢陵县"]
+    assert xiang.is_file()
+
+
+def test_lean_current_returns_hold_what_the_signals_read(tmp_path):
+    """rollup's 疑似走过场 reads problem rows only, and the shape of a ledger without any."""
+    s = tmp_path / "s.sqlite"
+    do(s, [sub(0, [problem(3), problem(8)]), sub(2, [])], tmp_path / "u")
+    conn = store_write.connect(s)
+    try:
+        full, lean = ledgers.current_returns(conn, 1), ledgers.current_returns(conn, 1, lean=True)
+    finally:
+        conn.close()
+    a, c = TWO[0].code, TWO[2].code
+    assert [(r.no, r.has_problem) for r in lean.returns[a].rows] == [(3, "是"), (8, "是")]
+    assert len(full.returns[a].rows) == len(full.returns[c].rows) == 66
+    # a ledger without problems: no rows, its shape (rows, not 否, first and last row, with row)
+    assert lean.returns[c].rows == [] and list(lean.shapes) == [c]
+    first = layout.ROW_FIRST_ITEM
+    assert lean.shapes[c] == (66, 0, first, first + 65, 66)
+    assert lean.ids == full.ids and sorted(lean.ids) == [a, c]
