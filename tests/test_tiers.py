@@ -176,7 +176,8 @@ def _texts(root: Path) -> list[tuple[str, str]]:
 def test_county_workspace_speaks_for_its_county(county_ws, make_return) -> None:
     _county_campaign(county_ws, make_return)
     _run("merge", county_ws / "returns" / "第2期")  # the ledger sent up: the county's own name
-    assert (county_ws / "汇总" / "鄢陵县问题整改台账.xlsx").is_file()
+    # merge writes the ledgers per county (the county's own: its name, never 全市)
+    assert (county_ws / "汇总" / "合并台账" / "第2期" / "鄢陵县问题整改台账_第2期.xlsx").is_file()
     out = county_ws / "汇总" / "第2期"
     names = sorted(p.name for p in out.glob("*.xlsx"))
     assert "市级汇总表_第2期.xlsx" not in names and "襄城县_县级汇总表_第2期.xlsx" not in names

@@ -156,8 +156,8 @@ def merge_cmd(
         typer.Option(
             "--out",
             "-o",
-            help="全库合并台账的保存位置（命令行给出 -o 或加 --all-ledgers 时写出）；"
-            "各县合并台账写在它旁边的“合并台账\\第N期”文件夹。",
+            help="全库合并台账的保存位置（命令行给出 -o 或加 --all-ledgers 时写出；只给 -o 时只写这一份）；"
+            "不给 -o 时各县合并台账写在默认位置旁边的“合并台账\\第N期”文件夹。",
         ),
     ] = Path("全市问题整改台账.xlsx"),
     all_ledgers: Annotated[
@@ -187,7 +187,7 @@ def merge_cmd(
     res = merge.command(
         returns, roster, checklist, store_path=store, period=period, as_of=as_of, out=out,
         progress=render.progress_of(con, "校验并入库"), workers=workers, whole=whole,
-        units=True, all_units=all_ledgers,
+        units=all_ledgers or not given, all_units=all_ledgers,  # -o alone: that ledger only
         archive_root=ws.root if (ws := state["workspace"]) is not None else None,
     )  # fmt: skip
     if as_json:
