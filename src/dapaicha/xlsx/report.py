@@ -11,6 +11,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -193,7 +194,7 @@ def write(report: Report, path: Path, *, title: str = DEFAULT_TITLE) -> None:
     excel.save(wb, path, sheets.workbook_bytes)
 
 
-def _cell(ws: Worksheet, value: Any, **style: Any) -> WriteOnlyCell:
+def _cell(ws: Worksheet, value: Any, **style: Any) -> Cell:
     c = excel.put(WriteOnlyCell(ws), value)
     for k, v in style.items():
         setattr(c, k, v)
