@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import gc
 import multiprocessing as mp
 import os
+import shutil
 import statistics
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -166,8 +169,30 @@ _WORKER: dict[str, object] = {}
 WATCH_PARENT_SECONDS = 0.5
 
 
-def _init_worker(cl: Checklist, roster: Roster) -> None:
-    _WORKER["cl"], _WORKER["roster"] = cl, roster
+@dataclass(frozen=True)
+class Batch:
+    """What is done with each file besides validating it, where it is validated."""
+
+    base: Path  # the folder the files' names are relative to
+    rows: bool = True  # keep the Submissions' rows (False: only the report is wanted)
+    stage: Path | None = None  # make each file's 退回修改 copy here (feedback.stage_copy)
+
+
+Done = tuple[FileResult, list[Submission], feedback_xlsx.Staged | None]
+
+
+def _one(i: int, path: Path, name: str, cl: Checklist, roster: Roster, batch: Batch) -> Done:
+    fr, subs = validate_return(path, name, cl, roster)
+    if not batch.rows:  # a small result: the rows never leave the worker
+        subs = [dataclasses.replace(s, rows=[]) for s in subs]
+    staged = None
+    if batch.stage is not None:
+        staged = feedback_xlsx.stage_copy(batch.base / fr.file, fr, batch.stage / f"{i}.xlsx")
+    return fr, subs, staged
+
+
+def _init_worker(cl: Checklist, roster: Roster, batch: Batch) -> None:
+    _WORKER["cl"], _WORKER["roster"], _WORKER["batch"] = cl, roster, batch
     parent = os.getppid()
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
     gc.freeze()  # the checklist and roster live as long as the worker: never scan them
@@ -181,23 +206,29 @@ def _watch_parent(parent: int) -> None:
             os._exit(1)
 
 
-def _work(job: tuple[Path, str]) -> tuple[FileResult, list[Submission]]:
-    return validate_return(job[0], job[1], _WORKER["cl"], _WORKER["roster"])  # type: ignore[arg-type]
+def _work(job: tuple[int, Path, str]) -> Done:
+    w = _WORKER
+    return _one(*job, w["cl"], w["roster"], w["batch"])  # type: ignore[arg-type]
 
 
 def iter_validate(
-    files: list[Path], folder: Path, cl: Checklist, roster: Roster, workers: int | None = None
-) -> Iterator[tuple[FileResult, list[Submission]]]:
-    """Validate files in order; large batches on every core (same results, same order)."""
-    jobs = [(p, p.relative_to(folder).as_posix() if p != folder else p.name) for p in files]
+    files: list[Path], cl: Checklist, roster: Roster, batch: Batch, workers: int | None = None
+) -> Iterator[Done]:
+    """Validate files in order, as they are done; large batches on every core (same results,
+    same order)."""
+    folder = batch.base
+    jobs = [
+        (i, p, p.relative_to(folder).as_posix() if p != folder else p.name)
+        for i, p in enumerate(files)
+    ]
     n = workers if workers is not None else min(os.cpu_count() or 1, 8)
     if n <= 1 or len(jobs) < PARALLEL_MIN_FILES:
-        for p, name in jobs:
-            yield validate_return(p, name, cl, roster)
+        for job in jobs:
+            yield _one(*job, cl, roster, batch)
         return
     ctx = mp.get_context("spawn" if os.name == "nt" else "fork")
     with ProcessPoolExecutor(
-        n, mp_context=ctx, initializer=_init_worker, initargs=(cl, roster)
+        n, mp_context=ctx, initializer=_init_worker, initargs=(cl, roster, batch)
     ) as ex:
         yield from ex.map(_work, jobs, chunksize=16)
 
@@ -254,15 +285,34 @@ def validate_folder(
 
     workers: processes to use (default: every core for large folders; 1 = in this process).
     """
+    report, subs, _ = run_folder(folder, cl, roster, on_file=on_file, workers=workers)
+    return report, subs
+
+
+def run_folder(
+    folder: Path,
+    cl: Checklist,
+    roster: Roster,
+    *,
+    on_file: Callable[[FileResult], None] | None = None,
+    workers: int | None = None,
+    rows: bool = True,
+    stage: Path | None = None,
+) -> tuple[Report, list[Submission], dict[str, feedback_xlsx.Staged]]:
+    """validate_folder, streamed: each file's small result kept as it comes (rows=False: no
+    rows reach this process), its 退回修改 copy made where it was validated (stage)."""
     folder = Path(folder)
     files, skipped = list_files(folder)
     report = Report(skipped=skipped)
     subs: list[Submission] = []
-    base = folder if folder.is_dir() else folder.parent
+    staged: dict[str, feedback_xlsx.Staged] = {}
+    batch = Batch(folder if folder.is_dir() else folder.parent, rows, stage)
     with _gc_paused():
-        for fr, s in iter_validate(files, base, cl, roster, workers):
+        for fr, s, st in iter_validate(files, cl, roster, batch, workers):
             report.files.append(fr)
             subs.extend(s)
+            if st is not None:
+                staged[fr.file] = st
             if on_file:
                 on_file(fr)
     subs = _refuse_misplaced_merged(report.files, subs)
@@ -279,7 +329,7 @@ def validate_folder(
                     "village_code": v.code,
                 }
             )
-    return report, subs
+    return report, subs, staged
 
 
 def _refuse_misplaced_merged(files: list[FileResult], subs: list[Submission]) -> list[Submission]:
@@ -334,23 +384,46 @@ def command(
         raise UserError(
             f"“{returns}”中没有找到台账文件（.xlsx、.xlsm、.xls、.ods）{also}，请检查文件夹是否选对。"
         )
-    with progress(len(files)) as advance:
-        rep, _subs = validate_folder(returns, cl, ros, on_file=advance, workers=workers)
-    if report_path is not None:
-        report_xlsx.write(rep, report_path, title=title or f"{cl.campaign.title}台账校验报告")
-    paths = None
-    if feedback_dir is not None:
-        paths = feedback_xlsx.write_all(
-            rep,
-            returns if returns.is_dir() else returns.parent,
-            feedback_dir,
-            campaign_title=cl.campaign.title,
-            deadline=cn_date(due or resubmit_due(rep, cl.campaign, returns, day, resubmit_days)),
-            office=cl.campaign.office,
-            phone=cl.campaign.phone,
-            issued=day,
-        )
+    with _staging(feedback_dir) as stage:
+        with progress(len(files)) as advance:
+            rep, _subs, staged = run_folder(
+                returns, cl, ros, on_file=advance, workers=workers, rows=False, stage=stage
+            )
+        if report_path is not None:
+            report_xlsx.write(rep, report_path, title=title or f"{cl.campaign.title}台账校验报告")
+        paths = None
+        if feedback_dir is not None:
+            paths = feedback_xlsx.write_all(
+                rep,
+                returns if returns.is_dir() else returns.parent,
+                feedback_dir,
+                campaign_title=cl.campaign.title,
+                deadline=cn_date(
+                    due or resubmit_due(rep, cl.campaign, returns, day, resubmit_days)
+                ),
+                office=cl.campaign.office,
+                phone=cl.campaign.phone,
+                issued=day,
+                staged=staged,
+            )
     return Validated(rep, report_path, paths)
+
+
+@contextmanager
+def _staging(feedback_dir: Path | None) -> Iterator[Path | None]:
+    """A hidden folder in feedback_dir for the copies made while validating; removed after."""
+    if feedback_dir is None:
+        yield None
+        return
+    try:
+        Path(feedback_dir).mkdir(parents=True, exist_ok=True)
+        stage = Path(tempfile.mkdtemp(prefix=".~dapaicha-copies-", dir=feedback_dir))
+    except OSError as err:
+        raise UserError(f"无法写入目录 {feedback_dir}：{err.strerror or err}。") from err
+    try:
+        yield stage
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
 
 
 def typed_date(option: str, typed: str | dt.date, year: int) -> dt.date:
