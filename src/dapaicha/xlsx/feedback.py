@@ -343,15 +343,7 @@ def notice_text(
     attachment: the copy's file name; "" → out_name(result); None → no copy was made.
     office, phone, issued (default today): the sender, contact and date at the end.
     """
-    loader = FileSystemLoader(str(templates or resources.templates_dir()))
-    env = Environment(
-        loader=loader,
-        autoescape=False,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    env = _env(str(templates or resources.templates_dir()))
     findings = report_xlsx.ordered(result.findings)
     main = _main_sheet(findings)
     unit = f"{result.county}{result.township}{result.village}"
@@ -418,6 +410,20 @@ def _copy(source: Path, result: FileResult, target: Path, staged: Staged | None)
         atomic_write(target, lambda tmp: shutil.move(staged.path, tmp))  # type: ignore[arg-type]
         return target
     return None
+
+
+_ENVS: dict[str, Environment] = {}
+
+
+def _env(folder: str) -> Environment:
+    """One Jinja environment a templates folder: a template is compiled once, not per notice
+    (it is reloaded when its file changes)."""
+    if folder not in _ENVS:
+        _ENVS[folder] = Environment(
+            loader=FileSystemLoader(folder), autoescape=False, undefined=StrictUndefined,
+            trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+        )  # fmt: skip
+    return _ENVS[folder]
 
 
 def write_all(
