@@ -174,7 +174,7 @@ class Batch:
     """What is done with each file besides validating it, where it is validated."""
 
     base: Path  # the folder the files' names are relative to
-    rows: bool = True  # keep the Submissions' rows (False: only the report is wanted)
+    rows: bool = True  # False: only the report is wanted (no rows, see _one)
     stage: Path | None = None  # make each file's 退回修改 copy here (feedback.stage_copy)
 
 
@@ -183,8 +183,9 @@ Done = tuple[FileResult, list[Submission], feedback_xlsx.Staged | None]
 
 def _one(i: int, path: Path, name: str, cl: Checklist, roster: Roster, batch: Batch) -> Done:
     fr, subs = validate_return(path, name, cl, roster)
-    if not batch.rows:  # a small result: the rows never leave the worker
-        subs = [dataclasses.replace(s, rows=[]) for s in subs]
+    if not batch.rows:  # a small result: no rows leave the worker; a return's FileResult
+        # names its village, a merged ledger's villages come as Submissions without rows
+        subs = [dataclasses.replace(s, rows=[]) for s in subs if s.source_kind == "merged"]
     staged = None
     if batch.stage is not None:
         staged = feedback_xlsx.stage_copy(batch.base / fr.file, fr, batch.stage / f"{i}.xlsx")
@@ -300,7 +301,8 @@ def run_folder(
     stage: Path | None = None,
 ) -> tuple[Report, list[Submission], dict[str, feedback_xlsx.Staged]]:
     """validate_folder, streamed: each file's small result kept as it comes (rows=False: no
-    rows reach this process), its 退回修改 copy made where it was validated (stage)."""
+    rows reach this process, only merged ledgers' Submissions, without rows), its 退回修改
+    copy made where it was validated (stage)."""
     folder = Path(folder)
     files, skipped = list_files(folder)
     report = Report(skipped=skipped)
