@@ -188,8 +188,20 @@ def _one(i: int, path: Path, name: str, cl: Checklist, roster: Roster, batch: Ba
         subs = [dataclasses.replace(s, rows=[]) for s in subs if s.source_kind == "merged"]
     staged = None
     if batch.stage is not None:
-        staged = feedback_xlsx.stage_copy(batch.base / fr.file, fr, batch.stage / f"{i}.xlsx")
+        with _gc_on():  # a workbook is full of cycles: collect them (run_folder pauses it)
+            staged = feedback_xlsx.stage_copy(batch.base / fr.file, fr, batch.stage / f"{i}.xlsx")
     return fr, subs, staged
+
+
+@contextmanager
+def _gc_on() -> Iterator[None]:
+    was = gc.isenabled()
+    gc.enable()
+    try:
+        yield
+    finally:
+        if not was:
+            gc.disable()
 
 
 def _init_worker(cl: Checklist, roster: Roster, batch: Batch) -> None:
