@@ -78,3 +78,11 @@ def test_workers_give_the_same_report_and_copies(make_return, cl, ros, tmp_path)
     )
     assert [f for f, st in staged.items() if st.path is None] == ["第2期/坏.xlsx"]
     assert all(s.rows for s in subs if s.accepted) and subs2 == []  # returns: no Submission
+
+
+def test_nothing_sent_back_leaves_no_folder(make_return, cl, tmp_path):
+    make_return("00.xlsx", {4: problem()}, folder=tmp_path / "returns")
+    got = validate.command(tmp_path / "returns", ROSTER, report_path=None,
+                           feedback_dir=tmp_path / "退回修改", as_of=dt.date(2022, 3, 31))  # fmt: skip
+    assert got.report.files[0].findings == [] and got.feedback == []
+    assert not (tmp_path / "退回修改").exists()

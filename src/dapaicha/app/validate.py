@@ -429,15 +429,19 @@ def _staging(feedback_dir: Path | None) -> Iterator[Path | None]:
     if feedback_dir is None:
         yield None
         return
+    folder = Path(feedback_dir)
+    new = not folder.exists()
     try:
-        Path(feedback_dir).mkdir(parents=True, exist_ok=True)
-        stage = Path(tempfile.mkdtemp(prefix=".~dapaicha-copies-", dir=feedback_dir))
+        folder.mkdir(parents=True, exist_ok=True)
+        stage = Path(tempfile.mkdtemp(prefix=".~dapaicha-copies-", dir=folder))
     except OSError as err:
-        raise UserError(f"无法写入目录 {feedback_dir}：{err.strerror or err}。") from err
+        raise UserError(f"无法写入目录 {folder}：{err.strerror or err}。") from err
     try:
         yield stage
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+        if new and not any(folder.iterdir()):  # nothing sent back: no folder, as before
+            folder.rmdir()
 
 
 def typed_date(option: str, typed: str | dt.date, year: int) -> dt.date:
