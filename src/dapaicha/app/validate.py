@@ -311,12 +311,13 @@ def run_folder(
     workers: int | None = None,
     rows: bool = True,
     stage: Path | None = None,
+    listed: tuple[list[Path], list[tuple[str, str]]] | None = None,
 ) -> tuple[Report, list[Submission], dict[str, feedback_xlsx.Staged]]:
     """validate_folder, streamed: each file's small result kept as it comes (rows=False: no
     rows reach this process, only merged ledgers' Submissions, without rows), its 退回修改
-    copy made where it was validated (stage)."""
+    copy made where it was validated (stage). listed: list_files(folder), when known."""
     folder = Path(folder)
-    files, skipped = list_files(folder)
+    files, skipped = listed or list_files(folder)
     report = Report(skipped=skipped)
     subs: list[Submission] = []
     staged: dict[str, feedback_xlsx.Staged] = {}
@@ -400,9 +401,8 @@ def command(
         )
     with _staging(feedback_dir) as stage:
         with progress(len(files)) as advance:
-            rep, _subs, staged = run_folder(
-                returns, cl, ros, on_file=advance, workers=workers, rows=False, stage=stage
-            )
+            rep, _subs, staged = run_folder(returns, cl, ros, on_file=advance, workers=workers,
+                                            rows=False, stage=stage, listed=(files, skipped))  # fmt: skip
         if report_path is not None:
             report_xlsx.write(rep, report_path, title=title or f"{cl.campaign.title}台账校验报告")
         paths = None
