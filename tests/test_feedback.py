@@ -437,6 +437,14 @@ def test_report_workbook(tmp_path: Path) -> None:
         ("甲县", "乙镇", "己村", "130102001006"),
     ]
     assert rows_of(wb["跳过"]) == [("坏.xlsx", "文件已损坏")]
+    # written fast (spliced rows), styled as before: 退回修改 red, 错误 red, 提醒 yellow
+    assert files["F4"].fill.fgColor.rgb[-6:] == "FFC7CE" and files["F5"].fill.fill_type is None
+    assert files["A4"].border.left.style == "thin" and files["A4"].alignment.wrap_text
+    severity = {r[4].value: r[4].fill.fgColor.rgb[-6:] for r in detail.iter_rows(min_row=4)}
+    assert severity == {"错误": "FFC7CE", "提醒": "FFEB9C"}
+    assert wb["未报"].row_dimensions[4].height == 18  # one line: 14 pt + 4
+    assert {str(r) for r in wb["未报"].merged_cells.ranges} == {"A1:D1", "A2:D2"}
+    assert wb["未报"].auto_filter.ref == "A3:D5" and wb["未报"].print_title_rows == "$3:$3"
     # formulas nowhere
     for ws in wb.worksheets:
         assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)

@@ -507,6 +507,11 @@ def test_merged_ledger_among_village_returns_is_refused(tmp_path, make_return, c
     rep, subs = validate.validate_folder(city, cl, ros)
     assert [f.code for fr in rep.files for f in fr.findings if f.severity == "error"] == []
     assert {s.source_kind for s in subs} == {"merged"}
+    # validate's streamed run: its villages (not 未报), without their rows
+    rep2, subs2, _ = validate.run_folder(city, cl, ros, rows=False)
+    assert rep2.to_dict() == rep.to_dict() and len(rep.missing) < len(ros.villages)
+    assert [s.village_code for s in subs2] == [s.village_code for s in subs]
+    assert any(s.rows for s in subs) and not any(s.rows for s in subs2)
     assert digest(tmp_path / "in") == before
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import gc
 import multiprocessing as mp
 import os
+import shutil
 import statistics
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -17,7 +20,7 @@ from pathlib import Path, PurePath
 
 from dapaicha import fsutil, layout
 from dapaicha.app.progress import Progress, silent
-from dapaicha.check import identity, timeliness, versions
+from dapaicha.check import duplicates, identity, timeliness, versions
 from dapaicha.config import checklist as cl_mod
 from dapaicha.config import periods
 from dapaicha.config.checklist import Campaign, Checklist
@@ -165,8 +168,43 @@ _WORKER: dict[str, object] = {}
 WATCH_PARENT_SECONDS = 0.5
 
 
-def _init_worker(cl: Checklist, roster: Roster) -> None:
-    _WORKER["cl"], _WORKER["roster"] = cl, roster
+@dataclass(frozen=True)
+class Batch:
+    """What is done with each file besides validating it, where it is validated."""
+
+    base: Path  # the folder the files' names are relative to
+    rows: bool = True  # False: only the report is wanted (no rows, see _one)
+    stage: Path | None = None  # make each file's 退回修改 copy here (feedback.stage_copy)
+
+
+Done = tuple[FileResult, list[Submission], feedback_xlsx.Staged | None]
+
+
+def _one(i: int, path: Path, name: str, cl: Checklist, roster: Roster, batch: Batch) -> Done:
+    fr, subs = validate_return(path, name, cl, roster)
+    if not batch.rows:  # a small result: no rows leave the worker; a return's FileResult
+        # names its village, a merged ledger's villages come as Submissions without rows
+        subs = [dataclasses.replace(s, rows=[]) for s in subs if s.source_kind == "merged"]
+    staged = None
+    if batch.stage is not None:
+        with _gc_on():  # a workbook is full of cycles: collect them (run_folder pauses it)
+            staged = feedback_xlsx.stage_copy(batch.base / fr.file, fr, batch.stage / f"{i}.xlsx")
+    return fr, subs, staged
+
+
+@contextmanager
+def _gc_on() -> Iterator[None]:
+    was = gc.isenabled()
+    gc.enable()
+    try:
+        yield
+    finally:
+        if not was:
+            gc.disable()
+
+
+def _init_worker(cl: Checklist, roster: Roster, batch: Batch) -> None:
+    _WORKER["cl"], _WORKER["roster"], _WORKER["batch"] = cl, roster, batch
     parent = os.getppid()
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
     gc.freeze()  # the checklist and roster live as long as the worker: never scan them
@@ -180,65 +218,31 @@ def _watch_parent(parent: int) -> None:
             os._exit(1)
 
 
-def _work(job: tuple[Path, str]) -> tuple[FileResult, list[Submission]]:
-    return validate_return(job[0], job[1], _WORKER["cl"], _WORKER["roster"])  # type: ignore[arg-type]
+def _work(job: tuple[int, Path, str]) -> Done:
+    w = _WORKER
+    return _one(*job, w["cl"], w["roster"], w["batch"])  # type: ignore[arg-type]
 
 
 def iter_validate(
-    files: list[Path], folder: Path, cl: Checklist, roster: Roster, workers: int | None = None
-) -> Iterator[tuple[FileResult, list[Submission]]]:
-    """Validate files in order; large batches on every core (same results, same order)."""
-    jobs = [(p, p.relative_to(folder).as_posix() if p != folder else p.name) for p in files]
+    files: list[Path], cl: Checklist, roster: Roster, batch: Batch, workers: int | None = None
+) -> Iterator[Done]:
+    """Validate files in order, as they are done; large batches on every core (same results,
+    same order)."""
+    folder = batch.base
+    jobs = [
+        (i, p, p.relative_to(folder).as_posix() if p != folder else p.name)
+        for i, p in enumerate(files)
+    ]
     n = workers if workers is not None else min(os.cpu_count() or 1, 8)
     if n <= 1 or len(jobs) < PARALLEL_MIN_FILES:
-        for p, name in jobs:
-            yield validate_return(p, name, cl, roster)
+        for job in jobs:
+            yield _one(*job, cl, roster, batch)
         return
     ctx = mp.get_context("spawn" if os.name == "nt" else "fork")
     with ProcessPoolExecutor(
-        n, mp_context=ctx, initializer=_init_worker, initargs=(cl, roster)
+        n, mp_context=ctx, initializer=_init_worker, initargs=(cl, roster, batch)
     ) as ex:
         yield from ex.map(_work, jobs, chunksize=16)
-
-
-def _folder_period(rel: str) -> int | None:
-    """第N期 in a return's folder path: files of different periods are not duplicates."""
-    return next((n for part in Path(rel).parts[:-1] if (n := periods.folder_number(part))), None)
-
-
-def _why_winner(winner: FileResult, group: list[FileResult]) -> str:
-    """Why winner was taken, as it is: passed, latest 填报日期, or only the file name."""
-    reasons = []
-    if winner.accepted and any(not f.accepted for f in group):
-        reasons.append("通过校验")
-    peers = [f for f in group if f is not winner and f.accepted == winner.accepted]
-    if peers:
-        shown = winner.report_date or "未填"
-        if all(f.report_date < winner.report_date for f in peers):
-            reasons.append(f"填报日期最新（{shown}）")
-        else:
-            reasons.append(f"填报日期相同（{shown}）、文件名排在后")
-    return "、".join(reasons) + f"的“{winner.file}”"
-
-
-def _resolve_duplicates(results: list[FileResult]) -> None:
-    """Several files of one village in one batch: the accepted one with the latest 填报日期 wins."""
-    by_village: dict[tuple[str, int | None], list[FileResult]] = {}
-    for fr in results:
-        if fr.sha256 and (fr.village_code or fr.village):  # unreadable files are not candidates
-            by_village.setdefault((fr.key, _folder_period(fr.file)), []).append(fr)
-    for group in by_village.values():
-        if len(group) < 2:
-            continue
-        ranked = sorted(group, key=lambda f: (f.accepted, f.report_date, f.file))
-        winner = ranked[-1]
-        names = "、".join(f.file for f in group)
-        why = _why_winner(winner, group)
-        for fr in group:
-            fr.used = fr is winner
-            fr.findings.append(make("duplicate-return", fr.file, detail=names, expected=why))
-    # The losers' submissions stay: merge keeps every accepted return and lets the one with
-    # the latest 填报日期 (then the later file name, as ranked here) supersede the others.
 
 
 def validate_folder(
@@ -255,22 +259,46 @@ def validate_folder(
     workers: processes to use (default: every core for large folders; 1 = in this process).
     only: validate just these files under folder (the others were validated before).
     """
-    folder = Path(folder)
-    files, skipped = list_files(folder)
+    listed = None
     if only is not None:
-        wanted = set(only)
-        files = [f for f in files if f in wanted]
+        files, skipped = list_files(Path(folder))
+        listed = ([f for f in files if f in set(only)], skipped)
+    report, subs, _ = run_folder(
+        folder, cl, roster, on_file=on_file, workers=workers, listed=listed
+    )
+    return report, subs
+
+
+def run_folder(
+    folder: Path,
+    cl: Checklist,
+    roster: Roster,
+    *,
+    on_file: Callable[[FileResult], None] | None = None,
+    workers: int | None = None,
+    rows: bool = True,
+    stage: Path | None = None,
+    listed: tuple[list[Path], list[tuple[str, str]]] | None = None,
+) -> tuple[Report, list[Submission], dict[str, feedback_xlsx.Staged]]:
+    """validate_folder, streamed: each file's small result kept as it comes (rows=False: no
+    rows reach this process, only merged ledgers' Submissions, without rows), its 退回修改
+    copy made where it was validated (stage). listed: list_files(folder), when known."""
+    folder = Path(folder)
+    files, skipped = listed or list_files(folder)
     report = Report(skipped=skipped)
     subs: list[Submission] = []
-    base = folder if folder.is_dir() else folder.parent
+    staged: dict[str, feedback_xlsx.Staged] = {}
+    batch = Batch(folder if folder.is_dir() else folder.parent, rows, stage)
     with _gc_paused():
-        for fr, s in iter_validate(files, base, cl, roster, workers):
+        for fr, s, st in iter_validate(files, cl, roster, batch, workers):
             report.files.append(fr)
             subs.extend(s)
+            if st is not None:
+                staged[fr.file] = st
             if on_file:
                 on_file(fr)
     subs = _refuse_misplaced_merged(report.files, subs)
-    _resolve_duplicates(report.files)
+    duplicates.resolve(report.files)
     seen = {s.village_code for s in subs}
     seen |= {fr.key for fr in report.files if fr.village_code or fr.village}
     for v in roster.villages:
@@ -283,7 +311,7 @@ def validate_folder(
                     "village_code": v.code,
                 }
             )
-    return report, subs
+    return report, subs, staged
 
 
 def _refuse_misplaced_merged(files: list[FileResult], subs: list[Submission]) -> list[Submission]:
@@ -338,24 +366,50 @@ def command(
         raise UserError(
             f"“{returns}”中没有找到台账文件（.xlsx、.xlsm、.xls、.ods）{also}，请检查文件夹是否选对。"
         )
-    with progress(len(files)) as advance:
-        rep, _subs = validate_folder(returns, cl, ros, on_file=advance, workers=workers)
-    _warn_other_period(rep, cl, returns, day)
-    if report_path is not None:
-        report_xlsx.write(rep, report_path, title=title or f"{cl.campaign.title}台账校验报告")
-    paths = None
-    if feedback_dir is not None:
-        paths = feedback_xlsx.write_all(
-            rep,
-            returns if returns.is_dir() else returns.parent,
-            feedback_dir,
-            campaign_title=cl.campaign.title,
-            deadline=cn_date(due or resubmit_due(rep, cl.campaign, returns, day, resubmit_days)),
-            office=cl.campaign.office,
-            phone=cl.campaign.phone,
-            issued=day,
-        )
+    with _staging(feedback_dir) as stage:
+        with progress(len(files)) as advance:
+            rep, _subs, staged = run_folder(returns, cl, ros, on_file=advance, workers=workers,
+                                            rows=False, stage=stage, listed=(files, skipped))  # fmt: skip
+        _warn_other_period(rep, cl, returns, day)
+        if report_path is not None:
+            report_xlsx.write(rep, report_path, title=title or f"{cl.campaign.title}台账校验报告")
+        paths = None
+        if feedback_dir is not None:
+            paths = feedback_xlsx.write_all(
+                rep,
+                returns if returns.is_dir() else returns.parent,
+                feedback_dir,
+                campaign_title=cl.campaign.title,
+                deadline=cn_date(
+                    due or resubmit_due(rep, cl.campaign, returns, day, resubmit_days)
+                ),
+                office=cl.campaign.office,
+                phone=cl.campaign.phone,
+                issued=day,
+                staged=staged,
+            )
     return Validated(rep, report_path, paths)
+
+
+@contextmanager
+def _staging(feedback_dir: Path | None) -> Iterator[Path | None]:
+    """A hidden folder in feedback_dir for the copies made while validating; removed after."""
+    if feedback_dir is None:
+        yield None
+        return
+    folder = Path(feedback_dir)
+    new = not folder.exists()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        stage = Path(tempfile.mkdtemp(prefix=".~dapaicha-copies-", dir=folder))
+    except OSError as err:
+        raise UserError(f"无法写入目录 {folder}：{err.strerror or err}。") from err
+    try:
+        yield stage
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+        if new and not any(folder.iterdir()):  # nothing sent back: no folder, as before
+            folder.rmdir()
 
 
 def _warn_other_period(rep: Report, cl: Checklist, returns: Path, day: dt.date | None) -> None:

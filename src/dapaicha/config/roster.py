@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from dapaicha.findings import Severity
 from dapaicha.model import village_key
@@ -47,11 +47,14 @@ def clean(value: object) -> str:
     """A cell as text: whole floats without '.0', every kind of space removed."""
     if value is None:
         return ""
+    if type(value) is str and value.isalnum():  # no space of any kind: as it is
+        return value
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return _SPACE.sub("", str(value))
 
 
+@lru_cache(maxsize=8192)  # a roster repeats its counties and townships
 def _strip(name: str, suffixes: tuple[str, ...], keep: int) -> str:
     s = unicodedata.normalize("NFKC", clean(name))
     for suffix in sorted(suffixes, key=len, reverse=True):

@@ -170,6 +170,7 @@ def _build(table: Rows, cols: dict[str, int], start: int, *, source: str, spec: 
         severity, template = PROBLEMS[slug]
         problems.append(RosterProblem(row, template.format(**kw), severity, slug))
 
+    signer_keys = [f"signer{k}" for k in range(spec.signers)]
     for i in range(start, min(len(table), MAX_ROWS)):
         raw, row = table[i], i + 1
         v = {f: clean(raw[j]) if j < len(raw) else "" for f, j in cols.items()}
@@ -204,7 +205,7 @@ def _build(table: Rows, cols: dict[str, int], start: int, *, source: str, spec: 
         expected = spec.county_codes.get(county_base(county))
         if code and expected and code[:6] != expected:
             bad(row, "code-county-mismatch", code=code, here=county, detail=expected)
-        signers = tuple(v.get(f"signer{k}", "") for k in range(spec.signers))
+        signers = tuple([v.get(f, "") for f in signer_keys])
         village = Village(code, county, township, name, signers, v.get("liaison", ""), row)
         villages.append(village)
         by_names.setdefault(names, village)

@@ -183,16 +183,22 @@ def needs_escape(value: str) -> bool:
     return bool(ILLEGAL_CHARACTERS_RE.search(value) or _SURROGATE.search(value))
 
 
+def clean_text(value: str) -> str:
+    """Text as a cell holds it: control characters dropped, lone surrogates escaped, cut to
+    Excel's limit."""
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)  # control characters xlsx cannot hold
+    value = _SURROGATE.sub(lambda m: escape_text(m.group()), value)
+    if len(value) > MAX_CELL_CHARS:
+        value = value[: MAX_CELL_CHARS - 1] + "…"
+    return value
+
+
 def put(cell: Cell | MergedCell, value: Any) -> Cell:
     """Write value; a str is always stored as text, never as a formula."""
     if isinstance(cell, MergedCell):  # openpyxl refuses it too, less clearly
         raise TypeError(f"{cell.coordinate} lies inside a merged range: write its top-left cell")
     if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)  # control characters xlsx cannot hold
-        value = _SURROGATE.sub(lambda m: escape_text(m.group()), value)
-        if len(value) > MAX_CELL_CHARS:
-            value = value[: MAX_CELL_CHARS - 1] + "…"
-        cell.value = value
+        cell.value = clean_text(value)
         cell.data_type = "s"  # openpyxl would make '=…' a formula
     elif isinstance(value, dt.datetime):
         cell.value = value

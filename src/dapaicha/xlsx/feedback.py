@@ -13,9 +13,11 @@ import copy
 import datetime as dt
 import io
 import re
+import shutil
 import warnings
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -29,7 +31,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from dapaicha import layout, resources
 from dapaicha.errors import UserError
 from dapaicha.findings import SEVERITY_ZH, FileResult, Finding, Report, Severity, place
-from dapaicha.fsutil import atomic_write_text, inside, safe_component
+from dapaicha.fsutil import atomic_write, atomic_write_text, inside, safe_component
 from dapaicha.read import book, sniff
 from dapaicha.read.reader import is_panic
 from dapaicha.xlsx import copy_clean, excel
@@ -341,15 +343,7 @@ def notice_text(
     attachment: the copy's file name; "" → out_name(result); None → no copy was made.
     office, phone, issued (default today): the sender, contact and date at the end.
     """
-    loader = FileSystemLoader(str(templates or resources.templates_dir()))
-    env = Environment(
-        loader=loader,
-        autoescape=False,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    env = _env(str(templates or resources.templates_dir()))
     findings = report_xlsx.ordered(result.findings)
     main = _main_sheet(findings)
     unit = f"{result.county}{result.township}{result.village}"
@@ -380,6 +374,58 @@ def notice_text(
     )
 
 
+@dataclass(frozen=True)
+class Staged:
+    """A copy written ahead (in a validating worker), moved into place by write_all when the
+    file's findings are still those it was made from (a duplicate or a refused merged ledger
+    gets more, or other, findings after the batch: its copy is then made again)."""
+
+    path: Path | None  # None: the source could not be opened (the notice goes alone)
+    made_from: tuple[object, ...]
+
+
+def _made_from(result: FileResult) -> tuple[object, ...]:
+    """What a copy shows of its FileResult (write_copy reads nothing else of it)."""
+    return (tuple(result.findings), result.file, result.village, result.status)
+
+
+def stage_copy(source: Path, result: FileResult, path: Path) -> Staged | None:
+    """write_copy ahead of write_all (None: no findings, no copy)."""
+    if not result.findings:
+        return None
+    try:
+        made: Path | None = write_copy(source, result, path)
+    except CopyError:
+        made = None
+    return Staged(made, _made_from(result))
+
+
+def _copy(source: Path, result: FileResult, target: Path, staged: Staged | None) -> Path | None:
+    if staged is None or staged.made_from != _made_from(result):
+        try:
+            return write_copy(source, result, target)
+        except CopyError:
+            return None
+    if staged.path is not None:
+        atomic_write(target, lambda tmp: shutil.move(staged.path, tmp))  # type: ignore[arg-type]
+        return target
+    return None
+
+
+_ENVS: dict[str, Environment] = {}
+
+
+def _env(folder: str) -> Environment:
+    """One Jinja environment a templates folder: a template is compiled once, not per notice
+    (it is reloaded when its file changes)."""
+    if folder not in _ENVS:
+        _ENVS[folder] = Environment(
+            loader=FileSystemLoader(folder), autoescape=False, undefined=StrictUndefined,
+            trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+        )  # fmt: skip
+    return _ENVS[folder]
+
+
 def write_all(
     report: Report,
     returns_dir: Path,
@@ -390,12 +436,15 @@ def write_all(
     office: str = "",
     phone: str = "",
     issued: dt.date | None = None,
+    staged: dict[str, Staged] | None = None,
 ) -> list[Path]:
     """A copy and a notice for every file with findings; returns the paths written.
 
     A file that cannot be opened (not a workbook, encrypted, gone) gets the notice only.
     Notices are UTF-8 with BOM and CRLF line ends, for Notepad on older Windows.
+    staged: file → its copy made ahead (stage_copy), moved into place when still right.
     """
+    staged = staged or {}
     written: list[Path] = []
     taken: set[Path] = set()
     # the file a village's figures come from gets the plain name
@@ -403,12 +452,9 @@ def write_all(
         if not result.findings:
             continue
         target = _free_path(Path(feedback_dir), result, taken)
-        made: Path | None = None
-        try:
-            made = write_copy(Path(returns_dir) / result.file, result, target)
+        made = _copy(Path(returns_dir) / result.file, result, target, staged.get(result.file))
+        if made is not None:
             written.append(made)
-        except CopyError:
-            pass
         text = notice_text(
             result,
             campaign_title=campaign_title,

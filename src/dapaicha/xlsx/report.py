@@ -10,12 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from openpyxl.worksheet.worksheet import Worksheet
 
 from dapaicha.findings import CODES, SEVERITY_ZH, FileResult, Finding, Report, Severity
 from dapaicha.layout import column_letter
-from dapaicha.xlsx import excel
+from dapaicha.xlsx import excel, sheets
 
 DEFAULT_TITLE = "报送台账校验报告"
 
@@ -89,7 +91,10 @@ def row_height(values: Sequence[Any], widths: Sequence[float], line: float = 14.
         if v is None or v == "":
             continue
         per = max(int(w) - 1, 1)
-        lines = max(lines, sum(-(-excel.text_width(t) // per) or 1 for t in str(v).split("\n")))
+        text = str(v)
+        if len(text) * (1 if text.isascii() else 2) <= per and "\n" not in text:
+            continue  # one line, whatever its characters (text_width <= 2 a character)
+        lines = max(lines, sum(-(-excel.text_width(t) // per) or 1 for t in text.split("\n")))
     return excel.row_points(lines, line, pad=4, cap=400)
 
 
@@ -147,67 +152,125 @@ def _summary(report: Report) -> str:
     )
 
 
-def _mark(ws: Worksheet, col: int, fills: dict[str, Any]) -> None:
-    for r in range(FIRST_DATA_ROW, ws.max_row + 1):
-        cell = ws.cell(row=r, column=col)
-        for word, fill in fills.items():
-            if isinstance(cell.value, str) and cell.value.startswith(word):
-                cell.fill = fill
-                break
+STATUS_MARKS = {"退回修改": 0, "通过（": 1}  # 状态 → the fill of the list (BAD, WARN)
+MARK_FILLS = (excel.BAD_FILL, excel.WARN_FILL)
 
 
 def write(report: Report, path: Path, *, title: str = DEFAULT_TITLE) -> None:
-    """Write 校验报告.xlsx atomically (sheets 文件, 问题明细, 未报, 跳过)."""
+    """Write 校验报告.xlsx atomically (sheets 文件, 问题明细, 未报, 跳过).
+
+    Write-only sheets with their rows spliced in at save (xlsx.sheets): time and memory
+    grow with the rows shown, never with openpyxl's cell objects.
+    """
     files = ordered_files(report.files)
-    wb = Workbook()
-    ws = excel.first_sheet(wb)
-    ws.title = "文件"
-    table_sheet(
-        ws,
-        title,
-        _summary(report),
-        FILE_COLS,
-        (
-            (
-                f.county,
-                f.township,
-                f.village,
-                f.village_code,
-                f.file,
-                f.status,
-                f.errors,
-                f.warnings,
-                f.report_date,
-            )
-            for f in files
-        ),
-    )
-    _mark(ws, 6, {"退回修改": excel.BAD_FILL, "通过（": excel.WARN_FILL})
-
-    _findings_sheet(wb.create_sheet("问题明细"), files, title)
-
+    wb = sheets.new_book()
+    rows = [
+        (f.county, f.township, f.village, f.village_code, f.file, f.status, f.errors,
+         f.warnings, f.report_date)
+        for f in files
+    ]  # fmt: skip
+    fast_sheet(wb, "文件", title, _summary(report), FILE_COLS, rows, (5, STATUS_MARKS))
+    _findings_sheet(wb, files, title)
     missing = report.missing  # roster order
-    table_sheet(
-        wb.create_sheet("未报"),
+    fast_sheet(
+        wb,
+        "未报",
         f"{title}：未报送的村",
         f"村名册中有 {len(missing)} 个村本次未报送。",
         MISSING_COLS,
-        (
+        [
             tuple(m.get(k, "") for k in ("county", "township", "village", "village_code"))
             for m in missing
-        ),
+        ],
     )
-    table_sheet(
-        wb.create_sheet("跳过"),
+    fast_sheet(
+        wb,
+        "跳过",
         f"{title}：未能校验的文件",
         f"共 {len(report.skipped)} 个文件未能校验。",
         SKIPPED_COLS,
         sorted(report.skipped),
     )
-    excel.save(wb, path)
+    excel.save(wb, path, sheets.workbook_bytes)
 
 
-def _findings_sheet(ws: Worksheet, files: list[FileResult], title: str) -> None:
+def _cell(ws: Worksheet, value: Any, **style: Any) -> Cell:
+    c = excel.put(WriteOnlyCell(ws), value)
+    for k, v in style.items():
+        setattr(c, k, v)
+    return c
+
+
+def _text(v: Any) -> Any:
+    """A value as excel.put stores it ("" as an empty cell); text_xml drops the control
+    characters, a lone surrogate (from a file name) is escaped here."""
+    if type(v) is not str:
+        return v
+    if not v:
+        return None
+    try:
+        v.encode("utf-8")
+    except UnicodeEncodeError:
+        return excel.clean_text(v)
+    return v
+
+
+def fast_sheet(
+    wb: Workbook,
+    name: str,
+    title: str,
+    subtitle: str,
+    cols: Sequence[tuple[str, float]],
+    rows: Sequence[Sequence[Any]],
+    mark: tuple[int, dict[str, int]] | None = None,
+) -> int:
+    """table_sheet on a write-only sheet of wb, the rows spliced in at save (sheets.Splice).
+
+    mark: (0-based column, {prefix: i}) fills a cell starting with prefix with MARK_FILLS[i].
+    Returns the number of data rows.
+    """
+    ws = wb.create_sheet(name)
+    last, head, widths = column_letter(len(cols) - 1), FIRST_DATA_ROW - 1, [w for _, w in cols]
+    # write-only: properties, views and columns go out with the first row
+    excel.print_setup(ws, title_rows=f"{head}:{head}")
+    excel.bound_scale(ws, widths, title_cols="A:C" if cols[0][0] == "县" else None)
+    ws.freeze_panes = f"A{FIRST_DATA_ROW}"
+    for c, w in enumerate(widths):
+        ws.column_dimensions[column_letter(c)].width = w
+    ws.auto_filter.ref = f"A{head}:{last}{head + len(rows)}"
+    ws.row_dimensions[1].height = 30
+    ws.append([_cell(ws, title, font=excel.FONT_TITLE, alignment=excel.CENTER)])
+    ws.row_dimensions[2].height = row_height([subtitle], [sum(widths)])
+    ws.append([_cell(ws, subtitle, font=excel.FONT_BODY, alignment=excel.WRAP)])
+    ws.merged_cells.add(f"A1:{last}1")
+    ws.merged_cells.add(f"A2:{last}2")
+    style = {"font": excel.FONT_HEAD, "alignment": excel.CENTER, "fill": excel.HEAD_FILL}
+    ws.append([_cell(ws, h, border=excel.BORDER, **style) for h, _ in cols])
+    if not rows:
+        return 0
+    body = {"font": excel.FONT_BODY, "alignment": excel.WRAP, "border": excel.BORDER}
+    proto = [_cell(ws, sheets.TOKEN, **body) for _ in cols]
+    proto += [_cell(ws, sheets.TOKEN, fill=fill, **body) for fill in MARK_FILLS]
+    ws.append(proto)
+    columns = [[_text(v) for v in col] for col in zip(*rows, strict=True)]
+    if mark is not None:
+        j, prefixes = mark
+        columns[j] = [_marked(v, prefixes) for v in columns[j]]
+    heights = [row_height(values, widths) for values in rows]
+    sheets.register(wb, sheets.Splice(len(wb.worksheets), FIRST_DATA_ROW, columns, heights,
+                                      len(MARK_FILLS)))  # fmt: skip
+    return len(rows)
+
+
+def _marked(v: Any, prefixes: dict[str, int]) -> Any:
+    if isinstance(v, str):
+        for word, i in prefixes.items():
+            if v.startswith(word):
+                return sheets.Marked(v, i)
+    return v
+
+
+def _findings_sheet(wb: Workbook, files: list[FileResult], title: str) -> None:
     """问题明细: one row per finding, errors red and warnings yellow."""
     rows = [
         (
@@ -228,18 +291,13 @@ def _findings_sheet(ws: Worksheet, files: list[FileResult], title: str) -> None:
         for x in ordered(f.findings)
     ]
     n_err = sum(r[4] == SEVERITY_ZH[Severity.ERROR] for r in rows)
-    table_sheet(
-        ws,
+    marks = {SEVERITY_ZH[Severity.ERROR]: 0, SEVERITY_ZH[Severity.WARNING]: 1}
+    fast_sheet(
+        wb,
+        "问题明细",
         f"{title}：问题明细",
         f"共 {len(rows)} 处：错误 {n_err} 处，提醒 {len(rows) - n_err} 处。",
         FINDING_COLS,
         rows,
-    )
-    _mark(
-        ws,
-        5,
-        {
-            SEVERITY_ZH[Severity.ERROR]: excel.BAD_FILL,
-            SEVERITY_ZH[Severity.WARNING]: excel.WARN_FILL,
-        },
+        (4, marks),
     )

@@ -272,6 +272,15 @@ class Splice:
     row: int  # the prototype row
     columns: Sequence[Sequence[Any]]  # values, column by column
     heights: Sequence[float | None]
+    extra: int = 0  # prototype cells after the columns: styles a Marked value may take
+
+
+@dataclass(frozen=True)
+class Marked:
+    """A spliced value in the style of the prototype row's extra cell `style` (0-based)."""
+
+    value: Any
+    style: int
 
 
 def register(wb: Workbook, splice: Splice) -> None:
@@ -290,13 +299,20 @@ def text_xml(v: str) -> str:
     return v
 
 
-def _column(letter: str, style: str, values: Sequence[Any], first: int) -> list[str]:
+def _column(
+    letter: str, style: str, values: Sequence[Any], first: int, extra: Sequence[str] = ()
+) -> list[str]:
     """The <c> elements of one column, row by row."""
     out: list[str] = []
     add = out.append
     for r, v in enumerate(values, first):
-        head = f'<c r="{letter}{r}" s="{style}"'
         t = type(v)
+        if t is Marked:
+            head = f'<c r="{letter}{r}" s="{extra[v.style]}"'
+            v = v.value
+            t = type(v)
+        else:
+            head = f'<c r="{letter}{r}" s="{style}"'
         if t is str:
             add(f'{head} t="inlineStr"><is><t xml:space="preserve">{text_xml(v)}</t></is></c>')
         elif v is None or v is pd.NaT or (t is float and math.isnan(v)):
@@ -319,8 +335,9 @@ def _rows(sp: Splice, styles: list[bytes]) -> Iterator[str]:
     n = len(sp.heights)
     for a in range(0, n, _CHUNK):
         b = min(n, a + _CHUNK)
+        extra = [s.decode() for s in styles[len(sp.columns) :]]
         cols = [
-            _column(get_column_letter(j + 1), styles[j].decode(), values[a:b], sp.row + a)
+            _column(get_column_letter(j + 1), styles[j].decode(), values[a:b], sp.row + a, extra)
             for j, values in enumerate(sp.columns)
         ]
         out = []
@@ -336,7 +353,7 @@ def _splice_part(body: bytes, sp: Splice) -> tuple[bytes, Iterator[str], bytes]:
     if m is None or TOKEN.encode() not in m.group(1):
         raise RuntimeError(f"prototype row {sp.row} not found in sheet {sp.sheet}")
     styles = re.findall(rb'<c r="[A-Z]+%d" s="(\d+)"' % sp.row, m.group(1))
-    if len(styles) != len(sp.columns):
+    if len(styles) != len(sp.columns) + sp.extra:
         raise RuntimeError("prototype row has a cell without style")
     last = sp.row + len(sp.heights) - 1
     dim = b'<dimension ref="A1:%s%d"/>' % (get_column_letter(len(sp.columns)).encode(), last)

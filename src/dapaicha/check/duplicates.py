@@ -1,0 +1,48 @@
+"""Several files of one village in one batch: which one is used, and why, said to each."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dapaicha.config import periods
+from dapaicha.findings import FileResult, make
+
+
+def _folder_period(rel: str) -> int | None:
+    """第N期 in a return's folder path: files of different periods are not duplicates."""
+    return next((n for part in Path(rel).parts[:-1] if (n := periods.folder_number(part))), None)
+
+
+def _why_winner(winner: FileResult, group: list[FileResult]) -> str:
+    """Why winner was taken, as it is: passed, latest 填报日期, or only the file name."""
+    reasons = []
+    if winner.accepted and any(not f.accepted for f in group):
+        reasons.append("通过校验")
+    peers = [f for f in group if f is not winner and f.accepted == winner.accepted]
+    if peers:
+        shown = winner.report_date or "未填"
+        if all(f.report_date < winner.report_date for f in peers):
+            reasons.append(f"填报日期最新（{shown}）")
+        else:
+            reasons.append(f"填报日期相同（{shown}）、文件名排在后")
+    return "、".join(reasons) + f"的“{winner.file}”"
+
+
+def resolve(results: list[FileResult]) -> None:
+    """Several files of one village in one batch: the accepted one with the latest 填报日期 wins."""
+    by_village: dict[tuple[str, int | None], list[FileResult]] = {}
+    for fr in results:
+        if fr.sha256 and (fr.village_code or fr.village):  # unreadable files are not candidates
+            by_village.setdefault((fr.key, _folder_period(fr.file)), []).append(fr)
+    for group in by_village.values():
+        if len(group) < 2:
+            continue
+        ranked = sorted(group, key=lambda f: (f.accepted, f.report_date, f.file))
+        winner = ranked[-1]
+        names = "、".join(f.file for f in group)
+        why = _why_winner(winner, group)
+        for fr in group:
+            fr.used = fr is winner
+            fr.findings.append(make("duplicate-return", fr.file, detail=names, expected=why))
+    # The losers' submissions stay: merge keeps every accepted return and lets the one with
+    # the latest 填报日期 (then the later file name, as ranked here) supersede the others.
