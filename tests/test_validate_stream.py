@@ -46,8 +46,10 @@ def test_workers_give_the_same_report_and_copies(make_return, cl, ros, tmp_path)
     assert len(validate.list_files(d)[0]) >= validate.PARALLEL_MIN_FILES
     # the plain way: every row in this process, the copies made one by one afterwards
     rep, subs = validate.validate_folder(d, cl, ros, workers=1)
-    report_xlsx.write(rep, tmp_path / "plain.xlsx", title=f"{cl.campaign.title}台账校验报告")
     day = dt.date(2022, 3, 31)
+    validate.warn_other_period(rep, cl, d, day)  # 6 returns dated in 第1期 × folders 第2 … 第11期
+    assert sum(f.code == "report-date-other-period" for fr in rep.files for f in fr.findings) == 60
+    report_xlsx.write(rep, tmp_path / "plain.xlsx", title=f"{cl.campaign.title}台账校验报告")
     plain = feedback.write_all(rep, d, tmp_path / "plain", campaign_title=cl.campaign.title,
                                deadline="2022年4月8日", office=cl.campaign.office,
                                phone=cl.campaign.phone, issued=day)  # fmt: skip
@@ -68,6 +70,7 @@ def test_workers_give_the_same_report_and_copies(make_return, cl, ros, tmp_path)
     stage = tmp_path / "stage"
     stage.mkdir()
     rep2, subs2, staged = validate.run_folder(d, cl, ros, workers=2, rows=False, stage=stage)
+    validate.warn_other_period(rep2, cl, d, day)
     assert rep2.to_dict() == rep.to_dict()
     # made in the workers: every file with findings as validated (the broken one: no copy)
     late = {"第1期/00.xlsx", "第1期/00_又一份.xlsx"}  # findings only after the batch

@@ -370,7 +370,7 @@ def command(
         with progress(len(files)) as advance:
             rep, _subs, staged = run_folder(returns, cl, ros, on_file=advance, workers=workers,
                                             rows=False, stage=stage, listed=(files, skipped))  # fmt: skip
-        _warn_other_period(rep, cl, returns, day)
+        warn_other_period(rep, cl, returns, day)
         if report_path is not None:
             report_xlsx.write(rep, report_path, title=title or f"{cl.campaign.title}台账校验报告")
         paths = None
@@ -412,7 +412,7 @@ def _staging(feedback_dir: Path | None) -> Iterator[Path | None]:
             folder.rmdir()
 
 
-def _warn_other_period(rep: Report, cl: Checklist, returns: Path, day: dt.date | None) -> None:
+def warn_other_period(rep: Report, cl: Checklist, returns: Path, day: dt.date | None) -> None:
     """A 填报日期 outside the period the batch is for (its 第N期 folder, else the as-of day's)."""
     pers = periods.Periods(cl.campaign)
     base = returns.resolve() if returns.is_dir() else returns.resolve().parent
