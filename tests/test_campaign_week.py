@@ -120,9 +120,8 @@ def _status_history_and_validate_agree(campaign: Path, ros) -> None:
     rep = json.loads(_run("validate", "returns/第2期", "--json", code=1))
     by_code = {f["village_code"]: f["accepted"] for f in rep["files"]}
     assert by_code == {codes[0]: True, codes[2]: False, codes[3]: True, codes[4]: True}
-    assert {m["village_code"] for m in rep["missing"]} == set(codes) - set(
-        by_code
-    )  # (whole roster)
+    county = {v.code for v in ros.villages if v.county == "鄢陵县"}  # the workspace's own
+    assert {m["village_code"] for m in rep["missing"]} == county - set(by_code)
     # 后杨村's 2022-03-20 in the 第2期 folder: a warning, never another period
     stale = next(f for f in rep["files"] if f["village_code"] == codes[3])
     assert [(f["code"], f["cell"], f["message"]) for f in stale["findings"]] == [
@@ -245,3 +244,23 @@ def test_week_reads_a_refused_file_again_once_the_roster_is_fixed(tmp_path, ros,
     out = _run("week", "--as-of", "2022-03-30").replace("\n", "")
     assert "新收到 1 个" in out and "入库 1 个" in out
     assert _status(1).get(ros.villages[0].code) == OK
+
+
+def test_a_county_workspace_keeps_to_its_county(tmp_path, ros, monkeypatch) -> None:
+    """The example roster holds 鄢陵县 (7 villages) and 襄城县 (9): a 鄢陵县 workspace
+    generates, validates and merges its own 7; --county says otherwise explicitly."""
+    root = tmp_path / "ws"
+    _run("init", root, "--level", "县", "--unit", "鄢陵县")
+    (root / "名册.xlsx").write_bytes(Path(ros.source).read_bytes())
+    monkeypatch.chdir(root)
+    _run("generate")
+    made = sorted((root / "台账").rglob("*.xlsx"))
+    assert len(made) == 7 and {p.relative_to(root / "台账").parts[0] for p in made} == {"鄢陵县"}
+    _run("generate", "--county", "襄城县", "-o", "他县")
+    assert len(list((root / "他县").rglob("*.xlsx"))) == 9
+    r = _main(root, "generate", "--county", "许昌县")
+    assert r.returncode == 2
+    assert (
+        r.stderr.strip()
+        == "错误：本级为县（许昌县），但村名册中没有这个县（名册中有：鄢陵县、襄城县）。"
+    )

@@ -256,6 +256,7 @@ def command(
     on_roster: Callable[[Roster], None] | None = None,
     progress: Progress = silent,
     carry_forward: Path | None = None,
+    county: str | None = None,
 ) -> Result:
     """`dapaicha generate`: a blank ledger per roster village; on_roster sees the roster
     (its problems) before anything is written."""
@@ -267,7 +268,7 @@ def command(
             + "；".join(f"{p.where}{p.message}" for p in errors[:5])
             + "。请先运行 dapaicha checklist 查看。"
         )
-    ros = roster_mod.load(roster_path, cl.campaign)
+    ros = roster_mod.load(roster_path, cl.campaign, county)
     if on_roster is not None:
         on_roster(ros)
     if not ros.villages:

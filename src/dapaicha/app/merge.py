@@ -71,6 +71,7 @@ def command(
     progress: Progress = silent,
     workers: int | None = None,
     archive_root: Path | None = None,
+    county: str | None = None,
     whole: bool = True,
     units: bool = False,
     all_units: bool = False,
@@ -81,7 +82,7 @@ def command(
 
     archive_root: a workspace, whose 存档 keeps every file read, once, by its sha256."""
     cl = cl_mod.load(checklist_path)
-    ros = roster_mod.load(roster_path, cl.campaign)
+    ros = roster_mod.load(roster_path, cl.campaign, county)
     day = parse_day(as_of, cl) if as_of else None
     files, _ = validate.list_files(returns)
     today = validate.today_in(cl.campaign) if period is None and day is None else None

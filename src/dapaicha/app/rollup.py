@@ -50,19 +50,7 @@ def tier_of(s: Settings | None) -> Tier:
 
 def county_of(tier: Tier, roster: Roster) -> str:
     """The county a 县 view speaks for, as the roster spells it; one Chinese line if unclear."""
-    names = list(dict.fromkeys(v.county for v in roster.villages))
-    if tier.name in names:
-        return tier.name
-    if len(names) == 1 and not tier.name:
-        return names[0]
-    if tier.name:
-        raise UserError(
-            f"本级为县（{tier.name}），但村名册中没有这个县（名册中有：{'、'.join(names)}）。"
-        )
-    raise UserError(
-        f"本级为县，但村名册中有{len(names)}个县（{'、'.join(names)}）："
-        "请在 dapaicha.yaml 的 unit.name 或 --unit 写明本县名称。"
-    )
+    return roster_mod.county_in(roster, tier.name)
 
 
 def command(

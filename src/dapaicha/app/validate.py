@@ -349,6 +349,7 @@ def command(
     title: str | None = None,
     progress: Progress = silent,
     workers: int | None = None,
+    county: str | None = None,
 ) -> Validated:
     """`dapaicha validate`: validate a folder, write the report (only where asked) and the
     退回修改 copies."""
@@ -359,7 +360,7 @@ def command(
         raise UserError(
             f"--deadline {cn_date(due)} 早于 {cn_date(day)}，重新报送期限不能在此之前。"
         )
-    ros = roster_mod.load(roster_path, cl.campaign)
+    ros = roster_mod.load(roster_path, cl.campaign, county)
     files, skipped = list_files(returns)
     if not files:  # the wrong folder, most likely: say so rather than "all passed"
         also = f"，另有 {len(skipped)} 个其他文件已跳过" if skipped else ""

@@ -8,7 +8,6 @@ per township list every village still owing. Run again with nothing new: nothing
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -159,8 +158,7 @@ def _scoped(ros: Roster, ws: Workspace) -> Roster:
     tier = rollup.tier_of(ws.settings)
     if not tier.is_county:
         return ros
-    county = rollup.county_of(tier, ros)
-    return dataclasses.replace(ros, villages=[v for v in ros.villages if v.county == county])
+    return roster_mod.scoped(ros, tier.name)
 
 
 def _why(fr: FileResult) -> str:

@@ -73,6 +73,13 @@ WorkersOpt = Annotated[
         "--workers", min=1, help="同时校验的进程数（默认：本机处理器核数；1 为不另开进程）。"
     ),
 ]
+CountyOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--county",
+        help="只处理名册中这个县的村（县级工作文件夹默认为本县）。例：--county 鄢陵县",
+    ),
+]
 StatusAsOfOpt = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option(

@@ -14,7 +14,16 @@ from dapaicha.app import generate, lint
 from dapaicha.app import validate as validate_app
 from dapaicha.cli import render, render_more
 from dapaicha.cli import workspace as ws_defaults
-from dapaicha.cli.base import COMMAND, ChecklistOpt, RosterOpt, VerboseOpt, WorkersOpt, app, state
+from dapaicha.cli.base import (
+    COMMAND,
+    ChecklistOpt,
+    CountyOpt,
+    RosterOpt,
+    VerboseOpt,
+    WorkersOpt,
+    app,
+    state,
+)
 from dapaicha.config.roster import Roster
 from dapaicha.errors import UserError
 from dapaicha.findings import Severity
@@ -66,6 +75,7 @@ def validate(
     ] = None,
     show_all: Annotated[bool, typer.Option("--all", help="也列出通过文件的提醒。")] = False,
     workers: WorkersOpt = None,
+    county: CountyOpt = None,
     verbose: VerboseOpt = False,
     deadline: Annotated[
         Optional[str],  # noqa: UP045
@@ -96,7 +106,7 @@ def validate(
     res = validate_app.command(
         returns, roster, checklist, report_path=report, feedback_dir=feedback,
         deadline=deadline, as_of=as_of, resubmit_days=ws_defaults.resubmit_days(ws),
-        progress=render.progress_of(con, "校验中"), workers=workers,
+        progress=render.progress_of(con, "校验中"), workers=workers, county=county,
     )  # fmt: skip
     rep = res.report
     written = _written(res, feedback)
@@ -177,6 +187,7 @@ def generate_cmd(
             "例：--carry-forward dapaicha.sqlite",
         ),
     ] = None,
+    county: CountyOpt = None,
 ) -> None:
     """按村名册逐村生成空白问题整改台账：输出文件夹/县/乡/村_问题整改台账.xlsx。
 
@@ -195,6 +206,7 @@ def generate_cmd(
     result = generate.command(
         roster, out, checklist, force=force, on_roster=problems,
         progress=render.progress_of(con, "生成台账", min_total=51), carry_forward=carry_forward,
+        county=county,
     )  # fmt: skip
     render_more.print_generated(result, con)
     raise typer.Exit(0)

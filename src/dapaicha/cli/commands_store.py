@@ -16,6 +16,7 @@ from dapaicha.cli.base import (
     COMMAND,
     DEFAULT_STORE,
     ChecklistOpt,
+    CountyOpt,
     RosterOpt,
     StatusAsOfOpt,
     StoreOpt,
@@ -171,6 +172,7 @@ def merge_cmd(
         bool, typer.Option("--json", help="以 JSON 输出合并结果和校验结果（不输出表格）。")
     ] = False,
     workers: WorkersOpt = None,
+    county: CountyOpt = None,
     verbose: VerboseOpt = False,
 ) -> None:
     """校验并合并各村台账：通过的入库，写出合并后的问题整改台账。
@@ -188,7 +190,7 @@ def merge_cmd(
         returns, roster, checklist, store_path=store, period=period, as_of=as_of, out=out,
         progress=render.progress_of(con, "校验并入库"), workers=workers, whole=whole,
         units=all_ledgers or not given, all_units=all_ledgers,  # -o alone: that ledger only
-        archive_root=ws.root if (ws := state["workspace"]) is not None else None,
+        archive_root=ws.root if (ws := state["workspace"]) is not None else None, county=county,
     )  # fmt: skip
     if as_json:
         render.emit_json(store_render.merge_payload(res))

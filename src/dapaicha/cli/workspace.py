@@ -35,11 +35,12 @@ def default_map(ws: Workspace | None) -> dict[str, Any] | None:
     inputs = {"roster": _s(roster), "checklist": _s(checklist)}
     name = merged_name(s.unit.level, s.unit.name)
     merged = summary / name if summary is not None else ws.root / name
+    own = {"county": s.unit.name} if s.unit.level == "县" and s.unit.name else {}
     out: dict[str, Any] = {
-        "validate": inputs,
-        "merge": {**inputs, "store": _s(store), "out": str(merged)},
+        "validate": {**inputs, **own},
+        "merge": {**inputs, "store": _s(store), "out": str(merged), **own},
         "rollup": {**inputs, "out": _s(summary), **_unit(ws)},  # its store: rollup_store
-        "generate": {**inputs, "out": _s(ws.path(f.ledgers))},
+        "generate": {**inputs, "out": _s(ws.path(f.ledgers)), **own},
         "crosscheck": {**inputs, "store": _s(store)},
         "history": {"roster": _s(roster), "store": _s(store)},
         "status": {"store": _s(store), "checklist": _s(checklist)},

@@ -8,6 +8,7 @@ book.py's guard; what cannot be read at all is one Chinese UserError.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import itertools
 import unicodedata
@@ -75,10 +76,37 @@ class _Spec:
         return cls(alias, len(campaign.village_signers), codes)
 
 
-def load(path: str | Path, campaign: Campaign | None = None) -> Roster:
+def county_in(roster: Roster, county: str) -> str:
+    """The county a county's office speaks for, as the roster spells it ("" for "the roster's
+    only county"); one Chinese line when the roster does not tell."""
+    names = list(dict.fromkeys(v.county for v in roster.villages))
+    if county in names:
+        return county
+    if len(names) == 1 and not county:
+        return names[0]
+    if county:
+        raise UserError(
+            f"本级为县（{county}），但村名册中没有这个县（名册中有：{'、'.join(names)}）。"
+        )
+    raise UserError(
+        f"本级为县，但村名册中有{len(names)}个县（{'、'.join(names)}）："
+        "请在 dapaicha.yaml 的 unit.name 或 --unit 写明本县名称。"
+    )
+
+
+def scoped(roster: Roster, county: str | None) -> Roster:
+    """A county office's roster: its own villages only, even from a city-wide roster."""
+    if county is None or not roster.villages:
+        return roster
+    name = county_in(roster, county)
+    return dataclasses.replace(roster, villages=[v for v in roster.villages if v.county == name])
+
+
+def load(path: str | Path, campaign: Campaign | None = None, county: str | None = None) -> Roster:
     """Read a roster (.xlsx/.xlsm/.xls/.ods/.csv); UserError if it cannot be read at all.
 
     campaign names the signers' columns and the county codes (default: the shipped checklist).
+    county: keep that county's villages only (a county's workspace; see `scoped`).
     """
     spec = _Spec.of(campaign or cl_mod.load().campaign)
     path = Path(path)
@@ -102,7 +130,7 @@ def load(path: str | Path, campaign: Campaign | None = None) -> Roster:
         )
     if not found.villages and not found.problems:
         raise UserError(f"村名册没有村（只有表头）：{path.name}，请在表头下面逐行填入各村。")
-    return found
+    return scoped(found, county)
 
 
 def _accept(table: Rows, source: str, spec: _Spec) -> Roster | None:
