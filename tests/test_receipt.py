@@ -100,3 +100,27 @@ def test_the_same_file_in_another_period_is_named(tmp_path):
         ("same-file-other-period",
          "大马村.xlsx：与第1期已入库的文件完全相同，不计入第2期，请村里报送本期台账。"),
     ]  # fmt: skip
+
+
+def test_a_correction_in_time_is_not_late(tmp_path):
+    """Sent 03-30 (on time) and refused; the corrected file received 04-02, within the 3 days
+    its notice gave: on time. Another village corrects on 04-04, 5 days after its first: late."""
+    dbp = tmp_path / "s.sqlite"
+    first = make_sub(0, D(2022, 3, 30), accepted=False, errors=1, file="第1期/大马村.xlsx")
+    other = make_sub(2, D(2022, 3, 30), accepted=False, errors=1, file="第1期/前杨村.xlsx")
+    do_merge(dbp, [first, other], folder=tmp_path, received_at="2022-03-30T10:00:00+08:00")
+    fixed = make_sub(0, D(2022, 4, 1), file="第1期/大马村-改.xlsx")
+    res = do_merge(dbp, [fixed], folder=tmp_path, received_at="2022-04-02T10:00:00+08:00")
+    assert [f.code for f in res.findings[fixed.sha256]] == ["report-date-other-period"]
+    slow = make_sub(2, D(2022, 4, 4), file="第1期/前杨村-改.xlsx")
+    res = do_merge(dbp, [slow], folder=tmp_path, received_at="2022-04-04T10:00:00+08:00")
+    assert [(f.code, f.value) for f in res.findings[slow.sha256]] == [
+        ("received-late", "2022-04-04"),
+        ("report-date-other-period", "2022-04-04"),
+    ]
+    assert [r[:4] for r in _subs(dbp)] == [
+        ("第1期/前杨村.xlsx", 1, 0, 1),  # refused, received in time
+        ("第1期/大马村.xlsx", 1, 0, 1),
+        ("第1期/大马村-改.xlsx", 1, 1, 1),
+        ("第1期/前杨村-改.xlsx", 1, 1, 0),
+    ]

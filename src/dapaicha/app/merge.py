@@ -34,6 +34,7 @@ from dapaicha.config import periods as periods_mod
 from dapaicha.config.checklist import Checklist
 from dapaicha.config.periods import Periods
 from dapaicha.config.roster import Roster
+from dapaicha.config.workspace import RESUBMIT_DAYS
 from dapaicha.errors import UserError
 from dapaicha.findings import C, FileResult, Finding, Report, make
 from dapaicha.model import Submission
@@ -41,7 +42,7 @@ from dapaicha.normalize import parse_date
 from dapaicha.read import roster as roster_mod
 from dapaicha.store import query as store_query
 from dapaicha.store import write as store
-from dapaicha.store.status import stored_files
+from dapaicha.store.status import first_receipts, stored_files
 from dapaicha.xlsx import merged
 
 
@@ -72,6 +73,7 @@ def command(
     workers: int | None = None,
     archive_root: Path | None = None,
     county: str | None = None,
+    grace: int = RESUBMIT_DAYS,
     whole: bool = True,
     units: bool = False,
     all_units: bool = False,
@@ -92,7 +94,7 @@ def command(
                   out=out if whole else None, on_file=advance, workers=workers,
                   units=Path(out).parent / units_mod.FOLDER if units else None,
                   all_units=all_units, received_at=received, by_date=False,
-                  today=today)  # fmt: skip
+                  today=today, grace=grace)  # fmt: skip
     if archive_root is not None:
         base = returns if returns.is_dir() else returns.parent
         read = {base / fr.file: fr.sha256 for fr in res.report.files if fr.sha256}
@@ -117,6 +119,7 @@ def run(
     by_date: bool = True,
     today: dt.date | None = None,
     merged_period: int | None = None,
+    grace: int = RESUBMIT_DAYS,
     units: Path | None = None,
     all_units: bool = False,
 ) -> MergeResult:
@@ -131,7 +134,7 @@ def run(
     return merge_submissions(
         store_path, subs, cl, roster=roster, report=report, folder=Path(folder),
         period=period, as_of=as_of, out=out, timeout=timeout, received_at=received_at,
-        by_date=by_date, today=today, merged_period=merged_period, units=units,
+        by_date=by_date, today=today, merged_period=merged_period, units=units, grace=grace,
         all_units=all_units,
     )  # fmt: skip
 
@@ -159,6 +162,7 @@ def merge_submissions(
     by_date: bool = True,
     today: dt.date | None = None,
     merged_period: int | None = None,
+    grace: int = RESUBMIT_DAYS,
     units: Path | None = None,
     all_units: bool = False,
 ) -> MergeResult:
@@ -177,8 +181,7 @@ def merge_submissions(
     pers = Periods(cl.campaign)
     report = report if report is not None else _report_of(subs)
     result = MergeResult(report, Path(store_path), None)
-    stored = stored_files(store_path, [s.sha256 for s in subs])
-    seen = periods_mod.Receipts(cl.campaign, received_at or periods_mod.now(), stored)
+    seen = _receipts(store_path, subs, cl, received_at, grace)
     told = period if period is not None else merged_period
     batch, pending = _plan(subs, pers, _base(folder), (period, as_of or today), seen, told)
     if not by_date:
@@ -254,6 +257,15 @@ def _plan(
     return batch, pending
 
 
+def _receipts(
+    store_path: Path | str, subs: list[Submission], cl: Checklist, at: str | None, grace: int
+) -> periods_mod.Receipts:
+    """When each file and each village's first return of a period was received."""
+    stored = stored_files(store_path, [s.sha256 for s in subs])
+    first = first_receipts(store_path, sorted({s.key for s in subs if s.village_code or s.village}))
+    return periods_mod.Receipts(cl.campaign, at or periods_mod.now(), stored, first, grace)
+
+
 def _incoming(
     s: Submission, n: int, pers: Periods, seen: periods_mod.Receipts, source: str = ""
 ) -> store.Incoming:
@@ -262,7 +274,7 @@ def _incoming(
     if s.source_kind == "merged":
         on_time = s.on_time if s.on_time is not None else pers.on_time(s.report_date, n)
     else:
-        on_time = pers.on_time(s.report_date, n, seen.day(s.sha256))
+        on_time = pers.on_time(s.report_date, n, seen.judged(s.key, n, s.sha256))
     return store.Incoming(s, n, on_time, source, seen.at(s.sha256))
 
 

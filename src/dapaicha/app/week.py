@@ -134,7 +134,7 @@ def run(ws: Workspace, period: int | None = None, as_of: dt.date | None = None) 
     summary = ws.root / f.summary / f"第{n}期"
     result = merge.run(
         folder, cl, ros, store, period=n, out=summary / f"问题整改台账_第{n}期.xlsx",
-        received_at=day.isoformat() if as_of else None, only=fresh,
+        received_at=day.isoformat() if as_of else None, only=fresh, grace=s.resubmit_days,
     )  # fmt: skip
     ps = period_status(store, n, day)
     week = WeekResult(n, day, len(files), len(fresh), ps, elsewhere=elsewhere)

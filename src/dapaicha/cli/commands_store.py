@@ -191,6 +191,7 @@ def merge_cmd(
         progress=render.progress_of(con, "校验并入库"), workers=workers, whole=whole,
         units=all_ledgers or not given, all_units=all_ledgers,  # -o alone: that ledger only
         archive_root=ws.root if (ws := state["workspace"]) is not None else None, county=county,
+        grace=ws_defaults.resubmit_days(state["workspace"]),
     )  # fmt: skip
     if as_json:
         render.emit_json(store_render.merge_payload(res))

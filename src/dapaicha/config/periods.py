@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import PurePath
 
 from dapaicha.config.checklist import Campaign
+from dapaicha.config.workspace import RESUBMIT_DAYS
 from dapaicha.errors import UserError
 
 # Folder names that name a period: 第3期, 3期, 第３期, 第三期, 第十二期, 2022年第2期,
@@ -157,6 +158,8 @@ class Receipts:
     campaign: Campaign
     now: str
     stored: dict[str, tuple[bool, str, int]]  # sha256 → (accepted, received_at, period)
+    first: dict[tuple[str, int], str] = field(default_factory=dict)  # (village, n) → earliest
+    grace: int = RESUBMIT_DAYS  # days a village has to send a corrected return (its notice)
 
     def at(self, sha: str) -> str:
         return self.stored[sha][1] if sha in self.stored else self.now
@@ -164,6 +167,21 @@ class Receipts:
     def day(self, sha: str) -> dt.date | None:
         """The receipt day timeliness goes by (None outside the campaign)."""
         return receipt_day(self.campaign, day_of(self.at(sha)))
+
+    def judged(self, village: str, n: int, sha: str) -> dt.date | None:
+        """The day this return's timeliness goes by: its receipt; a correction sent within
+        `grace` days of the village's first return of the period goes by that first one
+        (a village that sent on time and corrected in time is not late)."""
+        this = self.day(sha)
+        seen = self.first.get((village, n))
+        first = receipt_day(self.campaign, day_of(seen)) if seen else None
+        if (
+            this is not None
+            and first is not None
+            and first < this <= first + dt.timedelta(days=self.grace)
+        ):
+            return first
+        return this
 
 
 def date_doubt(report_date: dt.date | None, received: dt.date | None) -> str | None:

@@ -245,3 +245,23 @@ def arrivals(store_path: Path | str, period: int) -> list[Arrival]:
         return sorted(out, key=lambda a: a.county)
     finally:
         conn.close()
+
+
+def first_receipts(store_path: Path | str, keys: list[str]) -> dict[tuple[str, int], str]:
+    """(village key, period) → when the store first received a return of that village for
+    that period (accepted or not)."""
+    if not Path(store_path).exists() or not keys:
+        return {}
+    conn = store_db.connect(store_path)
+    out: dict[tuple[str, int], str] = {}
+    try:
+        for i in range(0, len(keys), 500):
+            chunk = keys[i : i + 500]
+            sql = (
+                "SELECT village_key, period, MIN(received_at) FROM submissions"
+                f" WHERE village_key IN ({','.join('?' * len(chunk))}) GROUP BY village_key, period"
+            )
+            out |= {(k, int(n)): at for k, n, at in conn.execute(sql, chunk)}
+        return out
+    finally:
+        conn.close()
