@@ -56,6 +56,12 @@ def test_week_round_rerun_and_correction(ws, make_return, ros) -> None:
     assert "新收到 2 个" in out
     copy = ws / "退回修改" / "第1期" / v[1].county / f"{v[1].village}_退回修改.xlsx"
     assert copy.is_file()
+    # its notice: issued on the as-of day, by the county's office, with its phone
+    told = copy.with_name(f"{v[1].village}_退回通知.txt").read_text("utf-8-sig")
+    assert "鄢陵县巩固办" in told and "0374-7111111" in told and "2022年3月30日" in told
+    assert "2026年" not in told
+    assert "发现错误 1 处" in out.replace("\n", "") and "其中退回修改 1 个" in out.replace("\n", "")
+    assert (ws / "校验报告" / "校验报告_第1期_2022-03-30.xlsx").is_file()
     assert not (ws / "退回修改" / "第1期" / v[0].county / f"{v[0].village}_退回修改.xlsx").exists()
     chase = openpyxl.load_workbook(ws / "汇总" / "第1期" / "催报名单.xlsx").active
     owing = {r[3]: r[4] for r in chase.iter_rows(min_row=3, values_only=True)}

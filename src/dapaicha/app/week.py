@@ -34,6 +34,7 @@ from dapaicha.store.status import (
     stored_files,
 )
 from dapaicha.xlsx import chase, feedback
+from dapaicha.xlsx import report as report_xlsx
 from dapaicha.xlsx.excel import cn_date
 
 VOID = "已作废"
@@ -53,6 +54,8 @@ class WeekResult:
     unread: list[tuple[str, str]] = field(default_factory=list)  # (file, why) not stored
     elsewhere: list[tuple[str, int]] = field(default_factory=list)  # (file, period stored in)
     rolled_up: bool = True  # False: nothing accepted yet, no summaries written
+    rejected: int = 0  # of the new files, stored as sent back
+    findings: tuple[int, int] = (0, 0)  # errors, warnings in the new files
 
     @property
     def nothing_new(self) -> bool:
@@ -142,6 +145,12 @@ def run(ws: Workspace, period: int | None = None, as_of: dt.date | None = None) 
     now = known_files(store, [shas[p] for p in fresh])
     week.unread = [(fr.file, _why(fr)) for fr in result.report.files if fr.sha256 not in now]
     seen.save({shas[p]: p.name for p in fresh if shas[p] not in now})
+    week.rejected = result.rejected
+    week.findings = (sum(fr.errors for fr in result.report.files),
+                     sum(fr.warnings for fr in result.report.files))  # fmt: skip
+    path = ws.root / f.reports / f"校验报告_第{n}期_{day:%Y-%m-%d}.xlsx"
+    report_xlsx.write(result.report, path, title=f"{cl.campaign.title}第{n}期新收到台账校验报告")
+    week.written.append(("校验报告", path))
     if result.written is not None:
         week.written.append(("合并台账", result.written.path))
     _copies(ws, week, result.report, folder, cl)
@@ -178,8 +187,11 @@ def _copies(ws: Workspace, week: WeekResult, report: Report, folder: Path, cl: C
     for fr in report.files:
         if fr.sha256 not in current:
             continue
-        paths = feedback.write_all(Report(files=[fr]), folder, out, campaign_title=cl.campaign.title,
-                                   deadline=cn_date(due))  # fmt: skip
+        paths = feedback.write_all(
+            Report(files=[fr]), folder, out, campaign_title=cl.campaign.title,
+            deadline=cn_date(due), office=ws.settings.office or cl.campaign.office,
+            phone=ws.settings.phone or cl.campaign.phone, issued=week.as_of,
+        )  # fmt: skip
         index.update({p.relative_to(out).as_posix(): fr.sha256 for p in paths})
         made += paths
     for rel, sha in sorted(index.items()):

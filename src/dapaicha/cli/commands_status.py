@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
@@ -92,8 +93,11 @@ def _print_week(w: week_app.WeekResult) -> None:
         con.print(f"第{w.period}期没有新的报送文件（共 {w.files} 个，均已处理），未作任何改动。")
     else:
         stored = w.new - len(w.unread)
+        errors, warnings = w.findings
         con.print(
-            f"第{w.period}期：共 {w.files} 个报送文件，其中新收到 {w.new} 个，已校验，入库 {stored} 个。"
+            f"第{w.period}期：共 {w.files} 个报送文件，其中新收到 {w.new} 个，已校验，"
+            f"入库 {stored} 个（其中退回修改 {w.rejected} 个）；发现错误 {errors} 处、提醒 {warnings} 处，"
+            "详见校验报告。"
         )
     con.print("各村状态：" + "，".join(f"{s} {n} 个" for s, n in counts.items()))
     for file, n in w.elsewhere:
@@ -106,19 +110,27 @@ def _print_week(w: week_app.WeekResult) -> None:
         con.print(f"[red]无法入库：{escape(file)}[/]（{escape(why)}），请联系报送的村重新发送。")
     if not w.rolled_up:
         con.print("[yellow]本期还没有通过校验的台账，暂不写汇总表和周报。[/]")
+    _next_steps(con, w)
+    render.print_paths(con, "已写出：", [(label, p) for label, p in w.written])
+
+
+def _next_steps(con: Console, w: week_app.WeekResult) -> None:
     rejected = [p for label, p in w.written if label == "退回修改"]
     notices = [p for label, p in w.written if label == "催报通知"]
-    con.print("\n[bold]下一步：[/bold]")
+    steps = []
     if rejected:
-        con.print(
-            f"  1. 把“退回修改”文件夹中的修改副本和退回通知发回对应的村（{len(rejected)} 个文件）。"
+        steps.append(
+            f"把“退回修改”文件夹中的修改副本和退回通知发回对应的村（{len(rejected)} 个文件）。"
         )
     if notices:
-        con.print(f"  2. 把催报通知发给各乡镇（{len(notices)} 个乡镇），催促未报送和退回待改的村。")
-    con.print("  3. 汇总表和周报打印后请分管负责同志签字，按要求报送。")
+        steps.append(f"把催报通知发给各乡镇（{len(notices)} 个乡镇），催促未报送和退回待改的村。")
+    if w.rolled_up:
+        steps.append("汇总表和周报打印后请分管负责同志签字，按要求报送。")
+    con.print("\n[bold]下一步：[/bold]")
+    for i, step in enumerate(steps, 1):
+        con.print(f"  {i}. {step}")
     if w.voided:
         con.print(f"  已改正通过的村，其旧的退回修改副本已移入“已作废”（{len(w.voided)} 个文件）。")
-    render.print_paths(con, "已写出：", [(label, p) for label, p in w.written])
 
 
 @app.command("week", cls=COMMAND)
