@@ -125,7 +125,7 @@ def test_commands_below_the_workspace_need_no_flags(ws, monkeypatch):
     assert (ws / "汇总" / "全市问题整改台账.xlsx").is_file()
     res = runner.invoke(app, ["rollup"])
     assert res.exit_code == 0, res.output
-    weekly = ws / "汇总" / "周报_第1期.xlsx"
+    weekly = ws / "汇总" / "第1期" / "周报_第1期.xlsx"  # where `week` writes it too
     cells = [c for row in openpyxl.load_workbook(weekly)["周报"].iter_rows(values_only=True)
              for c in row if isinstance(c, str)]  # fmt: skip
     assert any("0374-1234567" in c for c in cells)  # the workspace's checklist, not built-in

@@ -64,6 +64,7 @@ def command(
     templates: Path | None = None,
     on_roster: Callable[[Roster], None] | None = None,
     tier: Tier = CITY_TIER,
+    by_period: bool = False,
 ) -> RunResult:
     """`dapaicha rollup`; on_roster sees the roster as soon as it is read."""
     cl = cl_mod.load(checklist_path)
@@ -72,7 +73,7 @@ def command(
         on_roster(ros)
     return run(
         cl, ros, out, store_path=store_path, inputs=inputs, period=period, templates=templates,
-        tier=tier,
+        tier=tier, by_period=by_period,
     )  # fmt: skip
 
 
@@ -86,9 +87,11 @@ def run(
     period: int | None = None,
     templates: Path | None = None,
     tier: Tier = CITY_TIER,
+    by_period: bool = False,
 ) -> RunResult:
     """The store (or returns / merged ledgers merged into a temporary store) → the period's
-    frames → every summary workbook and the 文字稿; a 县 tier: its county's own (本县)."""
+    frames → every summary workbook and the 文字稿; a 县 tier: its county's own (本县).
+    by_period: into out/第N期 (a workspace's 汇总 folder, as `week` writes it)."""
     if not roster.villages:
         raise UserError("村名册中没有读到任何村，无法汇总。")
     if (store_path is None) == (not inputs):
@@ -113,7 +116,8 @@ def run(
         r = _county_rollup(data, roster, cl, tier.name)
     else:
         r = rollup.build(data, rollup.roster_frame(roster.villages), cl)
-    paths = write_reports(r, cl, out, templates, signals, tier, arrivals)
+    target = out / f"第{n}期" if by_period else out
+    paths = write_reports(r, cl, target, templates, signals, tier, arrivals)
     return RunResult(r, paths, merged_results, tier, [] if tier.is_county else arrivals)
 
 

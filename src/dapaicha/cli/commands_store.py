@@ -43,6 +43,7 @@ PhoneOpt = Annotated[str, typer.Option("--phone", help="落款的联系电话。
 
 @app.command("rollup", cls=COMMAND)
 def rollup_cmd(
+    ctx: typer.Context,
     roster: RosterOpt,
     out: Annotated[Path, typer.Option("--out", "-o", help="汇总表和周报的输出文件夹。例：-o 汇总")],
     inputs: Annotated[
@@ -101,6 +102,7 @@ def rollup_cmd(
     res = rollup.command(
         roster, out, checklist_path=checklist, store_path=store, inputs=inputs or (),
         period=period, templates=templates, on_roster=roster_errors, tier=tier,
+        by_period=state["workspace"] is not None and not _typed(ctx, "out"),
     )  # fmt: skip
     for src, m in zip(inputs or (), res.merged, strict=False):
         con.print(
@@ -183,8 +185,7 @@ def merge_cmd(
     退出码：0 全部通过；1 有文件被退回（其余照常入库）；2 用法错误或无法读取输入。
     """
     con = render.console(stderr=as_json)
-    # -o typed on the command line (typer may carry its own click: compare by name)
-    given = getattr(ctx.get_parameter_source("out"), "name", "") == "COMMANDLINE"
+    given = _typed(ctx, "out")
     whole = all_ledgers or given
     res = merge.command(
         returns, roster, checklist, store_path=store, period=period, as_of=as_of, out=out,
@@ -282,3 +283,8 @@ def crosscheck_cmd(
     res, path = crosscheck_command.command(findings, roster, store, out, checklist)
     crosscheck.print_result(res, render.console(), path)
     raise typer.Exit(0)
+
+
+def _typed(ctx: typer.Context, name: str) -> bool:
+    """The option was typed on the command line (typer may carry its own click: by name)."""
+    return getattr(ctx.get_parameter_source(name), "name", "") == "COMMANDLINE"
