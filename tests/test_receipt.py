@@ -124,3 +124,19 @@ def test_a_correction_in_time_is_not_late(tmp_path):
         ("第1期/大马村-改.xlsx", 1, 1, 1),
         ("第1期/前杨村-改.xlsx", 1, 1, 0),
     ]
+
+
+def test_corrections_chain_from_notice_to_notice(tmp_path):
+    """第2期 (deadline 04-07): sent 04-06 and refused, again 04-08 (2 days after) and refused,
+    then 04-10 (2 days after that, 4 after the first): each in its notice's 3 days, so on
+    time by 04-06. A return only first seen 04-08 is late."""
+    dbp = tmp_path / "s.sqlite"
+    for day, tag in (("2022-04-06", "a"), ("2022-04-08", "b")):
+        bad = make_sub(0, D(2022, 4, 6), accepted=False, errors=1, file=f"第2期/大马村{tag}.xlsx")
+        do_merge(dbp, [bad], folder=tmp_path, received_at=day)
+    ok = make_sub(0, D(2022, 4, 6), file="第2期/大马村c.xlsx")
+    late = make_sub(2, D(2022, 4, 6), file="第2期/前杨村.xlsx")
+    do_merge(dbp, [late], folder=tmp_path, received_at="2022-04-08")
+    do_merge(dbp, [ok], folder=tmp_path, received_at="2022-04-10")
+    got = {r[0]: r[3] for r in _subs(dbp) if r[2] == 1}
+    assert got == {"第2期/大马村c.xlsx": 1, "第2期/前杨村.xlsx": 0}

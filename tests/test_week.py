@@ -87,6 +87,10 @@ def test_week_round_rerun_and_correction(ws, make_return, ros) -> None:
     make_return("v1-改.xlsx", {}, village=1, report_date=D(2022, 3, 31), folder=folder)
     out = _run("week", "-p", 1, "--as-of", "2022-03-31")
     assert "新收到 1 个" in out
+    # its 校验报告: the new file only; 未报 = the villages the store says still owe (v2 …)
+    rep = openpyxl.load_workbook(ws / "校验报告" / "校验报告_第1期_2022-03-31.xlsx")
+    owed = {r[3] for r in rep["未报"].iter_rows(min_row=3, values_only=True) if r[3]} - {"村代码"}
+    assert owed == {x.code for x in mine}
     assert not copy.exists()
     void = ws / "退回修改" / "第1期" / "已作废" / v[1].county
     assert sorted(p.name for p in void.iterdir()) == [

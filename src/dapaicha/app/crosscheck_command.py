@@ -15,9 +15,10 @@ def command(
     store_path: Path,
     out: Path,
     checklist_path: Path | None = None,
+    county: str | None = None,
 ) -> tuple[crosscheck.Result, Path]:
     """Compare the inspectors' list with the store; write the comparison workbook."""
     signers = cl_mod.load(checklist_path).campaign.village_signers
-    ros = roster_mod.load(roster_path, cl_mod.load(checklist_path).campaign)
+    ros = roster_mod.load(roster_path, cl_mod.load(checklist_path).campaign, county)
     res = crosscheck.run(findings, ros, store_path)
     return res, crosscheck.write(res, crosscheck.out_path(out, findings), signers=signers)

@@ -42,7 +42,7 @@ from dapaicha.normalize import parse_date
 from dapaicha.read import roster as roster_mod
 from dapaicha.store import query as store_query
 from dapaicha.store import write as store
-from dapaicha.store.status import first_receipts, stored_files
+from dapaicha.store.status import receipts_of, stored_files
 from dapaicha.xlsx import merged
 
 
@@ -262,8 +262,9 @@ def _receipts(
 ) -> periods_mod.Receipts:
     """When each file and each village's first return of a period was received."""
     stored = stored_files(store_path, [s.sha256 for s in subs])
-    first = first_receipts(store_path, sorted({s.key for s in subs if s.village_code or s.village}))
-    return periods_mod.Receipts(cl.campaign, at or periods_mod.now(), stored, first, grace)
+    keys = sorted({s.key for s in subs if s.village_code or s.village})
+    before = receipts_of(store_path, keys)
+    return periods_mod.Receipts(cl.campaign, at or periods_mod.now(), stored, before, grace)
 
 
 def _incoming(

@@ -148,9 +148,7 @@ def run(ws: Workspace, period: int | None = None, as_of: dt.date | None = None) 
     week.rejected = result.rejected
     week.findings = (sum(fr.errors for fr in result.report.files),
                      sum(fr.warnings for fr in result.report.files))  # fmt: skip
-    path = ws.root / f.reports / f"校验报告_第{n}期_{day:%Y-%m-%d}.xlsx"
-    report_xlsx.write(result.report, path, title=f"{cl.campaign.title}第{n}期新收到台账校验报告")
-    week.written.append(("校验报告", path))
+    week.written.append(("校验报告", _report(ws, week, result.report, cl)))
     if result.written is not None:
         week.written.append(("合并台账", result.written.path))
     _copies(ws, week, result.report, folder, cl)
@@ -160,6 +158,27 @@ def run(ws: Workspace, period: int | None = None, as_of: dt.date | None = None) 
         week.written += [("汇总", p) for p in made.paths]
     _chase(ws, week, cl)
     return week
+
+
+def _report(ws: Workspace, week: WeekResult, report: Report, cl: Checklist) -> Path:
+    """The new files' 校验报告 (a new file each run: _2, _3 … on the same day); its 未报 are
+    the villages the store says still owe a return, not those without a new file."""
+    owing = (Status.UNREPORTED, Status.OVERDUE)
+    report.missing = [
+        {"county": v.county, "township": v.township, "village": v.village, "village_code": v.code}
+        for v in week.status.villages
+        if v.status in owing
+    ]
+    stem = (
+        ws.root / ws.settings.folders.reports / f"校验报告_第{week.period}期_{week.as_of:%Y-%m-%d}"
+    )
+    path, k = stem.with_suffix(".xlsx"), 1
+    while path.exists():
+        k += 1
+        path = stem.with_name(f"{stem.name}_{k}.xlsx")
+    title = f"{cl.campaign.title}第{week.period}期新收到台账校验报告"
+    report_xlsx.write(report, path, title=title)
+    return path
 
 
 def _scoped(ros: Roster, ws: Workspace) -> Roster:

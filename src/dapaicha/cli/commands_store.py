@@ -273,6 +273,7 @@ def crosscheck_cmd(
     out: Annotated[Path, typer.Option("--out", "-o", help="比对结果的输出文件夹。例：-o 督查比对")],
     store: StoreOpt = DEFAULT_STORE,
     checklist: ChecklistOpt = None,
+    county: CountyOpt = None,
 ) -> None:
     """督查比对：把督查发现的问题与各村发现之日的台账对照，分为已自查、漏排、无法匹配。
 
@@ -280,7 +281,7 @@ def crosscheck_cmd(
     例：dapaicha crosscheck -f 督查发现问题.xlsx -r roster.xlsx -s dapaicha.sqlite -o 督查比对
     退出码：0 完成；2 用法错误或无法读取输入。
     """
-    res, path = crosscheck_command.command(findings, roster, store, out, checklist)
+    res, path = crosscheck_command.command(findings, roster, store, out, checklist, county)
     crosscheck.print_result(res, render.console(), path)
     raise typer.Exit(0)
 

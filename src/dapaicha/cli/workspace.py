@@ -41,7 +41,7 @@ def default_map(ws: Workspace | None) -> dict[str, Any] | None:
         "merge": {**inputs, "store": _s(store), "out": str(merged), **own},
         "rollup": {**inputs, "out": _s(summary), **_unit(ws)},  # its store: rollup_store
         "generate": {**inputs, "out": _s(ws.path(f.ledgers)), **own},
-        "crosscheck": {**inputs, "store": _s(store)},
+        "crosscheck": {**inputs, "store": _s(store), **own},
         "history": {"roster": _s(roster), "store": _s(store)},
         "status": {"store": _s(store), "checklist": _s(checklist)},
         "roster": {"path": _s(roster), "checklist": _s(checklist)},

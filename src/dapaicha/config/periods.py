@@ -158,7 +158,7 @@ class Receipts:
     campaign: Campaign
     now: str
     stored: dict[str, tuple[bool, str, int]]  # sha256 → (accepted, received_at, period)
-    first: dict[tuple[str, int], str] = field(default_factory=dict)  # (village, n) → earliest
+    before: dict[tuple[str, int], list[str]] = field(default_factory=dict)  # (village, n) → all
     grace: int = RESUBMIT_DAYS  # days a village has to send a corrected return (its notice)
 
     def at(self, sha: str) -> str:
@@ -170,17 +170,21 @@ class Receipts:
 
     def judged(self, village: str, n: int, sha: str) -> dt.date | None:
         """The day this return's timeliness goes by: its receipt; a correction sent within
-        `grace` days of the village's first return of the period goes by that first one
-        (a village that sent on time and corrected in time is not late)."""
+        `grace` days of the village's previous return of the period (whose notice gave those
+        days) goes by the day that one went by, down the chain to the first: a village that
+        sent on time and corrected each time in time is not late."""
         this = self.day(sha)
-        seen = self.first.get((village, n))
-        first = receipt_day(self.campaign, day_of(seen)) if seen else None
-        if (
-            this is not None
-            and first is not None
-            and first < this <= first + dt.timedelta(days=self.grace)
-        ):
-            return first
+        if this is None:
+            return None
+        seen = {receipt_day(self.campaign, day_of(at)) for at in self.before.get((village, n), [])}
+        grace = dt.timedelta(days=self.grace)
+        judged: dt.date | None = None
+        last: dt.date | None = None
+        for d in sorted(x for x in seen if x is not None and x < this):
+            judged = judged if last is not None and d <= last + grace else d
+            last = d
+        if judged is not None and last is not None and this <= last + grace:
+            return judged
         return this
 
 

@@ -247,21 +247,22 @@ def arrivals(store_path: Path | str, period: int) -> list[Arrival]:
         conn.close()
 
 
-def first_receipts(store_path: Path | str, keys: list[str]) -> dict[tuple[str, int], str]:
-    """(village key, period) → when the store first received a return of that village for
-    that period (accepted or not)."""
+def receipts_of(store_path: Path | str, keys: list[str]) -> dict[tuple[str, int], list[str]]:
+    """(village key, period) → when the store received each return of that village for that
+    period (accepted or not), as stored."""
     if not Path(store_path).exists() or not keys:
         return {}
     conn = store_db.connect(store_path)
-    out: dict[tuple[str, int], str] = {}
+    out: dict[tuple[str, int], list[str]] = {}
     try:
         for i in range(0, len(keys), 500):
             chunk = keys[i : i + 500]
             sql = (
-                "SELECT village_key, period, MIN(received_at) FROM submissions"
-                f" WHERE village_key IN ({','.join('?' * len(chunk))}) GROUP BY village_key, period"
+                "SELECT village_key, period, received_at FROM submissions"
+                f" WHERE village_key IN ({','.join('?' * len(chunk))})"
             )
-            out |= {(k, int(n)): at for k, n, at in conn.execute(sql, chunk)}
+            for k, n, at in conn.execute(sql, chunk):
+                out.setdefault((k, int(n)), []).append(at)
         return out
     finally:
         conn.close()
