@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Optional
 
+import pandas as pd
 import typer
+from rich.console import Console
 from rich.markup import escape
 
 from dapaicha.app import crosscheck, crosscheck_command, history, merge, rollup
@@ -109,12 +111,7 @@ def rollup_cmd(
             f"已校验并合并 {escape(str(src))}：新入库 {m.added} 个文件，其中退回 {m.rejected} 个。"
         )
     r = res.rollup
-    if len(r.outside):
-        names = "、".join(r.outside["village"].astype(str).head(5))
-        more = "等" if len(r.outside) > 5 else ""
-        con.print(
-            f"[yellow]名册中没有的 {len(r.outside)} 个村未计入汇总：{escape(names)}{more}。[/]"
-        )
+    _outside(con, r.outside)
     if as_json:
         render.emit_json(render_more.weekly_payload(r, res.paths, res.level, res.arrivals))
         raise typer.Exit(0)
@@ -289,3 +286,11 @@ def crosscheck_cmd(
 def _typed(ctx: typer.Context, name: str) -> bool:
     """The option was typed on the command line (typer may carry its own click: by name)."""
     return getattr(ctx.get_parameter_source(name), "name", "") == "COMMANDLINE"
+
+
+def _outside(con: Console, outside: pd.DataFrame) -> None:
+    """Villages in the store but not in the roster: named, not counted."""
+    if len(outside):
+        names = "、".join(outside["village"].astype(str).head(5))
+        more = "等" if len(outside) > 5 else ""
+        con.print(f"[yellow]名册中没有的 {len(outside)} 个村未计入汇总：{escape(names)}{more}。[/]")
