@@ -264,3 +264,35 @@ def test_a_county_workspace_keeps_to_its_county(tmp_path, ros, monkeypatch) -> N
         r.stderr.strip()
         == "错误：本级为县（许昌县），但村名册中没有这个县（名册中有：鄢陵县、襄城县）。"
     )
+
+
+def test_a_city_week_takes_county_ledgers(tmp_path, ros, make_return, monkeypatch) -> None:
+    """鄢陵县's week writes 鄢陵县问题整改台账_第1期.xlsx; the city's week stores it (not
+    "无法入库"), reads nothing on its next run, and names it when put in 第2期 too."""
+    county, city = tmp_path / "鄢陵", tmp_path / "许昌"
+    for root, level, unit in ((county, "县", "鄢陵县"), (city, "市", "许昌市")):
+        _run("init", root, "--level", level, "--unit", unit)
+        (root / "名册.xlsx").write_bytes(Path(ros.source).read_bytes())
+    for v in (0, 1, 2):
+        make_return(f"v{v}.xlsx", {}, village=v, folder=county / "returns" / "第1期")
+    monkeypatch.chdir(county)
+    _run("week", "--as-of", "2022-03-31")
+    ledger = county / "汇总" / "第1期" / "鄢陵县问题整改台账_第1期.xlsx"
+    for n in (1, 2):
+        (city / "returns" / f"第{n}期").mkdir(parents=True, exist_ok=True)
+    (city / "returns" / "第1期" / ledger.name).write_bytes(ledger.read_bytes())
+    monkeypatch.chdir(city)
+    out = _run("week", "-p", 1, "--as-of", "2022-04-01").replace("\n", "")
+    assert "无法入库" not in out and "入库 1 个" in out
+    assert _status(1) == {
+        **{
+            v.code: (OK if i < 3 else OVER)
+            for i, v in enumerate(ros.villages)
+            if v.county == "鄢陵县"
+        },
+        **{v.code: OVER for v in ros.villages if v.county == "襄城县"},
+    }
+    assert "没有新的报送文件" in _run("week", "-p", 1, "--as-of", "2022-04-01")
+    (city / "returns" / "第2期" / ledger.name).write_bytes(ledger.read_bytes())
+    out = _run("week", "-p", 2, "--as-of", "2022-04-06").replace("\n", "")
+    assert f"{ledger.name} 与第1期已入库的文件完全相同，不计入本期" in out

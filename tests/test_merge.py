@@ -200,8 +200,14 @@ def test_period_from_folder_flag_and_date(tmp_path):
     e = make_sub(0, D(2022, 3, 30), file="第3期/其他.xlsx", tag="e")
     res = do_merge(dbp, [e], folder=base, period=6)
     assert subs_table(dbp)[-1][:2] == ("第3期/其他.xlsx", 6) and res.period == 6
-    with pytest.raises(UserError, match="只能指定其中一个"):
-        do_merge(dbp, [], period=1, as_of=D(2022, 4, 1))
+    # -p with --as-of (the receipt day): -p tells the period
+    f = make_sub(1, D(2022, 3, 30), file="第3期/又一个.xlsx", tag="f")
+    res = do_merge(dbp, [f], folder=base, period=1, as_of=D(2022, 4, 12))
+    assert subs_table(dbp)[-1][:2] == ("第3期/又一个.xlsx", 1) and res.period == 1
+    # a batch placed by its folder writes its own period's ledger, whatever --as-of says
+    g = make_sub(2, D(2022, 3, 30), file="第3期/前杨村.xlsx", tag="g")
+    res = do_merge(dbp, [g], folder=base, as_of=D(2022, 4, 1))
+    assert subs_table(dbp)[-1][:2] == ("第3期/前杨村.xlsx", 3) and res.period == 3
 
 
 def test_as_of_for_returns_without_period(tmp_path):

@@ -174,8 +174,6 @@ def merge_submissions(
     (replaying a campaign); False: one Chinese line asks for -p instead (the command).
     today: places returns like --as-of, but leaves the merged ledger's period to the batch.
     """
-    if period is not None and as_of is not None:
-        raise UserError("--period 与 --as-of 只能指定其中一个。")
     if period is not None and period < 1:
         raise UserError(f"--period 应为 1 以上的整数，收到 {period}。")
     pers = Periods(cl.campaign)
@@ -422,14 +420,14 @@ def _out_period(
     as_of: dt.date | None,
     merged: list[int],
 ) -> int | None:
-    """--period; else --as-of's period; else the period most of the batch went to (on a tie
-    the later); else (nothing merged) the store's latest period."""
+    """--period; else the period most of the batch went to (on a tie the later); else
+    (nothing merged) --as-of's period; else the store's latest period."""
     if period is not None:
         return period
-    if as_of is not None:
-        return pers.number_of(as_of)
     if merged:
         return max(Counter(merged).items(), key=lambda kv: (kv[1], kv[0]))[0]
+    if as_of is not None:
+        return pers.number_of(as_of)
     return store_query.latest_period(conn)
 
 

@@ -87,6 +87,7 @@ class Seen:
     inputs: str  # sha256 of the roster's and the checklist's bytes
     unread: dict[str, str]  # sha256 → file name, of files read and not stored
     valid: bool  # same inputs as when written, and the store is still there
+    merged: dict[str, int]  # sha256 → period, of lower tiers' merged ledgers stored
 
     @classmethod
     def load(cls, ws: Workspace, store: Path) -> Seen:
@@ -97,16 +98,24 @@ class Seen:
         path = ws.root / SEEN
         data = json.loads(path.read_text("utf-8")) if path.exists() else {}
         ok = isinstance(data, dict) and data.get("inputs") == h.hexdigest() and store.exists()
-        return cls(path, h.hexdigest(), dict(data.get("unread", {})) if ok else {}, ok)
+        merged = dict(data.get("merged", {})) if isinstance(data, dict) and store.exists() else {}
+        return cls(path, h.hexdigest(), dict(data.get("unread", {})) if ok else {}, ok, merged)
 
     def knows(self, sha: str, stored: dict[str, tuple[bool, str, int]]) -> bool:
-        """Read before: stored and accepted; or refused with the same roster and checklist."""
+        """Read before: stored and accepted; a merged ledger stored (its villages are, by their
+        own keys); or refused with the same roster and checklist."""
+        if sha in self.merged:
+            return True
         if sha in stored:
             return stored[sha][0] or self.valid
         return sha in self.unread
 
-    def save(self, unread: dict[str, str]) -> None:
-        data = {"inputs": self.inputs, "unread": {**self.unread, **unread}}
+    def save(self, unread: dict[str, str], merged: dict[str, int]) -> None:
+        data = {
+            "inputs": self.inputs,
+            "unread": {**self.unread, **unread},
+            "merged": {**self.merged, **merged},
+        }
         atomic_write_text(self.path, json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True))
 
 
@@ -127,8 +136,8 @@ def run(ws: Workspace, period: int | None = None, as_of: dt.date | None = None) 
     seen = Seen.load(ws, store)
     stored = stored_files(store, list(shas.values()))
     fresh = [p for p in files if not seen.knows(shas[p], stored)]
-    elsewhere = [(p.name, stored[shas[p]][2]) for p in files if shas[p] in stored
-                 and stored[shas[p]][2] != n]  # fmt: skip
+    before = {sha: at[2] for sha, at in stored.items()} | seen.merged  # sha → period stored in
+    elsewhere = [(p.name, before[shas[p]]) for p in files if before.get(shas[p], n) != n]
     if not fresh and store.exists():
         week = WeekResult(n, day, len(files), 0, period_status(store, n, day), elsewhere=elsewhere)
         _chase(ws, week, cl)  # the same day: the same bytes, nothing rewritten
@@ -136,15 +145,17 @@ def run(ws: Workspace, period: int | None = None, as_of: dt.date | None = None) 
     ros = _scoped(roster_mod.load(ws.path(s.roster) or ws.root / "名册.xlsx", cl.campaign), ws)
     summary = ws.root / f.summary / f"第{n}期"
     result = merge.run(
-        folder, cl, ros, store, period=n, out=summary / f"问题整改台账_第{n}期.xlsx",
+        folder, cl, ros, store, period=n, out=summary / _ledger_name(ws, n),
         received_at=day.isoformat() if as_of else None, only=fresh, grace=s.resubmit_days,
     )  # fmt: skip
     ps = period_status(store, n, day)
     week = WeekResult(n, day, len(files), len(fresh), ps, elsewhere=elsewhere)
     archive.keep(ws.root, {p: shas[p] for p in fresh})
     now = known_files(store, [shas[p] for p in fresh])
-    week.unread = [(fr.file, _why(fr)) for fr in result.report.files if fr.sha256 not in now]
-    seen.save({shas[p]: p.name for p in fresh if shas[p] not in now})
+    ups = {fr.sha256: n for fr in result.report.files if fr.kind == "merged" and fr.accepted}
+    week.unread = [(fr.file, _why(fr)) for fr in result.report.files
+                   if fr.sha256 not in now and fr.sha256 not in ups]  # fmt: skip
+    seen.save({shas[p]: p.name for p in fresh if shas[p] not in now and shas[p] not in ups}, ups)
     week.rejected = result.rejected
     week.findings = (sum(fr.errors for fr in result.report.files),
                      sum(fr.warnings for fr in result.report.files))  # fmt: skip
@@ -179,6 +190,13 @@ def _report(ws: Workspace, week: WeekResult, report: Report, cl: Checklist) -> P
     title = f"{cl.campaign.title}第{week.period}期新收到台账校验报告"
     report_xlsx.write(report, path, title=title)
     return path
+
+
+def _ledger_name(ws: Workspace, n: int) -> str:
+    """The period's merged ledger: a county's carries its name (it is sent up as it is)."""
+    unit = ws.settings.unit
+    own = unit.name if unit.level == "县" else ""
+    return f"{own}问题整改台账_第{n}期.xlsx"
 
 
 def _scoped(ros: Roster, ws: Workspace) -> Roster:
