@@ -140,3 +140,20 @@ def test_corrections_chain_from_notice_to_notice(tmp_path):
     do_merge(dbp, [ok], folder=tmp_path, received_at="2022-04-10")
     got = {r[0]: r[3] for r in _subs(dbp) if r[2] == 1}
     assert got == {"第2期/大马村c.xlsx": 1, "第2期/前杨村.xlsx": 0}
+
+
+def test_a_countys_returned_village_is_returned_at_the_city(tmp_path):
+    """鄢陵县 第1期: 大马村 passed; 前杨村 only sent a refused return. The county ledger
+    carries 前杨村 as 退回待改, and the city's store says so too (not 未报送)."""
+    county, out = tmp_path / "county.sqlite", tmp_path / "鄢陵县问题整改台账.xlsx"
+    ok = make_sub(0, D(2022, 3, 30), file="第1期/大马村.xlsx")
+    bad = make_sub(2, D(2022, 3, 30), accepted=False, errors=1, file="第1期/前杨村.xlsx")
+    do_merge(county, [ok, bad], folder=tmp_path, out=out)
+    here = {v.village: v.status for v in period_status(county, 1, D(2022, 4, 3)).villages}
+    city = tmp_path / "city.sqlite"
+    subs = merged.read(out, CL)
+    assert sorted((s.village, s.accepted) for s in subs) == [("前杨村", False), ("大马村", True)]
+    do_merge(city, subs)
+    there = {v.village: v.status for v in period_status(city, 1, D(2022, 4, 3)).villages}
+    assert here["前杨村"] is there["前杨村"] is Status.RETURNED
+    assert here["大马村"] is there["大马村"] is Status.PASSED

@@ -51,6 +51,7 @@ MERGED_VILLAGE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("carried", "本期未更新"),
     ("file", "来源文件"),
     ("problems", "问题数"),
+    ("status", "本期状态"),  # model.Status at the deadline: a 退回待改 village travels up as such
 )
 
 Kind = Literal["text", "int", "date", "yes_no", "kind", "result"]

@@ -20,7 +20,7 @@ from dapaicha.config.checklist import Checklist
 from dapaicha.config.roster import Roster
 from dapaicha.errors import UserError
 from dapaicha.findings import C, Finding, make
-from dapaicha.model import Cells, Row, Submission, village_key
+from dapaicha.model import Cells, Row, Status, Submission, village_key
 from dapaicha.normalize import clean_text
 from dapaicha.read import book
 from dapaicha.read.merged import (
@@ -206,6 +206,32 @@ def _submission(
     )
 
 
+def _returned(
+    p: Checked, v: dict[str, Any], name: str, data: bytes, names: tuple[str, str, str, str]
+) -> Submission:
+    """A village the lower tier holds as 退回待改 this period: a refused return here too, so
+    every tier tells its status alike (its figures still come from its last accepted one)."""
+    code, county, township, village = names
+    return Submission(
+        file=name,
+        sha256=hashlib.sha256(data + v["key"].encode() + b"|returned").hexdigest(),
+        village_code=code,
+        county=county,
+        township=township,
+        village=village,
+        report_date=None,
+        accepted=False,
+        errors=1,
+        source_kind="merged",
+        period=_int(p.meta.get("period")),
+        sheet=layout.SHEET_MERGED,
+    )
+
+
+def _is_returned(v: dict[str, Any]) -> bool:
+    return str(v.get("status") or "").strip() == Status.RETURNED.value
+
+
 def _reported(p: Checked) -> list[dict[str, Any]]:
     """Villages with rows behind them: a source period (or problem rows)."""
     return [v for v in p.villages if v.get("period") or p.rows.get(v["key"])]
@@ -225,6 +251,9 @@ def read(path: Path | str, cl: Checklist) -> list[Submission]:
     for v in _reported(p):
         names = (v["key"], v["county"], v["township"], v["village"])
         subs.append(_submission(p, v, path.name, data, names, errors, warnings))
+    for v in filter(_is_returned, p.villages):
+        names = (v["key"], v["county"], v["township"], v["village"])
+        subs.append(_returned(p, v, path.name, data, names))
     return subs
 
 
@@ -243,7 +272,9 @@ def read_return(
         )
         found.insert(0, mismatch)
     named: list[tuple[dict[str, Any], tuple[str, str, str, str]]] = []
-    for v in _reported(p):
+    listed = _reported(p)
+    listed += [v for v in p.villages if _is_returned(v) and v not in listed]
+    for v in listed:
         hit = roster.find(
             code=v["code"] or None, county=v["county"], township=v["township"], village=v["village"]
         )
@@ -261,5 +292,7 @@ def read_return(
             continue
         named.append((v, (hit.key, hit.county, hit.township, hit.village)))
     errors = sum(f.severity == "error" for f in found)
-    subs = [_submission(p, v, ret.file, ret.data, n, errors, len(found) - errors) for v, n in named]
+    subs = [_submission(p, v, ret.file, ret.data, n, errors, len(found) - errors)
+            for v, n in named if v.get("period") or p.rows.get(v["key"])]  # fmt: skip
+    subs += [_returned(p, v, ret.file, ret.data, n) for v, n in named if _is_returned(v)]
     return subs, found

@@ -135,6 +135,7 @@ def write(
             "on_time": "" if on_time is None else (layout.YES if on_time else layout.NO),
             "carried": layout.MERGED_YES if v["carried"] else "",
             "problems": int(counts.get(v["village_code"], 0)),
+            "status": v.get("status") or "",
         }
         vs.append(
             [
