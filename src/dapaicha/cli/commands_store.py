@@ -148,7 +148,8 @@ def merge_cmd(
         Optional[str],  # noqa: UP045
         typer.Option(
             "--as-of",
-            help="按此日期所在的期次处理没有期次信息的报送，并写出该期台账。例：--as-of 2022-04-08",
+            help="把此日期当作今天：没有期次信息的报送归入它所在的一期，按时与否按此日收到判断。"
+            "例：--as-of 2022-04-08",
         ),
     ] = None,
     out: Annotated[
