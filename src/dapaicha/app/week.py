@@ -29,7 +29,6 @@ from dapaicha.read import roster as roster_mod
 from dapaicha.store.status import (
     PeriodStatus,
     any_accepted,
-    known_files,
     period_status,
     stored_files,
 )
@@ -151,7 +150,7 @@ def run(ws: Workspace, period: int | None = None, as_of: dt.date | None = None) 
     ps = period_status(store, n, day)
     week = WeekResult(n, day, len(files), len(fresh), ps, elsewhere=elsewhere)
     archive.keep(ws.root, {p: shas[p] for p in fresh})
-    now = known_files(store, [shas[p] for p in fresh])
+    now = set(stored_files(store, [shas[p] for p in fresh]))
     ups = {fr.sha256: n for fr in result.report.files if fr.kind == "merged" and fr.accepted}
     week.unread = [(fr.file, _why(fr)) for fr in result.report.files
                    if fr.sha256 not in now and fr.sha256 not in ups]  # fmt: skip

@@ -135,23 +135,6 @@ def period_status(
         conn.close()
 
 
-def known_files(store_path: Path | str, shas: list[str]) -> set[str]:
-    """Which of these file hashes the store already holds (none when there is no store)."""
-    if not Path(store_path).exists() or not shas:
-        return set()
-    conn = store_db.connect(store_path)
-    found: set[str] = set()
-    try:
-        for i in range(0, len(shas), 500):
-            chunk = shas[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            sql = f"SELECT sha256 FROM submissions WHERE sha256 IN ({marks})"
-            found |= {r[0] for r in conn.execute(sql, chunk)}
-        return found
-    finally:
-        conn.close()
-
-
 def village_periods(
     store_path: Path | str, key: str, as_of: dt.date | None = None
 ) -> list[tuple[int, Status]]:

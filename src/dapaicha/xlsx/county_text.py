@@ -12,9 +12,7 @@ from dapaicha.config.checklist import Checklist
 from dapaicha.figures import accountability, rollup
 from dapaicha.figures.perfunctory import Signal
 from dapaicha.figures.rollup import Rollup
-from dapaicha.xlsx import changes as changes_xlsx
 from dapaicha.xlsx import weekly
-from dapaicha.xlsx.excel import cn_date
 from dapaicha.xlsx.summary import county_name
 from dapaicha.xlsx.tier import Tier
 
@@ -71,41 +69,18 @@ def context(
     low = set(rollup.lowest(w)["unit"])
     by_t = _units_by_township(r)
     cats = by_town.loc[rollup.TOTAL_COUNTY, r.categories]
-    acc = accountability.text_context(r, c.due_soon_days, signals)
-    acc["due_soon_until"] = cn_date(acc["due_soon_until"])
     return {
+        **weekly.shared_context(r, checklist, tier, cats, signals),
         "title": weekly.title(r, checklist, tier),
-        "subtitle": weekly.subtitle(r, checklist, tier),
-        "period": r.period,
-        "start": cn_date(r.start),
-        "deadline": cn_date(r.deadline),
-        "as_of": cn_date(r.deadline),
-        "has_previous": r.previous is not None,
-        "includes_plan": r.includes_plan,
-        "rate_rule": rollup.rate_rule(r.includes_plan),
         "rank_rule": rollup.RANK_RULE_TOWNSHIP,
         "county": tier.name,
-        "campaign": {
-            "title": c.title,
-            "office": tier.office_of(c),
-            "document_number": c.document_number,
-            "end": cn_date(c.end),
-            "phone": tier.phone_of(c),
-        },
         "total": total,
         "townships": towns,
         "lowest": [x for x in towns if x["name"] in low],
-        "categories": [
-            {"name": k, "problems": int(v)}
-            for k, v in cats.sort_values(ascending=False, kind="stable").items()
-        ],
-        "top_items": weekly.top_items(r, checklist),
         "units_by_township": by_t,
         "missing_count": sum(len(x["missing"]) for x in by_t),
         "failed_count": sum(len(x["failed"]) for x in by_t),
         "late_count": sum(len(x["late"]) for x in by_t),
         "deadline_townships": deadline_townships(r, c.due_soon_days),
         "attachments": [f"周报_第{r.period}期.xlsx", county_name(tier.name, r.period)],
-        **acc,
-        **changes_xlsx.context(r),
     }

@@ -289,7 +289,6 @@ def context(
     township, problems, villages}. 变化提醒 (xlsx.changes.context): changes[] {county,
     township, village, no, kind, before, after, line}, changes_count.
     """
-    c = checklist.campaign
     w = rollup.weekly(r)
     by_county = rollup.summary(r, "county").set_index("unit")
     recs = w.to_dict("records")
@@ -301,10 +300,34 @@ def context(
     by_c = _units_by_county(r, units)
     failed = _count_failed(units, counties, total)
     cats = by_county.loc[rollup.TOTAL_CITY, r.categories]
+    return {
+        **shared_context(r, checklist, tier, cats, signals),
+        "title": title(r, checklist),
+        "rank_rule": rollup.RANK_RULE,
+        "total": total,
+        "counties": counties,
+        "lowest": [x for x in counties if x["name"] in low_names],
+        "units_by_county": by_c,
+        "attachments": [f"周报_第{r.period}期.xlsx", f"市级汇总表_第{r.period}期.xlsx"],
+        "missing_count": int((~units["reported"] & ~failed).sum()),
+        "failed_count": int(failed.sum()),
+        "late_count": int(units["reported"].sum()),
+    }
+
+
+def shared_context(
+    r: Rollup,
+    checklist: Checklist,
+    tier: Tier,
+    cats: pd.Series,
+    signals: Sequence[Signal] | None,
+) -> dict[str, Any]:
+    """What the city's and a county's 文字稿 both get: dates, the campaign's office and phone,
+    categories, top items, the accountability figures and 变化提醒."""
+    c = checklist.campaign
     acc = accountability.text_context(r, c.due_soon_days, signals)
     acc["due_soon_until"] = cn_date(acc["due_soon_until"])
     return {
-        "title": title(r, checklist),
         "subtitle": subtitle(r, checklist, tier),
         "period": r.period,
         "start": cn_date(r.start),
@@ -313,7 +336,6 @@ def context(
         "has_previous": r.previous is not None,
         "includes_plan": r.includes_plan,
         "rate_rule": rollup.rate_rule(r.includes_plan),
-        "rank_rule": rollup.RANK_RULE,
         "campaign": {
             "title": c.title,
             "office": tier.office_of(c),
@@ -321,19 +343,11 @@ def context(
             "end": cn_date(c.end),
             "phone": tier.phone_of(c),
         },
-        "total": total,
-        "counties": counties,
-        "lowest": [x for x in counties if x["name"] in low_names],
         "categories": [
             {"name": k, "problems": int(v)}
             for k, v in cats.sort_values(ascending=False, kind="stable").items()
         ],
         "top_items": top_items(r, checklist),
-        "units_by_county": by_c,
-        "attachments": [f"周报_第{r.period}期.xlsx", f"市级汇总表_第{r.period}期.xlsx"],
-        "missing_count": int((~units["reported"] & ~failed).sum()),
-        "failed_count": int(failed.sum()),
-        "late_count": int(units["reported"].sum()),
         **acc,
         **changes_xlsx.context(r),
     }
