@@ -7,6 +7,7 @@ turns them into Submissions.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,27 +76,52 @@ def _h(parts: list[str]) -> str:
     return hashlib.sha256("\x1f".join(parts).encode("utf-8", "backslashreplace")).hexdigest()
 
 
+def _digit(cache: dict[str, str], t: str) -> str:
+    d = cache.get(t)
+    if d is None:
+        d = cache[t] = _h([t])[0]
+    return d
+
+
 def cell_sums(m: MergedLedger) -> str:
     """One hex character per cell of the merged sheet (rows × columns in column order):
     where a ledger was edited, found to the cell (a change slips by 1 time in 16; the
     whole-sheet rows_sha256 still catches it)."""
     keys = sorted(m.columns or {}, key=lambda k: (m.columns or {})[k])
-    return "".join(_h([text(tr.values.get(k))])[0] for tr in m.rows for k in keys)
+    return cell_sums_of([text(tr.values.get(k)) for k in keys] for tr in m.rows)
+
+
+def cell_sums_of(rows: Iterable[Sequence[str]]) -> str:
+    """cell_sums of rows given as the texts of their cells (text() of each value)."""
+    cache: dict[str, str] = {}
+    return "".join(_digit(cache, t) for row in rows for t in row)
 
 
 def sums(m: MergedLedger) -> dict[str, str]:
     """The checksums merge writes into the meta sheet, computed from the cells as read:
     the meta values, the problem rows (whole, and per cell: cell_sums.N), the village lines."""
     keys = sorted(m.columns or {}, key=lambda k: (m.columns or {})[k])
-    rows = [_h([text(tr.values.get(k)) for k in keys]) for tr in m.rows]
-    meta = [f"{k}={v}" for k, v in sorted(m.meta.items()) if not is_sum_key(k)]
-    lines = [f"{k}={text(v)}" for line in m.villages for k, v in sorted(line.values.items())]
+    rows = [[text(tr.values.get(k)) for k in keys] for tr in m.rows]
+    lines = [[(k, text(v)) for k, v in sorted(line.values.items())] for line in m.villages]
+    return sums_of(m.meta, keys, rows, lines)
+
+
+def sums_of(
+    meta: dict[str, str],
+    keys: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    lines: Iterable[Sequence[tuple[str, str]]],
+) -> dict[str, str]:
+    """sums() from texts: the meta values, the problem rows' cell texts in column order
+    (keys), each village line's (key, text) pairs sorted by key. The writer computes the
+    checksums with it from the values it writes, as they will read back."""
+    meta_lines = [f"{k}={v}" for k, v in sorted(meta.items()) if not is_sum_key(k)]
     out = {
-        "meta_sha256": _h(meta),
-        "rows_sha256": _h([",".join(keys), *rows]),
-        "villages_sha256": _h(lines),
+        "meta_sha256": _h(meta_lines),
+        "rows_sha256": _h([",".join(keys), *(_h(list(r)) for r in rows)]),
+        "villages_sha256": _h([f"{k}={t}" for line in lines for k, t in line]),
     }
-    cells = cell_sums(m)
+    cells = cell_sums_of(rows)
     for i in range(0, len(cells), SUM_CELL_CHARS):
         out[f"cell_sums.{i // SUM_CELL_CHARS + 1}"] = cells[i : i + SUM_CELL_CHARS]
     return out

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from copy import copy
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ from dapaicha.check import merged as merged_check
 from dapaicha.config.checklist import Checklist
 from dapaicha.read import merged as read_merged
 from dapaicha.store.query import PeriodData
-from dapaicha.xlsx import excel
+from dapaicha.xlsx import excel, sheets
 
 FORMAT_VERSION = "1"
 _TITLE_ROW, _HEAD_ROW = 1, 2
@@ -54,20 +55,6 @@ def _cell(
     return c
 
 
-class _Body:
-    """Body cells share one style: assign it once, then copy its style ids (openpyxl hashes
-    every style object on assignment, which dominates the time of a large sheet)."""
-
-    def __init__(self, ws: Worksheet) -> None:
-        self.ws = ws
-        self.style = _cell(ws, None)._style
-
-    def __call__(self, value: Any) -> Any:
-        c = WriteOnlyCell(self.ws)
-        c._style = copy(self.style)  # type: ignore[attr-defined]  # not in the stubs
-        return excel.put(c, value)
-
-
 @dataclass
 class Written:
     path: Path
@@ -80,23 +67,60 @@ class Written:
 def write(
     path: Path | str, data: PeriodData, cl: Checklist, sources: dict[str, int] | None = None
 ) -> Written:
-    """Write the merged ledger of data.period. sources: village key → period of its rows."""
+    """Write the merged ledger of data.period. sources: village key → period of its rows.
+
+    The rows of both long sheets are spliced in as sheet XML (xlsx/sheets.py); the
+    checksums in the meta sheet are computed from the values written, as they read back.
+    """
     sources = sources or {}
     vil, pro = data.villages, data.problems
     tier, unit = tier_of(vil["county"].tolist())
     cols = layout.merged_columns()
+    keys = [k for k, _, _ in cols]
+    rows = _problem_columns(pro, keys)
+    lines = _village_columns(vil, pro, sources)
     wb = Workbook(write_only=True)
+    _problem_sheet(wb, data, cl, unit, cols, rows)
+    _village_sheet(wb, lines)
+    texts = [[_read_text(v) for v in col] for col in rows]
+    vkeys = [k for k, _ in layout.MERGED_VILLAGE_COLUMNS]
+    vtexts = [[_read_text(v) for v in col] for col in lines]
+    order = sorted(range(len(vkeys)), key=lambda j: vkeys[j])
+    meta = _meta(data, cl, tier, unit)
+    got = read_merged.sums_of(
+        dict(meta),
+        keys,
+        list(zip(*texts, strict=True)) if texts and texts[0] else [],
+        (
+            [(vkeys[j], line[j]) for j in order]
+            for line in zip(*vtexts, strict=True)
+            if line[vkeys.index("code")] or line[vkeys.index("village")]
+        ),
+    )
+    _meta_sheet(wb, [*meta, *got.items()])
+    excel.save(wb, Path(path), sheets.workbook_bytes)
+    return Written(Path(path), tier, unit, len(vil), len(pro))
+
+
+def _problem_sheet(
+    wb: Workbook,
+    data: PeriodData,
+    cl: Checklist,
+    unit: str,
+    cols: list[tuple[str, str, float]],
+    rows: list[list[Any]],
+) -> None:
+    """Title, header (repeated on every page) and one row per problem, spliced."""
     ws = wb.create_sheet(layout.SHEET_MERGED)
     ws.freeze_panes = f"A{_HEAD_ROW + 1}"
-    for i, (_, _, width) in enumerate(cols):
+    widths = [w for _, _, w in cols]
+    for i, width in enumerate(widths):
         ws.column_dimensions[layout.column_letter(i)].width = width
     # A write-only sheet writes its properties with the first row: set them up before it.
     excel.print_setup(ws, f"{_HEAD_ROW}:{_HEAD_ROW}")
-    excel.bound_scale(ws, [w for _, _, w in cols], title_cols="A:C")  # 县 乡 村 on each page
+    excel.bound_scale(ws, widths, title_cols="A:C")  # 县 乡 村 on each page
     title = f"{layout.title_text(unit, cl.campaign.title)}（第{data.period}期，截至{excel.cn_date(data.deadline)}）"
     spread = Alignment(horizontal="centerContinuous", vertical="center")
-    keys = [k for k, _, _ in cols]
-    widths = [w for _, _, w in cols]
     ws.row_dimensions[_TITLE_ROW].height = 26
     ws.row_dimensions[_HEAD_ROW].height = _height([h for _, h, _ in cols], widths)
     ws.append(
@@ -109,53 +133,113 @@ def write(
         c.fill = excel.HEAD_FILL
         head.append(c)
     ws.append(head)
-    records = pro.to_dict("records")
-    body = _Body(ws)
-    for i, r in enumerate(records):
-        r["code"] = code_of(r["village_code"])
-        r["carried"] = layout.MERGED_YES if r["carried"] else ""
-        r["has_problem"] = layout.MERGED_YES
-        values = [_value(r.get(k)) for k in keys]
-        ws.row_dimensions[_HEAD_ROW + 1 + i].height = _height(values, widths)
-        ws.append([body(v) for v in values])
+    n = len(rows[0]) if rows else 0
+    if n:
+        body = _cell(ws, sheets.TOKEN)
+        dated = _cell(ws, sheets.TOKEN)
+        dated.number_format = "yyyy-mm-dd"
+        ws.append([copy(body) for _ in cols] + [dated])
+        heights = _heights(rows, widths)
+        sheets.register(wb, sheets.Splice(1, _HEAD_ROW + 1, rows, heights, extra=1))
     last = layout.column_letter(len(cols) - 1)
-    ws.auto_filter.ref = f"A{_HEAD_ROW}:{last}{_HEAD_ROW + max(len(records), 1)}"
+    ws.auto_filter.ref = f"A{_HEAD_ROW}:{last}{_HEAD_ROW + max(n, 1)}"
 
-    counts = pro.groupby("village_code").size().to_dict() if len(pro) else {}
+
+def _village_sheet(wb: Workbook, lines: list[list[Any]]) -> None:
+    """The hidden sheet of every village covered: a header, one line per village, spliced."""
     vs = wb.create_sheet(layout.SHEET_MERGED_VILLAGES)
     vs.sheet_state = "hidden"
     vs.append([h for _, h in layout.MERGED_VILLAGE_COLUMNS])
+    n = len(lines[0]) if lines else 0
+    if n:
+        cells = [excel.put(WriteOnlyCell(vs), sheets.TOKEN) for _ in range(len(lines) + 1)]
+        for c in cells:
+            c.font = excel.FONT_BODY  # a style of its own: the splice takes each cell's
+        cells[-1].number_format = "yyyy-mm-dd"
+        vs.append(cells)
+        sheets.register(wb, sheets.Splice(2, 2, lines, [None] * n, extra=1))
+
+
+def _problem_columns(pro: Any, keys: list[str]) -> list[list[Any]]:
+    """The problem rows' values as written, column by column (dates marked with the date
+    style)."""
+    n = len(pro)
+    derived = {
+        "code": [code_of(c) for c in pro["village_code"].tolist()] if n else [],
+        "carried": [layout.MERGED_YES if c else "" for c in pro["carried"].tolist()] if n else [],
+        "has_problem": [layout.MERGED_YES] * n,
+    }
+    out = []
+    for k in keys:
+        vals = derived[k] if k in derived else (pro[k].tolist() if k in pro else [None] * n)
+        out.append([_written(v) for v in vals])
+    return out
+
+
+def _village_columns(vil: Any, pro: Any, sources: dict[str, int]) -> list[list[Any]]:
+    """The village lines' values as written, column by column."""
+    counts = pro.groupby("village_code").size().to_dict() if len(pro) else {}
+    recs = []
     for v in vil.to_dict("records"):
         src = sources.get(v["village_code"])
         on_time = v["source_on_time"] if src else None  # as the store decided it
-        rec = {
-            **v,
-            "code": code_of(v["village_code"]),
-            "period": src,
-            "on_time": "" if on_time is None else (layout.YES if on_time else layout.NO),
-            "carried": layout.MERGED_YES if v["carried"] else "",
-            "problems": int(counts.get(v["village_code"], 0)),
-            "status": v.get("status") or "",
-        }
-        vs.append(
-            [
-                excel.put(WriteOnlyCell(vs), _value(rec.get(k)))
-                for k, _ in layout.MERGED_VILLAGE_COLUMNS
-            ]
+        recs.append(
+            {
+                **v,
+                "code": code_of(v["village_code"]),
+                "period": src,
+                "on_time": "" if on_time is None else (layout.YES if on_time else layout.NO),
+                "carried": layout.MERGED_YES if v["carried"] else "",
+                "problems": int(counts.get(v["village_code"], 0)),
+                "status": v.get("status") or "",
+            }
         )
-
-    _meta_sheet(wb, data, cl, tier, unit, len(cols))
-    excel.save(wb, Path(path), _signed)  # checksums of the rows filled in the meta sheet
-    return Written(Path(path), tier, unit, len(vil), len(pro))
+    return [[_written(r.get(k)) for r in recs] for k, _ in layout.MERGED_VILLAGE_COLUMNS]
 
 
-def _meta_sheet(
-    wb: Workbook, data: PeriodData, cl: Checklist, tier: str, unit: str, n_cols: int
-) -> None:
-    """The very hidden sheet: format, checklist, period and counts of this merged ledger."""
-    meta = wb.create_sheet(layout.SHEET_MERGED_META)
-    meta.sheet_state = "veryHidden"
-    for k, v in (
+def _written(v: Any) -> Any:
+    """A frame value as the splice writes it: plain Python, text cleaned as excel.put
+    cleans it, a date marked for the date style."""
+    v = _value(v)
+    if isinstance(v, Enum):
+        v = v.value
+    if isinstance(v, str):
+        return excel.clean_text(v) or None  # an empty text: an empty cell, as openpyxl writes it
+    if isinstance(v, dt.datetime):
+        return sheets.Marked(v.date(), 0)
+    if isinstance(v, dt.date):
+        return sheets.Marked(v, 0)
+    return v
+
+
+def _read_text(v: Any) -> str:
+    """read_merged.text() of a written value as calamine reads it back: line ends as
+    "\n" (XML), whole numbers without ".0", dates as dates."""
+    if isinstance(v, sheets.Marked):
+        v = v.value
+    if isinstance(v, str):
+        return read_merged.text(v.replace("\r\n", "\n").replace("\r", "\n"))
+    return read_merged.text(v)
+
+
+def _heights(columns: list[list[Any]], widths: list[float]) -> list[float]:
+    """Each row's height (points): the most wrapped lines of its texts at the body font."""
+    cache: dict[tuple[str, float], int] = {}
+    lines = [1] * len(columns[0])
+    for col, w in zip(columns, widths, strict=True):
+        for i, v in enumerate(col):
+            if type(v) is str and v:
+                got = cache.get((v, w))
+                if got is None:
+                    got = cache[(v, w)] = excel.wrapped_lines(v, w)
+                if got > lines[i]:
+                    lines[i] = got
+    return [excel.lines_height(n) for n in lines]
+
+
+def _meta(data: PeriodData, cl: Checklist, tier: str, unit: str) -> list[tuple[str, str]]:
+    """Format, checklist, period and counts of this merged ledger (the checksums follow)."""
+    return [
         ("format_version", FORMAT_VERSION),
         ("checklist_id", cl.id),
         ("checklist_hash", cl.city.content_hash),  # the tier above knows the city's items
@@ -168,8 +252,14 @@ def _meta_sheet(
         ("villages", str(len(data.villages))),
         ("problems", str(len(data.problems))),
         ("tool_version", __version__),
-        *((k, _placeholder(k)) for k in _sum_keys(len(data.problems), n_cols)),
-    ):
+    ]
+
+
+def _meta_sheet(wb: Workbook, items: list[tuple[str, str]]) -> None:
+    """The very hidden sheet: one key/value row each."""
+    meta = wb.create_sheet(layout.SHEET_MERGED_META)
+    meta.sheet_state = "veryHidden"
+    for k, v in items:
         meta.append([excel.put(WriteOnlyCell(meta), k), excel.put(WriteOnlyCell(meta), v)])
 
 
@@ -177,25 +267,6 @@ def _county_items(cl: Checklist) -> list[tuple[str, str]]:
     """The 序号 of a county's own items (the city leaves their rows out of its figures)."""
     nos = sorted(cl.county_nos)
     return [(read_merged.COUNTY_ITEMS, ",".join(map(str, nos)))] if nos else []
-
-
-def _sum_keys(rows: int, cols: int) -> list[str]:
-    chunks = -(-(rows * cols) // read_merged.SUM_CELL_CHARS)
-    return [*read_merged.SUM_KEYS, *(f"cell_sums.{i + 1}" for i in range(chunks))]
-
-
-def _placeholder(key: str) -> str:
-    return f"~dapaicha-pending-sum:{key}~"
-
-
-def _signed(wb: Workbook) -> bytes:
-    """The workbook's bytes with the checksums of its rows, as they read back, in the meta
-    sheet (check/merged.py refuses a ledger whose cells no longer match them)."""
-    data = excel.workbook_bytes(wb)
-    got = read_merged.sums(read_merged.read_bytes(data))
-    return excel.replace_in_parts(
-        data, {_placeholder(k).encode(): v.encode() for k, v in got.items()}
-    )
 
 
 def _height(values: list[Any], widths: list[float]) -> float:
