@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import pickle
 import re
 import unicodedata
+import zlib
 from collections import deque
 from collections.abc import Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -117,6 +119,54 @@ class Row:
         )  # fmt: skip
 
 
+class PackedRows(Sequence[Row]):
+    """A return's rows kept compressed (pickled, zlib) until read: what a worker sends the
+    main process of a large merge, so 46,000 returns' rows do not sit there as objects.
+    Each read unpacks them again; len() and `problems` need no unpacking."""
+
+    __slots__ = ("data", "problems", "size")
+
+    def __init__(self, data: bytes, size: int, problems: int) -> None:
+        self.data, self.size, self.problems = data, size, problems
+
+    @classmethod
+    def of(cls, rows: Sequence[Row]) -> PackedRows:
+        data = zlib.compress(pickle.dumps(list(rows), protocol=pickle.HIGHEST_PROTOCOL), 1)
+        return cls(data, len(rows), sum(r.is_problem for r in rows))
+
+    def unpack(self) -> list[Row]:
+        got: list[Row] = pickle.loads(zlib.decompress(self.data))  # our own worker's
+        return got
+
+    def __iter__(self) -> Iterator[Row]:
+        return iter(self.unpack())
+
+    def __len__(self) -> int:
+        return self.size
+
+    @overload
+    def __getitem__(self, i: int) -> Row: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Row]: ...
+    def __getitem__(self, i: int | slice) -> Row | list[Row]:
+        return self.unpack()[i]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and self.unpack() == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[type[PackedRows], tuple[bytes, int, int]]:
+        return PackedRows, (self.data, self.size, self.problems)
+
+
+def problem_count(rows: Sequence[Row]) -> int:
+    """Rows that are problems (是), without unpacking PackedRows."""
+    if isinstance(rows, PackedRows):
+        return rows.problems
+    return sum(r.is_problem for r in rows)
+
+
 @dataclass
 class Submission:
     """One village's return for one period, as validated: what merge stores."""
@@ -131,7 +181,7 @@ class Submission:
     accepted: bool
     errors: int = 0
     warnings: int = 0
-    rows: list[Row] = field(default_factory=list)
+    rows: Sequence[Row] = field(default_factory=list)  # PackedRows from a merge's workers
     source_kind: SourceKind = "ledger"
     period: int | None = None  # set by merge from --period, the folder name or 填报日期
     sheet: str = ""

@@ -490,6 +490,8 @@ def _findings(conn: store.Connection, b: store.Incoming, sid: int, cl: Checklist
     prev = store.current_before(conn, b.key, st.period) if b.key else None
     if prev is not None:
         out.extend(
-            crossperiod.cross_period(store.rows_of(conn, prev[0]), s.rows, s.file, s.sheet, cl)
+            crossperiod.cross_period(
+                store.rows_of(conn, prev[0]), list(s.rows), s.file, s.sheet, cl
+            )
         )
     return out

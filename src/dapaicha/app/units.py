@@ -9,6 +9,7 @@ written under a temporary name before the merge's COMMIT and renamed into place 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,13 +58,14 @@ def write(
     """The ledgers of the counties in `touched` and of those whose file is missing (every
     county when touched is None), each under its temporary name."""
     staged = Staged([])
+    due = [
+        c
+        for c in store_query.counties(conn)
+        if touched is None or c in touched or not path_of(folder, c, period).exists()
+    ]
     try:
-        for county in store_query.counties(conn):
+        for county, data, sources in _county_frames(conn, period, due):
             final = path_of(folder, county, period)
-            if touched is not None and county not in touched and final.exists():
-                continue
-            data = store_query.frames(conn, period, depth=0, county=county)
-            sources = store_query.source_periods(conn, period, county)
             final.parent.mkdir(parents=True, exist_ok=True)
             w = merged.write(pending_of(final), data, cl, sources)
             staged.written.append(merged.Written(final, w.tier, w.unit, w.villages, w.problems))
@@ -71,3 +73,32 @@ def write(
         staged.discard()
         raise
     return staged
+
+
+WHOLE_FROM = 8  # this many counties or more: one query of the whole store, cut by county
+
+
+def _county_frames(
+    conn: store.Connection, period: int, counties: list[str]
+) -> Iterator[tuple[str, store_query.PeriodData, dict[str, int]]]:
+    """(county, its frames, its villages' source periods) for each county: a few counties
+    by their own narrowed queries; many from the whole store's frames, cut (the same rows:
+    a county's query is the whole one narrowed to its villages)."""
+    if len(counties) < WHOLE_FROM:
+        for c in counties:
+            yield (
+                c,
+                store_query.frames(conn, period, depth=0, county=c),
+                (store_query.source_periods(conn, period, c)),
+            )
+        return
+    whole = store_query.frames(conn, period, depth=0)
+    sources = store_query.source_periods(conn, period)
+    vil = dict(iter(whole.villages.groupby("county", sort=False)))
+    pro = dict(iter(whole.problems.groupby("county", sort=False)))
+    empty = whole.problems.iloc[0:0]
+    for c in counties:
+        v = vil[c].reset_index(drop=True)
+        p = pro.get(c, empty).reset_index(drop=True)
+        data = store_query.PeriodData(period, whole.start, whole.deadline, v, p)
+        yield c, data, {k: sources[k] for k in v["village_code"].tolist() if k in sources}

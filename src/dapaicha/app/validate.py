@@ -28,7 +28,7 @@ from dapaicha.config.roster import Roster, Village
 from dapaicha.config.workspace import RESUBMIT_DAYS
 from dapaicha.errors import UserError
 from dapaicha.findings import C, FileResult, Finding, Report, make
-from dapaicha.model import Submission
+from dapaicha.model import PackedRows, Submission
 from dapaicha.normalize import parse_date
 from dapaicha.read import reader, sniff
 from dapaicha.read import roster as roster_mod
@@ -220,7 +220,11 @@ def _watch_parent(parent: int) -> None:
 
 def _work(job: tuple[int, Path, str]) -> Done:
     w = _WORKER
-    return _one(*job, w["cl"], w["roster"], w["batch"])  # type: ignore[arg-type]
+    fr, subs, staged = _one(*job, w["cl"], w["roster"], w["batch"])  # type: ignore[arg-type]
+    for s in subs:  # sent compressed: the main process keeps them until the store's insert
+        if s.rows:
+            s.rows = PackedRows.of(s.rows)
+    return fr, subs, staged
 
 
 def iter_validate(

@@ -153,13 +153,13 @@ def current_returns(conn: sqlite3.Connection, period: int, *, lean: bool = False
     rows_sql = _CURRENT_ROWS_SQL.format(lean=_LEAN if lean else "")
     for sid, recs in itertools.groupby(conn.execute(rows_sql, (period,)), key=lambda r: r[0]):
         sub = by_sid[sid]
-        sub.rows.extend(
+        sub.rows = [
             Row(no=r[1], seq=r[2], has_problem=r[3], description=r[4], measure=r[5],
                 kind=r[6], deadline=_day(r[7]), owner=r[8], result=r[9],
                 done_date=_day(r[10]), note=r[11], row=r[12],
                 cells=_stored_cell(r[13], sub.source_kind))
             for r in recs
-        )  # fmt: skip
+        ]  # fmt: skip
     shapes = _shapes(conn, period, {sid: key for key, sid in cur_sid.items()}) if lean else {}
     return Current(current, earlier, cur_sid, shapes)
 

@@ -29,7 +29,7 @@ from dapaicha.config.roster import Roster
 from dapaicha.errors import UserError
 from dapaicha.findings import Finding
 from dapaicha.layout import YES
-from dapaicha.model import Row, Submission
+from dapaicha.model import Row, Submission, problem_count
 from dapaicha.store.db import (
     BUSY_TIMEOUT,
     VERSION,
@@ -301,7 +301,7 @@ def insert(
     )
     known_keys.update(b.key for b in todo if b.sub.accepted and b.key)
     next_id = conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM submissions").fetchone()[0]
-    subs, rows, touched = [], [], set()
+    subs, stored, touched = [], [], set()
     for b in todo:
         s = b.sub
         sid = next_id
@@ -310,8 +310,10 @@ def insert(
         key = b.key if b.key in known_keys else None
         subs.append(_submission_tuple(sid, cid, b, key, b.received_at or received_at))
         if s.accepted:
-            rows.extend(_row_tuples(sid, s.rows))
+            stored.append((sid, s))
             touched.add((key, b.period))
+    # rows made as SQLite takes them: a province's 3 million never all in memory at once
+    rows = (t for sid, s in stored for t in _row_tuples(sid, s.rows))
     conn.executemany(
         "INSERT INTO submissions (id, campaign_id, period, village_key, county, township, village, file, sha256,"
         " source_kind, report_date, on_time, received_at, accepted, errors, warnings, problems)"
@@ -351,7 +353,7 @@ def _submission_tuple(
         int(s.accepted),
         s.errors,
         s.warnings,
-        sum(r.is_problem for r in s.rows),
+        problem_count(s.rows),
     )
 
 
