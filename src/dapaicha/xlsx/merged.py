@@ -77,14 +77,12 @@ def write(
     tier, unit = tier_of(vil["county"].tolist())
     cols = layout.merged_columns()
     keys = [k for k, _, _ in cols]
-    rows = _problem_columns(pro, keys)
-    lines = _village_columns(vil, pro, sources)
+    rows, texts = _prepared(_problem_columns(pro, keys))
+    lines, vtexts = _prepared(_village_columns(vil, pro, sources))
     wb = Workbook(write_only=True)
     _problem_sheet(wb, data, cl, unit, cols, rows)
     _village_sheet(wb, lines)
-    texts = [[_read_text(v) for v in col] for col in rows]
     vkeys = [k for k, _ in layout.MERGED_VILLAGE_COLUMNS]
-    vtexts = [[_read_text(v) for v in col] for col in lines]
     order = sorted(range(len(vkeys)), key=lambda j: vkeys[j])
     meta = _meta(data, cl, tier, unit)
     got = read_merged.sums_of(
@@ -161,8 +159,7 @@ def _village_sheet(wb: Workbook, lines: list[list[Any]]) -> None:
 
 
 def _problem_columns(pro: Any, keys: list[str]) -> list[list[Any]]:
-    """The problem rows' values as written, column by column (dates marked with the date
-    style)."""
+    """The problem rows' values, column by column."""
     n = len(pro)
     derived = {
         "code": [code_of(c) for c in pro["village_code"].tolist()] if n else [],
@@ -172,12 +169,12 @@ def _problem_columns(pro: Any, keys: list[str]) -> list[list[Any]]:
     out = []
     for k in keys:
         vals = derived[k] if k in derived else (pro[k].tolist() if k in pro else [None] * n)
-        out.append([_written(v) for v in vals])
+        out.append(vals)
     return out
 
 
 def _village_columns(vil: Any, pro: Any, sources: dict[str, int]) -> list[list[Any]]:
-    """The village lines' values as written, column by column."""
+    """The village lines' values, column by column."""
     counts = pro.groupby("village_code").size().to_dict() if len(pro) else {}
     recs = []
     for v in vil.to_dict("records"):
@@ -194,7 +191,30 @@ def _village_columns(vil: Any, pro: Any, sources: dict[str, int]) -> list[list[A
                 "status": v.get("status") or "",
             }
         )
-    return [[_written(r.get(k)) for r in recs] for k, _ in layout.MERGED_VILLAGE_COLUMNS]
+    return [[r.get(k) for r in recs] for k, _ in layout.MERGED_VILLAGE_COLUMNS]
+
+
+def _prepared(columns: list[list[Any]]) -> tuple[list[list[Any]], list[list[str]]]:
+    """Each column's values as written and as they read back (read_merged.text()). A
+    column of clean texts (the usual case) is taken whole; any other value by value."""
+    written, texts = [], []
+    for vals in columns:
+        kinds = set(map(type, vals))
+        strs = [v for v in vals if v] if kinds <= {str, type(None)} else None
+        joined = "\n".join(strs) if strs is not None else ""
+        if strs is not None and "\r" not in joined and not excel.needs_escape(joined) and (
+            max(map(len, strs), default=0) <= excel.MAX_CELL_CHARS
+        ):
+            written.append([v or None for v in vals])
+            texts.append([v.strip() if v else "" for v in vals])
+        elif kinds == {int}:
+            written.append(vals)
+            texts.append([str(v) for v in vals])
+        else:
+            col = [_written(v) for v in vals]
+            written.append(col)
+            texts.append([_read_text(v) for v in col])
+    return written, texts
 
 
 def _written(v: Any) -> Any:
