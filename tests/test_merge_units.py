@@ -3,6 +3,7 @@ store's ledger and every county's with --all-ledgers (units.write with touched=N
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 from pathlib import Path
@@ -13,9 +14,11 @@ from test_store import CL, make_rows, problem
 from dapaicha import layout
 from dapaicha.app import merge, units
 from dapaicha.config.roster import Roster, Village
-from dapaicha.model import Submission
+from dapaicha.model import PackedRows, Submission
 from dapaicha.store import ledgers
+from dapaicha.store import query as store_query
 from dapaicha.store import write as store_write
+from dapaicha.xlsx import merged as merged_xlsx
 
 D = dt.date
 TWO = [
@@ -101,3 +104,51 @@ def test_lean_current_returns_hold_what_the_signals_read(tmp_path):
     first = layout.ROW_FIRST_ITEM
     assert lean.shapes[c] == (66, 0, first, first + 65, 66)
     assert lean.ids == full.ids and sorted(lean.ids) == [a, c]
+
+
+def _ten_counties() -> tuple[Roster, list[Submission]]:
+    """Ten counties of two villages each; the second village of each has no return."""
+    vs, subs = [], []
+    for c in range(10):
+        county = f"第{c}县"
+        for k in range(2):
+            vs.append(Village(f"4110{30 + c:02d}100{k:03d}", county, "一镇", f"{c}{k}村"))
+        v = vs[-2]
+        rows = make_rows([problem(3 + c), problem(20)])
+        sha = hashlib.sha256(v.code.encode()).hexdigest()
+        subs.append(Submission(f"{v.village}.xlsx", sha, v.code, county, "一镇", v.village,
+                               D(2022, 3, 30), True, rows=rows, sheet=layout.SHEET_LEDGER))  # fmt: skip
+    return Roster(vs), subs
+
+
+def test_many_county_ledgers_side_by_side_are_the_same_files(tmp_path):
+    # ten counties: the ledgers are cut from one query and written on two processes; the
+    # files are the very bytes one process writes county by county (narrowed queries)
+    ros, subs = _ten_counties()
+    got = {}
+    for workers in (1, 2):
+        db, folder = tmp_path / f"s{workers}.sqlite", tmp_path / f"w{workers}"
+        if workers == 2:  # as a merge's workers send them: rows compressed
+            subs = [dataclasses.replace(s, rows=PackedRows.of(s.rows)) for s in subs]
+        res = merge.merge_submissions(db, subs, CL, roster=ros, period=1, units=folder,
+                                      received_at="2022-04-01T00:00:00+00:00", workers=workers)  # fmt: skip
+        assert sorted(w.unit for w in res.units) == sorted(f"第{c}县" for c in range(10))
+        got[workers] = {p.name: p.read_bytes() for p in sorted((folder / "第1期").iterdir())}
+        assert [w.problems for w in res.units] == [2] * 10
+    assert len(got[1]) == 10 and got[1] == got[2]
+    # one county's own narrowed queries write the same file as the cut from the whole store
+    conn = store_write.connect(tmp_path / "s1.sqlite")
+    try:
+        data = store_query.frames(conn, 1, depth=0, county="第3县")
+        merged_xlsx.write(
+            tmp_path / "own.xlsx", data, CL, store_query.source_periods(conn, 1, "第3县")
+        )
+    finally:
+        conn.close()
+    assert (tmp_path / "own.xlsx").read_bytes() == got[1]["第3县问题整改台账_第1期.xlsx"]
+    # the 第3县 ledger: its village 30村 with items 6 and 20; 31村 in the village sheet only
+    wb = load_workbook(tmp_path / "w2" / "第1期" / "第3县问题整改台账_第1期.xlsx")
+    rows = list(wb[layout.SHEET_MERGED].iter_rows(min_row=3, values_only=True))
+    assert [(r[2], r[6]) for r in rows] == [("30村", 6), ("30村", 20)]
+    lines = list(wb[layout.SHEET_MERGED_VILLAGES].iter_rows(min_row=2, values_only=True))
+    assert [(x[3], x[9]) for x in lines] == [("30村", 2), ("31村", 0)]

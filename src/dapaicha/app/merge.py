@@ -135,7 +135,7 @@ def run(
         store_path, subs, cl, roster=roster, report=report, folder=Path(folder),
         period=period, as_of=as_of, out=out, timeout=timeout, received_at=received_at,
         by_date=by_date, today=today, merged_period=merged_period, units=units, grace=grace,
-        all_units=all_units,
+        all_units=all_units, workers=workers,
     )  # fmt: skip
 
 
@@ -165,6 +165,7 @@ def merge_submissions(
     grace: int = RESUBMIT_DAYS,
     units: Path | None = None,
     all_units: bool = False,
+    workers: int | None = None,
 ) -> MergeResult:
     """Store validated Submissions; add the merge's findings to `report`; write `out` (the
     whole store's ledger) and, in `units`, the ledgers of the counties this merge stored
@@ -218,7 +219,7 @@ def merge_submissions(
                 result.written = merged.write(pending_out, data, cl, sources)
             if units is not None and result.period is not None:
                 touched = None if all_units else _touched(conn, batch, ids, new, result.period)
-                staged.written = units_mod.write(conn, units, result.period, cl, touched).written
+                staged.written = units_mod.write(conn, units, result.period, cl, touched, workers).written
     staged.publish()
     _publish(result, pending_out, out)
     result.units = staged.written

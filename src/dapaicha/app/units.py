@@ -9,7 +9,10 @@ written under a temporary name before the merge's COMMIT and renamed into place 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import multiprocessing as mp
+import os
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,8 +31,11 @@ def path_of(folder: Path, county: str, period: int) -> Path:
     return folder / f"第{period}期" / f"{name}问题整改台账_第{period}期.xlsx"
 
 
+PENDING = ".~dapaicha-pending-"
+
+
 def pending_of(path: Path) -> Path:
-    return path.with_name(f".~dapaicha-pending-{path.name}")
+    return path.with_name(f"{PENDING}{path.name}")
 
 
 @dataclass
@@ -54,25 +60,50 @@ def write(
     period: int,
     cl: Checklist,
     touched: set[str] | None,
+    workers: int | None = None,
 ) -> Staged:
     """The ledgers of the counties in `touched` and of those whose file is missing (every
-    county when touched is None), each under its temporary name."""
+    county when touched is None), each under its temporary name; many are written on
+    `workers` processes (default: every core)."""
     staged = Staged([])
     due = [
         c
         for c in store_query.counties(conn)
         if touched is None or c in touched or not path_of(folder, c, period).exists()
     ]
+    jobs = (
+        (pending_of(path_of(folder, c, period)), data, cl, sources)
+        for c, data, sources in _county_frames(conn, period, due)
+    )
+    n = min(workers or os.cpu_count() or 1, len(due), MAX_WORKERS)
     try:
-        for county, data, sources in _county_frames(conn, period, due):
-            final = path_of(folder, county, period)
-            final.parent.mkdir(parents=True, exist_ok=True)
-            w = merged.write(pending_of(final), data, cl, sources)
-            staged.written.append(merged.Written(final, w.tier, w.unit, w.villages, w.problems))
+        for county in due:
+            path_of(folder, county, period).parent.mkdir(parents=True, exist_ok=True)
+        if n <= 1 or len(due) < WHOLE_FROM:
+            done: Iterable[merged.Written] = (merged.write(*job) for job in jobs)
+            _collect(staged, done)
+        else:  # many ledgers: written side by side, one per process
+            ctx = mp.get_context("spawn" if os.name == "nt" else "fork")
+            with ProcessPoolExecutor(n, mp_context=ctx) as ex:
+                _collect(staged, ex.map(_write_job, jobs))
     except BaseException:
         staged.discard()
         raise
     return staged
+
+
+MAX_WORKERS = 8
+
+
+def _write_job(job: tuple[Path, store_query.PeriodData, Checklist, dict[str, int]]) -> merged.Written:
+    return merged.write(*job)
+
+
+def _collect(staged: Staged, done: Iterable[merged.Written]) -> None:
+    """Each written ledger under its final name (the pending file is renamed after COMMIT)."""
+    for w in done:
+        final = w.path.with_name(w.path.name.removeprefix(PENDING))
+        staged.written.append(merged.Written(final, w.tier, w.unit, w.villages, w.problems))
 
 
 WHOLE_FROM = 8  # this many counties or more: one query of the whole store, cut by county
