@@ -219,7 +219,9 @@ def merge_submissions(
                 result.written = merged.write(pending_out, data, cl, sources)
             if units is not None and result.period is not None:
                 touched = None if all_units else _touched(conn, batch, ids, new, result.period)
-                staged.written = units_mod.write(conn, units, result.period, cl, touched, workers).written
+                staged.written = units_mod.write(
+                    conn, units, result.period, cl, touched, workers
+                ).written
     staged.publish()
     _publish(result, pending_out, out)
     result.units = staged.written

@@ -95,7 +95,9 @@ def write(
 MAX_WORKERS = 8
 
 
-def _write_job(job: tuple[Path, store_query.PeriodData, Checklist, dict[str, int]]) -> merged.Written:
+def _write_job(
+    job: tuple[Path, store_query.PeriodData, Checklist, dict[str, int]],
+) -> merged.Written:
     return merged.write(*job)
 
 

@@ -202,8 +202,11 @@ def _prepared(columns: list[list[Any]]) -> tuple[list[list[Any]], list[list[str]
         kinds = set(map(type, vals))
         strs = [v for v in vals if v] if kinds <= {str, type(None)} else None
         joined = "\n".join(strs) if strs is not None else ""
-        if strs is not None and "\r" not in joined and not excel.needs_escape(joined) and (
-            max(map(len, strs), default=0) <= excel.MAX_CELL_CHARS
+        if (
+            strs is not None
+            and "\r" not in joined
+            and not excel.needs_escape(joined)
+            and (max(map(len, strs), default=0) <= excel.MAX_CELL_CHARS)
         ):
             written.append([v or None for v in vals])
             texts.append([v.strip() if v else "" for v in vals])
