@@ -197,11 +197,7 @@ def merge_submissions(
             last = store_query.latest_period(conn)
             _place(pending, batch, result, pers, fallback[0][0] if fallback else None, last, seen)
             batch.sort(key=lambda b: (used.get(b.sub.file, True), b.sub.file, b.sub.sha256))
-            for b in batch:
-                if b.key is None and b.sub.accepted:
-                    raise UserError(
-                        f"{b.sub.file}：通过校验却没有村名，无法入库（程序错误，请报告）。"
-                    )
+            _named(batch)
             store.ensure_periods(conn, cid, pers, max([b.period for b in batch], default=1))
             ids, new = store.insert(conn, cid, batch, seen.now)
             result.added = len(new)
@@ -227,6 +223,13 @@ def merge_submissions(
     result.units = staged.written
     _attach(report, batch, result.findings)
     return result
+
+
+def _named(batch: list[store.Incoming]) -> None:
+    """Every accepted return has a village key (else a bug: stop before storing)."""
+    for b in batch:
+        if b.key is None and b.sub.accepted:
+            raise UserError(f"{b.sub.file}：通过校验却没有村名，无法入库（程序错误，请报告）。")
 
 
 def _plan(
