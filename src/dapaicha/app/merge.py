@@ -438,17 +438,12 @@ def _out_period(
 
 
 def _report_of(subs: list[Submission]) -> Report:
-    rep = Report()
-    seen: set[str] = set()
+    """One FileResult per file (the first Submission of each names it)."""
+    first: dict[str, Submission] = {}
     for s in subs:
-        if s.file not in seen:
-            seen.add(s.file)
-            rep.files.append(
-                FileResult(
-                    s.file, [], s.village_code, s.county, s.township, s.village, sha256=s.sha256
-                )
-            )
-    return rep
+        first.setdefault(s.file, s)
+    return Report(files=[FileResult(s.file, [], s.village_code, s.county, s.township,
+                                    s.village, sha256=s.sha256) for s in first.values()])  # fmt: skip
 
 
 def _attach(report: Report, batch: list[store.Incoming], found: dict[str, list[Finding]]) -> None:
