@@ -68,12 +68,37 @@ def key_of(s: Submission) -> str:
     return s.key
 
 
+class _Dropped(dict[int, int | None]):
+    """str.translate's table: whitespace, punctuation, separators and controls dropped
+    (each character decided once, when first met)."""
+
+    def __missing__(self, c: int) -> int | None:
+        ch = chr(c)
+        got = None if ch.isspace() or unicodedata.category(ch)[0] in "PZC" else c
+        self[c] = got
+        return got
+
+
+_DROPPED = _Dropped()
+
+
 def norm_text(text: str | None) -> str:
     """NFKC, without whitespace or punctuation: the comparison key of a pasted text."""
     if not text:
         return ""
-    s = unicodedata.normalize("NFKC", text)
-    return "".join(ch for ch in s if not ch.isspace() and unicodedata.category(ch)[0] not in "PZC")
+    return unicodedata.normalize("NFKC", text).translate(_DROPPED)
+
+
+_NORMS: dict[str, str] = {}  # text → norm_text(text), for the duration of one _signals call
+
+
+def _norm(text: str | None) -> str:
+    if not text:
+        return ""
+    got = _NORMS.get(text)
+    if got is None:
+        got = _NORMS[text] = norm_text(text)
+    return got
 
 
 def cell_of(r: Row, key: str) -> str:
@@ -138,6 +163,7 @@ def _signals(
         return _signals_of(subs, cl, pasts, mine or {}, shapes or {})
     finally:
         _PROBLEMS.clear()
+        _NORMS.clear()
 
 
 def _signals_of(
@@ -203,7 +229,7 @@ def _same_items(s: Submission, threshold: int) -> list[Signal]:
     for key, zh in FIELDS.items():
         groups: dict[str, list[Row]] = {}
         for r in _problems(s):
-            t = norm_text(getattr(r, key))
+            t = _norm(getattr(r, key))
             if len(t) >= MIN_TEXT:
                 groups.setdefault(t, []).append(r)
         for rows in groups.values():
@@ -217,8 +243,8 @@ def _same_items(s: Submission, threshold: int) -> list[Signal]:
 def _measure_equals(s: Submission) -> list[Signal]:
     out = []
     for r in _problems(s):
-        t = norm_text(r.description)
-        if len(t) >= MIN_TEXT and t == norm_text(r.measure):
+        t = _norm(r.description)
+        if len(t) >= MIN_TEXT and t == _norm(r.measure):
             ev = f"第{abs(r.no)}项：整改措施与自查问题描述相同（“{_quote(r.measure)}”）"
             cells = tuple(c for c in (cell_of(r, "description"), cell_of(r, "measure")) if c)
             out.append(_signal("measure-equals-description", s, ev, cells))
@@ -239,14 +265,15 @@ def _same_deadline(s: Submission) -> list[Signal]:
 
 def _same_villages(subs: list[Submission], threshold: int) -> list[tuple[str, Signal]]:
     out: list[tuple[str, Signal]] = []
+    keyed = [(key_of(s), _problems(s)) for s in subs]
+    by_key = {key_of(s): s for s in subs}
     for key, zh in FIELDS.items():
         groups: dict[str, dict[str, list[Row]]] = {}
-        for s in subs:
-            for r in _problems(s):
-                t = norm_text(getattr(r, key))
+        for k, probs in keyed:
+            for r in probs:
+                t = _norm(getattr(r, key))
                 if len(t) >= MIN_TEXT:
-                    groups.setdefault(t, {}).setdefault(key_of(s), []).append(r)
-        by_key = {key_of(s): s for s in subs}
+                    groups.setdefault(t, {}).setdefault(k, []).append(r)
         for villages in groups.values():
             if len(villages) < threshold:
                 continue
@@ -292,9 +319,10 @@ def _unchanged(
     open_rows = [r for r in _problems(s) if r.result != done]
     if not open_rows:
         return []
-    mine = fp if fp is not None else fingerprint(s)
+    before = sorted((n for n in past if n < s.period), reverse=True)
+    mine = (fp if fp is not None else fingerprint(s)) if before else 0
     start = s.period
-    for n in sorted((n for n in past if n < s.period), reverse=True):
+    for n in before:
         if past[n] != mine:
             break
         start = n

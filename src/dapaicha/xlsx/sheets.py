@@ -236,7 +236,7 @@ def list_sheet(
         proto = sh.add([sh.cell(TOKEN, c[3]) for c in columns])
         wrap = [j for j, c in enumerate(columns) if c[3] in ("text", "center")]
         widths = [columns[j][2] for j in wrap]
-        heights = [row_height(vs, widths) for vs in zip(*(data[j] for j in wrap), strict=True)]
+        heights = row_heights([data[j] for j in wrap], widths)
         register(wb, Splice(wb.worksheets.index(sh.ws) + 1, proto, data, heights))
     sh.finish(f"{first}:{last}")
     return sh
@@ -257,6 +257,35 @@ def row_height(values: Sequence[Any], widths: Sequence[float]) -> float | None:
             units = cjk * 1.6 + (len(v) - cjk) * 0.8
             lines = max(lines, math.ceil(units / max(1.0, w - 1)) + v.count("\n"))
     return None if lines == 1 else excel.row_points(lines, LINE_HEIGHT)
+
+
+def _lines(v: Any, w: float) -> int:
+    """Wrapped lines of one value in a column w wide (row_height's measure)."""
+    if isinstance(v, str) and len(v) * 1.5 > w - 1:
+        cjk = (len(v.encode("utf-8")) - len(v)) / 2
+        units = cjk * 1.6 + (len(v) - cjk) * 0.8
+        return math.ceil(units / max(1.0, w - 1)) + v.count("\n")
+    return 1
+
+
+def row_heights(columns: Sequence[Sequence[Any]], widths: Sequence[float]) -> list[float | None]:
+    """[row_height(row, widths) for row in zip(*columns)], column by column: a text
+    repeated down a column is measured once."""
+    lines: list[int] = []
+    for values, w in zip(columns, widths, strict=True):
+        seen: dict[str, int] = {}
+        col = []
+        for v in values:
+            if type(v) is str:
+                k = seen.get(v)
+                if k is None:
+                    k = seen[v] = _lines(v, w)
+                col.append(k)
+            else:
+                col.append(_lines(v, w))
+        lines = col if not lines else list(map(max, lines, col))
+    points = {k: excel.row_points(k, LINE_HEIGHT) for k in set(lines) if k > 1}
+    return [points.get(k) for k in lines]
 
 
 TOKEN = "@@dpc-proto@@"
@@ -299,53 +328,76 @@ def text_xml(v: str) -> str:
     return v
 
 
+def _inner(v: Any, style: str, extra: Sequence[str]) -> str:
+    """One cell after its reference: ` s="…"` and its value (the <c> element's rest)."""
+    t = type(v)
+    if t is Marked:
+        style = extra[v.style]
+        v = v.value
+        t = type(v)
+    head = f' s="{style}"'
+    if t is str:
+        return f'{head} t="inlineStr"><is><t xml:space="preserve">{text_xml(v)}</t></is></c>'
+    if v is None or v is pd.NaT or (t is float and math.isnan(v)):
+        return head + "/>"
+    if t is int or t is float:
+        return f"{head}><v>{v}</v></c>"
+    if isinstance(v, dt.date):
+        d = v.date() if isinstance(v, dt.datetime) else v
+        return f"{head}><v>{(d - _EPOCH).days}</v></c>"
+    if t is bool or isinstance(v, np.bool_):
+        return f'{head} t="b"><v>{int(v)}</v></c>'
+    if isinstance(v, np.integer | np.floating):
+        return f"{head}><v>{v.item()}</v></c>"
+    return f'{head} t="inlineStr"><is><t xml:space="preserve">{text_xml(str(v))}</t></is></c>'
+
+
 def _column(
-    letter: str, style: str, values: Sequence[Any], first: int, extra: Sequence[str] = ()
+    style: str, values: Sequence[Any], extra: Sequence[str], seen: dict[str, str]
 ) -> list[str]:
-    """The <c> elements of one column, row by row."""
+    """Every cell of one column after its reference; seen: text → its cell (repeated texts
+    are escaped once)."""
     out: list[str] = []
     add = out.append
-    for r, v in enumerate(values, first):
-        t = type(v)
-        if t is Marked:
-            head = f'<c r="{letter}{r}" s="{extra[v.style]}"'
-            v = v.value
-            t = type(v)
+    for v in values:
+        if type(v) is str:
+            got = seen.get(v)
+            if got is None:
+                got = seen[v] = _inner(v, style, extra)
+            add(got)
         else:
-            head = f'<c r="{letter}{r}" s="{style}"'
-        if t is str:
-            add(f'{head} t="inlineStr"><is><t xml:space="preserve">{text_xml(v)}</t></is></c>')
-        elif v is None or v is pd.NaT or (t is float and math.isnan(v)):
-            add(head + "/>")
-        elif t is int or t is float:
-            add(f"{head}><v>{v}</v></c>")
-        elif isinstance(v, dt.date):
-            d = v.date() if isinstance(v, dt.datetime) else v
-            add(f"{head}><v>{(d - _EPOCH).days}</v></c>")
-        elif t is bool or isinstance(v, np.bool_):
-            add(f'{head} t="b"><v>{int(v)}</v></c>')
-        elif isinstance(v, np.integer | np.floating):
-            add(f"{head}><v>{v.item()}</v></c>")
-        else:
-            add(f'{head} t="inlineStr"><is><t xml:space="preserve">{text_xml(str(v))}</t></is></c>')
+            add(_inner(v, style, extra))
     return out
 
 
 def _rows(sp: Splice, styles: list[bytes]) -> Iterator[str]:
     n = len(sp.heights)
+    extra = [s.decode() for s in styles[len(sp.columns) :]]
+    # one template per row: <row r="{0}"{1}><c r="A{0}"{2}<c r="B{0}"{3}…</row>
+    cells = "".join(
+        f'<c r="{get_column_letter(j + 1)}{{0}}"{{{j + 2}}}' for j in range(len(sp.columns))
+    )
+    fmt = ('<row r="{0}"{1}>' + cells + "</row>").format
+    seen: list[dict[str, str]] = [{} for _ in sp.columns]
+    attrs: dict[float | None, str] = {None: ""}
     for a in range(0, n, _CHUNK):
         b = min(n, a + _CHUNK)
-        extra = [s.decode() for s in styles[len(sp.columns) :]]
         cols = [
-            _column(get_column_letter(j + 1), styles[j].decode(), values[a:b], sp.row + a, extra)
+            _column(styles[j].decode(), values[a:b], extra, seen[j])
             for j, values in enumerate(sp.columns)
         ]
-        out = []
-        for i, cells in enumerate(zip(*cols, strict=True)):
-            h = sp.heights[a + i]
-            attrs = f' ht="{h:g}" customHeight="1"' if h else ""
-            out.append(f'<row r="{sp.row + a + i}"{attrs}>{"".join(cells)}</row>')
-        yield "".join(out)
+        hs = []
+        for h in sp.heights[a:b]:
+            at = attrs.get(h)
+            if at is None:
+                at = attrs[h] = f' ht="{h:g}" customHeight="1"' if h else ""
+            hs.append(at)
+        yield "".join(
+            fmt(r, h, *c)
+            for r, h, c in zip(
+                range(sp.row + a, sp.row + b), hs, zip(*cols, strict=True), strict=True
+            )
+        )
 
 
 def _splice_part(body: bytes, sp: Splice) -> tuple[bytes, Iterator[str], bytes]:
