@@ -190,10 +190,13 @@ def write_reports(
     ctx = weekly.context(city, city_cl, signals, tier)  # the city's office and phone
     md, txt = weekly.render(ctx, templates)  # template errors first
     sig = None if signals is None else accountability.signals_frame(r, signals)
-    paths = [
-        summary.write_county(rc, checklist, c, summary.county_path(out, c, r.period), sig)
-        for c, rc in rollup.split(r)
-    ]
+    mine = {} if sig is None else accountability.signals_by_county(sig)
+    paths = []
+    for c, rc in rollup.split(r):
+        own = None if sig is None else mine.get(c, sig.iloc[:0])
+        paths.append(
+            summary.write_county(rc, checklist, c, summary.county_path(out, c, r.period), own)
+        )
     city_path = summary.city_path(out, r.period)
     paths.append(summary.write_city(city, city_cl, city_path, sig, arrivals, tier))
     paths.append(weekly.write_xlsx(city, city_cl, weekly.weekly_path(out, r.period), tier))

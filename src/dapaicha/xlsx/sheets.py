@@ -14,12 +14,14 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
+import queue
 import re
+import threading
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from copy import copy
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 import pandas as pd
@@ -268,24 +270,24 @@ def _lines(v: Any, w: float) -> int:
     return 1
 
 
+def _codes(values: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
+    """(code of each value, the distinct values): equal values share a code; None → -1."""
+    codes, uniq = pd.factorize(np.fromiter(values, dtype=object, count=len(values)))
+    return codes, np.asarray(uniq, dtype=object)
+
+
 def row_heights(columns: Sequence[Sequence[Any]], widths: Sequence[float]) -> list[float | None]:
-    """[row_height(row, widths) for row in zip(*columns)], column by column: a text
-    repeated down a column is measured once."""
-    lines: list[int] = []
+    """[row_height(row, widths) for row in zip(*columns)], column by column: each distinct
+    text of a column is measured once."""
+    if not columns:
+        return []
+    lines = np.ones(len(columns[0]), np.int64)
     for values, w in zip(columns, widths, strict=True):
-        seen: dict[str, int] = {}
-        col = []
-        for v in values:
-            if type(v) is str:
-                k = seen.get(v)
-                if k is None:
-                    k = seen[v] = _lines(v, w)
-                col.append(k)
-            else:
-                col.append(_lines(v, w))
-        lines = col if not lines else list(map(max, lines, col))
-    points = {k: excel.row_points(k, LINE_HEIGHT) for k in set(lines) if k > 1}
-    return [points.get(k) for k in lines]
+        codes, uniq = _codes(values)
+        per = np.fromiter((_lines(u, w) for u in uniq), np.int64, len(uniq))
+        lines = np.maximum(lines, np.append(per, 1)[codes])
+    points = {k: excel.row_points(k, LINE_HEIGHT) for k in np.unique(lines).tolist() if k > 1}
+    return [points.get(k) for k in lines.tolist()]
 
 
 TOKEN = "@@dpc-proto@@"
@@ -352,22 +354,29 @@ def _inner(v: Any, style: str, extra: Sequence[str]) -> str:
     return f'{head} t="inlineStr"><is><t xml:space="preserve">{text_xml(str(v))}</t></is></c>'
 
 
+# value types written alike when equal: a column holding one of them (and blanks) is
+# written value by distinct value (not 1.0 == 1 == True, nor -0.0 == 0.0)
+_ALIKE = {str, int, bool, dt.date}
+_NONE = type(None)
+
+
 def _column(
-    style: str, values: Sequence[Any], extra: Sequence[str], seen: dict[str, str]
-) -> list[str]:
-    """Every cell of one column after its reference; seen: text → its cell (repeated texts
-    are escaped once)."""
-    out: list[str] = []
-    add = out.append
-    for v in values:
-        if type(v) is str:
-            got = seen.get(v)
-            if got is None:
-                got = seen[v] = _inner(v, style, extra)
-            add(got)
-        else:
-            add(_inner(v, style, extra))
-    return out
+    style: str, values: Sequence[Any], extra: Sequence[str]
+) -> Callable[[int, int], list[str]]:
+    """Every cell of one column after its reference, rows a to b: a column of one _ALIKE
+    type is escaped and formatted once per distinct value."""
+    types = set(map(type, values)) - {_NONE}
+    if len(types) > 1 or not types <= _ALIKE:
+        return lambda a, b: [_inner(v, style, extra) for v in values[a:b]]
+    codes, uniq = _codes(values)
+    cells = np.array(
+        [*(_inner(u, style, extra) for u in uniq), _inner(None, style, extra)], dtype=object
+    )
+    return lambda a, b: cells[codes[a:b]].tolist()  # -1 (None): the last
+
+
+def _height(h: float | None) -> str:
+    return f' ht="{h:g}" customHeight="1"' if h else ""
 
 
 def _rows(sp: Splice, styles: list[bytes]) -> Iterator[str]:
@@ -378,26 +387,13 @@ def _rows(sp: Splice, styles: list[bytes]) -> Iterator[str]:
         f'<c r="{get_column_letter(j + 1)}{{0}}"{{{j + 2}}}' for j in range(len(sp.columns))
     )
     fmt = ('<row r="{0}"{1}>' + cells + "</row>").format
-    seen: list[dict[str, str]] = [{} for _ in sp.columns]
-    attrs: dict[float | None, str] = {None: ""}
+    cols = [_column(styles[j].decode(), values, extra) for j, values in enumerate(sp.columns)]
+    attrs = {h: _height(h) for h in set(sp.heights)}
     for a in range(0, n, _CHUNK):
         b = min(n, a + _CHUNK)
-        cols = [
-            _column(styles[j].decode(), values[a:b], extra, seen[j])
-            for j, values in enumerate(sp.columns)
-        ]
-        hs = []
-        for h in sp.heights[a:b]:
-            at = attrs.get(h)
-            if at is None:
-                at = attrs[h] = f' ht="{h:g}" customHeight="1"' if h else ""
-            hs.append(at)
-        yield "".join(
-            fmt(r, h, *c)
-            for r, h, c in zip(
-                range(sp.row + a, sp.row + b), hs, zip(*cols, strict=True), strict=True
-            )
-        )
+        hs = [attrs[h] if h in attrs else _height(h) for h in sp.heights[a:b]]
+        rows = zip(range(sp.row + a, sp.row + b), hs, *(c(a, b) for c in cols), strict=True)
+        yield "".join([fmt(*r) for r in rows])
 
 
 def _splice_part(body: bytes, sp: Splice) -> tuple[bytes, Iterator[str], bytes]:
@@ -440,7 +436,34 @@ def workbook_bytes(wb: Workbook) -> bytes:
             head, rows, tail = _splice_part(body, sp)
             with dst.open(zi, "w") as f:
                 f.write(head)
-                for chunk in rows:
-                    f.write(chunk.encode("utf-8"))
+                _pump(f, (chunk.encode("utf-8") for chunk in rows))
                 f.write(tail)
     return out.getvalue()
+
+
+def _pump(f: IO[bytes], chunks: Iterator[bytes]) -> None:
+    """f.write(chunk) for every chunk, from a second thread: zlib compresses (without the
+    GIL) while the next chunk is generated."""
+    q: queue.Queue[bytes | None] = queue.Queue(maxsize=2)
+    failed: list[BaseException] = []
+
+    def write() -> None:
+        while (chunk := q.get()) is not None:
+            if not failed:
+                try:
+                    f.write(chunk)
+                except BaseException as e:  # raised in the caller's thread, after join
+                    failed.append(e)
+
+    t = threading.Thread(target=write, name="dapaicha-zip")
+    t.start()
+    try:
+        for chunk in chunks:
+            if failed:
+                break
+            q.put(chunk)
+    finally:
+        q.put(None)
+        t.join()
+    if failed:
+        raise failed[0]
