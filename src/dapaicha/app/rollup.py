@@ -116,6 +116,7 @@ def run(
         r = _county_rollup(data, roster, cl, tier.name)
     else:
         r = rollup.build(data, rollup.roster_frame(roster.villages), cl)
+    del data  # r holds what the reports need: the frames are freed before they are written
     target = out / f"第{n}期" if by_period else out
     paths = write_reports(r, cl, target, templates, signals, tier, arrivals)
     return RunResult(r, paths, merged_results, tier, [] if tier.is_county else arrivals)
@@ -187,9 +188,9 @@ def write_reports(
         return _county_reports(r, checklist, out, templates, signals, tier)
     # the city's workbooks count the city's items only; a county's own show in its own
     city, city_cl = rollup.city_only(r, checklist), checklist.city
-    ctx = weekly.context(city, city_cl, signals, tier)  # the city's office and phone
-    md, txt = weekly.render(ctx, templates)  # template errors first
     sig = None if signals is None else accountability.signals_frame(r, signals)
+    ctx = weekly.context(city, city_cl, signals, tier, sig)  # the city's office and phone
+    md, txt = weekly.render(ctx, templates)  # template errors first
     mine = {} if sig is None else accountability.signals_by_county(sig)
     paths = []
     for c, rc in rollup.split(r):

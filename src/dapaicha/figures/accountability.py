@@ -150,17 +150,22 @@ def signals_by_county(f: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
 
 def text_context(
-    r: Rollup, soon_days: int, sigs: Sequence[Signal] | None, named: int = NAMED
+    r: Rollup,
+    soon_days: int,
+    sigs: Sequence[Signal] | None,
+    named: int = NAMED,
+    frame: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
-    """The 文字稿's accountability figures (see weekly.context)."""
-    f = signals_frame(r, sigs or [])
+    """The 文字稿's accountability figures (see weekly.context); frame: signals_frame(r,
+    sigs) when the caller has it."""
+    f = signals_frame(r, sigs or []) if frame is None or sigs is None else frame
     kinds = []
     n_villages = 0
     if len(f):
         place = f[SIG_COUNTY] + f[SIG_TOWNSHIP] + f[SIG_VILLAGE]
         n_villages = int(place.nunique())
         for kind, zh in perfunctory.KINDS.items():
-            villages = list(dict.fromkeys(place[f[perfunctory.HEADERS[4]] == zh]))
+            villages = list(dict.fromkeys(place[f[perfunctory.HEADERS[4]] == zh].tolist()))
             if villages:
                 kinds.append(
                     {

@@ -16,6 +16,7 @@ import io
 import math
 import queue
 import re
+import sys
 import threading
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -434,11 +435,22 @@ def workbook_bytes(wb: Workbook) -> bytes:
                 dst.writestr(zi, body)
                 continue
             head, rows, tail = _splice_part(body, sp)
+            _fast(zi)
             with dst.open(zi, "w") as f:
                 f.write(head)
                 _pump(f, (chunk.encode("utf-8") for chunk in rows))
                 f.write(tail)
     return out.getvalue()
+
+
+SPLICE_LEVEL = 1  # zlib level of spliced sheets: 3 times faster than 6, a fifth larger
+
+
+def _fast(zi: zipfile.ZipInfo) -> None:
+    if sys.version_info >= (3, 13):
+        zi.compress_level = SPLICE_LEVEL
+    else:
+        zi._compresslevel = SPLICE_LEVEL  # type: ignore[attr-defined]  # public from 3.13
 
 
 def _pump(f: IO[bytes], chunks: Iterator[bytes]) -> None:
