@@ -22,6 +22,7 @@ A village is identified by its key: the 12-digit code, else "county/township/vil
 from __future__ import annotations
 
 import datetime as dt
+import sys
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -114,7 +115,13 @@ def _quote(text: str | None) -> str:
 
 
 def _cells(rows: Iterable[Row], key: str) -> tuple[str, ...]:
-    return tuple(c for c in (cell_of(r, key) for r in rows) if c)
+    return tuple(_kept(c) for c in (cell_of(r, key) for r in rows) if c)
+
+
+def _kept(x: str) -> str:
+    """x interned: a signal outlives the rows it was read from, and must not pin their
+    memory (a province's rows are freed once the signals are found)."""
+    return sys.intern(x) if type(x) is str else x
 
 
 def _items(nos: Iterable[int]) -> str:
@@ -123,7 +130,8 @@ def _items(nos: Iterable[int]) -> str:
 
 
 def _signal(kind: str, s: Submission, evidence: str, cells: tuple[str, ...] = ()) -> Signal:
-    return Signal(kind, key_of(s), s.county, s.township, s.village, evidence, cells)
+    names = (_kept(s.county), _kept(s.township), _kept(s.village))
+    return Signal(kind, _kept(key_of(s)), *names, evidence, cells)
 
 
 def signals(

@@ -295,7 +295,7 @@ TOKEN = "@@dpc-proto@@"
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _EPOCH = dt.date(1899, 12, 30)
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_CHUNK = 5000
+_CHUNK = 2000  # rows generated (and handed to the zip thread) at a time
 
 
 @dataclass
@@ -456,7 +456,7 @@ def _fast(zi: zipfile.ZipInfo) -> None:
 def _pump(f: IO[bytes], chunks: Iterator[bytes]) -> None:
     """f.write(chunk) for every chunk, from a second thread: zlib compresses (without the
     GIL) while the next chunk is generated."""
-    q: queue.Queue[bytes | None] = queue.Queue(maxsize=2)
+    q: queue.Queue[bytes | None] = queue.Queue(maxsize=1)
     failed: list[BaseException] = []
 
     def write() -> None:
