@@ -28,13 +28,17 @@ def _dates(s: pd.Series) -> list[dt.date | None]:
     return [None if pd.isna(x) else x.date() for x in pd.to_datetime(s, errors="coerce")]
 
 
-def overdue_by_owner(r: Rollup, county: str | None = None) -> pd.DataFrame:
+def overdue_by_owner(
+    r: Rollup, county: str | None = None, over: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """逾期按责任人: owner, county, township, village, overdue, earliest.
 
     One row per 责任人 of a village (the same name in two villages is two people); sorted
-    by overdue count descending, then earliest deadline, then roster order.
+    by overdue count descending, then earliest deadline, then roster order. over: the
+    caller's rollup.problem_list(r, county, overdue_only=True), when it has it.
     """
-    over = rollup.problem_list(r, county, overdue_only=True)
+    if over is None:
+        over = rollup.problem_list(r, county, overdue_only=True)
     cols = ["owner", "county", "township", "village", "overdue", "earliest"]
     if not len(over):
         return pd.DataFrame(columns=cols)
@@ -60,10 +64,13 @@ def overdue_by_owner(r: Rollup, county: str | None = None) -> pd.DataFrame:
     return out[cols].reset_index(drop=True)
 
 
-def overdue_by_township(r: Rollup, county: str | None = None) -> pd.DataFrame:
+def overdue_by_township(
+    r: Rollup, county: str | None = None, over: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """逾期按乡镇: county, township, overdue, villages; townships with overdue problems only,
-    by overdue count descending, ties in roster order."""
-    over = rollup.problem_list(r, county, overdue_only=True)
+    by overdue count descending, ties in roster order (over: as overdue_by_owner's)."""
+    if over is None:
+        over = rollup.problem_list(r, county, overdue_only=True)
     cols = ["county", "township", "overdue", "villages"]
     if not len(over):
         return pd.DataFrame(columns=cols)

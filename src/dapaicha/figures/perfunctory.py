@@ -129,9 +129,16 @@ def _items(nos: Iterable[int]) -> str:
     return "、".join(f"第{abs(n)}项" for n in sorted(set(nos), key=abs))
 
 
+# id(return) → (the return, its key and names interned), for one _signals call
+_WHO: dict[int, tuple[Submission, str, str, str, str]] = {}
+
+
 def _signal(kind: str, s: Submission, evidence: str, cells: tuple[str, ...] = ()) -> Signal:
-    names = (_kept(s.county), _kept(s.township), _kept(s.village))
-    return Signal(kind, _kept(key_of(s)), *names, evidence, cells)
+    who = _WHO.get(id(s))
+    if who is None or who[0] is not s:
+        names = (_kept(key_of(s)), _kept(s.county), _kept(s.township), _kept(s.village))
+        who = _WHO[id(s)] = (s, *names)
+    return Signal(kind, *who[1:], evidence, cells)
 
 
 def signals(
@@ -172,6 +179,7 @@ def _signals(
     finally:
         _PROBLEMS.clear()
         _NORMS.clear()
+        _WHO.clear()
 
 
 def _signals_of(
