@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -107,18 +109,48 @@ def run(
             if not Path(store_path).exists():
                 raise UserError("给出的文件夹中没有可汇总的台账。")
         n = _period(Path(store_path), period, cl)
-        # one after the other: the signals' rows are freed before the frames are read
-        signals = perfunctory_signals(Path(store_path), n, cl)
-        data = store.period_frames(Path(store_path), n)
-        arrivals = store_status.arrivals(Path(store_path), n)
-    if tier.is_county:
-        tier = dataclasses.replace(tier, name=county_of(tier, roster))
-        r = _county_rollup(data, roster, cl, tier.name)
-    else:
-        r = rollup.build(data, rollup.roster_frame(roster.villages), cl)
+        with _paused_gc():
+            # one after the other: the signals' rows are freed before the frames are read
+            signals = perfunctory_signals(Path(store_path), n, cl)
+            data = store.period_frames(Path(store_path), n)
+            arrivals = store_status.arrivals(Path(store_path), n)
+    with _paused_gc():
+        if tier.is_county:
+            tier = dataclasses.replace(tier, name=county_of(tier, roster))
+            r = _county_rollup(data, roster, cl, tier.name)
+        else:
+            r = rollup.build(data, rollup.roster_frame(roster.villages), cl)
+    del data  # r holds what the reports need: the frames are freed before they are written
     target = out / f"第{n}期" if by_period else out
-    paths = write_reports(r, cl, target, templates, signals, tier, arrivals)
+    with _frozen_gc():
+        paths = write_reports(r, cl, target, templates, signals, tier, arrivals)
     return RunResult(r, paths, merged_results, tier, [] if tier.is_county else arrivals)
+
+
+@contextmanager
+def _paused_gc() -> Iterator[None]:
+    """The cyclic garbage collector paused while a province's rows, frames and signals are
+    made: they hold no cycles (reference counting frees them), and each full collection
+    would walk every one of them (seconds at 46,000 villages)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+@contextmanager
+def _frozen_gc() -> Iterator[None]:
+    """What exists now left out of cyclic collections while the reports are written (the
+    workbooks' own cycles are still collected); garbage collected first, not frozen."""
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _county_rollup(data: PeriodData, roster: Roster, cl: Checklist, county: str) -> Rollup:
@@ -187,13 +219,16 @@ def write_reports(
         return _county_reports(r, checklist, out, templates, signals, tier)
     # the city's workbooks count the city's items only; a county's own show in its own
     city, city_cl = rollup.city_only(r, checklist), checklist.city
-    ctx = weekly.context(city, city_cl, signals, tier)  # the city's office and phone
-    md, txt = weekly.render(ctx, templates)  # template errors first
     sig = None if signals is None else accountability.signals_frame(r, signals)
-    paths = [
-        summary.write_county(rc, checklist, c, summary.county_path(out, c, r.period), sig)
-        for c, rc in rollup.split(r)
-    ]
+    ctx = weekly.context(city, city_cl, signals, tier, sig)  # the city's office and phone
+    md, txt = weekly.render(ctx, templates)  # template errors first
+    mine = {} if sig is None else accountability.signals_by_county(sig)
+    paths = []
+    for c, rc in rollup.split(r):
+        own = None if sig is None else mine.get(c, sig.iloc[:0])
+        paths.append(
+            summary.write_county(rc, checklist, c, summary.county_path(out, c, r.period), own)
+        )
     city_path = summary.city_path(out, r.period)
     paths.append(summary.write_city(city, city_cl, city_path, sig, arrivals, tier))
     paths.append(weekly.write_xlsx(city, city_cl, weekly.weekly_path(out, r.period), tier))

@@ -28,13 +28,17 @@ def _dates(s: pd.Series) -> list[dt.date | None]:
     return [None if pd.isna(x) else x.date() for x in pd.to_datetime(s, errors="coerce")]
 
 
-def overdue_by_owner(r: Rollup, county: str | None = None) -> pd.DataFrame:
+def overdue_by_owner(
+    r: Rollup, county: str | None = None, over: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """逾期按责任人: owner, county, township, village, overdue, earliest.
 
     One row per 责任人 of a village (the same name in two villages is two people); sorted
-    by overdue count descending, then earliest deadline, then roster order.
+    by overdue count descending, then earliest deadline, then roster order. over: the
+    caller's rollup.problem_list(r, county, overdue_only=True), when it has it.
     """
-    over = rollup.problem_list(r, county, overdue_only=True)
+    if over is None:
+        over = rollup.problem_list(r, county, overdue_only=True)
     cols = ["owner", "county", "township", "village", "overdue", "earliest"]
     if not len(over):
         return pd.DataFrame(columns=cols)
@@ -60,10 +64,13 @@ def overdue_by_owner(r: Rollup, county: str | None = None) -> pd.DataFrame:
     return out[cols].reset_index(drop=True)
 
 
-def overdue_by_township(r: Rollup, county: str | None = None) -> pd.DataFrame:
+def overdue_by_township(
+    r: Rollup, county: str | None = None, over: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """逾期按乡镇: county, township, overdue, villages; townships with overdue problems only,
-    by overdue count descending, ties in roster order."""
-    over = rollup.problem_list(r, county, overdue_only=True)
+    by overdue count descending, ties in roster order (over: as overdue_by_owner's)."""
+    if over is None:
+        over = rollup.problem_list(r, county, overdue_only=True)
     cols = ["county", "township", "overdue", "villages"]
     if not len(over):
         return pd.DataFrame(columns=cols)
@@ -142,18 +149,30 @@ def county_signals(f: pd.DataFrame, county: str) -> pd.DataFrame:
     return f[f[SIG_COUNTY] == county].reset_index(drop=True) if len(f) else f
 
 
+def signals_by_county(f: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """county_signals of every county at once (one pass, not one filter per county)."""
+    if not len(f):
+        return {}
+    return {str(c): g.reset_index(drop=True) for c, g in f.groupby(SIG_COUNTY, sort=False)}
+
+
 def text_context(
-    r: Rollup, soon_days: int, sigs: Sequence[Signal] | None, named: int = NAMED
+    r: Rollup,
+    soon_days: int,
+    sigs: Sequence[Signal] | None,
+    named: int = NAMED,
+    frame: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
-    """The 文字稿's accountability figures (see weekly.context)."""
-    f = signals_frame(r, sigs or [])
+    """The 文字稿's accountability figures (see weekly.context); frame: signals_frame(r,
+    sigs) when the caller has it."""
+    f = signals_frame(r, sigs or []) if frame is None or sigs is None else frame
     kinds = []
     n_villages = 0
     if len(f):
         place = f[SIG_COUNTY] + f[SIG_TOWNSHIP] + f[SIG_VILLAGE]
         n_villages = int(place.nunique())
         for kind, zh in perfunctory.KINDS.items():
-            villages = list(dict.fromkeys(place[f[perfunctory.HEADERS[4]] == zh]))
+            villages = list(dict.fromkeys(place[f[perfunctory.HEADERS[4]] == zh].tolist()))
             if villages:
                 kinds.append(
                     {

@@ -22,6 +22,7 @@ A village is identified by its key: the 12-digit code, else "county/township/vil
 from __future__ import annotations
 
 import datetime as dt
+import sys
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -68,12 +69,37 @@ def key_of(s: Submission) -> str:
     return s.key
 
 
+class _Dropped(dict[int, int | None]):
+    """str.translate's table: whitespace, punctuation, separators and controls dropped
+    (each character decided once, when first met)."""
+
+    def __missing__(self, c: int) -> int | None:
+        ch = chr(c)
+        got = None if ch.isspace() or unicodedata.category(ch)[0] in "PZC" else c
+        self[c] = got
+        return got
+
+
+_DROPPED = _Dropped()
+
+
 def norm_text(text: str | None) -> str:
     """NFKC, without whitespace or punctuation: the comparison key of a pasted text."""
     if not text:
         return ""
-    s = unicodedata.normalize("NFKC", text)
-    return "".join(ch for ch in s if not ch.isspace() and unicodedata.category(ch)[0] not in "PZC")
+    return unicodedata.normalize("NFKC", text).translate(_DROPPED)
+
+
+_NORMS: dict[str, str] = {}  # text → norm_text(text), for the duration of one _signals call
+
+
+def _norm(text: str | None) -> str:
+    if not text:
+        return ""
+    got = _NORMS.get(text)
+    if got is None:
+        got = _NORMS[text] = norm_text(text)
+    return got
 
 
 def cell_of(r: Row, key: str) -> str:
@@ -89,7 +115,13 @@ def _quote(text: str | None) -> str:
 
 
 def _cells(rows: Iterable[Row], key: str) -> tuple[str, ...]:
-    return tuple(c for c in (cell_of(r, key) for r in rows) if c)
+    return tuple(_kept(c) for c in (cell_of(r, key) for r in rows) if c)
+
+
+def _kept(x: str) -> str:
+    """x interned: a signal outlives the rows it was read from, and must not pin their
+    memory (a province's rows are freed once the signals are found)."""
+    return sys.intern(x) if type(x) is str else x
 
 
 def _items(nos: Iterable[int]) -> str:
@@ -97,8 +129,16 @@ def _items(nos: Iterable[int]) -> str:
     return "、".join(f"第{abs(n)}项" for n in sorted(set(nos), key=abs))
 
 
+# id(return) → (the return, its key and names interned), for one _signals call
+_WHO: dict[int, tuple[Submission, str, str, str, str]] = {}
+
+
 def _signal(kind: str, s: Submission, evidence: str, cells: tuple[str, ...] = ()) -> Signal:
-    return Signal(kind, key_of(s), s.county, s.township, s.village, evidence, cells)
+    who = _WHO.get(id(s))
+    if who is None or who[0] is not s:
+        names = (_kept(key_of(s)), _kept(s.county), _kept(s.township), _kept(s.village))
+        who = _WHO[id(s)] = (s, *names)
+    return Signal(kind, *who[1:], evidence, cells)
 
 
 def signals(
@@ -138,6 +178,8 @@ def _signals(
         return _signals_of(subs, cl, pasts, mine or {}, shapes or {})
     finally:
         _PROBLEMS.clear()
+        _NORMS.clear()
+        _WHO.clear()
 
 
 def _signals_of(
@@ -203,7 +245,7 @@ def _same_items(s: Submission, threshold: int) -> list[Signal]:
     for key, zh in FIELDS.items():
         groups: dict[str, list[Row]] = {}
         for r in _problems(s):
-            t = norm_text(getattr(r, key))
+            t = _norm(getattr(r, key))
             if len(t) >= MIN_TEXT:
                 groups.setdefault(t, []).append(r)
         for rows in groups.values():
@@ -217,8 +259,8 @@ def _same_items(s: Submission, threshold: int) -> list[Signal]:
 def _measure_equals(s: Submission) -> list[Signal]:
     out = []
     for r in _problems(s):
-        t = norm_text(r.description)
-        if len(t) >= MIN_TEXT and t == norm_text(r.measure):
+        t = _norm(r.description)
+        if len(t) >= MIN_TEXT and t == _norm(r.measure):
             ev = f"第{abs(r.no)}项：整改措施与自查问题描述相同（“{_quote(r.measure)}”）"
             cells = tuple(c for c in (cell_of(r, "description"), cell_of(r, "measure")) if c)
             out.append(_signal("measure-equals-description", s, ev, cells))
@@ -239,14 +281,15 @@ def _same_deadline(s: Submission) -> list[Signal]:
 
 def _same_villages(subs: list[Submission], threshold: int) -> list[tuple[str, Signal]]:
     out: list[tuple[str, Signal]] = []
+    keyed = [(key_of(s), _problems(s)) for s in subs]
+    by_key = {key_of(s): s for s in subs}
     for key, zh in FIELDS.items():
         groups: dict[str, dict[str, list[Row]]] = {}
-        for s in subs:
-            for r in _problems(s):
-                t = norm_text(getattr(r, key))
+        for k, probs in keyed:
+            for r in probs:
+                t = _norm(getattr(r, key))
                 if len(t) >= MIN_TEXT:
-                    groups.setdefault(t, {}).setdefault(key_of(s), []).append(r)
-        by_key = {key_of(s): s for s in subs}
+                    groups.setdefault(t, {}).setdefault(k, []).append(r)
         for villages in groups.values():
             if len(villages) < threshold:
                 continue
@@ -292,9 +335,10 @@ def _unchanged(
     open_rows = [r for r in _problems(s) if r.result != done]
     if not open_rows:
         return []
-    mine = fp if fp is not None else fingerprint(s)
+    before = sorted((n for n in past if n < s.period), reverse=True)
+    mine = (fp if fp is not None else fingerprint(s)) if before else 0
     start = s.period
-    for n in sorted((n for n in past if n < s.period), reverse=True):
+    for n in before:
         if past[n] != mine:
             break
         start = n

@@ -12,7 +12,7 @@ from dapaicha.figures import accountability, perfunctory
 from dapaicha.figures.rollup import Rollup
 from dapaicha.layout import BY_KEY
 from dapaicha.xlsx.excel import cn_date
-from dapaicha.xlsx.sheets import TOKEN, Sheet, Splice, list_sheet, register, row_height
+from dapaicha.xlsx.sheets import TOKEN, Sheet, Splice, list_sheet, register, row_heights
 
 SHEET_BY_OWNER = "逾期按责任人"
 SHEET_BY_TOWNSHIP = "逾期按乡镇"
@@ -33,8 +33,16 @@ def _cols(cols: Sequence[Column], with_county: bool) -> list[Column]:
     return [c for c in cols if with_county or c[1] != "county"]
 
 
-def overdue_sheets(wb: Workbook, r: Rollup, county: str | None, unit: str, soon_days: int) -> None:
-    """逾期按责任人, 逾期按乡镇 and 即将到期 (after the 逾期问题 sheet)."""
+def overdue_sheets(
+    wb: Workbook,
+    r: Rollup,
+    county: str | None,
+    unit: str,
+    soon_days: int,
+    over: pd.DataFrame | None = None,
+) -> None:
+    """逾期按责任人, 逾期按乡镇 and 即将到期 (after the 逾期问题 sheet); over: the 逾期问题
+    sheet's rollup.problem_list(r, county, overdue_only=True), when the caller has it."""
     with_county = county is None
     b = BY_KEY
     owner_cols: list[Column] = [
@@ -50,7 +58,7 @@ def overdue_sheets(wb: Workbook, r: Rollup, county: str | None, unit: str, soon_
         SHEET_BY_OWNER,
         f"{unit}逾期未整改问题按责任人统计（第{r.period}期，截至{cn_date(r.deadline)}）",
         _cols(owner_cols, with_county),
-        accountability.overdue_by_owner(r, county),
+        accountability.overdue_by_owner(r, county, over),
         "本期没有逾期未整改的问题。",
     )
     town_cols: list[Column] = [
@@ -64,7 +72,7 @@ def overdue_sheets(wb: Workbook, r: Rollup, county: str | None, unit: str, soon_
         SHEET_BY_TOWNSHIP,
         f"{unit}逾期未整改问题按乡镇统计（第{r.period}期，截至{cn_date(r.deadline)}）",
         _cols(town_cols, with_county),
-        accountability.overdue_by_township(r, county),
+        accountability.overdue_by_township(r, county, over),
         "本期没有逾期未整改的问题。",
     )
     soon_cols: list[Column] = [
@@ -122,7 +130,7 @@ def signals_sheet(
         data = [frame[c[0]].tolist() for c in cols]
         proto = sh.add([sh.cell(TOKEN, c[2]) for c in cols])
         widths = [c[1] for c in cols]
-        heights = [row_height(vs, widths) for vs in zip(*data, strict=True)]
+        heights = row_heights(data, widths)
         register(wb, Splice(wb.worksheets.index(sh.ws) + 1, proto, data, heights))
     sh.finish(f"{first}:{last}")
     return sh

@@ -251,7 +251,7 @@ def _county_sheets(
         "本期没有逾期未整改的问题。",
     )
     soon = checklist.campaign.due_soon_days
-    accountability_xlsx.overdue_sheets(wb, r, county, unit, soon)
+    accountability_xlsx.overdue_sheets(wb, r, county, unit, soon, over)
     miss = rollup.unreported(r, county)
     mcols = MISSING_COLUMNS if with_county else MISSING_COLUMNS[1:]
     list_sheet(

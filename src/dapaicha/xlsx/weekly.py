@@ -269,6 +269,7 @@ def context(
     checklist: Checklist,
     signals: Sequence[Signal] | None = None,
     tier: Tier = CITY_TIER,
+    frame: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
     """The data the 文字稿 template gets (each listed in the template's comment block).
 
@@ -301,7 +302,7 @@ def context(
     failed = _count_failed(units, counties, total)
     cats = by_county.loc[rollup.TOTAL_CITY, r.categories]
     return {
-        **shared_context(r, checklist, tier, cats, signals),
+        **shared_context(r, checklist, tier, cats, signals, frame),
         "title": title(r, checklist),
         "rank_rule": rollup.RANK_RULE,
         "total": total,
@@ -321,11 +322,13 @@ def shared_context(
     tier: Tier,
     cats: pd.Series,
     signals: Sequence[Signal] | None,
+    frame: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
     """What the city's and a county's 文字稿 both get: dates, the campaign's office and phone,
-    categories, top items, the accountability figures and 变化提醒."""
+    categories, top items, the accountability figures and 变化提醒; frame: the signals'
+    accountability.signals_frame, when the caller has it."""
     c = checklist.campaign
-    acc = accountability.text_context(r, c.due_soon_days, signals)
+    acc = accountability.text_context(r, c.due_soon_days, signals, frame=frame)
     acc["due_soon_until"] = cn_date(acc["due_soon_until"])
     return {
         "subtitle": subtitle(r, checklist, tier),
