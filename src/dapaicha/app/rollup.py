@@ -9,8 +9,9 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from dapaicha.app import merge
+from dapaicha.app import merge, pool
 from dapaicha.config import checklist as cl_mod
 from dapaicha.config.checklist import Checklist
 from dapaicha.config.roster import Roster
@@ -208,6 +209,7 @@ def write_reports(
     signals: Sequence[perfunctory.Signal] | None = None,
     tier: Tier = CITY_TIER,
     arrivals: Sequence[store_status.Arrival] = (),
+    workers: int | None = None,
 ) -> list[Path]:
     """Every output of `dapaicha rollup`: county and city summaries, 周报, 文字稿.
 
@@ -223,17 +225,23 @@ def write_reports(
     ctx = weekly.context(city, city_cl, signals, tier, sig)  # the city's office and phone
     md, txt = weekly.render(ctx, templates)  # template errors first
     mine = {} if sig is None else accountability.signals_by_county(sig)
-    paths = []
-    for c, rc in rollup.split(r):
-        own = None if sig is None else mine.get(c, sig.iloc[:0])
-        paths.append(
-            summary.write_county(rc, checklist, c, summary.county_path(out, c, r.period), own)
-        )
+    counties = list(rollup.split(r))
+    jobs = (
+        (rc, checklist, c, summary.county_path(out, c, r.period),
+         None if sig is None else mine.get(c, sig.iloc[:0]))
+        for c, rc in counties
+    )  # fmt: skip
+    paths = list(pool.side_by_side(_county_job, jobs, len(counties), workers))
     city_path = summary.city_path(out, r.period)
     paths.append(summary.write_city(city, city_cl, city_path, sig, arrivals, tier))
     paths.append(weekly.write_xlsx(city, city_cl, weekly.weekly_path(out, r.period), tier))
     paths += weekly.write_rendered(city, out, md, txt)
     return paths
+
+
+def _county_job(job: tuple[Rollup, Checklist, str, Path, Any]) -> Path:
+    """One county's 县级汇总表 (on a worker when there are many)."""
+    return summary.write_county(*job)
 
 
 def _county_reports(

@@ -9,14 +9,12 @@ written under a temporary name before the merge's COMMIT and renamed into place 
 
 from __future__ import annotations
 
-import multiprocessing as mp
-import os
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from dapaicha import fsutil
+from dapaicha.app import pool
 from dapaicha.config.checklist import Checklist
 from dapaicha.store import query as store_query
 from dapaicha.store import write as store
@@ -75,24 +73,15 @@ def write(
         (pending_of(path_of(folder, c, period)), data, cl, sources)
         for c, data, sources in _county_frames(conn, period, due)
     )
-    n = min(workers or os.cpu_count() or 1, len(due), MAX_WORKERS)
     try:
         for county in due:
             path_of(folder, county, period).parent.mkdir(parents=True, exist_ok=True)
-        if n <= 1 or len(due) < WHOLE_FROM:
-            done: Iterable[merged.Written] = (merged.write(*job) for job in jobs)
-            _collect(staged, done)
-        else:  # many ledgers: written side by side, one per process
-            ctx = mp.get_context("spawn" if os.name == "nt" else "fork")
-            with ProcessPoolExecutor(n, mp_context=ctx) as ex:
-                _collect(staged, ex.map(_write_job, jobs))
+        _collect(staged, pool.side_by_side(_write_job, jobs, len(due), workers))
     except BaseException:
-        staged.discard()
+        for county in due:  # what a worker wrote before another failed, too
+            pending_of(path_of(folder, county, period)).unlink(missing_ok=True)
         raise
     return staged
-
-
-MAX_WORKERS = 8
 
 
 def _write_job(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import gc
-import multiprocessing as mp
 import os
 import shutil
 import statistics
@@ -19,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 
 from dapaicha import fsutil, layout
+from dapaicha.app import pool
 from dapaicha.app.progress import Progress, silent
 from dapaicha.check import duplicates, identity, timeliness, versions
 from dapaicha.config import checklist as cl_mod
@@ -237,14 +237,13 @@ def iter_validate(
         (i, p, p.relative_to(folder).as_posix() if p != folder else p.name)
         for i, p in enumerate(files)
     ]
-    n = workers if workers is not None else min(os.cpu_count() or 1, 8)
+    n = pool.cores(workers)
     if n <= 1 or len(jobs) < PARALLEL_MIN_FILES:
         for job in jobs:
             yield _one(*job, cl, roster, batch)
         return
-    ctx = mp.get_context("spawn" if os.name == "nt" else "fork")
     with ProcessPoolExecutor(
-        n, mp_context=ctx, initializer=_init_worker, initargs=(cl, roster, batch)
+        n, mp_context=pool.context(), initializer=_init_worker, initargs=(cl, roster, batch)
     ) as ex:
         yield from ex.map(_work, jobs, chunksize=16)
 
