@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,6 +72,7 @@ class Context:
 
 
 _TEXTS: dict[str, dict[int, str]] = {}
+_CONTENTS: dict[str, dict[int, str]] = {}
 
 
 def _item_texts(cl: Checklist) -> dict[int, str]:
@@ -79,6 +81,14 @@ def _item_texts(cl: Checklist) -> dict[int, str]:
     if key not in _TEXTS:
         _TEXTS[key] = {i.no: squash(i.content) for _, i in cl.items}
     return _TEXTS[key]
+
+
+def _item_contents(cl: Checklist) -> dict[int, str]:
+    """Item texts as the checklist has them, once per checklist."""
+    key = cl.content_hash
+    if key not in _CONTENTS:
+        _CONTENTS[key] = {i.no: i.content for _, i in cl.items}
+    return _CONTENTS[key]
 
 
 def check_template(ctx: Context) -> bool:
@@ -194,14 +204,16 @@ def check_rows(ctx: Context) -> list[Row]:
     ret, cl = ctx.ret, ctx.cl
     rows: list[Row] = []
     seen: dict[int, int] = {}
+    plain = _plain_no(ctx)
     for tr in ret.rows:
         no = check_item_no(ctx, tr)
         if no is None:
             continue
-        seen[no] = seen.get(no, 0) + 1
-        row = _check_row(ctx, tr, no, seen[no], rows)
-        if row is not None:
-            rows.append(row)
+        seq = seen[no] = seen.get(no, 0) + 1
+        row = plain(tr, no, seq) if plain is not None else None
+        if row is None:
+            row = _check_row(ctx, tr, no, seq, rows)
+        rows.append(row)
     for _, item in cl.items:
         if item.no not in seen:
             ctx.add(C.ITEM_MISSING, item=item.no, expected=len(cl.items))
@@ -226,30 +238,37 @@ def check_item_no(ctx: Context, tr: TableRow) -> int | None:
 
 _FILL_REST = ("description", "measure", "kind", "deadline", "owner", "result", "done_date", "note")
 _N_REST = len(_FILL_REST)
+_Plain = Callable[[TableRow, int, int], "Row | None"]
 
 
-def _plain_no(ctx: Context, tr: TableRow, no: int, seq: int) -> Row | None:
-    """Fast path for the common row: 否 and nothing else filled."""
-    v = tr.values
-    hp = v.get("has_problem")
-    if ctx.ret.kind != "ledger" or hp.__class__ is not str:
+def _plain_no(ctx: Context) -> _Plain | None:
+    """Fast path for the common row of a ledger (否 and nothing else filled): a function
+    (row, item, seq) → its Row, or None for a row the full rules must read."""
+    if ctx.ret.kind != "ledger":
         return None
-    rest = [v.get(k) for k in _FILL_REST]
-    if rest.count(None) + rest.count("") != _N_REST:
-        return None
-    if hp != NO and vocab(hp, ctx.cl.vocabularies.yes_no.lookup).value != "否":
-        return None
-    if seq == 1 and "content" in v:
-        got = v["content"]
-        if got != ctx.cl.by_no[no][1].content and squash(clean_text(got) or "") != ctx.cl_text[no]:
+    content = _item_contents(ctx.cl)
+    texts, yes_no = ctx.cl_text, ctx.cl.vocabularies.yes_no.lookup
+
+    def plain(tr: TableRow, no: int, seq: int) -> Row | None:
+        v = tr.values
+        hp = v.get("has_problem")
+        if hp.__class__ is not str:
             return None
-    return Row(no=no, seq=seq, has_problem=NO, row=tr.row, cells=tr.addrs)
+        rest = list(map(v.get, _FILL_REST))
+        if rest.count(None) + rest.count("") != _N_REST:
+            return None
+        if hp != NO and vocab(hp, yes_no).value != "否":
+            return None
+        if seq == 1 and "content" in v:
+            got = v["content"]
+            if got != content[no] and squash(clean_text(got) or "") != texts[no]:
+                return None
+        return Row(no, seq, NO, row=tr.row, cells=tr.addrs)
+
+    return plain
 
 
-def _check_row(ctx: Context, tr: TableRow, no: int, seq: int, done: list[Row]) -> Row | None:
-    fast = _plain_no(ctx, tr, no, seq)
-    if fast is not None:
-        return fast
+def _check_row(ctx: Context, tr: TableRow, no: int, seq: int, done: list[Row]) -> Row:
     row = Row(no=no, seq=seq, row=tr.row, cells=tr.addrs)
     if ctx.ret.kind == "ledger" and seq == 1:
         _check_item_text(ctx, tr, no)
