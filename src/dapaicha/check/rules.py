@@ -28,19 +28,11 @@ from dapaicha.read.reader import Return, TableRow
 # Columns a return must have, by layout kind.
 REQUIRED = {
     "ledger": (
-        "no",
-        "content",
-        "has_problem",
-        "description",
-        "measure",
-        "kind",
-        "deadline",
-        "owner",
-        "result",
-        "done_date",
+        "no", "content", "has_problem", "description", "measure", "kind", "deadline", "owner",
+        "result", "done_date",
     ),
     "notice": ("no", "description", "measure", "deadline", "owner", "result"),
-}
+}  # fmt: skip
 
 
 @dataclass
@@ -72,7 +64,7 @@ class Context:
 
 
 _TEXTS: dict[str, dict[int, str]] = {}
-_CONTENTS: dict[str, dict[int, str]] = {}
+_CONTENTS: dict[str, tuple[dict[int, str], dict[int, str]]] = {}
 
 
 def _item_texts(cl: Checklist) -> dict[int, str]:
@@ -83,11 +75,14 @@ def _item_texts(cl: Checklist) -> dict[int, str]:
     return _TEXTS[key]
 
 
-def _item_contents(cl: Checklist) -> dict[int, str]:
-    """Item texts as the checklist has them, once per checklist."""
+def _contents(cl: Checklist) -> tuple[dict[int, str], dict[int, str]]:
+    """Item texts as the checklist has them, and those of them that, copied as they are,
+    read as unaltered (most, or all): once per checklist."""
     key = cl.content_hash
     if key not in _CONTENTS:
-        _CONTENTS[key] = {i.no: i.content for _, i in cl.items}
+        every, texts = {i.no: i.content for _, i in cl.items}, _item_texts(cl)
+        same = {no: t for no, t in every.items() if squash(clean_text(t) or "") == texts[no]}
+        _CONTENTS[key] = every, same
     return _CONTENTS[key]
 
 
@@ -246,7 +241,7 @@ def _plain_no(ctx: Context) -> _Plain | None:
     (row, item, seq) → its Row, or None for a row the full rules must read."""
     if ctx.ret.kind != "ledger":
         return None
-    content = _item_contents(ctx.cl)
+    content = _contents(ctx.cl)[0]
     texts, yes_no = ctx.cl_text, ctx.cl.vocabularies.yes_no.lookup
 
     def plain(tr: TableRow, no: int, seq: int) -> Row | None:
@@ -304,7 +299,7 @@ def _set_texts(row: Row, texts: dict[str, str | None]) -> None:
 
 def _check_item_text(ctx: Context, tr: TableRow, no: int) -> None:
     """The item's 排查内容 as the village's copy shows it, against the checklist."""
-    if "content" not in tr.values:
+    if "content" not in tr.values or tr.values["content"] == _contents(ctx.cl)[1].get(no):
         return
     got = clean_text(tr.values["content"])
     if got is not None and squash(got) != ctx.cl_text[no]:
