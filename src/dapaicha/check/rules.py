@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -200,10 +201,13 @@ def check_rows(ctx: Context) -> list[Row]:
     rows: list[Row] = []
     seen: dict[int, int] = {}
     plain = _plain_no(ctx)
+    by_no = cl.by_no
     for tr in ret.rows:
-        no = check_item_no(ctx, tr)
-        if no is None:
-            continue
+        x = tr.no_raw
+        if not (x.__class__ is float and x.is_integer() and (no := int(x)) in by_no):
+            if (got := check_item_no(ctx, tr)) is None:  # (the usual 序号 aside)
+                continue
+            no = got
         seq = seen[no] = seen.get(no, 0) + 1
         row = plain(tr, no, seq) if plain is not None else None
         if row is None:
@@ -232,7 +236,7 @@ def check_item_no(ctx: Context, tr: TableRow) -> int | None:
 
 
 _FILL_REST = ("description", "measure", "kind", "deadline", "owner", "result", "done_date", "note")
-_N_REST = len(_FILL_REST)
+_REST_OF = operator.itemgetter(*_FILL_REST)
 _Plain = Callable[[TableRow, int, int], "Row | None"]
 
 
@@ -249,8 +253,11 @@ def _plain_no(ctx: Context) -> _Plain | None:
         hp = v.get("has_problem")
         if hp.__class__ is not str:
             return None
-        rest = list(map(v.get, _FILL_REST))
-        if rest.count(None) + rest.count("") != _N_REST:
+        try:
+            rest = _REST_OF(v)
+        except KeyError:  # a column the table lacks: blank
+            rest = tuple(map(v.get, _FILL_REST))
+        if rest.count(None) + rest.count("") != len(rest):
             return None
         if hp != NO and vocab(hp, yes_no).value != "否":
             return None
