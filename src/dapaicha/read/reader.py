@@ -316,7 +316,7 @@ def _blank(v: Any) -> bool:
 
 _PLAIN_TYPES = (str, float, int, bool, type(None))
 _PLAIN_SET = frozenset(_PLAIN_TYPES)
-_IS_STR = str.__instancecheck__
+_LENGTH = operator.length_hint  # of a text; 0 for a number, a bool or None
 
 
 def _has_fill(fills: tuple[Any, ...], n_fill: int) -> bool:
@@ -389,7 +389,7 @@ def _read_rows(
         vals = dict(zip(keys, got, strict=False))  # as long: pick gives a value per key
         if not (
             _PLAIN_SET.issuperset(map(type, got))
-            and max(map(len, filter(_IS_STR, got)), default=0) <= MAX_CELL_CHARS
+            and max(map(_LENGTH, got)) <= MAX_CELL_CHARS
         ):  # rare: a date cell or a very long text
             _fix_cells(vals, r, ret, findings, ods)
         rows_out.append(TableRow(r + 1, no_raw, vals, Cells(letters, r + 1)))
