@@ -388,8 +388,7 @@ def _read_rows(
         got = pick(row)
         vals = dict(zip(keys, got, strict=False))  # as long: pick gives a value per key
         if not (
-            _PLAIN_SET.issuperset(map(type, got))
-            and max(map(_LENGTH, got)) <= MAX_CELL_CHARS
+            _PLAIN_SET.issuperset(map(type, got)) and max(map(_LENGTH, got)) <= MAX_CELL_CHARS
         ):  # rare: a date cell or a very long text
             _fix_cells(vals, r, ret, findings, ods)
         rows_out.append(TableRow(r + 1, no_raw, vals, Cells(letters, r + 1)))
