@@ -317,6 +317,22 @@ def test_out_of_bounds_at_the_edges(cells, out):
     assert sniff._out_of_bounds(body) is out
 
 
+_TAG_BITS = [
+    b"<row", b"<c", b"<x:row", b"<x:c", b"<col", b"<cols>", b":row", b":c", b" r=", b' r="',
+    b" r='", b"r=", b'"', b"'", b" ", b"\t", b"\n", b"/", b">", b"/>", b"A", b"BL", b"BM",
+    b"XFD", b"0", b"1", b"3000", b"3001", b"999", b"<v>", b"</c>", b"</row>", b"<",
+]  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(_TAG_BITS), max_size=40))
+@settings(max_examples=3000, deadline=None)
+def test_unusual_tags_found_as_by_one_pattern(bits):
+    # sniff looks for each kind of unusual tag on its own, from a literal: exactly the
+    # tags the one pattern finds
+    body = b"".join(bits)
+    assert sniff._unusual(body) is (sniff._UNUSUAL.search(body) is not None)
+
+
 def test_bounded_sheet_that_cannot_be_bounded_is_refused():
     # A sheet whose cells are out of bounds yet escape the cutter would be read densely:
     # bounded_sheet() refuses instead of returning it.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 
 import pytest
 from hypothesis import given, settings
@@ -10,6 +11,7 @@ from hypothesis import strategies as st
 
 from dapaicha.config import checklist
 from dapaicha.normalize import (
+    _CLEAN_TABLE,
     DateResult,
     IntResult,
     VocabResult,
@@ -103,6 +105,24 @@ def test_clean_text_idempotent(v: object) -> None:
         assert once == once.strip()
         assert once
         assert "\r" not in once
+
+
+def test_clean_text_printable_is_only_stripped() -> None:
+    # clean_text only strips a printable text: every character it removes or replaces
+    # must be unprintable, and " " the only printable whitespace
+    printable = [chr(c) for c in range(sys.maxunicode + 1) if chr(c).isprintable()]
+    assert not [c for c in printable if ord(c) in _CLEAN_TABLE or c in "\r\n"]
+    assert [c for c in printable if c.isspace()] == [" "]
+    assert clean_text(" 张三 ") == "张三" and clean_text("张\u00a0三\r\n") == "张 三"
+
+
+@given(st.text())
+@FAST
+def test_vocab_remembered_equals_fresh(text: str) -> None:
+    lookup = VOCABS["result"].lookup
+    first = vocab(text, lookup)
+    assert vocab(text, lookup) is first  # remembered
+    assert vocab(text, dict(lookup)) == first  # a fresh lookup reads it anew, the same
 
 
 # ---------------------------------------------------------------------------- vocab_key / vocab

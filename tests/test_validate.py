@@ -16,7 +16,9 @@ from typer.testing import CliRunner
 
 from dapaicha import layout
 from dapaicha.app import validate
+from dapaicha.check.identity import match_text
 from dapaicha.cli import app
+from dapaicha.config.roster import Roster, Village
 from dapaicha.errors import UserError
 from dapaicha.xlsx import fill
 
@@ -943,3 +945,19 @@ def test_report_only_where_asked(make_return, tmp_path, ros, monkeypatch):
         app, ["validate", str(d), "-r", str(Path(ros.source)), "--report", "报告.xlsx"]
     )
     assert r.exit_code == 0 and (cwd / "报告.xlsx").is_file()
+
+
+def test_village_named_in_a_text() -> None:
+    # the one roster village a title or a file name names: its township or county, then
+    # the longest name, decide between villages of the same name
+    a = Village("", "鄢陵县", "陈化店镇", "大马村")
+    b = Village("", "长葛市", "后河镇", "大马村")
+    c = Village("", "鄢陵县", "马栏镇", "大马庄村")
+    ros = Roster([a, b, c])
+    assert match_text(ros, "鄢陵县陈化店镇大马村问题整改台账") is a
+    assert match_text(ros, "长葛市 大马村") is b
+    assert match_text(ros, "马栏镇大马庄村_台账") is c
+    assert match_text(ros, "大马庄村") is c  # 大马 (a, b) and 大马庄: the longest name
+    assert match_text(ros, "大马村整改台账") is None  # two villages of that name
+    assert match_text(ros, "许昌市建安区小召乡") is None
+    assert match_text(ros, "") is None

@@ -30,6 +30,10 @@ _CLEAN_TABLE.update({0x85: "\n", 0x2028: "\n", 0x2029: "\n"})
 
 
 def _clean_str(s: str) -> str | None:
+    if s.isprintable():
+        # the common text: no \r, nothing _CLEAN_TABLE maps (all of it is unprintable),
+        # no whitespace but " " (every other space is unprintable); translate is slow
+        return s.strip() or None
     s = s.replace("\r\n", "\n").replace("\r", "\n").translate(_CLEAN_TABLE).strip()
     return s or None
 
@@ -147,7 +151,36 @@ def vocab(v: object, lookup: dict[str, str]) -> VocabResult:
     non-ASCII character such as 是/否/√), everything after it is bracketed groups
     (optionally followed by 。), and the bracketed text contains no known word of a
     different canonical ("已整改（未完成）" is not ok). Nothing else is guessed.
+
+    Results for texts are remembered per lookup: a lookup must not change once used
+    (a checklist's never do).
     """
+    if v.__class__ is str:  # a column repeats a few words: each read once per lookup
+        memo = _vocab_memo(lookup)
+        hit = memo.get(v)
+        if hit is None:
+            if len(memo) >= _MEMO_MAX:
+                memo.clear()
+            hit = memo[v] = _vocab(v, lookup)
+        return hit
+    return _vocab(v, lookup)
+
+
+_MEMO_MAX = 4096
+_MEMOS: dict[int, tuple[dict[str, str], dict[str, VocabResult]]] = {}
+
+
+def _vocab_memo(lookup: dict[str, str]) -> dict[str, VocabResult]:
+    """The results of vocab for one lookup (checklists are frozen: so are their lookups)."""
+    hit = _MEMOS.get(id(lookup))
+    if hit is None or hit[0] is not lookup:
+        if len(_MEMOS) >= 64:
+            _MEMOS.clear()
+        hit = _MEMOS[id(lookup)] = (lookup, {})
+    return hit[1]
+
+
+def _vocab(v: object, lookup: dict[str, str]) -> VocabResult:
     raw = clean_text(v)
     if raw is None:
         return VocabResult(None, True, None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import PurePath
 
 from dapaicha.config.roster import Roster, Village, county_base, township_base, village_base
@@ -11,18 +12,31 @@ from dapaicha.findings import C, Finding, make
 from dapaicha.normalize import squash
 from dapaicha.read.reader import Return
 
-_CACHE: dict[int, tuple[Roster, dict[str, list[Village]]]] = {}
+# a roster village under one of its names: (key, village, township base, county base)
+_Entry = tuple[str, Village, str, str]
 
 
-def _index(roster: Roster) -> dict[str, list[Village]]:
+@dataclass(frozen=True)
+class _Index:
+    names: dict[str, list[_Entry]]  # village name or base (2+ characters) → its villages
+    starts: frozenset[str]  # the first two characters of every name
+    longest: int  # characters of the longest name
+
+
+_CACHE: dict[int, tuple[Roster, _Index]] = {}
+
+
+def _index(roster: Roster) -> _Index:
     hit = _CACHE.get(id(roster))
     if hit is not None and hit[0] is roster:
         return hit[1]
-    idx: dict[str, list[Village]] = {}
+    names: dict[str, list[_Entry]] = {}
     for v in roster.villages:
+        entry = (v.key, v, township_base(v.township), county_base(v.county))
         for name in {v.village, village_base(v.village)}:
             if len(name) >= 2:
-                idx.setdefault(name, []).append(v)
+                names.setdefault(name, []).append(entry)
+    idx = _Index(names, frozenset(n[:2] for n in names), max(map(len, names), default=0))
     _CACHE.clear()
     _CACHE[id(roster)] = (roster, idx)
     return idx
@@ -43,29 +57,29 @@ def match_text(roster: Roster, text: str) -> Village | None:
     t = squash(text)
     if not t:
         return None
-    hits: dict[str, Village] = {}
+    hits: dict[str, _Entry] = {}
     idx = _index(roster)
-    n = len(t)
-    for i in range(n):  # every substring of 2–12 characters: a dict look-up each
-        for j in range(i + 2, min(n, i + 12) + 1):
-            for v in idx.get(t[i:j], ()):
-                hits[v.key] = v
+    names, starts = idx.names, idx.starts
+    n, span = len(t), min(idx.longest, 12)
+    for i in range(n - 1):  # every substring of 2–12 characters: a dict look-up each
+        if t[i : i + 2] not in starts:
+            continue  # no name starts here
+        for j in range(i + 2, min(n, i + span) + 1):
+            for e in names.get(t[i:j], ()):
+                hits[e[0]] = e
     if not hits:
         return None
     cands = list(hits.values())
     # Prefer candidates whose township, then county, also appear; longest village name wins ties.
-    for attr, base in (("township", township_base), ("county", county_base)):
-        narrowed = [v for v in cands if (b := _base(base, getattr(v, attr))) and b in t]
-        if narrowed:
-            cands = narrowed
+    narrowed = [e for e in cands if e[2] and e[2] in t]  # the township
+    cands = narrowed or cands
+    narrowed = [e for e in cands if e[3] and e[3] in t]  # the county
+    cands = narrowed or cands
     if len(cands) > 1:
-        longest = (
-            max(len(v.village) for v in cands if v.village in t)
-            if any(v.village in t for v in cands)
-            else 0
-        )
-        cands = [v for v in cands if len(v.village) == longest and v.village in t] or cands
-    return cands[0] if len(cands) == 1 else None
+        inside = [e[1] for e in cands if e[1].village in t]
+        longest = max((len(v.village) for v in inside), default=0)
+        cands = [e for e in cands if len(e[1].village) == longest and e[1].village in t] or cands
+    return cands[0][1] if len(cands) == 1 else None
 
 
 # the township named just before the village: what follows the last 县/区/市/旗 in the text

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,19 +29,11 @@ from dapaicha.read.reader import Return, TableRow
 # Columns a return must have, by layout kind.
 REQUIRED = {
     "ledger": (
-        "no",
-        "content",
-        "has_problem",
-        "description",
-        "measure",
-        "kind",
-        "deadline",
-        "owner",
-        "result",
-        "done_date",
+        "no", "content", "has_problem", "description", "measure", "kind", "deadline", "owner",
+        "result", "done_date",
     ),
     "notice": ("no", "description", "measure", "deadline", "owner", "result"),
-}
+}  # fmt: skip
 
 
 @dataclass
@@ -71,6 +65,7 @@ class Context:
 
 
 _TEXTS: dict[str, dict[int, str]] = {}
+_CONTENTS: dict[str, tuple[dict[int, str], dict[int, str]]] = {}
 
 
 def _item_texts(cl: Checklist) -> dict[int, str]:
@@ -79,6 +74,17 @@ def _item_texts(cl: Checklist) -> dict[int, str]:
     if key not in _TEXTS:
         _TEXTS[key] = {i.no: squash(i.content) for _, i in cl.items}
     return _TEXTS[key]
+
+
+def _contents(cl: Checklist) -> tuple[dict[int, str], dict[int, str]]:
+    """Item texts as the checklist has them, and those of them that, copied as they are,
+    read as unaltered (most, or all): once per checklist."""
+    key = cl.content_hash
+    if key not in _CONTENTS:
+        every, texts = {i.no: i.content for _, i in cl.items}, _item_texts(cl)
+        same = {no: t for no, t in every.items() if squash(clean_text(t) or "") == texts[no]}
+        _CONTENTS[key] = every, same
+    return _CONTENTS[key]
 
 
 def check_template(ctx: Context) -> bool:
@@ -194,14 +200,19 @@ def check_rows(ctx: Context) -> list[Row]:
     ret, cl = ctx.ret, ctx.cl
     rows: list[Row] = []
     seen: dict[int, int] = {}
+    plain = _plain_no(ctx)
+    by_no = cl.by_no
     for tr in ret.rows:
-        no = check_item_no(ctx, tr)
-        if no is None:
-            continue
-        seen[no] = seen.get(no, 0) + 1
-        row = _check_row(ctx, tr, no, seen[no], rows)
-        if row is not None:
-            rows.append(row)
+        x = tr.no_raw
+        if not (x.__class__ is float and x.is_integer() and (no := int(x)) in by_no):
+            if (got := check_item_no(ctx, tr)) is None:  # (the usual 序号 aside)
+                continue
+            no = got
+        seq = seen[no] = seen.get(no, 0) + 1
+        row = plain(tr, no, seq) if plain is not None else None
+        if row is None:
+            row = _check_row(ctx, tr, no, seq, rows)
+        rows.append(row)
     for _, item in cl.items:
         if item.no not in seen:
             ctx.add(C.ITEM_MISSING, item=item.no, expected=len(cl.items))
@@ -225,31 +236,41 @@ def check_item_no(ctx: Context, tr: TableRow) -> int | None:
 
 
 _FILL_REST = ("description", "measure", "kind", "deadline", "owner", "result", "done_date", "note")
-_N_REST = len(_FILL_REST)
+_REST_OF = operator.itemgetter(*_FILL_REST)
+_Plain = Callable[[TableRow, int, int], "Row | None"]
 
 
-def _plain_no(ctx: Context, tr: TableRow, no: int, seq: int) -> Row | None:
-    """Fast path for the common row: 否 and nothing else filled."""
-    v = tr.values
-    hp = v.get("has_problem")
-    if ctx.ret.kind != "ledger" or hp.__class__ is not str:
+def _plain_no(ctx: Context) -> _Plain | None:
+    """Fast path for the common row of a ledger (否 and nothing else filled): a function
+    (row, item, seq) → its Row, or None for a row the full rules must read."""
+    if ctx.ret.kind != "ledger":
         return None
-    rest = [v.get(k) for k in _FILL_REST]
-    if rest.count(None) + rest.count("") != _N_REST:
-        return None
-    if hp != NO and vocab(hp, ctx.cl.vocabularies.yes_no.lookup).value != "否":
-        return None
-    if seq == 1 and "content" in v:
-        got = v["content"]
-        if got != ctx.cl.by_no[no][1].content and squash(clean_text(got) or "") != ctx.cl_text[no]:
+    content = _contents(ctx.cl)[0]
+    texts, yes_no = ctx.cl_text, ctx.cl.vocabularies.yes_no.lookup
+
+    def plain(tr: TableRow, no: int, seq: int) -> Row | None:
+        v = tr.values
+        hp = v.get("has_problem")
+        if hp.__class__ is not str:
             return None
-    return Row(no=no, seq=seq, has_problem=NO, row=tr.row, cells=tr.addrs)
+        try:
+            rest = _REST_OF(v)
+        except KeyError:  # a column the table lacks: blank
+            rest = tuple(map(v.get, _FILL_REST))
+        if rest.count(None) + rest.count("") != len(rest):
+            return None
+        if hp != NO and vocab(hp, yes_no).value != "否":
+            return None
+        if seq == 1 and "content" in v:
+            got = v["content"]
+            if got != content[no] and squash(clean_text(got) or "") != texts[no]:
+                return None
+        return Row(no, seq, NO, row=tr.row, cells=tr.addrs)
+
+    return plain
 
 
-def _check_row(ctx: Context, tr: TableRow, no: int, seq: int, done: list[Row]) -> Row | None:
-    fast = _plain_no(ctx, tr, no, seq)
-    if fast is not None:
-        return fast
+def _check_row(ctx: Context, tr: TableRow, no: int, seq: int, done: list[Row]) -> Row:
     row = Row(no=no, seq=seq, row=tr.row, cells=tr.addrs)
     if ctx.ret.kind == "ledger" and seq == 1:
         _check_item_text(ctx, tr, no)
@@ -285,7 +306,7 @@ def _set_texts(row: Row, texts: dict[str, str | None]) -> None:
 
 def _check_item_text(ctx: Context, tr: TableRow, no: int) -> None:
     """The item's 排查内容 as the village's copy shows it, against the checklist."""
-    if "content" not in tr.values:
+    if "content" not in tr.values or tr.values["content"] == _contents(ctx.cl)[1].get(no):
         return
     got = clean_text(tr.values["content"])
     if got is not None and squash(got) != ctx.cl_text[no]:

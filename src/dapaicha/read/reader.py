@@ -316,6 +316,14 @@ def _blank(v: Any) -> bool:
 
 _PLAIN_TYPES = (str, float, int, bool, type(None))
 _PLAIN_SET = frozenset(_PLAIN_TYPES)
+_LENGTH = operator.length_hint  # of a text; 0 for a number, a bool or None
+
+
+def _has_fill(fills: tuple[Any, ...], n_fill: int) -> bool:
+    """Whether any of a row's village-filled cells holds something."""
+    if fills.count("") + fills.count(None) == n_fill:
+        return False
+    return any(v is not None and v != "" and (v.__class__ is not str or v.strip()) for v in fills)
 
 
 def _read_rows(
@@ -349,44 +357,39 @@ def _read_rows(
             row = row + [None] * (width - n)
         no_raw = row[no_c]
         no_cls = no_raw.__class__
-        if no_cls not in _PLAIN_TYPES:
-            no_raw = _undate(no_raw, ods)
-            no_cls = no_raw.__class__
-        if no_cls is str and len(no_raw) <= 20 and match_header(no_raw)[0] == "no":
-            continue  # the header again: a table pasted page by page, a sub-header row
-        if (
-            no_cls is not int
-            and not (no_cls is float and no_raw.is_integer())
-            and signature_line(row, n, no_raw, label_cols, end_line)
-        ):
-            break  # the signature block, written in label columns: never a village's answer
-        fills = pick_fill(row)
-        has_fill = False
-        if fills.count("") + fills.count(None) != n_fill:
-            for v in fills:
-                if v is not None and v != "" and (v.__class__ is not str or v.strip()):
-                    has_fill = True
-                    break
-        if no_cls is not int and no_cls is not float and _blank(no_raw):
-            if not has_fill:
-                blank_run += 1
-                if blank_run > 50:
-                    break
-                continue
-            if last_no is None:
-                continue
-            no_raw = (
-                last_no  # an inserted row without its 序号: a further problem of the item above
-            )
-        blank_run = 0
-        if no_raw.__class__ is str and parse_int(no_raw).value is None and not has_fill:
-            continue  # a sub-header or a 合计 line
+        if no_cls is int or (no_cls is float and no_raw.is_integer()):
+            blank_run = 0  # the common row: a whole 序号 (none of the checks below apply)
+        else:
+            if no_cls not in _PLAIN_TYPES:
+                no_raw = _undate(no_raw, ods)
+                no_cls = no_raw.__class__
+            if no_cls is str and len(no_raw) <= 20 and match_header(no_raw)[0] == "no":
+                continue  # the header again: a table pasted page by page, a sub-header row
+            if (
+                no_cls is not int
+                and not (no_cls is float and no_raw.is_integer())
+                and signature_line(row, n, no_raw, label_cols, end_line)
+            ):
+                break  # the signature block, written in label columns: never an answer
+            has_fill = _has_fill(pick_fill(row), n_fill)
+            if no_cls is not int and no_cls is not float and _blank(no_raw):
+                if not has_fill:
+                    blank_run += 1
+                    if blank_run > 50:
+                        break
+                    continue
+                if last_no is None:
+                    continue
+                no_raw = last_no  # an inserted row without its 序号: a further problem above
+            blank_run = 0
+            if no_raw.__class__ is str and parse_int(no_raw).value is None and not has_fill:
+                continue  # a sub-header or a 合计 line
         last_no = no_raw
         got = pick(row)
-        vals = dict(zip(keys, got, strict=True))
+        vals = dict(zip(keys, got, strict=False))  # as long: pick gives a value per key
         if not (
-            _PLAIN_SET.issuperset(map(type, got)) and max(map(len, map(str, got))) <= MAX_CELL_CHARS
-        ):  # rare: a date cell or a very long text (str() of a number is short)
+            _PLAIN_SET.issuperset(map(type, got)) and max(map(_LENGTH, got)) <= MAX_CELL_CHARS
+        ):  # rare: a date cell or a very long text
             _fix_cells(vals, r, ret, findings, ods)
         rows_out.append(TableRow(r + 1, no_raw, vals, Cells(letters, r + 1)))
     return r

@@ -333,9 +333,23 @@ _FAR_R = re.compile(_R_ANY + rb"""(?!["'](?:""" + _IN_COL + rb")?" + _IN_ROW + r
 _R_COUNT = re.compile(_R_ANY)
 
 
+# _UNUSUAL's alternatives one by one, each from a literal (the combined pattern tries every
+# "<"): a prefixed tag needs ":row" or ":c" before a space, "/" or ">" somewhere.
+_PREFIXED = re.compile(rb":(?:row|c)(?=[\s/>])")
+_ODD_ROW = re.compile(rb'<row(?=[\s/>])(?! r="' + _IN_ROW + rb'")')
+_ODD_CELL = re.compile(rb'<c(?=[\s/>])(?! r="' + _IN_COL + _IN_ROW + rb'")')
+
+
+def _unusual(body: bytes) -> bool:
+    """Whether _UNUSUAL finds a tag in body."""
+    if _PREFIXED.search(body) is not None:
+        return _UNUSUAL.search(body) is not None
+    return _ODD_ROW.search(body) is not None or _ODD_CELL.search(body) is not None
+
+
 def _out_of_bounds(body: bytes) -> bool:
     """Whether any row or cell lies beyond the bounds, as a parser would place it."""
-    if _UNUSUAL.search(body) is None and _FAR_R.search(body) is None:
+    if not _unusual(body) and _FAR_R.search(body) is None:
         return False
     return _walk_out_of_bounds(body)
 
