@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-import gc
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dapaicha.app import merge, pool
+from dapaicha.app import gcmode, merge, pool
 from dapaicha.config import checklist as cl_mod
 from dapaicha.config.checklist import Checklist
 from dapaicha.config.roster import Roster
@@ -110,12 +108,12 @@ def run(
             if not Path(store_path).exists():
                 raise UserError("给出的文件夹中没有可汇总的台账。")
         n = _period(Path(store_path), period, cl)
-        with _paused_gc():
+        with gcmode.paused():
             # one after the other: the signals' rows are freed before the frames are read
             signals = perfunctory_signals(Path(store_path), n, cl)
             data = store.period_frames(Path(store_path), n)
             arrivals = store_status.arrivals(Path(store_path), n)
-    with _paused_gc():
+    with gcmode.paused():
         if tier.is_county:
             tier = dataclasses.replace(tier, name=county_of(tier, roster))
             r = _county_rollup(data, roster, cl, tier.name)
@@ -123,35 +121,9 @@ def run(
             r = rollup.build(data, rollup.roster_frame(roster.villages), cl)
     del data  # r holds what the reports need: the frames are freed before they are written
     target = out / f"第{n}期" if by_period else out
-    with _frozen_gc():
+    with gcmode.frozen():
         paths = write_reports(r, cl, target, templates, signals, tier, arrivals)
     return RunResult(r, paths, merged_results, tier, [] if tier.is_county else arrivals)
-
-
-@contextmanager
-def _paused_gc() -> Iterator[None]:
-    """The cyclic garbage collector paused while a province's rows, frames and signals are
-    made: they hold no cycles (reference counting frees them), and each full collection
-    would walk every one of them (seconds at 46,000 villages)."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
-@contextmanager
-def _frozen_gc() -> Iterator[None]:
-    """What exists now left out of cyclic collections while the reports are written (the
-    workbooks' own cycles are still collected); garbage collected first, not frozen."""
-    gc.collect()
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 def _county_rollup(data: PeriodData, roster: Roster, cl: Checklist, county: str) -> Rollup:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 
 from dapaicha import fsutil, layout
-from dapaicha.app import pool
+from dapaicha.app import gcmode, pool
 from dapaicha.app.progress import Progress, silent
 from dapaicha.check import duplicates, identity, timeliness, versions
 from dapaicha.config import checklist as cl_mod
@@ -64,25 +64,6 @@ def list_files(folder: Path) -> tuple[list[Path], list[tuple[str, str]]]:
     return files, skipped
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """No cycle collection while one file is read or while results pile up.
-
-    Rows and results hold no reference cycles (reference counting frees them). Reading
-    a ledger allocates thousands of small objects, each batch of which set off a
-    collection that walked the young objects (and, now and then, all of them): about a
-    quarter of a file's time. A batch's results piling up set off collections of the
-    oldest generation that walked every row kept so far.
-    """
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
 def validate_return(
     path: Path, name: str, cl: Checklist, roster: Roster
 ) -> tuple[FileResult, list[Submission]]:
@@ -90,7 +71,7 @@ def validate_return(
     shown = fsutil.shown_name(name)
     if shown != name:  # not UTF-8: not read, nothing stored under a name no file can hold
         return FileResult(file=shown, findings=[make("file-name-invalid", shown)]), []
-    with _gc_paused():
+    with gcmode.paused():
         return _validate_return(path, name, cl, roster)
 
 
@@ -187,20 +168,9 @@ def _one(i: int, path: Path, name: str, cl: Checklist, roster: Roster, batch: Ba
         subs = [dataclasses.replace(s, rows=[]) for s in subs if s.source_kind == "merged"]
     staged = None
     if batch.stage is not None:
-        with _gc_on():  # a workbook is full of cycles: collect them (run_folder pauses it)
+        with gcmode.enabled():  # a workbook is full of cycles: collect them (run_folder pauses it)
             staged = feedback_xlsx.stage_copy(batch.base / fr.file, fr, batch.stage / f"{i}.xlsx")
     return fr, subs, staged
-
-
-@contextmanager
-def _gc_on() -> Iterator[None]:
-    was = gc.isenabled()
-    gc.enable()
-    try:
-        yield
-    finally:
-        if not was:
-            gc.disable()
 
 
 def _init_worker(cl: Checklist, roster: Roster, batch: Batch) -> None:
@@ -292,7 +262,7 @@ def run_folder(
     subs: list[Submission] = []
     staged: dict[str, feedback_xlsx.Staged] = {}
     batch = Batch(folder if folder.is_dir() else folder.parent, rows, stage)
-    with _gc_paused():
+    with gcmode.paused():
         for fr, s, st in iter_validate(files, cl, roster, batch, workers):
             report.files.append(fr)
             subs.extend(s)
