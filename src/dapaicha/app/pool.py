@@ -6,6 +6,7 @@ import multiprocessing as mp
 import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from multiprocessing.context import BaseContext
 from typing import TypeVar
 
@@ -31,9 +32,19 @@ def side_by_side(
 ) -> Iterator[R]:
     """fn over jobs, in order: on `workers` processes when there are many jobs, else here.
     fn must be a module-level function (it is sent to the workers by name)."""
+    with started(fn, jobs, count, workers) as results:
+        yield from results
+
+
+@contextmanager
+def started(
+    fn: Callable[[J], R], jobs: Iterable[J], count: int, workers: int | None = None
+) -> Iterator[Iterator[R]]:
+    """side_by_side, begun at once: many jobs are all handed to the workers on entry (the
+    caller goes on with other work meanwhile); their results come in order as iterated."""
     n = min(cores(workers), count)
     if n <= 1 or count < SIDE_BY_SIDE_FROM:
-        yield from map(fn, jobs)
+        yield map(fn, jobs)  # here, as the results are asked for
         return
     with ProcessPoolExecutor(n, mp_context=context()) as ex:
-        yield from ex.map(fn, jobs)
+        yield ex.map(fn, jobs)

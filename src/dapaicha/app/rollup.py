@@ -203,12 +203,13 @@ def write_reports(
          None if sig is None else mine.get(c, sig.iloc[:0]))
         for c, rc in counties
     )  # fmt: skip
-    paths = list(pool.side_by_side(_county_job, jobs, len(counties), workers))
-    city_path = summary.city_path(out, r.period)
-    paths.append(summary.write_city(city, city_cl, city_path, sig, arrivals, tier))
-    paths.append(weekly.write_xlsx(city, city_cl, weekly.weekly_path(out, r.period), tier))
-    paths += weekly.write_rendered(city, out, md, txt)
-    return paths
+    # the counties' workbooks on the workers while the city's are written here
+    with pool.started(_county_job, jobs, len(counties), workers) as county_paths:
+        city_path = summary.city_path(out, r.period)
+        own = [summary.write_city(city, city_cl, city_path, sig, arrivals, tier)]
+        own.append(weekly.write_xlsx(city, city_cl, weekly.weekly_path(out, r.period), tier))
+        own += weekly.write_rendered(city, out, md, txt)
+        return list(county_paths) + own
 
 
 def _county_job(job: tuple[Rollup, Checklist, str, Path, Any]) -> Path:
