@@ -139,16 +139,23 @@ def variants(cl: checklist.Checklist, folder: Path, seed: int) -> list[stamp.Tem
         fill.fill_ledger(tpl_path, dst, answers(seed * 100 + k), default={"has_problem": "否"},
                          report_date=dt.date(2022, 3, 30), signers=signers)  # fmt: skip
         filled.append(dst)
+    return templates_of(filled, folder / f"resaved-{seed}", tokens, len(signers))
+
+
+def templates_of(
+    filled: list[Path], out: Path, tokens: dict[str, str], signers: int
+) -> list[stamp.Template]:
+    """Filled ledgers holding the tokens, re-saved by LibreOffice when installed (as returns
+    arrive: shared strings, its styles) into out, as stamp templates (signers too)."""
     soffice = shutil.which("soffice")
-    if soffice:  # as returns arrive: saved by a spreadsheet program (shared strings, its styles)
-        out = folder / f"resaved-{seed}"
+    if soffice:
         with tempfile.TemporaryDirectory() as prof:
             subprocess.run([soffice, f"-env:UserInstallation=file://{prof}", "--headless",
                             "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(out),
                             *map(str, filled)], capture_output=True, timeout=600, check=True)  # fmt: skip
         filled = [out / p.name for p in filled]
     tokens = {f: t for f, t in tokens.items() if f != "liaison"}
-    tokens.update({f"signer{i}": f"@@dpc:signer{i}@@" for i in range(len(signers))})
+    tokens.update({f"signer{i}": f"@@dpc:signer{i}@@" for i in range(signers)})
     return [stamp.Template(p.read_bytes(), tokens) for p in filled]
 
 

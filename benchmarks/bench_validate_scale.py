@@ -54,6 +54,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench_province import templates_of
 from bench_validate import synthetic_roster
 from openpyxl import Workbook
 
@@ -100,17 +101,7 @@ def _templates(cl: checklist.Checklist, folder: Path) -> list[stamp.Template]:
         fill.fill_ledger(blank, dst, _answers(k), default={"has_problem": "否"},
                          report_date=dt.date(2022, 3, 30), signers=signers)  # fmt: skip
         filled.append(dst)
-    soffice = shutil.which("soffice")
-    if soffice:  # as returns arrive: saved by a spreadsheet program
-        out = folder / "resaved"
-        with tempfile.TemporaryDirectory() as prof:
-            subprocess.run([soffice, f"-env:UserInstallation=file://{prof}", "--headless",
-                            "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(out),
-                            *map(str, filled)], capture_output=True, timeout=600, check=True)  # fmt: skip
-        filled = [out / p.name for p in filled]
-    tokens = {f: t for f, t in tokens.items() if f != "liaison"}
-    tokens.update({f"signer{i}": f"@@dpc:signer{i}@@" for i in range(len(signers))})
-    return [stamp.Template(p.read_bytes(), tokens) for p in filled]
+    return templates_of(filled, folder / "resaved", tokens, len(signers))
 
 
 def build(n: int, files: int) -> tuple[Path, Path, Path]:
