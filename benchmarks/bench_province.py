@@ -237,6 +237,11 @@ def steps(paths: dict[str, Path], work: Path, n: int, skip: list[str]) -> dict[s
         got["feedback"] = run_step(f"validate --feedback {n:,}", ["validate", ret, "-r", ros,
                                    "--report", work / "校验报告2.xlsx", "--feedback",
                                    work / "退回修改"], work / "feedback.log")[0]  # fmt: skip
+    if "cold" not in skip:  # the same merge, validate's results not remembered
+        os.environ["DAPAICHA_CACHE"] = "off"
+        run_step(f"merge {n:,}, nothing remembered", ["merge", ret, "-r", ros, "-s",
+                 work / "cold.sqlite", "-p", 1], work / "merge-cold.log")  # fmt: skip
+        os.environ["DAPAICHA_CACHE"] = str(work / "memo.sqlite")
     got["merge"] = run_step(f"merge {n:,} into an empty store", ["merge", ret, "-r", ros,
                             "-s", s, "-p", 1], work / "merge.log")[0]  # fmt: skip
     files = len(validate.list_files(paths["county"])[0])
@@ -326,8 +331,9 @@ def main() -> int:
     ap.add_argument(
         "--check", type=int, default=300, help="returns in the streamed/in-memory check"
     )
-    ap.add_argument("--skip", nargs="*", default=[], choices=["feedback", "all"],
-                    help="steps left out: validate --feedback, merge --all-ledgers")  # fmt: skip
+    ap.add_argument("--skip", nargs="*", default=[], choices=["feedback", "all", "cold"],
+                    help="steps left out: validate --feedback, merge --all-ledgers, merge "
+                         "with nothing remembered")  # fmt: skip
     a = ap.parse_args()
     n = a.villages
     paths = build(n, HERE / "out" / f"province-{n}")
@@ -335,6 +341,8 @@ def main() -> int:
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     print(f"{n:,} villages, {os.cpu_count()} cores, work folder {work}")
+    # validate's results remembered for merge (app/memo) in this run's folder: a cold start
+    os.environ["DAPAICHA_CACHE"] = str(work / "memo.sqlite")
     got = steps(paths, work, n, a.skip)
     total = got["validate"] + got["merge"] + got["rollup"]
     print(f"validate + merge + rollup: {total:.1f} s")

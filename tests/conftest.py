@@ -110,3 +110,14 @@ def soffice_convert(src: Path, fmt: str, outdir: Path) -> Path:
         timeout=180,
     )
     return outdir / f"{src.stem}.{fmt.split(':')[0]}"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _memo_of_this_session(tmp_path_factory):
+    """validate's memo (app/memo) in this session's folder, not the user's cache."""
+    from dapaicha.app import memo
+
+    mp = pytest.MonkeyPatch()
+    mp.setenv(memo.ENV, str(tmp_path_factory.mktemp("memo") / memo.FILE_NAME))
+    yield
+    mp.undo()

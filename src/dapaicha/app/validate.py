@@ -19,6 +19,7 @@ from pathlib import Path, PurePath
 
 from dapaicha import fsutil, layout
 from dapaicha.app import gcmode, pool
+from dapaicha.app import memo as memo_mod
 from dapaicha.app.progress import Progress, silent
 from dapaicha.check import duplicates, identity, timeliness, versions
 from dapaicha.config import checklist as cl_mod
@@ -32,6 +33,7 @@ from dapaicha.model import PackedRows, Submission
 from dapaicha.normalize import parse_date
 from dapaicha.read import reader, sniff
 from dapaicha.read import roster as roster_mod
+from dapaicha.store import memo as store_memo
 from dapaicha.xlsx import feedback as feedback_xlsx
 from dapaicha.xlsx import merged
 from dapaicha.xlsx import report as report_xlsx
@@ -141,6 +143,7 @@ def _order(f: Finding) -> tuple:
     return (f.item is not None, f.item or 0, _cell_key(f.cell), f.code)
 
 
+MEMO_BATCH = 512  # results written to the memo file in one transaction
 PARALLEL_MIN_FILES = 64  # below this, starting worker processes costs more than it saves
 
 _WORKER: dict[str, object] = {}
@@ -156,6 +159,8 @@ class Batch:
     base: Path  # the folder the files' names are relative to
     rows: bool = True  # False: only the report is wanted (no rows, see _one)
     stage: Path | None = None  # make each file's 退回修改 copy here (feedback.stage_copy)
+    memo: Path | None = None  # results remembered between runs (app/memo), with workers
+    context: bytes = b""  # memo.context_of the checklist and roster
 
 
 Done = tuple[FileResult, list[Submission], feedback_xlsx.Staged | None]
@@ -163,6 +168,11 @@ Done = tuple[FileResult, list[Submission], feedback_xlsx.Staged | None]
 
 def _one(i: int, path: Path, name: str, cl: Checklist, roster: Roster, batch: Batch) -> Done:
     fr, subs = validate_return(path, name, cl, roster)
+    return _kept(i, fr, subs, batch)
+
+
+def _kept(i: int, fr: FileResult, subs: list[Submission], batch: Batch) -> Done:
+    """What the run keeps of one file's result: its rows (batch.rows), its 退回修改 copy."""
     if not batch.rows:  # a small result: no rows leave the worker; a return's FileResult
         # names its village, a merged ledger's villages come as Submissions without rows
         subs = [dataclasses.replace(s, rows=[]) for s in subs if s.source_kind == "merged"]
@@ -175,6 +185,8 @@ def _one(i: int, path: Path, name: str, cl: Checklist, roster: Roster, batch: Ba
 
 def _init_worker(cl: Checklist, roster: Roster, batch: Batch) -> None:
     _WORKER["cl"], _WORKER["roster"], _WORKER["batch"] = cl, roster, batch
+    if batch.memo is not None:
+        _WORKER["memo"] = store_memo.Memo(batch.memo, write=False)
     parent = os.getppid()
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
     gc.freeze()  # the checklist and roster live as long as the worker: never scan them
@@ -188,20 +200,34 @@ def _watch_parent(parent: int) -> None:
             os._exit(1)
 
 
-def _work(job: tuple[int, Path, str]) -> Done:
-    w = _WORKER
-    fr, subs, staged = _one(*job, w["cl"], w["roster"], w["batch"])  # type: ignore[arg-type]
-    for s in subs:  # sent compressed: the main process keeps them until the store's insert
-        if s.rows:
-            s.rows = PackedRows.of(s.rows)
-    return fr, subs, staged
+# A worker's answer: the file's Done, and its result to remember (key, value) when new.
+Worked = tuple[Done, tuple[bytes, bytes] | None]
+
+
+def _work(job: tuple[int, Path, str]) -> Worked:
+    i, path, name = job
+    cl, roster, batch = _WORKER["cl"], _WORKER["roster"], _WORKER["batch"]
+    assert isinstance(batch, Batch)
+    memo, key, value = _WORKER.get("memo"), None, None
+    if isinstance(memo, store_memo.Memo):
+        key = memo_mod.key_of(batch.context, path, name)
+        value = memo.get(key) if key else None
+    got = memo_mod.unpack(value) if value else None
+    new = None
+    if got is None:
+        got = validate_return(path, name, cl, roster)  # type: ignore[arg-type]
+        for s in got[1] if key or batch.rows else ():  # sent compressed: the main
+            if s.rows:  # process keeps them until the store's insert
+                s.rows = PackedRows.of(s.rows)
+        new = (key, memo_mod.pack(got)) if key else None
+    return _kept(i, *got, batch), new
 
 
 def iter_validate(
     files: list[Path], cl: Checklist, roster: Roster, batch: Batch, workers: int | None = None
 ) -> Iterator[Done]:
     """Validate files in order, as they are done; large batches on every core (same results,
-    same order)."""
+    same order), remembering each file's result (app/memo) for the next run on it."""
     folder = batch.base
     jobs = [
         (i, p, p.relative_to(folder).as_posix() if p != folder else p.name)
@@ -212,10 +238,34 @@ def iter_validate(
         for job in jobs:
             yield _one(*job, cl, roster, batch)
         return
+    where = memo_mod.location()
+    if where is not None:
+        batch = dataclasses.replace(batch, memo=where, context=memo_mod.context_of(cl, roster))
     with ProcessPoolExecutor(
         n, mp_context=pool.context(), initializer=_init_worker, initargs=(cl, roster, batch)
     ) as ex:
-        yield from ex.map(_work, jobs, chunksize=16)
+        yield from _remembering(ex.map(_work, jobs, chunksize=16), where)
+
+
+def _remembering(results: Iterator[Worked], where: Path | None) -> Iterator[Done]:
+    """The Done of each result; new results written to the memo file, MEMO_BATCH at a time."""
+    memo, new = None, []
+    try:
+        for done, kept in results:
+            if kept is not None and where is not None:
+                new.append(kept)
+                if len(new) >= MEMO_BATCH:
+                    memo = memo or store_memo.Memo(where, write=True)
+                    memo.put(new)
+                    new = []
+            yield done
+        if new or memo:
+            memo = memo or store_memo.Memo(where, write=True)  # type: ignore[arg-type]
+            memo.put(new)
+            memo.prune()
+    finally:
+        if memo is not None:
+            memo.close()
 
 
 def validate_folder(

@@ -1,0 +1,148 @@
+"""validate's results remembered for the next run on the same files (app/memo, issue 20):
+found only for the very same bytes, name, checklist, roster and code; a damaged or missing
+memo file is worked around, never an error."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import problem
+
+from dapaicha.app import memo, validate
+from dapaicha.config.roster import Roster
+
+
+def _batch(make_return, tmp_path: Path) -> Path:
+    """6 villages × 11 periods: 66 returns (half with findings) and one broken file."""
+    src = tmp_path / "src"
+    returns = [
+        make_return(f"{i:02d}.xlsx", {3: {"has_problem": "是"}} if i % 2 else {4: problem()},
+                    folder=src, village=i)
+        for i in range(6)
+    ]  # fmt: skip
+    d = tmp_path / "returns"
+    for n in range(1, 12):
+        (d / f"第{n}期").mkdir(parents=True)
+        for p in returns:
+            shutil.copy(p, d / f"第{n}期" / p.name)
+    (d / "第2期" / "坏.xlsx").write_bytes(b"not a workbook")
+    assert len(validate.list_files(d)[0]) == 67 >= validate.PARALLEL_MIN_FILES
+    return d
+
+
+def _entries(path: Path) -> int:
+    with sqlite3.connect(path) as conn:
+        return conn.execute("SELECT count(*) FROM memo").fetchone()[0]
+
+
+def _plain(d: Path, cl, ros):
+    """The results worked out in this process, nothing remembered (the reference)."""
+    rep, subs = validate.validate_folder(d, cl, ros, workers=1)
+    return rep.to_dict(), [dataclasses.replace(s, rows=list(s.rows)) for s in subs]
+
+
+def _run(d: Path, cl, ros):
+    rep, subs = validate.validate_folder(d, cl, ros, workers=2)
+    return rep.to_dict(), [dataclasses.replace(s, rows=list(s.rows)) for s in subs]
+
+
+def test_merge_after_validate_finds_every_result(make_return, cl, ros, tmp_path, monkeypatch):
+    d = _batch(make_return, tmp_path)
+    where = tmp_path / "cache" / "memo.sqlite"
+    monkeypatch.setenv(memo.ENV, str(where))
+    expected = _plain(d, cl, ros)
+    assert not where.exists()  # one process: nothing remembered
+    # validate's report run (no rows leave the workers) remembers every file, rows and all
+    rep, _, _ = validate.run_folder(d, cl, ros, workers=2, rows=False)
+    assert rep.to_dict() == expected[0]
+    assert _entries(where) == 67
+    # merge's run (rows wanted) reads them back: the very same report and rows
+    assert _run(d, cl, ros) == expected
+    assert _entries(where) == 67
+    # they are the memo's: a value swapped under another file's key is what comes back
+    a, b = d / "第1期" / "00.xlsx", d / "第1期" / "01.xlsx"
+    context = memo.context_of(cl, ros)
+    ka, kb = memo.key_of(context, a, "第1期/00.xlsx"), memo.key_of(context, b, "第1期/01.xlsx")
+    with sqlite3.connect(where) as conn:
+        va = conn.execute("SELECT value FROM memo WHERE key = ?", (ka,)).fetchone()[0]
+        conn.execute("UPDATE memo SET value = ? WHERE key = ?", (va, kb))
+    rep2, _ = validate.validate_folder(d, cl, ros, workers=2)
+    at = [f["file"] for f in expected[0]["files"]].index("第1期/01.xlsx")
+    assert rep2.files[at].file == "第1期/00.xlsx"
+    assert sum(f.file == "第1期/00.xlsx" for f in rep2.files) == 2
+
+
+def test_changed_bytes_roster_or_checklist_are_worked_out_again(
+    make_return, cl, ros, tmp_path, monkeypatch
+):
+    d = _batch(make_return, tmp_path)
+    monkeypatch.setenv(memo.ENV, str(tmp_path / "memo.sqlite"))
+    _run(d, cl, ros)
+    # another file's bytes under a remembered name
+    shutil.copy(d / "第3期" / "01.xlsx", d / "第3期" / "00.xlsx")
+    assert _run(d, cl, ros) == _plain(d, cl, ros)
+    # a village renamed in the roster: its returns now name it otherwise
+    v = ros.villages[0]
+    renamed = Roster([dataclasses.replace(v, village="新名村"), *ros.villages[1:]])
+    got = _run(d, cl, renamed)
+    assert got == _plain(d, cl, renamed)
+    assert got != _plain(d, cl, ros)
+    # the checklist changed: one more synonym accepted
+    kind = cl.vocabularies.kind
+    values = {**kind.values, "立行立改": [*kind.values["立行立改"], "马上改"]}
+    vocab = cl.vocabularies.model_copy(update={"kind": kind.model_copy(update={"values": values})})
+    strict = cl.model_copy(update={"vocabularies": vocab})
+    assert memo.context_of(strict, ros) != memo.context_of(cl, ros)
+    assert _run(d, strict, ros) == _plain(d, strict, ros)
+
+
+def test_a_damaged_memo_file_is_made_again(make_return, cl, ros, tmp_path, monkeypatch):
+    d = _batch(make_return, tmp_path)
+    where = tmp_path / "memo.sqlite"
+    where.write_bytes(b"SQLite format 3\x00" + b"\xff" * 5000)  # not a database
+    monkeypatch.setenv(memo.ENV, str(where))
+    assert _run(d, cl, ros) == _plain(d, cl, ros)
+    assert _entries(where) == 67
+    # a value that is not a result: that file is worked out again
+    with sqlite3.connect(where) as conn:
+        conn.execute("UPDATE memo SET value = x'00ff'")
+    assert _run(d, cl, ros) == _plain(d, cl, ros)
+
+
+def test_turned_off_nothing_is_written(make_return, cl, ros, tmp_path, monkeypatch):
+    d = _batch(make_return, tmp_path)
+    monkeypatch.setenv(memo.ENV, "off")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("LOCALAPPDATA", str(tmp_path / "xdg"))
+    assert memo.location() is None
+    _run(d, cl, ros)
+    assert not (tmp_path / "xdg").exists()
+    monkeypatch.delenv(memo.ENV)
+    assert memo.location() == tmp_path / "xdg" / "dapaicha" / memo.FILE_NAME
+
+
+def test_the_context_is_the_same_in_every_process(cl, ros):
+    """Sets hash differently in each Python process: the key must not depend on that."""
+    code = (
+        "from dapaicha import resources; from dapaicha.app import memo; "
+        "from dapaicha.config import checklist; from dapaicha.read import roster; "
+        "cl = checklist.load(); ros = roster.load(resources.examples_dir() / 'roster.xlsx'); "
+        "ros.by_key; print(memo.context_of(cl, ros).hex())"
+    )
+    seen = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert seen == {memo.context_of(cl, ros).hex() + "\n"}
