@@ -961,3 +961,34 @@ def test_village_named_in_a_text() -> None:
     assert match_text(ros, "大马村整改台账") is None  # two villages of that name
     assert match_text(ros, "许昌市建安区小召乡") is None
     assert match_text(ros, "") is None
+
+
+def test_list_files_order_and_what_is_skipped(tmp_path):
+    """A folder's files by name, then its folders' (by name); links to folders and hidden
+    folders not entered; each skipped file with its reason."""
+    d = tmp_path / "returns"
+    for rel in ("b.xlsx", "a.xlsx", "乙/c.xlsx", "甲/z.xls", "甲/子/d.xlsx", ".git/e.xlsx",
+                "~$a.xlsx", "说明.docx", ".hidden.xlsx", "Thumbs.db", "无扩展名"):  # fmt: skip
+        (d / rel).parent.mkdir(parents=True, exist_ok=True)
+        (d / rel).write_bytes(b"x")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "f.xlsx").write_bytes(b"x")
+    (d / "链接").symlink_to(outside, target_is_directory=True)
+    (d / "断链.xlsx").symlink_to(tmp_path / "nowhere.xlsx")
+    (d / "文件链接.xlsx").symlink_to(outside / "f.xlsx")
+    files, skipped = validate.list_files(d)
+    assert [p.relative_to(d).as_posix() for p in files] == [
+        "a.xlsx", "b.xlsx", "乙/c.xlsx", "甲/z.xls", "甲/子/d.xlsx"
+    ]  # fmt: skip
+    assert sorted(skipped) == sorted([
+        (".hidden.xlsx", "隐藏文件"),
+        ("Thumbs.db", "隐藏文件"),
+        ("~$a.xlsx", "Office 临时锁定文件"),
+        ("无扩展名", "不是表格文件（无扩展名）"),
+        ("断链.xlsx", "不是普通文件"),
+        ("文件链接.xlsx", "不是普通文件"),
+        ("说明.docx", "不是表格文件（.docx）"),
+    ])  # fmt: skip
+    assert validate.list_files(d / "a.xlsx") == ([d / "a.xlsx"], [])
+    assert validate.list_files(tmp_path / "missing") == ([], [])

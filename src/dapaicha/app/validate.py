@@ -20,6 +20,7 @@ from pathlib import Path, PurePath
 from dapaicha import fsutil, layout
 from dapaicha.app import gcmode, pool
 from dapaicha.app import memo as memo_mod
+from dapaicha.app.listing import list_files
 from dapaicha.app.progress import Progress, silent
 from dapaicha.check import duplicates, identity, timeliness, versions
 from dapaicha.config import checklist as cl_mod
@@ -38,32 +39,6 @@ from dapaicha.xlsx import feedback as feedback_xlsx
 from dapaicha.xlsx import merged
 from dapaicha.xlsx import report as report_xlsx
 from dapaicha.xlsx.excel import cn_date
-
-SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".et", ".ett", ".xlt", ".xltx"}
-
-
-def list_files(folder: Path) -> tuple[list[Path], list[tuple[str, str]]]:
-    """Returns under folder (recursive, sorted), and what was skipped with the reason."""
-    files: list[Path] = []
-    skipped: list[tuple[str, str]] = []
-    if folder.is_file():
-        return [folder], []
-    for root, dirs, names in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for n in sorted(names):
-            p = Path(root) / n
-            rel = fsutil.shown_name(p.relative_to(folder).as_posix())
-            if n.startswith("~$"):
-                skipped.append((rel, "Office 临时锁定文件"))
-            elif n.startswith(".") or n.lower() in ("thumbs.db", "desktop.ini"):
-                skipped.append((rel, "隐藏文件"))
-            elif p.suffix.lower() not in SPREADSHEET_SUFFIXES:
-                skipped.append((rel, f"不是表格文件（{p.suffix or '无扩展名'}）"))
-            elif p.is_symlink() or not p.is_file():
-                skipped.append((rel, "不是普通文件"))
-            else:
-                files.append(p)
-    return files, skipped
 
 
 def validate_return(
