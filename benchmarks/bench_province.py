@@ -11,8 +11,10 @@ own zip-part stamping): 46,000 returns in about a minute. The corpus is cached i
 benchmarks/out/province-N.
 
 Each step runs the real CLI in a child process; printed: wall time and peak RSS of the
-command's main process and of its largest worker. Steps: validate (report), validate
---feedback, merge of every return into an empty store (every county's merged ledger), merge
+command's main process and of its largest worker. Steps: validate (report), validate again
+(each file's result remembered by the first: app/memo), validate --feedback, merge of every
+return into an empty store with nothing remembered (DAPAICHA_CACHE=off) and after validate
+(every county's merged ledger), merge
 of one county's new returns into that full store (that county's ledger), merge --all-ledgers
 with nothing new (every county's ledger and the whole store's: when merge has the flag),
 rollup.
@@ -233,10 +235,14 @@ def steps(paths: dict[str, Path], work: Path, n: int, skip: list[str]) -> dict[s
     got = {}
     got["validate"] = run_step(f"validate {n:,}", ["validate", ret, "-r", ros, "--report",
                                work / "校验报告.xlsx"], work / "validate.log")[0]  # fmt: skip
-    if "feedback" not in skip:
+    run_step(f"validate {n:,} again (nothing new)", ["validate", ret, "-r", ros, "--report",
+             work / "校验报告-again.xlsx"], work / "validate-again.log")  # fmt: skip
+    if "feedback" not in skip:  # nothing remembered: the copies' cost beside validate's
+        os.environ["DAPAICHA_CACHE"] = "off"
         got["feedback"] = run_step(f"validate --feedback {n:,}", ["validate", ret, "-r", ros,
                                    "--report", work / "校验报告2.xlsx", "--feedback",
                                    work / "退回修改"], work / "feedback.log")[0]  # fmt: skip
+        os.environ["DAPAICHA_CACHE"] = str(work / "memo.sqlite")
     if "cold" not in skip:  # the same merge, validate's results not remembered
         os.environ["DAPAICHA_CACHE"] = "off"
         run_step(f"merge {n:,}, nothing remembered", ["merge", ret, "-r", ros, "-s",
