@@ -16,6 +16,7 @@ from conftest import problem
 
 from dapaicha.app import memo, validate
 from dapaicha.config.roster import Roster
+from dapaicha.store import memo as store_memo
 
 
 def _batch(make_return, tmp_path: Path) -> Path:
@@ -146,3 +147,31 @@ def test_the_context_is_the_same_in_every_process(cl, ros):
         for seed in ("1", "2", "3")
     }
     assert seen == {memo.context_of(cl, ros).hex() + "\n"}
+
+
+def test_another_run_writing_misses_one_answer_not_the_rest(tmp_path):
+    where = tmp_path / "memo.sqlite"
+    mine = store_memo.Memo(where, write=True)
+    mine.put([(b"k1", b"v1")])
+    other = sqlite3.connect(where, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")  # another run in the middle of writing
+    reader = store_memo.Memo(where, write=False)
+    assert reader.usable
+    assert reader.get(b"k1") is None  # waited, then went on without it
+    mine.put([(b"k2", b"v2")])  # not written, and no error
+    other.execute("COMMIT")
+    other.close()
+    assert reader.usable and mine.usable
+    assert reader.get(b"k1") == b"v1"
+    assert reader.get(b"k2") is None
+    mine.put([(b"k2", b"v2")])
+    assert reader.get(b"k2") == b"v2"
+    mine.close()
+    reader.close()
+    where.write_bytes(b"\x00" * 4096)  # damaged: read as nothing, made again to write
+    damaged = store_memo.Memo(where, write=False)
+    assert damaged.get(b"k1") is None
+    assert not damaged.usable  # not asked again
+    again = store_memo.Memo(where, write=True)
+    assert again.usable and again.get(b"k1") is None
+    again.close()

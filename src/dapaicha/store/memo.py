@@ -35,7 +35,7 @@ class Memo:
                 self._conn = _open(path, write)
                 return
             except sqlite3.DatabaseError as err:  # not a database: made again when writing
-                if not write or attempt == 2 or "locked" in str(err):
+                if not write or attempt == 2 or _busy(err):
                     return
                 with contextlib.suppress(OSError):
                     path.unlink()
@@ -51,8 +51,8 @@ class Memo:
             return None
         try:
             row = self._conn.execute("SELECT value FROM memo WHERE key = ?", (key,)).fetchone()
-        except sqlite3.Error:
-            self.close()
+        except sqlite3.Error as err:
+            self._failed(err)
             return None
         return bytes(row[0]) if row is not None else None
 
@@ -68,8 +68,8 @@ class Memo:
                     "INSERT OR REPLACE INTO memo VALUES (?, ?, ?)",
                     ((k, now, v) for k, v in items),
                 )
-        except sqlite3.Error:
-            self.close()
+        except sqlite3.Error as err:
+            self._failed(err)
 
     def prune(self, days: int = KEEP_DAYS) -> None:
         if self._conn is None:
@@ -78,7 +78,13 @@ class Memo:
             self._conn.execute(
                 "DELETE FROM memo WHERE made < ?", (int(time.time()) - days * 86400,)
             )
-        except sqlite3.Error:
+        except sqlite3.Error as err:
+            self._failed(err)
+
+    def _failed(self, err: sqlite3.Error) -> None:
+        """Another run writing (busy): this one answer is missed. Anything else: the file
+        is left alone for the rest of the run."""
+        if not _busy(err):
             self.close()
 
     def close(self) -> None:
@@ -88,17 +94,23 @@ class Memo:
             self._conn = None
 
 
+def _busy(err: sqlite3.Error) -> bool:
+    return isinstance(err, sqlite3.OperationalError) and (
+        "locked" in str(err) or "busy" in str(err)
+    )
+
+
 def _open(path: Path, write: bool) -> sqlite3.Connection | None:
-    if write:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    elif not path.exists():
-        return None
+    """A connection; a reader's touches nothing until its first question (another run may
+    be writing: that question waits, then is a miss)."""
+    if not write:
+        return sqlite3.connect(path, timeout=BUSY_SECONDS) if path.exists() else None
+    path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None)
     try:
         conn.execute("PRAGMA journal_mode=DELETE")  # no WAL: safe on any drive
         conn.execute("PRAGMA synchronous=OFF")  # a cache: a lost write is only a miss
-        if write:
-            conn.execute(_SCHEMA)
+        conn.execute(_SCHEMA)
         conn.execute("SELECT 1 FROM memo LIMIT 1").fetchall()
     except sqlite3.Error:
         conn.close()
