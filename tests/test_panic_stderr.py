@@ -1,0 +1,133 @@
+"""Rust's panic report (python-calamine on a hostile cell) never reaches the user's stderr;
+everything else written to stderr meanwhile does, in order."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+from conftest import problem
+
+from dapaicha import layout, resources
+from dapaicha.read.quiet import without_panics
+
+ROOT = Path(__file__).resolve().parents[1]
+ENGLISH = ("panicked", "RUST_BACKTRACE", "stack backtrace", "TimeDelta")
+DONE = f"{layout.LETTER['done_date']}{3 + layout.ROW_FIRST_ITEM - 1}"  # item 3's 完成时间
+
+
+def hostile(path: Path) -> Path:
+    """The return with a negative number in item 3's 完成时间 date cell: calamine panics
+    (chrono: "TimeDelta::milliseconds out of bounds")."""
+    wb = openpyxl.load_workbook(path)
+    cell = wb[layout.SHEET_LEDGER][DONE]
+    cell.value, cell.number_format = -1e12, "yyyy-mm-dd"
+    wb.save(path)
+    return path
+
+
+def python(args: list[str], backtrace: str, tmp: Path) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "RUST_BACKTRACE": backtrace,
+        "PYTHONPATH": str(ROOT / "src"),
+        "DAPAICHA_CACHE": str(tmp / "memo.sqlite"),  # read every file, remember nothing
+    }
+    return subprocess.run(
+        [sys.executable, *args], cwd=tmp, env=env, capture_output=True, text=True,
+        encoding="utf-8", timeout=300,
+    )  # fmt: skip
+
+
+def test_the_file_makes_calamine_panic(make_return, tmp_path):
+    # without the guard, the report is there: the tests below are not vacuous
+    bad = hostile(make_return("坏.xlsx", {3: problem()}))
+    code = (
+        "import sys, python_calamine as pc\n"
+        "try:\n"
+        "    pc.CalamineWorkbook.from_path(sys.argv[1]).get_sheet_by_index(0).to_python()\n"
+        "except BaseException as e:\n"
+        "    print(type(e).__name__)\n"
+    )
+    r = python(["-c", code, str(bad)], "1", tmp_path)
+    assert r.stdout == "PanicException\n"
+    assert all(word in r.stderr for word in ("panicked", "stack backtrace", "TimeDelta"))
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])  # here, and in forked workers
+def test_validate_shows_no_rust_panic(make_return, tmp_path, workers):
+    folder = tmp_path / "returns"
+    bad = hostile(make_return("坏.xlsx", {3: problem()}, village=1, folder=folder))
+    for i in range(7):  # 8 files: side by side with --workers 2
+        make_return(f"好{i}.xlsx", {3: problem()}, village=0, folder=folder)
+    roster = str(resources.examples_dir() / "roster.xlsx")
+    r = python(
+        ["-m", "dapaicha.cli", "validate", str(folder), "-r", roster, "--workers", workers,
+         "--feedback", str(tmp_path / "退回"), "--json-out", str(tmp_path / "r.json")],
+        "1", tmp_path,
+    )  # fmt: skip
+    assert r.returncode == 1, r.stderr
+    assert not [w for w in ENGLISH if w in r.stderr], r.stderr
+    assert r.stderr == ""
+    files = {f["file"]: f for f in json.loads((tmp_path / "r.json").read_text("utf-8"))["files"]}
+    got = [(f["code"], f["cell"]) for f in files[bad.name]["findings"]]
+    assert got == [("done-date-invalid", DONE)] and files["好0.xlsx"]["accepted"]
+    # the 退回修改 copy reads the file again with calamine
+    assert (tmp_path / "退回" / "鄢陵县" / "王庄村_退回修改.xlsx").is_file()
+
+
+SCRIPT = """
+import os, sys, threading
+from pathlib import Path
+from dapaicha.read import reader
+from dapaicha.read.quiet import panic_free_stderr
+
+data = Path(sys.argv[1]).read_bytes()
+with panic_free_stderr():
+    os.write(2, b"fd before\\n")
+    print("py before", file=sys.stderr)
+    t = threading.Thread(target=lambda: print("thread", file=sys.stderr))
+    t.start()
+    t.join()
+    ret, found = reader.read_bytes(data, "x.xlsx")
+    sys.stderr.write("py after, no newline")
+    os.write(2, b"")
+print(ret is not None, found)  # read (by openpyxl, past the panic)
+os.write(2, b"\\nfd after\\n")
+"""
+
+
+@pytest.mark.parametrize("backtrace", ["0", "1", "full"])
+def test_other_stderr_output_is_kept(make_return, tmp_path, backtrace):
+    bad = hostile(make_return("坏.xlsx", {3: problem()}))
+    r = python(["-c", SCRIPT, str(bad)], backtrace, tmp_path)
+    assert r.stdout == "True []\n", r.stderr
+    assert r.stderr == "fd before\npy before\nthread\npy after, no newline\nfd after\n"
+
+
+REPORT = (
+    b"\nthread '<unnamed>' (10793) panicked at /root/chrono-0.4.45/src/lib.rs:717:17:\n"
+    b"TimeDelta::milliseconds out of bounds\n"
+)
+
+
+def test_without_panics():
+    note = b"note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n"
+    frames = (
+        b"stack backtrace:\n   0: __rustc::rust_begin_unwind\n"
+        b"             at /x.rs:1:2\n  12: _start\n"
+    )
+    omitted = b"note: Some details are omitted, run with `RUST_BACKTRACE=full` for more.\n"
+    assert without_panics(b"a\n" + REPORT + note + b"b\n") == b"a\nb\n"
+    assert without_panics(b"a\n" + REPORT + frames + omitted + b"b\n") == b"a\nb\n"
+    assert without_panics(REPORT + frames + b"b\n") == b"b\n"  # RUST_BACKTRACE=full: no note
+    old = b"thread '<unnamed>' panicked at 'out of range', src/x.rs:1:2\n"  # Rust < 1.73
+    assert without_panics(b"\xe4\xb8\xad\n" + old + note + b"\r\x1b[2K50%") == (
+        b"\xe4\xb8\xad\n\r\x1b[2K50%"
+    )
+    assert without_panics(b"thread 'main' is fine\n\n") == b"thread 'main' is fine\n\n"
