@@ -28,8 +28,14 @@ if sys.platform == "win32":
     import msvcrt
 
 _FD = 2
-_HEAD = re.compile(rb"thread '.*'(?: \(\d+\))? panicked at ")
-_END = (b"note: run with `RUST_BACKTRACE=", b"note: Some details are omitted")
+# A report: "\nthread '<name>' (<id>) panicked at <where>:\n<message>\n" (before Rust 1.73:
+# "thread '<name>' panicked at '<message>', <where>\n"), then "note: run with
+# `RUST_BACKTRACE=1` …" (the first panic only), or "stack backtrace:", indented frames and
+# "note: Some details are omitted …" (not with RUST_BACKTRACE=full).
+_HEAD = re.compile(rb"\n?(?<![^\n])thread '[^'\n]*'(?: \(\d+\))? panicked at [^\n]*\n")
+_NOTE = rb"note: (?:run with `RUST_BACKTRACE=|Some details are omitted)[^\n]*(?:\n|$)"
+_TAIL = re.compile(rb"(?m)^(?:" + _NOTE + rb"|stack backtrace:\n(?:[ \t][^\n]*(?:\n|$))*)")
+_OMITTED = re.compile(_NOTE)
 
 _lock = threading.Lock()
 _pid = 0  # the process _tmp belongs to (a forked worker opens its own)
@@ -136,7 +142,7 @@ def _flush() -> None:
 
 def _write_back(fd: int) -> None:
     """What was written into the temporary file, to fd 2, but panic reports; then empty it."""
-    size = os.lseek(fd, 0, os.SEEK_CUR)  # fd 2 shared the file's offset
+    size = os.lseek(fd, 0, os.SEEK_CUR)  # stderr wrote through fd's own offset: the size
     if size == 0:
         return
     os.lseek(fd, 0, os.SEEK_SET)
@@ -154,31 +160,26 @@ def _write_back(fd: int) -> None:
 
 
 def without_panics(data: bytes) -> bytes:
-    """data without Rust's panic reports: the header line (and the blank line before it),
-    the message, the backtrace (indented frames) and the closing note."""
-    lines = data.splitlines(keepends=True)
-    out: list[bytes] = []
-    i = 0
-    while i < len(lines):
-        if not _HEAD.match(lines[i]):
-            out.append(lines[i])
-            i += 1
-            continue
-        if out and not out[-1].strip():
-            out.pop()
-        i = _past_report(lines, i + 1)
+    """data without Rust's panic reports (header, message, backtrace, note)."""
+    out, pos = [], 0
+    while (head := _HEAD.search(data, pos)) is not None:
+        out.append(data[pos : head.start()])
+        pos = _report_end(data, head)
+    out.append(data[pos:])
     return b"".join(out)
 
 
-def _past_report(lines: list[bytes], i: int) -> int:
-    """The index of the first line after the report whose header was just before i."""
-    while i < len(lines):
-        line = lines[i]
-        i += 1
-        if line.startswith(_END):
-            return i
-        if line.rstrip() == b"stack backtrace:":
-            while i < len(lines) and lines[i][:1] in (b" ", b"\t"):
-                i += 1
-            return i + 1 if i < len(lines) and lines[i].startswith(_END) else i
-    return i
+def _report_end(data: bytes, head: re.Match[bytes]) -> int:
+    """Where the report whose header is head ends: past its note or backtrace, which come
+    before the next report; else past its message's first line (a later panic, no note)."""
+    after = _HEAD.search(data, head.end())
+    tail = _TAIL.search(data, head.end(), after.start() if after else len(data))
+    if tail is not None:
+        end = tail.end()
+        if tail.group().startswith(b"stack") and (m := _OMITTED.match(data, end)):
+            end = m.end()
+        return end
+    if not head.group().endswith(b":\n"):  # before Rust 1.73: the message was in it
+        return head.end()
+    nl = data.find(b"\n", head.end())
+    return len(data) if nl < 0 else nl + 1
