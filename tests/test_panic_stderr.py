@@ -135,3 +135,21 @@ OMITTED = b"note: Some details are omitted, run with `RUST_BACKTRACE=full` for m
 )
 def test_without_panics(data, kept):
     assert without_panics(data) == kept
+
+
+TTY = """
+import os, pty
+from dapaicha.cli import render
+from dapaicha.read.quiet import panic_free_stderr
+
+_, terminal = pty.openpty()
+os.dup2(terminal, 2)
+con = render.console(stderr=True)
+with panic_free_stderr():  # fd 2 is a file for a moment: the bar still draws
+    print(con.is_terminal, os.isatty(2))
+"""
+
+
+def test_a_progress_bar_on_stderr_stays_on_the_terminal(tmp_path):
+    r = python(["-c", TTY], "0", tmp_path)
+    assert (r.stdout, r.stderr) == (b"True False\n", b"")
