@@ -153,3 +153,28 @@ with panic_free_stderr():  # fd 2 is a file for a moment: the bar still draws
 def test_a_progress_bar_on_stderr_stays_on_the_terminal(tmp_path):
     r = python(["-c", TTY], "0", tmp_path)
     assert (r.stdout, r.stderr) == (b"True False\n", b"")
+
+
+FORK = """
+import os, sys
+from pathlib import Path
+from dapaicha.read import reader
+from dapaicha.read.quiet import panic_free_stderr
+
+data = Path(sys.argv[1]).read_bytes()
+with panic_free_stderr():
+    os.write(2, b"parent\\n")
+    pid = os.fork()  # inside a block: the child gets the real stderr back
+    if pid == 0:
+        os.write(2, b"child\\n")
+        reader.read_bytes(data, "x.xlsx")  # its own temporary file
+        os.write(2, b"child read\\n")
+        os._exit(0)
+    os.waitpid(pid, 0)
+"""
+
+
+def test_a_fork_inside_a_block(make_return, tmp_path):
+    bad = hostile(make_return("坏.xlsx", {3: problem()}))
+    r = python(["-c", FORK, str(bad)], "1", tmp_path)
+    assert r.stderr == b"child\nchild read\nparent\n"

@@ -38,8 +38,7 @@ _TAIL = re.compile(rb"(?m)^(?:" + _NOTE + rb"|stack backtrace:\n(?:[ \t][^\n]*(?
 _OMITTED = re.compile(_NOTE)
 
 _lock = threading.Lock()
-_pid = 0  # the process _tmp belongs to (a forked worker opens its own)
-_tmp: IO[bytes] | None = None
+_tmp: IO[bytes] | None = None  # this process's (a forked worker opens its own)
 _depth = 0  # nested panic_free_stderr() blocks in this process
 _saved: int | None = None  # the real stderr (fd or handle) while redirected
 
@@ -57,8 +56,6 @@ def panic_free_stderr() -> Iterator[None]:
 def _enter() -> None:
     global _depth, _saved
     with _lock:
-        if _pid != os.getpid():
-            _start()
         _depth += 1
         if _depth > 1:
             return
@@ -81,10 +78,13 @@ def _leave() -> None:
         _write_back(_file().fileno())
 
 
-def _start() -> None:
-    """This process's own state (a forked child inherits its parent's)."""
-    global _pid, _tmp, _depth, _saved
-    _pid, _tmp, _depth, _saved = os.getpid(), None, 0, None
+def _forked() -> None:
+    """A forked child's own state: its real stderr back if the fork came inside a block
+    (another thread reading), no temporary file yet, a lock no other thread holds."""
+    global _lock, _tmp, _depth, _saved
+    if _saved is not None:
+        _restore(_saved)
+    _lock, _tmp, _depth, _saved = threading.Lock(), None, 0, None
 
 
 def _file() -> IO[bytes]:
@@ -129,6 +129,10 @@ else:
     def _restore(saved: int) -> None:
         os.dup2(saved, _FD)
         os.close(saved)
+
+
+if sys.platform != "win32":  # Windows starts workers afresh (spawn)
+    os.register_at_fork(after_in_child=_forked)
 
 
 def _flush() -> None:
