@@ -22,7 +22,11 @@ MAX_SHOWN = 200  # findings printed in the terminal; the workbook has all of the
 
 
 def console(stderr: bool = False) -> Console:
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    """A console deciding once whether it writes to a terminal: stderr is a temporary file
+    for a moment while calamine reads a file (read/quiet), and a progress bar that asked
+    then would skip its update."""
+    terminal = Console(stderr=stderr).is_terminal or None
+    return Console(stderr=stderr, highlight=False, soft_wrap=False, force_terminal=terminal)
 
 
 def progress_of(con: Console, label: str, min_total: int = 20) -> app_progress.Progress:

@@ -18,6 +18,7 @@ import python_calamine as pc
 
 from dapaicha.findings import C, FindingCode
 from dapaicha.read import sniff
+from dapaicha.read.quiet import panic_free_stderr
 
 MAX_FILE_BYTES = sniff.MAX_UNZIPPED  # bytes on disk we read at most
 XLSX_COLS = 16384  # A … XFD: a stray cell far right is read (within max_cells)
@@ -106,19 +107,21 @@ def read_file(path: Path) -> bytes:
 
 @contextmanager
 def opened(data: bytes) -> Iterator[pc.CalamineWorkbook]:
-    """The workbook of guarded bytes; Unreadable if the parser fails on it."""
-    try:
-        wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except pc.PasswordError:
-        raise Unreadable("文件设有打开密码") from None
-    except BaseException as err:
-        if not parser_failure(err):
-            raise
-        raise Unreadable(_failure(err)) from None
-    try:
-        yield wb
-    finally:
-        wb.close()
+    """The workbook of guarded bytes; Unreadable if the parser fails on it. Rust's panic
+    report stays off stderr while it is open."""
+    with panic_free_stderr():
+        try:
+            wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        except pc.PasswordError:
+            raise Unreadable("文件设有打开密码") from None
+        except BaseException as err:
+            if not parser_failure(err):
+                raise
+            raise Unreadable(_failure(err)) from None
+        try:
+            yield wb
+        finally:
+            wb.close()
 
 
 def _failure(err: BaseException) -> str:
@@ -200,6 +203,11 @@ def all_sheets(data: bytes, sn: sniff.Sniff, skip: str = "") -> list[Sheet]:
     """
     if sn.oversized_sheets:
         data = sniff.bounded_copy(data, sn.oversized_sheets)
+    with panic_free_stderr():
+        return _sheets(data, skip)
+
+
+def _sheets(data: bytes, skip: str) -> list[Sheet]:
     wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
     try:
         out = []

@@ -25,6 +25,7 @@ from dapaicha.normalize import parse_int
 from dapaicha.read import book, sniff
 from dapaicha.read.header import find_header, match_header, sub_header
 from dapaicha.read.labels import end_line_rx, label_value, signature_line
+from dapaicha.read.quiet import panic_free_stderr
 from dapaicha.read.sheets import grid_of, ods_merges, sheet_parts
 
 MAX_CELL_CHARS = 5000
@@ -107,6 +108,14 @@ def read(
 
 def read_bytes(
     data: bytes, name: str, signer_titles: tuple[str, ...] = ()
+) -> tuple[Return | None, list[Finding]]:
+    """read() of bytes; Rust's panic report (a hostile cell) stays off stderr."""
+    with panic_free_stderr():
+        return _read_bytes(data, name, signer_titles)
+
+
+def _read_bytes(
+    data: bytes, name: str, signer_titles: tuple[str, ...]
 ) -> tuple[Return | None, list[Finding]]:
     sha = hashlib.sha256(data).hexdigest()
     sn = sniff.sniff(data)
