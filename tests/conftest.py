@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from dapaicha import resources
+from dapaicha.app import memo
 from dapaicha.config import checklist, roster
 from dapaicha.read import roster as roster_read
 from dapaicha.xlsx import excel, fill, ledger
@@ -112,12 +113,7 @@ def soffice_convert(src: Path, fmt: str, outdir: Path) -> Path:
     return outdir / f"{src.stem}.{fmt.split(':')[0]}"
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _memo_of_this_session(tmp_path_factory):
-    """validate's memo (app/memo) in this session's folder, not the user's cache."""
-    from dapaicha.app import memo
-
-    mp = pytest.MonkeyPatch()
-    mp.setenv(memo.ENV, str(tmp_path_factory.mktemp("memo") / memo.FILE_NAME))
-    yield
-    mp.undo()
+@pytest.fixture(autouse=True)
+def _memo_of_this_test(tmp_path_factory, monkeypatch):
+    """validate's memo (app/memo): a file of each test's own, not the user's cache."""
+    monkeypatch.setenv(memo.ENV, str(tmp_path_factory.mktemp("memo") / memo.FILE_NAME))

@@ -6,16 +6,21 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import pickle
 import shutil
 import sqlite3
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 from conftest import problem
 
 from dapaicha.app import memo, validate
+from dapaicha.config.checklist import Checklist
 from dapaicha.config.roster import Roster
+from dapaicha.findings import FileResult
+from dapaicha.model import PackedRows, Submission
 from dapaicha.store import memo as store_memo
 
 
@@ -69,7 +74,10 @@ def test_merge_after_validate_finds_every_result(make_return, cl, ros, tmp_path,
     # they are the memo's: a value swapped under another file's key is what comes back
     a, b = d / "第1期" / "00.xlsx", d / "第1期" / "01.xlsx"
     context = memo.context_of(cl, ros)
-    ka, kb = memo.key_of(context, a, "第1期/00.xlsx"), memo.key_of(context, b, "第1期/01.xlsx")
+    ka, kb = (
+        memo.key_of(context, a.read_bytes(), "第1期/00.xlsx"),
+        memo.key_of(context, b.read_bytes(), "第1期/01.xlsx"),
+    )
     with sqlite3.connect(where) as conn:
         va = conn.execute("SELECT value FROM memo WHERE key = ?", (ka,)).fetchone()[0]
         conn.execute("UPDATE memo SET value = ? WHERE key = ?", (va, kb))
@@ -94,18 +102,18 @@ def test_changed_bytes_roster_or_checklist_are_worked_out_again(
     got = _run(d, cl, renamed)
     assert got == _plain(d, cl, renamed)
     assert got != _plain(d, cl, ros)
-    # the checklist changed: one more synonym accepted
-    kind = cl.vocabularies.kind
-    values = {**kind.values, "立行立改": [*kind.values["立行立改"], "马上改"]}
-    vocab = cl.vocabularies.model_copy(update={"kind": kind.model_copy(update={"values": values})})
-    strict = cl.model_copy(update={"vocabularies": vocab})
-    assert memo.context_of(strict, ros) != memo.context_of(cl, ros)
-    assert _run(d, strict, ros) == _plain(d, strict, ros)
+    # the checklist changed: an item's text (the returns still carry the old one)
+    dump = cl.model_dump()
+    dump["categories"][0]["items"][0]["content"] += "（修订）"
+    revised = Checklist.model_validate(dump)
+    got = _run(d, revised, ros)
+    assert got == _plain(d, revised, ros)
+    assert got != _plain(d, cl, ros)
 
 
 def test_a_damaged_memo_file_is_made_again(make_return, cl, ros, tmp_path, monkeypatch):
     d = _batch(make_return, tmp_path)
-    where = tmp_path / "memo.sqlite"
+    where = tmp_path / memo.FILE_NAME
     where.write_bytes(b"SQLite format 3\x00" + b"\xff" * 5000)  # not a database
     monkeypatch.setenv(memo.ENV, str(where))
     assert _run(d, cl, ros) == _plain(d, cl, ros)
@@ -114,6 +122,53 @@ def test_a_damaged_memo_file_is_made_again(make_return, cl, ros, tmp_path, monke
     with sqlite3.connect(where) as conn:
         conn.execute("UPDATE memo SET value = x'00ff'")
     assert _run(d, cl, ros) == _plain(d, cl, ros)
+
+
+def test_a_file_not_ours_is_never_touched(make_return, cl, ros, tmp_path, monkeypatch):
+    """DAPAICHA_CACHE naming a workbook, or the store: left as it is, the memo off."""
+    d = _batch(make_return, tmp_path)
+    book = d / "第1期" / "00.xlsx"
+    monkeypatch.setenv(memo.ENV, str(book))
+    before = book.read_bytes()
+    assert _run(d, cl, ros) == _plain(d, cl, ros)
+    assert book.read_bytes() == before
+    store_file = tmp_path / "store.sqlite"
+    conn = sqlite3.connect(store_file)
+    conn.execute("CREATE TABLE submissions (id INTEGER PRIMARY KEY)")
+    conn.commit()
+    conn.close()
+    before = store_file.read_bytes()
+    monkeypatch.setenv(memo.ENV, str(store_file))
+    assert _run(d, cl, ros) == _plain(d, cl, ros)
+    assert store_file.read_bytes() == before
+
+
+class _Touch:
+    """A pickle that would create a file when loaded, were any class allowed."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __reduce__(self):
+        return (Path.touch, (self.path,))
+
+
+def test_a_tampered_value_runs_nothing(make_return, cl, ros, tmp_path, monkeypatch):
+    d = _batch(make_return, tmp_path)
+    where = tmp_path / memo.FILE_NAME
+    monkeypatch.setenv(memo.ENV, str(where))
+    expected = _run(d, cl, ros)
+    pwned = tmp_path / "pwned"
+    evil = zlib.compress(pickle.dumps((_Touch(pwned), [])))
+    rows = PackedRows(zlib.compress(pickle.dumps([_Touch(pwned)])), 1, 0)
+    inner = zlib.compress(pickle.dumps((FileResult(file="x.xlsx"), [
+        Submission("x.xlsx", "0" * 64, "", "", "", "", None, True, rows=rows)])))  # fmt: skip
+    with sqlite3.connect(where) as conn:
+        keys = [k for (k,) in conn.execute("SELECT key FROM memo LIMIT 2")]
+        conn.execute("UPDATE memo SET value = ? WHERE key = ?", (evil, keys[0]))
+        conn.execute("UPDATE memo SET value = ? WHERE key = ?", (inner, keys[1]))
+    assert _run(d, cl, ros) == expected  # both worked out again
+    assert not pwned.exists()
 
 
 def test_turned_off_nothing_is_written(make_return, cl, ros, tmp_path, monkeypatch):
@@ -172,6 +227,8 @@ def test_another_run_writing_misses_one_answer_not_the_rest(tmp_path):
     damaged = store_memo.Memo(where, write=False)
     assert damaged.get(b"k1") is None
     assert not damaged.usable  # not asked again
-    again = store_memo.Memo(where, write=True)
+    assert not store_memo.Memo(where, write=True).usable  # not known to be ours: kept
+    assert where.read_bytes() == b"\x00" * 4096
+    again = store_memo.Memo(where, write=True, remake=True)
     assert again.usable and again.get(b"k1") is None
     again.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import pickle
 import re
 import unicodedata
@@ -119,6 +120,28 @@ class Row:
         )  # fmt: skip
 
 
+# The only classes a pickle of ours may name: results kept in a file (app/memo) are read
+# back without running anything else a tampered file could ask for.
+OURS = frozenset({
+    ("dapaicha.codes", "Severity"), ("dapaicha.findings", "FileResult"),
+    ("dapaicha.findings", "Finding"), ("dapaicha.model", "Cells"),
+    ("dapaicha.model", "PackedRows"), ("dapaicha.model", "Row"),
+    ("dapaicha.model", "Submission"), ("datetime", "date"), ("datetime", "datetime"),
+})  # fmt: skip
+
+
+class _Ours(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> object:
+        if (module, name) not in OURS:
+            raise pickle.UnpicklingError(f"{module}.{name}")
+        return super().find_class(module, name)
+
+
+def loads_ours(data: bytes) -> object:
+    """pickle.loads, naming only OURS (anything else: pickle.UnpicklingError)."""
+    return _Ours(io.BytesIO(data)).load()
+
+
 class PackedRows(Sequence[Row]):
     """A return's rows kept compressed (pickled, zlib) until read: what a worker sends the
     main process of a large merge, so 46,000 returns' rows do not sit there as objects.
@@ -135,7 +158,9 @@ class PackedRows(Sequence[Row]):
         return cls(data, len(rows), sum(r.is_problem for r in rows))
 
     def unpack(self) -> list[Row]:
-        got: list[Row] = pickle.loads(zlib.decompress(self.data))  # our own worker's
+        got = loads_ours(zlib.decompress(self.data))  # a worker's, or the memo's
+        if not isinstance(got, list):
+            raise pickle.UnpicklingError("not rows")
         return got
 
     def __iter__(self) -> Iterator[Row]:

@@ -42,20 +42,20 @@ from dapaicha.xlsx.excel import cn_date
 
 
 def validate_return(
-    path: Path, name: str, cl: Checklist, roster: Roster
+    path: Path, name: str, cl: Checklist, roster: Roster, data: bytes | None = None
 ) -> tuple[FileResult, list[Submission]]:
     """One file → its FileResult and its Submissions (one, or one per village of a merged ledger)."""
     shown = fsutil.shown_name(name)
     if shown != name:  # not UTF-8: not read, nothing stored under a name no file can hold
         return FileResult(file=shown, findings=[make("file-name-invalid", shown)]), []
     with gcmode.paused():
-        return _validate_return(path, name, cl, roster)
+        return _validate_return(path, name, cl, roster, data)
 
 
 def _validate_return(
-    path: Path, name: str, cl: Checklist, roster: Roster
+    path: Path, name: str, cl: Checklist, roster: Roster, data: bytes | None = None
 ) -> tuple[FileResult, list[Submission]]:
-    ret, found = reader.read(path, name, tuple(cl.campaign.village_signers))
+    ret, found = reader.read(path, name, tuple(cl.campaign.village_signers), data)
     fr = FileResult(file=name, findings=found, kind=ret.kind if ret is not None else "")
     if ret is None:
         # unreadable: the file name may still say whose it is (whom to send it back to,
@@ -183,14 +183,15 @@ def _work(job: tuple[int, Path, str]) -> Worked:
     i, path, name = job
     cl, roster, batch = _WORKER["cl"], _WORKER["roster"], _WORKER["batch"]
     assert isinstance(batch, Batch)
-    memo, key, value = _WORKER.get("memo"), None, None
+    memo, key, value, data = _WORKER.get("memo"), None, None, None
     if isinstance(memo, store_memo.Memo):
-        key = memo_mod.key_of(batch.context, path, name)
+        data = memo_mod.bytes_of(path)  # validated from these very bytes (not read again)
+        key = memo_mod.key_of(batch.context, data, name) if data is not None else None
         value = memo.get(key) if key else None
     got = memo_mod.unpack(value) if value else None
     new = None
     if got is None:
-        got = validate_return(path, name, cl, roster)  # type: ignore[arg-type]
+        got = validate_return(path, name, cl, roster, data)  # type: ignore[arg-type]
         for s in got[1] if key or batch.rows else ():  # sent compressed: the main
             if s.rows:  # process keeps them until the store's insert
                 s.rows = PackedRows.of(s.rows)
@@ -214,8 +215,11 @@ def iter_validate(
             yield _one(*job, cl, roster, batch)
         return
     where = memo_mod.location()
-    if where is not None:
-        batch = dataclasses.replace(batch, memo=where, context=memo_mod.context_of(cl, roster))
+    context = memo_mod.context_of(cl, roster) if where is not None else None
+    if where is not None and context is not None:
+        batch = dataclasses.replace(batch, memo=where, context=context)
+    else:
+        where = None
     with ProcessPoolExecutor(
         n, mp_context=pool.context(), initializer=_init_worker, initargs=(cl, roster, batch)
     ) as ex:
@@ -223,19 +227,24 @@ def iter_validate(
 
 
 def _remembering(results: Iterator[Worked], where: Path | None) -> Iterator[Done]:
-    """The Done of each result; new results written to the memo file, MEMO_BATCH at a time."""
-    memo, new = None, []
+    """The Done of each result; new results written to the memo file, MEMO_BATCH at a time
+    (the file opened with the first batch: the workers have started by then)."""
+    if where is None:
+        yield from (done for done, _ in results)
+        return
+    memo: store_memo.Memo | None = None
+    new: list[tuple[bytes, bytes]] = []
     try:
         for done, kept in results:
-            if kept is not None and where is not None:
+            if kept is not None:
                 new.append(kept)
-                if len(new) >= MEMO_BATCH:
-                    memo = memo or store_memo.Memo(where, write=True)
-                    memo.put(new)
-                    new = []
+            if len(new) >= MEMO_BATCH:
+                memo = memo or store_memo.Memo(where, write=True, remake=memo_mod.owned(where))
+                memo.put(new)
+                new = []
             yield done
         if new or memo:
-            memo = memo or store_memo.Memo(where, write=True)  # type: ignore[arg-type]
+            memo = memo or store_memo.Memo(where, write=True, remake=memo_mod.owned(where))
             memo.put(new)
             memo.prune()
     finally:

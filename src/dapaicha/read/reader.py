@@ -95,12 +95,15 @@ def _open(
 
 
 def read(
-    path: Path, display_name: str | None = None, signer_titles: tuple[str, ...] = ()
+    path: Path,
+    display_name: str | None = None,
+    signer_titles: tuple[str, ...] = (),
+    data: bytes | None = None,
 ) -> tuple[Return | None, list[Finding]]:
-    """Read one returned file. Never raises for a bad file."""
+    """Read one returned file (data: its bytes, when already read). Never raises for a bad file."""
     name = display_name or path.name
     try:
-        data = path.read_bytes()
+        data = path.read_bytes() if data is None else data
     except OSError as err:
         return None, [make(C.FILE_UNREADABLE, name, detail=err.strerror or str(err))]
     return read_bytes(data, name, signer_titles)
