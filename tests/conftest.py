@@ -113,6 +113,25 @@ def soffice_convert(src: Path, fmt: str, outdir: Path) -> Path:
     return outdir / f"{src.stem}.{fmt.split(':')[0]}"
 
 
+def periods_batch(make_return, tmp_path: Path) -> tuple[Path, list[Path]]:
+    """6 villages × 11 periods in returns/第N期 (66 returns, half with findings) and one
+    file no program opens (第2期/坏.xlsx): a folder large enough for validate's workers.
+    Also the 6 returns copied."""
+    src = tmp_path / "src"
+    returns = [
+        make_return(f"{i:02d}.xlsx", {3: {"has_problem": "是"}} if i % 2 else {4: problem()},
+                    folder=src, village=i)
+        for i in range(6)
+    ]  # fmt: skip
+    d = tmp_path / "returns"
+    for n in range(1, 12):
+        (d / f"第{n}期").mkdir(parents=True)
+        for p in returns:
+            shutil.copy(p, d / f"第{n}期" / p.name)
+    (d / "第2期" / "坏.xlsx").write_bytes(b"not a workbook")
+    return d, returns
+
+
 @pytest.fixture(autouse=True)
 def _memo_of_this_test(tmp_path_factory, monkeypatch):
     """validate's memo (app/memo): a file of each test's own, not the user's cache."""

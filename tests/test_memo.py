@@ -14,7 +14,7 @@ import sys
 import zlib
 from pathlib import Path
 
-from conftest import problem
+from conftest import periods_batch
 
 from dapaicha.app import memo, validate
 from dapaicha.config.checklist import Checklist
@@ -25,19 +25,7 @@ from dapaicha.store import memo as store_memo
 
 
 def _batch(make_return, tmp_path: Path) -> Path:
-    """6 villages × 11 periods: 66 returns (half with findings) and one broken file."""
-    src = tmp_path / "src"
-    returns = [
-        make_return(f"{i:02d}.xlsx", {3: {"has_problem": "是"}} if i % 2 else {4: problem()},
-                    folder=src, village=i)
-        for i in range(6)
-    ]  # fmt: skip
-    d = tmp_path / "returns"
-    for n in range(1, 12):
-        (d / f"第{n}期").mkdir(parents=True)
-        for p in returns:
-            shutil.copy(p, d / f"第{n}期" / p.name)
-    (d / "第2期" / "坏.xlsx").write_bytes(b"not a workbook")
+    d, _ = periods_batch(make_return, tmp_path)
     assert len(validate.list_files(d)[0]) == 67 >= validate.PARALLEL_MIN_FILES
     return d
 

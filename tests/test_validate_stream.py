@@ -7,7 +7,7 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
-from conftest import problem
+from conftest import periods_batch, problem
 
 from dapaicha import resources
 from dapaicha.app import validate
@@ -22,22 +22,11 @@ def _tree(root: Path) -> dict[str, bytes]:
 
 
 def _batch(make_return, tmp_path: Path) -> Path:
-    """6 villages × 11 periods (66 returns, half with findings), two villages twice in one
-    period (duplicates: more findings after the batch) and one file no program opens."""
-    src = tmp_path / "src"
-    returns = [
-        make_return(f"{i:02d}.xlsx", {3: {"has_problem": "是"}} if i % 2 else {4: problem()},
-                    folder=src, village=i)
-        for i in range(6)
-    ]  # fmt: skip
-    d = tmp_path / "returns"
-    for n in range(1, 12):
-        for p in returns:
-            (d / f"第{n}期").mkdir(parents=True, exist_ok=True)
-            shutil.copy(p, d / f"第{n}期" / p.name)
+    """conftest.periods_batch, and two villages twice in one period (duplicates: more
+    findings after the batch)."""
+    d, returns = periods_batch(make_return, tmp_path)
     shutil.copy(returns[0], d / "第1期" / "00_又一份.xlsx")  # no findings, then one each
     shutil.copy(returns[1], d / "第1期" / "01_又一份.xlsx")  # findings, then one more each
-    (d / "第2期" / "坏.xlsx").write_bytes(b"not a workbook")
     return d
 
 
