@@ -44,7 +44,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from dapaicha import layout
-from dapaicha.app import generate, validate
+from dapaicha.app import generate, memo, validate
 from dapaicha.config import checklist
 from dapaicha.read import roster as roster_mod
 from dapaicha.xlsx import fill, ledger, report, stamp
@@ -274,9 +274,9 @@ def _child(cmd: list[object]) -> tuple[float, float]:
 
 def one_file(paths: dict[str, Path], work: Path, n: int, runs: int = 5) -> None:
     """One return validated against the whole roster (issue 20: under 1 s on 2 cores), best
-    of `runs`: the CLI beside its floor (Python starting with the CLI imported), then its
-    parts in one process (reading the roster, validating, writing 校验报告 with every
-    village 未报)."""
+    of `runs` (the first reads the roster, the others find it kept): the CLI beside its
+    floor (Python starting with the CLI imported), then its parts in one process (the
+    roster parsed or rebuilt, validating, writing 校验报告 with every village 未报)."""
     one = work / "one"
     one.mkdir()
     first = validate.list_files(paths["returns"])[0][0]
@@ -294,7 +294,8 @@ def one_file(paths: dict[str, Path], work: Path, n: int, runs: int = 5) -> None:
               f"(best of {runs}, load {os.getloadavg()[0]:.1f})", flush=True)  # fmt: skip
     cl = checklist.load()
     parts = {
-        "read the roster": lambda: roster_mod.load(paths["roster"], cl.campaign),
+        "read the roster (parsed)": lambda: roster_mod.load(paths["roster"], cl.campaign),
+        "read the roster (kept: app/memo)": lambda: memo.load_roster(paths["roster"], cl.campaign),
         "validate the file": lambda: validate.run_folder(one, cl, ros, rows=False),
         "write 校验报告": lambda: report.write(rep, work / "one-again.xlsx"),
     }  # fmt: skip

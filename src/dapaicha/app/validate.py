@@ -33,7 +33,6 @@ from dapaicha.findings import C, FileResult, Finding, Report, make
 from dapaicha.model import PackedRows, Submission
 from dapaicha.normalize import parse_date
 from dapaicha.read import reader, sniff
-from dapaicha.read import roster as roster_mod
 from dapaicha.store import memo as store_memo
 from dapaicha.xlsx import feedback as feedback_xlsx
 from dapaicha.xlsx import merged
@@ -359,7 +358,7 @@ def command(
             f"--deadline {cn_date(due)} 早于 {cn_date(day)}，重新报送期限不能在此之前。"
         )
     with gcmode.paused():  # a province's 46,000 villages hold no cycles: never walk them
-        ros = roster_mod.load(roster_path, cl.campaign, county)
+        ros = memo_mod.load_roster(roster_path, cl.campaign, county)  # read once
     files, skipped = list_files(returns)
     if not files:  # the wrong folder, most likely: say so rather than "all passed"
         also = f"，另有 {len(skipped)} 个其他文件已跳过" if skipped else ""

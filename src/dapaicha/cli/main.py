@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import gc
 import multiprocessing
 import sys
 
@@ -24,6 +25,7 @@ from dapaicha.cli import commands_inputs, commands_store, commands_status, comma
 def main() -> None:
     """Every UserError becomes one Chinese line and exit code 2."""
     multiprocessing.freeze_support()  # a frozen or `py -m` launch on Windows: no respawn loop
+    gc.freeze()  # what the imports made lives as long as the process: never walk it again
     for stream in (sys.stdout, sys.stderr):  # a GBK console must not crash on a rare glyph
         with contextlib.suppress(AttributeError, ValueError):
             stream.reconfigure(errors="replace")  # type: ignore[union-attr]

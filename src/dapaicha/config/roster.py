@@ -54,7 +54,7 @@ def clean(value: object) -> str:
     return _SPACE.sub("", str(value))
 
 
-@lru_cache(maxsize=8192)  # a roster repeats its counties and townships
+@lru_cache(maxsize=1 << 17)  # a province: 52,000 villages, their townships and counties
 def _strip(name: str, suffixes: tuple[str, ...], keep: int) -> str:
     s = unicodedata.normalize("NFKC", clean(name))
     for suffix in sorted(suffixes, key=len, reverse=True):
