@@ -26,6 +26,13 @@ def main() -> None:
     """Every UserError becomes one Chinese line and exit code 2."""
     multiprocessing.freeze_support()  # a frozen or `py -m` launch on Windows: no respawn loop
     gc.freeze()  # what the imports made lives as long as the process: never walk it again
+    try:
+        _main()
+    finally:
+        gc.unfreeze()  # called in a process that goes on (a test): its collector as it was
+
+
+def _main() -> None:
     for stream in (sys.stdout, sys.stderr):  # a GBK console must not crash on a rare glyph
         with contextlib.suppress(AttributeError, ValueError):
             stream.reconfigure(errors="replace")  # type: ignore[union-attr]
