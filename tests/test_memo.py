@@ -14,13 +14,16 @@ import sys
 import zlib
 from pathlib import Path
 
+import pytest
 from conftest import periods_batch
 
 from dapaicha.app import memo, validate
 from dapaicha.config.checklist import Checklist
 from dapaicha.config.roster import Roster
+from dapaicha.errors import UserError
 from dapaicha.findings import FileResult
 from dapaicha.model import PackedRows, Submission
+from dapaicha.read import roster as roster_read
 from dapaicha.store import memo as store_memo
 
 
@@ -220,3 +223,82 @@ def test_another_run_writing_misses_one_answer_not_the_rest(tmp_path):
     again = store_memo.Memo(where, write=True, remake=True)
     assert again.usable and again.get(b"k1") is None
     again.close()
+
+
+# --- the roster, read once ------------------------------------------------------------------
+
+ROSTER_ROWS = [
+    ["县", "乡镇", "村", "村代码", "第一书记"],
+    ["鄢陵县", "陈化店镇", "大马村", "411024103201", "刘晓峰"],
+    ["鄢陵县", "陈化店镇", "大马村", "411024103201", "刘晓峰"],  # a duplicate row: a problem
+    ["襄城县", "颍桥回族镇", "郭庄村", "12345", ""],  # not a code: a problem, read without it
+]
+
+
+def _roster_file(path: Path, rows: list[list[str]]) -> Path:
+    path.write_text("\n".join(",".join(r) for r in rows) + "\n", encoding="utf-8")
+    return path
+
+
+def _facts(r: Roster) -> tuple:
+    return (
+        [(v.code, v.county, v.township, v.village, v.signers, v.liaison, v.row) for v in r.villages],
+        [(p.row, p.message, p.severity, p.slug) for p in r.problems],
+        r.source,
+    )  # fmt: skip
+
+
+def test_the_roster_is_read_once(cl, tmp_path, monkeypatch):
+    where = tmp_path / memo.FILE_NAME
+    monkeypatch.setenv(memo.ENV, str(where))
+    path = _roster_file(tmp_path / "名册.csv", ROSTER_ROWS)
+    plain = _facts(roster_read.load(path, cl.campaign))
+    assert plain[0][1] == ("", "襄城县", "颍桥回族镇", "郭庄村", ("", "", ""), "", 4)
+    assert [(p[0], p[3]) for p in plain[1]] == [(3, "duplicate-row"), (4, "code-invalid")]
+    assert _facts(memo.load_roster(path, cl.campaign)) == plain  # read, and kept
+    assert _entries(where) == 1
+    assert _facts(memo.load_roster(path, cl.campaign)) == plain  # rebuilt from the memo
+    assert _facts(memo.load_roster(str(path), cl.campaign, "襄城县")) == _facts(
+        roster_read.load(path, cl.campaign, "襄城县")
+    )
+    # it is the memo's: another roster's value under this key is what comes back
+    other = _roster_file(tmp_path / "other.csv", ROSTER_ROWS[:2])
+    memo.load_roster(other, cl.campaign)
+    ka, kb = memo._roster_key(path, cl.campaign), memo._roster_key(other, cl.campaign)
+    with sqlite3.connect(where) as conn:
+        vb = conn.execute("SELECT value FROM memo WHERE key = ?", (kb,)).fetchone()[0]
+        conn.execute("UPDATE memo SET value = ? WHERE key = ?", (vb, ka))
+    got = memo.load_roster(path, cl.campaign)
+    assert [v.village for v in got.villages] == ["大马村"] and got.source == str(path)
+
+
+def test_a_changed_roster_or_campaign_is_read_again(cl, tmp_path, monkeypatch):
+    where = tmp_path / memo.FILE_NAME
+    monkeypatch.setenv(memo.ENV, str(where))
+    path = _roster_file(tmp_path / "名册.csv", ROSTER_ROWS)
+    memo.load_roster(path, cl.campaign)
+    _roster_file(path, [*ROSTER_ROWS, ["襄城县", "颍桥回族镇", "新村", "411025101299", ""]])
+    got = memo.load_roster(path, cl.campaign)
+    assert [v.village for v in got.villages] == ["大马村", "郭庄村", "新村"]
+    # another campaign's signers: 第一书记 is no longer a signer's column
+    other = cl.campaign.model_copy(update={"village_signers": ["村支部书记"], "signer_aliases": {}})
+    assert [v.signers for v in memo.load_roster(path, other).villages] == [("",)] * 3
+    assert memo.load_roster(path, cl.campaign).villages[0].signers == ("", "刘晓峰", "")
+    assert _entries(where) == 3
+
+
+def test_a_damaged_roster_value_or_memo_is_read_again(cl, tmp_path, monkeypatch):
+    where = tmp_path / memo.FILE_NAME
+    monkeypatch.setenv(memo.ENV, str(where))
+    path = _roster_file(tmp_path / "名册.csv", ROSTER_ROWS)
+    plain = _facts(roster_read.load(path, cl.campaign))
+    memo.load_roster(path, cl.campaign)
+    with sqlite3.connect(where) as conn:
+        conn.execute("UPDATE memo SET value = x'00ff'")
+    assert _facts(memo.load_roster(path, cl.campaign)) == plain
+    where.write_bytes(b"SQLite format 3\x00" + b"\xff" * 5000)  # not a database
+    assert _facts(memo.load_roster(path, cl.campaign)) == plain
+    monkeypatch.setenv(memo.ENV, "off")
+    assert _facts(memo.load_roster(path, cl.campaign)) == plain
+    with pytest.raises(UserError, match="找不到村名册文件"):
+        memo.load_roster(tmp_path / "无.csv", cl.campaign)

@@ -70,6 +70,42 @@ def _one_line(err: str) -> str:
     return lines[0]
 
 
+# -- the entry point's collector: frozen for the run and at the exit, as it was after --------
+
+
+def test_main_leaves_the_collector_as_it_was(tmp_path, make_return, ros, monkeypatch, capsys):
+    import gc
+
+    d = tmp_path / "in"
+    make_return("good.xlsx", {}, folder=d)
+    frozen = gc.get_freeze_count()
+    rc, _ = _cli(monkeypatch, capsys, "validate", str(d), "-r", ros.source)
+    assert rc == 0 and gc.isenabled() and gc.get_freeze_count() == frozen
+
+
+def test_a_cli_process_writes_everything_before_it_exits(tmp_path, make_return, ros):
+    # the exit's collection is skipped (gc.freeze at exit): nothing written is lost by it
+    d = tmp_path / "in"
+    make_return("good.xlsx", {}, folder=d)
+    make_return("bad.xlsx", {5: {"has_problem": "是"}}, folder=d, village=1)
+    out = tmp_path / "out"
+    p = subprocess.run(
+        [sys.executable, "-m", "dapaicha.cli", "validate", str(d), "-r", ros.source, "--report",
+         str(out / "报告.xlsx"), "--json-out", str(out / "结果.json")],
+        capture_output=True, text=True, env={**os.environ, "COLUMNS": "200"}, check=False,
+    )  # fmt: skip
+    assert p.returncode == 1, p.stderr
+    got = json.loads((out / "结果.json").read_text("utf-8"))
+    assert [(f["file"], f["accepted"]) for f in got["files"]] == [
+        ("bad.xlsx", False),
+        ("good.xlsx", True),
+    ]
+    wb = openpyxl.load_workbook(out / "报告.xlsx")
+    assert wb.sheetnames == ["文件", "问题明细", "未报", "跳过"]
+    assert wb["未报"].max_row == 3 + len(ros.villages) - 2
+    assert "已写出" in p.stdout and "报告.xlsx" in p.stdout
+
+
 # -- 8: a roster with only a header row ---------------------------------------------------
 
 

@@ -148,6 +148,29 @@ def test_csv_encodings_give_the_same_villages(tmp_path: Path, encoding: str) -> 
     assert r.source == str(path)
 
 
+def test_rows_with_and_without_spaces_numbers_and_blanks(tmp_path: Path) -> None:
+    # rows of plain text are taken as they are, the others cleaned cell by cell: both the same
+    head = ["县", "乡镇", "村", "村代码", "第一书记", "联系干部"]
+    rows = [
+        head,
+        ["鄢陵县", "陈化店镇", "大马村", "411024103201", "刘晓峰", "王五"],
+        [" 鄢陵县", "陈化店镇\u3000", "大 马庄村", " 411024103202", "刘 晓峰", None],
+        ["鄢陵县", "望田镇", "小马村", 411024104201, None, ""],
+        ["鄢陵县", "望田镇", "二郎村"],  # a short row: no code, no signer
+        [None, None, None, None],
+    ]
+    r = roster_read.load(write_xlsx(tmp_path / "r.xlsx", rows))
+    assert facts(r) == [
+        (2, "411024103201", "鄢陵县", "陈化店镇", "大马村", ("", "刘晓峰", ""), "王五"),
+        (3, "411024103202", "鄢陵县", "陈化店镇", "大马庄村", ("", "刘晓峰", ""), ""),
+        (4, "411024104201", "鄢陵县", "望田镇", "小马村", ("", "", ""), ""),
+        (5, "", "鄢陵县", "望田镇", "二郎村", ("", "", ""), ""),
+    ]
+    assert r.problems == []
+    text = [[("" if c is None else str(c)) for c in row] for row in rows]
+    assert facts(roster_read.load(write_csv(tmp_path / "r.csv", text))) == facts(r)
+
+
 def test_csv_gbk_bytes_really_are_gbk(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "名册.csv", CSV_ROWS, "gbk")
     with pytest.raises(UnicodeDecodeError):
@@ -239,6 +262,8 @@ def test_no_county_column_is_fine(tmp_path: Path) -> None:
         ("'411024103201", "411024103201"),
         ('="411024103201"', "411024103201"),
         (" 411024103201\xa0", "411024103201"),
+        ("411024103201", "411024103201"),
+        ("４１１０２４１０３２０１", "411024103201"),
         ("", ""),
         (None, ""),
         ("41102410320", ""),

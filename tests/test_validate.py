@@ -963,6 +963,16 @@ def test_village_named_in_a_text() -> None:
     assert match_text(ros, "") is None
 
 
+def test_village_named_by_its_name_or_its_base() -> None:
+    d = Village("", "鄢陵县", "望田镇", "大村")  # base 大: one character, found by 大村 only
+    e = Village("", "鄢陵县", "望田镇", "西李村村民委员会")  # found by 西李 too
+    ros = Roster([d, e])
+    assert match_text(ros, "望田镇大村台账") is d
+    assert match_text(ros, "大台账") is None
+    assert match_text(ros, "西李整改台账") is e
+    assert match_text(ros, "西李村村民委员会") is e
+
+
 def test_list_files_order_and_what_is_skipped(tmp_path):
     """A folder's files by name, then its folders' (by name); links to folders and hidden
     folders not entered; each skipped file with its reason."""

@@ -6,10 +6,15 @@ A result is kept under the key of everything it depends on: the file's bytes, it
 Change any of them and the result is worked out again. The file lives in the user's cache
 folder (Windows: %LOCALAPPDATA%\\dapaicha); DAPAICHA_CACHE names another file, or turns it
 off (0, off, no). Only large folders use it (validate.PARALLEL_MIN_FILES files or more).
+
+The roster validate reads is kept there too (`load_roster`), under the key of its bytes, its
+format, the campaign and this code: a province's 46,000 villages are rebuilt from plain
+tuples, not parsed again (one file validated against them: issue 20).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import pickle
@@ -19,13 +24,16 @@ import zlib
 from functools import cache
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import dapaicha
-from dapaicha.config.checklist import Checklist
-from dapaicha.config.roster import Roster
-from dapaicha.findings import FileResult
+from dapaicha.config.checklist import Campaign, Checklist
+from dapaicha.config.roster import Roster, RosterProblem, Village
+from dapaicha.findings import FileResult, Severity
 from dapaicha.model import PackedRows, Submission, loads_ours
+from dapaicha.read import roster as roster_mod
 from dapaicha.read.book import MAX_FILE_BYTES
+from dapaicha.store import memo as store_memo
 
 ENV = "DAPAICHA_CACHE"
 FILE_NAME = "validate-memo.sqlite"
@@ -133,3 +141,63 @@ def unpack(value: bytes) -> Result | None:
     except Exception:
         return None
     return fr, subs
+
+
+ROSTER_FORMAT = b"roster 1"  # the value's layout: a change makes every kept roster a miss
+
+
+def load_roster(path: Path, campaign: Campaign, county: str | None = None) -> Roster:
+    """roster_mod.load(path, campaign, county), the file read once: the same bytes, read
+    before by this code for this campaign, are rebuilt from the memo file."""
+    where, key = location(), None
+    if where is not None:
+        key = _roster_key(Path(path), campaign)
+    got = _roster_of(store_memo.Memo(where, write=False), key) if where and key else None
+    if got is None:
+        got = roster_mod.load(path, campaign)
+        if where is not None and key is not None:
+            memo = store_memo.Memo(where, write=True, remake=owned(where))
+            memo.put([(key, _roster_value(got))])
+            memo.close()
+    return roster_mod.scoped(dataclasses.replace(got, source=str(Path(path))), county)
+
+
+def _roster_key(path: Path, campaign: Campaign) -> bytes | None:
+    try:
+        if not path.is_file() or path.stat().st_size > MAX_FILE_BYTES:
+            return None  # load says why
+        data = path.read_bytes()
+    except OSError:
+        return None
+    code = _code()
+    if code is None:
+        return None
+    h = hashlib.sha256(ROSTER_FORMAT + code)
+    h.update(campaign.model_dump_json().encode())
+    h.update(path.suffix.lower().encode("utf-8", "surrogatepass") + b"\0")
+    h.update(hashlib.sha256(data).digest())
+    return h.digest()
+
+
+def _roster_value(r: Roster) -> bytes:
+    villages = [(v.code, v.county, v.township, v.village, v.signers, v.liaison, v.row)
+                for v in r.villages]  # fmt: skip
+    problems = [(p.row, p.message, p.severity.value, p.slug) for p in r.problems]
+    return zlib.compress(pickle.dumps((villages, problems), protocol=pickle.HIGHEST_PROTOCOL), 1)
+
+
+def _roster_of(memo: store_memo.Memo, key: bytes) -> Roster | None:
+    """The roster kept under key; None if none (or the value is not one: read again)."""
+    value = memo.get(key)
+    memo.close()
+    if value is None:
+        return None
+    try:
+        got: Any = loads_ours(zlib.decompress(value))
+        villages, problems = got
+        return Roster(
+            [Village(*v) for v in villages],
+            [RosterProblem(row, text, Severity(sev), slug) for row, text, sev, slug in problems],
+        )
+    except Exception:
+        return None

@@ -33,7 +33,6 @@ from dapaicha.findings import C, FileResult, Finding, Report, make
 from dapaicha.model import PackedRows, Submission
 from dapaicha.normalize import parse_date
 from dapaicha.read import reader, sniff
-from dapaicha.read import roster as roster_mod
 from dapaicha.store import memo as store_memo
 from dapaicha.xlsx import feedback as feedback_xlsx
 from dapaicha.xlsx import merged
@@ -367,7 +366,8 @@ def command(
         raise UserError(
             f"--deadline {cn_date(due)} 早于 {cn_date(day)}，重新报送期限不能在此之前。"
         )
-    ros = roster_mod.load(roster_path, cl.campaign, county)
+    with gcmode.paused():  # a province's 46,000 villages hold no cycles: never walk them
+        ros = memo_mod.load_roster(roster_path, cl.campaign, county)  # read once
     files, skipped = list_files(returns)
     if not files:  # the wrong folder, most likely: say so rather than "all passed"
         also = f"，另有 {len(skipped)} 个其他文件已跳过" if skipped else ""
@@ -380,7 +380,9 @@ def command(
                                             rows=False, stage=stage, listed=(files, skipped))  # fmt: skip
         warn_other_period(rep, cl, returns, day)
         if report_path is not None:
-            report_xlsx.write(rep, report_path, title=title or f"{cl.campaign.title}台账校验报告")
+            title = title or f"{cl.campaign.title}台账校验报告"
+            with gcmode.paused():  # one write-only workbook: few cycles, collected later
+                report_xlsx.write(rep, report_path, title=title)
         paths = None
         if feedback_dir is not None:
             paths = feedback_xlsx.write_all(

@@ -12,13 +12,13 @@ from dapaicha.findings import C, Finding, make
 from dapaicha.normalize import squash
 from dapaicha.read.reader import Return
 
-# a roster village under one of its names: (key, village, township base, county base)
+# a roster village found by one of its names: (key, village, township base, county base)
 _Entry = tuple[str, Village, str, str]
 
 
 @dataclass(frozen=True)
 class _Index:
-    names: dict[str, list[_Entry]]  # village name or base (2+ characters) → its villages
+    names: dict[str, list[Village]]  # village name or base (2+ characters) → its villages
     starts: frozenset[str]  # the first two characters of every name
     longest: int  # characters of the longest name
 
@@ -30,12 +30,13 @@ def _index(roster: Roster) -> _Index:
     hit = _CACHE.get(id(roster))
     if hit is not None and hit[0] is roster:
         return hit[1]
-    names: dict[str, list[_Entry]] = {}
+    names: dict[str, list[Village]] = {}
     for v in roster.villages:
-        entry = (v.key, v, township_base(v.township), county_base(v.county))
-        for name in {v.village, village_base(v.village)}:
-            if len(name) >= 2:
-                names.setdefault(name, []).append(entry)
+        name = v.village
+        if len(name) >= 2:
+            names.setdefault(name, []).append(v)
+        if (base := village_base(name)) != name and len(base) >= 2:
+            names.setdefault(base, []).append(v)
     idx = _Index(names, frozenset(n[:2] for n in names), max(map(len, names), default=0))
     _CACHE.clear()
     _CACHE[id(roster)] = (roster, idx)
@@ -57,7 +58,7 @@ def match_text(roster: Roster, text: str) -> Village | None:
     t = squash(text)
     if not t:
         return None
-    hits: dict[str, _Entry] = {}
+    found: dict[str, Village] = {}
     idx = _index(roster)
     names, starts = idx.names, idx.starts
     n, span = len(t), min(idx.longest, 12)
@@ -65,11 +66,11 @@ def match_text(roster: Roster, text: str) -> Village | None:
         if t[i : i + 2] not in starts:
             continue  # no name starts here
         for j in range(i + 2, min(n, i + span) + 1):
-            for e in names.get(t[i:j], ()):
-                hits[e[0]] = e
-    if not hits:
+            for v in names.get(t[i:j], ()):
+                found[v.key] = v
+    if not found:
         return None
-    cands = list(hits.values())
+    cands = [(k, v, township_base(v.township), county_base(v.county)) for k, v in found.items()]
     # Prefer candidates whose township, then county, also appear; longest village name wins ties.
     narrowed = [e for e in cands if e[2] and e[2] in t]  # the township
     cands = narrowed or cands

@@ -12,7 +12,7 @@ import dataclasses
 import io
 import itertools
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -188,6 +188,21 @@ def _find_header(table: Rows, spec: _Spec) -> tuple[dict[str, int], int] | None:
     return None
 
 
+def _cells(table: Rows, cols: dict[str, int], fields: Sequence[str]) -> Iterator[list[str]]:
+    """Each row's cleaned cells of fields ("" where the row or the roster has none); a row
+    of plain texts (most rows: nothing to clean) takes one join, not a clean() a cell."""
+    at = [cols.get(f, -1) for f in fields]
+    for i in range(len(table)):
+        raw = table[i]
+        n = len(raw)
+        cells = [raw[j] if 0 <= j < n else "" for j in at]
+        try:
+            plain = "".join(cells).isalnum()  # type: ignore[arg-type]
+        except TypeError:  # a number or None in a workbook's row
+            plain = False
+        yield cells if plain else [clean(x) for x in cells]  # type: ignore[misc]
+
+
 def _build(table: Rows, cols: dict[str, int], start: int, *, source: str, spec: _Spec) -> Roster:
     villages: list[Village] = []
     problems: list[RosterProblem] = []
@@ -198,21 +213,22 @@ def _build(table: Rows, cols: dict[str, int], start: int, *, source: str, spec: 
         severity, template = PROBLEMS[slug]
         problems.append(RosterProblem(row, template.format(**kw), severity, slug))
 
-    signer_keys = [f"signer{k}" for k in range(spec.signers)]
-    for i in range(start, min(len(table), MAX_ROWS)):
-        raw, row = table[i], i + 1
-        v = {f: clean(raw[j]) if j < len(raw) else "" for f, j in cols.items()}
-        if not any(v.values()):
+    signers = tuple(f"signer{k}" for k in range(spec.signers))
+    fields = ("county", "township", "village", "code", "liaison", *signers)
+    required = [(k, FIELD_ZH[f]) for k, f in enumerate(fields[:2]) if f in cols]
+    rows = _cells(table[start:MAX_ROWS], cols, fields)
+    for row, v in enumerate(rows, start=start + 1):
+        if not any(v):
             continue  # blank rows (or only a 序号) are skipped silently
-        county, township, name = v.get("county", ""), v.get("township", ""), v.get("village", "")
+        county, township, name, raw_code = v[0], v[1], v[2], v[3]
         here = f"{county}{township}{name}"
         if not name:
             bad(row, "village-missing")
             continue
-        if missing := [FIELD_ZH[f] for f in ("county", "township") if f in cols and not v[f]]:
+        if missing := [zh for k, zh in required if not v[k]]:
             bad(row, "names-missing", here=name, detail="、".join(missing))
             continue
-        code, note = normalize_code(v.get("code", ""))
+        code, note = normalize_code(raw_code)
         names = (county_base(county), township_base(township), village_base(name))
         if code and (first := by_code.get(code)) is not None:
             if (county_base(first.county), township_base(first.township)) != names[:2]:
@@ -229,12 +245,11 @@ def _build(table: Rows, cols: dict[str, int], start: int, *, source: str, spec: 
                 continue
             bad(row, "same-name", first=first.row, here=here)
         if note:
-            bad(row, "code-invalid", code=v["code"], detail=note)
-        expected = spec.county_codes.get(county_base(county))
+            bad(row, "code-invalid", code=raw_code, detail=note)
+        expected = spec.county_codes.get(names[0])
         if code and expected and code[:6] != expected:
             bad(row, "code-county-mismatch", code=code, here=county, detail=expected)
-        signers = tuple([v.get(f, "") for f in signer_keys])
-        village = Village(code, county, township, name, signers, v.get("liaison", ""), row)
+        village = Village(code, county, township, name, tuple(v[5:]), v[4], row)
         villages.append(village)
         by_names.setdefault(names, village)
         if code:

@@ -86,16 +86,40 @@ def ordered_files(files: Iterable[FileResult]) -> list[FileResult]:
 
 def row_height(values: Sequence[Any], widths: Sequence[float], line: float = 14.0) -> float:
     """A row height that shows every wrapped line (LibreOffice and WPS do not autofit)."""
-    lines = 1
-    for v, w in zip(values, widths, strict=False):
-        if v is None or v == "":
-            continue
-        per = max(int(w) - 1, 1)
-        text = str(v)
-        if len(text) * (1 if text.isascii() else 2) <= per and "\n" not in text:
-            continue  # one line, whatever its characters (text_width <= 2 a character)
-        lines = max(lines, sum(-(-excel.text_width(t) // per) or 1 for t in text.split("\n")))
+    lines = max([1, *(_lines(v, w) for v, w in zip(values, widths, strict=False))])
     return excel.row_points(lines, line, pad=4, cap=400)
+
+
+def _lines(v: Any, w: float) -> int:
+    """The lines one cell wraps to in a column w wide (1: blank)."""
+    if v is None or v == "":
+        return 1
+    per = max(int(w) - 1, 1)
+    text = str(v)
+    if len(text) * (1 if text.isascii() else 2) <= per and "\n" not in text:
+        return 1  # one line, whatever its characters (text_width <= 2 a character)
+    return sum(-(-excel.text_width(t) // per) or 1 for t in text.split("\n"))
+
+
+def heights_of(rows: Sequence[Sequence[Any]], widths: Sequence[float]) -> list[float]:
+    """[row_height(r, widths) for r in rows], each column's distinct texts measured once
+    (a province's 未报 list: 46,000 rows of a few hundred counties and townships)."""
+    wrapped = []  # the lines of each cell, of the columns where some cell wraps
+    for values, w in zip(zip(*rows, strict=True), widths, strict=False):
+        try:
+            joined = "".join(values)
+        except TypeError:  # not all texts
+            wrapped.append([_lines(v, w) for v in values])
+            continue
+        wide = 1 if joined.isascii() else 2
+        if "\n" not in joined and max(map(len, values)) * wide <= max(int(w) - 1, 1):
+            continue  # every text on one line (_lines)
+        lines = {v: _lines(v, w) for v in set(values)}
+        if any(n > 1 for n in lines.values()):
+            wrapped.append([lines[v] for v in values])
+    most = list(map(max, *wrapped)) if len(wrapped) > 1 else [*wrapped[0]] if wrapped else []
+    points = {n: excel.row_points(n, 14.0, pad=4, cap=400) for n in {1, *most}}
+    return [points[n] for n in most] if wrapped else [points[1]] * len(rows)
 
 
 def table_sheet(
@@ -178,10 +202,7 @@ def write(report: Report, path: Path, *, title: str = DEFAULT_TITLE) -> None:
         f"{title}：未报送的村",
         f"村名册中有 {len(missing)} 个村本次未报送。",
         MISSING_COLS,
-        [
-            tuple(m.get(k, "") for k in ("county", "township", "village", "village_code"))
-            for m in missing
-        ],
+        [_missing_row(m) for m in missing],
     )
     fast_sheet(
         wb,
@@ -192,6 +213,15 @@ def write(report: Report, path: Path, *, title: str = DEFAULT_TITLE) -> None:
         sorted(report.skipped),
     )
     excel.save(wb, path, sheets.workbook_bytes)
+
+
+def _missing_row(m: dict[str, str]) -> tuple[str, str, str, str]:
+    return (
+        m.get("county", ""),
+        m.get("township", ""),
+        m.get("village", ""),
+        m.get("village_code", ""),
+    )
 
 
 def _cell(ws: Worksheet, value: Any, **style: Any) -> Cell:
@@ -213,6 +243,15 @@ def _text(v: Any) -> Any:
     except UnicodeEncodeError:
         return excel.clean_text(v)
     return v
+
+
+def _texts(column: Sequence[Any]) -> list[Any]:
+    """[_text(v) for v in column]; a column of well-formed texts at once."""
+    try:
+        "".join(column).encode("utf-8")
+    except (TypeError, UnicodeEncodeError):  # not all texts, or a lone surrogate
+        return [_text(v) for v in column]
+    return [v or None for v in column]
 
 
 def fast_sheet(
@@ -252,11 +291,11 @@ def fast_sheet(
     proto = [_cell(ws, sheets.TOKEN, **body) for _ in cols]
     proto += [_cell(ws, sheets.TOKEN, fill=fill, **body) for fill in MARK_FILLS]
     ws.append(proto)
-    columns = [[_text(v) for v in col] for col in zip(*rows, strict=True)]
+    columns = [_texts(col) for col in zip(*rows, strict=True)]
     if mark is not None:
         j, prefixes = mark
         columns[j] = [_marked(v, prefixes) for v in columns[j]]
-    heights = [row_height(values, widths) for values in rows]
+    heights = heights_of(rows, widths)
     sheets.register(wb, sheets.Splice(len(wb.worksheets), FIRST_DATA_ROW, columns, heights,
                                       len(MARK_FILLS)))  # fmt: skip
     return len(rows)
