@@ -163,14 +163,9 @@ def load_roster(path: Path, campaign: Campaign, county: str | None = None) -> Ro
 
 
 def _roster_key(path: Path, campaign: Campaign) -> bytes | None:
-    try:
-        if not path.is_file() or path.stat().st_size > MAX_FILE_BYTES:
-            return None  # load says why
-        data = path.read_bytes()
-    except OSError:
-        return None
-    code = _code()
-    if code is None:
+    data = bytes_of(path)  # None: load says why
+    code = _code() if data is not None else None
+    if data is None or code is None:
         return None
     h = hashlib.sha256(ROSTER_FORMAT + code)
     h.update(campaign.model_dump_json().encode())

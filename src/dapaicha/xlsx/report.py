@@ -117,7 +117,7 @@ def heights_of(rows: Sequence[Sequence[Any]], widths: Sequence[float]) -> list[f
         lines = {v: _lines(v, w) for v in set(values)}
         if any(n > 1 for n in lines.values()):
             wrapped.append([lines[v] for v in values])
-    most = list(map(max, *wrapped)) if len(wrapped) > 1 else [*wrapped[0]] if wrapped else []
+    most = [max(cell) for cell in zip(*wrapped, strict=True)]  # each row's most lines
     points = {n: excel.row_points(n, 14.0, pad=4, cap=400) for n in {1, *most}}
     return [points[n] for n in most] if wrapped else [points[1]] * len(rows)
 
