@@ -12,7 +12,7 @@ from collections import deque
 from collections.abc import Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Literal, overload
+from typing import Literal, cast, overload
 
 from dapaicha.layout import YES
 
@@ -111,6 +111,22 @@ class Row:
     def is_problem(self) -> bool:
         return self.has_problem == YES
 
+    @property
+    def source_cell(self) -> str:
+        """The cell a row is cited by: its 自查问题描述, else its 序号 (else column A)."""
+        c = self.cells
+        return c.get("description") or c.get("no") or (f"A{self.row}" if self.row else "")
+
+    def stored(self) -> tuple[object, ...]:
+        """The store's values of the row (store.write.ROW_COLUMNS but the submission id):
+        dates in ISO form."""
+        d, f = self.deadline, self.done_date
+        return (
+            self.no, self.seq, self.has_problem, self.description, self.measure, self.kind,
+            d.isoformat() if d else None, self.owner, self.result, f.isoformat() if f else None,
+            self.note, self.row, self.source_cell,
+        )  # fmt: skip
+
     def __reduce__(self) -> tuple[type[Row], tuple[object, ...]]:
         # positional, no field names: validate's workers send thousands of rows a second
         return Row, (
@@ -143,9 +159,14 @@ def loads_ours(data: bytes) -> object:
 
 
 class PackedRows(Sequence[Row]):
-    """A return's rows kept compressed (pickled, zlib) until read: what a worker sends the
-    main process of a large merge, so 46,000 returns' rows do not sit there as objects.
-    Each read unpacks them again; len() and `problems` need no unpacking."""
+    """A return's rows kept compressed until read: what a worker sends the main process of a
+    large merge, so 46,000 returns' rows do not sit there as objects.
+
+    Kept as plain values (zlib'd pickle): each row's stored values (`Row.stored`, the store's
+    columns but the submission id) and the letters map its cells come from, so the store's
+    insert takes them as they are, and Rows are made again only when asked for. Rows that
+    cannot be kept so (dates with a time, cells not of one sheet row) are pickled whole.
+    len() and `problems` need no unpacking."""
 
     __slots__ = ("data", "problems", "size")
 
@@ -154,14 +175,31 @@ class PackedRows(Sequence[Row]):
 
     @classmethod
     def of(cls, rows: Sequence[Row]) -> PackedRows:
-        data = zlib.compress(pickle.dumps(list(rows), protocol=pickle.HIGHEST_PROTOCOL), 1)
+        rows = list(rows)
+        kept: object = _flat(rows)
+        if kept is None:
+            kept = rows
+        data = zlib.compress(pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL), 1)
         return cls(data, len(rows), sum(r.is_problem for r in rows))
 
-    def unpack(self) -> list[Row]:
+    def _kept(self) -> list[Row] | _Flat:
         got = loads_ours(zlib.decompress(self.data))  # a worker's, or the memo's
-        if not isinstance(got, list):
-            raise pickle.UnpicklingError("not rows")
-        return got
+        if isinstance(got, list) or (isinstance(got, tuple) and len(got) == 3):
+            return cast("list[Row] | _Flat", got)
+        raise pickle.UnpicklingError("not rows")
+
+    def unpack(self) -> list[Row]:
+        got = self._kept()
+        if isinstance(got, list):
+            return got
+        return _rows_of(got)
+
+    def stored(self) -> list[tuple[object, ...]]:
+        """Each row's `Row.stored` values, without making Rows when kept flat."""
+        got = self._kept()
+        if isinstance(got, list):
+            return [r.stored() for r in got]
+        return got[2]
 
     def __iter__(self) -> Iterator[Row]:
         return iter(self.unpack())
@@ -183,6 +221,50 @@ class PackedRows(Sequence[Row]):
 
     def __reduce__(self) -> tuple[type[PackedRows], tuple[bytes, int, int]]:
         return PackedRows, (self.data, self.size, self.problems)
+
+
+# (letters maps, the map of each row, each row's Row.stored values): plain values only
+_Flat = tuple[list[dict[str, str]], bytes, list[tuple[object, ...]]]
+
+
+def _flat(rows: list[Row]) -> _Flat | None:
+    """rows as plain values, or None when Rows made from them would differ (see PackedRows)."""
+    maps: list[dict[str, str]] = []
+    seen: dict[int, int] = {}
+    which = bytearray()
+    for r in rows:
+        c = r.cells
+        if not isinstance(c, Cells) or c.__class__ is not Cells or c._row != r.row:
+            return None
+        if (r.deadline is not None and r.deadline.__class__ is not dt.date) or (
+            r.done_date is not None and r.done_date.__class__ is not dt.date
+        ):
+            return None
+        letters = c._letters
+        i = seen.get(id(letters))
+        if i is None:
+            if len(maps) == 255:
+                return None
+            i = seen[id(letters)] = len(maps)
+            maps.append(dict(letters))
+        which.append(i)
+    return maps, bytes(which), [r.stored() for r in rows]
+
+
+def _date(iso: object) -> dt.date | None:
+    return dt.date.fromisoformat(iso) if isinstance(iso, str) else None
+
+
+def _rows_of(flat: _Flat) -> list[Row]:
+    maps, which, values = flat
+    out = []
+    for i, v in zip(which, values, strict=True):
+        no, seq, hp, desc, meas, kind, dl, owner, res, done, note, row = v[:12]
+        out.append(
+            Row(no, seq, hp, desc, meas, kind, _date(dl), owner, res, _date(done), note,  # type: ignore[arg-type]
+                row, Cells(maps[i], row))  # type: ignore[arg-type]
+        )  # fmt: skip
+    return out
 
 
 def problem_count(rows: Sequence[Row]) -> int:

@@ -86,15 +86,15 @@ def command(
     cl = cl_mod.load(checklist_path)
     ros = roster_mod.load(roster_path, cl.campaign, county)
     day = parse_day(as_of, cl) if as_of else None
-    files, _ = validate.list_files(returns)
+    listed = validate.list_files(returns)  # once: counted here, validated in run
     today = validate.today_in(cl.campaign) if period is None and day is None else None
     received = day.isoformat() if day else None
-    with progress(len(files)) as advance:
+    with progress(len(listed[0])) as advance:
         res = run(returns, cl, ros, store_path, period=period, as_of=day,
                   out=out if whole else None, on_file=advance, workers=workers,
                   units=Path(out).parent / units_mod.FOLDER if units else None,
                   all_units=all_units, received_at=received, by_date=False,
-                  today=today, grace=grace)  # fmt: skip
+                  today=today, grace=grace, listed=listed)  # fmt: skip
     if archive_root is not None:
         base = returns if returns.is_dir() else returns.parent
         read = {base / fr.file: fr.sha256 for fr in res.report.files if fr.sha256}
@@ -116,6 +116,7 @@ def run(
     workers: int | None = None,
     received_at: str | None = None,
     only: list[Path] | None = None,
+    listed: tuple[list[Path], list[tuple[str, str]]] | None = None,
     by_date: bool = True,
     today: dt.date | None = None,
     merged_period: int | None = None,
@@ -127,9 +128,9 @@ def run(
 
     only: validate just these files of the folder (the rest are in the store already).
     merged_period: the period a merged ledger must be of when no --period is given (rollup -p).
-    """
+    listed: validate.list_files(folder), when known."""
     report, subs = validate.validate_folder(
-        Path(folder), cl, roster, on_file=on_file, workers=workers, only=only
+        Path(folder), cl, roster, on_file=on_file, workers=workers, only=only, listed=listed
     )
     return merge_submissions(
         store_path, subs, cl, roster=roster, report=report, folder=Path(folder),

@@ -259,16 +259,18 @@ def validate_folder(
     on_file: Callable[[FileResult], None] | None = None,
     workers: int | None = None,
     only: list[Path] | None = None,
+    listed: tuple[list[Path], list[tuple[str, str]]] | None = None,
 ) -> tuple[Report, list[Submission]]:
     """Validate every return under folder; roster villages without a return are 未报.
 
     workers: processes to use (default: every core for large folders; 1 = in this process).
     only: validate just these files under folder (the others were validated before).
+    listed: list_files(folder), when known.
     """
-    listed = None
     if only is not None:
-        files, skipped = list_files(Path(folder))
-        listed = ([f for f in files if f in set(only)], skipped)
+        files, skipped = listed or list_files(Path(folder))
+        wanted = set(only)
+        listed = ([f for f in files if f in wanted], skipped)
     report, subs, _ = run_folder(
         folder, cl, roster, on_file=on_file, workers=workers, listed=listed
     )

@@ -130,7 +130,8 @@ def run(ws: Workspace, period: int | None = None, as_of: dt.date | None = None) 
             f"没有找到本期报送文件夹 {folder}：请把各村报送的台账放进这个文件夹后再运行。"
         )
     store = ws.path(s.store) or ws.root / "dapaicha.sqlite"
-    files, _ = validate.list_files(folder)
+    listed = validate.list_files(folder)
+    files = listed[0]
     shas = {p: _sha(p) for p in files}
     seen = Seen.load(ws, store)
     stored = stored_files(store, list(shas.values()))
@@ -146,6 +147,7 @@ def run(ws: Workspace, period: int | None = None, as_of: dt.date | None = None) 
     result = merge.run(
         folder, cl, ros, store, period=n, out=summary / _ledger_name(ws, n),
         received_at=day.isoformat() if as_of else None, only=fresh, grace=s.resubmit_days,
+        listed=listed,
     )  # fmt: skip
     ps = period_status(store, n, day)
     week = WeekResult(n, day, len(files), len(fresh), ps, elsewhere=elsewhere)

@@ -167,12 +167,7 @@ class SubmissionLedgers(Ledgers):
         for i in set(refs):
             d: ItemRows = {}
             for r in self.subs[i].rows:
-                cell = (
-                    r.cells.get("description")
-                    or r.cells.get("no")
-                    or (f"A{r.row}" if r.row else "")
-                )
-                d.setdefault(r.no, []).append((r.has_problem, r.description, cell))
+                d.setdefault(r.no, []).append((r.has_problem, r.description, r.source_cell))
             out[i] = d
         return out
 

@@ -29,7 +29,7 @@ from dapaicha.config.roster import Roster
 from dapaicha.errors import UserError
 from dapaicha.findings import Finding
 from dapaicha.layout import YES
-from dapaicha.model import Row, Submission, problem_count
+from dapaicha.model import PackedRows, Row, Submission, problem_count
 from dapaicha.store.db import (
     BUSY_TIMEOUT,
     VERSION,
@@ -234,17 +234,10 @@ class Incoming:
 
 
 def _row_tuples(sid: int, rows: Sequence[Row]) -> list[tuple[object, ...]]:
-    """Rows as stored: dates ISO; cell = the source address of 自查问题描述 (else of 序号)."""
-    out: list[tuple[object, ...]] = []
-    for r in rows:
-        c = r.cells
-        cell = c.get("description") or c.get("no") or (f"A{r.row}" if r.row else "")
-        d, f = r.deadline, r.done_date
-        out.append(
-            (sid, r.no, r.seq, r.has_problem, r.description, r.measure, r.kind, d.isoformat() if d else None,
-             r.owner, r.result, f.isoformat() if f else None, r.note, r.row, cell)
-        )  # fmt: skip
-    return out
+    """Rows as stored (Row.stored): dates ISO; cell = the row's Row.source_cell."""
+    if isinstance(rows, PackedRows):  # a worker's: kept as stored, no Rows made
+        return [(sid, *t) for t in rows.stored()]
+    return [(sid, *r.stored()) for r in rows]
 
 
 def _existing(conn: sqlite3.Connection, shas: Sequence[str]) -> dict[str, tuple[int, bool]]:
