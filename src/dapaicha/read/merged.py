@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 from dapaicha import layout
@@ -76,11 +77,12 @@ def _h(parts: list[str]) -> str:
     return hashlib.sha256("\x1f".join(parts).encode("utf-8", "backslashreplace")).hexdigest()
 
 
-def _digit(cache: dict[str, str], t: str) -> str:
-    d = cache.get(t)
-    if d is None:
-        d = cache[t] = _h([t])[0]
-    return d
+class _Digits(dict[str, str]):
+    """A cell text → the first hex character of its _h, each text worked out once."""
+
+    def __missing__(self, t: str) -> str:
+        d = self[t] = _h([t])[0]
+        return d
 
 
 def cell_sums(m: MergedLedger) -> str:
@@ -93,8 +95,7 @@ def cell_sums(m: MergedLedger) -> str:
 
 def cell_sums_of(rows: Iterable[Sequence[str]]) -> str:
     """cell_sums of rows given as the texts of their cells (text() of each value)."""
-    cache: dict[str, str] = {}
-    return "".join(_digit(cache, t) for row in rows for t in row)
+    return "".join(map(_Digits().__getitem__, chain.from_iterable(rows)))
 
 
 def sums(m: MergedLedger) -> dict[str, str]:
