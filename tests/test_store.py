@@ -503,3 +503,35 @@ def test_export_keeps_formula_like_text(tmp_path):
     ws = load_workbook(out)["rows"]
     cells = [c for row in ws.iter_rows() for c in row if c.value == '=HYPERLINK("http://x")']
     assert len(cells) == 1 and cells[0].data_type == "s"
+
+
+def test_rows_stored_whole_and_in_order_across_insert_chunks(tmp_path):
+    """Three returns of 66 or 67 rows (199 rows: three full INSERTs of 64 and 7 single ones)
+    are stored row for row as written here by hand from the Submissions."""
+    path = tmp_path / "s.sqlite"
+    subs = [
+        make_sub(0, D(2022, 3, 20), file="大马村.xlsx"),
+        make_sub(1, D(2022, 3, 21), [problem(5), problem(5, 2)], file="王庄村.xlsx"),
+        make_sub(2, D(2022, 3, 22), [problem(9, deadline=None)], file="前杨村.xlsx"),
+    ]
+    res = do_merge(path, subs, period=1)
+    assert res.added == 3
+    conn = sqlite3.connect(path)
+    try:
+        got = conn.execute(
+            "SELECT s.file, r.no, r.seq, r.has_problem, r.description, r.deadline, r.cell"
+            " FROM rows r JOIN submissions s ON s.id = r.submission_id"
+            " ORDER BY r.submission_id, r.no, r.seq"
+        ).fetchall()
+    finally:
+        conn.close()
+    want = [
+        (s.file, r.no, r.seq, r.has_problem, r.description,
+         f"{r.deadline.year:04d}-{r.deadline.month:02d}-{r.deadline.day:02d}" if r.deadline else None,
+         f"{layout.LETTER['description']}{r.row}")  # the cell of 自查问题描述
+        for s in sorted(subs, key=lambda s: s.file)
+        for r in sorted(s.rows, key=lambda r: (r.no, r.seq))
+    ]  # fmt: skip
+    assert len(got) == 66 + 67 + 66 == len(want)
+    assert sorted(got) == sorted(want)
+    assert [g[0] for g in got] == sorted(g[0] for g in got)  # each return's rows together

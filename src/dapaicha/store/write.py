@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import chain, islice
 
 from dapaicha.config.checklist import Checklist
 from dapaicha.config.periods import Periods
@@ -314,7 +315,7 @@ def insert(
         subs,
     )
     try:
-        conn.executemany(f"INSERT INTO rows ({ROW_COLUMNS}) VALUES ({','.join('?' * 14)})", rows)
+        _insert_rows(conn, rows)
     except sqlite3.IntegrityError as err:
         bad = _duplicate_row(todo)
         raise UserError(
@@ -322,6 +323,25 @@ def insert(
         ) from err
     _resupersede(conn, touched)
     return ids, {ids[b.sub.sha256] for b in todo}
+
+
+ROWS_PER_INSERT = 64  # rows bound to one INSERT: a third of the time of one row each (issue 20)
+
+
+def _insert_rows(conn: sqlite3.Connection, rows: Iterable[tuple[object, ...]]) -> None:
+    """INSERT rows, in their order, ROWS_PER_INSERT to a statement (896 parameters: under
+    the 999 of the oldest SQLite), the rest one by one."""
+    one = f"({','.join('?' * 14)})"
+    head = f"INSERT INTO rows ({ROW_COLUMNS}) VALUES "
+    rest: list[tuple[object, ...]] = []
+
+    def chunks(it: Iterator[tuple[object, ...]]) -> Iterator[tuple[object, ...]]:
+        while len(chunk := list(islice(it, ROWS_PER_INSERT))) == ROWS_PER_INSERT:
+            yield tuple(chain.from_iterable(chunk))
+        rest.extend(chunk)
+
+    conn.executemany(head + ",".join([one] * ROWS_PER_INSERT), chunks(iter(rows)))
+    conn.executemany(head + one, rest)
 
 
 def _submission_tuple(
