@@ -23,6 +23,17 @@ from openpyxl.writer import excel as openpyxl_writer
 from dapaicha.xlsx import excel
 
 _ESCAPE = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})  # ElementTree's text escape
+_ESCAPE_ATTRIB = str.maketrans(  # and its attribute escape
+    {
+        "&": "&amp;",
+        "<": "&lt;",
+        ">": "&gt;",
+        '"': "&quot;",
+        "\r": "&#13;",
+        "\n": "&#10;",
+        "\t": "&#09;",
+    }
+)
 
 
 def workbook_bytes(wb: Workbook) -> bytes:
@@ -35,14 +46,15 @@ def workbook_bytes(wb: Workbook) -> bytes:
     return excel.fixed_bytes(raw.getvalue())
 
 
-def cell_text(cell: Any, styled: bool) -> str | None:
-    """The XML openpyxl writes for a plain cell (etree_write_cell); None for any other."""
+def cell_text(cell: Any, style_id: int | None) -> str | None:
+    """The XML openpyxl writes for a plain cell (etree_write_cell), style_id its s (None: not
+    styled); None for any other cell."""
     value, kind = cell._value, cell.data_type
     if getattr(cell, "hyperlink", None) is not None:
         return None
     head = f'<c r="{cell.coordinate}"'
-    if styled:
-        head += f' s="{cell.style_id}"'
+    if style_id is not None:
+        head += f' s="{style_id}"'
     if value is None or value == "":
         if kind == "n":
             return head + ' t="n" />'
@@ -57,26 +69,37 @@ def cell_text(cell: Any, styled: bool) -> str | None:
 
 
 class _SheetWriter(openpyxl_writer.WorksheetWriter):  # type: ignore[name-defined]
-    """openpyxl's WorksheetWriter; a row of plain cells written as text."""
+    """openpyxl's WorksheetWriter; a row of plain cells written as text (the row element too:
+    its attributes are plain names, in the order openpyxl gives them)."""
+
+    def __init__(self, ws: Any, out: Any = None) -> None:
+        super().__init__(ws, out)
+        self.style_ids: dict[bytes, int] = {}  # a style array's bytes → cell.style_id
 
     def write_row(self, xf: Any, row: list[Any], row_idx: int) -> None:
         ws: Any = self.ws
+        ids = self.style_ids
         texts = []
         for cell in row:
-            if cell._value is None and not cell.has_style and not cell._comment:
+            styled = cell.has_style
+            if cell._value is None and not styled and not cell._comment:
                 continue
-            text = cell_text(cell, cell.has_style)
+            sid = None
+            if styled:  # cell.style_id: the cell's style array's index, added when new
+                key = cell._style.tobytes()
+                sid = ids[key] if key in ids else ids.setdefault(key, cell.style_id)
+            text = cell_text(cell, sid)
             if text is None:
                 super().write_row(xf, row, row_idx)
                 return
             texts.append(text)
+        for cell in row:
+            if cell._comment is not None:
+                ws._comments.append(CommentRecord.from_cell(cell))
         attrs = {"r": f"{row_idx}"}
         attrs.update(ws.row_dimensions.get(row_idx, {}))
-        with xf.element("row", attrs):
-            for cell in row:
-                if cell._comment is not None:
-                    ws._comments.append(CommentRecord.from_cell(cell))
-            xf._file("".join(texts))
+        tag = "".join(f' {k}="{v.translate(_ESCAPE_ATTRIB)}"' for k, v in attrs.items())
+        xf._file(f"<row{tag}>{''.join(texts)}</row>")
 
 
 class _Writer(openpyxl_writer.ExcelWriter):
