@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import gc
 import io
 import re
 import shutil
+import weakref
 import zipfile
 from pathlib import Path
 
@@ -32,7 +34,7 @@ from openpyxl.styles import Border, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
 from dapaicha import layout
-from dapaicha.app import validate
+from dapaicha.app import gcmode, validate
 from dapaicha.findings import FileResult, make
 from dapaicha.read import sniff
 from dapaicha.xlsx import copy_read, copy_write, excel, feedback
@@ -273,3 +275,18 @@ def test_the_writer_writes_openpyxls_bytes() -> None:
         return wb
 
     assert copy_write.workbook_bytes(book()) == excel.workbook_bytes(book())
+
+
+def test_a_copys_workbook_is_collected_as_it_is_dropped() -> None:
+    """validate makes each copy in gcmode.young (the collector paused, then one young pass):
+    the workbook, full of cycles, is gone after it, though the run keeps the collector paused."""
+    was = gc.isenabled()
+    with gcmode.paused():
+        with gcmode.young():
+            wb = Workbook()
+            wb.create_sheet("二")
+            dropped = weakref.ref(wb)
+            del wb
+            assert dropped() is not None  # a cycle: reference counting alone keeps it
+        assert dropped() is None and not gc.isenabled()
+    assert gc.isenabled() == was
