@@ -35,6 +35,22 @@ def enabled() -> Iterator[None]:
 
 
 @contextmanager
+def young() -> Iterator[None]:
+    """No cycle collection inside, then one pass over the young generation: a workbook made
+    and dropped inside (full of cycles) is collected once, young, instead of its objects
+    being promoted by the collections along the way and walked again by full ones (every
+    object in memory: a province's roster). Half the collector's time of a 退回修改 copy."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.collect(0)
+        if was:
+            gc.enable()
+
+
+@contextmanager
 def frozen() -> Iterator[None]:
     """What exists now left out of cyclic collections while workbooks are written (their
     own cycles are still collected); garbage collected first, not frozen."""

@@ -152,7 +152,7 @@ def _kept(i: int, fr: FileResult, subs: list[Submission], batch: Batch) -> Done:
         subs = [dataclasses.replace(s, rows=[]) for s in subs if s.source_kind == "merged"]
     staged = None
     if batch.stage is not None:
-        with gcmode.enabled():  # a workbook is full of cycles: collect them (run_folder pauses it)
+        with gcmode.young():  # a workbook is full of cycles: collected as it is dropped
             staged = feedback_xlsx.stage_copy(batch.base / fr.file, fr, batch.stage / f"{i}.xlsx")
     return fr, subs, staged
 

@@ -12,10 +12,13 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
 
+from dapaicha import layout
 from dapaicha.read import book, sniff
 from dapaicha.read.reader import is_panic
 from dapaicha.xlsx import excel
 
+AUTHOR = "dapaicha"  # of the comments in a copy
+_OUR_COLORS = {excel.BAD_FILL.fgColor.rgb[-6:], excel.WARN_FILL.fgColor.rgb[-6:]}
 Cached = dict[str, book.Table]  # sheet title → values as last computed (calamine)
 
 
@@ -94,3 +97,22 @@ def kept_pictures(wb: Workbook) -> int:
 def plain(v: Any) -> Any:
     """A value openpyxl can write as it is; anything else as its text."""
     return v if isinstance(v, str | int | float | bool) or hasattr(v, "isoformat") else str(v)
+
+
+def clear_previous(wb: Workbook) -> None:
+    """A return may be our own earlier copy: drop its findings sheet, comments and fills."""
+    if layout.SHEET_FINDINGS in wb.sheetnames:
+        del wb[layout.SHEET_FINDINGS]
+    ours = {i for i, fill in enumerate(wb._fills) if _ours(fill)}  # type: ignore[attr-defined]
+    for ws in wb.worksheets:
+        cells: dict[tuple[int, int], Any] = ws._cells
+        for cell in cells.values():
+            if cell.comment is not None and cell.comment.author == AUTHOR:
+                cell.comment = None
+            if (cell._style.fillId if cell._style else 0) in ours:  # no style: fill 0
+                cell.fill = excel.PatternFill()
+
+
+def _ours(fill: Any) -> bool:
+    rgb = fill.fgColor.rgb if fill is not None and fill.fill_type == "solid" else None
+    return isinstance(rgb, str) and rgb[-6:] in _OUR_COLORS

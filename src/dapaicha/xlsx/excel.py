@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import math
 import re
@@ -19,6 +20,7 @@ from openpyxl.chart.title import Title
 from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties
 from openpyxl.drawing.text import Font as TextFont
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import column_index_from_string
 from openpyxl.worksheet.dimensions import RowDimension
 from openpyxl.worksheet.worksheet import Worksheet
@@ -121,36 +123,58 @@ def growing_height(ws: Worksheet, row: int, points: float) -> None:
 
 def fit_rows(ws: Worksheet, rows: range) -> None:
     """Rows of a sheet we fill, tall enough for their wrapped text at its font size (no
-    program fits rows when a file is opened); a taller row stays as it is."""
+    program fits rows when a file is opened); a taller row stays as it is.
+
+    One pass over the cells there are (ws[r] would make every missing one, and ask for the
+    sheet's size each row); a text is measured only when the row may be too short for it,
+    each (text, width, size) once a process (a checklist's texts recur in every return)."""
+    merged = ws.merged_cells.ranges
     spans = {
-        (m.min_row, m.min_col): m.max_col - m.min_col + 1
-        for m in ws.merged_cells.ranges
-        if m.min_row == m.max_row
+        (m.min_row, m.min_col): m.max_col - m.min_col + 1 for m in merged if m.min_row == m.max_row
     }
     inner = {
         (r, c)
-        for m in ws.merged_cells.ranges
+        for m in merged
+        if m.min_row != m.max_row
         for r in range(m.min_row, m.max_row + 1)
         for c in range(m.min_col, m.max_col + 1)
-        if m.min_row != m.max_row
     }
+    texts: dict[int, list[Any]] = {}
+    cells: dict[tuple[int, int], Any] = ws._cells  # openpyxl's, with each cell's _value
+    for (r, c), cell in cells.items():
+        v = cell._value
+        if isinstance(v, str) and v and r in rows and (r, c) not in inner:
+            texts.setdefault(r, []).append(cell)
+    wb: Any = ws.parent  # its _alignments and _fonts: the style of each index
     widths: dict[int, float] = {}
-    for r in rows:
+    for r in sorted(texts):
+        have = ws.row_dimensions[r].ht if r in ws.row_dimensions else None
         need = 0.0
-        for cell in ws[r] if r <= ws.max_row else ():
-            v, c = cell.value, cell.column
-            if not isinstance(v, str) or not v or (r, c) in inner:
-                continue
-            if not (cell.alignment is not None and cell.alignment.wrap_text):
+        for cell in texts[r]:
+            style = cell._style or StyleArray()
+            if not wb._alignments[style.alignmentId].wrap_text:
                 continue
             width = 0.0
-            for k in range(spans.get((r, c or 1), 1)):
-                width += _width(ws, (c or 1) + k, widths)
-            size = float(cell.font.sz or 11) if cell.font is not None else 11.0
-            need = max(need, lines_height(wrapped_lines(v, width, size), size))
-        have = ws.row_dimensions[r].ht if r in ws.row_dimensions else None
+            for k in range(spans.get((r, cell.column), 1)):
+                width += _width(ws, cell.column + k, widths)
+            size = float(wb._fonts[style.fontId].sz or 11)
+            if (
+                have is not None
+                and lines_height(_most_lines(cell._value, width, size), size) <= have
+            ):
+                continue  # tall enough whatever the characters
+            need = max(need, lines_height(_wrapped_lines(cell._value, width, size), size))
         if need and (have is None or have < need):
             ws.row_dimensions[r].height = need
+
+
+def _most_lines(value: str, width: float, size: float) -> int:
+    """wrapped_lines' bound when every character is wide (text_width <= 2 a character)."""
+    per = max(width - 1, 1)
+    return sum(max(1, math.ceil(2 * len(p) * size / 10 / per)) for p in value.split("\n"))
+
+
+_wrapped_lines = functools.lru_cache(maxsize=4096)(wrapped_lines)
 
 
 def _width(ws: Worksheet, col: int, cache: dict[int, float]) -> float:
@@ -313,7 +337,12 @@ def workbook_bytes(wb: Workbook) -> bytes:
     wb.properties.creator = "dapaicha"
     raw = io.BytesIO()
     wb.save(raw)
-    src = zipfile.ZipFile(io.BytesIO(raw.getvalue()))
+    return fixed_bytes(raw.getvalue())
+
+
+def fixed_bytes(data: bytes) -> bytes:
+    """An xlsx as written by openpyxl, with workbook_bytes' fixed times and part order."""
+    src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in sorted(src.infolist(), key=_part_order):

@@ -11,17 +11,16 @@ from __future__ import annotations
 import bisect
 import copy
 import datetime as dt
-import io
 import re
 import shutil
 import warnings
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.cell_range import MultiCellRange
@@ -34,16 +33,15 @@ from dapaicha.findings import SEVERITY_ZH, FileResult, Finding, Report, Severity
 from dapaicha.fsutil import atomic_write, atomic_write_text, inside, safe_component
 from dapaicha.read import book, sniff
 from dapaicha.read.reader import is_panic
-from dapaicha.xlsx import copy_clean, excel
+from dapaicha.xlsx import copy_clean, copy_read, copy_write, excel
 from dapaicha.xlsx import report as report_xlsx
 
-AUTHOR = "dapaicha"
+AUTHOR = copy_clean.AUTHOR
 UNKNOWN_COUNTY = "未识别"
 NOTICE_TEMPLATE = "退回通知.txt.j2"
 COPY_SUFFIX = "_退回修改"
 NOTICE_SUFFIX = "_退回通知"
 FINDING_COLS = (("序号", 6), ("级别", 6), ("单元格", 14), ("项目", 8), ("说明", 90))
-_OUR_COLORS = {excel.BAD_FILL.fgColor.rgb[-6:], excel.WARN_FILL.fgColor.rgb[-6:]}
 _BAD_TITLE = re.compile(r"[\\*?:/\[\]]")
 _MAX_COMMENT = 2000
 PICTURES_DROPPED = (
@@ -121,50 +119,56 @@ def write_copy(source: Path, result: FileResult, out_path: Path) -> Path:
     sn = sniff.sniff(data)
     if sn.kind not in ("xlsx", "xls", "ods"):
         raise CopyError(f"{result.file} 无法打开（{sn.detail or sn.kind}），未生成退回修改副本。")
-    wb: Workbook | None = None
-    names: dict[str, str] = {}
+    wb, names = opened(data, sn, result)
+    out = Path(out_path).with_suffix(".xlsx")
+    excel.save(marked(wb, names, data, sn, result), out, copy_write.workbook_bytes)
+    return out
+
+
+def opened(
+    data: bytes,
+    sn: sniff.Sniff,
+    result: FileResult,
+    load: Callable[[bytes], Workbook] = copy_read.load,
+) -> tuple[Workbook, dict[str, str]]:
+    """The source as a workbook (load: openpyxl's reader, the cheaper way), or rebuilt from
+    its values; with the sheet each of the source's sheet names became."""
     if sn.kind == "xlsx" and not sn.oversized_sheets:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                wb = load_workbook(io.BytesIO(data), keep_vba=False)
-            names = {n: n for n in wb.sheetnames}
+                wb = load(data)
+            return wb, {n: n for n in wb.sheetnames}
         except Exception:  # odd files from WPS: rebuild from the values instead
-            wb = None
-    if wb is None:
-        try:
-            wb, names = _rebuild(data, sn)
-        except BaseException as err:  # calamine raises several kinds, and may panic
-            if not (isinstance(err, Exception) or is_panic(err)):
-                raise
-            raise CopyError(
-                f"{result.file} 无法打开（{type(err).__name__}），未生成退回修改副本。"
-            ) from err
+            pass
+    try:
+        return _rebuild(data, sn)
+    except BaseException as err:  # calamine raises several kinds, and may panic
+        if not (isinstance(err, Exception) or is_panic(err)):
+            raise
+        raise CopyError(
+            f"{result.file} 无法打开（{type(err).__name__}），未生成退回修改副本。"
+        ) from err
+
+
+def marked(
+    wb: Workbook,
+    names: dict[str, str],
+    data: bytes,
+    sn: sniff.Sniff,
+    result: FileResult,
+    fit: Callable[[Worksheet, range], None] = excel.fit_rows,
+) -> Workbook:
+    """The opened source made safe, its findings marked, the findings sheet added."""
     findings = report_xlsx.ordered(result.findings)
     copy_clean.defuse_formulas(wb, copy_clean.cached(data, sn, wb))
     copy_clean.unlink_outside(wb)
-    _clear_previous(wb)
+    copy_clean.clear_previous(wb)
     _mark(wb, findings, names)
     for ws in wb.worksheets:  # text typed in a fixed-height row is shown whole
-        excel.fit_rows(ws, range(1, min(ws.max_row, sniff.MAX_ROWS) + 1))
+        fit(ws, range(1, min(ws.max_row, sniff.MAX_ROWS) + 1))
     _findings_sheet(wb, result, findings, copy_clean.pictures(data) - copy_clean.kept_pictures(wb))
-    out = Path(out_path).with_suffix(".xlsx")
-    excel.save(wb, out)
-    return out
-
-
-def _clear_previous(wb: Workbook) -> None:
-    """A return may be our own earlier copy: drop its findings sheet, comments and fills."""
-    if layout.SHEET_FINDINGS in wb.sheetnames:
-        del wb[layout.SHEET_FINDINGS]
-    for ws in wb.worksheets:
-        for cell in ws._cells.values():
-            if cell.comment is not None and cell.comment.author == AUTHOR:
-                cell.comment = None
-            fill = cell.fill
-            rgb = fill.fgColor.rgb if fill is not None and fill.fill_type == "solid" else None
-            if isinstance(rgb, str) and rgb[-6:] in _OUR_COLORS:
-                cell.fill = excel.PatternFill()
+    return wb
 
 
 def anchors(
