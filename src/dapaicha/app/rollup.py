@@ -27,6 +27,8 @@ from dapaicha.store.query import PeriodData
 from dapaicha.xlsx import county_text, summary, weekly
 from dapaicha.xlsx.tier import CITY, CITY_TIER, Tier
 
+ASIDE_FROM = 2000  # roster villages from which the signals are found on a process of their own
+
 
 @dataclass
 class RunResult:
@@ -108,18 +110,20 @@ def run(
             if not Path(store_path).exists():
                 raise UserError("给出的文件夹中没有可汇总的台账。")
         n = _period(Path(store_path), period, cl)
-        with gcmode.paused():
-            # one after the other: the signals' rows are freed before the frames are read
-            signals = perfunctory_signals(Path(store_path), n, cl)
+        side = len(roster.villages) >= ASIDE_FROM
+        # a large store: the signals found on a process of their own while the frames are
+        # read and the rollup built here; else one after the other (the signals' rows freed
+        # before the frames are read)
+        with gcmode.paused(), pool.aside(_signals_job, store_path, n, cl, side=side) as sigs:
             data = store.period_frames(Path(store_path), n)
             arrivals = store_status.arrivals(Path(store_path), n)
-    with gcmode.paused():
-        if tier.is_county:
-            tier = dataclasses.replace(tier, name=county_of(tier, roster))
-            r = _county_rollup(data, roster, cl, tier.name)
-        else:
-            r = rollup.build(data, rollup.roster_frame(roster.villages), cl)
-    del data  # r holds what the reports need: the frames are freed before they are written
+            if tier.is_county:
+                tier = dataclasses.replace(tier, name=county_of(tier, roster))
+                r = _county_rollup(data, roster, cl, tier.name)
+            else:
+                r = rollup.build(data, rollup.roster_frame(roster.villages), cl)
+            del data  # r holds what the reports need: the frames are freed before they are written
+            signals = sigs()
     target = out / f"第{n}期" if by_period else out
     with gcmode.frozen():
         paths = write_reports(r, cl, target, templates, signals, tier, arrivals)
@@ -156,6 +160,12 @@ def _period(path: Path, period: int | None, cl: Checklist) -> int:
             f"--period 应在 1 到 {latest} 之间（数据库中最新为第{latest}期），收到 {period}。"
         )
     return period
+
+
+def _signals_job(store_path: Path | str, period: int, cl: Checklist) -> list[perfunctory.Signal]:
+    """perfunctory_signals on a process of its own (no cycle collection there either)."""
+    with gcmode.paused():
+        return perfunctory_signals(store_path, period, cl)
 
 
 def perfunctory_signals(

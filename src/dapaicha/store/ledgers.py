@@ -14,6 +14,7 @@ import itertools
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 
 from dapaicha import layout
 from dapaicha.errors import UserError
@@ -151,13 +152,13 @@ def current_returns(conn: sqlite3.Connection, period: int, *, lean: bool = False
         )  # fmt: skip
     by_sid = {sid: current[key] for key, sid in cur_sid.items()}
     rows_sql = _CURRENT_ROWS_SQL.format(lean=_LEAN if lean else "")
-    for sid, recs in itertools.groupby(conn.execute(rows_sql, (period,)), key=lambda r: r[0]):
+    day = _Days()
+    for sid, recs in itertools.groupby(conn.execute(rows_sql, (period,)), key=itemgetter(0)):
         sub = by_sid[sid]
+        kind = sub.source_kind
         sub.rows = [
-            Row(no=r[1], seq=r[2], has_problem=r[3], description=r[4], measure=r[5],
-                kind=r[6], deadline=_day(r[7]), owner=r[8], result=r[9],
-                done_date=_day(r[10]), note=r[11], row=r[12],
-                cells=_stored_cell(r[13], sub.source_kind))
+            Row(r[1], r[2], r[3], r[4], r[5], r[6], day[r[7]], r[8], r[9], day[r[10]], r[11],
+                r[12], _stored_cell(r[13], kind))
             for r in recs
         ]  # fmt: skip
     shapes = _shapes(conn, period, {sid: key for key, sid in cur_sid.items()}) if lean else {}
@@ -195,6 +196,14 @@ def value_rows(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, list[V
 
 def _day(x: str | None) -> dt.date | None:
     return dt.date.fromisoformat(x) if x else None
+
+
+class _Days(dict[str | None, dt.date | None]):
+    """_day of each text, worked out once per distinct text."""
+
+    def __missing__(self, x: str | None) -> dt.date | None:
+        got = self[x] = _day(x)
+        return got
 
 
 def _stored_cell(cell: str | None, kind: str) -> dict[str, str]:
