@@ -131,6 +131,7 @@ def signals_sheet(
         proto = sh.add([sh.cell(TOKEN, c[2]) for c in cols])
         widths = [c[1] for c in cols]
         heights = row_heights(data, widths)
-        register(wb, Splice(wb.worksheets.index(sh.ws) + 1, proto, data, heights))
+        at = wb.worksheets.index(sh.ws) + 1
+        register(wb, Splice(at, proto, data, heights, shared=True))  # the evidence repeats
     sh.finish(f"{first}:{last}")
     return sh

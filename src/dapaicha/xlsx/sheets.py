@@ -22,6 +22,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from copy import copy
 from dataclasses import dataclass
+from functools import partial
 from typing import IO, Any
 
 import numpy as np
@@ -32,7 +33,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from dapaicha.config.checklist import Campaign
-from dapaicha.xlsx import excel
+from dapaicha.xlsx import excel, shared
 from dapaicha.xlsx.excel import cn_date
 
 DASH = "—"  # a rate with no base
@@ -305,6 +306,7 @@ class Splice:
     columns: Sequence[Sequence[Any]]  # values, column by column
     heights: Sequence[float | None]
     extra: int = 0  # prototype cells after the columns: styles a Marked value may take
+    shared: bool = False  # texts as shared strings (xlsx/shared.py): long repeated texts
 
 
 @dataclass(frozen=True)
@@ -362,25 +364,30 @@ _NONE = type(None)
 
 
 def _column(
-    style: str, values: Sequence[Any], extra: Sequence[str]
+    style: str, values: Sequence[Any], extra: Sequence[str], sst: shared.Table | None = None
 ) -> Callable[[int, int], list[str]]:
     """Every cell of one column after its reference, rows a to b: a column of one _ALIKE
-    type is escaped and formatted once per distinct value."""
+    type is escaped and formatted once per distinct value; sst: its texts (but "") shared."""
     types = set(map(type, values)) - {_NONE}
     if len(types) > 1 or not types <= _ALIKE:
         return lambda a, b: [_inner(v, style, extra) for v in values[a:b]]
     codes, uniq = _codes(values)
+    one = _inner if sst is None or types != {str} else partial(_shared, sst)
     cells = np.array(
-        [*(_inner(u, style, extra) for u in uniq), _inner(None, style, extra)], dtype=object
+        [*(one(u, style, extra) for u in uniq), _inner(None, style, extra)], dtype=object
     )
     return lambda a, b: cells[codes[a:b]].tolist()  # -1 (None): the last
+
+
+def _shared(sst: shared.Table, v: str, style: str, extra: Sequence[str]) -> str:
+    return sst.cell(v, style) if v else _inner(v, style, extra)
 
 
 def _height(h: float | None) -> str:
     return f' ht="{h:g}" customHeight="1"' if h else ""
 
 
-def _rows(sp: Splice, styles: list[bytes]) -> Iterator[str]:
+def _rows(sp: Splice, styles: list[bytes], sst: shared.Table | None) -> Iterator[str]:
     n = len(sp.heights)
     extra = [s.decode() for s in styles[len(sp.columns) :]]
     # one template per row: <row r="{0}"{1}><c r="A{0}"{2}<c r="B{0}"{3}…</row>
@@ -388,7 +395,8 @@ def _rows(sp: Splice, styles: list[bytes]) -> Iterator[str]:
         f'<c r="{get_column_letter(j + 1)}{{0}}"{{{j + 2}}}' for j in range(len(sp.columns))
     )
     fmt = ('<row r="{0}"{1}>' + cells + "</row>").format
-    cols = [_column(styles[j].decode(), values, extra) for j, values in enumerate(sp.columns)]
+    sst = sst if sp.shared else None
+    cols = [_column(styles[j].decode(), v, extra, sst) for j, v in enumerate(sp.columns)]
     attrs = {h: _height(h) for h in set(sp.heights)}
     for a in range(0, n, _CHUNK):
         b = min(n, a + _CHUNK)
@@ -397,7 +405,9 @@ def _rows(sp: Splice, styles: list[bytes]) -> Iterator[str]:
         yield "".join([fmt(*r) for r in rows])
 
 
-def _splice_part(body: bytes, sp: Splice) -> tuple[bytes, Iterator[str], bytes]:
+def _splice_part(
+    body: bytes, sp: Splice, sst: shared.Table | None = None
+) -> tuple[bytes, Iterator[str], bytes]:
     m = re.search(rb'<row r="%d"[^>]*>(.*?)</row>' % sp.row, body, re.S)
     if m is None or TOKEN.encode() not in m.group(1):
         raise RuntimeError(f"prototype row {sp.row} not found in sheet {sp.sheet}")
@@ -413,7 +423,7 @@ def _splice_part(body: bytes, sp: Splice) -> tuple[bytes, Iterator[str], bytes]:
         head,
         count=1,
     )
-    return head, _rows(sp, styles), body[m.end() :]
+    return head, _rows(sp, styles, sst), body[m.end() :]
 
 
 def workbook_bytes(wb: Workbook) -> bytes:
@@ -424,23 +434,31 @@ def workbook_bytes(wb: Workbook) -> bytes:
         return data
     src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
+    sst = shared.Table() if any(s.shared for s in splices.values()) else None
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():  # already in excel's stable order
             body = src.read(info)
-            zi = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
-            zi.compress_type = zipfile.ZIP_DEFLATED
-            zi.external_attr = 0o600 << 16
+            zi = _entry(info.filename)
             sp = splices.get(info.filename)
             if sp is None:
-                dst.writestr(zi, body)
+                dst.writestr(zi, body if sst is None else shared.declared(info.filename, body))
                 continue
-            head, rows, tail = _splice_part(body, sp)
+            head, rows, tail = _splice_part(body, sp, sst)
             _fast(zi)
             with dst.open(zi, "w") as f:
                 f.write(head)
                 _pump(f, (chunk.encode("utf-8") for chunk in rows))
                 f.write(tail)
+        if sst is not None:  # last: its texts are known once the sheets are written
+            dst.writestr(_entry(shared.PART), sst.xml(text_xml))
     return out.getvalue()
+
+
+def _entry(name: str) -> zipfile.ZipInfo:
+    zi = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
+    zi.compress_type = zipfile.ZIP_DEFLATED
+    zi.external_attr = 0o600 << 16
+    return zi
 
 
 SPLICE_LEVEL = 1  # zlib level of spliced sheets: 3 times faster than 6, a fifth larger
