@@ -98,6 +98,15 @@ def test_lean_current_returns_hold_what_the_signals_read(tmp_path):
         conn.close()
     a, c = TWO[0].code, TWO[2].code
     assert [(r.no, r.has_problem) for r in lean.returns[a].rows] == [(3, "是"), (8, "是")]
+    # the values the signals read, as stored; the others not fetched
+    mine = [r for r in full.returns[a].rows if r.is_problem]
+    read = ("description", "measure", "deadline", "result", "row", "cells")
+    assert [[getattr(r, k) for k in read] for r in lean.returns[a].rows] == [
+        [getattr(r, k) for k in read] for r in mine
+    ]
+    assert {(r.kind, r.owner, r.done_date, r.note) for r in lean.returns[a].rows} == {
+        (None, None, None, None)
+    }
     assert len(full.returns[a].rows) == len(full.returns[c].rows) == 66
     # a ledger without problems: no rows, its shape (rows, not 否, first and last row, with row)
     assert lean.returns[c].rows == [] and list(lean.shapes) == [c]
