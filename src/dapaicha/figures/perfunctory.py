@@ -65,6 +65,11 @@ class Signal:
     def label(self) -> str:
         return KINDS[self.kind]
 
+    def __reduce__(self) -> tuple[type[Signal], tuple[object, ...]]:
+        # positional: a province's signals come back from the process that found them
+        return Signal, (self.kind, self.village_code, self.county, self.township, self.village,
+                        self.evidence, self.cells)  # fmt: skip
+
 
 def key_of(s: Submission) -> str:
     return s.key
