@@ -389,12 +389,18 @@ def _unchanged(
 
 def to_frame(sigs: list[Signal]) -> pd.DataFrame:
     """The signals as a sheet: Chinese headers (HEADERS), one row per signal."""
-    code = [x.village_code if "/" not in x.village_code else "" for x in sigs]
-    rows = [
-        (x.county, x.township, x.village, c, x.label, x.evidence, "、".join(x.cells))
-        for x, c in zip(sigs, code, strict=True)
-    ]
-    return pd.DataFrame(rows, columns=list(HEADERS))
+    if not sigs:
+        return pd.DataFrame([], columns=list(HEADERS))
+    cols = (
+        [x.county for x in sigs],
+        [x.township for x in sigs],
+        [x.village for x in sigs],
+        [x.village_code if "/" not in x.village_code else "" for x in sigs],
+        [KINDS[x.kind] for x in sigs],
+        [x.evidence for x in sigs],
+        ["、".join(x.cells) for x in sigs],
+    )  # column by column: a province has hundreds of thousands
+    return pd.DataFrame(dict(zip(HEADERS, cols, strict=True)), columns=list(HEADERS))
 
 
 Fetch = Callable[[list[int]], dict[int, list[tuple[object, ...]]]]
