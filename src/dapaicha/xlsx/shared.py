@@ -6,9 +6,11 @@ values are the same."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 PART = "xl/sharedStrings.xml"
+Inner = Callable[[Any, str, Sequence[str]], str]  # a cell's rest after its reference
 _NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _OVERRIDE = (
     b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
@@ -30,6 +32,10 @@ class Table:
         """A cell's rest after its reference (as sheets._inner gives it), by index."""
         i = self.index.setdefault(text, len(self.index))
         return f' s="{style}" t="s"><v>{i}</v></c>'
+
+    def or_inline(self, inline: Inner) -> Inner:
+        """cell(), but "" as `inline` writes it (a blank shared string reads back as None)."""
+        return lambda v, style, extra: self.cell(v, style) if v else inline(v, style, extra)
 
     def xml(self, escape: Callable[[str], str]) -> bytes:
         n = len(self.index)

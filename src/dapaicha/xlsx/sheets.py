@@ -21,8 +21,7 @@ import threading
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from copy import copy
-from dataclasses import dataclass
-from functools import partial
+from dataclasses import dataclass, field
 from typing import IO, Any
 
 import numpy as np
@@ -41,36 +40,17 @@ _LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
 _RIGHT = Alignment(horizontal="right", vertical="center")
 _BOLD = Font(name=excel.BODY_FONT, size=10, bold=True)
 _B = excel.BORDER
+_CENTER = {"font": excel.FONT_BODY, "alignment": excel.CENTER, "border": _B}
 STYLES: dict[str, dict[str, Any]] = {
     "title": {"font": excel.FONT_TITLE, "alignment": excel.CENTER},
     "subtitle": {"font": excel.FONT_BODY, "alignment": excel.CENTER},
-    "head": {
-        "font": excel.FONT_HEAD,
-        "alignment": excel.CENTER,
-        "border": _B,
-        "fill": excel.HEAD_FILL,
-    },
+    "head": {**_CENTER, "font": excel.FONT_HEAD, "fill": excel.HEAD_FILL},
     "text": {"font": excel.FONT_BODY, "alignment": excel.WRAP, "border": _B},
-    "center": {"font": excel.FONT_BODY, "alignment": excel.CENTER, "border": _B},
-    "int": {"font": excel.FONT_BODY, "alignment": excel.CENTER, "border": _B, "number_format": "0"},
-    "pct": {
-        "font": excel.FONT_BODY,
-        "alignment": excel.CENTER,
-        "border": _B,
-        "number_format": "0.00%",
-    },
-    "pp": {
-        "font": excel.FONT_BODY,
-        "alignment": excel.CENTER,
-        "border": _B,
-        "number_format": "+0.00;-0.00;0.00",
-    },
-    "date": {
-        "font": excel.FONT_BODY,
-        "alignment": excel.CENTER,
-        "border": _B,
-        "number_format": "yyyy-mm-dd",
-    },
+    "center": {**_CENTER},
+    "int": {**_CENTER, "number_format": "0"},
+    "pct": {**_CENTER, "number_format": "0.00%"},
+    "pp": {**_CENTER, "number_format": "+0.00;-0.00;0.00"},
+    "date": {**_CENTER, "number_format": "yyyy-mm-dd"},
     "note": {"font": excel.FONT_BODY, "alignment": _LEFT},
     "sign": {"font": excel.FONT_SIGN, "alignment": _LEFT},
     "sign_right": {"font": excel.FONT_SIGN, "alignment": _RIGHT},
@@ -240,8 +220,10 @@ def list_sheet(
         proto = sh.add([sh.cell(TOKEN, c[3]) for c in columns])
         wrap = [j for j, c in enumerate(columns) if c[3] in ("text", "center")]
         widths = [columns[j][2] for j in wrap]
-        heights = row_heights([data[j] for j in wrap], widths)
-        register(wb, Splice(wb.worksheets.index(sh.ws) + 1, proto, data, heights))
+        known: list[Codes] = []
+        heights = row_heights([data[j] for j in wrap], widths, known)
+        at = wb.worksheets.index(sh.ws) + 1
+        register(wb, Splice(at, proto, data, heights, codes=dict(zip(wrap, known, strict=True))))
     sh.finish(f"{first}:{last}")
     return sh
 
@@ -272,20 +254,27 @@ def _lines(v: Any, w: float) -> int:
     return 1
 
 
-def _codes(values: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
+Codes = tuple[np.ndarray, np.ndarray]  # _codes of a column
+
+
+def _codes(values: Sequence[Any]) -> Codes:
     """(code of each value, the distinct values): equal values share a code; None → -1."""
     codes, uniq = pd.factorize(np.fromiter(values, dtype=object, count=len(values)))
     return codes, np.asarray(uniq, dtype=object)
 
 
-def row_heights(columns: Sequence[Sequence[Any]], widths: Sequence[float]) -> list[float | None]:
+def row_heights(
+    columns: Sequence[Sequence[Any]], widths: Sequence[float], known: list[Codes] | None = None
+) -> list[float | None]:
     """[row_height(row, widths) for row in zip(*columns)], column by column: each distinct
-    text of a column is measured once."""
+    text of a column is measured once; known: gets each column's _codes."""
     if not columns:
         return []
     lines = np.ones(len(columns[0]), np.int64)
     for values, w in zip(columns, widths, strict=True):
         codes, uniq = _codes(values)
+        if known is not None:
+            known.append((codes, uniq))
         per = np.fromiter((_lines(u, w) for u in uniq), np.int64, len(uniq))
         lines = np.maximum(lines, np.append(per, 1)[codes])
     points = {k: excel.row_points(k, LINE_HEIGHT) for k in np.unique(lines).tolist() if k > 1}
@@ -307,6 +296,7 @@ class Splice:
     heights: Sequence[float | None]
     extra: int = 0  # prototype cells after the columns: styles a Marked value may take
     shared: bool = False  # texts as shared strings (xlsx/shared.py): long repeated texts
+    codes: dict[int, Codes] = field(default_factory=dict)  # column → its _codes, when known
 
 
 @dataclass(frozen=True)
@@ -364,23 +354,23 @@ _NONE = type(None)
 
 
 def _column(
-    style: str, values: Sequence[Any], extra: Sequence[str], sst: shared.Table | None = None
+    style: str,
+    values: Sequence[Any],
+    extra: Sequence[str],
+    sst: shared.Table | None = None,
+    known: Codes | None = None,
 ) -> Callable[[int, int], list[str]]:
     """Every cell of one column after its reference, rows a to b: a column of one _ALIKE
     type is escaped and formatted once per distinct value; sst: its texts (but "") shared."""
     types = set(map(type, values)) - {_NONE}
     if len(types) > 1 or not types <= _ALIKE:
         return lambda a, b: [_inner(v, style, extra) for v in values[a:b]]
-    codes, uniq = _codes(values)
-    one = _inner if sst is None or types != {str} else partial(_shared, sst)
+    codes, uniq = known or _codes(values)
+    one = _inner if sst is None or types != {str} else sst.or_inline(_inner)
     cells = np.array(
         [*(one(u, style, extra) for u in uniq), _inner(None, style, extra)], dtype=object
     )
     return lambda a, b: cells[codes[a:b]].tolist()  # -1 (None): the last
-
-
-def _shared(sst: shared.Table, v: str, style: str, extra: Sequence[str]) -> str:
-    return sst.cell(v, style) if v else _inner(v, style, extra)
 
 
 def _height(h: float | None) -> str:
@@ -396,7 +386,8 @@ def _rows(sp: Splice, styles: list[bytes], sst: shared.Table | None) -> Iterator
     )
     fmt = ('<row r="{0}"{1}>' + cells + "</row>").format
     sst = sst if sp.shared else None
-    cols = [_column(styles[j].decode(), v, extra, sst) for j, v in enumerate(sp.columns)]
+    got = sp.codes.get
+    cols = [_column(styles[j].decode(), v, extra, sst, got(j)) for j, v in enumerate(sp.columns)]
     attrs = {h: _height(h) for h in set(sp.heights)}
     for a in range(0, n, _CHUNK):
         b = min(n, a + _CHUNK)
