@@ -13,7 +13,9 @@ from test_store import CL, make_rows, problem
 
 from dapaicha import layout
 from dapaicha.app import merge, units
+from dapaicha.app import rollup as rollup_app
 from dapaicha.config.roster import Roster, Village
+from dapaicha.figures import rollup
 from dapaicha.model import PackedRows, Submission
 from dapaicha.store import ledgers
 from dapaicha.store import query as store_query
@@ -161,3 +163,24 @@ def test_many_county_ledgers_side_by_side_are_the_same_files(tmp_path):
     assert [(r[2], r[6]) for r in rows] == [("30村", 6), ("30村", 20)]
     lines = list(wb[layout.SHEET_MERGED_VILLAGES].iter_rows(min_row=2, values_only=True))
     assert [(x[3], x[9]) for x in lines] == [("30村", 2), ("31村", 0)]
+
+
+def test_many_county_summaries_on_workers_are_the_same_files(tmp_path):
+    # ten counties: rollup's county summaries written on two forked workers (which find
+    # the jobs in memory) are the very bytes one process writes
+    ros, subs = _ten_counties()
+    db = tmp_path / "s.sqlite"
+    merge.merge_submissions(db, subs, CL, roster=ros, period=1,
+                            received_at="2022-04-01T00:00:00+00:00")  # fmt: skip
+    data = store_query.period_frames(db, 1)
+    r = rollup.build(data, rollup.roster_frame(ros.villages), CL)
+    sigs = rollup_app.perfunctory_signals(db, 1, CL)
+    got = {}
+    for workers in (1, 2):
+        out = tmp_path / f"w{workers}"
+        paths = rollup_app.write_reports(r, CL, out, signals=sigs, workers=workers)
+        got[workers] = {p.name: p.read_bytes() for p in paths if "县级汇总表" in p.name}
+    assert sorted(got[1]) == [f"第{c}县_县级汇总表_第1期.xlsx" for c in range(10)]
+    assert got[1] == got[2]
+    wb = load_workbook(tmp_path / "w2" / "第3县_县级汇总表_第1期.xlsx")
+    assert wb["汇总"]["A5"].value == "一镇"

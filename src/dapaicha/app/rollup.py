@@ -208,23 +208,34 @@ def write_reports(
     md, txt = weekly.render(ctx, templates)  # template errors first
     mine = {} if sig is None else accountability.signals_by_county(sig)
     counties = list(rollup.split(r))
-    jobs = (
+    jobs: list[CountyJob] = [
         (rc, checklist, c, summary.county_path(out, c, r.period),
          None if sig is None else mine.get(c, sig.iloc[:0]))
         for c, rc in counties
-    )  # fmt: skip
-    # the counties' workbooks on the workers while the city's are written here
-    with pool.started(_county_job, jobs, len(counties), workers) as county_paths:
-        city_path = summary.city_path(out, r.period)
-        own = [summary.write_city(city, city_cl, city_path, sig, arrivals, tier)]
-        own.append(weekly.write_xlsx(city, city_cl, weekly.weekly_path(out, r.period), tier))
-        own += weekly.write_rendered(city, out, md, txt)
-        return list(county_paths) + own
+    ]  # fmt: skip
+    # forked workers find the jobs in memory: only their numbers are sent
+    _FORKED[:] = jobs if pool.context().get_start_method() == "fork" else []
+    sent: list[Any] = list(range(len(jobs))) if _FORKED else jobs
+    try:
+        # the counties' workbooks on the workers while the city's are written here
+        with pool.started(_county_job, sent, len(counties), workers) as county_paths:
+            city_path = summary.city_path(out, r.period)
+            own = [summary.write_city(city, city_cl, city_path, sig, arrivals, tier)]
+            own.append(weekly.write_xlsx(city, city_cl, weekly.weekly_path(out, r.period), tier))
+            own += weekly.write_rendered(city, out, md, txt)
+            return list(county_paths) + own
+    finally:
+        _FORKED.clear()
 
 
-def _county_job(job: tuple[Rollup, Checklist, str, Path, Any]) -> Path:
-    """One county's 县级汇总表 (on a worker when there are many)."""
-    return summary.write_county(*job)
+CountyJob = tuple[Rollup, Checklist, str, Path, Any]
+_FORKED: list[CountyJob] = []  # write_reports' county jobs, as a forked worker inherits them
+
+
+def _county_job(job: int | CountyJob) -> Path:
+    """One county's 县级汇总表 (on a worker when there are many): the job, or its number
+    in _FORKED."""
+    return summary.write_county(*(_FORKED[job] if isinstance(job, int) else job))
 
 
 def _county_reports(
