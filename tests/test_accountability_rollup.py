@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import zipfile
 from pathlib import Path
 
 import openpyxl
 import pytest
+from conftest import soffice_convert
 from test_rollup import XC, YL, _roster, hand_data, store_data
 
 from dapaicha.app import rollup as rollup_app
@@ -204,6 +206,18 @@ def test_city_signals_sheet(run_out):
     same = rows[0][5]
     assert same.startswith("整改措施“=整改措施”在 10 个村相同：陈化店镇大马村（")
     assert all(x[2] != "外村" for x in rows)  # outside the roster: not listed
+
+
+def test_signals_evidence_shared_once_and_libreoffice_reads_it(run_out, tmp_path):
+    # the evidence of one text in many villages is one shared string, read back the same
+    path = run_out / "市级汇总表_第2期.xlsx"
+    _, rows = _sheet(path, "疑似走过场", 4)
+    same = rows[0][5]
+    assert sum(x[5] == same for x in rows) == 9  # the 9 roster villages with problems
+    strings = zipfile.ZipFile(path).read("xl/sharedStrings.xml").decode()
+    assert strings.count(same) == 1
+    again = soffice_convert(path, "xlsx", tmp_path)
+    assert _sheet(again, "疑似走过场", 4)[1] == rows
 
 
 def test_county_sheets(run_out):

@@ -13,7 +13,9 @@ from test_store import CL, make_rows, problem
 
 from dapaicha import layout
 from dapaicha.app import merge, units
+from dapaicha.app import rollup as rollup_app
 from dapaicha.config.roster import Roster, Village
+from dapaicha.figures import rollup
 from dapaicha.model import PackedRows, Submission
 from dapaicha.store import ledgers
 from dapaicha.store import query as store_query
@@ -98,6 +100,15 @@ def test_lean_current_returns_hold_what_the_signals_read(tmp_path):
         conn.close()
     a, c = TWO[0].code, TWO[2].code
     assert [(r.no, r.has_problem) for r in lean.returns[a].rows] == [(3, "是"), (8, "是")]
+    # the values the signals read, as stored; the others not fetched
+    mine = [r for r in full.returns[a].rows if r.is_problem]
+    read = ("description", "measure", "deadline", "result", "row", "cells")
+    assert [[getattr(r, k) for k in read] for r in lean.returns[a].rows] == [
+        [getattr(r, k) for k in read] for r in mine
+    ]
+    assert {(r.kind, r.owner, r.done_date, r.note) for r in lean.returns[a].rows} == {
+        (None, None, None, None)
+    }
     assert len(full.returns[a].rows) == len(full.returns[c].rows) == 66
     # a ledger without problems: no rows, its shape (rows, not 否, first and last row, with row)
     assert lean.returns[c].rows == [] and list(lean.shapes) == [c]
@@ -152,3 +163,24 @@ def test_many_county_ledgers_side_by_side_are_the_same_files(tmp_path):
     assert [(r[2], r[6]) for r in rows] == [("30村", 6), ("30村", 20)]
     lines = list(wb[layout.SHEET_MERGED_VILLAGES].iter_rows(min_row=2, values_only=True))
     assert [(x[3], x[9]) for x in lines] == [("30村", 2), ("31村", 0)]
+
+
+def test_many_county_summaries_on_workers_are_the_same_files(tmp_path):
+    # ten counties: rollup's county summaries written on two forked workers (which find
+    # the jobs in memory) are the very bytes one process writes
+    ros, subs = _ten_counties()
+    db = tmp_path / "s.sqlite"
+    merge.merge_submissions(db, subs, CL, roster=ros, period=1,
+                            received_at="2022-04-01T00:00:00+00:00")  # fmt: skip
+    data = store_query.period_frames(db, 1)
+    r = rollup.build(data, rollup.roster_frame(ros.villages), CL)
+    sigs = rollup_app.perfunctory_signals(db, 1, CL)
+    got = {}
+    for workers in (1, 2):
+        out = tmp_path / f"w{workers}"
+        paths = rollup_app.write_reports(r, CL, out, signals=sigs, workers=workers)
+        got[workers] = {p.name: p.read_bytes() for p in paths if "县级汇总表" in p.name}
+    assert sorted(got[1]) == [f"第{c}县_县级汇总表_第1期.xlsx" for c in range(10)]
+    assert got[1] == got[2]
+    wb = load_workbook(tmp_path / "w2" / "第3县_县级汇总表_第1期.xlsx")
+    assert wb["汇总"]["A5"].value == "一镇"

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from dapaicha import layout
-from dapaicha.app import merge
+from dapaicha.app import merge, pool
 from dapaicha.app import rollup as rollup_app
 from dapaicha.config import checklist
 from dapaicha.figures import perfunctory
@@ -225,6 +225,9 @@ def test_from_store(tmp_path, cl) -> None:
     current = [unchanged[-1], *others]
     want = perfunctory.signals(current, cl, history={unchanged[0].village_code: unchanged})
     assert got == want
+    # found on a process of their own (a province's rollup): the same signals come back
+    with pool.aside(rollup_app.perfunctory_signals, sp, t, cl, side=True) as aside:
+        assert aside() == want
     v1, v2, v3 = (s.village_code for s in current)
     assert [(s.kind, s.village_code) for s in got] == [
         ("same-deadline", v1),

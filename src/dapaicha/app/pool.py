@@ -48,3 +48,16 @@ def started(
         return
     with ProcessPoolExecutor(n, mp_context=context()) as ex:
         yield ex.map(fn, jobs)
+
+
+@contextmanager
+def aside(fn: Callable[..., R], *args: object, side: bool = True) -> Iterator[Callable[[], R]]:
+    """fn(*args) on a process of its own while the caller goes on; the function given to
+    the caller waits for its result. Not side (or one core): fn runs here, at once, before
+    the caller's work. fn must be a module-level function (sent to the process by name)."""
+    if not side or cores(None) < 2:
+        got = fn(*args)
+        yield lambda: got
+        return
+    with ProcessPoolExecutor(1, mp_context=context()) as ex:
+        yield ex.submit(fn, *args).result

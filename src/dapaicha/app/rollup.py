@@ -27,6 +27,8 @@ from dapaicha.store.query import PeriodData
 from dapaicha.xlsx import county_text, summary, weekly
 from dapaicha.xlsx.tier import CITY, CITY_TIER, Tier
 
+ASIDE_FROM = 2000  # roster villages from which the signals are found on a process of their own
+
 
 @dataclass
 class RunResult:
@@ -108,18 +110,20 @@ def run(
             if not Path(store_path).exists():
                 raise UserError("给出的文件夹中没有可汇总的台账。")
         n = _period(Path(store_path), period, cl)
-        with gcmode.paused():
-            # one after the other: the signals' rows are freed before the frames are read
-            signals = perfunctory_signals(Path(store_path), n, cl)
+        side = len(roster.villages) >= ASIDE_FROM
+        # a large store: the signals found on a process of their own while the frames are
+        # read and the rollup built here; else one after the other (the signals' rows freed
+        # before the frames are read)
+        with gcmode.paused(), pool.aside(_signals_job, store_path, n, cl, side=side) as sigs:
             data = store.period_frames(Path(store_path), n)
             arrivals = store_status.arrivals(Path(store_path), n)
-    with gcmode.paused():
-        if tier.is_county:
-            tier = dataclasses.replace(tier, name=county_of(tier, roster))
-            r = _county_rollup(data, roster, cl, tier.name)
-        else:
-            r = rollup.build(data, rollup.roster_frame(roster.villages), cl)
-    del data  # r holds what the reports need: the frames are freed before they are written
+            if tier.is_county:
+                tier = dataclasses.replace(tier, name=county_of(tier, roster))
+                r = _county_rollup(data, roster, cl, tier.name)
+            else:
+                r = rollup.build(data, rollup.roster_frame(roster.villages), cl)
+            del data  # r holds what the reports need: the frames are freed before they are written
+            signals = sigs()
     target = out / f"第{n}期" if by_period else out
     with gcmode.frozen():
         paths = write_reports(r, cl, target, templates, signals, tier, arrivals)
@@ -156,6 +160,12 @@ def _period(path: Path, period: int | None, cl: Checklist) -> int:
             f"--period 应在 1 到 {latest} 之间（数据库中最新为第{latest}期），收到 {period}。"
         )
     return period
+
+
+def _signals_job(store_path: Path | str, period: int, cl: Checklist) -> list[perfunctory.Signal]:
+    """perfunctory_signals on a process of its own (no cycle collection there either)."""
+    with gcmode.paused():
+        return perfunctory_signals(store_path, period, cl)
 
 
 def perfunctory_signals(
@@ -198,23 +208,34 @@ def write_reports(
     md, txt = weekly.render(ctx, templates)  # template errors first
     mine = {} if sig is None else accountability.signals_by_county(sig)
     counties = list(rollup.split(r))
-    jobs = (
+    jobs: list[CountyJob] = [
         (rc, checklist, c, summary.county_path(out, c, r.period),
          None if sig is None else mine.get(c, sig.iloc[:0]))
         for c, rc in counties
-    )  # fmt: skip
-    # the counties' workbooks on the workers while the city's are written here
-    with pool.started(_county_job, jobs, len(counties), workers) as county_paths:
-        city_path = summary.city_path(out, r.period)
-        own = [summary.write_city(city, city_cl, city_path, sig, arrivals, tier)]
-        own.append(weekly.write_xlsx(city, city_cl, weekly.weekly_path(out, r.period), tier))
-        own += weekly.write_rendered(city, out, md, txt)
-        return list(county_paths) + own
+    ]  # fmt: skip
+    # forked workers find the jobs in memory: only their numbers are sent
+    _FORKED[:] = jobs if pool.context().get_start_method() == "fork" else []
+    sent: list[Any] = list(range(len(jobs))) if _FORKED else jobs
+    try:
+        # the counties' workbooks on the workers while the city's are written here
+        with pool.started(_county_job, sent, len(counties), workers) as county_paths:
+            city_path = summary.city_path(out, r.period)
+            own = [summary.write_city(city, city_cl, city_path, sig, arrivals, tier)]
+            own.append(weekly.write_xlsx(city, city_cl, weekly.weekly_path(out, r.period), tier))
+            own += weekly.write_rendered(city, out, md, txt)
+            return list(county_paths) + own
+    finally:
+        _FORKED.clear()
 
 
-def _county_job(job: tuple[Rollup, Checklist, str, Path, Any]) -> Path:
-    """One county's 县级汇总表 (on a worker when there are many)."""
-    return summary.write_county(*job)
+CountyJob = tuple[Rollup, Checklist, str, Path, Any]
+_FORKED: list[CountyJob] = []  # write_reports' county jobs, as a forked worker inherits them
+
+
+def _county_job(job: int | CountyJob) -> Path:
+    """One county's 县级汇总表 (on a worker when there are many): the job, or its number
+    in _FORKED."""
+    return summary.write_county(*(_FORKED[job] if isinstance(job, int) else job))
 
 
 def _county_reports(

@@ -26,6 +26,7 @@ import sys
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from operator import attrgetter
 
 import pandas as pd
 
@@ -50,7 +51,7 @@ FIELDS = {"description": "自查问题描述", "measure": "整改措施"}
 HEADERS = ("县（市、区）", "乡（镇、街道）", "行政村", "村代码", "疑似情形", "依据", "单元格")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Signal:
     kind: str  # a key of KINDS
     village_code: str  # the village's key (code, else county/township/village)
@@ -63,6 +64,11 @@ class Signal:
     @property
     def label(self) -> str:
         return KINDS[self.kind]
+
+    def __reduce__(self) -> tuple[type[Signal], tuple[object, ...]]:
+        # positional: a province's signals come back from the process that found them
+        return Signal, (self.kind, self.village_code, self.county, self.township, self.village,
+                        self.evidence, self.cells)  # fmt: skip
 
 
 def key_of(s: Submission) -> str:
@@ -115,7 +121,22 @@ def _quote(text: str | None) -> str:
 
 
 def _cells(rows: Iterable[Row], key: str) -> tuple[str, ...]:
-    return tuple(_kept(c) for c in (cell_of(r, key) for r in rows) if c)
+    """cell_of(r, key) of each row that has one, interned (_kept)."""
+    out = []
+    for r in rows:
+        c = r.cells.get(key)
+        if c:
+            out.append(sys.intern(c) if type(c) is str else c)
+        elif r.row:
+            got = _AT.get((key, r.row))
+            if got is None:
+                got = _AT[(key, r.row)] = _kept(cell_of(r, key))
+            if got:
+                out.append(got)
+    return tuple(out)
+
+
+_AT: dict[tuple[str, int], str] = {}  # (column key, row) → the layout's cell, interned
 
 
 def _kept(x: str) -> str:
@@ -180,6 +201,7 @@ def _signals(
         _PROBLEMS.clear()
         _NORMS.clear()
         _WHO.clear()
+        _AT.clear()
 
 
 def _signals_of(
@@ -244,11 +266,17 @@ def _same_items(s: Submission, threshold: int) -> list[Signal]:
     out = []
     for key, zh in FIELDS.items():
         groups: dict[str, list[Row]] = {}
+        get = attrgetter(key)
         for r in _problems(s):
-            t = _norm(getattr(r, key))
+            t = _norm(get(r))
             if len(t) >= MIN_TEXT:
-                groups.setdefault(t, []).append(r)
+                if (same := groups.get(t)) is None:
+                    groups[t] = [r]
+                else:
+                    same.append(r)
         for rows in groups.values():
+            if len(rows) < threshold:  # fewer rows than items needed: fewer items too
+                continue
             nos = {r.no for r in rows}
             if len(nos) >= threshold:
                 ev = f"{zh}“{_quote(getattr(rows[0], key))}”在本村 {len(nos)} 个项目中相同：{_items(nos)}"
@@ -285,11 +313,18 @@ def _same_villages(subs: list[Submission], threshold: int) -> list[tuple[str, Si
     by_key = {key_of(s): s for s in subs}
     for key, zh in FIELDS.items():
         groups: dict[str, dict[str, list[Row]]] = {}
+        get = attrgetter(key)
         for k, probs in keyed:
             for r in probs:
-                t = _norm(getattr(r, key))
+                t = _norm(get(r))
                 if len(t) >= MIN_TEXT:
-                    groups.setdefault(t, {}).setdefault(k, []).append(r)
+                    g = groups.get(t)
+                    if g is None:
+                        groups[t] = {k: [r]}
+                    elif (same := g.get(k)) is None:
+                        g[k] = [r]
+                    else:
+                        same.append(r)
         for villages in groups.values():
             if len(villages) < threshold:
                 continue
@@ -354,12 +389,18 @@ def _unchanged(
 
 def to_frame(sigs: list[Signal]) -> pd.DataFrame:
     """The signals as a sheet: Chinese headers (HEADERS), one row per signal."""
-    code = [x.village_code if "/" not in x.village_code else "" for x in sigs]
-    rows = [
-        (x.county, x.township, x.village, c, x.label, x.evidence, "、".join(x.cells))
-        for x, c in zip(sigs, code, strict=True)
-    ]
-    return pd.DataFrame(rows, columns=list(HEADERS))
+    if not sigs:
+        return pd.DataFrame([], columns=list(HEADERS))
+    cols = (
+        [x.county for x in sigs],
+        [x.township for x in sigs],
+        [x.village for x in sigs],
+        [x.village_code if "/" not in x.village_code else "" for x in sigs],
+        [KINDS[x.kind] for x in sigs],
+        [x.evidence for x in sigs],
+        ["、".join(x.cells) for x in sigs],
+    )  # column by column: a province has hundreds of thousands
+    return pd.DataFrame(dict(zip(HEADERS, cols, strict=True)), columns=list(HEADERS))
 
 
 Fetch = Callable[[list[int]], dict[int, list[tuple[object, ...]]]]

@@ -14,6 +14,7 @@ import itertools
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 
 from dapaicha import layout
 from dapaicha.errors import UserError
@@ -94,17 +95,20 @@ FROM submissions s JOIN villages v ON v.key = s.village_key
 WHERE s.accepted = 1 AND s.superseded_by IS NULL AND s.period <= ? ORDER BY s.period, s.id"""
 _ROW_COLS = """r.submission_id, r.no, r.seq, r.has_problem, r.description, r.measure, r.kind,
   r.deadline, r.owner, r.result, r.done_date, r.note, r.row, r.cell"""
-_CURRENT_ROWS_SQL = f"""WITH cur AS (
+# rows by their primary key, the returns' ids from a list (no sorting of the rows)
+_CURRENT_ROWS_SQL = """WITH cur AS (
   SELECT village_key, MAX(period) AS p FROM submissions
   WHERE accepted = 1 AND superseded_by IS NULL AND period <= ? GROUP BY village_key
 )
-SELECT {_ROW_COLS} FROM cur
-JOIN submissions s ON s.village_key = cur.village_key AND s.period = cur.p
-  AND s.accepted = 1 AND s.superseded_by IS NULL
-JOIN rows r ON r.submission_id = s.id{{lean}}
+SELECT {cols} FROM rows r WHERE r.submission_id IN (SELECT s.id FROM cur
+  JOIN submissions s ON s.village_key = cur.village_key AND s.period = cur.p
+  AND s.accepted = 1 AND s.superseded_by IS NULL){lean}
 ORDER BY r.submission_id, r.no, r.seq"""
-# The rows the 疑似走过场 signals read: problems (a return without any: its Shape).
+# The rows the 疑似走过场 signals read: problems (a return without any: its Shape), without
+# the values they do not read (整改类型, 责任人, 完成时限, 备注: None).
 _LEAN = " AND r.has_problem = '是'"
+_LEAN_COLS = _ROW_COLS.replace("r.kind,", "NULL,").replace("r.owner,", "NULL,")
+_LEAN_COLS = _LEAN_COLS.replace("r.done_date, r.note,", "NULL, NULL,")
 _SHAPE_SQL = """WITH cur AS (
   SELECT village_key, MAX(period) AS p FROM submissions
   WHERE accepted = 1 AND superseded_by IS NULL AND period <= ? GROUP BY village_key
@@ -133,8 +137,8 @@ def current_returns(conn: sqlite3.Connection, period: int, *, lean: bool = False
     """The returns of every village as they stand in `period` (carried ones too).
 
     Cells other than 自查问题描述 come from the generated ledger's layout (the store keeps
-    one cell per row). lean: only the problem rows (what the 疑似走过场 signals read, a
-    tenth of a province's rows), and the Shape of each return without problems.
+    one cell per row). lean: only the problem rows and their values the 疑似走过场 signals
+    read (a tenth of a province's rows), and the Shape of each return without problems.
     """
     current: dict[str, Submission] = {}
     cur_sid: dict[str, int] = {}
@@ -150,14 +154,16 @@ def current_returns(conn: sqlite3.Connection, period: int, *, lean: bool = False
             source_kind=kind, period=n,
         )  # fmt: skip
     by_sid = {sid: current[key] for key, sid in cur_sid.items()}
-    rows_sql = _CURRENT_ROWS_SQL.format(lean=_LEAN if lean else "")
-    for sid, recs in itertools.groupby(conn.execute(rows_sql, (period,)), key=lambda r: r[0]):
+    rows_sql = _CURRENT_ROWS_SQL.format(
+        cols=_LEAN_COLS if lean else _ROW_COLS, lean=_LEAN if lean else ""
+    )
+    day = _Days()
+    for sid, recs in itertools.groupby(conn.execute(rows_sql, (period,)), key=itemgetter(0)):
         sub = by_sid[sid]
+        kind = sub.source_kind
         sub.rows = [
-            Row(no=r[1], seq=r[2], has_problem=r[3], description=r[4], measure=r[5],
-                kind=r[6], deadline=_day(r[7]), owner=r[8], result=r[9],
-                done_date=_day(r[10]), note=r[11], row=r[12],
-                cells=_stored_cell(r[13], sub.source_kind))
+            Row(r[1], r[2], r[3], r[4], r[5], r[6], day[r[7]], r[8], r[9], day[r[10]], r[11],
+                r[12], _stored_cell(r[13], kind))
             for r in recs
         ]  # fmt: skip
     shapes = _shapes(conn, period, {sid: key for key, sid in cur_sid.items()}) if lean else {}
@@ -195,6 +201,14 @@ def value_rows(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, list[V
 
 def _day(x: str | None) -> dt.date | None:
     return dt.date.fromisoformat(x) if x else None
+
+
+class _Days(dict[str | None, dt.date | None]):
+    """_day of each text, worked out once per distinct text."""
+
+    def __missing__(self, x: str | None) -> dt.date | None:
+        got = self[x] = _day(x)
+        return got
 
 
 def _stored_cell(cell: str | None, kind: str) -> dict[str, str]:

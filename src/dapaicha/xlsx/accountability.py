@@ -12,7 +12,7 @@ from dapaicha.figures import accountability, perfunctory
 from dapaicha.figures.rollup import Rollup
 from dapaicha.layout import BY_KEY
 from dapaicha.xlsx.excel import cn_date
-from dapaicha.xlsx.sheets import TOKEN, Sheet, Splice, list_sheet, register, row_heights
+from dapaicha.xlsx.sheets import TOKEN, Codes, Sheet, Splice, list_sheet, register, row_heights
 
 SHEET_BY_OWNER = "逾期按责任人"
 SHEET_BY_TOWNSHIP = "逾期按乡镇"
@@ -130,7 +130,10 @@ def signals_sheet(
         data = [frame[c[0]].tolist() for c in cols]
         proto = sh.add([sh.cell(TOKEN, c[2]) for c in cols])
         widths = [c[1] for c in cols]
-        heights = row_heights(data, widths)
-        register(wb, Splice(wb.worksheets.index(sh.ws) + 1, proto, data, heights))
+        known: list[Codes] = []
+        heights = row_heights(data, widths, known)
+        codes = dict(enumerate(known))
+        at = wb.worksheets.index(sh.ws) + 1  # the evidence repeats: shared strings
+        register(wb, Splice(at, proto, data, heights, shared=True, codes=codes))
     sh.finish(f"{first}:{last}")
     return sh

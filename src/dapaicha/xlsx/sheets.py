@@ -21,7 +21,7 @@ import threading
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from copy import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import IO, Any
 
 import numpy as np
@@ -32,7 +32,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from dapaicha.config.checklist import Campaign
-from dapaicha.xlsx import excel
+from dapaicha.xlsx import excel, shared
 from dapaicha.xlsx.excel import cn_date
 
 DASH = "—"  # a rate with no base
@@ -40,36 +40,17 @@ _LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
 _RIGHT = Alignment(horizontal="right", vertical="center")
 _BOLD = Font(name=excel.BODY_FONT, size=10, bold=True)
 _B = excel.BORDER
+_CENTER = {"font": excel.FONT_BODY, "alignment": excel.CENTER, "border": _B}
 STYLES: dict[str, dict[str, Any]] = {
     "title": {"font": excel.FONT_TITLE, "alignment": excel.CENTER},
     "subtitle": {"font": excel.FONT_BODY, "alignment": excel.CENTER},
-    "head": {
-        "font": excel.FONT_HEAD,
-        "alignment": excel.CENTER,
-        "border": _B,
-        "fill": excel.HEAD_FILL,
-    },
+    "head": {**_CENTER, "font": excel.FONT_HEAD, "fill": excel.HEAD_FILL},
     "text": {"font": excel.FONT_BODY, "alignment": excel.WRAP, "border": _B},
-    "center": {"font": excel.FONT_BODY, "alignment": excel.CENTER, "border": _B},
-    "int": {"font": excel.FONT_BODY, "alignment": excel.CENTER, "border": _B, "number_format": "0"},
-    "pct": {
-        "font": excel.FONT_BODY,
-        "alignment": excel.CENTER,
-        "border": _B,
-        "number_format": "0.00%",
-    },
-    "pp": {
-        "font": excel.FONT_BODY,
-        "alignment": excel.CENTER,
-        "border": _B,
-        "number_format": "+0.00;-0.00;0.00",
-    },
-    "date": {
-        "font": excel.FONT_BODY,
-        "alignment": excel.CENTER,
-        "border": _B,
-        "number_format": "yyyy-mm-dd",
-    },
+    "center": {**_CENTER},
+    "int": {**_CENTER, "number_format": "0"},
+    "pct": {**_CENTER, "number_format": "0.00%"},
+    "pp": {**_CENTER, "number_format": "+0.00;-0.00;0.00"},
+    "date": {**_CENTER, "number_format": "yyyy-mm-dd"},
     "note": {"font": excel.FONT_BODY, "alignment": _LEFT},
     "sign": {"font": excel.FONT_SIGN, "alignment": _LEFT},
     "sign_right": {"font": excel.FONT_SIGN, "alignment": _RIGHT},
@@ -239,8 +220,10 @@ def list_sheet(
         proto = sh.add([sh.cell(TOKEN, c[3]) for c in columns])
         wrap = [j for j, c in enumerate(columns) if c[3] in ("text", "center")]
         widths = [columns[j][2] for j in wrap]
-        heights = row_heights([data[j] for j in wrap], widths)
-        register(wb, Splice(wb.worksheets.index(sh.ws) + 1, proto, data, heights))
+        known: list[Codes] = []
+        heights = row_heights([data[j] for j in wrap], widths, known)
+        at = wb.worksheets.index(sh.ws) + 1
+        register(wb, Splice(at, proto, data, heights, codes=dict(zip(wrap, known, strict=True))))
     sh.finish(f"{first}:{last}")
     return sh
 
@@ -271,20 +254,27 @@ def _lines(v: Any, w: float) -> int:
     return 1
 
 
-def _codes(values: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
+Codes = tuple[np.ndarray, np.ndarray]  # _codes of a column
+
+
+def _codes(values: Sequence[Any]) -> Codes:
     """(code of each value, the distinct values): equal values share a code; None → -1."""
     codes, uniq = pd.factorize(np.fromiter(values, dtype=object, count=len(values)))
     return codes, np.asarray(uniq, dtype=object)
 
 
-def row_heights(columns: Sequence[Sequence[Any]], widths: Sequence[float]) -> list[float | None]:
+def row_heights(
+    columns: Sequence[Sequence[Any]], widths: Sequence[float], known: list[Codes] | None = None
+) -> list[float | None]:
     """[row_height(row, widths) for row in zip(*columns)], column by column: each distinct
-    text of a column is measured once."""
+    text of a column is measured once; known: gets each column's _codes."""
     if not columns:
         return []
     lines = np.ones(len(columns[0]), np.int64)
     for values, w in zip(columns, widths, strict=True):
         codes, uniq = _codes(values)
+        if known is not None:
+            known.append((codes, uniq))
         per = np.fromiter((_lines(u, w) for u in uniq), np.int64, len(uniq))
         lines = np.maximum(lines, np.append(per, 1)[codes])
     points = {k: excel.row_points(k, LINE_HEIGHT) for k in np.unique(lines).tolist() if k > 1}
@@ -305,6 +295,8 @@ class Splice:
     columns: Sequence[Sequence[Any]]  # values, column by column
     heights: Sequence[float | None]
     extra: int = 0  # prototype cells after the columns: styles a Marked value may take
+    shared: bool = False  # texts as shared strings (xlsx/shared.py): long repeated texts
+    codes: dict[int, Codes] = field(default_factory=dict)  # column → its _codes, when known
 
 
 @dataclass(frozen=True)
@@ -362,16 +354,21 @@ _NONE = type(None)
 
 
 def _column(
-    style: str, values: Sequence[Any], extra: Sequence[str]
+    style: str,
+    values: Sequence[Any],
+    extra: Sequence[str],
+    sst: shared.Table | None = None,
+    known: Codes | None = None,
 ) -> Callable[[int, int], list[str]]:
     """Every cell of one column after its reference, rows a to b: a column of one _ALIKE
-    type is escaped and formatted once per distinct value."""
+    type is escaped and formatted once per distinct value; sst: its texts (but "") shared."""
     types = set(map(type, values)) - {_NONE}
     if len(types) > 1 or not types <= _ALIKE:
         return lambda a, b: [_inner(v, style, extra) for v in values[a:b]]
-    codes, uniq = _codes(values)
+    codes, uniq = known or _codes(values)
+    one = _inner if sst is None or types != {str} else sst.or_inline(_inner)
     cells = np.array(
-        [*(_inner(u, style, extra) for u in uniq), _inner(None, style, extra)], dtype=object
+        [*(one(u, style, extra) for u in uniq), _inner(None, style, extra)], dtype=object
     )
     return lambda a, b: cells[codes[a:b]].tolist()  # -1 (None): the last
 
@@ -380,7 +377,7 @@ def _height(h: float | None) -> str:
     return f' ht="{h:g}" customHeight="1"' if h else ""
 
 
-def _rows(sp: Splice, styles: list[bytes]) -> Iterator[str]:
+def _rows(sp: Splice, styles: list[bytes], sst: shared.Table | None) -> Iterator[str]:
     n = len(sp.heights)
     extra = [s.decode() for s in styles[len(sp.columns) :]]
     # one template per row: <row r="{0}"{1}><c r="A{0}"{2}<c r="B{0}"{3}…</row>
@@ -388,7 +385,9 @@ def _rows(sp: Splice, styles: list[bytes]) -> Iterator[str]:
         f'<c r="{get_column_letter(j + 1)}{{0}}"{{{j + 2}}}' for j in range(len(sp.columns))
     )
     fmt = ('<row r="{0}"{1}>' + cells + "</row>").format
-    cols = [_column(styles[j].decode(), values, extra) for j, values in enumerate(sp.columns)]
+    sst = sst if sp.shared else None
+    got = sp.codes.get
+    cols = [_column(styles[j].decode(), v, extra, sst, got(j)) for j, v in enumerate(sp.columns)]
     attrs = {h: _height(h) for h in set(sp.heights)}
     for a in range(0, n, _CHUNK):
         b = min(n, a + _CHUNK)
@@ -397,7 +396,9 @@ def _rows(sp: Splice, styles: list[bytes]) -> Iterator[str]:
         yield "".join([fmt(*r) for r in rows])
 
 
-def _splice_part(body: bytes, sp: Splice) -> tuple[bytes, Iterator[str], bytes]:
+def _splice_part(
+    body: bytes, sp: Splice, sst: shared.Table | None = None
+) -> tuple[bytes, Iterator[str], bytes]:
     m = re.search(rb'<row r="%d"[^>]*>(.*?)</row>' % sp.row, body, re.S)
     if m is None or TOKEN.encode() not in m.group(1):
         raise RuntimeError(f"prototype row {sp.row} not found in sheet {sp.sheet}")
@@ -413,7 +414,7 @@ def _splice_part(body: bytes, sp: Splice) -> tuple[bytes, Iterator[str], bytes]:
         head,
         count=1,
     )
-    return head, _rows(sp, styles), body[m.end() :]
+    return head, _rows(sp, styles, sst), body[m.end() :]
 
 
 def workbook_bytes(wb: Workbook) -> bytes:
@@ -424,23 +425,31 @@ def workbook_bytes(wb: Workbook) -> bytes:
         return data
     src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
+    sst = shared.Table() if any(s.shared for s in splices.values()) else None
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():  # already in excel's stable order
             body = src.read(info)
-            zi = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
-            zi.compress_type = zipfile.ZIP_DEFLATED
-            zi.external_attr = 0o600 << 16
+            zi = _entry(info.filename)
             sp = splices.get(info.filename)
             if sp is None:
-                dst.writestr(zi, body)
+                dst.writestr(zi, body if sst is None else shared.declared(info.filename, body))
                 continue
-            head, rows, tail = _splice_part(body, sp)
+            head, rows, tail = _splice_part(body, sp, sst)
             _fast(zi)
             with dst.open(zi, "w") as f:
                 f.write(head)
                 _pump(f, (chunk.encode("utf-8") for chunk in rows))
                 f.write(tail)
+        if sst is not None:  # last: its texts are known once the sheets are written
+            dst.writestr(_entry(shared.PART), sst.xml(text_xml))
     return out.getvalue()
+
+
+def _entry(name: str) -> zipfile.ZipInfo:
+    zi = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
+    zi.compress_type = zipfile.ZIP_DEFLATED
+    zi.external_attr = 0o600 << 16
+    return zi
 
 
 SPLICE_LEVEL = 1  # zlib level of spliced sheets: 3 times faster than 6, a fifth larger
