@@ -26,6 +26,7 @@ class FindingCode(enum.StrEnum):
     MERGED_UNSIGNED = "merged-unsigned"
     NOT_A_LEDGER = "not-a-ledger"
     LEDGER_SHEET_HIDDEN = "ledger-sheet-hidden"
+    OTHER_LEDGER_SHEET = "other-ledger-sheet"
     CONTENT_TRUNCATED = "content-truncated"
     ROWS_TRUNCATED = "rows-truncated"
     CELL_TOO_LONG = "cell-too-long"

@@ -163,7 +163,7 @@ _NOT_YET = ("无", "暂无", "未完成", "未整改", "正在整改", "整改�
 
 
 def _placeholder(v: object) -> bool:
-    """'/', '—', '无', '未完成' typed where a date belongs: the same as blank."""
+    """'/', '—', '无', '待定' typed where a date, a measure or a person belongs: blank."""
     t = clean_text(v)
     return t is not None and (_PUNCT_ONLY.match(t) is not None or t in _NOT_YET)
 
@@ -285,7 +285,7 @@ def _check_row(ctx: Context, tr: TableRow, no: int, seq: int, done: list[Row]) -
         _check_no_problem_filled(ctx, tr, no, texts, vals)
     elif row.has_problem == YES:
         for key, code in _REQUIRED_TEXTS:
-            if not texts[key]:
+            if not texts[key] or _placeholder(texts[key]):
                 ctx.add(code, cell=tr.addrs.get(key, ""), item=no)
         check_values(ctx, row, tr, vals, complete=True)
     return row

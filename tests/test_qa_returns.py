@@ -1,0 +1,105 @@
+"""Returns as careless hands and real spreadsheet programs make them (found by a tester)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import openpyxl
+from conftest import problem
+
+from dapaicha import layout
+from dapaicha.app import validate
+
+OTHER_SHEET = "这张表也是整改台账，未读取（本文件只读取“{}”表）；请核对：各村台账须分别报送，多余的工作表请删除。"
+
+
+def _found(rep):
+    return sorted((f.file, f.code, f.sheet, f.cell) for f in rep.findings)
+
+
+def test_a_second_ledger_sheet_is_named_not_dropped_unsaid(tmp_path, make_return, cl, ros):
+    d = tmp_path / "returns"
+    # a township's workbook: 大马村's ledger renamed for the village, 王庄村's pasted beside it
+    p = make_return("陈化店镇.xlsx", {3: problem()}, folder=d)
+    other = make_return("王庄村.xlsx", {5: problem()}, folder=tmp_path / "src", village=1)
+    wb = openpyxl.load_workbook(p)
+    wb[layout.SHEET_LEDGER].title = "大马村"
+    src = openpyxl.load_workbook(other)[layout.SHEET_LEDGER]
+    ws = wb.create_sheet("王庄村")
+    for row in src.iter_rows():
+        for c in row:
+            if c.value is not None:
+                ws[c.coordinate] = c.value
+    wb.save(p)
+    # a ledger left blank and its copy filled in (WPS: 创建副本)
+    q = make_return("前杨村.xlsx", {}, folder=d, village=2)
+    wb = openpyxl.load_workbook(q)
+    led = wb[layout.SHEET_LEDGER]
+    copy = wb.copy_worksheet(led)
+    copy.title = "整改台账 (2)"
+    for r in range(layout.ROW_FIRST_ITEM, layout.ROW_FIRST_ITEM + 66):
+        led[f"E{r}"] = None
+    wb.save(q)
+
+    rep, subs = validate.validate_folder(d, cl, ros)
+
+    blank = [
+        ("前杨村.xlsx", "has-problem-blank", layout.SHEET_LEDGER, f"E{r}")
+        for r in range(layout.ROW_FIRST_ITEM, layout.ROW_FIRST_ITEM + 66)
+    ]
+    assert _found(rep) == sorted(
+        [
+            ("陈化店镇.xlsx", "other-ledger-sheet", "王庄村", ""),
+            ("前杨村.xlsx", "other-ledger-sheet", "整改台账 (2)", ""),
+            *blank,
+        ]
+    )
+    msg = {f.file: f.message for f in rep.findings if f.code == "other-ledger-sheet"}
+    assert msg == {
+        "陈化店镇.xlsx": "“王庄村”表：" + OTHER_SHEET.format("大马村"),
+        "前杨村.xlsx": "“整改台账 (2)”表：" + OTHER_SHEET.format(layout.SHEET_LEDGER),
+    }
+    by_file = {s.file: s for s in subs}
+    assert by_file["陈化店镇.xlsx"].accepted  # 大马村's own sheet is read as before
+    assert [r.no for r in by_file["陈化店镇.xlsx"].rows if r.is_problem] == [3]
+    assert not by_file["前杨村.xlsx"].accepted
+
+
+def test_a_slash_or_none_word_is_no_measure_and_no_owner(make_return, cl, ros):
+    # 是 with “/”, “无”, “—”, “暂无”, “待定” where the measure and the person belong: not filled
+    p = make_return(
+        "slash.xlsx",
+        {
+            3: problem(measure="/", owner="无"),
+            4: problem(measure="—", owner="暂无"),
+            5: problem(measure="无", owner="待定"),
+            6: problem(measure="逐户核实", owner="张三"),
+        },
+    )
+    rep, subs = validate.validate_folder(p.parent, cl, ros)
+    assert _found(rep) == sorted(
+        ("slash.xlsx", code, layout.SHEET_LEDGER, f"{col}{no + 3}")
+        for no in (3, 4, 5)
+        for code, col in (("measure-missing", "G"), ("owner-missing", "J"))
+    )
+    assert not subs[0].accepted
+
+
+def test_dates_typed_with_a_chinese_input_method_are_read(make_return, cl, ros):
+    # 日 after a dotted date, and the full stop 。 typed for a dot
+    p = make_return(
+        "ime.xlsx",
+        {
+            3: problem(deadline="2022.4.30日", done_date="3.25日"),
+            4: problem(deadline="2022。4。20", done_date="2022-3-26号"),
+            5: problem(deadline="4.3日", done_date="2022.3.20"),  # still not guessed
+        },
+    )
+    rep, subs = validate.validate_folder(p.parent, cl, ros)
+    assert _found(rep) == [("ime.xlsx", "deadline-ambiguous", layout.SHEET_LEDGER, "I8")]
+    got = {(r.no, r.deadline, r.done_date) for r in subs[0].rows if r.is_problem}
+    assert got == {
+        (3, dt.date(2022, 4, 30), dt.date(2022, 3, 25)),
+        (4, dt.date(2022, 4, 20), dt.date(2022, 3, 26)),
+        (5, None, dt.date(2022, 3, 20)),
+    }
