@@ -103,3 +103,23 @@ def test_dates_typed_with_a_chinese_input_method_are_read(make_return, cl, ros):
         (4, dt.date(2022, 4, 20), dt.date(2022, 3, 26)),
         (5, None, dt.date(2022, 3, 20)),
     }
+
+
+def test_long_term_deadline_of_an_immediate_fix_says_what_to_change(make_return, cl, ros):
+    p = make_return(
+        "long.xlsx",
+        {
+            3: problem(deadline="长期", result="正在整改", done_date=None),
+            4: problem(kind="纳入整改方案", deadline="长期坚持", result="正在整改", done_date=None),
+        },
+    )
+    rep, subs = validate.validate_folder(p.parent, cl, ros)
+    assert {r.no: r.kind for r in subs[0].rows if r.is_problem} == {
+        3: "立行立改",
+        4: "纳入整改方案",
+    }
+    assert _found(rep) == [("long.xlsx", "deadline-after-campaign", layout.SHEET_LEDGER, "I6")]
+    assert rep.findings[0].message == (
+        "“整改台账”表 第3项 I6单元格：立行立改的整改期限为 长期，晚于集中整改结束日 2022-04-30，"
+        "请提前期限，或改为“纳入整改方案”。"
+    )

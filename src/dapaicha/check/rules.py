@@ -444,8 +444,9 @@ def _check_deadline(ctx: Context, row: Row, tr: TableRow, dl: DateResult, comple
             row.kind = PLAN
             end = camp.end.isoformat()
             ctx.add(C.DEADLINE_READ_AS_PLAN, cell=cell, item=no, value=dl.raw, expected=end)
-        elif row.kind != PLAN:
-            ctx.add(C.DEADLINE_INVALID, cell=cell, item=no, value=dl.raw)
+        elif row.kind != PLAN:  # 长期 of a 立行立改: past the end, as any later date
+            code = C.DEADLINE_AFTER_CAMPAIGN if row.kind == IMMEDIATE else C.DEADLINE_INVALID
+            ctx.add(code, cell=cell, item=no, value=dl.raw, expected=camp.end.isoformat())
     elif dl.status == "invalid":
         ctx.add(C.DEADLINE_INVALID, cell=cell, item=no, value=dl.raw)
     elif row.deadline is not None and complete:
