@@ -123,3 +123,21 @@ def test_long_term_deadline_of_an_immediate_fix_says_what_to_change(make_return,
         "“整改台账”表 第3项 I6单元格：立行立改的整改期限为 长期，晚于集中整改结束日 2022-04-30，"
         "请提前期限，或改为“纳入整改方案”。"
     )
+
+
+def test_a_problem_typed_below_the_signatures_is_not_lost_unsaid(make_return, cl, ros):
+    p = make_return("below.xlsx", {3: problem()})
+    wb = openpyxl.load_workbook(p)
+    ws = wb[layout.SHEET_LEDGER]
+    ws["A77"] = "备注：本村共排查发现问题2个，已整改1个。"  # a note there is no row
+    ws["B78"] = 3
+    for key, value in problem(description="签字栏下面补的问题").items():
+        ws[f"{layout.LETTER[key]}78"] = value
+    wb.save(p)
+    rep, subs = validate.validate_folder(p.parent, cl, ros)
+    assert _found(rep) == [("below.xlsx", "row-below-table", layout.SHEET_LEDGER, "B78")]
+    assert rep.findings[0].message == (
+        "“整改台账”表 第3项 B78单元格：这一行在表格以下（签字栏下方），未读取；"
+        "请把它移到表格中该项的下方（插入行），删除这一行后重新报送。"
+    )
+    assert not subs[0].accepted

@@ -27,6 +27,7 @@ class FindingCode(enum.StrEnum):
     NOT_A_LEDGER = "not-a-ledger"
     LEDGER_SHEET_HIDDEN = "ledger-sheet-hidden"
     OTHER_LEDGER_SHEET = "other-ledger-sheet"
+    ROW_BELOW_TABLE = "row-below-table"
     CONTENT_TRUNCATED = "content-truncated"
     ROWS_TRUNCATED = "rows-truncated"
     CELL_TOO_LONG = "cell-too-long"

@@ -229,6 +229,7 @@ def _read_workbook(
     ret.columns = cols
     _read_top(grid, r0, ret)
     end = _read_rows(grid, last, ret, findings, signer_titles)
+    _row_below(grid, end, ret, findings)
     _read_signers(grid, end, ret, signer_titles)
     return ret, findings
 
@@ -428,6 +429,20 @@ def _read_rows(
             _fix_cells(vals, r, ret, findings, ods)
         rows_out.append(TableRow(r + 1, no_raw, vals, Cells(letters, r + 1)))
     return r
+
+
+def _row_below(grid: list[list[Any]], end: int, ret: Return, findings: list[Finding]) -> None:
+    """The first row below the table's end (the signatures, or 50 blank rows) with a 序号
+    and an answer: a problem typed there is read by nobody, so it is said."""
+    no_c = ret.columns["no"]
+    fill = [c for k, c in ret.columns.items() if layout.BY_KEY[k].fill]
+    for r in range(end + 1, len(grid)):
+        row = grid[r]
+        no = parse_int(row[no_c] if no_c < len(row) else None).value
+        if no is not None and any(c < len(row) and not _blank(row[c]) for c in fill):
+            cell = address(r, no_c)
+            findings.append(make(C.ROW_BELOW_TABLE, ret.file, sheet=ret.sheet, cell=cell, item=no))
+            return
 
 
 def _fix_cells(
