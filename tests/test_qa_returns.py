@@ -141,3 +141,27 @@ def test_a_problem_typed_below_the_signatures_is_not_lost_unsaid(make_return, cl
         "请把它移到表格中该项的下方（插入行），删除这一行后重新报送。"
     )
     assert not subs[0].accepted
+
+
+def test_a_problem_inserted_above_the_next_item_without_its_no_is_not_filed_under_a_no(
+    make_return, cl, ros
+):
+    # 插入行 in Excel and WPS puts the new row above the selected one: here between 第9项
+    # (answered 否) and 第10项; with no 序号 it must not become a problem of 第9项
+    p = make_return("above.xlsx", {10: problem(description="第10项问题")})
+    wb = openpyxl.load_workbook(p)
+    ws = wb[layout.SHEET_LEDGER]
+    for m in list(ws.merged_cells.ranges):
+        if m.min_row >= layout.ROW_FIRST_ITEM:
+            ws.unmerge_cells(str(m))
+    ws.insert_rows(13, 1)  # 第10项 was row 13
+    for key, value in problem(description="第10项的第二个问题").items():
+        ws[f"{layout.LETTER[key]}13"] = value
+    wb.save(p)
+    rep, subs = validate.validate_folder(p.parent, cl, ros)
+    assert _found(rep) == [("above.xlsx", "item-no-blank", layout.SHEET_LEDGER, "B13")]
+    assert rep.findings[0].message == (
+        "“整改台账”表 B13单元格：这一行没有填写序号，上一项（第9项）填的是“否”，无法确定问题属于哪一项；"
+        "请填写序号（同一项有多个问题时，在该项下方插入行并填写相同序号）。"
+    )
+    assert not subs[0].accepted

@@ -43,6 +43,7 @@ class FindingCode(enum.StrEnum):
     ITEM_TEXT_ALTERED = "item-text-altered"
     ITEM_MISSING = "item-missing"
     ITEM_UNKNOWN = "item-unknown"
+    ITEM_NO_BLANK = "item-no-blank"
     COLUMN_MISSING = "column-missing"
     COLUMN_RENAMED = "column-renamed"
     HAS_PROBLEM_BLANK = "has-problem-blank"

@@ -28,12 +28,9 @@ from dapaicha.read.reader import Return, TableRow
 
 # Columns a return must have, by layout kind.
 REQUIRED = {
-    "ledger": (
-        "no", "content", "has_problem", "description", "measure", "kind", "deadline", "owner",
-        "result", "done_date",
-    ),
+    "ledger": ("no", "content", "has_problem", *layout.CONTENT_KEYS),
     "notice": ("no", "description", "measure", "deadline", "owner", "result"),
-}  # fmt: skip
+}
 
 
 @dataclass
@@ -326,16 +323,18 @@ def _has_problem(
         return YES if texts["description"] else NO
     a = tr.addrs
     hp = vocab(tr.values.get("has_problem"), ctx.cl.vocabularies.yes_no.lookup)
+    first = next((r for r in done if r.no == no), None) if seq > 1 else None
     if hp.raw is None:
-        first = next((r for r in done if r.no == no), None)
         filled = any(texts[k] for k in ("description", "measure"))
-        if seq > 1 and filled and first is not None and first.is_problem:
+        if filled and first is not None and first.is_problem:
             return YES  # an inserted row under a problem item
         ctx.add(C.HAS_PROBLEM_BLANK, cell=a.get("has_problem", ""), item=no)
         return None
     if not hp.ok:
         ctx.add(C.HAS_PROBLEM_INVALID, cell=a["has_problem"], item=no, value=hp.raw)
         return None
+    if hp.value == YES and first is not None and not first.is_problem and not tr.values.get("no"):
+        ctx.add(C.ITEM_NO_BLANK, cell=a.get("no", ""), value=no)  # 插入行 above the next item
     return hp.value
 
 
