@@ -165,3 +165,20 @@ def test_a_problem_inserted_above_the_next_item_without_its_no_is_not_filed_unde
         "请填写序号（同一项有多个问题时，在该项下方插入行并填写相同序号）。"
     )
     assert not subs[0].accepted
+
+
+def test_a_village_name_two_townships_share_is_asked_for_not_said_missing(make_return, cl, ros):
+    p = make_return("王庄村.xlsx", {3: problem()}, village=1)  # 陈化店镇王庄村; 望田镇 has one too
+    wb = openpyxl.load_workbook(p)
+    del wb[layout.SHEET_META]  # a table typed afresh: only the names tell whose it is
+    ws = wb[layout.SHEET_LEDGER]
+    ws["A1"] = "王庄村巩固脱贫成果“大排查大起底”行动问题整改台账"
+    ws["A2"] = "填报单位：王庄村"
+    wb.save(p)
+    rep, subs = validate.validate_folder(p.parent, cl, ros)
+    assert _found(rep) == [("王庄村.xlsx", "village-unidentified", layout.SHEET_LEDGER, "A2")]
+    assert rep.findings[0].message == (
+        "“整改台账”表 A2单元格：无法从台账中确定是哪个村报送的（名册中有同名的村：鄢陵县陈化店镇王庄村、"
+        "鄢陵县望田镇王庄村），请使用下发给本村的台账模板，或在“填报单位”写明县、乡、村全称。"
+    )
+    assert subs == []
