@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from pathlib import Path
 
 import openpyxl
 from conftest import problem
+from test_status import _run
+from test_tiers import _own_roster
 
 from dapaicha import layout
 from dapaicha.app import validate
@@ -182,3 +186,30 @@ def test_a_village_name_two_townships_share_is_asked_for_not_said_missing(make_r
         "鄢陵县望田镇王庄村），请使用下发给本村的台账模板，或在“填报单位”写明县、乡、村全称。"
     )
     assert subs == []
+
+
+def test_a_county_ledger_with_villages_carried_from_last_week_is_merged_at_the_city(
+    tmp_path, make_return, ros
+):
+    # 第2期: village 0 reports again, village 1 does not (本期未更新, its 期次 1 in the ledger)
+    own = tmp_path / "鄢陵名册.xlsx"
+    _own_roster(Path(ros.source), own, "鄢陵县")
+    store, up = tmp_path / "县.sqlite", tmp_path / "县"
+    for n, villages, day in ((1, (0, 1), dt.date(2022, 3, 30)), (2, (0,), dt.date(2022, 4, 6))):
+        folder = tmp_path / "县返" / f"第{n}期"
+        for v in villages:
+            answers = {3: problem()} if v == 0 else {5: problem(result="正在整改", done_date=None)}
+            make_return(f"v{v}.xlsx", answers, village=v, folder=folder, report_date=day)
+        (up / f"第{n}期").mkdir(parents=True)
+        _run("merge", folder, "-r", own, "-s", store,
+             "-o", up / f"第{n}期" / "鄢陵县问题整改台账.xlsx")  # fmt: skip
+    city = tmp_path / "市.sqlite"
+    for n in (1, 2):
+        _run("merge", up / f"第{n}期", "-r", ros.source, "-s", city, "-o", tmp_path / f"m{n}.xlsx")
+    out = json.loads(_run("rollup", "-s", city, "-r", ros.source, "-p", 2, "-o", tmp_path / "汇",
+                          "--json"))  # fmt: skip
+    yl = next(u for u in out["units"] if u["unit"] == "鄢陵县")
+    # by hand: 7 villages; 第2期 reported 1 (village 0); problems: village 0's one (已整改)
+    # and village 1's one carried (正在整改)
+    assert (yl["expected"], yl["reported"], yl["problems"], yl["completed"]) == (7, 1, 2, 0)
+    assert yl["rate_pct"] == 50.0
