@@ -293,6 +293,7 @@ class Submission:
     period: int | None = None  # set by merge from --period, the folder name or 填报日期
     sheet: str = ""
     on_time: bool | None = None  # a merged ledger's 按时报送, as the tier below decided it
+    ledger_period: int | None = None  # a merged ledger's own period (villages carried: older)
 
     @property
     def key(self) -> str:

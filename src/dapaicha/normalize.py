@@ -252,6 +252,7 @@ _SERIALS = {
 # NFKC would turn ① into 1).
 _HALF_TABLE: dict[int, str] = {c: chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)}
 _HALF_TABLE[0x3000] = " "
+_HALF_TABLE[0x3002] = "."  # 2022。4。30: the Chinese full stop typed for a dot
 
 _TIME_SUFFIX = re.compile(r"(?:\s+|T)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*$")
 _PREFIXES = ("截止到", "截止至", "截至", "截止", "到", "至", "于", "在")
@@ -259,7 +260,7 @@ _SUFFIXES = ("完成整改", "整改完成", "完成", "办结", "以前", "之�
 _TRAIL_PUNCT = "。.,，;；!！"
 
 _OPEN = re.compile(r"(?:长期|持续|常态化)(?:坚持|推进|整改|开展|落实|进行|管护|巩固|有效)*中?")
-_YMD_SEP = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
+_YMD_SEP = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})[日号]?")
 _YMD_CN = re.compile(r"(?:(\d{4}|\d{2})年)?(\d{1,2})月(\d{1,2})[日号]?")
 _MONTH_END = re.compile(r"(?:(\d{4}|\d{2})年)?(\d{1,2})月(?:份)?(?:底|末)")
 _YEAR_END = re.compile(r"(?:(\d{4}|\d{2})年?|今年?)?年(?:底|末)")
@@ -267,7 +268,7 @@ _MONTH_VAGUE = re.compile(
     r"(?:(\d{4}|\d{2})年)?(\d{1,2})月(?:份)?(?:上旬|中旬|下旬|初|中|上半月|下半月)?"
 )
 _YEAR_MONTH_SEP = re.compile(r"(\d{4})[-/.](\d{1,2})")
-_MD_SEP = re.compile(r"(\d{1,2})([-/.])(\d{1,2})")
+_MD_SEP = re.compile(r"(\d{1,2})([-/.])(\d{1,2})[日号]?")
 _OTHER_ORDER = re.compile(r"\d{1,2}[-/.]\d{1,2}[-/.](?:\d{2}|\d{4})")
 _YEAR_ONLY = re.compile(r"(\d{4}|\d{2})年(?:度|内)?")
 
@@ -383,6 +384,7 @@ def parse_date(v: object, *, year: int, date1904: bool = False) -> DateResult:
     - an 8-digit number or text yyyymmdd (20220430);
     - text: 2022-4-30, 2022/4/30, 2022.4.30, 2022.04.30, 2022年4月30日 / 号, 22年4月30日
       (two-digit years are 20xx), 4月30日 / 4月30号 / 4-30 / 4/30 / 4.30 (campaign year),
+      2022.4.30日 / 3.25日 / 2022。4。30 (as typed with a Chinese input method),
       full-width digits, a time part (2022-04-30 10:00, 2022-04-30T10:00), a 5-digit serial
       as text, prefixes 截至/截止/于/到…, suffixes 前/以前/之前/为止/完成 (4月30日前 → 4-30),
       4月底/4月末 and 2022年5月底 (last day of the month), 年底/年末/2022年底 (12-31).

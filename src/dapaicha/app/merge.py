@@ -250,8 +250,8 @@ def _plan(
     for s in subs:
         rel = PurePath(base.name, s.file) if base is not None else None
         preset = s.period if s.source_kind == "merged" else None
-        if preset is not None:
-            _same_period(s.file, preset, told, rel)
+        if preset is not None:  # the ledger's own period: a village carried has an older one
+            _same_period(s.file, s.ledger_period or preset, told, rel)
         n, source = periods_mod.resolve(
             pers, forced=period, preset=preset, rel=rel, report_date=s.report_date, as_of=as_of
         )

@@ -130,6 +130,13 @@ def _contradicted(
     return None
 
 
+def _twins(roster: Roster, texts: list[str]) -> list[Village]:
+    """Roster villages of one name that a text names without telling them apart."""
+    ts = [squash(t) for t in texts if t]
+    names = _index(roster).names.items()
+    return next((vs for n, vs in names if len(vs) > 1 and any(n in t for t in ts)), [])
+
+
 def identify(ret: Return, roster: Roster) -> tuple[Village | None, list[Finding]]:
     """Resolve the village from each source; disagreements are findings, codes win."""
     out: list[Finding] = []
@@ -159,7 +166,14 @@ def identify(ret: Return, roster: Roster) -> tuple[Village | None, list[Finding]
             break
     if chosen is None:
         named = [(label, raw) for label, _, raw in sources if label != "文件名" and raw]
-        if named:
+        if twins := _twins(roster, [raw for _, raw in named] or [stem]):
+            same = "、".join(v.full_name for v in twins)
+            cell = line_cell if line else ""
+            detail = f"（名册中有同名的村：{same}）"
+            out.append(
+                make(C.VILLAGE_UNIDENTIFIED, ret.file, sheet=ret.sheet, cell=cell, detail=detail)
+            )
+        elif named:
             label, raw = named[0]
             cell = line_cell if label == "填报单位" else ""
             out.append(

@@ -203,6 +203,7 @@ def _submission(
         period=v.get("period") or _int(p.meta.get("period")),
         sheet=layout.SHEET_MERGED,
         on_time={layout.YES: True, layout.NO: False}.get(str(v.get("on_time") or "").strip()),
+        ledger_period=_int(p.meta.get("period")),
     )
 
 
@@ -225,6 +226,7 @@ def _returned(
         source_kind="merged",
         period=_int(p.meta.get("period")),
         sheet=layout.SHEET_MERGED,
+        ledger_period=_int(p.meta.get("period")),
     )
 
 

@@ -28,12 +28,9 @@ from dapaicha.read.reader import Return, TableRow
 
 # Columns a return must have, by layout kind.
 REQUIRED = {
-    "ledger": (
-        "no", "content", "has_problem", "description", "measure", "kind", "deadline", "owner",
-        "result", "done_date",
-    ),
+    "ledger": ("no", "content", "has_problem", *layout.CONTENT_KEYS),
     "notice": ("no", "description", "measure", "deadline", "owner", "result"),
-}  # fmt: skip
+}
 
 
 @dataclass
@@ -163,7 +160,7 @@ _NOT_YET = ("无", "暂无", "未完成", "未整改", "正在整改", "整改�
 
 
 def _placeholder(v: object) -> bool:
-    """'/', '—', '无', '未完成' typed where a date belongs: the same as blank."""
+    """'/', '—', '无', '待定' typed where a date, a measure or a person belongs: blank."""
     t = clean_text(v)
     return t is not None and (_PUNCT_ONLY.match(t) is not None or t in _NOT_YET)
 
@@ -285,7 +282,7 @@ def _check_row(ctx: Context, tr: TableRow, no: int, seq: int, done: list[Row]) -
         _check_no_problem_filled(ctx, tr, no, texts, vals)
     elif row.has_problem == YES:
         for key, code in _REQUIRED_TEXTS:
-            if not texts[key]:
+            if not texts[key] or _placeholder(texts[key]):
                 ctx.add(code, cell=tr.addrs.get(key, ""), item=no)
         check_values(ctx, row, tr, vals, complete=True)
     return row
@@ -326,16 +323,18 @@ def _has_problem(
         return YES if texts["description"] else NO
     a = tr.addrs
     hp = vocab(tr.values.get("has_problem"), ctx.cl.vocabularies.yes_no.lookup)
+    first = next((r for r in done if r.no == no), None) if seq > 1 else None
     if hp.raw is None:
-        first = next((r for r in done if r.no == no), None)
         filled = any(texts[k] for k in ("description", "measure"))
-        if seq > 1 and filled and first is not None and first.is_problem:
+        if filled and first is not None and first.is_problem:
             return YES  # an inserted row under a problem item
         ctx.add(C.HAS_PROBLEM_BLANK, cell=a.get("has_problem", ""), item=no)
         return None
     if not hp.ok:
         ctx.add(C.HAS_PROBLEM_INVALID, cell=a["has_problem"], item=no, value=hp.raw)
         return None
+    if hp.value == YES and first is not None and not first.is_problem and not tr.values.get("no"):
+        ctx.add(C.ITEM_NO_BLANK, cell=a.get("no", ""), value=no)  # 插入行 above the next item
     return hp.value
 
 
@@ -444,8 +443,9 @@ def _check_deadline(ctx: Context, row: Row, tr: TableRow, dl: DateResult, comple
             row.kind = PLAN
             end = camp.end.isoformat()
             ctx.add(C.DEADLINE_READ_AS_PLAN, cell=cell, item=no, value=dl.raw, expected=end)
-        elif row.kind != PLAN:
-            ctx.add(C.DEADLINE_INVALID, cell=cell, item=no, value=dl.raw)
+        elif row.kind != PLAN:  # 长期 of a 立行立改: past the end, as any later date
+            code = C.DEADLINE_AFTER_CAMPAIGN if row.kind == IMMEDIATE else C.DEADLINE_INVALID
+            ctx.add(code, cell=cell, item=no, value=dl.raw, expected=camp.end.isoformat())
     elif dl.status == "invalid":
         ctx.add(C.DEADLINE_INVALID, cell=cell, item=no, value=dl.raw)
     elif row.deadline is not None and complete:

@@ -209,6 +209,8 @@ def _read_workbook(
     ret.sheet = m.name
     if m.visible != pc.SheetVisibleEnum.Visible:
         findings.append(make(C.LEDGER_SHEET_HIDDEN, ret.file, sheet=m.name))
+    for other in _other_ledgers(wb, order, m.name, parsed):
+        findings.append(make(C.OTHER_LEDGER_SHEET, ret.file, sheet=other, expected=m.name))
     _bounds_findings(ret, m.name, len(grid), sn, cut, findings)
     _fill_merged(grid, merged)
     ret.spans = {(a[0], a[1]): b[1] for a, b in merged}
@@ -227,6 +229,7 @@ def _read_workbook(
     ret.columns = cols
     _read_top(grid, r0, ret)
     end = _read_rows(grid, last, ret, findings, signer_titles)
+    _row_below(grid, end, ret, findings)
     _read_signers(grid, end, ret, signer_titles)
     return ret, findings
 
@@ -257,6 +260,27 @@ def _best_sheet(
         if r0 >= 0 and (m.name == layout.SHEET_LEDGER or len(cols) == len(layout.COLUMNS)):
             break
     return best
+
+
+def _other_ledgers(
+    wb: pc.CalamineWorkbook, order: list[pc.SheetMetadata], chosen: str, parsed: bytes
+) -> list[str]:
+    """Sheets besides the one read whose header is a ledger's (序号, the item's text, 是否存在问题
+    or 自查问题描述; a notes sheet of 序号 · 自查问题描述 · 备注 is none):
+    a township's villages in one workbook, or a copy filled in while the ledger stays blank."""
+    out = []
+    for m in order:
+        if m.name in (chosen, layout.SHEET_GUIDE):
+            continue
+        try:
+            cols = find_header(grid_of(wb, m.name, parsed)[0])[1]
+        except BaseException as err:  # calamine may panic on a sheet nobody reads
+            if not book.parser_failure(err):
+                raise
+            continue
+        if {"content", "topic"} & cols.keys() and {"has_problem", "description"} & cols.keys():
+            out.append(m.name)
+    return out
 
 
 def _bounds_findings(
@@ -405,6 +429,20 @@ def _read_rows(
             _fix_cells(vals, r, ret, findings, ods)
         rows_out.append(TableRow(r + 1, no_raw, vals, Cells(letters, r + 1)))
     return r
+
+
+def _row_below(grid: list[list[Any]], end: int, ret: Return, findings: list[Finding]) -> None:
+    """The first row below the table's end (the signatures, or 50 blank rows) with a 序号
+    and an answer: a problem typed there is read by nobody, so it is said."""
+    no_c = ret.columns["no"]
+    fill = [c for k, c in ret.columns.items() if layout.BY_KEY[k].fill]
+    for r in range(end + 1, len(grid)):
+        row = grid[r]
+        no = parse_int(row[no_c] if no_c < len(row) else None).value
+        if no is not None and any(c < len(row) and not _blank(row[c]) for c in fill):
+            cell = address(r, no_c)
+            findings.append(make(C.ROW_BELOW_TABLE, ret.file, sheet=ret.sheet, cell=cell, item=no))
+            return
 
 
 def _fix_cells(

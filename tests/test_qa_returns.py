@@ -1,0 +1,215 @@
+"""Returns as careless hands and real spreadsheet programs make them (found by a tester)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import openpyxl
+from conftest import problem
+from test_status import _run
+from test_tiers import _own_roster
+
+from dapaicha import layout
+from dapaicha.app import validate
+
+OTHER_SHEET = "这张表也是整改台账，未读取（本文件只读取“{}”表）；请核对：各村台账须分别报送，多余的工作表请删除。"
+
+
+def _found(rep):
+    return sorted((f.file, f.code, f.sheet, f.cell) for f in rep.findings)
+
+
+def test_a_second_ledger_sheet_is_named_not_dropped_unsaid(tmp_path, make_return, cl, ros):
+    d = tmp_path / "returns"
+    # a township's workbook: 大马村's ledger renamed for the village, 王庄村's pasted beside it
+    p = make_return("陈化店镇.xlsx", {3: problem()}, folder=d)
+    other = make_return("王庄村.xlsx", {5: problem()}, folder=tmp_path / "src", village=1)
+    wb = openpyxl.load_workbook(p)
+    wb[layout.SHEET_LEDGER].title = "大马村"
+    src = openpyxl.load_workbook(other)[layout.SHEET_LEDGER]
+    ws = wb.create_sheet("王庄村")
+    for row in src.iter_rows():
+        for c in row:
+            if c.value is not None:
+                ws[c.coordinate] = c.value
+    wb.save(p)
+    # a ledger left blank and its copy filled in (WPS: 创建副本)
+    q = make_return("前杨村.xlsx", {}, folder=d, village=2)
+    wb = openpyxl.load_workbook(q)
+    led = wb[layout.SHEET_LEDGER]
+    copy = wb.copy_worksheet(led)
+    copy.title = "整改台账 (2)"
+    for r in range(layout.ROW_FIRST_ITEM, layout.ROW_FIRST_ITEM + 66):
+        led[f"E{r}"] = None
+    wb.save(q)
+
+    rep, subs = validate.validate_folder(d, cl, ros)
+
+    blank = [
+        ("前杨村.xlsx", "has-problem-blank", layout.SHEET_LEDGER, f"E{r}")
+        for r in range(layout.ROW_FIRST_ITEM, layout.ROW_FIRST_ITEM + 66)
+    ]
+    assert _found(rep) == sorted(
+        [
+            ("陈化店镇.xlsx", "other-ledger-sheet", "王庄村", ""),
+            ("前杨村.xlsx", "other-ledger-sheet", "整改台账 (2)", ""),
+            *blank,
+        ]
+    )
+    msg = {f.file: f.message for f in rep.findings if f.code == "other-ledger-sheet"}
+    assert msg == {
+        "陈化店镇.xlsx": "“王庄村”表：" + OTHER_SHEET.format("大马村"),
+        "前杨村.xlsx": "“整改台账 (2)”表：" + OTHER_SHEET.format(layout.SHEET_LEDGER),
+    }
+    by_file = {s.file: s for s in subs}
+    assert by_file["陈化店镇.xlsx"].accepted  # 大马村's own sheet is read as before
+    assert [r.no for r in by_file["陈化店镇.xlsx"].rows if r.is_problem] == [3]
+    assert not by_file["前杨村.xlsx"].accepted
+
+
+def test_a_slash_or_none_word_is_no_measure_and_no_owner(make_return, cl, ros):
+    # 是 with “/”, “无”, “—”, “暂无”, “待定” where the measure and the person belong: not filled
+    p = make_return(
+        "slash.xlsx",
+        {
+            3: problem(measure="/", owner="无"),
+            4: problem(measure="—", owner="暂无"),
+            5: problem(measure="无", owner="待定"),
+            6: problem(measure="逐户核实", owner="张三"),
+        },
+    )
+    rep, subs = validate.validate_folder(p.parent, cl, ros)
+    assert _found(rep) == sorted(
+        ("slash.xlsx", code, layout.SHEET_LEDGER, f"{col}{no + 3}")
+        for no in (3, 4, 5)
+        for code, col in (("measure-missing", "G"), ("owner-missing", "J"))
+    )
+    assert not subs[0].accepted
+
+
+def test_dates_typed_with_a_chinese_input_method_are_read(make_return, cl, ros):
+    # 日 after a dotted date, and the full stop 。 typed for a dot
+    p = make_return(
+        "ime.xlsx",
+        {
+            3: problem(deadline="2022.4.30日", done_date="3.25日"),
+            4: problem(deadline="2022。4。20", done_date="2022-3-26号"),
+            5: problem(deadline="4.3日", done_date="2022.3.20"),  # still not guessed
+        },
+    )
+    rep, subs = validate.validate_folder(p.parent, cl, ros)
+    assert _found(rep) == [("ime.xlsx", "deadline-ambiguous", layout.SHEET_LEDGER, "I8")]
+    got = {(r.no, r.deadline, r.done_date) for r in subs[0].rows if r.is_problem}
+    assert got == {
+        (3, dt.date(2022, 4, 30), dt.date(2022, 3, 25)),
+        (4, dt.date(2022, 4, 20), dt.date(2022, 3, 26)),
+        (5, None, dt.date(2022, 3, 20)),
+    }
+
+
+def test_long_term_deadline_of_an_immediate_fix_says_what_to_change(make_return, cl, ros):
+    p = make_return(
+        "long.xlsx",
+        {
+            3: problem(deadline="长期", result="正在整改", done_date=None),
+            4: problem(kind="纳入整改方案", deadline="长期坚持", result="正在整改", done_date=None),
+        },
+    )
+    rep, subs = validate.validate_folder(p.parent, cl, ros)
+    assert {r.no: r.kind for r in subs[0].rows if r.is_problem} == {
+        3: "立行立改",
+        4: "纳入整改方案",
+    }
+    assert _found(rep) == [("long.xlsx", "deadline-after-campaign", layout.SHEET_LEDGER, "I6")]
+    assert rep.findings[0].message == (
+        "“整改台账”表 第3项 I6单元格：立行立改的整改期限为 长期，晚于集中整改结束日 2022-04-30，"
+        "请提前期限，或改为“纳入整改方案”。"
+    )
+
+
+def test_a_problem_typed_below_the_signatures_is_not_lost_unsaid(make_return, cl, ros):
+    p = make_return("below.xlsx", {3: problem()})
+    wb = openpyxl.load_workbook(p)
+    ws = wb[layout.SHEET_LEDGER]
+    ws["A77"] = "备注：本村共排查发现问题2个，已整改1个。"  # a note there is no row
+    ws["B78"] = 3
+    for key, value in problem(description="签字栏下面补的问题").items():
+        ws[f"{layout.LETTER[key]}78"] = value
+    wb.save(p)
+    rep, subs = validate.validate_folder(p.parent, cl, ros)
+    assert _found(rep) == [("below.xlsx", "row-below-table", layout.SHEET_LEDGER, "B78")]
+    assert rep.findings[0].message == (
+        "“整改台账”表 第3项 B78单元格：这一行在表格以下（签字栏下方），未读取；"
+        "请把它移到表格中该项的下方（插入行），删除这一行后重新报送。"
+    )
+    assert not subs[0].accepted
+
+
+def test_a_problem_inserted_above_the_next_item_without_its_no_is_not_filed_under_a_no(
+    make_return, cl, ros
+):
+    # 插入行 in Excel and WPS puts the new row above the selected one: here between 第9项
+    # (answered 否) and 第10项; with no 序号 it must not become a problem of 第9项
+    p = make_return("above.xlsx", {10: problem(description="第10项问题")})
+    wb = openpyxl.load_workbook(p)
+    ws = wb[layout.SHEET_LEDGER]
+    for m in list(ws.merged_cells.ranges):
+        if m.min_row >= layout.ROW_FIRST_ITEM:
+            ws.unmerge_cells(str(m))
+    ws.insert_rows(13, 1)  # 第10项 was row 13
+    for key, value in problem(description="第10项的第二个问题").items():
+        ws[f"{layout.LETTER[key]}13"] = value
+    wb.save(p)
+    rep, subs = validate.validate_folder(p.parent, cl, ros)
+    assert _found(rep) == [("above.xlsx", "item-no-blank", layout.SHEET_LEDGER, "B13")]
+    assert rep.findings[0].message == (
+        "“整改台账”表 B13单元格：这一行没有填写序号，上一项（第9项）填的是“否”，无法确定问题属于哪一项；"
+        "请填写序号（同一项有多个问题时，在该项下方插入行并填写相同序号）。"
+    )
+    assert not subs[0].accepted
+
+
+def test_a_village_name_two_townships_share_is_asked_for_not_said_missing(make_return, cl, ros):
+    p = make_return("王庄村.xlsx", {3: problem()}, village=1)  # 陈化店镇王庄村; 望田镇 has one too
+    wb = openpyxl.load_workbook(p)
+    del wb[layout.SHEET_META]  # a table typed afresh: only the names tell whose it is
+    ws = wb[layout.SHEET_LEDGER]
+    ws["A1"] = "王庄村巩固脱贫成果“大排查大起底”行动问题整改台账"
+    ws["A2"] = "填报单位：王庄村"
+    wb.save(p)
+    rep, subs = validate.validate_folder(p.parent, cl, ros)
+    assert _found(rep) == [("王庄村.xlsx", "village-unidentified", layout.SHEET_LEDGER, "A2")]
+    assert rep.findings[0].message == (
+        "“整改台账”表 A2单元格：无法从台账中确定是哪个村报送的（名册中有同名的村：鄢陵县陈化店镇王庄村、"
+        "鄢陵县望田镇王庄村），请使用下发给本村的台账模板，或在“填报单位”写明县、乡、村全称。"
+    )
+    assert subs == []
+
+
+def test_a_county_ledger_with_villages_carried_from_last_week_is_merged_at_the_city(
+    tmp_path, make_return, ros
+):
+    # 第2期: village 0 reports again, village 1 does not (本期未更新, its 期次 1 in the ledger)
+    own = tmp_path / "鄢陵名册.xlsx"
+    _own_roster(Path(ros.source), own, "鄢陵县")
+    store, up = tmp_path / "县.sqlite", tmp_path / "县"
+    for n, villages, day in ((1, (0, 1), dt.date(2022, 3, 30)), (2, (0,), dt.date(2022, 4, 6))):
+        folder = tmp_path / "县返" / f"第{n}期"
+        for v in villages:
+            answers = {3: problem()} if v == 0 else {5: problem(result="正在整改", done_date=None)}
+            make_return(f"v{v}.xlsx", answers, village=v, folder=folder, report_date=day)
+        (up / f"第{n}期").mkdir(parents=True)
+        _run("merge", folder, "-r", own, "-s", store,
+             "-o", up / f"第{n}期" / "鄢陵县问题整改台账.xlsx")  # fmt: skip
+    city = tmp_path / "市.sqlite"
+    for n in (1, 2):
+        _run("merge", up / f"第{n}期", "-r", ros.source, "-s", city, "-o", tmp_path / f"m{n}.xlsx")
+    out = json.loads(_run("rollup", "-s", city, "-r", ros.source, "-p", 2, "-o", tmp_path / "汇",
+                          "--json"))  # fmt: skip
+    yl = next(u for u in out["units"] if u["unit"] == "鄢陵县")
+    # by hand: 7 villages; 第2期 reported 1 (village 0); problems: village 0's one (已整改)
+    # and village 1's one carried (正在整改)
+    assert (yl["expected"], yl["reported"], yl["problems"], yl["completed"]) == (7, 1, 2, 0)
+    assert yl["rate_pct"] == 50.0
