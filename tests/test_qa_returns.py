@@ -213,3 +213,34 @@ def test_a_county_ledger_with_villages_carried_from_last_week_is_merged_at_the_c
     # and village 1's one carried (正在整改)
     assert (yl["expected"], yl["reported"], yl["problems"], yl["completed"]) == (7, 1, 2, 0)
     assert yl["rate_pct"] == 50.0
+
+
+def test_headers_and_words_as_villages_retype_them(make_return, cl, ros):
+    """Headers retyped as 计划完成时间 / 实际完成时间 / 整改落实情况 / 责任人及电话, answers as
+    是的 / 已完成整改 / 整改进行中 / 尚未完成: read as the ledger's own columns and words."""
+    p = make_return(
+        "retyped.xlsx",
+        {
+            3: problem(has_problem="是的", result="已完成整改"),
+            4: problem(result="整改进行中", done_date=None),
+            5: problem(kind="纳入整改方案", result="尚未完成", done_date=None),
+        },
+    )
+    wb = openpyxl.load_workbook(p)
+    ws = wb[layout.SHEET_LEDGER]
+    head = layout.ROW_HEADER
+    renamed = {"deadline": "计划完成时间", "done_date": "实际完成时间", "result": "整改落实情况",
+               "owner": "责任人及电话"}  # fmt: skip
+    for key, text in renamed.items():
+        ws[f"{layout.LETTER[key]}{head}"] = text
+    wb.save(p)
+
+    fr, subs = validate.validate_return(p, p.name, cl, ros)
+
+    assert fr.findings == []  # names the ledger knows: no column-missing, no word-invalid
+    rows = {r.no: r for r in subs[0].rows if r.is_problem}
+    assert sorted(rows) == [3, 4, 5]
+    assert (rows[3].has_problem, rows[3].result) == ("是", "已整改")
+    assert (rows[4].result, rows[5].result) == ("正在整改", "未整改")
+    assert rows[3].deadline == dt.date(2022, 4, 20) and rows[3].done_date == dt.date(2022, 3, 25)
+    assert rows[3].owner == "张三"
