@@ -111,7 +111,12 @@ def test_copy_is_clean_and_the_corrected_copy_passes(village_file, cl, ros, tmp_
     assert "xl/externalLinks/externalLink1.xml" in names  # the village's file has them all
     rep, _ = validate.validate_folder(returns, cl, ros)
     (fr,) = rep.files
-    assert [(f.code, f.cell) for f in fr.findings] == [("owner-missing", "J6")]
+    # the outside link shows #N/A (LibreOffice's cached error): said, and read as blank
+    assert [(f.code, f.cell) for f in fr.findings] == [
+        ("formula-unread", "M8"),
+        ("owner-missing", "J6"),
+    ]
+    assert "（显示为 #N/A）" in fr.findings[0].message
 
     out = feedback.write_copy(returns / "丙村.xlsx", fr, tmp_path / "fb" / "丙村_退回修改.xlsx")
     z = zipfile.ZipFile(out)

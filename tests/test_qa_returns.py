@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import openpyxl
-from conftest import problem
+from conftest import problem, soffice_convert
 from test_status import _run
 from test_tiers import _own_roster
 
@@ -244,3 +244,39 @@ def test_headers_and_words_as_villages_retype_them(make_return, cl, ros):
     assert (rows[4].result, rows[5].result) == ("正在整改", "未整改")
     assert rows[3].deadline == dt.date(2022, 4, 20) and rows[3].done_date == dt.date(2022, 3, 25)
     assert rows[3].owner == "张三"
+
+
+def test_a_formula_without_a_value_is_said_not_read_as_blank_unsaid(make_return, cl, ros, tmp_path):
+    """Text typed with a leading “=” became a formula: saved without its value (as openpyxl and
+    some programs save) or as an error (#NAME?, LibreOffice and WPS): read as blank, and said."""
+    p = make_return("formula.xlsx", {3: problem(), 4: problem(), 5: problem()})
+    wb = openpyxl.load_workbook(p)
+    ws = wb[layout.SHEET_LEDGER]
+    first = layout.ROW_FIRST_ITEM  # item n is on row first + n - 1
+    g3, m4, i5 = (f"{layout.LETTER['measure']}{first + 2}", f"{layout.LETTER['note']}{first + 3}",
+                  f"{layout.LETTER['deadline']}{first + 4}")  # fmt: skip
+    ws[g3] = "=户数*2"  # a formula, no value saved
+    ws[m4] = '=""'  # no value saved here either; once computed (LibreOffice) an empty text
+    ws[i5] = "=DATE(2022,4,30)"  # a formula, no value saved
+    wb.save(p)
+
+    fr, _ = validate.validate_return(p, p.name, cl, ros)
+    said = "按空白读取；请直接填写内容（以“=”开头的文字，请在前面加英文单引号'）。"
+    no_value = "这一格是公式（没有保存计算结果），"
+    assert sorted((f.code, f.cell, f.message) for f in fr.findings) == sorted([
+        ("formula-unread", g3, f"“整改台账”表 {g3}单元格：{no_value}{said}"),
+        ("formula-unread", i5, f"“整改台账”表 {i5}单元格：{no_value}{said}"),
+        ("formula-unread", m4, f"“整改台账”表 {m4}单元格：{no_value}{said}"),
+        ("measure-missing", g3, next(f.message for f in fr.findings if f.code == "measure-missing")),
+        ("deadline-missing", i5, next(f.message for f in fr.findings if f.code == "deadline-missing")),
+    ])  # fmt: skip
+
+    # LibreOffice computes what it can: the date has its value, ="" an empty text (a value:
+    # nothing to say), the text is an error
+    again = soffice_convert(p, "xlsx", tmp_path / "lo")
+    fr, subs = validate.validate_return(again, again.name, cl, ros)
+    assert sorted((f.code, f.cell, f.message) for f in fr.findings) == sorted([
+        ("formula-unread", g3, f"“整改台账”表 {g3}单元格：这一格是公式（显示为 #NAME?），{said}"),
+        ("measure-missing", g3, next(f.message for f in fr.findings if f.code == "measure-missing")),
+    ])  # fmt: skip
+    assert next(r for r in subs[0].rows if r.no == 5).deadline == dt.date(2022, 4, 30)

@@ -31,6 +31,7 @@ class FindingCode(enum.StrEnum):
     CONTENT_TRUNCATED = "content-truncated"
     ROWS_TRUNCATED = "rows-truncated"
     CELL_TOO_LONG = "cell-too-long"
+    FORMULA_UNREAD = "formula-unread"
     VILLAGE_UNIDENTIFIED = "village-unidentified"
     VILLAGE_NOT_IN_ROSTER = "village-not-in-roster"
     IDENTITY_MISMATCH = "identity-mismatch"

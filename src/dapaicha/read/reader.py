@@ -22,7 +22,7 @@ from dapaicha.findings import C, Finding, make
 from dapaicha.layout import address
 from dapaicha.model import Cells
 from dapaicha.normalize import parse_int
-from dapaicha.read import book, sniff
+from dapaicha.read import book, formulas, sniff
 from dapaicha.read.header import find_header, match_header, sub_header
 from dapaicha.read.labels import end_line_rx, label_value, signature_line
 from dapaicha.read.quiet import panic_free_stderr
@@ -229,6 +229,9 @@ def _read_workbook(
     ret.columns = cols
     _read_top(grid, r0, ret)
     end = _read_rows(grid, last, ret, findings, signer_titles)
+    if sn.formula_parts:  # a formula without a value reads as blank: say so
+        cells = formulas.of_sheet(parsed, m.name, sn.formula_parts)
+        findings += formulas.findings(ret.file, m.name, ret.rows, cells) if cells else []
     _row_below(grid, end, ret, findings)
     _read_signers(grid, end, ret, signer_titles)
     return ret, findings

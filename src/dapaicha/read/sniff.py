@@ -26,6 +26,8 @@ STORE_MAX = 16 * 1024 * 1024  # bytes of parts kept to hand the parser a stored 
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENTITY = re.compile(rb"<!DOCTYPE|<!ENTITY", re.I)
+# a formula as programs write it (read.formulas reads it): one byte search a sheet part
+FORMULA_MARKS = (b"</f>",)
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class Sniff:
     kind: str  # xlsx | ods | xls | encrypted | unsupported | empty | corrupt | bomb | xml-attack
     detail: str = ""  # Chinese, for the finding
     oversized_sheets: tuple[str, ...] = ()  # sheet parts whose used range exceeds the bounds
+    formula_parts: tuple[str, ...] = ()  # sheet parts that may hold formulas (FORMULA_MARKS)
     # the same package with every part stored, not deflated (parts already inflated and
     # checked here): the parser then copies instead of inflating again; None past STORE_MAX
     stored: bytes | None = field(default=None, repr=False, compare=False)
@@ -140,6 +143,7 @@ def _scan_parts(
     (wherever the workbook's relationships put them, whatever their extension)."""
     total = 0
     oversized: list[str] = []
+    formulas: list[str] = []
     bodies: dict[str, bytes] = {}
     keep: list[tuple[str, bytes, int]] | None = []
     for info in infos:
@@ -163,10 +167,12 @@ def _scan_parts(
             continue
         if (refused := _xml_part(info.filename, body, kind, max_rows, oversized)) is not None:
             return refused
+        if kind == "xlsx" and b"sheetData" in body and any(m in body for m in FORMULA_MARKS):
+            formulas.append(info.filename)
     if kind == "xlsx" and (refused := _structure(bodies)) is not None:
         return refused
     stored = stored_zip(keep) if keep is not None and not oversized else None
-    return Sniff(kind, oversized_sheets=tuple(oversized), stored=stored)
+    return Sniff(kind, "", tuple(oversized), tuple(formulas), stored)
 
 
 def _xml_part(
