@@ -54,17 +54,7 @@ def old_anchor(ws: Worksheet, row: int, col: int) -> tuple[int, int]:
 
 def old_fit_rows(ws: Worksheet, rows: range) -> None:
     """excel.fit_rows before issue 20 (ws[r] for each row: every missing cell made)."""
-    ranges = ws.merged_cells.ranges
-    spans = {
-        (m.min_row, m.min_col): m.max_col - m.min_col + 1 for m in ranges if m.min_row == m.max_row
-    }
-    inner = {
-        (r, c)
-        for m in ranges
-        if m.min_row != m.max_row
-        for r in range(m.min_row, m.max_row + 1)
-        for c in range(m.min_col, m.max_col + 1)
-    }
+    spans, inner = excel.merged_spans(ws)  # unchanged by issue 20
     widths: dict[int, float] = {}
     for r in rows:
         need = 0.0

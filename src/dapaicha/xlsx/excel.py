@@ -121,13 +121,9 @@ def growing_height(ws: Worksheet, row: int, points: float) -> None:
     ws.row_dimensions[row] = GrowingRow(ws, index=row, ht=points)
 
 
-def fit_rows(ws: Worksheet, rows: range) -> None:
-    """Rows of a sheet we fill, tall enough for their wrapped text at its font size (no
-    program fits rows when a file is opened); a taller row stays as it is.
-
-    One pass over the cells there are (ws[r] would make every missing one, and ask for the
-    sheet's size each row); a text is measured only when the row may be too short for it,
-    each (text, width, size) once a process (a checklist's texts recur in every return)."""
+def merged_spans(ws: Worksheet) -> tuple[dict[tuple[int, int], int], set[tuple[int, int]]]:
+    """A sheet's merged blocks as fit_rows reads them: (row, col) of each one-row block → its
+    columns, and every cell of the blocks over several rows (no row of theirs is fitted)."""
     merged = ws.merged_cells.ranges
     spans = {
         (m.min_row, m.min_col): m.max_col - m.min_col + 1 for m in merged if m.min_row == m.max_row
@@ -139,6 +135,17 @@ def fit_rows(ws: Worksheet, rows: range) -> None:
         for r in range(m.min_row, m.max_row + 1)
         for c in range(m.min_col, m.max_col + 1)
     }
+    return spans, inner
+
+
+def fit_rows(ws: Worksheet, rows: range) -> None:
+    """Rows of a sheet we fill, tall enough for their wrapped text at its font size (no
+    program fits rows when a file is opened); a taller row stays as it is.
+
+    One pass over the cells there are (ws[r] would make every missing one, and ask for the
+    sheet's size each row); a text is measured only when the row may be too short for it,
+    each (text, width, size) once a process (a checklist's texts recur in every return)."""
+    spans, inner = merged_spans(ws)
     texts: dict[int, list[Any]] = {}
     cells: dict[tuple[int, int], Any] = ws._cells  # openpyxl's, with each cell's _value
     for (r, c), cell in cells.items():
