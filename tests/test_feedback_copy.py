@@ -116,7 +116,7 @@ def test_copy_is_clean_and_the_corrected_copy_passes(village_file, cl, ros, tmp_
         ("formula-unread", "M8"),
         ("owner-missing", "J6"),
     ]
-    assert "（显示为 #N/A）" in fr.findings[0].message
+    assert "（显示为“#N/A”）" in fr.findings[0].message
 
     out = feedback.write_copy(returns / "丙村.xlsx", fr, tmp_path / "fb" / "丙村_退回修改.xlsx")
     z = zipfile.ZipFile(out)

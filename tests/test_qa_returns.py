@@ -276,7 +276,37 @@ def test_a_formula_without_a_value_is_said_not_read_as_blank_unsaid(make_return,
     again = soffice_convert(p, "xlsx", tmp_path / "lo")
     fr, subs = validate.validate_return(again, again.name, cl, ros)
     assert sorted((f.code, f.cell, f.message) for f in fr.findings) == sorted([
-        ("formula-unread", g3, f"“整改台账”表 {g3}单元格：这一格是公式（显示为 #NAME?），{said}"),
+        ("formula-unread", g3, f"“整改台账”表 {g3}单元格：这一格是公式（显示为“#NAME?”），{said}"),
         ("measure-missing", g3, next(f.message for f in fr.findings if f.code == "measure-missing")),
     ])  # fmt: skip
     assert next(r for r in subs[0].rows if r.no == 5).deadline == dt.date(2022, 4, 30)
+
+
+def test_a_phone_number_beside_a_signature_is_no_row_below_the_table(make_return, cl, ros):
+    """A phone number or a date typed as a number in the 序号 column of a signature row is
+    not an item's 序号: the return passes as before (a reviewer's case)."""
+    p = make_return("phone.xlsx", {3: problem()})
+    wb = openpyxl.load_workbook(p)
+    ws = wb[layout.SHEET_LEDGER]
+    for m in [m for m in ws.merged_cells.ranges if m.min_row in (72, 73)]:
+        ws.unmerge_cells(str(m))
+    ws["A72"] = "第一书记（签字）："
+    ws["B72"] = 13912345678
+    ws["B73"] = 20240506
+    wb.save(p)
+    fr, subs = validate.validate_return(p, p.name, cl, ros)
+    assert [(f.code, f.cell) for f in fr.findings] == []
+    assert subs[0].accepted
+
+
+def test_formula_marks_see_a_prefixed_sheet_and_formulas_read_it() -> None:
+    from dapaicha.read import formulas, sniff
+
+    body = (
+        b'<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        b'<x:sheetData><x:row r="5"><x:c r="F5"><x:f>FOO()</x:f></x:c>'
+        b'<x:c r="G5" t="e"><x:f>A1*</x:f><x:v>#NAME?</x:v></x:c>'
+        b'<x:c r="H5"><x:f t="shared" si="0"/><x:v>3</x:v></x:c></x:row></x:sheetData></x:worksheet>'
+    )
+    assert any(m in body for m in sniff.FORMULA_MARKS)
+    assert formulas.unread(body) == {"F5": "", "G5": "#NAME?"}

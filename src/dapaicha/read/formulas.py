@@ -62,7 +62,7 @@ def findings(file: str, sheet: str, rows: Iterable[Any], cells: dict[str, str]) 
     for tr in rows:
         for key, addr in tr.addrs.items():
             if addr in cells and layout.BY_KEY[key].fill and _blank(tr.values.get(key)):
-                shown = f"显示为 {cells[addr]}" if cells[addr] else "没有保存计算结果"
+                shown = f"显示为“{cells[addr]}”" if cells[addr] else "没有保存计算结果"
                 out.append(make(C.FORMULA_UNREAD, file, sheet=sheet, cell=addr, value=shown))
     return out
 

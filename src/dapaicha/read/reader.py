@@ -435,14 +435,19 @@ def _read_rows(
 
 
 def _row_below(grid: list[list[Any]], end: int, ret: Return, findings: list[Finding]) -> None:
-    """The first row below the table's end (the signatures, or 50 blank rows) with a 序号
-    and an answer: a problem typed there is read by nobody, so it is said."""
+    """The first row below the table's end (the signatures, or 50 blank rows) with an item's
+    序号 (1–999: not a phone number or a date typed beside a signature) and an answer or a
+    description: a problem typed there is read by nobody, so it is said."""
     no_c = ret.columns["no"]
-    fill = [c for k, c in ret.columns.items() if layout.BY_KEY[k].fill]
+    said = [c for k, c in ret.columns.items() if k in ("has_problem", "description")]
     for r in range(end + 1, len(grid)):
         row = grid[r]
         no = parse_int(row[no_c] if no_c < len(row) else None).value
-        if no is not None and any(c < len(row) and not _blank(row[c]) for c in fill):
+        if (
+            no is not None
+            and 0 < no < 1000
+            and any(c < len(row) and not _blank(row[c]) for c in said)
+        ):
             cell = address(r, no_c)
             findings.append(make(C.ROW_BELOW_TABLE, ret.file, sheet=ret.sheet, cell=cell, item=no))
             return

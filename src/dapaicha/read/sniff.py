@@ -26,8 +26,8 @@ STORE_MAX = 16 * 1024 * 1024  # bytes of parts kept to hand the parser a stored 
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENTITY = re.compile(rb"<!DOCTYPE|<!ENTITY", re.I)
-# a formula as programs write it (read.formulas reads it): one byte search a sheet part
-FORMULA_MARKS = (b"</f>",)
+# a formula as programs write it (read.formulas reads it): byte searches, no pattern
+FORMULA_MARKS = (b"</f>", b":f>")  # </x:f> with a namespace prefix
 
 
 @dataclass(frozen=True)

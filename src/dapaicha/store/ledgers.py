@@ -105,7 +105,7 @@ SELECT {cols} FROM rows r WHERE r.submission_id IN (SELECT s.id FROM cur
   AND s.accepted = 1 AND s.superseded_by IS NULL){lean}
 ORDER BY r.submission_id, r.no, r.seq"""
 # The rows the 疑似走过场 signals read: problems (a return without any: its Shape), without
-# the values they do not read (整改类型, 责任人, 完成时限, 备注: None).
+# the values they do not read (整改类型, 责任人, 完成时间, 备注: None).
 _LEAN = " AND r.has_problem = '是'"
 _LEAN_COLS = _ROW_COLS.replace("r.kind,", "NULL,").replace("r.owner,", "NULL,")
 _LEAN_COLS = _LEAN_COLS.replace("r.done_date, r.note,", "NULL, NULL,")
