@@ -120,3 +120,30 @@ def test_week_outside_a_workspace(tmp_path) -> None:
     r = _main(tmp_path, "week", "-p", "1")
     assert r.returncode == 2
     assert "请在工作文件夹中运行" in r.stderr
+
+
+def test_week_sends_back_an_update_while_the_earlier_file_counts(ws, make_return, ros) -> None:
+    """A village passed, then sent an update with an error: the update gets its 退回修改 copy
+    and notice (its earlier file still counts, 已通过); a corrected update voids them."""
+    v = ros.villages
+    folder = ws / "returns" / "第1期"
+    make_return("v0.xlsx", {}, village=0, folder=folder)
+    _run("week", "-p", 1, "--as-of", "2022-03-29")
+    make_return("v0-更新.xlsx", {3: problem(owner=None)}, village=0,
+                report_date=D(2022, 3, 30), folder=folder)  # fmt: skip
+    out = _run("week", "-p", 1, "--as-of", "2022-03-30")
+    assert "其中退回修改 1 个" in out.replace("\n", "")
+    copy = ws / "退回修改" / "第1期" / v[0].county / f"{v[0].village}_退回修改.xlsx"
+    assert copy.is_file() and copy.with_name(f"{v[0].village}_退回通知.txt").is_file()
+    data = json.loads(_run("status", "-p", 1, "--as-of", "2022-03-30", "--json"))
+    assert {x["code"]: x["status"] for x in data["villages"]}[v[0].code] == "已通过"
+    # the village corrects its update: the copy and notice are void
+    make_return("v0-更新2.xlsx", {3: problem()}, village=0, report_date=D(2022, 3, 31),
+                folder=folder)  # fmt: skip
+    _run("week", "-p", 1, "--as-of", "2022-03-31")
+    assert not copy.exists()
+    void = ws / "退回修改" / "第1期" / "已作废" / v[0].county
+    assert sorted(p.name for p in void.iterdir()) == [
+        f"{v[0].village}_退回修改.xlsx",
+        f"{v[0].village}_退回通知.txt",
+    ]

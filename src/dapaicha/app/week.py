@@ -30,6 +30,7 @@ from dapaicha.store.status import (
     PeriodStatus,
     any_accepted,
     period_status,
+    rejected_updates,
     stored_files,
 )
 from dapaicha.xlsx import chase, feedback
@@ -163,7 +164,7 @@ def run(ws: Workspace, period: int | None = None, as_of: dt.date | None = None) 
     week.written.append(("校验报告", _report(ws, week, result.report, cl)))
     if result.written is not None:
         week.written.append(("合并台账", result.written.path))
-    _copies(ws, week, result.report, folder, cl)
+    _copies(ws, week, result.report, folder, cl, store)
     week.rolled_up = any_accepted(store)
     if week.rolled_up:
         made = rollup.run(cl, ros, summary, store_path=store, period=n, tier=rollup.tier_of(s))
@@ -214,10 +215,14 @@ def _why(fr: FileResult) -> str:
     return errors[0].message if errors else "无法读取"
 
 
-def _copies(ws: Workspace, week: WeekResult, report: Report, folder: Path, cl: Checklist) -> None:
-    """退回修改 for each 退回待改 village's current file; copies of older files → 已作废."""
+def _copies(
+    ws: Workspace, week: WeekResult, report: Report, folder: Path, cl: Checklist, store: Path
+) -> None:
+    """退回修改 for each 退回待改 village's current file, and for an update sent back while the
+    village's earlier file still counts (rejected_updates); copies of older files → 已作废."""
     out = ws.root / ws.settings.folders.rejected / f"第{week.period}期"
     current = {v.sha256 for v in week.status.villages if v.status is Status.RETURNED}
+    current |= rejected_updates(store, week.period)
     due = week.as_of + dt.timedelta(days=ws.settings.resubmit_days)
     index_path = out / COPIES
     index: dict[str, str] = json.loads(index_path.read_text("utf-8")) if index_path.exists() else {}

@@ -186,6 +186,31 @@ def stored_files(store_path: Path | str, shas: list[str]) -> dict[str, tuple[boo
         conn.close()
 
 
+_NEWER_REJECTED = """
+WITH acc AS (
+  SELECT village_key, MAX(id) AS id FROM submissions
+  WHERE period = :p AND accepted = 1 AND superseded_by IS NULL GROUP BY village_key
+), rej AS (
+  SELECT village_key, MAX(id) AS id FROM submissions
+  WHERE period = :p AND accepted = 0 AND village_key IS NOT NULL GROUP BY village_key
+)
+SELECT r.sha256 FROM rej JOIN acc ON acc.village_key = rej.village_key
+JOIN submissions r ON r.id = rej.id WHERE rej.id > acc.id
+"""
+
+
+def rejected_updates(store_path: Path | str, period: int) -> set[str]:
+    """sha256 of each village's latest rejected file of `period` stored after the accepted
+    one its status rests on (an update sent back: the earlier file still counts)."""
+    if not Path(store_path).exists():
+        return set()
+    conn = store_db.connect(store_path)
+    try:
+        return {r[0] for r in conn.execute(_NEWER_REJECTED, {"p": period})}
+    finally:
+        conn.close()
+
+
 # --- a lower tier's merged ledgers: when each county's arrived -------------------------------
 
 
