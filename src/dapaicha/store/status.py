@@ -19,7 +19,8 @@ from dapaicha.model import Status
 from dapaicha.store import db as store_db
 from dapaicha.store.query import periods_of
 
-_SQL = """
+# each village's latest accepted (current) and latest rejected submission of period :p
+_LATEST = """
 WITH acc AS (
   SELECT village_key, MAX(id) AS id FROM submissions
   WHERE period = :p AND accepted = 1 AND superseded_by IS NULL GROUP BY village_key
@@ -27,7 +28,10 @@ WITH acc AS (
   SELECT village_key, MAX(id) AS id FROM submissions
   WHERE period = :p AND accepted = 0 AND village_key IS NOT NULL GROUP BY village_key
 )
-SELECT v.key, v.code, v.county, v.township, v.village,
+"""
+_SQL = (
+    _LATEST
+    + """SELECT v.key, v.code, v.county, v.township, v.village,
   a.file, a.report_date, a.received_at, a.on_time, a.errors, a.warnings, a.sha256,
   r.file, r.report_date, r.received_at, r.errors, r.warnings, r.sha256
 FROM villages v
@@ -36,6 +40,7 @@ LEFT JOIN rej ON rej.village_key = v.key LEFT JOIN submissions r ON r.id = rej.i
 WHERE v.in_roster = 1 AND (:k IS NULL OR v.key = :k)
 ORDER BY v.key
 """
+)
 
 
 @dataclass(frozen=True)
@@ -186,17 +191,12 @@ def stored_files(store_path: Path | str, shas: list[str]) -> dict[str, tuple[boo
         conn.close()
 
 
-_NEWER_REJECTED = """
-WITH acc AS (
-  SELECT village_key, MAX(id) AS id FROM submissions
-  WHERE period = :p AND accepted = 1 AND superseded_by IS NULL GROUP BY village_key
-), rej AS (
-  SELECT village_key, MAX(id) AS id FROM submissions
-  WHERE period = :p AND accepted = 0 AND village_key IS NOT NULL GROUP BY village_key
-)
-SELECT r.sha256 FROM rej JOIN acc ON acc.village_key = rej.village_key
+_NEWER_REJECTED = (
+    _LATEST
+    + """SELECT r.sha256 FROM rej JOIN acc ON acc.village_key = rej.village_key
 JOIN submissions r ON r.id = rej.id WHERE rej.id > acc.id
 """
+)
 
 
 def rejected_updates(store_path: Path | str, period: int) -> set[str]:
