@@ -234,7 +234,7 @@ def _flat(rows: list[Row]) -> _Flat | None:
     which = bytearray()
     for r in rows:
         c = r.cells
-        if not isinstance(c, Cells) or c.__class__ is not Cells or c._row != r.row:
+        if type(c) is not Cells or c._row != r.row:  # a subclass or a dict: kept whole
             return None
         if (r.deadline is not None and r.deadline.__class__ is not dt.date) or (
             r.done_date is not None and r.done_date.__class__ is not dt.date
