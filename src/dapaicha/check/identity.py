@@ -18,7 +18,7 @@ _Entry = tuple[str, Village, str, str]
 
 @dataclass(frozen=True)
 class _Index:
-    names: dict[str, list[Village]]  # village name or base (2+ characters) → its villages
+    names: dict[str, list[_Entry]]  # village name or base (2+ characters) → its villages
     starts: frozenset[str]  # the first two characters of every name
     longest: int  # characters of the longest name
 
@@ -30,13 +30,14 @@ def _index(roster: Roster) -> _Index:
     hit = _CACHE.get(id(roster))
     if hit is not None and hit[0] is roster:
         return hit[1]
-    names: dict[str, list[Village]] = {}
+    names: dict[str, list[_Entry]] = {}
     for v in roster.villages:
         name = v.village
+        entry = (v.key, v, township_base(v.township), county_base(v.county))
         if len(name) >= 2:
-            names.setdefault(name, []).append(v)
+            names.setdefault(name, []).append(entry)
         if (base := village_base(name)) != name and len(base) >= 2:
-            names.setdefault(base, []).append(v)
+            names.setdefault(base, []).append(entry)
     idx = _Index(names, frozenset(n[:2] for n in names), max(map(len, names), default=0))
     _CACHE.clear()
     _CACHE[id(roster)] = (roster, idx)
@@ -58,7 +59,7 @@ def match_text(roster: Roster, text: str) -> Village | None:
     t = squash(text)
     if not t:
         return None
-    found: dict[str, Village] = {}
+    found: dict[str, _Entry] = {}
     idx = _index(roster)
     names, starts = idx.names, idx.starts
     n, span = len(t), min(idx.longest, 12)
@@ -66,11 +67,11 @@ def match_text(roster: Roster, text: str) -> Village | None:
         if t[i : i + 2] not in starts:
             continue  # no name starts here
         for j in range(i + 2, min(n, i + span) + 1):
-            for v in names.get(t[i:j], ()):
-                found[v.key] = v
+            for e in names.get(t[i:j], ()):
+                found[e[0]] = e
     if not found:
         return None
-    cands = [(k, v, township_base(v.township), county_base(v.county)) for k, v in found.items()]
+    cands = list(found.values())
     # Prefer candidates whose township, then county, also appear; longest village name wins ties.
     narrowed = [e for e in cands if e[2] and e[2] in t]  # the township
     cands = narrowed or cands
@@ -134,7 +135,8 @@ def _twins(roster: Roster, texts: list[str]) -> list[Village]:
     """Roster villages of one name that a text names without telling them apart."""
     ts = [squash(t) for t in texts if t]
     names = _index(roster).names.items()
-    return next((vs for n, vs in names if len(vs) > 1 and any(n in t for t in ts)), [])
+    twins = next((es for n, es in names if len(es) > 1 and any(n in t for t in ts)), [])
+    return [e[1] for e in twins]
 
 
 def identify(ret: Return, roster: Roster) -> tuple[Village | None, list[Finding]]:

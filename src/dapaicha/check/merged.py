@@ -1,6 +1,6 @@
 """A merged ledger read back (read/merged.py), checked with the village row rules.
 
-Its rows are problems a lower tier accepted: rules.check_values judges their cells with
+Its rows are problems a lower tier accepted: values.check_values judges their cells with
 the code that judges a village's return, without the completeness rules (complete=False).
 One Submission per reported village: source_kind "merged", rows = its problems only,
 period = the period its rows come from, sha256 = sha256(file bytes + village key).
@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from dapaicha import layout
-from dapaicha.check import rules
+from dapaicha.check import rules, values
+from dapaicha.check.context import Context
 from dapaicha.config.checklist import Checklist
 from dapaicha.config.roster import Roster
 from dapaicha.errors import UserError
@@ -60,7 +61,7 @@ def check(m: MergedLedger, name: str, cl: Checklist) -> Checked:
     """The villages and problem rows of a merged ledger; bad cells become findings."""
     year = dt.date.fromisoformat(m.meta["deadline"]).year if m.meta.get("deadline") else 0
     ret = Return(name, "", b"", kind="merged", sheet=layout.SHEET_MERGED, columns=m.columns or {})
-    ctx = rules.Context(ret, cl, year=year)
+    ctx = Context(ret, cl, year=year)
     out = Checked(m.meta, [_village(ctx, line) for line in m.villages], {})
     out.findings = ctx.findings
     if m.columns is None:
@@ -104,7 +105,7 @@ def _county_nos(meta: dict[str, str], cl: Checklist) -> set[int]:
     return {n for n in got if n is not None and n not in cl.by_no}
 
 
-def _removed_no(ctx: rules.Context, tr: TableRow) -> int | None:
+def _removed_no(ctx: Context, tr: TableRow) -> int | None:
     """The old 序号 of a row the merged ledger lists under an item a revision removed."""
     if not (clean_text(tr.values.get("note")) or "").startswith(layout.REMOVED_NOTE):
         return None
@@ -112,7 +113,7 @@ def _removed_no(ctx: rules.Context, tr: TableRow) -> int | None:
     return n if n in ctx.cl.removed else None
 
 
-def _verify(ctx: rules.Context, m: MergedLedger) -> None:
+def _verify(ctx: Context, m: MergedLedger) -> None:
     """The checksums merge wrote: none (an older dapaicha) is a warning; a mismatch is an
     error naming the first changed cell that can be found."""
     if "rows_sha256" not in m.meta:
@@ -149,7 +150,7 @@ def _chunk(key: str) -> int:
     return int(key.rsplit(".", 1)[1])
 
 
-def _village(ctx: rules.Context, line: VillageLine) -> dict[str, Any]:
+def _village(ctx: Context, line: VillageLine) -> dict[str, Any]:
     cells = line.cells
     rec = {k: text(v) if k != "report_date" else v for k, v in line.values.items()}
     rec["period"] = _int(rec.get("period"))
@@ -164,16 +165,16 @@ def _village(ctx: rules.Context, line: VillageLine) -> dict[str, Any]:
     return rec
 
 
-def _row(ctx: rules.Context, tr: TableRow, no: int, cells: Cells) -> Row:
+def _row(ctx: Context, tr: TableRow, no: int, cells: Cells) -> Row:
     """A problem row of the merged sheet, its cells judged by the village rules."""
     seq = _int(tr.values.get("seq")) or 1
     row = Row(no=no, seq=seq, has_problem=layout.MERGED_YES, row=tr.row, cells=cells)
     v = tr.values
     row.description, row.measure = clean_text(v.get("description")), clean_text(v.get("measure"))
     row.owner, row.note = clean_text(v.get("owner")), clean_text(v.get("note"))
-    vals = rules.read_values(ctx, tr)
+    vals = values.read_values(ctx, tr)
     vals.apply(row)
-    rules.check_values(ctx, row, tr, vals, complete=False)
+    values.check_values(ctx, row, tr, vals, complete=False)
     return row
 
 

@@ -6,18 +6,17 @@ import datetime as dt
 import operator
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
 
 from dapaicha import layout
+from dapaicha.check.context import Context, item_texts
+from dapaicha.check.values import PUNCT_ONLY, Values, check_values, placeholder, read_values
 from dapaicha.config.checklist import Checklist
 from dapaicha.config.periods import REPORTING_AFTER_END
-from dapaicha.findings import C, Finding, FindingCode, make
-from dapaicha.layout import DONE, IMMEDIATE, NO, PLAN, YES
+from dapaicha.findings import C, Finding
+from dapaicha.layout import NO, YES
 from dapaicha.model import Row
 from dapaicha.normalize import (
     DateResult,
-    VocabResult,
     clean_text,
     parse_date,
     parse_int,
@@ -33,44 +32,7 @@ REQUIRED = {
 }
 
 
-@dataclass
-class Context:
-    ret: Return
-    cl: Checklist
-    findings: list[Finding] = field(default_factory=list)
-    report_date: dt.date | None = None
-    year: int = 0  # for dates written without one; the campaign's year unless set
-
-    def __post_init__(self) -> None:
-        self.year = self.year or self.cl.campaign.year
-
-    @property
-    def cl_text(self) -> dict[int, str]:
-        return _item_texts(self.cl)
-
-    def add(
-        self,
-        code: FindingCode,
-        *,
-        cell: str = "",
-        item: int | None = None,
-        sheet: str | None = None,
-        **kw: Any,
-    ) -> None:
-        at = self.ret.sheet if sheet is None else sheet
-        self.findings.append(make(code, self.ret.file, sheet=at, cell=cell, item=item, **kw))
-
-
-_TEXTS: dict[str, dict[int, str]] = {}
 _CONTENTS: dict[str, tuple[dict[int, str], dict[int, str]]] = {}
-
-
-def _item_texts(cl: Checklist) -> dict[int, str]:
-    """Squashed item texts, once per checklist."""
-    key = cl.content_hash
-    if key not in _TEXTS:
-        _TEXTS[key] = {i.no: squash(i.content) for _, i in cl.items}
-    return _TEXTS[key]
 
 
 def _contents(cl: Checklist) -> tuple[dict[int, str], dict[int, str]]:
@@ -78,7 +40,7 @@ def _contents(cl: Checklist) -> tuple[dict[int, str], dict[int, str]]:
     read as unaltered (most, or all): once per checklist."""
     key = cl.content_hash
     if key not in _CONTENTS:
-        every, texts = {i.no: i.content for _, i in cl.items}, _item_texts(cl)
+        every, texts = {i.no: i.content for _, i in cl.items}, item_texts(cl)
         same = {no: t for no, t in every.items() if squash(clean_text(t) or "") == texts[no]}
         _CONTENTS[key] = every, same
     return _CONTENTS[key]
@@ -155,23 +117,6 @@ def check_signers(ctx: Context) -> None:
             ctx.add(C.SIGNER_MISSING, cell=addr, value=title)
 
 
-_PUNCT_ONLY = re.compile(r"^[\s/／\\\-—–_.。、,，~～*×xX]*$")
-_NOT_YET = ("无", "暂无", "未完成", "未整改", "正在整改", "整改中", "待定", "未定")
-
-
-def _placeholder(v: object) -> bool:
-    """'/', '—', '无', '待定' typed where a date, a measure or a person belongs: blank."""
-    t = clean_text(v)
-    return t is not None and (_PUNCT_ONLY.match(t) is not None or t in _NOT_YET)
-
-
-def _why(raw: object) -> str:
-    """Why a date cell cannot be read for sure, in the village's words."""
-    if isinstance(raw, int | float) and not isinstance(raw, bool):
-        return "是数字，无法确定日期（4.3 可能是 4月3日 或 4月30日）"
-    return "无法确定具体日期"
-
-
 # "Nothing found" in a village's words: 暂未发现, 该项无问题, 经排查未发现此类问题, 正常 …
 _NOTHING_FOUND = re.compile(
     r"(?:经(?:排查|核查|自查|检查|核实)[，,]?)?(?:该项|此项|本项|本村|我村)?(?:暂|均|目前|尚)?"
@@ -186,7 +131,7 @@ def _is_no_answer(text: str | None, ctx: Context) -> bool:
     if text is None:
         return False
     return (
-        _PUNCT_ONLY.match(text) is not None
+        PUNCT_ONLY.match(text) is not None
         or vocab(text, ctx.cl.vocabularies.yes_no.lookup).value == NO
         or _NOTHING_FOUND.fullmatch(_END_PUNCT.sub("", text)) is not None
     )
@@ -282,7 +227,7 @@ def _check_row(ctx: Context, tr: TableRow, no: int, seq: int, done: list[Row]) -
         _check_no_problem_filled(ctx, tr, no, texts, vals)
     elif row.has_problem == YES:
         for key, code in _REQUIRED_TEXTS:
-            if not texts[key] or _placeholder(texts[key]):
+            if not texts[key] or placeholder(texts[key]):
                 ctx.add(code, cell=tr.addrs.get(key, ""), item=no)
         check_values(ctx, row, tr, vals, complete=True)
     return row
@@ -338,39 +283,6 @@ def _has_problem(
     return hp.value
 
 
-@dataclass(slots=True)
-class Values:
-    """The vocabulary and date cells of one row, read (not yet judged)."""
-
-    kind: VocabResult | None  # None: the table has no 整改类型 column
-    result: VocabResult
-    deadline: DateResult
-    done_date: DateResult | None  # None: the table has no 完成时间 column
-
-    def apply(self, row: Row) -> None:
-        """Put the values that read into the row."""
-        if self.kind is not None and self.kind.ok:
-            row.kind = self.kind.value
-        if self.result.ok:
-            row.result = self.result.value
-        if self.deadline.status == "ok":
-            row.deadline = self.deadline.value
-        if self.done_date is not None and self.done_date.status == "ok":
-            row.done_date = self.done_date.value
-
-
-def read_values(ctx: Context, tr: TableRow) -> Values:
-    v, cols, voc, year = tr.values, ctx.ret.columns, ctx.cl.vocabularies, ctx.year
-    dl = parse_date(None if _placeholder(v.get("deadline")) else v.get("deadline"), year=year)
-    dd_raw = None if _placeholder(v.get("done_date")) else v.get("done_date")
-    return Values(
-        kind=vocab(v.get("kind"), voc.kind.lookup) if "kind" in cols else None,
-        result=vocab(v.get("result"), voc.result.lookup),
-        deadline=dl,
-        done_date=parse_date(dd_raw, year=year) if "done_date" in cols else None,
-    )
-
-
 def _check_no_problem_filled(
     ctx: Context, tr: TableRow, no: int, texts: dict[str, str | None], vals: Values
 ) -> None:
@@ -398,95 +310,6 @@ def _check_no_problem_filled(
             item=no,
             detail="“" + "”“".join(filled) + "”",
         )
-
-
-def check_values(ctx: Context, row: Row, tr: TableRow, vals: Values, *, complete: bool) -> None:
-    """The rules on a problem row's 整改类型, 整改期限, 整改结果 and 完成时间.
-
-    complete: a village's return, where blanks and implausible dates are findings too; a
-    merged ledger (rows a lower tier accepted) is only checked for cells that cannot be read.
-    """
-    _check_kind(ctx, row, tr, vals.kind, complete)
-    _check_deadline(ctx, row, tr, vals.deadline, complete)
-    res, cell = vals.result, tr.addrs.get("result", "")
-    if res.raw is None:
-        if complete:
-            ctx.add(C.RESULT_MISSING, cell=cell, item=row.no)
-    elif not res.ok:
-        ctx.add(C.RESULT_INVALID, cell=cell, item=row.no, value=res.raw)
-    if vals.done_date is not None:
-        _check_done_date(ctx, row, tr, vals.done_date, complete)
-
-
-def _check_kind(
-    ctx: Context, row: Row, tr: TableRow, kind: VocabResult | None, complete: bool
-) -> None:
-    if ctx.ret.kind == "notice":
-        row.kind = IMMEDIATE
-    elif kind is not None and kind.raw is None:
-        if complete:
-            ctx.add(C.KIND_MISSING, cell=tr.addrs.get("kind", ""), item=row.no)
-    elif kind is not None and not kind.ok:
-        ctx.add(C.KIND_INVALID, cell=tr.addrs["kind"], item=row.no, value=kind.raw)
-
-
-def _check_deadline(ctx: Context, row: Row, tr: TableRow, dl: DateResult, complete: bool) -> None:
-    cell, no, camp = tr.addrs.get("deadline", ""), row.no, ctx.cl.campaign
-    if dl.status == "blank":
-        if complete:
-            ctx.add(C.DEADLINE_MISSING, cell=cell, item=no)
-    elif dl.status == "ambiguous":
-        why = _why(tr.values.get("deadline"))
-        ctx.add(C.DEADLINE_AMBIGUOUS, cell=cell, item=no, value=dl.raw, detail=why)
-    elif dl.status == "open":
-        if ctx.ret.kind == "notice":  # 长期/持续 in the notice's table: a long-term plan
-            row.kind = PLAN
-            end = camp.end.isoformat()
-            ctx.add(C.DEADLINE_READ_AS_PLAN, cell=cell, item=no, value=dl.raw, expected=end)
-        elif row.kind != PLAN:  # 长期 of a 立行立改: past the end, as any later date
-            code = C.DEADLINE_AFTER_CAMPAIGN if row.kind == IMMEDIATE else C.DEADLINE_INVALID
-            ctx.add(code, cell=cell, item=no, value=dl.raw, expected=camp.end.isoformat())
-    elif dl.status == "invalid":
-        ctx.add(C.DEADLINE_INVALID, cell=cell, item=no, value=dl.raw)
-    elif row.deadline is not None and complete:
-        _check_deadline_span(ctx, row, cell)
-
-
-def _check_deadline_span(ctx: Context, row: Row, cell: str) -> None:
-    """A readable 整改期限 within the campaign (立行立改 by its end)."""
-    camp, no = ctx.cl.campaign, row.no
-    assert row.deadline is not None
-    value = row.deadline.isoformat()
-    if row.deadline < camp.start:
-        start = camp.start.isoformat()
-        ctx.add(C.DEADLINE_BEFORE_START, cell=cell, item=no, value=value, expected=start)
-    elif row.deadline > camp.end and row.kind == IMMEDIATE:
-        end = camp.end.isoformat()
-        if ctx.ret.kind == "notice":
-            row.kind = PLAN
-            ctx.add(C.DEADLINE_READ_AS_PLAN, cell=cell, item=no, value=value, expected=end)
-        else:
-            ctx.add(C.DEADLINE_AFTER_CAMPAIGN, cell=cell, item=no, value=value, expected=end)
-
-
-def _check_done_date(ctx: Context, row: Row, tr: TableRow, dd: DateResult, complete: bool) -> None:
-    cell, no = tr.addrs.get("done_date", ""), row.no
-    if dd.status == "ambiguous":
-        why = _why(tr.values.get("done_date"))
-        ctx.add(C.DONE_DATE_AMBIGUOUS, cell=cell, item=no, value=dd.raw, detail=why)
-    elif dd.status in ("invalid", "open"):
-        ctx.add(C.DONE_DATE_INVALID, cell=cell, item=no, value=dd.raw)
-    elif not complete:
-        return
-    elif row.result == DONE and dd.status == "blank":
-        ctx.add(C.DONE_DATE_MISSING, cell=cell, item=no)
-    elif row.done_date is not None:
-        done = row.done_date.isoformat()
-        if row.result not in (None, DONE):
-            ctx.add(C.DONE_DATE_NOT_DONE, cell=cell, item=no, value=done)
-        if ctx.report_date and row.done_date > ctx.report_date:
-            report = ctx.report_date.isoformat()
-            ctx.add(C.DONE_DATE_AFTER_REPORT, cell=cell, item=no, value=done, expected=report)
 
 
 def run(ret: Return, cl: Checklist) -> tuple[list[Row], list[Finding], dt.date | None]:

@@ -165,9 +165,11 @@ def _scan_parts(
             bodies[info.filename] = body
         if not _xml_like(info.filename, body):
             continue
-        if (refused := _xml_part(info.filename, body, kind, max_rows, oversized)) is not None:
+        sheet = kind == "xlsx" and b"sheetData" in body
+        refused = _xml_part(info.filename, body, kind, sheet, max_rows, oversized)
+        if refused is not None:
             return refused
-        if kind == "xlsx" and b"sheetData" in body and any(m in body for m in FORMULA_MARKS):
+        if sheet and b"f>" in body and any(m in body for m in FORMULA_MARKS):  # one scan
             formulas.append(info.filename)
     if kind == "xlsx" and (refused := _structure(bodies)) is not None:
         return refused
@@ -176,15 +178,15 @@ def _scan_parts(
 
 
 def _xml_part(
-    name: str, body: bytes, kind: str, max_rows: int, oversized: list[str]
+    name: str, body: bytes, kind: str, sheet: bool, max_rows: int, oversized: list[str]
 ) -> Sniff | None:
-    """The Sniff refusing an XML part, or None; an oversized sheet part joins oversized."""
+    """The Sniff refusing an XML part, or None; an oversized sheet part joins oversized.
+    sheet: an xlsx part with "sheetData" in it."""
     u = _as_utf8(body)
     if b"!" in u and _ENTITY.search(u):  # memchr for "!" (rare in XML) before the regex
         return Sniff("xml-attack", f"{name} 含 DTD/实体声明")
     if (
-        kind == "xlsx"
-        and b"sheetData" in body
+        sheet
         and _SHEET_DATA.search(body)
         and _out_of_bounds(body)
     ):
