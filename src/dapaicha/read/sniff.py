@@ -185,11 +185,7 @@ def _xml_part(
     u = _as_utf8(body)
     if b"!" in u and _ENTITY.search(u):  # memchr for "!" (rare in XML) before the regex
         return Sniff("xml-attack", f"{name} 含 DTD/实体声明")
-    if (
-        sheet
-        and _SHEET_DATA.search(body)
-        and _out_of_bounds(body)
-    ):
+    if sheet and _SHEET_DATA.search(body) and _out_of_bounds(body):
         oversized.append(name)
     if (
         kind == "xlsx"
