@@ -310,3 +310,58 @@ def test_formula_marks_see_a_prefixed_sheet_and_formulas_read_it() -> None:
     )
     assert any(m in body for m in sniff.FORMULA_MARKS)
     assert formulas.unread(body) == {"F5": "", "G5": "#NAME?"}
+
+
+def _merge_owner(p: Path, name: str) -> None:
+    """The 责任人 column merged over all 66 items, one name typed once."""
+    first, last, col = layout.ROW_FIRST_ITEM, layout.ROW_FIRST_ITEM + 65, layout.LETTER["owner"]
+    wb = openpyxl.load_workbook(p)
+    ws = wb[layout.SHEET_LEDGER]
+    ws[f"{col}{first}"] = name
+    ws.merge_cells(f"{col}{first}:{col}{last}")
+    wb.save(p)
+
+
+def test_one_owner_merged_over_the_whole_table_is_no_filled_no_row(make_return, cl, ros, tmp_path):
+    d = tmp_path / "returns"
+    two = {3: problem(owner=None), 5: problem(owner=None)}
+    _merge_owner(make_return("合并责任人.xlsx", two, folder=d), "张三")
+    q = make_return("合并-LibreOffice.xlsx", two, folder=tmp_path / "src", village=2)
+    _merge_owner(q, "王五")
+    soffice_convert(q, "xlsx", tmp_path / "lo").rename(d / q.name)  # as LibreOffice saves it
+    # beside them, a name typed on one 否 row, not merged: that row says so, as before
+    one = {3: problem(), 7: {"has_problem": "否", "owner": "李四"}}
+    make_return("单行.xlsx", one, folder=d, village=1)
+
+    rep, subs = validate.validate_folder(d, cl, ros)
+
+    row7 = layout.ROW_FIRST_ITEM + 6
+    assert _found(rep) == [("单行.xlsx", "no-problem-filled", layout.SHEET_LEDGER, f"E{row7}")]
+    for name, owner in (("合并责任人.xlsx", "张三"), ("合并-LibreOffice.xlsx", "王五")):
+        s = next(s for s in subs if s.file == name)
+        assert s.accepted
+        assert [(r.no, r.owner) for r in s.rows if r.is_problem] == [(3, owner), (5, owner)]
+
+
+def test_a_problem_pasted_twice_is_said_and_still_counted(make_return, cl, ros):
+    # 第3项: the same problem twice (copied down), and a second problem alike but its owner
+    twice = [problem(), problem(), problem(owner="李四")]
+    p = make_return("重复.xlsx", {3: twice, 8: problem()})
+    rep, subs = validate.validate_folder(p.parent, cl, ros)
+    row3 = layout.ROW_FIRST_ITEM + 2  # 第3项's first row; the copy below it
+    assert _found(rep) == [
+        (
+            "重复.xlsx",
+            "problem-repeated",
+            layout.SHEET_LEDGER,
+            f"{layout.LETTER['description']}{row3 + 1}",
+        )
+    ]
+    assert rep.findings[0].message == (
+        f"“整改台账”表 第3项 {layout.LETTER['description']}{row3 + 1}单元格：这一行与第{row3}行各列完全相同，"
+        "疑似重复填写（两行都计为问题）：同一问题请删除一行。"
+    )
+    assert subs[0].accepted
+    assert [(r.no, r.owner) for r in subs[0].rows if r.is_problem] == [
+        (3, "张三"), (3, "张三"), (3, "李四"), (8, "张三")
+    ]  # fmt: skip

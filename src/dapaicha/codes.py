@@ -68,6 +68,7 @@ class FindingCode(enum.StrEnum):
     DONE_DATE_AFTER_REPORT = "done-date-after-report"
     DONE_DATE_NOT_DONE = "done-date-not-done"
     NO_PROBLEM_FILLED = "no-problem-filled"
+    PROBLEM_REPEATED = "problem-repeated"
     REPORT_DATE_MISSING = "report-date-missing"
     REPORT_DATE_INVALID = "report-date-invalid"
     REPORT_DATE_OUT_OF_CAMPAIGN = "report-date-out-of-campaign"

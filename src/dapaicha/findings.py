@@ -291,6 +291,12 @@ _CODES = [
         "无问题却填了内容",
         "“是否存在问题”为“否”，但该行填了{detail}，请核对：有问题请改为“是”，无问题请清空。",
     ),
+    Code(
+        C.PROBLEM_REPEATED,
+        W,
+        "问题重复填写",
+        "这一行与第{expected}行各列完全相同，疑似重复填写（两行都计为问题）：同一问题请删除一行。",
+    ),
     Code(C.REPORT_DATE_MISSING, E, "缺少填报日期", "“填报日期”未填写，请填写报送当天的日期。"),
     Code(
         C.REPORT_DATE_INVALID,

@@ -158,7 +158,19 @@ def check_rows(ctx: Context) -> list[Row]:
     for _, item in cl.items:
         if item.no not in seen:
             ctx.add(C.ITEM_MISSING, item=item.no, expected=len(cl.items))
+    _check_repeated(ctx, rows)
     return rows
+
+
+def _check_repeated(ctx: Context, rows: list[Row]) -> None:
+    """A problem row alike in every column to one above it (pasted twice): both count."""
+    seen: dict[tuple[object, ...], Row] = {}
+    for r in rows:
+        if r.is_problem and r.description:
+            v = r.stored()
+            first = seen.setdefault((v[0], *v[2:11]), r)  # but seq and where it stands
+            if first is not r:
+                ctx.add(C.PROBLEM_REPEATED, cell=r.source_cell, item=r.no, expected=first.row)
 
 
 def check_item_no(ctx: Context, tr: TableRow) -> int | None:
@@ -286,21 +298,27 @@ def _has_problem(
 def _check_no_problem_filled(
     ctx: Context, tr: TableRow, no: int, texts: dict[str, str | None], vals: Values
 ) -> None:
-    """A row answered 否 with other cells filled ("无" or "/" across it is blank)."""
+    """A row answered 否 with other cells filled ("无" or "/" across it is blank). A block
+    merged over several rows (one 责任人 for the whole table) is the table's, not the row's."""
+    down, cols, r0 = ctx.ret.merged_down, ctx.ret.columns, tr.row - 1
+    own = {k for k in _FILL_REST if not down or (r0, cols.get(k, -1)) not in down}
     filled = [
         layout.BY_KEY[k].header
         for k in ("description", "measure", "owner")
-        if texts[k] and not _is_no_answer(texts[k], ctx)
+        if k in own and texts[k] and not _is_no_answer(texts[k], ctx)
     ]
     filled += [
         layout.BY_KEY[k].header
         for k, r in (("kind", vals.kind), ("result", vals.result))
-        if r is not None and r.raw is not None and not _is_no_answer(clean_text(r.raw), ctx)
+        if k in own
+        and r is not None
+        and r.raw is not None
+        and not _is_no_answer(clean_text(r.raw), ctx)
     ]
     filled += [
         layout.BY_KEY[k].header
         for k, r in (("deadline", vals.deadline), ("done_date", vals.done_date))
-        if r is not None and r.status != "blank"
+        if k in own and r is not None and r.status != "blank"
     ]
     if filled:
         a = tr.addrs

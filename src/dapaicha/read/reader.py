@@ -62,6 +62,9 @@ class Return:
     spans: dict[tuple[int, int], int] = field(
         default_factory=dict, repr=False
     )  # merged: top-left → last col
+    # (row, col), 0-based, of every cell of a block merged over several rows: the block's
+    # value is the table's (one 责任人 for all items), not typed on each row
+    merged_down: frozenset[tuple[int, int]] = frozenset()
 
 
 def _text(v: Any) -> str:
@@ -72,7 +75,9 @@ def _text(v: Any) -> str:
     return str(v)
 
 
-def _fill_merged(grid: list[list[Any]], merged: book.Ranges) -> None:
+def _fill_merged(grid: list[list[Any]], merged: book.Ranges) -> frozenset[tuple[int, int]]:
+    """Each block's value into every row of it; the cells of blocks over several rows."""
+    down: set[tuple[int, int]] = set()
     for (r0, c0), (r1, _c1) in merged:
         if r0 >= len(grid):
             continue
@@ -81,6 +86,8 @@ def _fill_merged(grid: list[list[Any]], merged: book.Ranges) -> None:
             row = grid[r]
             if c0 < len(row):
                 row[c0] = top
+        down.update((r, c0) for r in range(r0, r1 + 1) if r1 > r0)
+    return frozenset(down)
 
 
 def _open(
@@ -212,7 +219,7 @@ def _read_workbook(
     for other in _other_ledgers(wb, order, m.name, parsed):
         findings.append(make(C.OTHER_LEDGER_SHEET, ret.file, sheet=other, expected=m.name))
     _bounds_findings(ret, m.name, len(grid), sn, cut, findings)
-    _fill_merged(grid, merged)
+    ret.merged_down = _fill_merged(grid, merged)
     ret.spans = {(a[0], a[1]): b[1] for a, b in merged}
     for c0, found, key in renamed:
         expected = layout.BY_KEY[key].header
