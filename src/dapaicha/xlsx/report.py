@@ -17,7 +17,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from dapaicha.findings import CODES, SEVERITY_ZH, FileResult, Finding, Report, Severity
 from dapaicha.layout import column_letter
-from dapaicha.xlsx import excel, sheets
+from dapaicha.xlsx import excel, splice
 
 DEFAULT_TITLE = "报送台账校验报告"
 
@@ -183,11 +183,11 @@ MARK_FILLS = (excel.BAD_FILL, excel.WARN_FILL)
 def write(report: Report, path: Path, *, title: str = DEFAULT_TITLE) -> None:
     """Write 校验报告.xlsx atomically (sheets 文件, 问题明细, 未报, 跳过).
 
-    Write-only sheets with their rows spliced in at save (xlsx.sheets): time and memory
+    Write-only sheets with their rows spliced in at save (xlsx.splice): time and memory
     grow with the rows shown, never with openpyxl's cell objects.
     """
     files = ordered_files(report.files)
-    wb = sheets.new_book()
+    wb = splice.new_book()
     rows = [
         (f.county, f.township, f.village, f.village_code, f.file, f.status, f.errors,
          f.warnings, f.report_date)
@@ -212,7 +212,7 @@ def write(report: Report, path: Path, *, title: str = DEFAULT_TITLE) -> None:
         SKIPPED_COLS,
         sorted(report.skipped),
     )
-    excel.save(wb, path, sheets.workbook_bytes)
+    excel.save(wb, path, splice.workbook_bytes)
 
 
 def _missing_row(m: dict[str, str]) -> tuple[str, str, str, str]:
@@ -263,7 +263,7 @@ def fast_sheet(
     rows: Sequence[Sequence[Any]],
     mark: tuple[int, dict[str, int]] | None = None,
 ) -> int:
-    """table_sheet on a write-only sheet of wb, the rows spliced in at save (sheets.Splice).
+    """table_sheet on a write-only sheet of wb, the rows spliced in at save (splice.Splice).
 
     mark: (0-based column, {prefix: i}) fills a cell starting with prefix with MARK_FILLS[i].
     Returns the number of data rows.
@@ -288,15 +288,15 @@ def fast_sheet(
     if not rows:
         return 0
     body = {"font": excel.FONT_BODY, "alignment": excel.WRAP, "border": excel.BORDER}
-    proto = [_cell(ws, sheets.TOKEN, **body) for _ in cols]
-    proto += [_cell(ws, sheets.TOKEN, fill=fill, **body) for fill in MARK_FILLS]
+    proto = [_cell(ws, splice.TOKEN, **body) for _ in cols]
+    proto += [_cell(ws, splice.TOKEN, fill=fill, **body) for fill in MARK_FILLS]
     ws.append(proto)
     columns = [_texts(col) for col in zip(*rows, strict=True)]
     if mark is not None:
         j, prefixes = mark
         columns[j] = [_marked(v, prefixes) for v in columns[j]]
     heights = heights_of(rows, widths)
-    sheets.register(wb, sheets.Splice(len(wb.worksheets), FIRST_DATA_ROW, columns, heights,
+    splice.register(wb, splice.Splice(len(wb.worksheets), FIRST_DATA_ROW, columns, heights,
                                       len(MARK_FILLS)))  # fmt: skip
     return len(rows)
 
@@ -305,7 +305,7 @@ def _marked(v: Any, prefixes: dict[str, int]) -> Any:
     if isinstance(v, str):
         for word, i in prefixes.items():
             if v.startswith(word):
-                return sheets.Marked(v, i)
+                return splice.Marked(v, i)
     return v
 
 
