@@ -68,6 +68,7 @@ LAZY_IMPORTS: dict[str, str] = {
     "cli/commands_store.py": _EACH_COMMAND,
     "cli/commands_status.py": _EACH_COMMAND,
     "cli/commands_demo.py": _EACH_COMMAND,
+    "cli/zh.py": "start-up time (issue 20): typer.rich_utils (and rich's markdown) only to draw help",
 }
 
 

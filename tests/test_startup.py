@@ -17,7 +17,8 @@ ROSTER = resources.examples_dir() / "roster.xlsx"
 
 
 def _imported(args: list[str], cwd: Path) -> tuple[int, set[str]]:
-    """(exit code, the top-level packages imported) of `dapaicha args` in a child."""
+    """(exit code, the modules imported, and their top-level packages) of `dapaicha args`
+    in a child."""
     p = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "dapaicha.cli", *args],
         cwd=cwd,
@@ -28,7 +29,8 @@ def _imported(args: list[str], cwd: Path) -> tuple[int, set[str]]:
     )
     lines = [x for x in p.stderr.splitlines() if x.startswith("import time:")]
     assert lines, p.stderr
-    return p.returncode, {x.rsplit("|", 1)[1].strip().split(".")[0] for x in lines}
+    names = {x.rsplit("|", 1)[1].strip() for x in lines}
+    return p.returncode, names | {n.split(".")[0] for n in names}
 
 
 def test_validate_with_its_report_imports_no_pandas(make_return, tmp_path):
@@ -39,6 +41,7 @@ def test_validate_with_its_report_imports_no_pandas(make_return, tmp_path):
     assert rc == 0
     assert "dapaicha" in mods and "openpyxl" in mods  # the report is written with openpyxl
     assert "pandas" not in mods
+    assert "typer.rich_utils" not in mods  # no help drawn
     ws = openpyxl.load_workbook(out)["文件"]
     assert ws["E4"].value == "一村.xlsx"
 
