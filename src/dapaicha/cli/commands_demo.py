@@ -12,7 +12,7 @@ from typing import Annotated, Optional
 import typer
 
 from dapaicha.cli import render
-from dapaicha.cli.base import COMMAND, ChecklistOpt, app
+from dapaicha.cli.base import COMMAND, ChecklistOpt, app, loading
 from dapaicha.config import workspace
 
 
@@ -31,8 +31,9 @@ def demo_cmd(
     例：dapaicha demo            （输出到 dapaicha-demo 文件夹，可重复运行）
     退出码：0 完成；2 用法错误或文件夹不可用。
     """
-    from dapaicha.app import demo
-    from dapaicha.cli import render_more
+    with loading():
+        from dapaicha.app import demo
+        from dapaicha.cli import render_more
 
     con = render.console()
     res = demo.run(folder, seed=seed, on_step=lambda m: con.print(f"[dim]{m}[/]"))
@@ -65,7 +66,8 @@ def simulate_cmd(
     例：dapaicha simulate 台账 --out returns/第1期 --seed 1
     退出码：0 完成；2 用法错误或无法读取台账。
     """
-    from dapaicha.app import simulate
+    with loading():
+        from dapaicha.app import simulate
 
     rec, path = simulate.command(
         ledgers, out, checklist,
@@ -107,7 +109,8 @@ def init_cmd(
     例：dapaicha init 禹州市大排查 --level 县 --unit 禹州市 --phone 0374-8888888
     退出码：0 完成；2 用法错误或无法写入。
     """
-    from dapaicha.app import init
+    with loading():
+        from dapaicha.app import init
 
     settings = workspace.settings(level, unit, office, phone)
     res = init.run(folder, settings)

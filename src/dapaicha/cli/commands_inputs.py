@@ -24,6 +24,7 @@ from dapaicha.cli.base import (
     VerboseOpt,
     WorkersOpt,
     app,
+    loading,
     state,
 )
 from dapaicha.config.roster import Roster
@@ -105,8 +106,8 @@ def validate(
     校验报告只在加 --report 时保存（不加则只在屏幕上显示，不写文件）。
     退出码：0 全部通过；1 有文件被退回；2 用法错误或无法读取输入。
     """
-    from dapaicha.app import validate as validate_app
-
+    with loading():
+        from dapaicha.app import validate as validate_app
     con = render.console(stderr=as_json)
     ws = state["workspace"]
     report, feedback = ws_defaults.validate_outputs(ws, returns, report, feedback)
@@ -143,7 +144,8 @@ def roster_cmd(
     例：dapaicha roster examples/roster.xlsx
     退出码：0 名册可用（可能有提醒）；1 有错误行；2 无法读取名册。
     """
-    from dapaicha.app import lint
+    with loading():
+        from dapaicha.app import lint
 
     check = lint.roster(path, checklist)
     render.print_roster(check, Console(), path.name)
@@ -165,7 +167,8 @@ def checklist_cmd(
     例：dapaicha checklist diff 初版 第2版
     退出码：0 清单可用（可能有提醒）；1 清单有错误；2 无法读取清单或用法错误。
     """
-    from dapaicha.app import lint
+    with loading():
+        from dapaicha.app import lint
 
     if action is not None:
         if action != "diff" or len(labels or []) != 2:
@@ -207,8 +210,9 @@ def generate_cmd(
     清单修订后：dapaicha generate -r roster.xlsx -o 台账-第2版 --carry-forward dapaicha.sqlite
     退出码：0 完成；2 用法错误或无法读取清单、名册。
     """
-    from dapaicha.app import generate
-    from dapaicha.cli import render_more
+    with loading():
+        from dapaicha.app import generate
+        from dapaicha.cli import render_more
 
     con = render.console()
 

@@ -23,6 +23,7 @@ from dapaicha.cli.base import (
     StoreOpt,
     app,
     as_of_day,
+    loading,
 )
 from dapaicha.config import workspace
 from dapaicha.errors import UserError
@@ -45,7 +46,8 @@ def _payload(ps: PeriodStatus) -> dict[str, object]:
 
 
 def _print(ps: PeriodStatus, out: Path | None) -> None:
-    from dapaicha.xlsx.status import COUNT_HEADS, township_counts
+    with loading():
+        from dapaicha.xlsx.status import COUNT_HEADS, township_counts
 
     con = render.console()
     table = Table(
@@ -84,7 +86,8 @@ def status_cmd(
     例：dapaicha status -s dapaicha.sqlite -p 2 -o 报送情况.xlsx
     退出码：0 完成；2 用法错误或无法读取数据库。
     """
-    from dapaicha.app import status as status_app
+    with loading():
+        from dapaicha.app import status as status_app
 
     ps, path = status_app.command(store, period, as_of_day(as_of), out, checklist)
     if as_json:
@@ -161,7 +164,8 @@ def week_cmd(
     例：dapaicha week        例：dapaicha week -p 2 --as-of 2022-04-08
     退出码：0 完成；2 用法错误、不在工作文件夹中或无法读取输入。
     """
-    from dapaicha.app import week as week_app
+    with loading():
+        from dapaicha.app import week as week_app
 
     found = workspace.find(Path.cwd())
     if found is None:

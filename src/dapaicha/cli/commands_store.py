@@ -27,6 +27,7 @@ from dapaicha.cli.base import (
     WorkersOpt,
     app,
     as_of_day,
+    loading,
     state,
     store_app,
 )
@@ -95,9 +96,9 @@ def rollup_cmd(
     例：dapaicha rollup -s dapaicha.sqlite -r roster.xlsx -o 汇总
     退出码：0 完成；2 用法错误或无法读取输入。
     """
-    from dapaicha.app import rollup
-    from dapaicha.cli import render_more
-
+    with loading():
+        from dapaicha.app import rollup
+        from dapaicha.cli import render_more
     con = render.console(stderr=as_json)
 
     def roster_errors(ros: Roster) -> None:
@@ -189,8 +190,9 @@ def merge_cmd(
     合并台账按县写出，只重写本次有新报送的县；全库一份的合并台账在给出 -o 或加 --all-ledgers 时写出。
     退出码：0 全部通过；1 有文件被退回（其余照常入库）；2 用法错误或无法读取输入。
     """
-    from dapaicha.app import merge
-    from dapaicha.cli import store_render
+    with loading():
+        from dapaicha.app import merge
+        from dapaicha.cli import store_render
 
     con = render.console(stderr=as_json)
     given = _typed(ctx, "out")
@@ -227,8 +229,9 @@ def history_cmd(
 
     例：dapaicha history 大马村 -s dapaicha.sqlite
     """
-    from dapaicha.app import history
-    from dapaicha.cli import store_render
+    with loading():
+        from dapaicha.app import history
+        from dapaicha.cli import store_render
 
     h = history.command(village, store, roster, as_of_day(as_of))
     store_render.print_history(h, render.console())
@@ -241,8 +244,9 @@ def store_info_cmd(store: StoreOpt = DEFAULT_STORE) -> None:
 
     例：dapaicha store info -s dapaicha.sqlite
     """
-    from dapaicha.app import store as store_app_mod
-    from dapaicha.cli import store_render
+    with loading():
+        from dapaicha.app import store as store_app_mod
+        from dapaicha.cli import store_render
 
     store_render.print_info(store_app_mod.info(store), render.console())
     raise typer.Exit(0)
@@ -260,7 +264,8 @@ def store_export_cmd(
 
     例：dapaicha store export -s dapaicha.sqlite -o 数据库导出.xlsx
     """
-    from dapaicha.app import store as store_app_mod
+    with loading():
+        from dapaicha.app import store as store_app_mod
 
     escaped: dict[str, int] = {}
     counts = store_app_mod.export(store, out, escaped)
@@ -297,7 +302,8 @@ def crosscheck_cmd(
     例：dapaicha crosscheck -f 督查发现问题.xlsx -r roster.xlsx -s dapaicha.sqlite -o 督查比对
     退出码：0 完成；2 用法错误或无法读取输入。
     """
-    from dapaicha.app import crosscheck, crosscheck_command
+    with loading():
+        from dapaicha.app import crosscheck, crosscheck_command
 
     res, path = crosscheck_command.command(findings, roster, store, out, checklist, county)
     crosscheck.print_result(res, render.console(), path)
