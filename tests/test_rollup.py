@@ -30,7 +30,7 @@ from dapaicha.figures import rollup
 from dapaicha.model import Row, Submission
 from dapaicha.store import write as store
 from dapaicha.store.write import PeriodData
-from dapaicha.xlsx import sheets, weekly
+from dapaicha.xlsx import splice, weekly
 
 D = dt.date
 YL, XC = "鄢陵县", "襄城县"
@@ -839,8 +839,8 @@ def test_template_documents_every_variable(cl, roster_df):
 
 
 def test_sheet_text_is_escaped():
-    assert sheets.text_xml("a<b>&c\x07\x0bd\ufffe") == "a&lt;b&gt;&amp;cd"
-    assert sheets.text_xml("x" * 40000).endswith("…") and len(sheets.text_xml("x" * 40000)) == 32767
+    assert splice.text_xml("a<b>&c\x07\x0bd\ufffe") == "a&lt;b&gt;&amp;cd"
+    assert splice.text_xml("x" * 40000).endswith("…") and len(splice.text_xml("x" * 40000)) == 32767
 
 
 def test_strip_markdown():

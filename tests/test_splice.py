@@ -1,4 +1,4 @@
-"""Long lists spliced into a workbook at save (xlsx.sheets): every value as written by hand
+"""Long lists spliced into a workbook at save (xlsx.splice): every value as written by hand
 here comes back from the saved file, whatever its neighbours in the column."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import datetime as dt
 import openpyxl
 import pandas as pd
 
-from dapaicha.xlsx import excel, sheets
+from dapaicha.xlsx import excel, sheets, splice
 
 COLUMNS = [
     ("混合", "mixed", 10, "center"),
@@ -32,10 +32,10 @@ def _frame() -> pd.DataFrame:
 
 
 def test_spliced_values_come_back_as_written(tmp_path):
-    wb = sheets.new_book()
+    wb = splice.new_book()
     sheets.list_sheet(wb, "清单", "标题", COLUMNS, _frame(), "没有。")
     path = tmp_path / "x.xlsx"
-    excel.save(wb, path, sheets.workbook_bytes)
+    excel.save(wb, path, splice.workbook_bytes)
     ws = openpyxl.load_workbook(path)["清单"]
     rows = [[c.value for c in row] for row in ws.iter_rows(min_row=3, max_row=8)]
     long = "整改措施照抄问题描述" * 4

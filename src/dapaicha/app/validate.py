@@ -309,16 +309,17 @@ def run_folder(
     duplicates.resolve(report.files)
     seen = {s.village_code for s in subs}
     seen |= {fr.key for fr in report.files if fr.village_code or fr.village}
-    for v in roster.villages:
-        if (v.code or v.key) not in seen:
-            report.missing.append(
-                {
-                    "county": v.county,
-                    "township": v.township,
-                    "village": v.village,
-                    "village_code": v.code,
-                }
-            )
+    with gcmode.paused():  # up to a province's villages, no cycles: never walk them
+        for v in roster.villages:
+            if (v.code or v.key) not in seen:
+                report.missing.append(
+                    {
+                        "county": v.county,
+                        "township": v.township,
+                        "village": v.village,
+                        "village_code": v.code,
+                    }
+                )
     return report, subs, staged
 
 

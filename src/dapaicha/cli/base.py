@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
 
 from dapaicha import __version__
+from dapaicha.app import gcmode
 from dapaicha.cli import workspace as ws_defaults
 from dapaicha.cli.zh import ZhCommand, ZhGroup
 from dapaicha.config import workspace
@@ -26,6 +30,19 @@ store_app = typer.Typer(cls=ZhGroup, help="查看或导出数据库。", no_args
 app.add_typer(store_app, name="store")
 
 COMMAND = ZhCommand  # every command's class: its -h says 显示帮助并退出。
+
+
+@contextmanager
+def loading() -> Iterator[None]:
+    """A command's own imports (made when it runs: issue 20): no cycle collection while they
+    run, then frozen with the start-up's (main): they live as long as the process, and the
+    collector never walks them."""
+    with gcmode.paused():
+        yield
+        if gc.get_freeze_count():  # main() froze the start-up's imports (in a test: not)
+            gc.freeze()
+
+
 state: dict[str, Any] = {"debug": False, "workspace": None}
 
 

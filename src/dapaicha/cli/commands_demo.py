@@ -1,4 +1,8 @@
-"""Commands for trying the tool: demo, simulate, init."""
+"""Commands for trying the tool: demo, simulate, init.
+
+Each command imports its app module when it runs (tests/test_house.py LAZY_IMPORTS): a
+command does not pay for the others' imports (issue 20).
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from dapaicha.app import demo, init, simulate
-from dapaicha.cli import render, render_more
-from dapaicha.cli.base import COMMAND, ChecklistOpt, app
+from dapaicha.cli import render
+from dapaicha.cli.base import COMMAND, ChecklistOpt, app, loading
 from dapaicha.config import workspace
 
 
@@ -28,6 +31,10 @@ def demo_cmd(
     例：dapaicha demo            （输出到 dapaicha-demo 文件夹，可重复运行）
     退出码：0 完成；2 用法错误或文件夹不可用。
     """
+    with loading():
+        from dapaicha.app import demo
+        from dapaicha.cli import render_more
+
     con = render.console()
     res = demo.run(folder, seed=seed, on_step=lambda m: con.print(f"[dim]{m}[/]"))
     typer.echo(render_more.tour(res))
@@ -59,6 +66,9 @@ def simulate_cmd(
     例：dapaicha simulate 台账 --out returns/第1期 --seed 1
     退出码：0 完成；2 用法错误或无法读取台账。
     """
+    with loading():
+        from dapaicha.app import simulate
+
     rec, path = simulate.command(
         ledgers, out, checklist,
         seed=seed, period=period, mistakes=mistakes, missing=missing, late=late,
@@ -99,6 +109,9 @@ def init_cmd(
     例：dapaicha init 禹州市大排查 --level 县 --unit 禹州市 --phone 0374-8888888
     退出码：0 完成；2 用法错误或无法写入。
     """
+    with loading():
+        from dapaicha.app import init
+
     settings = workspace.settings(level, unit, office, phone)
     res = init.run(folder, settings)
     for name in res.created:

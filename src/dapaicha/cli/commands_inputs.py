@@ -1,18 +1,20 @@
-"""Commands on the inputs: validate returns, check roster and checklist, generate ledgers."""
+"""Commands on the inputs: validate returns, check roster and checklist, generate ledgers.
+
+Each command imports its app module when it runs (tests/test_house.py LAZY_IMPORTS): a
+command does not pay for the others' imports (issue 20: validate needs no pandas).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from dapaicha import fsutil
-from dapaicha.app import generate, lint
-from dapaicha.app import validate as validate_app
-from dapaicha.cli import render, render_more
+from dapaicha.cli import render
 from dapaicha.cli import workspace as ws_defaults
 from dapaicha.cli.base import (
     COMMAND,
@@ -22,11 +24,15 @@ from dapaicha.cli.base import (
     VerboseOpt,
     WorkersOpt,
     app,
+    loading,
     state,
 )
 from dapaicha.config.roster import Roster
 from dapaicha.errors import UserError
 from dapaicha.findings import Severity
+
+if TYPE_CHECKING:
+    from dapaicha.app import validate as validate_app
 
 NO_REPORT_HINT = "未保存校验报告；如需工作簿（可打印、下发），请加 --report 校验报告.xlsx。"
 
@@ -100,6 +106,8 @@ def validate(
     校验报告只在加 --report 时保存（不加则只在屏幕上显示，不写文件）。
     退出码：0 全部通过；1 有文件被退回；2 用法错误或无法读取输入。
     """
+    with loading():
+        from dapaicha.app import validate as validate_app
     con = render.console(stderr=as_json)
     ws = state["workspace"]
     report, feedback = ws_defaults.validate_outputs(ws, returns, report, feedback)
@@ -136,8 +144,11 @@ def roster_cmd(
     例：dapaicha roster examples/roster.xlsx
     退出码：0 名册可用（可能有提醒）；1 有错误行；2 无法读取名册。
     """
+    with loading():
+        from dapaicha.app import lint
+
     check = lint.roster(path, checklist)
-    render_more.print_roster(check, Console(), path.name)
+    render.print_roster(check, Console(), path.name)
     raise typer.Exit(1 if check.failed else 0)
 
 
@@ -156,6 +167,9 @@ def checklist_cmd(
     例：dapaicha checklist diff 初版 第2版
     退出码：0 清单可用（可能有提醒）；1 清单有错误；2 无法读取清单或用法错误。
     """
+    with loading():
+        from dapaicha.app import lint
+
     if action is not None:
         if action != "diff" or len(labels or []) != 2:
             raise UserError(
@@ -166,7 +180,7 @@ def checklist_cmd(
             render.console().print(escape(line), soft_wrap=True)
         raise typer.Exit(0)
     cl, problems = lint.checklist(checklist)
-    render_more.print_checklist(cl, problems, render.console())
+    render.print_checklist(cl, problems, render.console())
     raise typer.Exit(1 if any(p.severity == "error" for p in problems) else 0)
 
 
@@ -196,6 +210,10 @@ def generate_cmd(
     清单修订后：dapaicha generate -r roster.xlsx -o 台账-第2版 --carry-forward dapaicha.sqlite
     退出码：0 完成；2 用法错误或无法读取清单、名册。
     """
+    with loading():
+        from dapaicha.app import generate
+        from dapaicha.cli import render_more
+
     con = render.console()
 
     def problems(ros: Roster) -> None:

@@ -1,17 +1,19 @@
-"""`dapaicha status`: where every roster village stands in a period."""
+"""`dapaicha status`: where every roster village stands in a period; `dapaicha week`.
+
+Each command imports its app module when it runs (tests/test_house.py LAZY_IMPORTS): a
+command does not pay for the others' imports (issue 20).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from dapaicha.app import status as status_app
-from dapaicha.app import week as week_app
 from dapaicha.cli import render
 from dapaicha.cli.base import (
     COMMAND,
@@ -21,12 +23,15 @@ from dapaicha.cli.base import (
     StoreOpt,
     app,
     as_of_day,
+    loading,
 )
 from dapaicha.config import workspace
 from dapaicha.errors import UserError
 from dapaicha.model import Status
-from dapaicha.store.status import PeriodStatus
-from dapaicha.xlsx.status import COUNT_HEADS, township_counts
+
+if TYPE_CHECKING:
+    from dapaicha.app import week as week_app
+    from dapaicha.store.status import PeriodStatus
 
 
 def _payload(ps: PeriodStatus) -> dict[str, object]:
@@ -41,6 +46,9 @@ def _payload(ps: PeriodStatus) -> dict[str, object]:
 
 
 def _print(ps: PeriodStatus, out: Path | None) -> None:
+    with loading():
+        from dapaicha.xlsx.status import COUNT_HEADS, township_counts
+
     con = render.console()
     table = Table(
         title=f"第{ps.period}期报送情况（截止 {ps.deadline:%Y-%m-%d}，统计至 {ps.as_of:%Y-%m-%d}）"
@@ -78,6 +86,9 @@ def status_cmd(
     例：dapaicha status -s dapaicha.sqlite -p 2 -o 报送情况.xlsx
     退出码：0 完成；2 用法错误或无法读取数据库。
     """
+    with loading():
+        from dapaicha.app import status as status_app
+
     ps, path = status_app.command(store, period, as_of_day(as_of), out, checklist)
     if as_json:
         render.emit_json(_payload(ps))
@@ -153,6 +164,9 @@ def week_cmd(
     例：dapaicha week        例：dapaicha week -p 2 --as-of 2022-04-08
     退出码：0 完成；2 用法错误、不在工作文件夹中或无法读取输入。
     """
+    with loading():
+        from dapaicha.app import week as week_app
+
     found = workspace.find(Path.cwd())
     if found is None:
         raise UserError("请在工作文件夹中运行 dapaicha week（先用 dapaicha init 新建工作文件夹）。")

@@ -1,18 +1,19 @@
-"""Commands on the store: merge, rollup, history, crosscheck, store info / export."""
+"""Commands on the store: merge, rollup, history, crosscheck, store info / export.
+
+Each command imports its app module when it runs (tests/test_house.py LAZY_IMPORTS): a
+command does not pay for the others' imports (issue 20).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.markup import escape
 
-from dapaicha.app import crosscheck, crosscheck_command, history, merge, rollup
-from dapaicha.app import store as store_app_mod
-from dapaicha.cli import render, render_more, store_render
+from dapaicha.cli import render
 from dapaicha.cli import workspace as ws_defaults
 from dapaicha.cli.base import (
     COMMAND,
@@ -26,10 +27,14 @@ from dapaicha.cli.base import (
     WorkersOpt,
     app,
     as_of_day,
+    loading,
     state,
     store_app,
 )
 from dapaicha.config.roster import Roster
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 LevelOpt = Annotated[
     str,
@@ -91,6 +96,9 @@ def rollup_cmd(
     例：dapaicha rollup -s dapaicha.sqlite -r roster.xlsx -o 汇总
     退出码：0 完成；2 用法错误或无法读取输入。
     """
+    with loading():
+        from dapaicha.app import rollup
+        from dapaicha.cli import render_more
     con = render.console(stderr=as_json)
 
     def roster_errors(ros: Roster) -> None:
@@ -182,6 +190,10 @@ def merge_cmd(
     合并台账按县写出，只重写本次有新报送的县；全库一份的合并台账在给出 -o 或加 --all-ledgers 时写出。
     退出码：0 全部通过；1 有文件被退回（其余照常入库）；2 用法错误或无法读取输入。
     """
+    with loading():
+        from dapaicha.app import merge
+        from dapaicha.cli import store_render
+
     con = render.console(stderr=as_json)
     given = _typed(ctx, "out")
     whole = all_ledgers or given
@@ -217,6 +229,10 @@ def history_cmd(
 
     例：dapaicha history 大马村 -s dapaicha.sqlite
     """
+    with loading():
+        from dapaicha.app import history
+        from dapaicha.cli import store_render
+
     h = history.command(village, store, roster, as_of_day(as_of))
     store_render.print_history(h, render.console())
     raise typer.Exit(0)
@@ -228,6 +244,10 @@ def store_info_cmd(store: StoreOpt = DEFAULT_STORE) -> None:
 
     例：dapaicha store info -s dapaicha.sqlite
     """
+    with loading():
+        from dapaicha.app import store as store_app_mod
+        from dapaicha.cli import store_render
+
     store_render.print_info(store_app_mod.info(store), render.console())
     raise typer.Exit(0)
 
@@ -244,6 +264,9 @@ def store_export_cmd(
 
     例：dapaicha store export -s dapaicha.sqlite -o 数据库导出.xlsx
     """
+    with loading():
+        from dapaicha.app import store as store_app_mod
+
     escaped: dict[str, int] = {}
     counts = store_app_mod.export(store, out, escaped)
     con = render.console()
@@ -279,6 +302,9 @@ def crosscheck_cmd(
     例：dapaicha crosscheck -f 督查发现问题.xlsx -r roster.xlsx -s dapaicha.sqlite -o 督查比对
     退出码：0 完成；2 用法错误或无法读取输入。
     """
+    with loading():
+        from dapaicha.app import crosscheck, crosscheck_command
+
     res, path = crosscheck_command.command(findings, roster, store, out, checklist, county)
     crosscheck.print_result(res, render.console(), path)
     raise typer.Exit(0)

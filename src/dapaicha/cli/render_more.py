@@ -1,11 +1,10 @@
-"""What the terminal shows for roster, checklist, generate, rollup and demo."""
+"""What the terminal shows for generate, rollup and demo."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
 
-from rich.cells import cell_len
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -13,89 +12,12 @@ from rich.table import Table
 from dapaicha.app.demo import DemoResult
 from dapaicha.app.generate import Result as Generated
 from dapaicha.app.generate import provisional_warning
-from dapaicha.app.lint import RosterCheck
-from dapaicha.config.checklist import Checklist, LintProblem
 from dapaicha.figures import rollup
 from dapaicha.figures.rollup import Rollup
-from dapaicha.findings import SEVERITY_ZH, Severity
 from dapaicha.store.status import Arrival
 from dapaicha.xlsx.excel import cn_date
 from dapaicha.xlsx.sheets import DASH
 from dapaicha.xlsx.weekly import is_nan, pct
-
-
-def print_roster(check: RosterCheck, con: Console, name: str) -> None:
-    """Villages by county and township, then the roster's problem rows."""
-    ros, towns, coded = check.roster, check.towns, check.coded
-    table = Table(title=f"村名册：{escape(name)}")
-    for head in ("县（市、区）", "乡（镇、街道）", "村数", "有村代码"):
-        table.add_column(head, justify="right" if head in ("村数", "有村代码") else "left")
-    for county in dict.fromkeys(c for c, _ in towns):
-        keys = [k for k in towns if k[0] == county]
-        for i, key in enumerate(keys):
-            first = escape(county) if i == 0 else ""
-            table.add_row(first, escape(key[1]), str(towns[key]), str(coded[key]))
-        n, m = sum(towns[k] for k in keys), sum(coded[k] for k in keys)
-        table.add_row("", "[bold]小计[/]", f"[bold]{n}[/]", str(m), end_section=True)
-    total = f"[bold]{len(ros.villages)}[/]"
-    table.add_row(
-        "[bold]合计[/]", f"{len(towns)} 个乡（镇、街道）", total, str(sum(coded.values()))
-    )
-    con.print(table)
-    if ros.problems:
-        bad = Table(title="有问题的行")
-        bad.add_column("行号", justify="right")
-        bad.add_column("类别")
-        bad.add_column("问题", overflow="fold")
-        for p in ros.problems:
-            color = "red" if p.severity == Severity.ERROR else "yellow"
-            bad.add_row(str(p.row), f"[{color}]{SEVERITY_ZH[p.severity]}[/]", escape(p.message))
-        con.print(bad)
-    errors = len(ros.errors)
-    warnings = len(ros.problems) - errors
-    con.print(f"共 {len(ros.villages)} 个村；错误 {errors} 行，提醒 {warnings} 条。")
-    if not ros.villages:
-        con.print("[red]名册中没有读到任何村，请核对文件。[/]")
-
-
-def print_checklist(cl: Checklist, problems: list[LintProblem], con: Console) -> None:
-    """Every item by category, then the checklist's problems."""
-    table = Table(title=f"{escape(cl.title)}（{len(cl.items)} 项）", show_lines=False)
-    w_cat = max(cell_len(f"{c.code}、{c.name}") for c in cl.categories)
-    w_topic = max([cell_len(i.topic) for _, i in cl.items] + [8])
-    # The content gets what the terminal has left: 5 columns = 6 rules + 10 padding.
-    w_text = min(80, max(16, con.width - w_cat - 4 - w_topic - 4 - 16))
-    for head, kw in (
-        ("类别", {"width": w_cat, "no_wrap": True}),
-        ("序号", {"justify": "right", "width": 4, "no_wrap": True}),
-        ("排查项目", {"width": w_topic, "no_wrap": True}),
-        ("排查内容", {"width": w_text, "no_wrap": True, "overflow": "ellipsis"}),
-        ("暂定", {"width": 4, "no_wrap": True}),
-    ):
-        table.add_column(head, **kw)
-    for cat in cl.categories:
-        for k, item in enumerate(cat.items):
-            table.add_row(
-                escape(f"{cat.code}、{cat.name}") if k == 0 else "",
-                str(item.no),
-                escape(item.topic),
-                escape(item.content),
-                "[yellow]暂定[/]" if item.provisional else "",
-                end_section=k == len(cat.items) - 1,
-            )
-    con.print(table)
-    if cl.revisions:
-        for v in cl.versions:
-            day = v.date.isoformat() if v.date else "日期未填"
-            con.print(f"版本 {escape(v.label)}（{day}）：{len(v.entries)} 项")
-    errors = [p for p in problems if p.severity == "error"]
-    for p in problems:
-        color, label = ("red", "错误") if p.severity == "error" else ("yellow", "提醒")
-        con.print(f"[{color}]{label}[/] {escape(p.where)}：{escape(p.message)}")
-    con.print(
-        f"共 {len(cl.categories)} 类 {len(cl.items)} 项；错误 {len(errors)} 处，"
-        f"提醒 {len(problems) - len(errors)} 处。"
-    )
 
 
 def print_generated(result: Generated, con: Console, limit: int = 100) -> None:

@@ -10,19 +10,24 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from typer import rich_utils
 from typer.core import TyperCommand, TyperGroup
 
 HELP_TEXT = "显示帮助并退出。"
 
-rich_utils.ARGUMENTS_PANEL_TITLE = "参数"
-rich_utils.OPTIONS_PANEL_TITLE = "选项"
-rich_utils.COMMANDS_PANEL_TITLE = "命令"
-rich_utils.DEFAULT_STRING = "[默认：{}]"
-rich_utils.REQUIRED_LONG_STRING = "[必填]"
-rich_utils.ERRORS_PANEL_TITLE = "错误"
-rich_utils.ABORTED_TEXT = "已取消。"
-rich_utils.RICH_HELP = "运行 [blue]'{command_path} {help_option}'[/] 查看说明。"
+
+def zh_texts() -> None:
+    """typer.rich_utils' texts in Chinese, set before typer draws a help or an error: imported
+    then, not at start-up (rich's markdown with it; issue 20, tests/test_house.py LAZY_IMPORTS)."""
+    from typer import rich_utils
+
+    rich_utils.ARGUMENTS_PANEL_TITLE = "参数"
+    rich_utils.OPTIONS_PANEL_TITLE = "选项"
+    rich_utils.COMMANDS_PANEL_TITLE = "命令"
+    rich_utils.DEFAULT_STRING = "[默认：{}]"
+    rich_utils.REQUIRED_LONG_STRING = "[必填]"
+    rich_utils.ERRORS_PANEL_TITLE = "错误"
+    rich_utils.ABORTED_TEXT = "已取消。"
+    rich_utils.RICH_HELP = "运行 [blue]'{command_path} {help_option}'[/] 查看说明。"
 
 
 def _zh_help(option: Any) -> Any:
@@ -37,12 +42,25 @@ class ZhCommand(TyperCommand):
     def get_help_option(self, ctx: Any) -> Any:
         return _zh_help(super().get_help_option(ctx))
 
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        zh_texts()
+        super().format_help(ctx, formatter)
+
 
 class ZhGroup(TyperGroup):
     """A group whose -h/--help option is described in Chinese."""
 
     def get_help_option(self, ctx: Any) -> Any:
         return _zh_help(super().get_help_option(ctx))
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        zh_texts()
+        super().format_help(ctx, formatter)
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("standalone_mode", True):  # typer draws usage errors and aborts itself
+            zh_texts()
+        return super().main(*args, **kwargs)
 
 
 def kinds(err: BaseException) -> set[str]:

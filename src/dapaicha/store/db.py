@@ -9,12 +9,14 @@ through a read-only connection before anything else touches the file.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import sqlite3
 import urllib.parse
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from dapaicha.config.periods import Periods
 from dapaicha.errors import UserError
 from dapaicha.store import journal
 
@@ -339,6 +341,14 @@ def _rollback(conn: sqlite3.Connection) -> None:
     if conn.in_transaction:
         with contextlib.suppress(sqlite3.Error):
             conn.execute("ROLLBACK")
+
+
+def periods_of(conn: sqlite3.Connection) -> Periods:
+    """The periods of the campaign the store holds (status needs no frames: no pandas)."""
+    row = conn.execute("SELECT start, first_deadline, report_every_days FROM campaigns").fetchone()
+    if row is None:
+        raise UserError("数据库中还没有任何报送数据，请先运行 dapaicha merge。")
+    return Periods.of(dt.date.fromisoformat(row[0]), dt.date.fromisoformat(row[1]), int(row[2]))
 
 
 def dump(conn: sqlite3.Connection) -> dict[str, list[tuple[object, ...]]]:

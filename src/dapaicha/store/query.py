@@ -16,7 +16,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from dapaicha.config.periods import Periods
 from dapaicha.errors import UserError
 from dapaicha.layout import REMOVED_NOTE
 from dapaicha.model import Status, match_problems
@@ -107,13 +106,6 @@ def _dates(col: pd.Series) -> list[dt.date | None]:
     return out
 
 
-def periods_of(conn: sqlite3.Connection) -> Periods:
-    row = conn.execute("SELECT start, first_deadline, report_every_days FROM campaigns").fetchone()
-    if row is None:
-        raise UserError("数据库中还没有任何报送数据，请先运行 dapaicha merge。")
-    return Periods.of(dt.date.fromisoformat(row[0]), dt.date.fromisoformat(row[1]), int(row[2]))
-
-
 # One county's villages only (the merged ledger of one unit): the same queries, narrowed.
 _IN_COUNTY = "village_key IN (SELECT key FROM villages WHERE county = :c)"
 
@@ -159,7 +151,7 @@ def frames(
 ) -> PeriodData:
     """PeriodData of `period` from an open connection (sees the caller's transaction);
     with `county`, that county's villages only."""
-    p = periods_of(conn).get(period)
+    p = store_db.periods_of(conn).get(period)
     v = _query(conn, VILLAGE_SQL, period, county)
     src = pd.to_numeric(v["src_period"]).to_numpy(dtype=float, na_value=0.0)
     on_time = pd.to_numeric(v["on_time"]).to_numpy(dtype=float, na_value=-1.0)

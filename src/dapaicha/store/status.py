@@ -17,7 +17,6 @@ from dapaicha.config.periods import BEIJING, REPORTING_AFTER_END
 from dapaicha.errors import UserError
 from dapaicha.model import Status
 from dapaicha.store import db as store_db
-from dapaicha.store.query import periods_of
 
 # each village's latest accepted (current) and latest rejected submission of period :p
 _LATEST = """
@@ -119,7 +118,7 @@ def _default_period(conn: sqlite3.Connection, as_of: dt.date) -> int:
     if camp is None:
         raise UserError("数据库中还没有任何报送数据，请先运行 dapaicha merge。")
     if dt.date.fromisoformat(camp[0]) <= as_of <= dt.date.fromisoformat(camp[1]):
-        return periods_of(conn).number_of(as_of)
+        return store_db.periods_of(conn).number_of(as_of)
     row = conn.execute("SELECT MAX(period) FROM submissions").fetchone()
     if row is None or row[0] is None:
         raise UserError("数据库中还没有任何报送，请先运行 dapaicha merge，或用 -p 指定期次。")
@@ -134,7 +133,7 @@ def period_status(
     conn = store_db.connect(store_path)
     try:
         n = period if period is not None else _default_period(conn, day)
-        deadline = periods_of(conn).get(n).deadline
+        deadline = store_db.periods_of(conn).get(n).deadline
         return PeriodStatus(n, deadline, day, statuses(conn, n, day))
     finally:
         conn.close()

@@ -12,7 +12,8 @@ from dapaicha.figures import accountability, perfunctory
 from dapaicha.figures.rollup import Rollup
 from dapaicha.layout import BY_KEY
 from dapaicha.xlsx.excel import cn_date
-from dapaicha.xlsx.sheets import TOKEN, Codes, Sheet, Splice, list_sheet, register, row_heights
+from dapaicha.xlsx.sheets import Sheet, list_sheet, row_heights
+from dapaicha.xlsx.splice import TOKEN, Codes, Splice, register
 
 SHEET_BY_OWNER = "逾期按责任人"
 SHEET_BY_TOWNSHIP = "逾期按乡镇"

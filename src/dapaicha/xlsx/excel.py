@@ -383,5 +383,5 @@ def replace_in_parts(data: bytes, subs: dict[bytes, bytes]) -> bytes:
 
 def save(wb: Workbook, path: Path, to_bytes: Callable[[Workbook], bytes] = workbook_bytes) -> None:
     """The one atomic save of a workbook: fixed document times, so reruns give the same
-    bytes; to_bytes: sheets.workbook_bytes for workbooks with spliced rows."""
+    bytes; to_bytes: splice.workbook_bytes for workbooks with spliced rows."""
     atomic_write_bytes(Path(path), to_bytes(wb))

@@ -18,7 +18,7 @@ from copy import copy
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -29,8 +29,10 @@ from dapaicha import __version__, layout
 from dapaicha.check import merged as merged_check
 from dapaicha.config.checklist import Checklist
 from dapaicha.read import merged as read_merged
-from dapaicha.store.query import PeriodData
-from dapaicha.xlsx import excel, sheets
+from dapaicha.xlsx import excel, splice
+
+if TYPE_CHECKING:  # a name for the annotations: validate reads merged ledgers without pandas
+    from dapaicha.store.query import PeriodData
 
 FORMAT_VERSION = "1"
 _TITLE_ROW, _HEAD_ROW = 1, 2
@@ -69,7 +71,7 @@ def write(
 ) -> Written:
     """Write the merged ledger of data.period. sources: village key → period of its rows.
 
-    The rows of both long sheets are spliced in as sheet XML (xlsx/sheets.py); the
+    The rows of both long sheets are spliced in as sheet XML (xlsx/splice.py); the
     checksums in the meta sheet are computed from the values written, as they read back.
     """
     sources = sources or {}
@@ -96,7 +98,7 @@ def write(
         ),
     )
     _meta_sheet(wb, [*meta, *got.items()])
-    excel.save(wb, Path(path), sheets.workbook_bytes)
+    excel.save(wb, Path(path), splice.workbook_bytes)
     return Written(Path(path), tier, unit, len(vil), len(pro))
 
 
@@ -133,12 +135,12 @@ def _problem_sheet(
     ws.append(head)
     n = len(rows[0]) if rows else 0
     if n:
-        body = _cell(ws, sheets.TOKEN)
-        dated = _cell(ws, sheets.TOKEN)
+        body = _cell(ws, splice.TOKEN)
+        dated = _cell(ws, splice.TOKEN)
         dated.number_format = "yyyy-mm-dd"
         ws.append([copy(body) for _ in cols] + [dated])
         heights = _heights(rows, widths)
-        sheets.register(wb, sheets.Splice(1, _HEAD_ROW + 1, rows, heights, extra=1))
+        splice.register(wb, splice.Splice(1, _HEAD_ROW + 1, rows, heights, extra=1))
     last = layout.column_letter(len(cols) - 1)
     ws.auto_filter.ref = f"A{_HEAD_ROW}:{last}{_HEAD_ROW + max(n, 1)}"
 
@@ -150,12 +152,12 @@ def _village_sheet(wb: Workbook, lines: list[list[Any]]) -> None:
     vs.append([h for _, h in layout.MERGED_VILLAGE_COLUMNS])
     n = len(lines[0]) if lines else 0
     if n:
-        cells = [excel.put(WriteOnlyCell(vs), sheets.TOKEN) for _ in range(len(lines) + 1)]
+        cells = [excel.put(WriteOnlyCell(vs), splice.TOKEN) for _ in range(len(lines) + 1)]
         for c in cells:
             c.font = excel.FONT_BODY  # a style of its own: the splice takes each cell's
         cells[-1].number_format = "yyyy-mm-dd"
         vs.append(cells)
-        sheets.register(wb, sheets.Splice(2, 2, lines, [None] * n, extra=1))
+        splice.register(wb, splice.Splice(2, 2, lines, [None] * n, extra=1))
 
 
 def _problem_columns(pro: Any, keys: list[str]) -> list[list[Any]]:
@@ -229,16 +231,16 @@ def _written(v: Any) -> Any:
     if isinstance(v, str):
         return excel.clean_text(v) or None  # an empty text: an empty cell, as openpyxl writes it
     if isinstance(v, dt.datetime):
-        return sheets.Marked(v.date(), 0)
+        return splice.Marked(v.date(), 0)
     if isinstance(v, dt.date):
-        return sheets.Marked(v, 0)
+        return splice.Marked(v, 0)
     return v
 
 
 def _read_text(v: Any) -> str:
     """read_merged.text() of a written value as calamine reads it back: line ends as
     "\n" (XML), whole numbers without ".0", dates as dates."""
-    if isinstance(v, sheets.Marked):
+    if isinstance(v, splice.Marked):
         v = v.value
     if isinstance(v, str):
         return read_merged.text(v.replace("\r\n", "\n").replace("\r", "\n"))

@@ -17,7 +17,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from dapaicha.findings import CODES, SEVERITY_ZH, FileResult, Finding, Report, Severity
 from dapaicha.layout import column_letter
-from dapaicha.xlsx import excel, sheets
+from dapaicha.xlsx import excel, splice
 
 DEFAULT_TITLE = "报送台账校验报告"
 
@@ -104,8 +104,15 @@ def _lines(v: Any, w: float) -> int:
 def heights_of(rows: Sequence[Sequence[Any]], widths: Sequence[float]) -> list[float]:
     """[row_height(r, widths) for r in rows], each column's distinct texts measured once
     (a province's 未报 list: 46,000 rows of a few hundred counties and townships)."""
+    return column_heights(list(zip(*rows, strict=True)), widths, len(rows))
+
+
+def column_heights(
+    columns: Sequence[Sequence[Any]], widths: Sequence[float], n: int
+) -> list[float]:
+    """heights_of the n rows given column by column."""
     wrapped = []  # the lines of each cell, of the columns where some cell wraps
-    for values, w in zip(zip(*rows, strict=True), widths, strict=False):
+    for values, w in zip(columns, widths, strict=False):
         try:
             joined = "".join(values)
         except TypeError:  # not all texts
@@ -119,7 +126,7 @@ def heights_of(rows: Sequence[Sequence[Any]], widths: Sequence[float]) -> list[f
             wrapped.append([lines[v] for v in values])
     most = [max(cell) for cell in zip(*wrapped, strict=True)]  # each row's most lines
     points = {n: excel.row_points(n, 14.0, pad=4, cap=400) for n in {1, *most}}
-    return [points[n] for n in most] if wrapped else [points[1]] * len(rows)
+    return [points[k] for k in most] if wrapped else [points[1]] * n
 
 
 def table_sheet(
@@ -183,11 +190,11 @@ MARK_FILLS = (excel.BAD_FILL, excel.WARN_FILL)
 def write(report: Report, path: Path, *, title: str = DEFAULT_TITLE) -> None:
     """Write 校验报告.xlsx atomically (sheets 文件, 问题明细, 未报, 跳过).
 
-    Write-only sheets with their rows spliced in at save (xlsx.sheets): time and memory
+    Write-only sheets with their rows spliced in at save (xlsx.splice): time and memory
     grow with the rows shown, never with openpyxl's cell objects.
     """
     files = ordered_files(report.files)
-    wb = sheets.new_book()
+    wb = splice.new_book()
     rows = [
         (f.county, f.township, f.village, f.village_code, f.file, f.status, f.errors,
          f.warnings, f.report_date)
@@ -196,13 +203,16 @@ def write(report: Report, path: Path, *, title: str = DEFAULT_TITLE) -> None:
     fast_sheet(wb, "文件", title, _summary(report), FILE_COLS, rows, (5, STATUS_MARKS))
     _findings_sheet(wb, files, title)
     missing = report.missing  # roster order
-    fast_sheet(
+    fast_columns(
         wb,
         "未报",
         f"{title}：未报送的村",
         f"村名册中有 {len(missing)} 个村本次未报送。",
         MISSING_COLS,
-        [_missing_row(m) for m in missing],
+        [
+            [m.get(k, "") for m in missing]
+            for k in ("county", "township", "village", "village_code")
+        ],
     )
     fast_sheet(
         wb,
@@ -212,16 +222,7 @@ def write(report: Report, path: Path, *, title: str = DEFAULT_TITLE) -> None:
         SKIPPED_COLS,
         sorted(report.skipped),
     )
-    excel.save(wb, path, sheets.workbook_bytes)
-
-
-def _missing_row(m: dict[str, str]) -> tuple[str, str, str, str]:
-    return (
-        m.get("county", ""),
-        m.get("township", ""),
-        m.get("village", ""),
-        m.get("village_code", ""),
-    )
+    excel.save(wb, path, splice.workbook_bytes)
 
 
 def _cell(ws: Worksheet, value: Any, **style: Any) -> Cell:
@@ -263,11 +264,26 @@ def fast_sheet(
     rows: Sequence[Sequence[Any]],
     mark: tuple[int, dict[str, int]] | None = None,
 ) -> int:
-    """table_sheet on a write-only sheet of wb, the rows spliced in at save (sheets.Splice).
+    """table_sheet on a write-only sheet of wb, the rows spliced in at save (splice.Splice).
 
     mark: (0-based column, {prefix: i}) fills a cell starting with prefix with MARK_FILLS[i].
     Returns the number of data rows.
     """
+    return fast_columns(wb, name, title, subtitle, cols, list(zip(*rows, strict=True)), mark)
+
+
+def fast_columns(
+    wb: Workbook,
+    name: str,
+    title: str,
+    subtitle: str,
+    cols: Sequence[tuple[str, float]],
+    data: Sequence[Sequence[Any]],
+    mark: tuple[int, dict[str, int]] | None = None,
+) -> int:
+    """fast_sheet of the rows given column by column (data: one sequence a column; none or
+    empty ones: no rows)."""
+    n = len(data[0]) if data else 0
     ws = wb.create_sheet(name)
     last, head, widths = column_letter(len(cols) - 1), FIRST_DATA_ROW - 1, [w for _, w in cols]
     # write-only: properties, views and columns go out with the first row
@@ -276,7 +292,7 @@ def fast_sheet(
     ws.freeze_panes = f"A{FIRST_DATA_ROW}"
     for c, w in enumerate(widths):
         ws.column_dimensions[column_letter(c)].width = w
-    ws.auto_filter.ref = f"A{head}:{last}{head + len(rows)}"
+    ws.auto_filter.ref = f"A{head}:{last}{head + n}"
     ws.row_dimensions[1].height = 30
     ws.append([_cell(ws, title, font=excel.FONT_TITLE, alignment=excel.CENTER)])
     ws.row_dimensions[2].height = row_height([subtitle], [sum(widths)])
@@ -285,27 +301,27 @@ def fast_sheet(
     ws.merged_cells.add(f"A2:{last}2")
     style = {"font": excel.FONT_HEAD, "alignment": excel.CENTER, "fill": excel.HEAD_FILL}
     ws.append([_cell(ws, h, border=excel.BORDER, **style) for h, _ in cols])
-    if not rows:
+    if not n:
         return 0
     body = {"font": excel.FONT_BODY, "alignment": excel.WRAP, "border": excel.BORDER}
-    proto = [_cell(ws, sheets.TOKEN, **body) for _ in cols]
-    proto += [_cell(ws, sheets.TOKEN, fill=fill, **body) for fill in MARK_FILLS]
+    proto = [_cell(ws, splice.TOKEN, **body) for _ in cols]
+    proto += [_cell(ws, splice.TOKEN, fill=fill, **body) for fill in MARK_FILLS]
     ws.append(proto)
-    columns = [_texts(col) for col in zip(*rows, strict=True)]
+    columns = [_texts(col) for col in data]
     if mark is not None:
         j, prefixes = mark
         columns[j] = [_marked(v, prefixes) for v in columns[j]]
-    heights = heights_of(rows, widths)
-    sheets.register(wb, sheets.Splice(len(wb.worksheets), FIRST_DATA_ROW, columns, heights,
+    heights = column_heights(data, widths, n)
+    splice.register(wb, splice.Splice(len(wb.worksheets), FIRST_DATA_ROW, columns, heights,
                                       len(MARK_FILLS)))  # fmt: skip
-    return len(rows)
+    return n
 
 
 def _marked(v: Any, prefixes: dict[str, int]) -> Any:
     if isinstance(v, str):
         for word, i in prefixes.items():
             if v.startswith(word):
-                return sheets.Marked(v, i)
+                return splice.Marked(v, i)
     return v
 
 

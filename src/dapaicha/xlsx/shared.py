@@ -1,4 +1,4 @@
-"""Shared strings for spliced columns (sheets.Splice shared=True): each distinct text once in
+"""Shared strings for spliced columns (splice.Splice shared=True): each distinct text once in
 xl/sharedStrings.xml, its cells by index. A long list repeating long texts (the 疑似走过场
 signals' evidence) is then a fraction of the sheet XML to write and compress; the cells'
 values are the same."""
@@ -29,7 +29,7 @@ class Table:
         self.index: dict[str, int] = {}
 
     def cell(self, text: str, style: str) -> str:
-        """A cell's rest after its reference (as sheets._inner gives it), by index."""
+        """A cell's rest after its reference (as splice._inner gives it), by index."""
         i = self.index.setdefault(text, len(self.index))
         return f' s="{style}" t="s"><v>{i}</v></c>'
 

@@ -20,9 +20,10 @@ from dapaicha.fsutil import inside
 from dapaicha.layout import BY_KEY, DOING, DONE, IMMEDIATE, NOT_DONE, PLAN
 from dapaicha.store.status import Arrival
 from dapaicha.xlsx import accountability as accountability_xlsx
-from dapaicha.xlsx import excel, sheets
+from dapaicha.xlsx import excel, splice
 from dapaicha.xlsx.excel import cn_date
-from dapaicha.xlsx.sheets import DASH, Sheet, list_sheet, new_book, rate_cell, row_height
+from dapaicha.xlsx.sheets import DASH, Sheet, list_sheet, rate_cell, row_height
+from dapaicha.xlsx.splice import new_book
 from dapaicha.xlsx.tier import CITY_TIER, Tier
 
 UNIT_HEAD: dict[str, str] = {"county": "县（市、区）", "township": "乡（镇、街道）"}
@@ -297,7 +298,7 @@ def write_county(
         "本期没有排查出问题。",
     )
     _county_sheets(wb, r, checklist, county, county, signals)
-    excel.save(wb, path, sheets.workbook_bytes)
+    excel.save(wb, path, splice.workbook_bytes)
     return path
 
 
@@ -384,7 +385,7 @@ def write_city(
         summary_sheet(wb, r, c, "county", frame, "全市", phone=tier.phone_of(c))
     items_sheet(wb, r, checklist)
     _county_sheets(wb, r, checklist, None, "全市", signals)
-    excel.save(wb, path, sheets.workbook_bytes)
+    excel.save(wb, path, splice.workbook_bytes)
     return path
 
 

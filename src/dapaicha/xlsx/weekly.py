@@ -29,9 +29,10 @@ from dapaicha.figures.perfunctory import Signal
 from dapaicha.figures.rollup import Rollup
 from dapaicha.fsutil import atomic_write_text, inside
 from dapaicha.xlsx import changes as changes_xlsx
-from dapaicha.xlsx import excel, sheets
+from dapaicha.xlsx import excel, splice
 from dapaicha.xlsx.excel import cn_date
-from dapaicha.xlsx.sheets import DASH, Sheet, list_sheet, new_book, rate_cell
+from dapaicha.xlsx.sheets import DASH, Sheet, list_sheet, rate_cell
+from dapaicha.xlsx.splice import new_book
 from dapaicha.xlsx.summary import MISSING_COLUMNS, UNIT_HEAD
 from dapaicha.xlsx.summary import notes as summary_notes
 from dapaicha.xlsx.tier import CITY_TIER, Tier
@@ -153,7 +154,7 @@ def write_xlsx(r: Rollup, checklist: Checklist, path: Path, tier: Tier = CITY_TI
         "本期所有村均按时报送。",
     )
     changes_xlsx.write_sheet(wb, r)
-    excel.save(wb, path, sheets.workbook_bytes)
+    excel.save(wb, path, splice.workbook_bytes)
     return path
 
 
