@@ -1,0 +1,78 @@
+"""Returns as careless hands and real spreadsheet programs make them (a second tester)."""
+
+from __future__ import annotations
+
+import openpyxl
+from conftest import problem
+
+from dapaicha import layout
+from dapaicha.app import validate
+
+FIRST = layout.ROW_FIRST_ITEM  # item n is on row FIRST + n - 1
+
+
+def _found(fr):
+    return sorted((f.code, f.cell) for f in fr.findings)
+
+
+def test_check_marks_and_words_villages_type_for_yes_and_no_are_read(make_return, cl, ros):
+    # ✔ (WPS 插入符号, Wingdings), ☑, X typed for ×, 没有问题 / 无此问题 beside 无问题
+    p = make_return(
+        "marks.xlsx",
+        {
+            3: problem(has_problem="✔"),
+            4: problem(has_problem="☑"),
+            5: {"has_problem": "X"},
+            6: {"has_problem": "x"},
+            7: {"has_problem": "✘"},
+            8: {"has_problem": "没有问题"},
+            9: {"has_problem": "无此问题"},
+            10: {"has_problem": "不存在问题"},
+        },
+    )
+    fr, subs = validate.validate_return(p, p.name, cl, ros)
+    assert _found(fr) == []
+    assert subs[0].accepted
+    words = {r.no: r.has_problem for r in subs[0].rows if 3 <= r.no <= 10}
+    assert words == {3: "是", 4: "是", 5: "否", 6: "否", 7: "否", 8: "否", 9: "否", 10: "否"}
+
+
+def test_result_and_kind_words_villages_write_are_read(make_return, cl, ros):
+    done = ["整改完毕", "已整改完毕", "已办结", "已整改销号", "已完成销号", "已经整改完成"]
+    doing = ["正在推进中", "正在落实"]
+    plan = ["纳入整改计划", "列入整改方案", "列入整改计划", "纳入方案整改"]
+    answers = {3 + i: problem(result=w) for i, w in enumerate(done)}
+    answers |= {10 + i: problem(result=w, done_date=None) for i, w in enumerate(doing)}
+    answers[12] = problem(result="未完成整改", done_date=None)
+    answers[13] = problem(kind="立行立改类")
+    answers |= {
+        14 + i: problem(kind=w, result="正在整改", done_date=None) for i, w in enumerate(plan)
+    }
+    p = make_return("words.xlsx", answers)
+    fr, subs = validate.validate_return(p, p.name, cl, ros)
+    assert _found(fr) == []
+    got = {r.no: (r.kind, r.result) for r in subs[0].rows if r.is_problem}
+    now, dd = ("立行立改", "纳入整改方案"), ("已整改", "正在整改")
+    assert got == {
+        **{n: (now[0], dd[0]) for n in range(3, 9)},
+        10: (now[0], dd[1]),
+        11: (now[0], dd[1]),
+        12: (now[0], "未整改"),
+        13: (now[0], dd[0]),
+        **{n: (now[1], dd[1]) for n in range(14, 18)},
+    }
+
+
+def test_headers_存在的问题_and_整改时间_are_the_description_and_the_deadline(make_return, cl, ros):
+    p = make_return("hdr.xlsx", {3: problem(), 5: problem(owner=None)})
+    wb = openpyxl.load_workbook(p)
+    ws = wb[layout.SHEET_LEDGER]
+    ws[f"{layout.LETTER['description']}{layout.ROW_HEADER}"] = "存在的问题"
+    ws[f"{layout.LETTER['deadline']}{layout.ROW_HEADER}"] = "整改时间"
+    wb.save(p)
+    fr, subs = validate.validate_return(p, p.name, cl, ros)
+    # only the real error: no column-missing, no description-missing, no deadline-missing
+    assert _found(fr) == [("owner-missing", f"{layout.LETTER['owner']}{FIRST + 4}")]
+    rows = {r.no: r for r in subs[0].rows if r.is_problem}
+    assert rows[3].description == "部分监测户信息未更新"
+    assert rows[3].deadline == problem()["deadline"]
