@@ -76,3 +76,34 @@ def test_headers_存在的问题_and_整改时间_are_the_description_and_the_de
     rows = {r.no: r for r in subs[0].rows if r.is_problem}
     assert rows[3].description == "部分监测户信息未更新"
     assert rows[3].deadline == problem()["deadline"]
+
+
+def test_同上_and_a_ditto_mark_take_the_value_of_the_row_above(make_return, cl, ros):
+    """A second problem under 第3项 with 同上 in every column but its description, 〃 typed
+    for 第5项's type and person (as 第4项's row above it): read as the row above, not as a
+    person called 同上; 同上 under a 否 row has nothing above it: blank, said as blank."""
+    ditto = dict.fromkeys(("measure", "kind", "deadline", "owner", "result", "done_date"), "同上")
+    p = make_return(
+        "同上.xlsx",
+        {
+            3: [problem(), problem(description="第二个问题", **ditto)],
+            4: problem(kind="纳入整改方案", owner="李四", result="正在整改", done_date=None),
+            5: problem(kind="〃", owner="〃 ", result="正在整改", done_date=None),
+            10: problem(owner="同上。"),  # 第9项 above it is 否, its 责任人 blank
+        },
+    )
+    fr, subs = validate.validate_return(p, p.name, cl, ros)
+    # rows: 第3项 6 and 7 (inserted), 第4项 8, 第5项 9, …, 第10项 14
+    assert _found(fr) == [("owner-missing", f"{layout.LETTER['owner']}14")]
+    got = [(r.no, r.measure, r.kind, r.deadline, r.owner, r.result, r.done_date)
+           for r in subs[0].rows if r.is_problem]  # fmt: skip
+    one = problem()
+    first = (one["measure"], one["kind"], one["deadline"], one["owner"], one["result"],
+             one["done_date"])  # fmt: skip
+    assert got == [
+        (3, *first),
+        (3, *first),
+        (4, one["measure"], "纳入整改方案", one["deadline"], "李四", "正在整改", None),
+        (5, one["measure"], "纳入整改方案", one["deadline"], "李四", "正在整改", None),
+        (10, *first[:3], None, *first[4:]),
+    ]

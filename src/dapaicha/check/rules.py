@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 
 from dapaicha import layout
+from dapaicha.check import ditto
 from dapaicha.check.context import Context, item_texts
 from dapaicha.check.values import PUNCT_ONLY, Values, check_values, placeholder, read_values
 from dapaicha.config.checklist import Checklist
@@ -144,7 +145,9 @@ def check_rows(ctx: Context) -> list[Row]:
     seen: dict[int, int] = {}
     plain = _plain_no(ctx)
     by_no = cl.by_no
+    above: TableRow | None = None
     for tr in ret.rows:
+        tr_above, above = above, tr
         x = tr.no_raw
         if not (x.__class__ is float and x.is_integer() and (no := int(x)) in by_no):
             if (got := check_item_no(ctx, tr)) is None:  # (the usual 序号 aside)
@@ -153,6 +156,7 @@ def check_rows(ctx: Context) -> list[Row]:
         seq = seen[no] = seen.get(no, 0) + 1
         row = plain(tr, no, seq) if plain is not None else None
         if row is None:
+            ditto.resolve(tr, tr_above)
             row = _check_row(ctx, tr, no, seq, rows)
         rows.append(row)
     for _, item in cl.items:
