@@ -107,3 +107,33 @@ def test_同上_and_a_ditto_mark_take_the_value_of_the_row_above(make_return, cl
         (5, one["measure"], "纳入整改方案", one["deadline"], "李四", "正在整改", None),
         (10, *first[:3], None, *first[4:]),
     ]
+
+
+def test_a_village_that_filled_another_village_s_ledger_is_sent_the_return(
+    tmp_path, make_return, cl, ros
+):
+    """王庄村 filled 大马村's ledger (its metadata says 大马村), wrote 王庄村 in the 填报单位 and
+    named the file 王庄村: rejected, and the rejection is 王庄村's (not a second 大马村 file
+    that 大马村 is told about, 王庄村 left 未报)."""
+    d = tmp_path / "returns"
+    make_return("大马村.xlsx", {3: problem()}, folder=d)
+    p = make_return("王庄村.xlsx", {5: problem(description="王庄村的问题")}, folder=d)
+    wb = openpyxl.load_workbook(p)
+    ws = wb[layout.SHEET_LEDGER]
+    for cell in ("A1", layout.UNIT_CELL):
+        ws[cell] = ws[cell].value.replace("大马村", "王庄村")
+    wb.save(p)
+
+    rep, subs = validate.validate_folder(d, cl, ros)
+
+    assert sorted((f.file, f.code, f.cell) for f in rep.findings) == [
+        ("王庄村.xlsx", "identity-mismatch", "")
+    ]
+    assert rep.findings[0].message == (
+        "“整改台账”表：台账元数据显示为“鄢陵县陈化店镇大马村”，填报单位显示为“鄢陵县陈化店镇王庄村”："
+        "可能用了别村的台账模板，请使用下发给本村的台账重新填报。"
+    )
+    got = sorted((s.file, s.village, s.accepted) for s in subs)
+    assert got == [("大马村.xlsx", "大马村", True), ("王庄村.xlsx", "王庄村", False)]
+    wz = next(s for s in subs if s.file == "王庄村.xlsx")
+    assert (wz.township, wz.village_code) == ("陈化店镇", ros.villages[1].code)

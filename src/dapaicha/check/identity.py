@@ -139,6 +139,16 @@ def _twins(roster: Roster, texts: list[str]) -> list[Village]:
     return [e[1] for e in twins]
 
 
+def _named(sources: list[tuple[str, Village | None, str]], label: str) -> Village | None:
+    return next((v for lb, v, _ in sources if lb == label), None)
+
+
+def _names(stem: str, v: Village, not_v: Village) -> bool:
+    """Whether a file name names village v (a name two townships share will do), not not_v."""
+    t = squash(stem)
+    return v.key != not_v.key and _base(village_base, v.village) in t and not_v.village not in t
+
+
 def identify(ret: Return, roster: Roster) -> tuple[Village | None, list[Finding]]:
     """Resolve the village from each source; disagreements are findings, codes win."""
     out: list[Finding] = []
@@ -184,6 +194,10 @@ def identify(ret: Return, roster: Roster) -> tuple[Village | None, list[Finding]
         else:
             out.append(make(C.VILLAGE_UNIDENTIFIED, ret.file, sheet=ret.sheet))
         return None, out
+    unit_v = _named(sources, "填报单位")
+    if chosen_src == "台账元数据" and unit_v is not None and _names(stem, unit_v, chosen):
+        # another village's ledger, filled by the village its 填报单位 and file name name
+        chosen, chosen_src, m = unit_v, "填报单位", {}
     if chosen_src != "台账元数据" and (said := _contradicted(roster, chosen, m, sources)):
         # the roster lacks this village; a same-named one elsewhere must not take its return
         cell = line_cell if said[0] == "填报单位" else ""
@@ -202,7 +216,10 @@ def identify(ret: Return, roster: Roster) -> tuple[Village | None, list[Finding]
         if v is not None and v.key != chosen.key:
             # The metadata and the 填报单位 line naming two villages: another village's
             # ledger was reused. Only the file name may disagree harmlessly.
-            code = C.IDENTITY_MISMATCH if label == "填报单位" else C.IDENTITY_CONFLICT
+            pair = {label, chosen_src}
+            code = (
+                C.IDENTITY_MISMATCH if pair == {"填报单位", "台账元数据"} else C.IDENTITY_CONFLICT
+            )
             out.append(
                 make(
                     code,
