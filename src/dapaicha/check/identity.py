@@ -143,6 +143,16 @@ def _named(sources: list[tuple[str, Village | None, str]], label: str) -> Villag
     return next((v for lb, v, _ in sources if lb == label), None)
 
 
+def _reused(
+    sources: list[tuple[str, Village | None, str]], chosen: Village, chosen_src: str, stem: str
+) -> Village | None:
+    """The village that filled another village's ledger: its 填报单位 and file name say so."""
+    unit_v = _named(sources, "填报单位")
+    if chosen_src == "台账元数据" and unit_v is not None and _names(stem, unit_v, chosen):
+        return unit_v
+    return None
+
+
 def _names(stem: str, v: Village, not_v: Village) -> bool:
     """Whether a file name names village v (a name two townships share will do), not not_v."""
     t = squash(stem)
@@ -194,10 +204,8 @@ def identify(ret: Return, roster: Roster) -> tuple[Village | None, list[Finding]
         else:
             out.append(make(C.VILLAGE_UNIDENTIFIED, ret.file, sheet=ret.sheet))
         return None, out
-    unit_v = _named(sources, "填报单位")
-    if chosen_src == "台账元数据" and unit_v is not None and _names(stem, unit_v, chosen):
-        # another village's ledger, filled by the village its 填报单位 and file name name
-        chosen, chosen_src, m = unit_v, "填报单位", {}
+    if (sender := _reused(sources, chosen, chosen_src, stem)) is not None:
+        chosen, chosen_src, m = sender, "填报单位", {}
     if chosen_src != "台账元数据" and (said := _contradicted(roster, chosen, m, sources)):
         # the roster lacks this village; a same-named one elsewhere must not take its return
         cell = line_cell if said[0] == "填报单位" else ""
