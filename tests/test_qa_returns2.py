@@ -137,3 +137,34 @@ def test_a_village_that_filled_another_village_s_ledger_is_sent_the_return(
     assert got == [("大马村.xlsx", "大马村", True), ("王庄村.xlsx", "王庄村", False)]
     wz = next(s for s in subs if s.file == "王庄村.xlsx")
     assert (wz.township, wz.village_code) == ("陈化店镇", ros.villages[1].code)
+
+
+def _unmerge_from(ws, row: int) -> None:
+    for m in list(ws.merged_cells.ranges):
+        if m.min_row >= row:
+            ws.unmerge_cells(str(m))
+
+
+def test_a_合计_or_小计_line_typed_into_the_table_is_no_problem_row(make_return, cl, ros):
+    """A 合计 line under 第66项 (counts in 是否存在问题 and 整改结果) and a 小计 line under
+    第10项, typed in the 类别 or 序号 column: counts, not a further problem of the item above."""
+    two = {3: problem(), 5: problem(result="正在整改", done_date=None)}
+    p = make_return("合计.xlsx", two)
+    wb = openpyxl.load_workbook(p)
+    ws = wb[layout.SHEET_LEDGER]
+    _unmerge_from(ws, FIRST)
+    last = FIRST + 66  # the row under 第66项
+    ws.insert_rows(last, 1)
+    ws[f"A{last}"], ws[f"E{last}"], ws[f"F{last}"] = "合计", 2, "共排查发现问题2个"
+    ws[f"{layout.LETTER['result']}{last}"] = "已整改1个"
+    ws.insert_rows(FIRST + 10, 1)  # under 第10项
+    ws[f"B{FIRST + 10}"], ws[f"E{FIRST + 10}"] = "小计", "是：2项"
+    wb.save(p)
+    fr, subs = validate.validate_return(p, p.name, cl, ros)
+    assert _found(fr) == []
+    assert subs[0].accepted
+    assert [(r.no, r.result) for r in subs[0].rows if r.is_problem] == [
+        (3, "已整改"),
+        (5, "正在整改"),
+    ]
+    assert len(subs[0].rows) == 66

@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 
 from dapaicha import layout
-from dapaicha.check import ditto
+from dapaicha.check import ditto, totals
 from dapaicha.check.context import Context, item_texts
 from dapaicha.check.values import PUNCT_ONLY, Values, check_values, placeholder, read_values
 from dapaicha.config.checklist import Checklist
@@ -147,12 +147,14 @@ def check_rows(ctx: Context) -> list[Row]:
     by_no = cl.by_no
     above: TableRow | None = None
     for tr in ret.rows:
-        tr_above, above = above, tr
         x = tr.no_raw
         if not (x.__class__ is float and x.is_integer() and (no := int(x)) in by_no):
-            if (got := check_item_no(ctx, tr)) is None:  # (the usual 序号 aside)
-                continue
+            if totals.is_total(tr) or (got := check_item_no(ctx, tr)) is None:
+                continue  # (the usual 序号 aside)
             no = got
+        elif not tr.values.get("no") and totals.is_total(tr):
+            continue  # a 合计 line: its 序号 blank, the item above's taken
+        tr_above, above = above, tr
         seq = seen[no] = seen.get(no, 0) + 1
         row = plain(tr, no, seq) if plain is not None else None
         if row is None:
