@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import openpyxl
 from conftest import problem
 
@@ -168,3 +170,19 @@ def test_a_合计_or_小计_line_typed_into_the_table_is_no_problem_row(make_ret
         (5, "正在整改"),
     ]
     assert len(subs[0].rows) == 66
+
+
+def test_a_填报日期_typed_under_the_signatures_with_the_top_one_blank_is_read(make_return, cl, ros):
+    p = make_return("日期在下.xlsx", {3: problem()}, report_date=None)
+    wb = openpyxl.load_workbook(p)
+    ws = wb[layout.SHEET_LEDGER]
+    below = FIRST + 66 + 6  # under the three signature lines
+    ws[f"A{below}"] = "填报日期：2022年3月29日"
+    wb.save(p)
+    fr, subs = validate.validate_return(p, p.name, cl, ros)
+    assert _found(fr) == []
+    assert subs[0].report_date == dt.date(2022, 3, 29)
+    # neither at the top nor below: said at the top's cell, as before
+    q = make_return("无日期.xlsx", {3: problem()}, report_date=None)
+    fr, subs = validate.validate_return(q, q.name, cl, ros)
+    assert _found(fr) == [("report-date-missing", layout.DATE_CELL)]

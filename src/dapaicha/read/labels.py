@@ -66,6 +66,26 @@ def label_value(
     return None, ""
 
 
+def first_value(
+    grid: list[list[Any]],
+    labels: tuple[str, ...],
+    spans: dict[tuple[int, int], int],
+    *ranges: range,
+) -> tuple[Any, str]:
+    """The first of labels with a value, in each range in turn (填报日期 left blank at the top
+    and typed under the signatures); else the first label found blank, and its cell."""
+    blank: tuple[Any, str] = (None, "")
+    for rows in ranges:
+        for label in labels:
+            v, addr = label_value(grid, label, rows, spans)
+            if addr:
+                if not (v is None or (isinstance(v, str) and not v.strip())):
+                    return v, addr
+                blank = blank if blank[1] else (v, addr)
+                break
+    return blank
+
+
 def signature_line(
     row: list[Any], n: int, no_raw: Any, label_cols: list[int], end_line: Any
 ) -> bool:

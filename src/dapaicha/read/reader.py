@@ -24,7 +24,7 @@ from dapaicha.model import Cells
 from dapaicha.normalize import parse_int
 from dapaicha.read import book, formulas, sniff
 from dapaicha.read.header import find_header, match_header, sub_header
-from dapaicha.read.labels import end_line_rx, label_value, signature_line
+from dapaicha.read.labels import end_line_rx, first_value, label_value, signature_line
 from dapaicha.read.quiet import panic_free_stderr
 from dapaicha.read.sheets import grid_of, ods_merges, sheet_parts
 
@@ -319,13 +319,9 @@ def _read_top(grid: list[list[Any]], header_r0: int, ret: Return) -> None:
             break
     ret.unit = _text(unit).strip()
     ret.unit_addr = unit_addr if ret.unit else ""
-    for rows in (range(0, header_r0), range(header_r0, len(grid))):  # or under the table
-        for label in layout.DATE_LABELS:
-            ret.report_date, ret.report_date_addr = label_value(grid, label, rows, ret.spans)
-            if ret.report_date_addr:
-                break
-        if ret.report_date_addr:
-            break
+    ret.report_date, ret.report_date_addr = first_value(  # or under the table
+        grid, layout.DATE_LABELS, ret.spans, range(0, header_r0), range(header_r0, len(grid))
+    )
     if isinstance(ret.report_date, str):  # "（填报日期：2022年3月30日）" in a title
         ret.report_date = ret.report_date.rstrip("）)】] ")
     ret.report_date = _unformat(ret.report_date, ret.ods)
