@@ -186,3 +186,41 @@ def test_a_填报日期_typed_under_the_signatures_with_the_top_one_blank_is_rea
     q = make_return("无日期.xlsx", {3: problem()}, report_date=None)
     fr, subs = validate.validate_return(q, q.name, cl, ros)
     assert _found(fr) == [("report-date-missing", layout.DATE_CELL)]
+
+
+def test_序号_renumbered_by_a_drag_fill_says_the_序号_not_the_text_was_changed(
+    make_return, cl, ros
+):
+    """A second problem inserted under 第3项, then the 序号 column dragged 1, 2, 3 … 67: every
+    row from the inserted one on has the next 序号; the texts are as issued. Said as the 序号
+    moved (which item's text it is), not as a text to restore."""
+    p = make_return("拖动序号.xlsx", {3: [problem(), problem(description="第二个问题")]})
+    wb = openpyxl.load_workbook(p)
+    ws = wb[layout.SHEET_LEDGER]
+    _unmerge_from(ws, FIRST)
+    for i in range(67):
+        ws[f"B{FIRST + i}"] = i + 1
+    wb.save(p)
+    fr, subs = validate.validate_return(p, p.name, cl, ros)
+    altered = [f for f in fr.findings if f.code == "item-text-altered"]
+    # rows 8…69 hold items 4…65 numbered 5…66; row 70 is item 66 numbered 67
+    assert [f.cell for f in altered] == [f"D{r}" for r in range(FIRST + 4, FIRST + 66)]
+    assert altered[0].message == (
+        "“整改台账”表 第5项 D8单元格：排查内容与清单原文不一致：这是第4项的排查内容，序号却填为5，"
+        "请改回原来的序号（同一项有多个问题时，插入行并填写相同序号，不要拖动填充序号）。"
+    )
+    assert ("item-unknown", "B70") in _found(fr)
+    assert not subs[0].accepted
+    # a text really changed is still asked back
+    q = make_return("改内容.xlsx", {})
+    wb = openpyxl.load_workbook(q)
+    wb[layout.SHEET_LEDGER][f"D{FIRST + 2}"] = "改过的内容"
+    wb.save(q)
+    fr, _ = validate.validate_return(q, q.name, cl, ros)
+    assert [(f.code, f.cell, f.message) for f in fr.findings] == [
+        (
+            "item-text-altered",
+            f"D{FIRST + 2}",
+            f"“整改台账”表 第3项 D{FIRST + 2}单元格：排查内容与清单原文不一致，请恢复原文（不得修改排查内容）。",
+        )
+    ]

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from dapaicha import layout
 from dapaicha.check import ditto, totals
-from dapaicha.check.context import Context, item_texts
+from dapaicha.check.context import Context, item_of_text, item_texts
 from dapaicha.check.values import PUNCT_ONLY, Values, check_values, placeholder, read_values
 from dapaicha.config.checklist import Checklist
 from dapaicha.config.periods import REPORTING_AFTER_END
@@ -269,8 +269,16 @@ def _check_item_text(ctx: Context, tr: TableRow, no: int) -> None:
     if "content" not in tr.values or tr.values["content"] == _contents(ctx.cl)[1].get(no):
         return
     got = clean_text(tr.values["content"])
-    if got is not None and squash(got) != ctx.cl_text[no]:
-        ctx.add(C.ITEM_TEXT_ALTERED, cell=tr.addrs["content"], item=no, value=got)
+    if got is not None and (text := squash(got)) != ctx.cl_text[no]:
+        other = item_of_text(ctx.cl).get(text)  # another item's text: the 序号 was moved
+        why = _MOVED.format(other, no) if other else "，请恢复原文（不得修改排查内容）。"
+        ctx.add(C.ITEM_TEXT_ALTERED, cell=tr.addrs["content"], item=no, value=got, detail=why)
+
+
+_MOVED = (
+    "：这是第{}项的排查内容，序号却填为{}，请改回原来的序号"
+    "（同一项有多个问题时，插入行并填写相同序号，不要拖动填充序号）。"
+)
 
 
 def _has_problem(
