@@ -224,3 +224,40 @@ def test_序号_renumbered_by_a_drag_fill_says_the_序号_not_the_text_was_chang
             f"“整改台账”表 第3项 D{FIRST + 2}单元格：排查内容与清单原文不一致，请恢复原文（不得修改排查内容）。",
         )
     ]
+
+
+def test_another_village_s_ledger_under_a_name_two_townships_share_is_not_taken_as_its(
+    tmp_path, make_return, cl, ros
+):
+    """王庄村 (陈化店镇 and 望田镇 both have one) filled 大马村's ledger and wrote only
+    “王庄村” in the 填报单位: not accepted as 大马村's (it replaced 大马村's own return, with
+    only a duplicate warning); named in the file too, whose it is stays open; the file
+    name saying nothing, it is 大马村's template reused, an error as for any other name."""
+    d = tmp_path / "returns"
+    make_return("大马村.xlsx", {3: problem()}, folder=d)
+    for name in ("王庄村.xlsx", "台账.xlsx"):
+        p = make_return(name, {5: problem(description="王庄村的问题")}, folder=d)
+        wb = openpyxl.load_workbook(p)
+        ws = wb[layout.SHEET_LEDGER]
+        ws["A1"] = "王庄村巩固脱贫成果“大排查大起底”行动问题整改台账"
+        ws[layout.UNIT_CELL] = "填报单位：王庄村"
+        wb.save(p)
+
+    rep, subs = validate.validate_folder(d, cl, ros)
+
+    assert sorted((f.file, f.code, f.cell) for f in rep.findings) == [
+        ("台账.xlsx", "duplicate-return", ""),
+        ("台账.xlsx", "identity-mismatch", ""),
+        ("大马村.xlsx", "duplicate-return", ""),
+        ("王庄村.xlsx", "village-unidentified", layout.UNIT_CELL),
+    ]
+    said = {f.file: f.message for f in rep.findings if f.code != "duplicate-return"}
+    assert said == {
+        "王庄村.xlsx": "“整改台账”表 A2单元格：无法从台账中确定是哪个村报送的（名册中有同名的村："
+        "鄢陵县陈化店镇王庄村、鄢陵县望田镇王庄村），请使用下发给本村的台账模板，"
+        "或在“填报单位”写明县、乡、村全称。",
+        "台账.xlsx": "“整改台账”表：填报单位显示为“王庄村”，台账元数据显示为“鄢陵县陈化店镇大马村”："
+        "可能用了别村的台账模板，请使用下发给本村的台账重新填报。",
+    }
+    got = sorted((s.file, s.village, s.accepted) for s in subs)
+    assert got == [("台账.xlsx", "大马村", False), ("大马村.xlsx", "大马村", True)]

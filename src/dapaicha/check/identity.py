@@ -153,27 +153,54 @@ def _reused(
     return None
 
 
+def _twin_unit(
+    roster: Roster,
+    ret: Return,
+    sources: list[tuple[str, Village | None, str]],
+    chosen: Village,
+    stem: str,
+) -> Finding | None:
+    """The 填报单位 naming only a name two townships share, not the metadata's village: another
+    village's ledger reused; the file name naming it too, whose it is is open."""
+    if _named(sources, "填报单位") is not None or not ret.unit:
+        return None
+    twins = _twins(roster, [ret.unit])
+    if not twins or any(t.key == chosen.key for t in twins):
+        return None
+    at = ret.sheet
+    if _names(stem, twins[0], chosen):
+        same = "、".join(v.full_name for v in twins)
+        detail = f"（名册中有同名的村：{same}）"
+        return make(C.VILLAGE_UNIDENTIFIED, ret.file, sheet=at, cell=ret.unit_addr, detail=detail)
+    shown = re.sub(r"^\s*[^:：]{0,6}[:：]\s*", "", ret.unit)  # the line without its label
+    detail = f"填报单位显示为“{shown}”，台账元数据显示为“{chosen.full_name}”"
+    return make(C.IDENTITY_MISMATCH, ret.file, sheet=at, value=shown, detail=detail)
+
+
 def _names(stem: str, v: Village, not_v: Village) -> bool:
     """Whether a file name names village v (a name two townships share will do), not not_v."""
     t = squash(stem)
     return v.key != not_v.key and _base(village_base, v.village) in t and not_v.village not in t
 
 
+def _meta_source(roster: Roster, m: dict[str, str]) -> list[tuple[str, Village | None, str]]:
+    """The metadata's village as the first source, when the metadata names one."""
+    if not (m.get("village_code") or m.get("village")):
+        return []
+    v = roster.find(code=m.get("village_code") or None) if m.get("village_code") else None
+    if v is None:
+        v = roster.find(
+            county=m.get("county"), township=m.get("township"), village=m.get("village")
+        )
+    raw = "".join(m.get(k, "") for k in ("county", "township", "village"))
+    return [("台账元数据", v, raw or m.get("village_code", ""))]
+
+
 def identify(ret: Return, roster: Roster) -> tuple[Village | None, list[Finding]]:
     """Resolve the village from each source; disagreements are findings, codes win."""
     out: list[Finding] = []
-    sources: list[tuple[str, Village | None, str]] = []  # (source label, village, raw text)
     m = ret.meta
-    if m.get("village_code") or m.get("village"):
-        v = roster.find(code=m.get("village_code") or None) if m.get("village_code") else None
-        if v is None:
-            v = roster.find(
-                county=m.get("county"), township=m.get("township"), village=m.get("village")
-            )
-        raw = "".join(m.get(k, "") for k in ("county", "township", "village")) or m.get(
-            "village_code", ""
-        )
-        sources.append(("台账元数据", v, raw))
+    sources = _meta_source(roster, m)  # (source label, village, raw text)
     line = ret.unit or ret.title
     line_cell = ret.unit_addr if ret.unit else ret.title_addr
     if line:
@@ -206,6 +233,10 @@ def identify(ret: Return, roster: Roster) -> tuple[Village | None, list[Finding]
         return None, out
     if (sender := _reused(sources, chosen, chosen_src, stem)) is not None:
         chosen, chosen_src, m = sender, "填报单位", {}
+    elif chosen_src == "台账元数据" and (f := _twin_unit(roster, ret, sources, chosen, stem)):
+        out.append(f)
+        if f.code == C.VILLAGE_UNIDENTIFIED:
+            return None, out
     if chosen_src != "台账元数据" and (said := _contradicted(roster, chosen, m, sources)):
         # the roster lacks this village; a same-named one elsewhere must not take its return
         cell = line_cell if said[0] == "填报单位" else ""
