@@ -261,3 +261,49 @@ def test_another_village_s_ledger_under_a_name_two_townships_share_is_not_taken_
     }
     got = sorted((s.file, s.village, s.accepted) for s in subs)
     assert got == [("台账.xlsx", "大马村", False), ("大马村.xlsx", "大马村", True)]
+
+
+def test_another_village_s_ledger_filled_by_a_village_the_roster_lacks_is_not_taken_as_its(
+    tmp_path, make_return, cl, ros
+):
+    """新兴村 (not in the roster) filled 大马村's ledger: its 填报单位 and file name say 新兴村.
+    Not 大马村's return (it replaced 大马村's own, with a duplicate warning only): named as a
+    village the roster lacks; the file name saying nothing, 大马村's template reused."""
+    d = tmp_path / "returns"
+    make_return("大马村.xlsx", {3: problem()}, folder=d)
+    for name in ("新兴村.xlsx", "台账.xlsx"):
+        p = make_return(name, {5: problem(description="新兴村的问题")}, folder=d)
+        wb = openpyxl.load_workbook(p)
+        ws = wb[layout.SHEET_LEDGER]
+        ws["A1"] = "新兴村巩固脱贫成果“大排查大起底”行动问题整改台账"
+        ws[layout.UNIT_CELL] = "填报单位：鄢陵县陈化店镇新兴村"
+        wb.save(p)
+    # a 填报单位 without a village, and one with the village's own name: nothing to say
+    make_return("前杨村.xlsx", {}, folder=d, village=2)
+    q = make_return("前杨村2.xlsx", {}, folder=tmp_path / "src", village=2)
+
+    rep, subs = validate.validate_folder(d, cl, ros)
+
+    assert sorted((f.file, f.code, f.cell) for f in rep.findings) == [
+        ("台账.xlsx", "duplicate-return", ""),
+        ("台账.xlsx", "identity-mismatch", ""),
+        ("大马村.xlsx", "duplicate-return", ""),
+        ("新兴村.xlsx", "village-not-in-roster", layout.UNIT_CELL),
+    ]
+    said = {f.file: f.message for f in rep.findings if f.code != "duplicate-return"}
+    assert said["新兴村.xlsx"] == (
+        "“整改台账”表 A2单元格：“鄢陵县陈化店镇新兴村”不在村名册中（台账元数据显示为"
+        "“鄢陵县陈化店镇大马村”，可能用了别村的台账模板），请核对县、乡、村名称或村代码。"
+    )
+    got = sorted((s.file, s.village, s.accepted) for s in subs)
+    assert got == [
+        ("前杨村.xlsx", "前杨村", True),
+        ("台账.xlsx", "大马村", False),
+        ("大马村.xlsx", "大马村", True),
+    ]
+    for unit in ("填报单位：陈化店镇人民政府", "填报单位：前杨村村委会"):
+        wb = openpyxl.load_workbook(q)
+        wb[layout.SHEET_LEDGER][layout.UNIT_CELL] = unit
+        wb.save(q)
+        fr, subs = validate.validate_return(q, q.name, cl, ros)
+        assert fr.findings == [] and subs[0].accepted

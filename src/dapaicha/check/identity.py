@@ -153,26 +153,39 @@ def _reused(
     return None
 
 
-def _twin_unit(
+_VILLAGE_AT_END = re.compile(
+    r"(?:^|[县区市旗镇乡]|街道|办事处)([^县区市旗镇乡]{1,10}?(?:村|社区))(?:村委会|居委会|委员会)?$"
+)
+
+
+def _unit_other(
     roster: Roster,
     ret: Return,
     sources: list[tuple[str, Village | None, str]],
     chosen: Village,
     stem: str,
 ) -> Finding | None:
-    """The 填报单位 naming only a name two townships share, not the metadata's village: another
-    village's ledger reused; the file name naming it too, whose it is is open."""
+    """The 填报单位 naming a village the roster cannot tell (a name two townships share, or
+    none it has), not the metadata's: another village's ledger reused. When the file name
+    names it too, the return is not the metadata village's at all."""
     if _named(sources, "填报单位") is not None or not ret.unit:
         return None
-    twins = _twins(roster, [ret.unit])
-    if not twins or any(t.key == chosen.key for t in twins):
-        return None
-    at = ret.sheet
-    if _names(stem, twins[0], chosen):
-        same = "、".join(v.full_name for v in twins)
-        detail = f"（名册中有同名的村：{same}）"
-        return make(C.VILLAGE_UNIDENTIFIED, ret.file, sheet=at, cell=ret.unit_addr, detail=detail)
     shown = re.sub(r"^\s*[^:：]{0,6}[:：]\s*", "", ret.unit)  # the line without its label
+    twins = _twins(roster, [shown])
+    hit = None if twins else _VILLAGE_AT_END.search(squash(shown))
+    name = twins[0].village if twins else (hit[1] if hit else "")
+    mine = _base(village_base, chosen.village)
+    if not name or any(t.key == chosen.key for t in twins) or village_base(name) == mine:
+        return None
+    at, cell = ret.sheet, ret.unit_addr
+    if village_base(name) in squash(stem) and chosen.village not in squash(stem):
+        if twins:
+            detail = f"（名册中有同名的村：{'、'.join(v.full_name for v in twins)}）"
+            return make(C.VILLAGE_UNIDENTIFIED, ret.file, sheet=at, cell=cell, detail=detail)
+        detail = f"（台账元数据显示为“{chosen.full_name}”，可能用了别村的台账模板）"
+        return make(
+            C.VILLAGE_NOT_IN_ROSTER, ret.file, sheet=at, cell=cell, value=shown, detail=detail
+        )
     detail = f"填报单位显示为“{shown}”，台账元数据显示为“{chosen.full_name}”"
     return make(C.IDENTITY_MISMATCH, ret.file, sheet=at, value=shown, detail=detail)
 
@@ -233,9 +246,9 @@ def identify(ret: Return, roster: Roster) -> tuple[Village | None, list[Finding]
         return None, out
     if (sender := _reused(sources, chosen, chosen_src, stem)) is not None:
         chosen, chosen_src, m = sender, "填报单位", {}
-    elif chosen_src == "台账元数据" and (f := _twin_unit(roster, ret, sources, chosen, stem)):
+    elif chosen_src == "台账元数据" and (f := _unit_other(roster, ret, sources, chosen, stem)):
         out.append(f)
-        if f.code == C.VILLAGE_UNIDENTIFIED:
+        if f.code != C.IDENTITY_MISMATCH:
             return None, out
     if chosen_src != "台账元数据" and (said := _contradicted(roster, chosen, m, sources)):
         # the roster lacks this village; a same-named one elsewhere must not take its return
