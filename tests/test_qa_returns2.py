@@ -307,3 +307,42 @@ def test_another_village_s_ledger_filled_by_a_village_the_roster_lacks_is_not_ta
         wb.save(q)
         fr, subs = validate.validate_return(q, q.name, cl, ros)
         assert fr.findings == [] and subs[0].accepted
+
+
+def _signature_lines(p, lines: list[tuple[str, str | None]]) -> None:
+    wb = openpyxl.load_workbook(p)
+    ws = wb[layout.SHEET_LEDGER]
+    first = layout.sign_rows(66, 3)[0]
+    _unmerge_from(ws, first)
+    for i, (label, name) in enumerate(lines):
+        ws[f"A{first + i}"], ws[f"D{first + i}"] = label, name
+    wb.save(p)
+
+
+def test_signature_labels_as_villages_retype_them_are_read(make_return, cl, ros):
+    """The signers' other names the campaign lists (signer_aliases: 组长, 责任组组长, 驻村第一书记,
+    村党支部书记 …) and 支书, as a village retypes the signature labels: the names are read."""
+    cases = {
+        "a.xlsx": [
+            ("组长（签字）：", "张三"),
+            ("第一书记（签字）：", "李四"),
+            ("支书（签字）：", "王五"),
+        ],
+        "b.xlsx": [
+            ("责任组组长：", "张三"),
+            ("驻村第一书记：", "李四"),
+            ("村党支部书记：", "王五"),
+        ],
+        "c.xlsx": [("组长：张三  第一书记：李四  村党支部书记：王五", None)],
+    }
+    for name, lines in cases.items():
+        p = make_return(name, {3: problem()})
+        _signature_lines(p, lines)
+        fr, subs = validate.validate_return(p, p.name, cl, ros)
+        assert (name, fr.findings) == (name, [])
+        assert subs[0].accepted
+    # an alias left blank is still a name missing; 第一书记's name is not the 书记's
+    p = make_return("d.xlsx", {3: problem()})
+    _signature_lines(p, [("组长：", "张三"), ("第一书记：", "李四"), ("村党支部书记：", None)])
+    fr, _ = validate.validate_return(p, p.name, cl, ros)
+    assert [(f.code, f.value) for f in fr.findings] == [("signer-missing", "村支部书记")]
