@@ -346,3 +346,16 @@ def test_signature_labels_as_villages_retype_them_are_read(make_return, cl, ros)
     _signature_lines(p, [("组长：", "张三"), ("第一书记：", "李四"), ("村党支部书记：", None)])
     fr, _ = validate.validate_return(p, p.name, cl, ros)
     assert [(f.code, f.value) for f in fr.findings] == [("signer-missing", "村支部书记")]
+
+
+def test_同上_typed_for_the_序号_of_an_inserted_row_is_the_item_above(make_return, cl, ros):
+    p = make_return("序号同上.xlsx", {3: [problem(), problem(description="第二个问题")]})
+    wb = openpyxl.load_workbook(p)
+    wb[layout.SHEET_LEDGER][f"B{FIRST + 3}"] = "同上"  # the inserted row under 第3项
+    wb.save(p)
+    fr, subs = validate.validate_return(p, p.name, cl, ros)
+    assert _found(fr) == []
+    assert [(r.no, r.seq, r.description) for r in subs[0].rows if r.is_problem] == [
+        (3, 1, "部分监测户信息未更新"),
+        (3, 2, "第二个问题"),
+    ]

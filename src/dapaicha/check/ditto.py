@@ -10,7 +10,8 @@ DITTO = frozenset({"同上", "〃", "同前", "如上", "同上行", "同上一�
 _FILL = frozenset(layout.FILL_KEYS)
 
 
-def _is_ditto(v: object) -> bool:
+def is_ditto(v: object) -> bool:
+    """同上, 〃 … (spaces and a closing 。 aside)."""
     return isinstance(v, str) and len(v) <= 8 and "".join(v.split()).rstrip("。.") in DITTO
 
 
@@ -18,5 +19,5 @@ def resolve(tr: TableRow, above: TableRow | None) -> None:
     """Each fill-in cell of tr saying 同上 takes the same column's value in the row above
     (itself resolved already); blank when there is no row above."""
     for k, v in tr.values.items():
-        if k in _FILL and _is_ditto(v):
+        if k in _FILL and is_ditto(v):
             tr.values[k] = None if above is None else above.values.get(k)

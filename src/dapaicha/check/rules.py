@@ -164,6 +164,8 @@ def check_rows(ctx: Context) -> list[Row]:
     for tr in ret.rows:
         x = tr.no_raw
         if not (x.__class__ is float and x.is_integer() and (no := int(x)) in by_no):
+            if above is not None and ditto.is_ditto(x):
+                tr.no_raw = above.no_raw  # 同上 for the 序号: a further problem of the item
             if totals.is_total(tr) or (got := check_item_no(ctx, tr)) is None:
                 continue  # (the usual 序号 aside)
             no = got
