@@ -341,6 +341,19 @@ def test_signature_labels_as_villages_retype_them_are_read(make_return, cl, ros)
         fr, subs = validate.validate_return(p, p.name, cl, ros)
         assert (name, fr.findings) == (name, [])
         assert subs[0].accepted
+    # another name as a 责任人 on an inserted row without 序号 does not end the table
+    p = make_return(
+        "e.xlsx", {3: [problem(), problem(description="第二个问题", owner="书记：王五")]}
+    )
+    wb = openpyxl.load_workbook(p)
+    wb[layout.SHEET_LEDGER][f"B{FIRST + 3}"] = None
+    wb.save(p)
+    fr, subs = validate.validate_return(p, p.name, cl, ros)
+    assert fr.findings == []
+    assert [(r.no, r.owner) for r in subs[0].rows if r.is_problem] == [
+        (3, "张三"),
+        (3, "书记：王五"),
+    ]
     # an alias left blank is still a name missing; 第一书记's name is not the 书记's
     p = make_return("d.xlsx", {3: problem()})
     _signature_lines(p, [("组长：", "张三"), ("第一书记：", "李四"), ("村党支部书记：", None)])

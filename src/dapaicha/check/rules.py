@@ -6,8 +6,6 @@ import datetime as dt
 import operator
 import re
 from collections.abc import Callable
-from itertools import repeat
-from typing import Any
 
 from dapaicha import layout
 from dapaicha.check import ditto, totals
@@ -114,23 +112,10 @@ def check_signers(ctx: Context) -> None:
     camp = ctx.cl.campaign
     if camp.signatures_on_paper:
         return
-    got = ctx.ret.signers
-    found = {(a, v) for v, a in map(got.get, camp.village_signers, repeat((None, ""))) if v}
     for title in camp.village_signers:
-        value, addr = got.get(title, (None, ""))
-        if clean_text(value) is None and not _by_alias(got, camp.signer_aliases.get(title), found):
+        value, addr = ctx.ret.signers.get(title, (None, ""))
+        if clean_text(value) is None:
             ctx.add(C.SIGNER_MISSING, cell=addr, value=title)
-
-
-def _by_alias(got: dict[str, tuple[Any, str]], aliases: list[str] | None, found: set[Any]) -> bool:
-    """A name under one of a signer's other names (村党支部书记：…) that no title took
-    (书记 finds 第一书记's line too)."""
-    for a in aliases or ():
-        value, addr = got.get(a, (None, ""))
-        if clean_text(value) is not None and (addr, value) not in found:
-            found.add((addr, value))
-            return True
-    return False
 
 
 # "Nothing found" in a village's words: 暂未发现, 该项无问题, 经排查未发现此类问题, 正常 …

@@ -72,9 +72,8 @@ class Campaign(_Model):
 
     @property
     def signer_labels(self) -> tuple[str, ...]:
-        """The signers' titles, then their other names: the labels a return is read by."""
-        more = (a for t in self.village_signers for a in self.signer_aliases.get(t, ()))
-        return (*self.village_signers, *dict.fromkeys(more))
+        """Each signer's title and its other names joined by “|”, as a return is read."""
+        return tuple("|".join((t, *self.signer_aliases.get(t, ()))) for t in self.village_signers)
 
     @model_validator(mode="after")
     def _aliases_of_signers(self) -> Campaign:
