@@ -166,7 +166,7 @@ _CODES = [
         C.ITEM_TEXT_ALTERED,
         E,
         "排查内容被改动",
-        "排查内容与清单原文不一致，请恢复原文（不得修改排查内容）。",
+        "排查内容与清单原文不一致{detail}",
     ),
     Code(
         C.ITEM_MISSING, E, "缺少排查项目", "缺少第 {item} 项，{expected} 项须逐项填报，请补上该行。"

@@ -49,3 +49,16 @@ def item_texts(cl: Checklist) -> dict[int, str]:
     if key not in _TEXTS:
         _TEXTS[key] = {i.no: squash(i.content) for _, i in cl.items}
     return _TEXTS[key]
+
+
+def item_of_text(cl: Checklist) -> dict[str, int]:
+    """Squashed item text → its 序号 (a text two items share: neither), once per checklist."""
+    key = cl.content_hash
+    if key not in _BY_TEXT:
+        texts = item_texts(cl)
+        shared = {t for t in texts.values() if list(texts.values()).count(t) > 1}
+        _BY_TEXT[key] = {t: no for no, t in texts.items() if t not in shared}
+    return _BY_TEXT[key]
+
+
+_BY_TEXT: dict[str, dict[str, int]] = {}

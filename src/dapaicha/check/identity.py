@@ -139,21 +139,81 @@ def _twins(roster: Roster, texts: list[str]) -> list[Village]:
     return [e[1] for e in twins]
 
 
+def _named(sources: list[tuple[str, Village | None, str]], label: str) -> Village | None:
+    return next((v for lb, v, _ in sources if lb == label), None)
+
+
+def _reused(
+    sources: list[tuple[str, Village | None, str]], chosen: Village, chosen_src: str, stem: str
+) -> Village | None:
+    """The village that filled another village's ledger: its 填报单位 and file name say so."""
+    unit_v = _named(sources, "填报单位")
+    if chosen_src == "台账元数据" and unit_v is not None and _names(stem, unit_v, chosen):
+        return unit_v
+    return None
+
+
+_VILLAGE_AT_END = re.compile(
+    r"(?:^|[县区市旗镇乡]|街道|办事处)([^县区市旗镇乡]{1,10}?(?:村|社区))(?:村委会|居委会|委员会)?$"
+)
+
+
+def _unit_other(
+    roster: Roster,
+    ret: Return,
+    sources: list[tuple[str, Village | None, str]],
+    chosen: Village,
+    stem: str,
+) -> Finding | None:
+    """The 填报单位 naming a village the roster cannot tell (a name two townships share, or
+    none it has), not the metadata's: another village's ledger reused. When the file name
+    names it too, the return is not the metadata village's at all."""
+    if _named(sources, "填报单位") is not None or not ret.unit:
+        return None
+    shown = re.sub(r"^\s*[^:：]{0,6}[:：]\s*", "", ret.unit)  # the line without its label
+    twins = _twins(roster, [shown])
+    hit = None if twins else _VILLAGE_AT_END.search(squash(shown))
+    name = twins[0].village if twins else (hit[1] if hit else "")
+    mine = _base(village_base, chosen.village)
+    if not name or any(t.key == chosen.key for t in twins) or village_base(name) == mine:
+        return None
+    at, cell = ret.sheet, ret.unit_addr
+    if village_base(name) in squash(stem) and chosen.village not in squash(stem):
+        if twins:
+            detail = f"（名册中有同名的村：{'、'.join(v.full_name for v in twins)}）"
+            return make(C.VILLAGE_UNIDENTIFIED, ret.file, sheet=at, cell=cell, detail=detail)
+        detail = f"（台账元数据显示为“{chosen.full_name}”，可能用了别村的台账模板）"
+        return make(
+            C.VILLAGE_NOT_IN_ROSTER, ret.file, sheet=at, cell=cell, value=shown, detail=detail
+        )
+    detail = f"填报单位显示为“{shown}”，台账元数据显示为“{chosen.full_name}”"
+    return make(C.IDENTITY_MISMATCH, ret.file, sheet=at, value=shown, detail=detail)
+
+
+def _names(stem: str, v: Village, not_v: Village) -> bool:
+    """Whether a file name names village v (a name two townships share will do), not not_v."""
+    t = squash(stem)
+    return v.key != not_v.key and _base(village_base, v.village) in t and not_v.village not in t
+
+
+def _meta_source(roster: Roster, m: dict[str, str]) -> list[tuple[str, Village | None, str]]:
+    """The metadata's village as the first source, when the metadata names one."""
+    if not (m.get("village_code") or m.get("village")):
+        return []
+    v = roster.find(code=m.get("village_code") or None) if m.get("village_code") else None
+    if v is None:
+        v = roster.find(
+            county=m.get("county"), township=m.get("township"), village=m.get("village")
+        )
+    raw = "".join(m.get(k, "") for k in ("county", "township", "village"))
+    return [("台账元数据", v, raw or m.get("village_code", ""))]
+
+
 def identify(ret: Return, roster: Roster) -> tuple[Village | None, list[Finding]]:
     """Resolve the village from each source; disagreements are findings, codes win."""
     out: list[Finding] = []
-    sources: list[tuple[str, Village | None, str]] = []  # (source label, village, raw text)
     m = ret.meta
-    if m.get("village_code") or m.get("village"):
-        v = roster.find(code=m.get("village_code") or None) if m.get("village_code") else None
-        if v is None:
-            v = roster.find(
-                county=m.get("county"), township=m.get("township"), village=m.get("village")
-            )
-        raw = "".join(m.get(k, "") for k in ("county", "township", "village")) or m.get(
-            "village_code", ""
-        )
-        sources.append(("台账元数据", v, raw))
+    sources = _meta_source(roster, m)  # (source label, village, raw text)
     line = ret.unit or ret.title
     line_cell = ret.unit_addr if ret.unit else ret.title_addr
     if line:
@@ -184,6 +244,12 @@ def identify(ret: Return, roster: Roster) -> tuple[Village | None, list[Finding]
         else:
             out.append(make(C.VILLAGE_UNIDENTIFIED, ret.file, sheet=ret.sheet))
         return None, out
+    if (sender := _reused(sources, chosen, chosen_src, stem)) is not None:
+        chosen, chosen_src, m = sender, "填报单位", {}
+    elif chosen_src == "台账元数据" and (f := _unit_other(roster, ret, sources, chosen, stem)):
+        out.append(f)
+        if f.code != C.IDENTITY_MISMATCH:
+            return None, out
     if chosen_src != "台账元数据" and (said := _contradicted(roster, chosen, m, sources)):
         # the roster lacks this village; a same-named one elsewhere must not take its return
         cell = line_cell if said[0] == "填报单位" else ""
@@ -202,7 +268,10 @@ def identify(ret: Return, roster: Roster) -> tuple[Village | None, list[Finding]
         if v is not None and v.key != chosen.key:
             # The metadata and the 填报单位 line naming two villages: another village's
             # ledger was reused. Only the file name may disagree harmlessly.
-            code = C.IDENTITY_MISMATCH if label == "填报单位" else C.IDENTITY_CONFLICT
+            pair = {label, chosen_src}
+            code = (
+                C.IDENTITY_MISMATCH if pair == {"填报单位", "台账元数据"} else C.IDENTITY_CONFLICT
+            )
             out.append(
                 make(
                     code,

@@ -8,7 +8,8 @@ import re
 from collections.abc import Callable
 
 from dapaicha import layout
-from dapaicha.check.context import Context, item_texts
+from dapaicha.check import ditto, totals
+from dapaicha.check.context import Context, item_of_text, item_texts
 from dapaicha.check.values import PUNCT_ONLY, Values, check_values, placeholder, read_values
 from dapaicha.config.checklist import Checklist
 from dapaicha.config.periods import REPORTING_AFTER_END
@@ -144,15 +145,22 @@ def check_rows(ctx: Context) -> list[Row]:
     seen: dict[int, int] = {}
     plain = _plain_no(ctx)
     by_no = cl.by_no
+    above: TableRow | None = None
     for tr in ret.rows:
         x = tr.no_raw
         if not (x.__class__ is float and x.is_integer() and (no := int(x)) in by_no):
-            if (got := check_item_no(ctx, tr)) is None:  # (the usual 序号 aside)
-                continue
+            if above is not None and ditto.is_ditto(x):
+                tr.no_raw = above.no_raw  # 同上 for the 序号: a further problem of the item
+            if totals.is_total(tr) or (got := check_item_no(ctx, tr)) is None:
+                continue  # (the usual 序号 aside)
             no = got
+        elif not tr.values.get("no") and totals.is_total(tr):
+            continue  # a 合计 line: its 序号 blank, the item above's taken
+        tr_above, above = above, tr
         seq = seen[no] = seen.get(no, 0) + 1
         row = plain(tr, no, seq) if plain is not None else None
         if row is None:
+            ditto.resolve(tr, tr_above)
             row = _check_row(ctx, tr, no, seq, rows)
         rows.append(row)
     for _, item in cl.items:
@@ -263,8 +271,16 @@ def _check_item_text(ctx: Context, tr: TableRow, no: int) -> None:
     if "content" not in tr.values or tr.values["content"] == _contents(ctx.cl)[1].get(no):
         return
     got = clean_text(tr.values["content"])
-    if got is not None and squash(got) != ctx.cl_text[no]:
-        ctx.add(C.ITEM_TEXT_ALTERED, cell=tr.addrs["content"], item=no, value=got)
+    if got is not None and (text := squash(got)) != ctx.cl_text[no]:
+        other = item_of_text(ctx.cl).get(text)  # another item's text: the 序号 was moved
+        why = _MOVED.format(other, no) if other else "，请恢复原文（不得修改排查内容）。"
+        ctx.add(C.ITEM_TEXT_ALTERED, cell=tr.addrs["content"], item=no, value=got, detail=why)
+
+
+_MOVED = (
+    "：这是第{}项的排查内容，序号却填为{}，请改回原来的序号"
+    "（同一项有多个问题时，插入行并填写相同序号，不要拖动填充序号）。"
+)
 
 
 def _has_problem(

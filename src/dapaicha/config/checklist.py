@@ -50,7 +50,7 @@ class Campaign(_Model):
     end: dt.date
     report_every_days: int = Field(7, ge=1)
     village_signers: list[str] = Field(min_length=1)
-    # other names of a signer's column in a roster, per title
+    # other names of a signer's column in a roster, and of a signature label in a return
     signer_aliases: dict[str, list[str]] = Field(default_factory=dict)
     # county-level division codes (6 digits) a village code must start with, per county
     county_codes: dict[str, str] = Field(default_factory=dict)
@@ -69,6 +69,11 @@ class Campaign(_Model):
         if bad:
             raise ValueError("区划代码应为 6 位数字：" + "；".join(bad))
         return v
+
+    @property
+    def signer_labels(self) -> tuple[str, ...]:
+        """Each signer's title and its other names joined by “|”, as a return is read."""
+        return tuple("|".join((t, *self.signer_aliases.get(t, ()))) for t in self.village_signers)
 
     @model_validator(mode="after")
     def _aliases_of_signers(self) -> Campaign:

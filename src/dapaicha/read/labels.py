@@ -18,7 +18,8 @@ _END_LABELS = ("填报人", "填报日期", "填报时间", "报送日期", "审
 
 @lru_cache(maxsize=64)
 def end_line_rx(titles: tuple[str, ...]) -> re.Pattern[str]:
-    names = "|".join(map(re.escape, (*titles, *_END_LABELS)))
+    """A line under the table: a signer's title (not its other names: 书记：王五 is a 责任人)."""
+    names = "|".join(map(re.escape, (*(t.split("|", 1)[0] for t in titles), *_END_LABELS)))
     return re.compile(rf"^\s*(?:{names})\s*(?:[（(]签字[)）])?\s*(?:[:：]|$)")
 
 
@@ -64,6 +65,53 @@ def label_value(
                     return w, address(r0, c1)
             return None, address(r0, first)
     return None, ""
+
+
+def _filled(v: Any) -> bool:
+    return v is not None and not (isinstance(v, str) and not v.strip())
+
+
+def read_signers(
+    grid: list[list[Any]], rows: range, spans: dict[tuple[int, int], int], signers: tuple[str, ...]
+) -> dict[str, tuple[Any, str]]:
+    """Each signer's (name, cell) by its title; else by one of its other names (an entry is
+    “title|other name|…”) where no other signer's name was found (书记 finds 第一书记's too)."""
+    names = [s.split("|") for s in signers]
+    every = sorted({x for ns in names for x in ns}, key=len, reverse=True)  # longest cut first
+
+    def one(label: str) -> tuple[Any, str]:
+        return label_value(grid, label, rows, spans, tuple(x for x in every if x != label))
+
+    out = {ns[0]: one(ns[0]) for ns in names}
+    taken = {(a, v) for v, a in out.values() if _filled(v)}
+    for ns in names:
+        for other in ns[1:] if not _filled(out[ns[0]][0]) else ():
+            v, a = one(other)
+            if _filled(v) and (a, v) not in taken:
+                out[ns[0]] = (v, a)
+                taken.add((a, v))
+                break
+    return out
+
+
+def first_value(
+    grid: list[list[Any]],
+    labels: tuple[str, ...],
+    spans: dict[tuple[int, int], int],
+    *ranges: range,
+) -> tuple[Any, str]:
+    """The first of labels with a value, in each range in turn (填报日期 left blank at the top
+    and typed under the signatures); else the first label found blank, and its cell."""
+    blank: tuple[Any, str] = (None, "")
+    for rows in ranges:
+        for label in labels:
+            v, addr = label_value(grid, label, rows, spans)
+            if addr:
+                if not (v is None or (isinstance(v, str) and not v.strip())):
+                    return v, addr
+                blank = blank if blank[1] else (v, addr)
+                break
+    return blank
 
 
 def signature_line(

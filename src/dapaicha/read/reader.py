@@ -24,7 +24,13 @@ from dapaicha.model import Cells
 from dapaicha.normalize import parse_int
 from dapaicha.read import book, formulas, sniff
 from dapaicha.read.header import find_header, match_header, sub_header
-from dapaicha.read.labels import end_line_rx, label_value, signature_line
+from dapaicha.read.labels import (
+    end_line_rx,
+    first_value,
+    label_value,
+    read_signers,
+    signature_line,
+)
 from dapaicha.read.quiet import panic_free_stderr
 from dapaicha.read.sheets import grid_of, ods_merges, sheet_parts
 
@@ -240,7 +246,7 @@ def _read_workbook(
         cells = formulas.of_sheet(parsed, m.name, sn.formula_parts)
         findings += formulas.findings(ret.file, m.name, ret.rows, cells) if cells else []
     _row_below(grid, end, ret, findings)
-    _read_signers(grid, end, ret, signer_titles)
+    ret.signers = read_signers(grid, range(max(end - 2, 0), len(grid)), ret.spans, signer_titles)
     return ret, findings
 
 
@@ -319,13 +325,9 @@ def _read_top(grid: list[list[Any]], header_r0: int, ret: Return) -> None:
             break
     ret.unit = _text(unit).strip()
     ret.unit_addr = unit_addr if ret.unit else ""
-    for rows in (range(0, header_r0), range(header_r0, len(grid))):  # or under the table
-        for label in layout.DATE_LABELS:
-            ret.report_date, ret.report_date_addr = label_value(grid, label, rows, ret.spans)
-            if ret.report_date_addr:
-                break
-        if ret.report_date_addr:
-            break
+    ret.report_date, ret.report_date_addr = first_value(  # or under the table
+        grid, layout.DATE_LABELS, ret.spans, range(0, header_r0), range(header_r0, len(grid))
+    )
     if isinstance(ret.report_date, str):  # "（填报日期：2022年3月30日）" in a title
         ret.report_date = ret.report_date.rstrip("）)】] ")
     ret.report_date = _unformat(ret.report_date, ret.ods)
@@ -490,10 +492,3 @@ def _picker(idx: list[int]) -> Any:
         i = idx[0]
         return lambda row: (row[i],)
     return lambda _row: ()
-
-
-def _read_signers(grid: list[list[Any]], end: int, ret: Return, titles: tuple[str, ...]) -> None:
-    for t in titles:
-        others = tuple(x for x in titles if x != t)
-        v, addr = label_value(grid, t, range(max(end - 2, 0), len(grid)), ret.spans, others)
-        ret.signers[t] = (v, addr)
