@@ -358,10 +358,68 @@ def test_a_problem_pasted_twice_is_said_and_still_counted(make_return, cl, ros):
         )
     ]
     assert rep.findings[0].message == (
-        f"“整改台账”表 第3项 {layout.LETTER['description']}{row3 + 1}单元格：这一行与第{row3}行各列完全相同，"
+        f"“整改台账”表 第3项 {layout.LETTER['description']}{row3 + 1}单元格：这一行与第{row3}行内容相同，"
         "疑似重复填写（两行都计为问题）：同一问题请删除一行。"
     )
     assert subs[0].accepted
     assert [(r.no, r.owner) for r in subs[0].rows if r.is_problem] == [
         (3, "张三"), (3, "张三"), (3, "李四"), (8, "张三")
     ]  # fmt: skip
+
+
+# --- found by a reviewer of the fixes above ---------------------------------------------
+
+NO_SIGN = {"村级责任组组长": "甲", "第一书记": "乙", "村支部书记": None}
+
+
+def _cells(fr):
+    return sorted((f.code, f.cell) for f in fr.findings)
+
+
+def test_a_signer_named_in_the_last_items_is_no_signature(make_return, cl, ros):
+    # 村支部书记 left unsigned; 书记 and 支书 (its other names) are words of items 65 and 66
+    cases = {
+        "措施.xlsx": {66: problem(measure="由村党支部书记牵头，逐户核实")},
+        "责任人.xlsx": {66: problem(owner="村支书")},
+        "组长.xlsx": {65: problem(owner="村民组长刘六"), 66: problem(owner="支书")},
+    }
+    for name, answers in cases.items():
+        p = make_return(name, answers, signers=NO_SIGN)
+        fr, subs = validate.validate_return(p, p.name, cl, ros)
+        assert _cells(fr) == [("signer-missing", "D73")], name
+        assert not subs[0].accepted
+
+
+def test_a_report_date_is_read_under_the_table_only(make_return, cl, ros):
+    # the top left as the printed form, the date typed under the signatures: read
+    p = make_return("下方.xlsx", {3: problem()}, report_date=None)
+    wb = openpyxl.load_workbook(p)
+    ws = wb[layout.SHEET_LEDGER]
+    ws["I2"] = "填报日期：    年   月   日"
+    ws[f"A{layout.ROW_FIRST_ITEM + 66 + 6}"] = "填报日期：2022年3月29日"
+    wb.save(p)
+    fr, subs = validate.validate_return(p, p.name, cl, ros)
+    assert _cells(fr) == []
+    assert subs[0].report_date == dt.date(2022, 3, 29)
+    # a blank date, and 报送时间 / 报送日期 written in the table: no 填报日期
+    for name, answers in {
+        "描述.xlsx": {5: problem(description="监测信息未在规定报送时间内更新")},
+        "备注.xlsx": {5: problem(note="上次报送日期3月25日")},
+    }.items():
+        p = make_return(name, answers, report_date=None)
+        fr, subs = validate.validate_return(p, p.name, cl, ros)
+        assert _cells(fr) == [("report-date-missing", layout.DATE_CELL)], name
+
+
+def test_a_description_merged_over_two_no_rows_is_still_said(make_return, cl, ros):
+    p = make_return("合并描述.xlsx", {})
+    wb = openpyxl.load_workbook(p)
+    ws = wb[layout.SHEET_LEDGER]
+    r = layout.ROW_FIRST_ITEM + 6  # 第7项, 第8项 below it: both 否
+    desc, measure = layout.LETTER["description"], layout.LETTER["measure"]
+    ws[f"{desc}{r}"], ws[f"{measure}{r}"] = "3户监测户信息未更新", "逐户核实"
+    ws.merge_cells(f"{desc}{r}:{desc}{r + 1}")
+    ws.merge_cells(f"{measure}{r}:{measure}{r + 1}")
+    wb.save(p)
+    fr, _ = validate.validate_return(p, p.name, cl, ros)
+    assert _cells(fr) == [("no-problem-filled", f"E{r}"), ("no-problem-filled", f"E{r + 1}")]

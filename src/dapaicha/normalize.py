@@ -374,6 +374,14 @@ def _parse_text(raw: str, year: int, date1904: bool) -> DateResult:
     return DateResult(None, "invalid", raw)
 
 
+_DATE_FORM = re.compile(r"[\s年月日号_/.\-]")
+
+
+def blank_date(v: object) -> bool:
+    """Nothing typed where a date belongs: blank, or the printed form "    年   月   日"."""
+    return v is None or (isinstance(v, str) and not _DATE_FORM.sub("", v))
+
+
 def parse_date(v: object, *, year: int, date1904: bool = False) -> DateResult:
     """Read a date cell. `year` is the campaign year, used when only month and day are given.
 

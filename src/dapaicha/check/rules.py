@@ -18,6 +18,7 @@ from dapaicha.layout import NO, YES
 from dapaicha.model import Row
 from dapaicha.normalize import (
     DateResult,
+    blank_date,
     clean_text,
     parse_date,
     parse_int,
@@ -72,7 +73,7 @@ def check_columns(ctx: Context, required: dict[str, str]) -> list[str]:
 
 def read_report_date(ctx: Context, raw: object, cell: str, sheet: str | None = None) -> DateResult:
     """A 填报日期 read; report-date-invalid when written but unreadable."""
-    if isinstance(raw, str) and not re.sub(r"[\s年月日号_/.\-]", "", raw):
+    if blank_date(raw):
         raw = None  # the blank form "    年  月  日"
     r = parse_date(raw, year=ctx.year)
     if r.status not in ("blank", "ok"):
@@ -311,13 +312,17 @@ def _has_problem(
     return hp.value
 
 
+_TABLE_WIDE = frozenset({"owner", "kind", "deadline", "result", "done_date"})
+
+
 def _check_no_problem_filled(
     ctx: Context, tr: TableRow, no: int, texts: dict[str, str | None], vals: Values
 ) -> None:
-    """A row answered 否 with other cells filled ("无" or "/" across it is blank). A block
-    merged over several rows (one 责任人 for the whole table) is the table's, not the row's."""
+    """A row answered 否 with other cells filled ("无" or "/" across it is blank). A 责任人,
+    整改类型, 期限, 结果 or 完成时间 merged over several rows (one 责任人 for the whole table)
+    is the table's, not the row's; a description or a measure is always the row's."""
     down, cols, r0 = ctx.ret.merged_down, ctx.ret.columns, tr.row - 1
-    own = {k for k in _FILL_REST if not down or (r0, cols.get(k, -1)) not in down}
+    own = {k for k in _FILL_REST if k not in _TABLE_WIDE or (r0, cols.get(k, -1)) not in down}
     filled = [
         layout.BY_KEY[k].header
         for k in ("description", "measure", "owner")

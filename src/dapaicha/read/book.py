@@ -38,6 +38,22 @@ class Unreadable(ValueError):
         self.reason, self.hint = reason, hint
 
 
+def fill_merged_down(grid: list[list[Any]], merged: Ranges) -> frozenset[tuple[int, int]]:
+    """Each block's value into every row of its first column (a ledger's grid); the cells of
+    blocks over several rows."""
+    down: set[tuple[int, int]] = set()
+    for (r0, c0), (r1, _c1) in merged:
+        if r0 >= len(grid):
+            continue
+        top = grid[r0][c0] if c0 < len(grid[r0]) else ""
+        for r in range(r0 + 1, min(r1, len(grid) - 1) + 1):
+            row = grid[r]
+            if c0 < len(row):
+                row[c0] = top
+        down.update((r, c0) for r in range(r0, r1 + 1) if r1 > r0)
+    return frozenset(down)
+
+
 def is_panic(err: BaseException) -> bool:
     """A Rust panic inside python-calamine (a BaseException, not an Exception)."""
     return type(err).__name__ == "PanicException"

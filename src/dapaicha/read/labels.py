@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 from dapaicha.layout import address
-from dapaicha.normalize import parse_int
+from dapaicha.normalize import blank_date, parse_int
 
 _TABLE_END_RX = re.compile("签字|填报人|注：|注:|审核人")
 _LABEL = re.compile(r"^\s*[\u4e00-\u9fff（）()]{2,8}\s*[:：]")
@@ -32,6 +32,8 @@ def label_value(
     rows: range,
     spans: dict[tuple[int, int], int] | None = None,
     stops: tuple[str, ...] = (),
+    *,
+    at_start: bool = False,
 ) -> tuple[Any, str]:
     """Find a cell containing label; its value is the text after a colon, or the next cell.
 
@@ -47,6 +49,8 @@ def label_value(
         for c0, v in enumerate(row):
             if not isinstance(v, str) or label not in v:
                 continue
+            if at_start and not v.lstrip().startswith(label):
+                continue  # (under a table: a label begins its cell)
             tail = re.sub(r"^\s*[（(]签字[)）]", "", v.split(label, 1)[1])
             tail = tail.strip(" :：_\u3000\t\n")
             if stops:
@@ -72,21 +76,28 @@ def _filled(v: Any) -> bool:
 
 
 def read_signers(
-    grid: list[list[Any]], rows: range, spans: dict[tuple[int, int], int], signers: tuple[str, ...]
+    grid: list[list[Any]],
+    rows: range,
+    spans: dict[tuple[int, int], int],
+    signers: tuple[str, ...],
+    end: int,
 ) -> dict[str, tuple[Any, str]]:
     """Each signer's (name, cell) by its title; else by one of its other names (an entry is
-    “title|other name|…”) where no other signer's name was found (书记 finds 第一书记's too)."""
+    “title|other name|…”) where no other signer's name was found (书记 finds 第一书记's too):
+    from the table's end row down, beginning a cell (a 责任人 “村支书” is no signature)."""
     names = [s.split("|") for s in signers]
     every = sorted({x for ns in names for x in ns}, key=len, reverse=True)  # longest cut first
 
-    def one(label: str) -> tuple[Any, str]:
-        return label_value(grid, label, rows, spans, tuple(x for x in every if x != label))
+    def one(label: str, where: range, at_start: bool = False) -> tuple[Any, str]:
+        stops = tuple(x for x in every if x != label)
+        return label_value(grid, label, where, spans, stops, at_start=at_start)
 
-    out = {ns[0]: one(ns[0]) for ns in names}
+    out = {ns[0]: one(ns[0], rows) for ns in names}
     taken = {(a, v) for v, a in out.values() if _filled(v)}
+    below = range(max(end, 0), len(grid))
     for ns in names:
         for other in ns[1:] if not _filled(out[ns[0]][0]) else ():
-            v, a = one(other)
+            v, a = one(other, below, at_start=True)
             if _filled(v) and (a, v) not in taken:
                 out[ns[0]] = (v, a)
                 taken.add((a, v))
@@ -94,24 +105,24 @@ def read_signers(
     return out
 
 
-def first_value(
+def report_date(
     grid: list[list[Any]],
     labels: tuple[str, ...],
     spans: dict[tuple[int, int], int],
-    *ranges: range,
+    top: tuple[Any, str],
+    end: int,
 ) -> tuple[Any, str]:
-    """The first of labels with a value, in each range in turn (填报日期 left blank at the top
-    and typed under the signatures); else the first label found blank, and its cell."""
-    blank: tuple[Any, str] = (None, "")
-    for rows in ranges:
-        for label in labels:
-            v, addr = label_value(grid, label, rows, spans)
-            if addr:
-                if not (v is None or (isinstance(v, str) and not v.strip())):
-                    return v, addr
-                blank = blank if blank[1] else (v, addr)
-                break
-    return blank
+    """填报日期 left blank at the top (top: its value and cell) and typed under the table:
+    the first of labels with a date from the table's end row down, the label beginning a
+    cell (a description naming 报送时间 is none); else top as it is."""
+    if not blank_date(top[0]):
+        return top
+    below = range(max(end, 0), len(grid))
+    for label in labels:
+        v, addr = label_value(grid, label, below, spans, at_start=True)
+        if addr and not blank_date(v):
+            return v, addr
+    return top
 
 
 def signature_line(

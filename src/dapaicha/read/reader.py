@@ -26,9 +26,9 @@ from dapaicha.read import book, formulas, sniff
 from dapaicha.read.header import find_header, match_header, sub_header
 from dapaicha.read.labels import (
     end_line_rx,
-    first_value,
     label_value,
     read_signers,
+    report_date,
     signature_line,
 )
 from dapaicha.read.quiet import panic_free_stderr
@@ -79,21 +79,6 @@ def _text(v: Any) -> str:
     if isinstance(v, float) and v.is_integer():
         v = int(v)
     return str(v)
-
-
-def _fill_merged(grid: list[list[Any]], merged: book.Ranges) -> frozenset[tuple[int, int]]:
-    """Each block's value into every row of it; the cells of blocks over several rows."""
-    down: set[tuple[int, int]] = set()
-    for (r0, c0), (r1, _c1) in merged:
-        if r0 >= len(grid):
-            continue
-        top = grid[r0][c0] if c0 < len(grid[r0]) else ""
-        for r in range(r0 + 1, min(r1, len(grid) - 1) + 1):
-            row = grid[r]
-            if c0 < len(row):
-                row[c0] = top
-        down.update((r, c0) for r in range(r0, r1 + 1) if r1 > r0)
-    return frozenset(down)
 
 
 def _open(
@@ -225,7 +210,7 @@ def _read_workbook(
     for other in _other_ledgers(wb, order, m.name, parsed):
         findings.append(make(C.OTHER_LEDGER_SHEET, ret.file, sheet=other, expected=m.name))
     _bounds_findings(ret, m.name, len(grid), sn, cut, findings)
-    ret.merged_down = _fill_merged(grid, merged)
+    ret.merged_down = book.fill_merged_down(grid, merged)
     ret.spans = {(a[0], a[1]): b[1] for a, b in merged}
     for c0, found, key in renamed:
         expected = layout.BY_KEY[key].header
@@ -246,7 +231,10 @@ def _read_workbook(
         cells = formulas.of_sheet(parsed, m.name, sn.formula_parts)
         findings += formulas.findings(ret.file, m.name, ret.rows, cells) if cells else []
     _row_below(grid, end, ret, findings)
-    ret.signers = read_signers(grid, range(max(end - 2, 0), len(grid)), ret.spans, signer_titles)
+    ret.signers = read_signers(
+        grid, range(max(end - 2, 0), len(grid)), ret.spans, signer_titles, end
+    )
+    _read_date(grid, end, ret)
     return ret, findings
 
 
@@ -325,12 +313,21 @@ def _read_top(grid: list[list[Any]], header_r0: int, ret: Return) -> None:
             break
     ret.unit = _text(unit).strip()
     ret.unit_addr = unit_addr if ret.unit else ""
-    ret.report_date, ret.report_date_addr = first_value(  # or under the table
-        grid, layout.DATE_LABELS, ret.spans, range(0, header_r0), range(header_r0, len(grid))
-    )
-    if isinstance(ret.report_date, str):  # "（填报日期：2022年3月30日）" in a title
-        ret.report_date = ret.report_date.rstrip("）)】] ")
-    ret.report_date = _unformat(ret.report_date, ret.ods)
+    for label in layout.DATE_LABELS:
+        ret.report_date, ret.report_date_addr = label_value(
+            grid, label, range(header_r0), ret.spans
+        )
+        if ret.report_date_addr:
+            break
+
+
+def _read_date(grid: list[list[Any]], end: int, ret: Return) -> None:
+    """The 填报日期 at the top, or typed under the table when left blank there."""
+    top = (ret.report_date, ret.report_date_addr)
+    v, ret.report_date_addr = report_date(grid, layout.DATE_LABELS, ret.spans, top, end)
+    if isinstance(v, str):  # "（填报日期：2022年3月30日）" in a title
+        v = v.rstrip("）)】] ")
+    ret.report_date = _unformat(v, ret.ods)
 
 
 _EPOCH = dt.datetime(1899, 12, 30)
