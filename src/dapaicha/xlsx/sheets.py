@@ -32,7 +32,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from dapaicha.config.checklist import Campaign
-from dapaicha.xlsx import excel, shared
+from dapaicha.xlsx import excel, rowxml, shared
 from dapaicha.xlsx.excel import cn_date
 
 DASH = "—"  # a rate with no base
@@ -90,6 +90,8 @@ class Sheet:
         self.ncols = len(widths)
         self.row = 0
         self._styles: dict[str, Cell] = {}
+        self.rows: list[str] = []  # sheet XML (rowxml), put in at save time (workbook_bytes)
+        wb.__dict__.setdefault("_dpc_sheets", []).append(self)
 
     def cell(self, value: Any, style: str = "center") -> Cell:
         proto = self._styles.get(style)
@@ -107,11 +109,7 @@ class Sheet:
 
     def add(self, cells: Iterable[Any], height: float | None = None) -> int:
         self.row += 1
-        if height:
-            self.ws.row_dimensions[self.row].height = height
-        self.ws.append(list(cells))
-        if height:  # written with the row: keep memory flat on long lists
-            del self.ws.row_dimensions[self.row]
+        self.rows.append(rowxml.row(self.ws, self.row, cells, height))
         return self.row
 
     def line(
@@ -425,7 +423,8 @@ def workbook_bytes(wb: Workbook) -> bytes:
     """excel.workbook_bytes with every registered Splice applied (same fixed zip times)."""
     data = excel.workbook_bytes(wb)
     splices = {f"xl/worksheets/sheet{s.sheet}.xml": s for s in wb.__dict__.get("_dpc_splices", [])}
-    if not splices:
+    own = {_part(wb, s.ws): s.rows for s in wb.__dict__.get("_dpc_sheets", []) if s.rows}
+    if not splices and not own:
         return data
     src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
@@ -433,6 +432,8 @@ def workbook_bytes(wb: Workbook) -> bytes:
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():  # already in excel's stable order
             body = src.read(info)
+            if info.filename in own:
+                body = rowxml.filled(body, own[info.filename])
             zi = _entry(info.filename)
             sp = splices.get(info.filename)
             if sp is None:
@@ -447,6 +448,10 @@ def workbook_bytes(wb: Workbook) -> bytes:
         if sst is not None:  # last: its texts are known once the sheets are written
             dst.writestr(_entry(shared.PART), sst.xml(text_xml))
     return out.getvalue()
+
+
+def _part(wb: Workbook, ws: Any) -> str:
+    return f"xl/worksheets/sheet{wb.worksheets.index(ws) + 1}.xml"
 
 
 def _entry(name: str) -> zipfile.ZipInfo:
