@@ -119,7 +119,12 @@ def _scope(r: Rollup, county: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
 def signals_frame(r: Rollup, sigs: Sequence[Signal]) -> pd.DataFrame:
     """perfunctory.to_frame of the signals of the rollup's roster villages (others left
     out, as in every other table), roster spelling, in roster order."""
-    vil = r.villages
+    return signals_of(r.villages, sigs)
+
+
+def signals_of(vil: pd.DataFrame, sigs: Sequence[Signal]) -> pd.DataFrame:
+    """signals_frame of villages vil (a Rollup's villages, or rollup.roster_frame with its
+    order: its positions)."""
     trio = zip(vil["county"], vil["township"], vil["village"], strict=True)
     names = [village_key("", *n) for n in trio]
     codes = vil["village_code"].fillna("").astype(str).tolist()

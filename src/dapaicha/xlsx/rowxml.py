@@ -25,7 +25,9 @@ def row(ws: Any, r: int, cells: Iterable[Any], height: float | None = None) -> s
         if c is None:
             continue
         if not isinstance(c, Cell):
-            c = Cell(ws, value=c)  # as openpyxl's append takes a plain value: no style
+            c = Cell(
+                ws, row=r, column=j, value=c
+            )  # as openpyxl's append takes a plain value: no style
         out.append(cell(c, f"{get_column_letter(j)}{r}"))
     out.append("</row>")
     return "".join(out)
@@ -33,12 +35,14 @@ def row(ws: Any, r: int, cells: Iterable[Any], height: float | None = None) -> s
 
 def cell(c: Cell, ref: str) -> str:
     """One cell as openpyxl.cell._writer.etree_write_cell writes it."""
-    if c._value is None and not c.has_style:
+    v: Any = c._value  # type: ignore[attr-defined]  # the value as bound (value's own)
+    if v is None and not c.has_style:
         return ""
     head = f'<c r="{ref}" s="{c.style_id}"' if c.has_style else f'<c r="{ref}"'
-    t, v = c.data_type, c._value
+    t = c.data_type
     if t == "d":
-        t, v = "n", to_excel(v, c.parent.parent.epoch if c.parent else None)
+        book = c.parent.parent if c.parent is not None else None
+        t, v = "n", to_excel(v) if book is None else to_excel(v, book.epoch)
     if t not in ("s", "n", "b"):
         raise TypeError(f"{ref}: cells of type {t!r} are not written here")
     if t == "s":
