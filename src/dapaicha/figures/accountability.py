@@ -161,6 +161,19 @@ def signals_by_county(f: pd.DataFrame) -> dict[str, pd.DataFrame]:
     return {str(c): g.reset_index(drop=True) for c, g in f.groupby(SIG_COUNTY, sort=False)}
 
 
+def _places(f: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
+    """Each signal's village as a code of its name county+township+village, and the names
+    in order of appearance: each name made once per run of a village's rows (signals come
+    in roster order), not once per signal."""
+    cols = [f[c].to_numpy(object) for c in (SIG_COUNTY, SIG_TOWNSHIP, SIG_VILLAGE)]
+    start = np.ones(len(f), bool)
+    for a in cols:
+        start[1:] |= a[1:] != a[:-1]
+    joined = [a + b + c for a, b, c in zip(*(x[start] for x in cols), strict=True)]
+    code, names = pd.factorize(np.asarray(joined, dtype=object))  # equal names: one place
+    return code[np.cumsum(start) - 1], list(names)
+
+
 def text_context(
     r: Rollup,
     soon_days: int,
@@ -174,10 +187,13 @@ def text_context(
     kinds = []
     n_villages = 0
     if len(f):
-        place = f[SIG_COUNTY] + f[SIG_TOWNSHIP] + f[SIG_VILLAGE]
-        n_villages = int(place.nunique())
+        place, names = _places(f)
+        n_villages = len(names)
+        kcode, kuniq = pd.factorize(f[perfunctory.HEADERS[4]])
+        at = {k: i for i, k in enumerate(kuniq.tolist())}
         for kind, zh in perfunctory.KINDS.items():
-            villages = list(dict.fromkeys(place[f[perfunctory.HEADERS[4]] == zh].tolist()))
+            got = pd.unique(place[kcode == at[zh]]) if zh in at else []
+            villages = [names[i] for i in got]
             if villages:
                 kinds.append(
                     {
