@@ -97,6 +97,8 @@ def due_soon(r: Rollup, soon_days: int, county: str | None = None) -> pd.DataFra
     out["days_left"] = (dl - pd.Timestamp(r.deadline)).dt.days.astype(np.int64)
     out["deadline"] = _dates(out["deadline"])
     out["_dl"] = dl
+    if not len(out):  # nothing due soon (often): no order to work out
+        return out.drop(columns="_dl").reset_index(drop=True)
     towns = r.villages.groupby(["county", "township"], sort=False)["order"].min()
     out["_town"] = [
         towns.get((a, t), -1) for a, t in zip(out["county"], out["township"], strict=True)

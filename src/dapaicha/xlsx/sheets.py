@@ -421,23 +421,21 @@ def _splice_part(
 
 def workbook_bytes(wb: Workbook) -> bytes:
     """excel.workbook_bytes with every registered Splice applied (same fixed zip times)."""
-    data = excel.workbook_bytes(wb)
+    data = excel.saved(wb)
     splices = {f"xl/worksheets/sheet{s.sheet}.xml": s for s in wb.__dict__.get("_dpc_splices", [])}
     own = {_part(wb, s.ws): s.rows for s in wb.__dict__.get("_dpc_sheets", []) if s.rows}
     if not splices and not own:
-        return data
-    src = zipfile.ZipFile(io.BytesIO(data))
+        return excel.fixed_bytes(data)
     out = io.BytesIO()
     sst = shared.Table() if any(s.shared for s in splices.values()) else None
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():  # already in excel's stable order
-            body = src.read(info)
-            if info.filename in own:
-                body = rowxml.filled(body, own[info.filename])
-            zi = _entry(info.filename)
-            sp = splices.get(info.filename)
+        for name, body in excel.fixed_parts(data):  # in excel's stable order, zipped once
+            if name in own:
+                body = rowxml.filled(body, own[name])
+            zi = _entry(name)
+            sp = splices.get(name)
             if sp is None:
-                dst.writestr(zi, body if sst is None else shared.declared(info.filename, body))
+                dst.writestr(zi, body if sst is None else shared.declared(name, body))
                 continue
             head, rows, tail = _splice_part(body, sp, sst)
             _fast(zi)
