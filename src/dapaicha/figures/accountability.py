@@ -134,22 +134,29 @@ def signals_of(vil: pd.DataFrame, sigs: Sequence[Signal]) -> pd.DataFrame:
     pos.update({c: i for i, c in enumerate(codes) if c})
     keep: list[Signal] = []
     where: list[int] = []
+    last: tuple[str | None, int | None] = (None, None)  # a village's signals come together
     for s in sigs:
-        i = pos.get(s.village_code)
-        if i is None:
-            i = pos.get(village_key("", s.county, s.township, s.village))
+        if s.village_code == last[0]:
+            i = last[1]
+        else:
+            i = pos.get(s.village_code)
+            if i is None:
+                i = pos.get(village_key("", s.county, s.township, s.village))
+            last = (s.village_code, i)
         if i is not None:
             keep.append(s)
             where.append(i)
-    f = perfunctory.to_frame(keep)
+    f = perfunctory.to_frame(keep if len(keep) < len(sigs) else list(sigs))
     if not len(f):
         return f
-    take = vil.iloc[where]
+    take = vil[["county", "township", "village", "order"]].iloc[where]
     f[SIG_COUNTY] = take["county"].to_numpy()
     f[SIG_TOWNSHIP] = take["township"].to_numpy()
     f[SIG_VILLAGE] = take["village"].to_numpy()
-    f["_o"] = take["order"].to_numpy()
-    return f.sort_values("_o", kind="stable").drop(columns="_o").reset_index(drop=True)
+    o = take["order"].to_numpy()
+    if len(o) > 1 and (o[1:] < o[:-1]).any():  # else in roster order already
+        f = f.iloc[np.argsort(o, kind="stable")]
+    return f.reset_index(drop=True)
 
 
 def county_signals(f: pd.DataFrame, county: str) -> pd.DataFrame:
