@@ -73,3 +73,22 @@ def test_a_workbook_without_sheet_rows_is_untouched():
     for wb in books:
         wb.create_sheet("空")
     assert sheets.workbook_bytes(books[0]) == excel.workbook_bytes(books[1])
+
+
+def test_saved_in_memory_as_openpyxl_saves_it():
+    """excel.saved writes the write-only sheets not yet begun in memory (xlsx/inmemory), a
+    sheet openpyxl began (rows appended) through its file: the same parts as Workbook.save."""
+
+    def book() -> Workbook:
+        wb = sheets.new_book()
+        sh = sheets.Sheet(wb, "表", [10, 12], "A2")  # its rows kept as XML: none here
+        sh.merge(1, 1, 1, 2)
+        sh.finish("1:1")
+        wb.create_sheet("二").append(["openpyxl 自己写的行", 1])
+        return wb
+
+    theirs = io.BytesIO()
+    wb = book()
+    wb.properties.creator = "dapaicha"
+    wb.save(theirs)
+    assert excel.workbook_bytes(book()) == excel.fixed_bytes(theirs.getvalue())

@@ -26,6 +26,7 @@ from openpyxl.worksheet.dimensions import RowDimension
 from openpyxl.worksheet.worksheet import Worksheet
 
 from dapaicha.fsutil import atomic_write_bytes
+from dapaicha.xlsx import inmemory
 
 # Chinese office fonts, by their exact names.
 BODY_FONT = "宋体"
@@ -348,7 +349,7 @@ def saved(wb: Workbook) -> bytes:
     """The workbook as openpyxl writes it (times of the save in it: see fixed_parts)."""
     wb.properties.creator = "dapaicha"
     raw = io.BytesIO()
-    wb.save(raw)
+    inmemory.save(wb, raw)
     return raw.getvalue()
 
 
