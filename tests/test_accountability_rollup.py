@@ -299,3 +299,20 @@ def test_context_and_template_doc(cl, roster_df, tmp_path):
     doc = weekly.context.__doc__ or ""
     for k in ("perfunctory_villages", "due_soon_townships", "due_soon_until"):
         assert k in doc
+
+
+def test_signals_of_the_roster_as_the_rollup_has_them(cl, roster_df, tmp_path):
+    """A city's signals as their own process gives them (signals_of the roster's villages)
+    are the rollup's signals_frame; signals given in any order come out in roster order."""
+    db = tmp_path / "store.sqlite"
+    r = rollup.build(store_data(db, cl), roster_df, cl)
+    sigs = rollup_app.perfunctory_signals(db, 2, cl)
+    vil = roster_df.assign(order=range(len(roster_df)))
+    for given in (sigs, sigs[::-1]):
+        got = accountability.signals_of(vil, given)
+        assert got.equals(accountability.signals_frame(r, given))
+        assert len(got) == 10  # the 10 roster villages' signals; 外村's left out
+        cols = ["county", "township", "village"]
+        place = list(roster_df[cols].itertuples(index=False, name=None))
+        at = [place.index(x) for x in got.iloc[:, :3].itertuples(index=False, name=None)]
+        assert at == sorted(at)

@@ -4,7 +4,7 @@ of objects that hold no cycles (reference counting frees them)."""
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 
@@ -60,3 +60,20 @@ def frozen() -> Iterator[None]:
         yield
     finally:
         gc.unfreeze()
+
+
+@contextmanager
+def settling() -> Iterator[Callable[[], None]]:
+    """A settle(): garbage collected and what is left frozen at once (while waiting on
+    another process), so that the collections after it (a frozen() after this block) walk
+    only what came after; all unfrozen again if the block fails."""
+
+    def settle() -> None:
+        gc.collect()
+        gc.freeze()
+
+    try:
+        yield settle
+    except BaseException:
+        gc.unfreeze()
+        raise

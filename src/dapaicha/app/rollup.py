@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from dapaicha.app import gcmode, merge, pool
 from dapaicha.config import checklist as cl_mod
 from dapaicha.config.checklist import Checklist
@@ -113,20 +115,31 @@ def run(
         side = len(roster.villages) >= ASIDE_FROM
         # a large store: the signals found on a process of their own while the frames are
         # read and the rollup built here; else one after the other (the signals' rows freed
-        # before the frames are read)
-        with gcmode.paused(), pool.aside(_signals_job, store_path, n, cl, side=side) as sigs:
+        # before the frames are read). A city's: as its sheets show them (signals_of the
+        # roster's villages), not as hundreds of thousands of objects to send back.
+        vil = None if tier.is_county else rollup.roster_frame(roster.villages)
+        job: tuple[Any, ...] = (
+            (_signals_job, store_path, n, cl)
+            if vil is None
+            else (_frame_job, store_path, n, cl, vil.assign(order=range(len(vil))))
+        )
+        with gcmode.paused(), pool.aside(*job, side=side) as sigs, gcmode.settling() as settle:
             data = store.period_frames(Path(store_path), n)
             arrivals = store_status.arrivals(Path(store_path), n)
-            if tier.is_county:
+            if vil is None:
                 tier = dataclasses.replace(tier, name=county_of(tier, roster))
                 r = _county_rollup(data, roster, cl, tier.name)
             else:
-                r = rollup.build(data, rollup.roster_frame(roster.villages), cl)
+                r = rollup.build(data, vil, cl)
             del data  # r holds what the reports need: the frames are freed before they are written
-            signals = sigs()
+            settle()  # while the signals are still being found
+            found = sigs()
     target = out / f"第{n}期" if by_period else out
     with gcmode.frozen():
-        paths = write_reports(r, cl, target, templates, signals, tier, arrivals)
+        if vil is None:
+            paths = write_reports(r, cl, target, templates, found, tier, arrivals)
+        else:
+            paths = write_reports(r, cl, target, templates, (), tier, arrivals, frame=found)
     return RunResult(r, paths, merged_results, tier, [] if tier.is_county else arrivals)
 
 
@@ -168,6 +181,14 @@ def _signals_job(store_path: Path | str, period: int, cl: Checklist) -> list[per
         return perfunctory_signals(store_path, period, cl)
 
 
+def _frame_job(
+    store_path: Path | str, period: int, cl: Checklist, villages: pd.DataFrame
+) -> pd.DataFrame:
+    """_signals_job as accountability.signals_of(villages) gives them."""
+    with gcmode.paused():
+        return accountability.signals_of(villages, perfunctory_signals(store_path, period, cl))
+
+
 def perfunctory_signals(
     store_path: Path | str, period: int, cl: Checklist
 ) -> list[perfunctory.Signal]:
@@ -192,10 +213,13 @@ def write_reports(
     tier: Tier = CITY_TIER,
     arrivals: Sequence[store_status.Arrival] = (),
     workers: int | None = None,
+    frame: pd.DataFrame | None = None,
 ) -> list[Path]:
     """Every output of `dapaicha rollup`: county and city summaries, 周报, 文字稿.
 
     signals: the period's 疑似走过场 signals (app.rollup.perfunctory_signals); None: not checked.
+    frame: the signals as accountability.signals_frame(r, signals) gives them, when the
+    caller has them so (signals then only say they were checked).
     A 县 tier (r holding its county only): that county's 县级汇总表, 周报 and 文字稿, 本县.
     arrivals: the counties' merged ledgers of the period, shown in the city's 汇总.
     """
@@ -203,7 +227,9 @@ def write_reports(
         return _county_reports(r, checklist, out, templates, signals, tier)
     # the city's workbooks count the city's items only; a county's own show in its own
     city, city_cl = rollup.city_only(r, checklist), checklist.city
-    sig = None if signals is None else accountability.signals_frame(r, signals)
+    sig = (
+        frame if frame is not None or signals is None else accountability.signals_frame(r, signals)
+    )
     ctx = weekly.context(city, city_cl, signals, tier, sig)  # the city's office and phone
     md, txt = weekly.render(ctx, templates)  # template errors first
     mine = {} if sig is None else accountability.signals_by_county(sig)

@@ -97,6 +97,8 @@ def due_soon(r: Rollup, soon_days: int, county: str | None = None) -> pd.DataFra
     out["days_left"] = (dl - pd.Timestamp(r.deadline)).dt.days.astype(np.int64)
     out["deadline"] = _dates(out["deadline"])
     out["_dl"] = dl
+    if not len(out):  # nothing due soon (often): no order to work out
+        return out.drop(columns="_dl").reset_index(drop=True)
     towns = r.villages.groupby(["county", "township"], sort=False)["order"].min()
     out["_town"] = [
         towns.get((a, t), -1) for a, t in zip(out["county"], out["township"], strict=True)
@@ -119,7 +121,12 @@ def _scope(r: Rollup, county: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
 def signals_frame(r: Rollup, sigs: Sequence[Signal]) -> pd.DataFrame:
     """perfunctory.to_frame of the signals of the rollup's roster villages (others left
     out, as in every other table), roster spelling, in roster order."""
-    vil = r.villages
+    return signals_of(r.villages, sigs)
+
+
+def signals_of(vil: pd.DataFrame, sigs: Sequence[Signal]) -> pd.DataFrame:
+    """signals_frame of villages vil (a Rollup's villages, or rollup.roster_frame with its
+    order: its positions)."""
     trio = zip(vil["county"], vil["township"], vil["village"], strict=True)
     names = [village_key("", *n) for n in trio]
     codes = vil["village_code"].fillna("").astype(str).tolist()
@@ -127,22 +134,29 @@ def signals_frame(r: Rollup, sigs: Sequence[Signal]) -> pd.DataFrame:
     pos.update({c: i for i, c in enumerate(codes) if c})
     keep: list[Signal] = []
     where: list[int] = []
+    last: tuple[str | None, int | None] = (None, None)  # a village's signals come together
     for s in sigs:
-        i = pos.get(s.village_code)
-        if i is None:
-            i = pos.get(village_key("", s.county, s.township, s.village))
+        if s.village_code == last[0]:
+            i = last[1]
+        else:
+            i = pos.get(s.village_code)
+            if i is None:
+                i = pos.get(village_key("", s.county, s.township, s.village))
+            last = (s.village_code, i)
         if i is not None:
             keep.append(s)
             where.append(i)
-    f = perfunctory.to_frame(keep)
+    f = perfunctory.to_frame(keep if len(keep) < len(sigs) else list(sigs))
     if not len(f):
         return f
-    take = vil.iloc[where]
+    take = vil[["county", "township", "village", "order"]].iloc[where]
     f[SIG_COUNTY] = take["county"].to_numpy()
     f[SIG_TOWNSHIP] = take["township"].to_numpy()
     f[SIG_VILLAGE] = take["village"].to_numpy()
-    f["_o"] = take["order"].to_numpy()
-    return f.sort_values("_o", kind="stable").drop(columns="_o").reset_index(drop=True)
+    o = take["order"].to_numpy()
+    if len(o) > 1 and (o[1:] < o[:-1]).any():  # else in roster order already
+        f = f.iloc[np.argsort(o, kind="stable")]
+    return f.reset_index(drop=True)
 
 
 def county_signals(f: pd.DataFrame, county: str) -> pd.DataFrame:
@@ -154,6 +168,19 @@ def signals_by_county(f: pd.DataFrame) -> dict[str, pd.DataFrame]:
     if not len(f):
         return {}
     return {str(c): g.reset_index(drop=True) for c, g in f.groupby(SIG_COUNTY, sort=False)}
+
+
+def _places(f: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
+    """Each signal's village as a code of its name county+township+village, and the names
+    in order of appearance: each name made once per run of a village's rows (signals come
+    in roster order), not once per signal."""
+    cols = [f[c].to_numpy(object) for c in (SIG_COUNTY, SIG_TOWNSHIP, SIG_VILLAGE)]
+    start = np.ones(len(f), bool)
+    for a in cols:
+        start[1:] |= a[1:] != a[:-1]
+    joined = [a + b + c for a, b, c in zip(*(x[start] for x in cols), strict=True)]
+    code, names = pd.factorize(np.asarray(joined, dtype=object))  # equal names: one place
+    return code[np.cumsum(start) - 1], list(names)
 
 
 def text_context(
@@ -169,10 +196,13 @@ def text_context(
     kinds = []
     n_villages = 0
     if len(f):
-        place = f[SIG_COUNTY] + f[SIG_TOWNSHIP] + f[SIG_VILLAGE]
-        n_villages = int(place.nunique())
+        place, names = _places(f)
+        n_villages = len(names)
+        kcode, kuniq = pd.factorize(f[perfunctory.HEADERS[4]])
+        at = {k: i for i, k in enumerate(kuniq.tolist())}
         for kind, zh in perfunctory.KINDS.items():
-            villages = list(dict.fromkeys(place[f[perfunctory.HEADERS[4]] == zh].tolist()))
+            got = pd.unique(place[kcode == at[zh]]) if zh in at else []
+            villages = [names[i] for i in got]
             if villages:
                 kinds.append(
                     {

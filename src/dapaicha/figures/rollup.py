@@ -99,14 +99,14 @@ def deadline_status(
     The one place where overdue is decided: summaries, lists and reminders use it.
     """
     dl = pd.to_datetime(problems["deadline"], errors="coerce")
-    open_ = problems["result"].fillna("").astype(str) != DONE
+    open_ = (problems["result"].fillna("").astype(str) != DONE).to_numpy(bool)
     ts = pd.Timestamp(as_of)
-    out = pd.Series("", index=problems.index, dtype=object)
-    out[open_ & (dl < ts)] = OVERDUE
+    out = np.full(len(problems), "", dtype=object)  # marked as arrays: a Series' mask costs
+    out[open_ & (dl < ts).to_numpy(bool)] = OVERDUE
     if soon_days is not None:
-        soon = open_ & (dl >= ts) & (dl <= ts + pd.Timedelta(days=soon_days))
-        out[soon] = DUE_SOON
-    return out
+        soon = (dl >= ts) & (dl <= ts + pd.Timedelta(days=soon_days))
+        out[open_ & soon.to_numpy(bool)] = DUE_SOON
+    return pd.Series(out, index=problems.index, dtype=object)
 
 
 def roster_frame(villages: Iterable[Any]) -> pd.DataFrame:

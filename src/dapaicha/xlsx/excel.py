@@ -9,7 +9,7 @@ import math
 import re
 import unicodedata
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from openpyxl.worksheet.dimensions import RowDimension
 from openpyxl.worksheet.worksheet import Worksheet
 
 from dapaicha.fsutil import atomic_write_bytes
+from dapaicha.xlsx import inmemory
 
 # Chinese office fonts, by their exact names.
 BODY_FONT = "宋体"
@@ -341,22 +342,33 @@ def workbook_bytes(wb: Workbook) -> bytes:
     openpyxl stamps the save time into docProps/core.xml and every zip entry; both are
     replaced by fixed values.
     """
+    return fixed_bytes(saved(wb))
+
+
+def saved(wb: Workbook) -> bytes:
+    """The workbook as openpyxl writes it (times of the save in it: see fixed_parts)."""
     wb.properties.creator = "dapaicha"
     raw = io.BytesIO()
-    wb.save(raw)
-    return fixed_bytes(raw.getvalue())
+    inmemory.save(wb, raw)
+    return raw.getvalue()
+
+
+def fixed_parts(data: bytes) -> Iterator[tuple[str, bytes]]:
+    """The parts of an xlsx written by openpyxl, in a stable order, without its save time."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    for info in sorted(src.infolist(), key=_part_order):
+        body = src.read(info)
+        if info.filename == "docProps/core.xml":
+            body = _W3CDTF.sub(rb"\g<1>2022-01-01T00:00:00Z\g<2>", body)
+        yield info.filename, body
 
 
 def fixed_bytes(data: bytes) -> bytes:
     """An xlsx as written by openpyxl, with workbook_bytes' fixed times and part order."""
-    src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in sorted(src.infolist(), key=_part_order):
-            body = src.read(info)
-            if info.filename == "docProps/core.xml":
-                body = _W3CDTF.sub(rb"\g<1>2022-01-01T00:00:00Z\g<2>", body)
-            zi = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
+        for name, body in fixed_parts(data):
+            zi = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
             zi.compress_type = zipfile.ZIP_DEFLATED
             zi.external_attr = 0o600 << 16
             dst.writestr(zi, body)

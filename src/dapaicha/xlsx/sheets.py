@@ -18,7 +18,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from dapaicha.config.checklist import Campaign
-from dapaicha.xlsx import excel, splice
+from dapaicha.xlsx import excel, rowxml, splice
 from dapaicha.xlsx.excel import cn_date
 
 DASH = "—"  # a rate with no base
@@ -76,6 +76,8 @@ class Sheet:
         self.ncols = len(widths)
         self.row = 0
         self._styles: dict[str, Cell] = {}
+        self.rows: list[str] = []  # sheet XML (rowxml), put in at save time (workbook_bytes)
+        wb.__dict__.setdefault("_dpc_sheets", []).append(self)
 
     def cell(self, value: Any, style: str = "center") -> Cell:
         proto = self._styles.get(style)
@@ -93,11 +95,7 @@ class Sheet:
 
     def add(self, cells: Iterable[Any], height: float | None = None) -> int:
         self.row += 1
-        if height:
-            self.ws.row_dimensions[self.row].height = height
-        self.ws.append(list(cells))
-        if height:  # written with the row: keep memory flat on long lists
-            del self.ws.row_dimensions[self.row]
+        self.rows.append(rowxml.row(self.ws, self.row, cells, height))
         return self.row
 
     def line(

@@ -27,7 +27,7 @@ import numpy as np
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
-from dapaicha.xlsx import excel, shared
+from dapaicha.xlsx import excel, rowxml, shared
 
 Codes = tuple[np.ndarray, np.ndarray]  # codes_of a column
 
@@ -126,16 +126,19 @@ def _column(
     extra: Sequence[str],
     sst: shared.Table | None = None,
     known: Codes | None = None,
+    tail: str = "",
 ) -> Callable[[int, int], list[str]]:
-    """Every cell of one column after its reference, rows a to b: a column of one _ALIKE
-    type is escaped and formatted once per distinct value; sst: its texts (but "") shared."""
+    """Every cell of one column after its reference, rows a to b, each as `"` + its rest +
+    tail (what follows it in the row): a column of one _ALIKE type is escaped and formatted
+    once per distinct value; sst: its texts (but "") shared."""
     types = set(map(type, values)) - {_NONE}
     if len(types) > 1 or not types <= _ALIKE:
-        return lambda a, b: [_inner(v, style, extra) for v in values[a:b]]
+        return lambda a, b: [f'"{_inner(v, style, extra)}{tail}' for v in values[a:b]]
     codes, uniq = known or codes_of(values)
     one = _inner if sst is None or types != {str} else sst.or_inline(_inner)
     cells = np.array(
-        [*(one(u, style, extra) for u in uniq), _inner(None, style, extra)], dtype=object
+        [*(f'"{one(u, style, extra)}{tail}' for u in uniq), f'"{_inner(None, style, extra)}{tail}'],
+        dtype=object,
     )
     return lambda a, b: cells[codes[a:b]].tolist()  # -1 (None): the last
 
@@ -145,22 +148,23 @@ def _height(h: float | None) -> str:
 
 
 def _rows(sp: Splice, styles: list[bytes], sst: shared.Table | None) -> Iterator[str]:
-    n = len(sp.heights)
-    extra = [s.decode() for s in styles[len(sp.columns) :]]
-    # one template per row: <row r="{0}"{1}><c r="A{0}"{2}<c r="B{0}"{3}…</row>
-    cells = "".join(
-        f'<c r="{get_column_letter(j + 1)}{{0}}"{{{j + 2}}}' for j in range(len(sp.columns))
-    )
-    fmt = ('<row r="{0}"{1}>' + cells + "</row>").format
+    n, k = len(sp.heights), len(sp.columns)
+    extra = [s.decode() for s in styles[k:]]
+    # a row is its pieces joined by its number: <row r="|5|" ht…><c r="A|5|" s…</c><c r="B|…
+    # |5|" s…</c></row> (str.join of each row's pieces: no formatting per cell)
+    tails = [f'<c r="{get_column_letter(j + 2)}' for j in range(k - 1)] + ["</row>"]
     sst = sst if sp.shared else None
     got = sp.codes.get
-    cols = [_column(styles[j].decode(), v, extra, sst, got(j)) for j, v in enumerate(sp.columns)]
-    attrs = {h: _height(h) for h in set(sp.heights)}
+    cols = [
+        _column(styles[j].decode(), v, extra, sst, got(j), tails[j])
+        for j, v in enumerate(sp.columns)
+    ]
+    attrs = {h: f'"{_height(h)}><c r="A' for h in set(sp.heights)}
     for a in range(0, n, _CHUNK):
         b = min(n, a + _CHUNK)
-        hs = [attrs[h] if h in attrs else _height(h) for h in sp.heights[a:b]]
-        rows = zip(range(sp.row + a, sp.row + b), hs, *(c(a, b) for c in cols), strict=True)
-        yield "".join([fmt(*r) for r in rows])
+        hs = [attrs[h] if h in attrs else f'"{_height(h)}><c r="A' for h in sp.heights[a:b]]
+        rows = zip(['<row r="'] * (b - a), hs, *(c(a, b) for c in cols), strict=True)
+        yield "".join(map(str.join, map(str, range(sp.row + a, sp.row + b)), rows))
 
 
 def _splice_part(
@@ -186,20 +190,21 @@ def _splice_part(
 
 def workbook_bytes(wb: Workbook) -> bytes:
     """excel.workbook_bytes with every registered Splice applied (same fixed zip times)."""
-    data = excel.workbook_bytes(wb)
+    data = excel.saved(wb)
     splices = {f"xl/worksheets/sheet{s.sheet}.xml": s for s in wb.__dict__.get("_dpc_splices", [])}
-    if not splices:
-        return data
-    src = zipfile.ZipFile(io.BytesIO(data))
+    own = {_part(wb, s.ws): s.rows for s in wb.__dict__.get("_dpc_sheets", []) if s.rows}
+    if not splices and not own:
+        return excel.fixed_bytes(data)
     out = io.BytesIO()
     sst = shared.Table() if any(s.shared for s in splices.values()) else None
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():  # already in excel's stable order
-            body = src.read(info)
-            zi = _entry(info.filename)
-            sp = splices.get(info.filename)
+        for name, body in excel.fixed_parts(data):  # in excel's stable order, zipped once
+            if name in own:
+                body = rowxml.filled(body, own[name])
+            zi = _entry(name)
+            sp = splices.get(name)
             if sp is None:
-                dst.writestr(zi, body if sst is None else shared.declared(info.filename, body))
+                dst.writestr(zi, body if sst is None else shared.declared(name, body))
                 continue
             head, rows, tail = _splice_part(body, sp, sst)
             _fast(zi)
@@ -210,6 +215,10 @@ def workbook_bytes(wb: Workbook) -> bytes:
         if sst is not None:  # last: its texts are known once the sheets are written
             dst.writestr(_entry(shared.PART), sst.xml(text_xml))
     return out.getvalue()
+
+
+def _part(wb: Workbook, ws: Any) -> str:
+    return f"xl/worksheets/sheet{wb.worksheets.index(ws) + 1}.xml"
 
 
 def _entry(name: str) -> zipfile.ZipInfo:

@@ -393,8 +393,9 @@ def _units_by_county(r: Rollup, units: pd.DataFrame) -> list[dict[str, Any]]:
     """Per county: villages that sent nothing (missing), whose return failed validation
     (failed: 报送未通过/退回待改, never called 未报送) and that reported late."""
     out = []
+    by = dict(tuple(units.groupby("county", sort=False)))  # one pass, not one filter a county
     for county in rollup.counties(r):
-        u = units[units["county"] == county]
+        u = by.get(county, units.iloc[:0])
         names = (u["township"] + u["village"]).tolist()
         rows = list(zip(names, u["reported"], u["failed"], strict=True))
         miss = [n for n, rep, bad in rows if not rep and not bad]
