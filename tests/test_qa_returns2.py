@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import openpyxl
-from conftest import problem
+from conftest import NO, problem
 
 from dapaicha import layout
 from dapaicha.app import validate
+from dapaicha.xlsx import excel, fill, ledger
 
 FIRST = layout.ROW_FIRST_ITEM  # item n is on row FIRST + n - 1
 
@@ -372,3 +373,63 @@ def test_同上_typed_for_the_序号_of_an_inserted_row_is_the_item_above(make_r
         (3, 1, "部分监测户信息未更新"),
         (3, 2, "第二个问题"),
     ]
+
+
+def test_a_填报单位_saying_本村_or_a_village_the_roster_lacks_on_the_village_s_own_ledger(
+    make_return, cl, ros
+):
+    """大马村's own ledger (metadata and title 大马村): a 填报单位 of 本村/驻村, a typo of its
+    name (大码村, with the file named so too), or a village only this line names that the
+    roster lacks, is accepted as before, not “可能用了别村的台账模板” (a reviewer)."""
+    for name, unit in (
+        ("t.xlsx", "填报单位：本村"),
+        ("t.xlsx", "填报单位：陈化店镇本村"),
+        ("t.xlsx", "填报单位：驻村"),
+        ("t.xlsx", "填报单位：我村村委会"),
+        ("t.xlsx", "填报单位：鄢陵县陈化店镇大码村"),
+        ("大码村.xlsx", "填报单位：鄢陵县陈化店镇大码村"),
+        ("t.xlsx", "填报单位：鄢陵县陈化店镇新兴村"),
+    ):
+        p = make_return(name, {3: problem()})
+        wb = openpyxl.load_workbook(p)
+        wb[layout.SHEET_LEDGER][layout.UNIT_CELL] = unit
+        wb.save(p)
+        fr, subs = validate.validate_return(p, p.name, cl, ros)
+        assert (unit, _found(fr)) == (unit, [])
+        assert (subs[0].village, subs[0].accepted) == ("大马村", True)
+
+
+def test_a_填报单位_naming_the_街道_a_village_shares_its_name_with_is_not_that_village_s(
+    tmp_path, cl, ros
+):
+    """茨沟街道's 油坊村 on its own ledger wrote 茨沟街道办事处 in the 填报单位 and named the
+    file 茨沟街道第1期: not 茨沟村's return (茨沟村's own was made a duplicate and 油坊村 left
+    未报); rejected as 油坊村's, as before (a reviewer)."""
+    d = tmp_path / "returns"
+    signers = dict(zip(cl.campaign.village_signers, ("甲", "乙", "丙"), strict=True))
+    for village, name, answers in (
+        (10, "茨沟村.xlsx", {3: problem()}),
+        (11, "茨沟街道第1期.xlsx", {5: problem()}),
+    ):
+        blank = tmp_path / f"blank{village}.xlsx"
+        excel.save(
+            ledger.build_workbook(cl, ros.villages[village], generated_at="2022-03-01T09:00:00"),
+            blank,
+        )
+        d.mkdir(exist_ok=True)
+        fill.fill_ledger(
+            blank, d / name, answers, default=NO, report_date=dt.date(2022, 3, 30), signers=signers
+        )
+    wb = openpyxl.load_workbook(d / "茨沟街道第1期.xlsx")
+    wb[layout.SHEET_LEDGER][layout.UNIT_CELL] = "填报单位：茨沟街道办事处"
+    wb.save(d / "茨沟街道第1期.xlsx")
+
+    rep, subs = validate.validate_folder(d, cl, ros)
+
+    assert sorted((f.file, f.code, f.cell) for f in rep.findings) == [
+        ("茨沟街道第1期.xlsx", "identity-conflict", ""),
+        ("茨沟街道第1期.xlsx", "identity-mismatch", ""),
+    ]
+    got = sorted((s.file, s.village, s.accepted) for s in subs)
+    assert got == [("茨沟村.xlsx", "茨沟村", True), ("茨沟街道第1期.xlsx", "油坊村", False)]
+    assert "油坊村" not in [m["village"] for m in rep.missing]

@@ -146,16 +146,50 @@ def _named(sources: list[tuple[str, Village | None, str]], label: str) -> Villag
 def _reused(
     sources: list[tuple[str, Village | None, str]], chosen: Village, chosen_src: str, stem: str
 ) -> Village | None:
-    """The village that filled another village's ledger: its 填报单位 and file name say so."""
+    """The village that filled another village's ledger: its 填报单位 and file name say so
+    (a name only as a township's, 茨沟 in 茨沟街道办事处, does not)."""
     unit_v = _named(sources, "填报单位")
-    if chosen_src == "台账元数据" and unit_v is not None and _names(stem, unit_v, chosen):
-        return unit_v
-    return None
+    if chosen_src != "台账元数据" or unit_v is None or not _names(stem, unit_v, chosen):
+        return None
+    line = next(raw for lb, _, raw in sources if lb == "填报单位")
+    return unit_v if _as_village(line, unit_v) and _as_village(stem, unit_v) else None
+
+
+# a name that is a township's when these follow it (茨沟街道 is not 茨沟村)
+_TOWNSHIP_AFTER = re.compile(r"(?:乡|镇|街道|街办|办事处)")
+
+
+def _as_village(text: str, v: Village) -> bool:
+    """Whether text names v as a village: its full name, or its base not as a township's."""
+    t = squash(text)
+    if v.village in t:
+        return True
+    base = _base(village_base, v.village)
+    at = t.find(base)
+    while at >= 0:
+        if not _TOWNSHIP_AFTER.match(t, at + len(base)):
+            return True
+        at = t.find(base, at + 1)
+    return False
 
 
 _VILLAGE_AT_END = re.compile(
     r"(?:^|[县区市旗镇乡]|街道|办事处)([^县区市旗镇乡]{1,10}?(?:村|社区))(?:村委会|居委会|委员会)?$"
 )
+
+
+# words for the village itself in a 填报单位 line, not a village's name
+_OWN_WORD = re.compile(r"(?:本|我|该|此|全|驻|行政|自然)(?:村|社区)")
+
+
+def _near(a: str, b: str) -> bool:
+    """Whether two names differ by one character changed, added or dropped (a typo)."""
+    if abs(len(a) - len(b)) > 1 or min(len(a), len(b)) < 2:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) <= 1
+    short, long = sorted((a, b), key=len)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
 def _unit_other(
@@ -177,8 +211,14 @@ def _unit_other(
     mine = _base(village_base, chosen.village)
     if not name or any(t.key == chosen.key for t in twins) or village_base(name) == mine:
         return None
+    if not twins and (_OWN_WORD.fullmatch(name) or _near(village_base(name), mine)):
+        return None  # 本村, 驻村; 大码村 for 大马村: the village's own, as typed
     at, cell = ret.sheet, ret.unit_addr
-    if village_base(name) in squash(stem) and chosen.village not in squash(stem):
+    in_stem = village_base(name) in squash(stem) and chosen.village not in squash(stem)
+    title = squash(ret.title)
+    if not twins and not in_stem and not (name in title and chosen.village not in title):
+        return None  # only this line names a village the roster lacks: not proof enough
+    if in_stem:
         if twins:
             detail = f"（名册中有同名的村：{'、'.join(v.full_name for v in twins)}）"
             return make(C.VILLAGE_UNIDENTIFIED, ret.file, sheet=at, cell=cell, detail=detail)
