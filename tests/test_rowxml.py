@@ -10,7 +10,7 @@ import zipfile
 import openpyxl
 from openpyxl import Workbook
 
-from dapaicha.xlsx import excel, sheets
+from dapaicha.xlsx import excel, sheets, splice
 
 # (value, style): texts with escapes, spaces around, a formula-like text; numbers; dates
 ROWS: list[tuple[list[tuple[object, str | None]], float | None]] = [
@@ -25,7 +25,7 @@ ROWS: list[tuple[list[tuple[object, str | None]], float | None]] = [
 
 def _book(ours: bool) -> bytes:
     """The rows through Sheet.add (ours) or through openpyxl's append (the reference)."""
-    wb = sheets.new_book()
+    wb = splice.new_book()
     sh = sheets.Sheet(wb, "表", [10] * 6, "A2")
     for cells, height in ROWS:
         row = [v if style is None else sh.cell(v, style) for v, style in cells]
@@ -37,7 +37,7 @@ def _book(ours: bool) -> bytes:
             sh.ws.row_dimensions[sh.row].height = height
         sh.ws.append(row)
     sh.merge(1, 1, 1, 6)
-    return sheets.workbook_bytes(wb)
+    return splice.workbook_bytes(wb)
 
 
 def _part(data: bytes) -> bytes:
@@ -72,7 +72,7 @@ def test_a_workbook_without_sheet_rows_is_untouched():
     books = [Workbook(write_only=True) for _ in range(2)]
     for wb in books:
         wb.create_sheet("空")
-    assert sheets.workbook_bytes(books[0]) == excel.workbook_bytes(books[1])
+    assert splice.workbook_bytes(books[0]) == excel.workbook_bytes(books[1])
 
 
 def test_saved_in_memory_as_openpyxl_saves_it():
@@ -80,7 +80,7 @@ def test_saved_in_memory_as_openpyxl_saves_it():
     sheet openpyxl began (rows appended) through its file: the same parts as Workbook.save."""
 
     def book() -> Workbook:
-        wb = sheets.new_book()
+        wb = splice.new_book()
         sh = sheets.Sheet(wb, "表", [10, 12], "A2")  # its rows kept as XML: none here
         sh.merge(1, 1, 1, 2)
         sh.finish("1:1")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import os
 import pickle
 import sys
@@ -97,8 +98,16 @@ def context_of(cl: Checklist, roster: Roster) -> bytes | None:
         return None
     h = hashlib.sha256(code)
     h.update(cl.model_dump_json().encode())
-    h.update(pickle.dumps(roster.villages, protocol=5))  # plain dataclasses: same bytes each run
+    h.update(_villages_text(roster).encode("utf-8", "surrogatepass"))
     return h.digest()
+
+
+def _villages_text(roster: Roster) -> str:
+    """The roster's villages, field by field, as text: the same for the same villages however
+    they were made (a pickle differs when a roster kept here shares its repeated texts)."""
+    names = [f.name for f in dataclasses.fields(Village)]
+    rows = [[getattr(v, n) for n in names] for v in roster.villages]
+    return json.dumps(rows, ensure_ascii=False)
 
 
 def bytes_of(path: Path) -> bytes | None:
