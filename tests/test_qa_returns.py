@@ -423,3 +423,65 @@ def test_a_description_merged_over_two_no_rows_is_still_said(make_return, cl, ro
     wb.save(p)
     fr, _ = validate.validate_return(p, p.name, cl, ros)
     assert _cells(fr) == [("no-problem-filled", f"E{r}"), ("no-problem-filled", f"E{r + 1}")]
+
+
+def _edit(p, cells, unmerge=()):
+    wb = openpyxl.load_workbook(p)
+    ws = wb[layout.SHEET_LEDGER]
+    for rng in unmerge:
+        ws.unmerge_cells(rng)
+    for k, v in cells.items():
+        ws[k] = v
+    wb.save(p)
+
+
+def test_signatures_typed_anywhere_below_the_last_item_are_read(make_return, cl, ros):
+    # found by a second reviewer: the 注 row deleted, the signers typed one a line with their
+    # names (their titles or other names); a 组长 line inserted above the 注 row
+    clear = {f"{c}{r}": None for c in "ADH" for r in (70, 71, 72, 73, 74)}
+    lines = {
+        "称谓.xlsx": ("组长：甲", "第一书记：乙", "村支部书记：丙"),
+        "别称.xlsx": ("组长：甲", "驻村第一书记：乙", "支书：丙"),
+    }
+    for name, (a, b, c) in lines.items():
+        p = make_return(name, {3: problem()})
+        _edit(p, {**clear, "A71": a, "A72": b, "A73": c}, unmerge=["A70:M70"])
+        fr, subs = validate.validate_return(p, p.name, cl, ros)
+        assert _cells(fr) == [], name
+        assert subs[0].accepted
+    p = make_return("插入.xlsx", {3: problem()})
+    wb = openpyxl.load_workbook(p)
+    ws = wb[layout.SHEET_LEDGER]
+    ws.insert_rows(70)
+    ws["A70"], ws["A72"], ws["D72"] = "组长：甲", None, None  # its own line moved to 72
+    wb.save(p)
+    fr, subs = validate.validate_return(p, p.name, cl, ros)
+    assert _cells(fr) == []
+    # a title written as the 责任人 of the last items signs for nobody
+    p = make_return(
+        "责任人.xlsx",
+        {66: problem(owner="第一书记")},
+        signers={**NO_SIGN, "第一书记": None, "村支部书记": "丙"},
+    )
+    fr, _ = validate.validate_return(p, p.name, cl, ros)
+    assert _cells(fr) == [("signer-missing", "D72")]
+
+
+def test_a_report_date_on_a_line_with_others_under_the_table_is_read(make_return, cl, ros):
+    for name, line in {
+        "一行.xlsx": "填报人：李四    联系电话：13800000000    填报日期：2022年3月29日",
+        "括号.xlsx": "（填报日期：2022年3月29日）",
+    }.items():
+        p = make_return(name, {3: problem()}, report_date=None)
+        _edit(p, {"A75": line})
+        fr, subs = validate.validate_return(p, p.name, cl, ros)
+        assert _cells(fr) == [], name
+        assert subs[0].report_date == dt.date(2022, 3, 29)
+
+
+def test_a_blank_date_label_at_the_top_gives_way_to_a_filled_one(make_return, cl, ros):
+    p = make_return("两个日期.xlsx", {3: problem()}, report_date=None)  # K2 left blank
+    _edit(p, {"M2": "报送日期：2022.3.30"})
+    fr, subs = validate.validate_return(p, p.name, cl, ros)
+    assert _cells(fr) == []
+    assert subs[0].report_date == dt.date(2022, 3, 30)

@@ -379,15 +379,15 @@ def test_a_填报单位_saying_本村_or_a_village_the_roster_lacks_on_the_villa
     make_return, cl, ros
 ):
     """大马村's own ledger (metadata and title 大马村): a 填报单位 of 本村/驻村, a typo of its
-    name (大码村, with the file named so too), or a village only this line names that the
-    roster lacks, is accepted as before, not “可能用了别村的台账模板” (a reviewer)."""
+    name (大码村) in this line alone, or a village only this line names that the roster
+    lacks, is accepted as before, not “可能用了别村的台账模板” (a reviewer). A near name in
+    the file name too (北杨村.xlsx on 前杨村's ledger) is another village's (a second reviewer)."""
     for name, unit in (
         ("t.xlsx", "填报单位：本村"),
         ("t.xlsx", "填报单位：陈化店镇本村"),
         ("t.xlsx", "填报单位：驻村"),
         ("t.xlsx", "填报单位：我村村委会"),
         ("t.xlsx", "填报单位：鄢陵县陈化店镇大码村"),
-        ("大码村.xlsx", "填报单位：鄢陵县陈化店镇大码村"),
         ("t.xlsx", "填报单位：鄢陵县陈化店镇新兴村"),
     ):
         p = make_return(name, {3: problem()})
@@ -397,6 +397,17 @@ def test_a_填报单位_saying_本村_or_a_village_the_roster_lacks_on_the_villa
         fr, subs = validate.validate_return(p, p.name, cl, ros)
         assert (unit, _found(fr)) == (unit, [])
         assert (subs[0].village, subs[0].accepted) == ("大马村", True)
+    for name, unit in (
+        ("大码村.xlsx", "填报单位：鄢陵县陈化店镇大码村"),
+        ("大牛村.xlsx", "填报单位：鄢陵县陈化店镇大牛村"),
+    ):
+        p = make_return(name, {3: problem()})
+        wb = openpyxl.load_workbook(p)
+        wb[layout.SHEET_LEDGER][layout.UNIT_CELL] = unit
+        wb.save(p)
+        fr, subs = validate.validate_return(p, p.name, cl, ros)
+        assert _found(fr) == [("village-not-in-roster", layout.UNIT_CELL)]
+        assert not subs or not subs[0].accepted
 
 
 def test_a_填报单位_naming_the_街道_a_village_shares_its_name_with_is_not_that_village_s(

@@ -8,6 +8,7 @@ import io
 import zipfile
 
 import openpyxl
+import pytest
 from openpyxl import Workbook
 
 from dapaicha.xlsx import excel, sheets, splice
@@ -92,3 +93,16 @@ def test_saved_in_memory_as_openpyxl_saves_it():
     wb.properties.creator = "dapaicha"
     wb.save(theirs)
     assert excel.workbook_bytes(book()) == excel.fixed_bytes(theirs.getvalue())
+
+
+def test_a_workbook_with_sheet_rows_is_never_saved_without_them(tmp_path):
+    """excel.workbook_bytes would write the Sheet without its rows (a second reviewer)."""
+    wb = splice.new_book()
+    sheet = sheets.Sheet(wb, "表", [10, 10])
+    sheet.add(["甲", 3])
+    with pytest.raises(RuntimeError):
+        excel.save(wb, tmp_path / "x.xlsx")
+    assert not (tmp_path / "x.xlsx").exists()
+    excel.save(wb, tmp_path / "x.xlsx", splice.workbook_bytes)
+    got = openpyxl.load_workbook(tmp_path / "x.xlsx")["表"]
+    assert [[c.value for c in r] for r in got.iter_rows()] == [["甲", 3]]

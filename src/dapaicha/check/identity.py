@@ -211,10 +211,11 @@ def _unit_other(
     mine = _base(village_base, chosen.village)
     if not name or any(t.key == chosen.key for t in twins) or village_base(name) == mine:
         return None
-    if not twins and (_OWN_WORD.fullmatch(name) or _near(village_base(name), mine)):
-        return None  # 本村, 驻村; 大码村 for 大马村: the village's own, as typed
-    at, cell = ret.sheet, ret.unit_addr
     in_stem = village_base(name) in squash(stem) and chosen.village not in squash(stem)
+    near = _near(village_base(name), mine) and not in_stem  # named so twice: another village
+    if not twins and (_OWN_WORD.fullmatch(name) or near):
+        return None  # 本村, 驻村; 大码村 for 大马村 in this line alone: the village's own, as typed
+    at, cell = ret.sheet, ret.unit_addr
     title = squash(ret.title)
     if not twins and not in_stem and not (name in title and chosen.village not in title):
         return None  # only this line names a village the roster lacks: not proof enough

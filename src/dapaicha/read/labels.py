@@ -84,7 +84,8 @@ def read_signers(
 ) -> dict[str, tuple[Any, str]]:
     """Each signer's (name, cell) by its title; else by one of its other names (an entry is
     “title|other name|…”) where no other signer's name was found (书记 finds 第一书记's too):
-    from the table's end row down, beginning a cell (a 责任人 “村支书” is no signature)."""
+    in rows (below the last item read), other names beginning a cell (a 责任人 “村支书” signs
+    for nobody)."""
     names = [s.split("|") for s in signers]
     every = sorted({x for ns in names for x in ns}, key=len, reverse=True)  # longest cut first
 
@@ -113,13 +114,13 @@ def report_date(
     end: int,
 ) -> tuple[Any, str]:
     """填报日期 left blank at the top (top: its value and cell) and typed under the table:
-    the first of labels with a date from the table's end row down, the label beginning a
-    cell (a description naming 报送时间 is none); else top as it is."""
+    the first of labels with a date from `end` down (the row after the last item read: a
+    description naming 报送时间 is none); else top as it is."""
     if not blank_date(top[0]):
         return top
     below = range(max(end, 0), len(grid))
     for label in labels:
-        v, addr = label_value(grid, label, below, spans, at_start=True)
+        v, addr = label_value(grid, label, below, spans)
         if addr and not blank_date(v):
             return v, addr
     return top

@@ -21,7 +21,7 @@ from dapaicha import layout
 from dapaicha.findings import C, Finding, make
 from dapaicha.layout import address
 from dapaicha.model import Cells
-from dapaicha.normalize import parse_int
+from dapaicha.normalize import blank_date, parse_int
 from dapaicha.read import book, formulas, sniff
 from dapaicha.read.header import find_header, match_header, sub_header
 from dapaicha.read.labels import (
@@ -231,10 +231,9 @@ def _read_workbook(
         cells = formulas.of_sheet(parsed, m.name, sn.formula_parts)
         findings += formulas.findings(ret.file, m.name, ret.rows, cells) if cells else []
     _row_below(grid, end, ret, findings)
-    ret.signers = read_signers(
-        grid, range(max(end - 2, 0), len(grid)), ret.spans, signer_titles, end
-    )
-    _read_date(grid, end, ret)
+    after = min(ret.rows[-1].row, end) if ret.rows else end  # past the last item read
+    ret.signers = read_signers(grid, range(after, len(grid)), ret.spans, signer_titles, after)
+    _read_date(grid, after, ret)
     return ret, findings
 
 
@@ -313,11 +312,11 @@ def _read_top(grid: list[list[Any]], header_r0: int, ret: Return) -> None:
             break
     ret.unit = _text(unit).strip()
     ret.unit_addr = unit_addr if ret.unit else ""
-    for label in layout.DATE_LABELS:
-        ret.report_date, ret.report_date_addr = label_value(
-            grid, label, range(header_r0), ret.spans
-        )
-        if ret.report_date_addr:
+    for label in layout.DATE_LABELS:  # the first filled, else the first found
+        v, at = label_value(grid, label, range(header_r0), ret.spans)
+        if at and (not ret.report_date_addr or not blank_date(v)):
+            ret.report_date, ret.report_date_addr = v, at
+        if at and not blank_date(v):
             break
 
 

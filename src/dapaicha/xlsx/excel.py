@@ -340,8 +340,11 @@ def workbook_bytes(wb: Workbook) -> bytes:
     """The workbook as xlsx bytes, the same bytes for the same content.
 
     openpyxl stamps the save time into docProps/core.xml and every zip entry; both are
-    replaced by fixed values.
+    replaced by fixed values. A workbook with sheets.Sheet rows (sheet XML kept aside) is
+    splice.workbook_bytes' to save: here its rows would be lost.
     """
+    if any(s.rows for s in wb.__dict__.get("_dpc_sheets", ())):
+        raise RuntimeError("sheets.Sheet rows: save with splice.workbook_bytes")
     return fixed_bytes(saved(wb))
 
 
