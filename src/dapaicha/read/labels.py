@@ -80,7 +80,6 @@ def read_signers(
     rows: range,
     spans: dict[tuple[int, int], int],
     signers: tuple[str, ...],
-    end: int,
 ) -> dict[str, tuple[Any, str]]:
     """Each signer's (name, cell) by its title; else by one of its other names (an entry is
     “title|other name|…”) where no other signer's name was found (书记 finds 第一书记's too):
@@ -95,10 +94,9 @@ def read_signers(
 
     out = {ns[0]: one(ns[0], rows) for ns in names}
     taken = {(a, v) for v, a in out.values() if _filled(v)}
-    below = range(max(end, 0), len(grid))
     for ns in names:
         for other in ns[1:] if not _filled(out[ns[0]][0]) else ():
-            v, a = one(other, below, at_start=True)
+            v, a = one(other, rows, at_start=True)
             if _filled(v) and (a, v) not in taken:
                 out[ns[0]] = (v, a)
                 taken.add((a, v))

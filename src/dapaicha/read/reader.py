@@ -232,7 +232,7 @@ def _read_workbook(
         findings += formulas.findings(ret.file, m.name, ret.rows, cells) if cells else []
     _row_below(grid, end, ret, findings)
     after = min(ret.rows[-1].row, end) if ret.rows else end  # past the last item read
-    ret.signers = read_signers(grid, range(after, len(grid)), ret.spans, signer_titles, after)
+    ret.signers = read_signers(grid, range(after, len(grid)), ret.spans, signer_titles)
     _read_date(grid, after, ret)
     return ret, findings
 
