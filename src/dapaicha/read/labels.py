@@ -104,6 +104,19 @@ def read_signers(
     return out
 
 
+def first_dated(
+    grid: list[list[Any]], labels: tuple[str, ...], rows: range, spans: dict[tuple[int, int], int]
+) -> tuple[Any, str]:
+    """The first of labels with a date typed in rows; else the first found blank, its cell."""
+    found: tuple[Any, str] = (None, "")
+    for label in labels:
+        v, at = label_value(grid, label, rows, spans)
+        if at and not blank_date(v):
+            return v, at
+        found = found if found[1] or not at else (v, at)
+    return found
+
+
 def report_date(
     grid: list[list[Any]],
     labels: tuple[str, ...],
@@ -116,12 +129,8 @@ def report_date(
     description naming 报送时间 is none); else top as it is."""
     if not blank_date(top[0]):
         return top
-    below = range(max(end, 0), len(grid))
-    for label in labels:
-        v, addr = label_value(grid, label, below, spans)
-        if addr and not blank_date(v):
-            return v, addr
-    return top
+    v, at = first_dated(grid, labels, range(max(end, 0), len(grid)), spans)
+    return (v, at) if at and not blank_date(v) else top
 
 
 def signature_line(

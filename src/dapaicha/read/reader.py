@@ -21,11 +21,12 @@ from dapaicha import layout
 from dapaicha.findings import C, Finding, make
 from dapaicha.layout import address
 from dapaicha.model import Cells
-from dapaicha.normalize import blank_date, parse_int
+from dapaicha.normalize import parse_int
 from dapaicha.read import book, formulas, sniff
 from dapaicha.read.header import find_header, match_header, sub_header
 from dapaicha.read.labels import (
     end_line_rx,
+    first_dated,
     label_value,
     read_signers,
     report_date,
@@ -312,12 +313,9 @@ def _read_top(grid: list[list[Any]], header_r0: int, ret: Return) -> None:
             break
     ret.unit = _text(unit).strip()
     ret.unit_addr = unit_addr if ret.unit else ""
-    for label in layout.DATE_LABELS:  # the first filled, else the first found
-        v, at = label_value(grid, label, range(header_r0), ret.spans)
-        if at and (not ret.report_date_addr or not blank_date(v)):
-            ret.report_date, ret.report_date_addr = v, at
-        if at and not blank_date(v):
-            break
+    ret.report_date, ret.report_date_addr = first_dated(
+        grid, layout.DATE_LABELS, range(header_r0), ret.spans
+    )
 
 
 def _read_date(grid: list[list[Any]], end: int, ret: Return) -> None:
