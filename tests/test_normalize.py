@@ -347,12 +347,30 @@ def test_vocab_known_word_with_bracket_never_wrong(word: tuple[str, str, str], n
         ("2023年6月30日", D(2023, 6, 30)),
         ("2024.2.29", D(2024, 2, 29)),
         ("2022.4.3", D(2022, 4, 3)),  # two dots: cannot be a number
+        # Chinese numerals, as 公文 date a paper (〇, ○, 零 or a typed O for zero)
+        ("二〇二二年四月三十日", APR30),
+        ("二○二二年四月三十日", APR30),
+        ("二零二二年四月三十号", APR30),
+        ("二O二二年四月三十日", APR30),
+        ("二〇二二年四月三十日前", APR30),
+        ("四月三十日", APR30),
+        ("二〇二二年三月二十五日", D(2022, 3, 25)),
+        ("二〇二二年三月廿五日", D(2022, 3, 25)),
+        ("二〇二二年十二月三十一日", D(2022, 12, 31)),
+        ("二〇二二年十月十日", D(2022, 10, 10)),
+        ("四月底", APR30),
+        ("二〇二二年五月底", D(2022, 5, 31)),
     ],
 )
 def test_parse_date_ok(value: object, expected: D) -> None:
     r = pd(value)
     assert r == DateResult(expected, "ok", r.raw)
     assert r.ok
+
+
+def test_parse_date_chinese_numerals_ambiguous() -> None:
+    assert pd("四月").status == "ambiguous"  # a month without a day, as with 4月
+    assert pd("二〇二二年四月下旬").status == "ambiguous"
 
 
 def test_parse_date_uses_campaign_year() -> None:
@@ -443,7 +461,9 @@ def test_parse_date_ambiguous(value: object) -> None:
         "前",
         "4月30日左右",
         "2022.4.30-2022.5.30",
-        "四月三十日",
+        "二〇二二年四月三十一日",  # April has 30 days
+        "二〇二二年一二十日",  # no number
+        "二〇二二年十三月一日",
         "=TODAY()",
     ],
 )

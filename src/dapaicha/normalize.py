@@ -16,6 +16,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
+from dapaicha.numerals import date_digits
+
 # ---------------------------------------------------------------------------- text
 
 # Invisible characters removed everywhere; odd spaces inside text become a plain space.
@@ -322,6 +324,7 @@ def _parse_number(x: int | float, raw: str, date1904: bool) -> DateResult:
 
 def _parse_text(raw: str, year: int, date1904: bool) -> DateResult:
     s = raw.translate(_HALF_TABLE)
+    s = s if s.isascii() else date_digits(s)  # 二〇二二年四月三十日
     s = _TIME_SUFFIX.sub("", s)
     s = "".join(s.split()).rstrip(_TRAIL_PUNCT)
     for p in _PREFIXES:
@@ -395,7 +398,8 @@ def parse_date(v: object, *, year: int, date1904: bool = False) -> DateResult:
       2022.4.30日 / 3.25日 / 2022。4。30 (as typed with a Chinese input method),
       full-width digits, a time part (2022-04-30 10:00, 2022-04-30T10:00), a 5-digit serial
       as text, prefixes 截至/截止/于/到…, suffixes 前/以前/之前/为止/完成 (4月30日前 → 4-30),
-      4月底/4月末 and 2022年5月底 (last day of the month), 年底/年末/2022年底 (12-31).
+      4月底/4月末 and 2022年5月底 (last day of the month), 年底/年末/2022年底 (12-31),
+      each also in Chinese numerals (二〇二二年四月三十日, 四月底; numerals.date_digits).
     "ambiguous": other numbers (4.3, 4, 12.5, 2022), text "4.3" (one-digit day after a dot),
     a month or year without a day, 上旬/中旬/下旬, 4/30/2022 or 22-4-30 (order unknown).
     "open": 长期/持续/常态化 (optionally + 坚持/推进/整改…). "invalid": everything else,
