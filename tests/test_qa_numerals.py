@@ -40,3 +40,22 @@ def test_an_impossible_date_in_chinese_numerals_is_said_at_its_cell(make_return,
     assert [(f.code, f.cell, f.value) for f in fr.findings] == [
         ("done-date-invalid", done, "二〇二二年二月三十日")
     ]
+
+
+def test_a_完成时间_before_the_campaign_started_is_said_as_a_year_typed_wrong(make_return, cl, ros):
+    # 2021 for 2022: read, kept, and said (a warning: the campaign's start is 2022-03-01)
+    p = make_return(
+        "年份写错.xlsx",
+        {3: problem(done_date="2021-03-25"), 4: problem(done_date=dt.date(2022, 3, 1))},
+    )
+    fr, subs = validate.validate_return(p, p.name, cl, ros)
+    done = f"{layout.LETTER['done_date']}{FIRST + 2}"
+    assert [(f.code, f.cell, f.severity) for f in fr.findings] == [
+        ("done-date-before-start", done, "warning")
+    ]
+    f = fr.findings[0]
+    assert (
+        f.message
+        == "“整改台账”表 第3项 L6单元格：完成时间 2021-03-25 早于行动开始日 2022-03-01，是否年份或月份写错？请核对。"
+    )
+    assert subs[0].accepted

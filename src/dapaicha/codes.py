@@ -66,6 +66,7 @@ class FindingCode(enum.StrEnum):
     DONE_DATE_INVALID = "done-date-invalid"
     DONE_DATE_AMBIGUOUS = "done-date-ambiguous"
     DONE_DATE_AFTER_REPORT = "done-date-after-report"
+    DONE_DATE_BEFORE_START = "done-date-before-start"
     DONE_DATE_NOT_DONE = "done-date-not-done"
     NO_PROBLEM_FILLED = "no-problem-filled"
     PROBLEM_REPEATED = "problem-repeated"

@@ -149,3 +149,5 @@ def _check_done_date(ctx: Context, row: Row, tr: TableRow, dd: DateResult, compl
         if ctx.report_date and row.done_date > ctx.report_date:
             report = ctx.report_date.isoformat()
             ctx.add(C.DONE_DATE_AFTER_REPORT, cell=cell, item=no, value=done, expected=report)
+        elif row.done_date < (start := ctx.cl.campaign.start):  # a year typed wrong: 2021
+            ctx.add(C.DONE_DATE_BEFORE_START, cell=cell, item=no, value=done, expected=str(start))
