@@ -7,7 +7,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from dapaicha.config.roster import Roster, Village, county_base, township_base, village_base
+from dapaicha.config.roster import (
+    TOWNSHIP_SUFFIXES,
+    Roster,
+    Village,
+    county_base,
+    township_base,
+    village_base,
+)
 from dapaicha.findings import C, Finding, make
 from dapaicha.normalize import squash
 from dapaicha.read.reader import Return
@@ -85,7 +92,8 @@ def match_text(roster: Roster, text: str) -> Village | None:
 
 
 # the township named just before the village: what follows the last 县/区/市/旗 in the text
-_TOWNSHIP_BEFORE = re.compile(r"(?:^|[县区市旗])([^县区市旗]{1,10}?(?:乡|镇|街道|办事处))$")
+_TOWNSHIP_WORDS = "|".join(TOWNSHIP_SUFFIXES)
+_TOWNSHIP_BEFORE = re.compile(f"(?:^|[县区市旗])([^县区市旗]{{1,10}}?(?:{_TOWNSHIP_WORDS}))$")
 
 
 def _stated(v: Village, text: str, counties: set[str]) -> str:
@@ -156,7 +164,7 @@ def _reused(
 
 
 # a name that is a township's when these follow it (茨沟街道 is not 茨沟村)
-_TOWNSHIP_AFTER = re.compile(r"(?:乡|镇|街道|街办|办事处)")
+_TOWNSHIP_AFTER = re.compile(f"{_TOWNSHIP_WORDS}|街办")  # 街办: as people shorten 街道办事处
 
 
 def _as_village(text: str, v: Village) -> bool:
