@@ -109,13 +109,26 @@ def check_report_date(ctx: Context) -> None:
             )
 
 
+# The printed form's mark where a name is to be signed: （签字）, (签名), 手签, 盖章
+_SIGN_MARK = re.compile(r"[（(]?\s*(?:签字|签名|手签|签章|盖章)\s*[)）]?")
+
+
+def _no_name(value: object) -> bool:
+    """A signer's cell holding no name: blank, or only a mark or a placeholder (/, 无, ___)."""
+    text = clean_text(value)
+    if text is None:
+        return True
+    rest = _SIGN_MARK.sub("", text).strip()
+    return not rest or placeholder(rest) or rest in ("待", "未", "待签", "未签")
+
+
 def check_signers(ctx: Context) -> None:
     camp = ctx.cl.campaign
     if camp.signatures_on_paper:
         return
     for title in camp.village_signers:
         value, addr = ctx.ret.signers.get(title, (None, ""))
-        if clean_text(value) is None:
+        if _no_name(value):
             ctx.add(C.SIGNER_MISSING, cell=addr, value=title)
 
 

@@ -1,0 +1,30 @@
+"""Returns as careless hands and real spreadsheet programs make them (a third tester)."""
+
+from __future__ import annotations
+
+from conftest import problem
+
+from dapaicha import layout
+from dapaicha.app import validate
+
+
+def _found(fr):
+    return sorted((f.code, f.cell) for f in fr.findings)
+
+
+def test_a_signature_placeholder_left_in_the_name_cell_is_no_name(make_return, cl, ros):
+    """The printed form's （签字）, a line of underscores, “/”, “无” or 待签 left where the
+    signer's name belongs: nobody signed, said at that cell; a name with （签字） after it
+    is a name."""
+    titles = cl.campaign.village_signers
+    cells = [f"D{layout.ROW_FIRST_ITEM + len(cl.items) + 1 + k}" for k in range(len(titles))]
+    for mark in ("（签字）", "(签名)", "签字", "（手签）", "__________", "/", "无", "待签"):
+        p = make_return("签字.xlsx", {3: problem()}, signers=dict.fromkeys(titles, mark))
+        fr, subs = validate.validate_return(p, p.name, cl, ros)
+        assert (mark, _found(fr)) == (mark, [("signer-missing", c) for c in cells])
+        assert not subs[0].accepted
+    names = ("孙建军（签字）", "刘晓峰 (签名)", "王德顺")
+    p = make_return("签名.xlsx", {3: problem()}, signers=dict(zip(titles, names, strict=True)))
+    fr, subs = validate.validate_return(p, p.name, cl, ros)
+    assert _found(fr) == []
+    assert subs[0].accepted
