@@ -28,3 +28,15 @@ def test_a_signature_placeholder_left_in_the_name_cell_is_no_name(make_return, c
     fr, subs = validate.validate_return(p, p.name, cl, ros)
     assert _found(fr) == []
     assert subs[0].accepted
+
+
+def test_a_two_character_name_spaced_to_line_up_is_one_person(make_return, cl, ros):
+    """张 三 (a space, or a full-width one, typed to line a two-character name up with
+    three-character ones) is 张三, as the week before (逾期按责任人 counts one person); two
+    names a space apart stay two."""
+    owners = {3: "张三", 4: "张 三", 5: "张\u3000三", 6: "欧阳 明", 7: "张三 李四", 8: "张 三丰"}
+    p = make_return("空格.xlsx", {n: problem(owner=o) for n, o in owners.items()})
+    fr, subs = validate.validate_return(p, p.name, cl, ros)
+    assert _found(fr) == []
+    got = {r.no: r.owner for r in subs[0].rows if r.is_problem}
+    assert got == {3: "张三", 4: "张三", 5: "张三", 6: "欧阳明", 7: "张三 李四", 8: "张三丰"}

@@ -275,9 +275,16 @@ _REQUIRED_TEXTS = (
 )
 
 
+# One name of two or three characters spaced out to line up: 张 三, 张\u3000三, 欧阳 明
+_NAME = re.compile(r"[\u4e00-\u9fff]{2,3}")
+
+
 def _set_texts(row: Row, texts: dict[str, str | None]) -> None:
     row.description, row.measure = texts["description"], texts["measure"]
-    row.owner, row.note = texts["owner"], texts["note"]
+    owner = texts["owner"]
+    if owner is not None and _NAME.fullmatch(name := "".join(owner.split())):
+        owner = name
+    row.owner, row.note = owner, texts["note"]
 
 
 def _check_item_text(ctx: Context, tr: TableRow, no: int) -> None:
