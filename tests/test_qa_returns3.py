@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import openpyxl
 from conftest import problem
 
 from dapaicha import layout
@@ -40,3 +41,19 @@ def test_a_two_character_name_spaced_to_line_up_is_one_person(make_return, cl, r
     assert _found(fr) == []
     got = {r.no: r.owner for r in subs[0].rows if r.is_problem}
     assert got == {3: "张三", 4: "张三", 5: "张三", 6: "欧阳明", 7: "张三 李四", 8: "张三丰"}
+
+
+def test_problems_numbered_1_2_under_an_item_say_the_序号_was_changed(make_return, cl, ros):
+    """Two problems under 第3项 numbered (1) and (2) in the 序号 column: the first row still
+    shows 第3项's text, so its 序号 is said changed (not filed under 第1项 unsaid)."""
+    first = layout.ROW_FIRST_ITEM + 2
+    p = make_return("小序号.xlsx", {3: [problem(), problem(description="第二个问题")]})
+    wb = openpyxl.load_workbook(p)
+    ws = wb[layout.SHEET_LEDGER]
+    ws[f"B{first}"], ws[f"B{first + 1}"] = "(1)", "(2)"
+    wb.save(p)
+    fr, subs = validate.validate_return(p, p.name, cl, ros)
+    assert _found(fr) == [("item-missing", ""), ("item-text-altered", f"D{first}")]
+    moved = next(f for f in fr.findings if f.code == "item-text-altered")
+    assert "这是第3项的排查内容，序号却填为1" in moved.message
+    assert not subs[0].accepted

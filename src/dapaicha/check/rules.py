@@ -248,8 +248,8 @@ def _plain_no(ctx: Context) -> _Plain | None:
 
 def _check_row(ctx: Context, tr: TableRow, no: int, seq: int, done: list[Row]) -> Row:
     row = Row(no=no, seq=seq, row=tr.row, cells=tr.addrs)
-    if ctx.ret.kind == "ledger" and seq == 1:
-        _check_item_text(ctx, tr, no)
+    if ctx.ret.kind == "ledger":
+        _check_item_text(ctx, tr, no, moved_only=seq > 1)
     texts = {k: clean_text(tr.values.get(k)) for k in _TEXT_KEYS}
     if _is_no_answer(texts["description"], ctx):
         texts["description"] = None
@@ -287,13 +287,16 @@ def _set_texts(row: Row, texts: dict[str, str | None]) -> None:
     row.owner, row.note = owner, texts["note"]
 
 
-def _check_item_text(ctx: Context, tr: TableRow, no: int) -> None:
-    """The item's 排查内容 as the village's copy shows it, against the checklist."""
+def _check_item_text(ctx: Context, tr: TableRow, no: int, moved_only: bool = False) -> None:
+    """The item's 排查内容 as the village's copy shows it, against the checklist; on a
+    further row of an item (moved_only), only another item's text: its 序号 was changed."""
     if "content" not in tr.values or tr.values["content"] == _contents(ctx.cl)[1].get(no):
         return
     got = clean_text(tr.values["content"])
     if got is not None and (text := squash(got)) != ctx.cl_text[no]:
         other = item_of_text(ctx.cl).get(text)  # another item's text: the 序号 was moved
+        if moved_only and not other:
+            return
         why = _MOVED.format(other, no) if other else "，请恢复原文（不得修改排查内容）。"
         ctx.add(C.ITEM_TEXT_ALTERED, cell=tr.addrs["content"], item=no, value=got, detail=why)
 
