@@ -57,3 +57,19 @@ def test_problems_numbered_1_2_under_an_item_say_the_序号_was_changed(make_ret
     moved = next(f for f in fr.findings if f.code == "item-text-altered")
     assert "这是第3项的排查内容，序号却填为1" in moved.message
     assert not subs[0].accepted
+
+
+def test_an_item_text_lacking_its_last_full_stop_is_not_altered(make_return, cl, ros):
+    """第2项's text with its final 。 deleted (or a ； typed in its place): the same item,
+    not a text to restore; a word changed is still said."""
+    p = make_return("句号.xlsx", {3: problem()})
+    wb = openpyxl.load_workbook(p)
+    ws = wb[layout.SHEET_LEDGER]
+    row = layout.ROW_FIRST_ITEM
+    assert ws[f"D{row + 1}"].value.endswith("。") and ws[f"D{row + 2}"].value.endswith("。")
+    ws[f"D{row + 1}"] = ws[f"D{row + 1}"].value.rstrip("。")
+    ws[f"D{row + 2}"] = ws[f"D{row + 2}"].value.rstrip("。") + "；"
+    ws[f"D{row + 3}"] = ws[f"D{row + 3}"].value.replace("核实", "核查", 1)
+    wb.save(p)
+    fr, _ = validate.validate_return(p, p.name, cl, ros)
+    assert _found(fr) == [("item-text-altered", f"D{row + 3}")]

@@ -293,7 +293,9 @@ def _check_item_text(ctx: Context, tr: TableRow, no: int, moved_only: bool = Fal
     if "content" not in tr.values or tr.values["content"] == _contents(ctx.cl)[1].get(no):
         return
     got = clean_text(tr.values["content"])
-    if got is not None and (text := squash(got)) != ctx.cl_text[no]:
+    if got is not None and (text := squash(got)) != (want := ctx.cl_text[no]):
+        if text.rstrip(_LAST_STOP) == want.rstrip(_LAST_STOP):
+            return  # only its last full stop deleted or retyped
         other = item_of_text(ctx.cl).get(text)  # another item's text: the 序号 was moved
         if moved_only and not other:
             return
@@ -301,6 +303,7 @@ def _check_item_text(ctx: Context, tr: TableRow, no: int, moved_only: bool = Fal
         ctx.add(C.ITEM_TEXT_ALTERED, cell=tr.addrs["content"], item=no, value=got, detail=why)
 
 
+_LAST_STOP = "。.；;，,、"
 _MOVED = (
     "：这是第{}项的排查内容，序号却填为{}，请改回原来的序号"
     "（同一项有多个问题时，插入行并填写相同序号，不要拖动填充序号）。"
