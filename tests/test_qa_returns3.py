@@ -73,3 +73,27 @@ def test_an_item_text_lacking_its_last_full_stop_is_not_altered(make_return, cl,
     wb.save(p)
     fr, _ = validate.validate_return(p, p.name, cl, ros)
     assert _found(fr) == [("item-text-altered", f"D{row + 3}")]
+
+
+def test_a_file_sent_again_and_saved_as_name_1_is_the_one_taken(make_return, cl, ros, tmp_path):
+    """The village sent its ledger again, corrected, with the same 填报日期: WeChat and the
+    browser saved it as “…(1).xlsx” beside the first (a third time “(2)”, the tenth “(10)”).
+    The later copy is taken, not the first file because “.” sorts after “(”."""
+    d = tmp_path / "returns"
+    name = "大马村问题整改台账"
+    make_return(f"{name}.xlsx", {3: problem(result="正在整改", done_date=None)}, folder=d)
+    make_return(f"{name}(1).xlsx", {3: problem()}, folder=d)
+    rep, subs = validate.validate_folder(d, cl, ros)
+    assert {fr.file: fr.used for fr in rep.files} == {
+        f"{name}.xlsx": False,
+        f"{name}(1).xlsx": True,
+    }
+    assert rep.findings[0].message.endswith(
+        f"采用 填报日期相同（2022-03-30）、文件名排在后的“{name}(1).xlsx”。"
+    )
+    taken = next(s for s in subs if s.file == f"{name}(1).xlsx")
+    assert [r.result for r in taken.rows if r.is_problem] == ["已整改"]
+    make_return(f"{name}(2).xlsx", {3: problem()}, folder=d)
+    make_return(f"{name}(10).xlsx", {3: problem()}, folder=d)
+    rep, _ = validate.validate_folder(d, cl, ros)
+    assert [fr.file for fr in rep.files if fr.used] == [f"{name}(10).xlsx"]
