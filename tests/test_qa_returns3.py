@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import openpyxl
 from conftest import problem
 
@@ -97,3 +99,23 @@ def test_a_file_sent_again_and_saved_as_name_1_is_the_one_taken(make_return, cl,
     make_return(f"{name}(10).xlsx", {3: problem()}, folder=d)
     rep, _ = validate.validate_folder(d, cl, ros)
     assert [fr.file for fr in rep.files if fr.used] == [f"{name}(10).xlsx"]
+
+
+def test_a_填报日期_whose_label_was_cleared_or_retyped_as_日期_is_read(make_return, cl, ros):
+    """The date at the top kept, its label cleared (a paste over it) or retyped as 日期：: the
+    one date above the table is the 填报日期, not said missing at the very cell holding it."""
+    for label in (None, "日期：", "时间："):
+        p = make_return("日期.xlsx", {3: problem()})
+        wb = openpyxl.load_workbook(p)
+        wb[layout.SHEET_LEDGER][layout.DATE_LABEL_CELL] = label
+        wb.save(p)
+        fr, subs = validate.validate_return(p, p.name, cl, ros)
+        assert (label, _found(fr)) == (label, [])
+        assert subs[0].report_date == dt.date(2022, 3, 30)
+    # no date at all above the table: said missing, as before
+    q = make_return("无日期.xlsx", {3: problem()}, report_date=None)
+    wb = openpyxl.load_workbook(q)
+    wb[layout.SHEET_LEDGER][layout.DATE_LABEL_CELL] = None
+    wb.save(q)
+    fr, _ = validate.validate_return(q, q.name, cl, ros)
+    assert _found(fr) == [("report-date-missing", layout.DATE_CELL)]
