@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import re
+from pathlib import PurePath
 
 from dapaicha.config import periods
 from dapaicha.findings import FileResult, make
@@ -10,7 +11,22 @@ from dapaicha.findings import FileResult, make
 
 def _folder_period(rel: str) -> int | None:
     """第N期 in a return's folder path: files of different periods are not duplicates."""
-    return next((n for part in Path(rel).parts[:-1] if (n := periods.folder_number(part))), None)
+    return next(
+        (n for part in PurePath(rel).parts[:-1] if (n := periods.folder_number(part))), None
+    )
+
+
+_DIGITS = re.compile(r"(\d+)")
+
+
+def name_order(rel: str) -> tuple[str, tuple[tuple[int, str], ...], str, str]:
+    """A file name's place among files of one village: the name before its extension, its
+    numbers as numbers, so a copy saved again (大马村(1).xlsx, then (2), … (10)) comes after
+    大马村.xlsx (“.” sorts after “(”) and (10) after (9)."""
+    p = PurePath(rel)
+    parts = _DIGITS.split(p.stem)
+    words = tuple((int(x), "") if i % 2 else (0, x) for i, x in enumerate(parts))
+    return (p.parent.as_posix(), words, p.suffix.lower(), rel)
 
 
 def _why_winner(winner: FileResult, group: list[FileResult]) -> str:
@@ -37,7 +53,7 @@ def resolve(results: list[FileResult]) -> None:
     for group in by_village.values():
         if len(group) < 2:
             continue
-        ranked = sorted(group, key=lambda f: (f.accepted, f.report_date, f.file))
+        ranked = sorted(group, key=lambda f: (f.accepted, f.report_date, name_order(f.file)))
         winner = ranked[-1]
         names = "、".join(f.file for f in group)
         why = _why_winner(winner, group)

@@ -109,13 +109,26 @@ def check_report_date(ctx: Context) -> None:
             )
 
 
+# The printed form's mark where a name is to be signed: （签字）, (签名), 手签, 盖章
+_SIGN_MARK = re.compile(r"[（(]?\s*(?:签字|签名|手签|签章|盖章)\s*[)）]?")
+
+
+def _no_name(value: object) -> bool:
+    """A signer's cell holding no name: blank, or only a mark or a placeholder (/, 无, ___)."""
+    text = clean_text(value)
+    if text is None:
+        return True
+    rest = _SIGN_MARK.sub("", text).strip()
+    return not rest or placeholder(rest) or rest in ("待", "未", "待签", "未签")
+
+
 def check_signers(ctx: Context) -> None:
     camp = ctx.cl.campaign
     if camp.signatures_on_paper:
         return
     for title in camp.village_signers:
         value, addr = ctx.ret.signers.get(title, (None, ""))
-        if clean_text(value) is None:
+        if _no_name(value):
             ctx.add(C.SIGNER_MISSING, cell=addr, value=title)
 
 
@@ -235,8 +248,8 @@ def _plain_no(ctx: Context) -> _Plain | None:
 
 def _check_row(ctx: Context, tr: TableRow, no: int, seq: int, done: list[Row]) -> Row:
     row = Row(no=no, seq=seq, row=tr.row, cells=tr.addrs)
-    if ctx.ret.kind == "ledger" and seq == 1:
-        _check_item_text(ctx, tr, no)
+    if ctx.ret.kind == "ledger":
+        _check_item_text(ctx, tr, no, moved_only=seq > 1)
     texts = {k: clean_text(tr.values.get(k)) for k in _TEXT_KEYS}
     if _is_no_answer(texts["description"], ctx):
         texts["description"] = None
@@ -262,22 +275,35 @@ _REQUIRED_TEXTS = (
 )
 
 
+# One name of two or three characters spaced out to line up: 张 三, 张\u3000三, 欧阳 明
+_NAME = re.compile(r"[\u4e00-\u9fff]{2,3}")
+
+
 def _set_texts(row: Row, texts: dict[str, str | None]) -> None:
     row.description, row.measure = texts["description"], texts["measure"]
-    row.owner, row.note = texts["owner"], texts["note"]
+    owner = texts["owner"]
+    if owner is not None and _NAME.fullmatch(name := "".join(owner.split())):
+        owner = name
+    row.owner, row.note = owner, texts["note"]
 
 
-def _check_item_text(ctx: Context, tr: TableRow, no: int) -> None:
-    """The item's 排查内容 as the village's copy shows it, against the checklist."""
+def _check_item_text(ctx: Context, tr: TableRow, no: int, moved_only: bool = False) -> None:
+    """The item's 排查内容 as the village's copy shows it, against the checklist; on a
+    further row of an item (moved_only), only another item's text: its 序号 was changed."""
     if "content" not in tr.values or tr.values["content"] == _contents(ctx.cl)[1].get(no):
         return
     got = clean_text(tr.values["content"])
-    if got is not None and (text := squash(got)) != ctx.cl_text[no]:
+    if got is not None and (text := squash(got)) != (want := ctx.cl_text[no]):
+        if text.rstrip(_LAST_STOP) == want.rstrip(_LAST_STOP):
+            return  # only its last full stop deleted or retyped
         other = item_of_text(ctx.cl).get(text)  # another item's text: the 序号 was moved
+        if moved_only and not other:
+            return
         why = _MOVED.format(other, no) if other else "，请恢复原文（不得修改排查内容）。"
         ctx.add(C.ITEM_TEXT_ALTERED, cell=tr.addrs["content"], item=no, value=got, detail=why)
 
 
+_LAST_STOP = "。.；;，,、"
 _MOVED = (
     "：这是第{}项的排查内容，序号却填为{}，请改回原来的序号"
     "（同一项有多个问题时，插入行并填写相同序号，不要拖动填充序号）。"

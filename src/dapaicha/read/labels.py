@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from functools import lru_cache
 from typing import Any
@@ -115,6 +116,14 @@ def first_dated(
             return v, at
         found = found if found[1] or not at else (v, at)
     return found
+
+
+def lone_date(grid: list[list[Any]], rows: range) -> tuple[Any, str]:
+    """The one cell holding a date in rows (a 填报日期 whose label was cleared or retyped
+    as 日期：); (None, "") when there is none or more than one."""
+    found = [(v, address(r0, c0)) for r0 in rows if r0 < len(grid)
+             for c0, v in enumerate(grid[r0]) if isinstance(v, dt.date)]  # fmt: skip
+    return found[0] if len(found) == 1 else (None, "")
 
 
 def report_date(

@@ -28,6 +28,7 @@ from dapaicha.read.labels import (
     end_line_rx,
     first_dated,
     label_value,
+    lone_date,
     read_signers,
     report_date,
     signature_line,
@@ -313,9 +314,8 @@ def _read_top(grid: list[list[Any]], header_r0: int, ret: Return) -> None:
             break
     ret.unit = _text(unit).strip()
     ret.unit_addr = unit_addr if ret.unit else ""
-    ret.report_date, ret.report_date_addr = first_dated(
-        grid, layout.DATE_LABELS, range(header_r0), ret.spans
-    )
+    top = first_dated(grid, layout.DATE_LABELS, range(header_r0), ret.spans)
+    ret.report_date, ret.report_date_addr = top if top[1] else lone_date(grid, range(header_r0))
 
 
 def _read_date(grid: list[list[Any]], end: int, ret: Return) -> None:
