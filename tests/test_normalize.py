@@ -347,6 +347,11 @@ def test_vocab_known_word_with_bracket_never_wrong(word: tuple[str, str, str], n
         ("2023年6月30日", D(2023, 6, 30)),
         ("2024.2.29", D(2024, 2, 29)),
         ("2022.4.3", D(2022, 4, 3)),  # two dots: cannot be a number
+        ("2022年3月30日（星期三）", D(2022, 3, 30)),
+        ("2022-03-30(周三)", D(2022, 3, 30)),
+        ("2022年3月30日星期三", D(2022, 3, 30)),
+        ("3月30日 周三", D(2022, 3, 30)),
+        ("2022年3月30日（星期三", D(2022, 3, 30)),  # the bracket lost in a label line
         # Chinese numerals, as 公文 date a paper (〇, ○, 零 or a typed O for zero)
         ("二〇二二年四月三十日", APR30),
         ("二○二二年四月三十日", APR30),
@@ -575,9 +580,12 @@ def test_parse_date_never_raises(v: object, year: int, date1904: bool) -> None:
         (None, IntResult(None, None, True)),
         ("", IntResult(None, None, True)),
         (" ", IntResult(None, None, True)),
-        (3.1, IntResult(None, None, False)),
-        (3.5, IntResult(None, None, False)),
-        ("3.1", IntResult(None, None, False)),
+        (3.1, IntResult(3, 1, True)),
+        (12.25, IntResult(12, 25, True)),
+        (-3.1, IntResult(None, None, False)),
+        (3.5, IntResult(3, 5, True)),
+        ("3.1", IntResult(3, 1, True)),
+        ("第3.2", IntResult(3, 2, True)),
         ("3)", IntResult(None, None, False)),
         ("(3", IntResult(None, None, False)),
         ("3①", IntResult(None, None, False)),

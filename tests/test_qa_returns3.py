@@ -91,7 +91,7 @@ def test_a_file_sent_again_and_saved_as_name_1_is_the_one_taken(make_return, cl,
         f"{name}(1).xlsx": True,
     }
     assert rep.findings[0].message.endswith(
-        f"采用 填报日期相同（2022-03-30）、文件名排在后的“{name}(1).xlsx”。"
+        f"采用填报日期相同（2022-03-30）、文件名排在后的“{name}(1).xlsx”。"
     )
     taken = next(s for s in subs if s.file == f"{name}(1).xlsx")
     assert [r.result for r in taken.rows if r.is_problem] == ["已整改"]

@@ -362,7 +362,7 @@ def test_two_files_for_one_village(make_return, cl, ros, tmp_path):
     used = {fr.file: fr.used for fr in rep.files}
     assert used == {"a.xlsx": False, "b.xlsx": True}
     assert all("b.xlsx" in f.message for f in rep.findings)
-    assert rep.findings[0].message.endswith("采用 填报日期最新（2022-03-30）的“b.xlsx”。")
+    assert rep.findings[0].message.endswith("采用填报日期最新（2022-03-30）的“b.xlsx”。")
 
 
 def test_two_files_of_one_date_say_the_name_decided(make_return, cl, ros, tmp_path):
@@ -377,12 +377,12 @@ def test_two_files_of_one_date_say_the_name_decided(make_return, cl, ros, tmp_pa
         "c.xlsx": False,
     }
     msg = next(f.message for f in rep.findings if f.code == "duplicate-return")
-    assert "采用 通过校验、填报日期相同（2022-03-30）、文件名排在后的“b.xlsx”。" in msg
+    assert "采用通过校验、填报日期相同（2022-03-30）、文件名排在后的“b.xlsx”。" in msg
     bad.unlink()
     (d / "a.xlsx").write_bytes((d / "b.xlsx").read_bytes())  # the same file twice
     rep, _ = run(d, cl, ros)
     msg = next(f.message for f in rep.findings if f.code == "duplicate-return")
-    assert msg.endswith("采用 填报日期相同（2022-03-30）、文件名排在后的“b.xlsx”。")
+    assert msg.endswith("采用填报日期相同（2022-03-30）、文件名排在后的“b.xlsx”。")
 
 
 def test_unreadable_file_is_placed_by_its_name(make_return, cl, ros, tmp_path):

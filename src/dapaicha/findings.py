@@ -63,7 +63,8 @@ def make(
     """Build a finding from the registry; the message puts the place first."""
     c = CODES[code]
     v = "" if value is None else str(value)
-    shown = v if len(v) <= 60 else v[:57] + "…"
+    flat = " ".join(v.split()) if "\n" in v or "\r" in v else v  # Alt+Enter: one line
+    shown = flat if len(flat) <= 60 else flat[:57] + "…"
     text = c.template.format(value=shown, expected=expected, detail=detail, item=item)
     msg = f"{place(file, sheet, cell, item)}：{text}"
     return Finding(c.slug.value, c.severity, file, msg, sheet, cell, item, v[:500])

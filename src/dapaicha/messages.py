@@ -130,7 +130,7 @@ CODE_LIST = [
         C.DUPLICATE_RETURN,
         W,
         "同一村报送多个文件",
-        "本批次中该村有多个文件：{detail}，采用 {expected}。",
+        "本批次中该村有多个文件：{detail}，采用{expected}。",
     ),
     # the template
     Code(
@@ -164,7 +164,10 @@ CODE_LIST = [
         "排查内容与清单原文不一致{detail}",
     ),
     Code(
-        C.ITEM_MISSING, E, "缺少排查项目", "缺少第 {item} 项，{expected} 项须逐项填报，请补上该行。"
+        C.ITEM_MISSING,
+        E,
+        "缺少排查项目",
+        "缺少第 {value} 项{detail}，{expected} 项须逐项填报，请补上。",
     ),
     Code(
         C.ITEM_UNKNOWN,

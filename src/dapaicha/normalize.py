@@ -273,6 +273,7 @@ _YEAR_MONTH_SEP = re.compile(r"(\d{4})[-/.](\d{1,2})")
 _MD_SEP = re.compile(r"(\d{1,2})([-/.])(\d{1,2})[日号]?")
 _OTHER_ORDER = re.compile(r"\d{1,2}[-/.]\d{1,2}[-/.](?:\d{2}|\d{4})")
 _YEAR_ONLY = re.compile(r"(\d{4}|\d{2})年(?:度|内)?")
+_WEEKDAY = re.compile(r"[(]?(?:星期|周)[一二三四五六日天1-7][)]?$")
 
 
 def _year(text: str | None, default: int) -> int:
@@ -327,6 +328,7 @@ def _parse_text(raw: str, year: int, date1904: bool) -> DateResult:
     s = s if s.isascii() else date_digits(s)  # 二〇二二年四月三十日
     s = _TIME_SUFFIX.sub("", s)
     s = "".join(s.split()).rstrip(_TRAIL_PUNCT)
+    s = _WEEKDAY.sub("", s) if "期" in s or "周" in s else s  # （星期三）
     for p in _PREFIXES:
         if s.startswith(p) and len(s) > len(p):
             s = s[len(p) :]
@@ -402,6 +404,7 @@ def parse_date(v: object, *, year: int, date1904: bool = False) -> DateResult:
       each also in Chinese numerals (二〇二二年四月三十日, 四月底; numerals.date_digits).
     "ambiguous": other numbers (4.3, 4, 12.5, 2022), text "4.3" (one-digit day after a dot),
     a month or year without a day, 上旬/中旬/下旬, 4/30/2022 or 22-4-30 (order unknown).
+    A weekday after the date is dropped: 2022年3月30日（星期三）, 3月30日 周三.
     "open": 长期/持续/常态化 (optionally + 坚持/推进/整改…). "invalid": everything else,
     impossible dates (2022-02-30, 13月), dates outside 2000–2099, time-only values, TRUE/FALSE.
     Never raises.
@@ -444,6 +447,7 @@ class IntResult:
 _INT_PLAIN = re.compile(r"\(?第?(\d{1,9})[项条号]?\)?[.、:]?")
 _INT_SUB = re.compile(r"第?(\d{1,9})[项条号]?(?:[-—–‐−_~]|之)(\d{1,9})")
 _INT_SUB_PAREN = re.compile(r"第?(\d{1,9})[项条号]?\((\d{1,9})\)")
+_INT_DOT = re.compile(r"第?(\d{1,9})\.(\d{1,9})")  # 3.1: the first further problem of item 3
 _INT_TABLE: dict[int, str] = {**_HALF_TABLE, 0x3002: "."}
 
 
@@ -451,10 +455,9 @@ def parse_int(v: object) -> IntResult:
     """Read a 序号 cell.
 
     3, 3.0, "3", "３", " 3 ", "第3项", "3.", "3、", "(3)" → 3.
-    Sub-numbering (a second problem under item 3), text only: "3-1", "3—1", "3之1",
-    "3（1）", "3(1)" → (3, sub=1). A float with a fraction (3.1) and the text "3.1"
-    (which looks the same in the cell) are not read: (None, None, False). So are
-    negative or other numbers-with-text, TRUE/FALSE, dates.
+    Sub-numbering (a further problem under item 3): "3-1", "3—1", "3之1", "3（1）",
+    "3(1)", "3.1" and the number 3.1 (which looks the same in the cell) → (3, sub=1).
+    Not read, (None, None, False): negative or other numbers-with-text, TRUE/FALSE, dates.
     """
     if v is None:
         return IntResult(None, None, True)
@@ -467,7 +470,8 @@ def parse_int(v: object) -> IntResult:
             return IntResult(None, None, True)
         if math.isfinite(v) and v.is_integer():
             return IntResult(int(v), None, True)
-        return IntResult(None, None, False)
+        m = _INT_DOT.fullmatch(repr(v)) if v > 0 else None  # 3.1 typed as a number
+        return IntResult(int(m[1]), int(m[2]), True) if m else IntResult(None, None, False)
     if not isinstance(v, str):
         return IntResult(None, None, False)
     raw = clean_text(v)
@@ -478,6 +482,6 @@ def parse_int(v: object) -> IntResult:
         if (s[0] == "(") != (")" in s):  # unbalanced bracket
             return IntResult(None, None, False)
         return IntResult(int(m[1]), None, True)
-    if m := _INT_SUB.fullmatch(s) or _INT_SUB_PAREN.fullmatch(s):
+    if m := _INT_SUB.fullmatch(s) or _INT_SUB_PAREN.fullmatch(s) or _INT_DOT.fullmatch(s):
         return IntResult(int(m[1]), int(m[2]), True)
     return IntResult(None, None, False)

@@ -177,11 +177,34 @@ def check_rows(ctx: Context) -> list[Row]:
             ditto.resolve(tr, tr_above)
             row = _check_row(ctx, tr, no, seq, rows)
         rows.append(row)
-    for _, item in cl.items:
-        if item.no not in seen:
-            ctx.add(C.ITEM_MISSING, item=item.no, expected=len(cl.items))
+    _check_missing(ctx, [item.no for _, item in cl.items if item.no not in seen])
     _check_repeated(ctx, rows)
     return rows
+
+
+MISSING_ONE_BY_ONE = 3  # more items missing than this: said once, as runs (1、2、4至6)
+
+
+def _check_missing(ctx: Context, missing: list[int]) -> None:
+    """item-missing per item, or once for many (only the 是 rows kept: not 64 lines)."""
+    total = len(ctx.cl.items)
+    if len(missing) <= MISSING_ONE_BY_ONE:
+        for no in missing:
+            ctx.add(C.ITEM_MISSING, item=no, value=no, expected=total)
+        return
+    detail = f"（共{len(missing)}项；没有问题的项也须逐行填“否”）"
+    ctx.add(C.ITEM_MISSING, value=number_runs(missing), detail=detail, expected=total)
+
+
+def number_runs(numbers: list[int]) -> str:
+    """Sorted numbers as runs: [1, 2, 4, 5, 6, 9] → "1、2、4至6、9"."""
+    runs: list[list[int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return "、".join(f"{r[0]}至{r[-1]}" if len(r) > 2 else "、".join(map(str, r)) for r in runs)
 
 
 def _check_repeated(ctx: Context, rows: list[Row]) -> None:

@@ -1,0 +1,98 @@
+"""The third tester's list, mended: one line for many missing items, a value typed over two
+lines, 序号 3.1 under an item, a weekday after the 填报日期."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import openpyxl
+from conftest import problem
+
+from dapaicha import layout
+from dapaicha.app import validate
+from dapaicha.check.rules import number_runs
+
+FIRST = layout.ROW_FIRST_ITEM  # item n is on row FIRST + n - 1
+
+
+def _found(fr):
+    return sorted((f.code, f.cell, f.item) for f in fr.findings)
+
+
+def _clear_items(p, items):
+    """Clear the rows of the given items (as a clerk clears the 否 rows)."""
+    wb = openpyxl.load_workbook(p)
+    ws = wb[layout.SHEET_LEDGER]
+    for no in items:
+        for cell in ws[FIRST + no - 1]:
+            if cell.__class__.__name__ == "Cell":  # not a merged block's hidden cell
+                cell.value = None
+    wb.save(p)
+
+
+def test_number_runs():
+    assert number_runs([1, 2, 4, 5, 6, 9]) == "1、2、4至6、9"
+    assert number_runs([7]) == "7"
+    assert number_runs([3, 4]) == "3、4"
+    assert number_runs(list(range(1, 67))) == "1至66"
+
+
+def test_only_the_是_rows_kept_is_said_once_not_64_times(make_return, cl, ros):
+    p = make_return("只留有问题的行.xlsx", {3: problem(), 40: problem()})
+    _clear_items(p, [n for n in range(1, 67) if n not in (3, 40)])
+    fr, subs = validate.validate_return(p, p.name, cl, ros)
+    missing = [f for f in fr.findings if f.code == "item-missing"]
+    assert [(f.item, f.cell, f.value) for f in missing] == [(None, "", "1、2、4至39、41至66")]
+    assert missing[0].message.endswith(
+        "缺少第 1、2、4至39、41至66 项（共64项；没有问题的项也须逐行填“否”），"
+        "66 项须逐项填报，请补上。"
+    )
+    assert not subs[0].accepted
+
+
+def test_three_items_missing_are_said_item_by_item(make_return, cl, ros):
+    p = make_return("少三行.xlsx", {3: problem()})
+    _clear_items(p, [10, 20, 30])
+    fr, _ = validate.validate_return(p, p.name, cl, ros)
+    assert _found(fr) == [
+        ("item-missing", "", 10),
+        ("item-missing", "", 20),
+        ("item-missing", "", 30),
+    ]
+    f = next(f for f in fr.findings if f.item == 20)
+    assert f.message.endswith("缺少第 20 项，66 项须逐项填报，请补上。")
+
+
+def test_a_value_typed_over_two_lines_is_one_line_in_the_message(make_return, cl, ros):
+    p = make_return("换行.xlsx", {3: problem(deadline="2022.4.20\n（已完成）")})
+    fr, _ = validate.validate_return(p, p.name, cl, ros)
+    cell = f"{layout.LETTER['deadline']}{FIRST + 2}"
+    assert [(f.code, f.cell) for f in fr.findings] == [("deadline-invalid", cell)]
+    assert "\n" not in fr.findings[0].message
+    assert "“2022.4.20 （已完成）”" in fr.findings[0].message
+    assert fr.findings[0].value == "2022.4.20\n（已完成）"  # kept as written
+
+
+def test_序号_3_1_and_3_2_under_item_3_are_its_further_problems(make_return, cl, ros):
+    second = problem(description="第二个问题")
+    third = problem(description="第三个问题")
+    p = make_return("序号小数.xlsx", {3: [problem(), second, third]})
+    wb = openpyxl.load_workbook(p)
+    ws = wb[layout.SHEET_LEDGER]
+    ws[f"A{FIRST + 3}"] = "3.1"  # as text
+    ws[f"A{FIRST + 4}"] = 3.2  # as a number
+    wb.save(p)
+    fr, subs = validate.validate_return(p, p.name, cl, ros)
+    assert _found(fr) == []
+    got = [(r.no, r.seq, r.description) for r in subs[0].rows if r.is_problem]
+    assert got == [(3, 1, "部分监测户信息未更新"), (3, 2, "第二个问题"), (3, 3, "第三个问题")]
+
+
+def test_a_weekday_after_the_填报日期_is_read(make_return, cl, ros):
+    p = make_return("星期.xlsx", {3: problem()}, report_date=None)
+    wb = openpyxl.load_workbook(p)
+    wb[layout.SHEET_LEDGER][layout.DATE_CELL] = "2022年3月30日（星期三）"
+    wb.save(p)
+    fr, subs = validate.validate_return(p, p.name, cl, ros)
+    assert _found(fr) == []
+    assert subs[0].report_date == dt.date(2022, 3, 30)
