@@ -96,3 +96,32 @@ def test_a_weekday_after_the_填报日期_is_read(make_return, cl, ros):
     fr, subs = validate.validate_return(p, p.name, cl, ros)
     assert _found(fr) == []
     assert subs[0].report_date == dt.date(2022, 3, 30)
+
+
+def test_a_ledger_whose_序号_column_was_deleted_is_told_so_not_called_no_ledger(
+    make_return, cl, ros
+):
+    p = make_return("删了序号列.xlsx", {3: problem()})
+    wb = openpyxl.load_workbook(p)
+    ws = wb[layout.SHEET_LEDGER]
+    for rng in list(ws.merged_cells.ranges):  # as a spreadsheet program does before the delete
+        ws.unmerge_cells(str(rng))
+    ws.delete_cols(2)  # B: 序号
+    wb.save(p)
+    fr, subs = validate.validate_return(p, p.name, cl, ros)
+    assert [(f.code, f.sheet, f.cell, f.value) for f in fr.findings] == [
+        ("column-missing", layout.SHEET_LEDGER, f"A{layout.ROW_HEADER}", "序号")
+    ]
+    assert "表头缺少“序号”列" in fr.findings[0].message
+    assert subs == []
+    # a sheet with no ledger header at all is still not-a-ledger
+    q = make_return("别的表.xlsx", {3: problem()})
+    wb = openpyxl.load_workbook(q)
+    ws = wb[layout.SHEET_LEDGER]
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.__class__.__name__ == "Cell":
+                cell.value = None
+    wb.save(q)
+    fr, _ = validate.validate_return(q, q.name, cl, ros)
+    assert [f.code for f in fr.findings] == ["not-a-ledger"]

@@ -49,8 +49,11 @@ def match_header(text: str) -> tuple[str | None, bool]:
     return None, True
 
 
-def find_header(grid: list[list[Any]]) -> tuple[int, dict[str, int], list[tuple[int, str, str]]]:
-    """(row0, key→col0, renamed[(col0, found, key)]) of the best header row, or (-1, {}, [])."""
+def find_header(
+    grid: list[list[Any]], need_no: bool = True
+) -> tuple[int, dict[str, int], list[tuple[int, str, str]]]:
+    """(row0, key→col0, renamed[(col0, found, key)]) of the best header row, or (-1, {}, []).
+    need_no=False: a header whose 序号 column was deleted counts too (to say so)."""
     best: tuple[int, dict[str, int], list[tuple[int, str, str]]] = (-1, {}, [])
     best_score = 0
     for r0, row in enumerate(grid[:HEADER_SCAN_ROWS]):
@@ -65,7 +68,7 @@ def find_header(grid: list[list[Any]]) -> tuple[int, dict[str, int], list[tuple[
                 if not exact:
                     renamed.append((c0, v, key))
         score = len(cols)
-        if "no" in cols and score >= 3 and score > best_score:
+        if ("no" in cols or not need_no) and score >= 3 and score > best_score:
             best, best_score = (r0, cols, renamed), score
             if score == len(layout.COLUMNS):
                 break  # every column found: no later row can do better
@@ -87,3 +90,11 @@ def sub_header(grid: list[list[Any]], r0: int, cols: dict[str, int]) -> int:
     for c0, key in found:
         cols[str(key)] = c0  # the sub-header is the more precise name of its column
     return r0 + 1
+
+
+def lacks_no(grid: list[list[Any]]) -> int:
+    """The 0-based row of a ledger's header whose 序号 column was deleted (the item's text
+    and 是否存在问题 or the problem's description still there); -1 when none."""
+    r0, cols, _ = find_header(grid, need_no=False)
+    keyed = "content" in cols and ("has_problem" in cols or "description" in cols)
+    return r0 if r0 >= 0 and "no" not in cols and keyed else -1

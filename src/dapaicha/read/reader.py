@@ -23,7 +23,8 @@ from dapaicha.layout import address
 from dapaicha.model import Cells
 from dapaicha.normalize import parse_int
 from dapaicha.read import book, formulas, sniff
-from dapaicha.read.header import find_header, match_header, sub_header
+from dapaicha.read.choose import best_sheet, no_ledger, other_ledgers
+from dapaicha.read.header import match_header, sub_header
 from dapaicha.read.labels import (
     end_line_rx,
     first_dated,
@@ -198,9 +199,9 @@ def _read_workbook(
         ),
         key=lambda m: (m.name != layout.SHEET_LEDGER, m.visible != pc.SheetVisibleEnum.Visible),
     )
-    best = _best_sheet(wb, order, parsed)
+    best = best_sheet(wb, order, parsed)
     if best is None:
-        findings.append(make(C.NOT_A_LEDGER, ret.file))
+        findings.append(no_ledger(wb, order, ret.file, parsed))
         return None, findings
     m, grid, merged, r0, cols, renamed = best
     if ret.ods and not merged:
@@ -209,7 +210,7 @@ def _read_workbook(
     ret.sheet = m.name
     if m.visible != pc.SheetVisibleEnum.Visible:
         findings.append(make(C.LEDGER_SHEET_HIDDEN, ret.file, sheet=m.name))
-    for other in _other_ledgers(wb, order, m.name, parsed):
+    for other in other_ledgers(wb, order, m.name, parsed):
         findings.append(make(C.OTHER_LEDGER_SHEET, ret.file, sheet=other, expected=m.name))
     _bounds_findings(ret, m.name, len(grid), sn, cut, findings)
     ret.merged_down = book.fill_merged_down(grid, merged)
@@ -237,55 +238,6 @@ def _read_workbook(
     ret.signers = read_signers(grid, range(after, len(grid)), ret.spans, signer_titles)
     _read_date(grid, after, ret)
     return ret, findings
-
-
-# (sheet, grid, merged blocks, header row, columns, renamed columns)
-_Best = tuple[
-    pc.SheetMetadata,
-    list[list[Any]],
-    book.Ranges,
-    int,
-    dict[str, int],
-    list[tuple[int, str, str]],
-]
-
-
-def _best_sheet(
-    wb: pc.CalamineWorkbook, order: list[pc.SheetMetadata], parsed: bytes
-) -> _Best | None:
-    """(meta, grid, merged, header row, columns, renamed) of the ledger's own sheet, else of
-    the sheet whose header names the most columns (a notes sheet with 序号 and 备注 put
-    first must not win over the renamed ledger); None when no sheet has a header."""
-    best = None
-    for m in order:
-        grid, merged = grid_of(wb, m.name, parsed)
-        r0, cols, renamed = find_header(grid)
-        if r0 >= 0 and (best is None or len(cols) > len(best[4])):
-            best = (m, grid, merged, r0, cols, renamed)
-        if r0 >= 0 and (m.name == layout.SHEET_LEDGER or len(cols) == len(layout.COLUMNS)):
-            break
-    return best
-
-
-def _other_ledgers(
-    wb: pc.CalamineWorkbook, order: list[pc.SheetMetadata], chosen: str, parsed: bytes
-) -> list[str]:
-    """Sheets besides the one read whose header is a ledger's (序号, the item's text, 是否存在问题
-    or 自查问题描述; a notes sheet of 序号 · 自查问题描述 · 备注 is none):
-    a township's villages in one workbook, or a copy filled in while the ledger stays blank."""
-    out = []
-    for m in order:
-        if m.name in (chosen, layout.SHEET_GUIDE):
-            continue
-        try:
-            cols = find_header(grid_of(wb, m.name, parsed)[0])[1]
-        except BaseException as err:  # calamine may panic on a sheet nobody reads
-            if not book.parser_failure(err):
-                raise
-            continue
-        if {"content", "topic"} & cols.keys() and {"has_problem", "description"} & cols.keys():
-            out.append(m.name)
-    return out
 
 
 def _bounds_findings(
