@@ -125,3 +125,61 @@ def test_a_ledger_whose_序号_column_was_deleted_is_told_so_not_called_no_ledge
     wb.save(q)
     fr, _ = validate.validate_return(q, q.name, cl, ros)
     assert [f.code for f in fr.findings] == ["not-a-ledger"]
+
+
+def _paste_table_twice(p, n_items, change=None):
+    """The items' rows copied, merges and all, right under the last item (the notes and
+    signatures moved down), as a clerk pastes the whole table again; change: {cell: value}
+    typed into the copy."""
+    wb = openpyxl.load_workbook(p)
+    ws = wb[layout.SHEET_LEDGER]
+    top, bottom = FIRST, FIRST + n_items - 1
+    below = [r for r in ws.merged_cells.ranges if r.min_row > bottom]
+    for rng in below:
+        ws.unmerge_cells(str(rng))
+    ws.move_range(f"A{bottom + 1}:M{ws.max_row}", rows=n_items)
+    for rng in below:
+        rng.shift(row_shift=n_items)
+        ws.merge_cells(rng.coord)
+    for rng in [r for r in ws.merged_cells.ranges if top <= r.min_row <= bottom]:
+        ws.merge_cells(
+            start_row=rng.min_row + n_items, end_row=rng.max_row + n_items,
+            start_column=rng.min_col, end_column=rng.max_col,
+        )  # fmt: skip
+    for r in range(top, bottom + 1):
+        for c in range(1, 14):
+            src = ws.cell(r, c)
+            if src.__class__.__name__ == "Cell" and src.value is not None:
+                ws.cell(r + n_items, c).value = src.value
+    for cell, value in (change or {}).items():
+        ws[cell] = value
+    wb.save(p)
+
+
+def test_the_table_pasted_twice_is_read_once(make_return, cl, ros):
+    p = make_return("贴了两遍.xlsx", {3: problem(), 40: problem()})
+    _paste_table_twice(p, len(cl.items))
+    fr, subs = validate.validate_return(p, p.name, cl, ros)
+    again = f"B{FIRST + len(cl.items)}"
+    assert [(f.code, f.cell, f.severity) for f in fr.findings] == [
+        ("table-repeated", again, "warning")
+    ]
+    assert fr.findings[0].message.endswith(
+        f"自第{FIRST + len(cl.items)}行起，表格从第1项起又重复了一遍，与上面完全相同，"
+        "重复部分未读取；请删除重复的部分。"
+    )
+    assert subs[0].accepted
+    assert len(subs[0].rows) == len(cl.items)
+    assert [r.no for r in subs[0].rows if r.is_problem] == [3, 40]
+
+
+def test_the_table_pasted_twice_with_other_answers_is_refused(make_return, cl, ros):
+    p = make_return("贴了两遍改过.xlsx", {3: problem(), 40: problem()})
+    second_40 = FIRST + len(cl.items) + 39
+    _paste_table_twice(p, len(cl.items), {f"{layout.LETTER['result']}{second_40}": "正在整改"})
+    fr, subs = validate.validate_return(p, p.name, cl, ros)
+    again = f"B{FIRST + len(cl.items)}"
+    assert [(f.code, f.cell, f.severity) for f in fr.findings] == [
+        ("table-repeated-changed", again, "error")
+    ]
+    assert not subs[0].accepted

@@ -70,6 +70,8 @@ class FindingCode(enum.StrEnum):
     DONE_DATE_NOT_DONE = "done-date-not-done"
     NO_PROBLEM_FILLED = "no-problem-filled"
     PROBLEM_REPEATED = "problem-repeated"
+    TABLE_REPEATED = "table-repeated"
+    TABLE_REPEATED_CHANGED = "table-repeated-changed"
     REPORT_DATE_MISSING = "report-date-missing"
     REPORT_DATE_INVALID = "report-date-invalid"
     REPORT_DATE_OUT_OF_CAMPAIGN = "report-date-out-of-campaign"

@@ -301,6 +301,18 @@ CODE_LIST = [
         "问题重复填写",
         "这一行与第{expected}行内容相同，疑似重复填写（两行都计为问题）：同一问题请删除一行。",
     ),
+    Code(
+        C.TABLE_REPEATED,
+        W,
+        "表格重复粘贴",
+        "自第{value}行起，表格从第{expected}项起又重复了一遍，与上面完全相同，重复部分未读取；请删除重复的部分。",
+    ),
+    Code(
+        C.TABLE_REPEATED_CHANGED,
+        E,
+        "表格重复粘贴且内容不同",
+        "自第{value}行起，表格从第{expected}项起又重复了一遍，且与上面填写的不同，无法确定以哪份为准；请只保留一份。",
+    ),
     Code(C.REPORT_DATE_MISSING, E, "缺少填报日期", "“填报日期”未填写，请填写报送当天的日期。"),
     Code(
         C.REPORT_DATE_INVALID,

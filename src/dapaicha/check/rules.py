@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dapaicha import layout
 from dapaicha.check import ditto, totals
 from dapaicha.check.context import Context, item_of_text, item_texts
+from dapaicha.check.pasted import cut_second_copy
 from dapaicha.check.values import PUNCT_ONLY, Values, check_values, placeholder, read_values
 from dapaicha.config.checklist import Checklist
 from dapaicha.config.periods import REPORTING_AFTER_END
@@ -154,6 +155,7 @@ def _is_no_answer(text: str | None, ctx: Context) -> bool:
 
 def check_rows(ctx: Context) -> list[Row]:
     """Map table rows to checklist items, normalise them, apply the row rules."""
+    cut_second_copy(ctx)  # the table pasted twice: the first copy read
     ret, cl = ctx.ret, ctx.cl
     rows: list[Row] = []
     seen: dict[int, int] = {}
