@@ -183,3 +183,22 @@ def test_the_table_pasted_twice_with_other_answers_is_refused(make_return, cl, r
         ("table-repeated-changed", again, "error")
     ]
     assert not subs[0].accepted
+
+
+def test_several_problems_numbered_in_one_cell_are_said(make_return, cl, ros):
+    p = make_return(
+        "一格多个问题.xlsx",
+        {
+            3: problem(description="1.房屋漏雨未维修\n2.饮水水压不足"),
+            4: problem(description="①危房1户②饮水不安全1户③未落实帮扶措施"),
+            5: problem(description="资金1.5万元未拨付，共3、4户未核实"),
+        },
+    )
+    fr, subs = validate.validate_return(p, p.name, cl, ros)
+    letter = layout.LETTER["description"]
+    assert [(f.code, f.cell, f.value) for f in fr.findings] == [
+        ("problems-in-one-row", f"{letter}{FIRST + 2}", "2"),
+        ("problems-in-one-row", f"{letter}{FIRST + 3}", "3"),
+    ]
+    assert subs[0].accepted  # a warning: counted as one problem each, as written
+    assert sum(r.is_problem for r in subs[0].rows) == 3

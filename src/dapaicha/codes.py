@@ -70,6 +70,7 @@ class FindingCode(enum.StrEnum):
     DONE_DATE_NOT_DONE = "done-date-not-done"
     NO_PROBLEM_FILLED = "no-problem-filled"
     PROBLEM_REPEATED = "problem-repeated"
+    PROBLEMS_IN_ONE_ROW = "problems-in-one-row"
     TABLE_REPEATED = "table-repeated"
     TABLE_REPEATED_CHANGED = "table-repeated-changed"
     REPORT_DATE_MISSING = "report-date-missing"

@@ -11,6 +11,7 @@ from dapaicha import layout
 from dapaicha.check import ditto, totals
 from dapaicha.check.context import Context, item_of_text, item_texts
 from dapaicha.check.pasted import cut_second_copy
+from dapaicha.check.several import numbered
 from dapaicha.check.values import PUNCT_ONLY, Values, check_values, placeholder, read_values
 from dapaicha.config.checklist import Checklist
 from dapaicha.config.periods import REPORTING_AFTER_END
@@ -288,6 +289,9 @@ def _check_row(ctx: Context, tr: TableRow, no: int, seq: int, done: list[Row]) -
         for key, code in _REQUIRED_TEXTS:
             if not texts[key] or placeholder(texts[key]):
                 ctx.add(code, cell=tr.addrs.get(key, ""), item=no)
+        if texts["description"] and (n := numbered(texts["description"])):
+            cell = tr.addrs.get("description", "")
+            ctx.add(C.PROBLEMS_IN_ONE_ROW, cell=cell, item=no, value=n)
         check_values(ctx, row, tr, vals, complete=True)
     return row
 

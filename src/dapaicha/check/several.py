@@ -1,0 +1,19 @@
+"""Several problems numbered in one 自查问题描述 cell (1.… 2.…): counted as one problem."""
+
+from __future__ import annotations
+
+import re
+
+# (1) ① anywhere; 1. 1、 at the start of the text or after a space, a line break or a stop
+# (not 1.5, a number; not 2022.4.20, a date; not 共3、4户, inside a sentence)
+_MARK = re.compile(r"[(（]([1-9])[)）]|([①-⑨])|(?:^|(?<=[\s；;。，,]))([1-9])[.、．](?!\d)")
+
+
+def numbered(text: str) -> int:
+    """How many problems a text numbers 1, 2, 3 … in order (at least 2), else 0."""
+    n = 0
+    for m in _MARK.finditer(text):
+        k = ord(m[2]) - ord("①") + 1 if m[2] else int(m[1] or m[3])
+        if k == n + 1:
+            n = k
+    return n if n >= 2 else 0
