@@ -167,7 +167,7 @@ CODE_LIST = [
         C.ITEM_MISSING,
         E,
         "缺少排查项目",
-        "缺少第 {value} 项{detail}，{expected} 项须逐项填报，请补上。",
+        "缺少{detail}，{expected} 项须逐项填报，请补上。",
     ),
     Code(
         C.ITEM_UNKNOWN,

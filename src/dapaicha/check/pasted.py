@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dapaicha.check.context import Context
 from dapaicha.findings import C
-from dapaicha.normalize import parse_int
+from dapaicha.normalize import clean_text, parse_int, squash
 from dapaicha.read.reader import TableRow
 
 
@@ -15,6 +15,13 @@ def _item_no(x: object) -> int | None:
     if isinstance(x, int) and not isinstance(x, bool):
         return x
     return parse_int(x).value
+
+
+def _shows(ctx: Context, tr: TableRow, no: int) -> bool:
+    """A row of a copy of the table: it shows its item's text (rows typed under the table
+    with their item's 序号 are further problems, not a copy)."""
+    text = clean_text(tr.values.get("content")) if "content" in tr.values else None
+    return "content" not in tr.values or (text is not None and squash(text) == ctx.cl_text[no])
 
 
 def second_copy(ctx: Context) -> int:
@@ -29,7 +36,11 @@ def second_copy(ctx: Context) -> int:
         if no == last:
             reached = True
         elif reached and no == first:
-            again = {_item_no(t.no_raw) for t in rows[i:]}
+            again = {
+                n
+                for t in rows[i:]
+                if (n := _item_no(t.no_raw)) in ctx.cl_text and _shows(ctx, t, n)
+            }
             if len(again & set(nos)) * 2 >= len(nos):
                 return i
     return len(rows)

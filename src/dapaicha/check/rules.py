@@ -193,10 +193,11 @@ def _check_missing(ctx: Context, missing: list[int]) -> None:
     total = len(ctx.cl.items)
     if len(missing) <= MISSING_ONE_BY_ONE:
         for no in missing:
-            ctx.add(C.ITEM_MISSING, item=no, value=no, expected=total)
+            ctx.add(C.ITEM_MISSING, item=no, value=no, detail=f"第 {no} 项", expected=total)
         return
-    detail = f"（共{len(missing)}项；没有问题的项也须逐行填“否”）"
-    ctx.add(C.ITEM_MISSING, value=number_runs(missing), detail=detail, expected=total)
+    runs = number_runs(sorted(missing))  # in the detail: a value is cut at 60 characters
+    detail = f"第 {runs} 项（共{len(missing)}项；没有问题的项也须逐行填“否”）"
+    ctx.add(C.ITEM_MISSING, value=runs, detail=detail, expected=total)
 
 
 def number_runs(numbers: list[int]) -> str:
@@ -263,9 +264,10 @@ def _plain_no(ctx: Context) -> _Plain | None:
             return None
         if hp != NO and vocab(hp, yes_no).value != "否":
             return None
-        if seq == 1 and "content" in v:
-            got = v["content"]
-            if got != content[no] and squash(clean_text(got) or "") != texts[no]:
+        if "content" in v and (got := v["content"]) != content[no]:
+            if seq == 1 and squash(clean_text(got) or "") != texts[no]:
+                return None
+            if seq > 1 and got not in (None, ""):  # another item's text: its 序号 changed?
                 return None
         return Row(no, seq, NO, row=tr.row, cells=tr.addrs)
 

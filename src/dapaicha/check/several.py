@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
-# (1) ① anywhere; 1. 1、 at the start of the text or after a space, a line break or a stop
+# (1) ① anywhere; 1. 1、 at the start of the text or after a space, a line break, a stop
+# or a colon (存在问题：1.…)
 # (not 1.5, a number; not 2022.4.20, a date; not 共3、4户, inside a sentence)
-_MARK = re.compile(r"[(（]([1-9])[)）]|([①-⑨])|(?:^|(?<=[\s；;。，,]))([1-9])[.、．](?!\d)")
+_MARK = re.compile(r"[(（]([1-9])[)）]|([①-⑨])|(?:^|(?<=[\s；;。，,：:]))([1-9])[.、．](?!\d)")
 
 
 def numbered(text: str) -> int:

@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import Any
 
 from dapaicha.layout import address
-from dapaicha.normalize import blank_date, parse_int
+from dapaicha.normalize import blank_date, parse_date, parse_int
 
 _TABLE_END_RX = re.compile("签字|填报人|注：|注:|审核人")
 _LABEL = re.compile(r"^\s*[\u4e00-\u9fff（）()]{2,8}\s*[:：]")
@@ -118,11 +118,18 @@ def first_dated(
     return found
 
 
+def _is_date(v: Any) -> bool:
+    """A date typed as a date, or as a text with its year (2022.3.30 stays text)."""
+    return isinstance(v, dt.date) or (
+        isinstance(v, str) and len(v) < 30 and parse_date(v, year=0).status == "ok"
+    )
+
+
 def lone_date(grid: list[list[Any]], rows: range) -> tuple[Any, str]:
     """The one cell holding a date in rows (a 填报日期 whose label was cleared or retyped
     as 日期：); (None, "") when there is none or more than one."""
     found = [(v, address(r0, c0)) for r0 in rows if r0 < len(grid)
-             for c0, v in enumerate(grid[r0]) if isinstance(v, dt.date)]  # fmt: skip
+             for c0, v in enumerate(grid[r0]) if _is_date(v)]  # fmt: skip
     return found[0] if len(found) == 1 else (None, "")
 
 
