@@ -352,6 +352,9 @@ def test_vocab_known_word_with_bracket_never_wrong(word: tuple[str, str, str], n
         ("2022年3月30日星期三", D(2022, 3, 30)),
         ("3月30日 周三", D(2022, 3, 30)),
         ("2022年3月30日（星期三", D(2022, 3, 30)),  # the bracket lost in a label line
+        ("4月30日周六前", APR30),
+        ("2022年4月30日(周六)前", APR30),
+        ("2022年4月30日前（周六）", APR30),
         # Chinese numerals, as 公文 date a paper (〇, ○, 零 or a typed O for zero)
         ("二〇二二年四月三十日", APR30),
         ("二○二二年四月三十日", APR30),

@@ -10,7 +10,7 @@ from conftest import problem
 
 from dapaicha import layout
 from dapaicha.app import validate
-from dapaicha.check.rules import number_runs
+from dapaicha.numerals import number_runs
 
 FIRST = layout.ROW_FIRST_ITEM  # item n is on row FIRST + n - 1
 
@@ -31,10 +31,10 @@ def _clear_items(p, items):
 
 
 def test_number_runs():
-    assert number_runs([1, 2, 4, 5, 6, 9]) == "1、2、4至6、9"
+    assert number_runs([1, 2, 4, 5, 6, 9]) == "1—2、4—6、9"
     assert number_runs([7]) == "7"
-    assert number_runs([3, 4]) == "3、4"
-    assert number_runs(list(range(1, 67))) == "1至66"
+    assert number_runs([45, 3, 4]) == "3—4、45"  # sorted: an item a revision added sits anywhere
+    assert number_runs(list(range(1, 67))) == "1—66"
 
 
 def test_only_the_是_rows_kept_is_said_once_not_64_times(make_return, cl, ros):
@@ -42,9 +42,9 @@ def test_only_the_是_rows_kept_is_said_once_not_64_times(make_return, cl, ros):
     _clear_items(p, [n for n in range(1, 67) if n not in (3, 40)])
     fr, subs = validate.validate_return(p, p.name, cl, ros)
     missing = [f for f in fr.findings if f.code == "item-missing"]
-    assert [(f.item, f.cell, f.value) for f in missing] == [(None, "", "1、2、4至39、41至66")]
+    assert [(f.item, f.cell, f.value) for f in missing] == [(None, "", "1—2、4—39、41—66")]
     assert missing[0].message.endswith(
-        "缺少第 1、2、4至39、41至66 项（共64项；没有问题的项也须逐行填“否”），"
+        "缺少第 1—2、4—39、41—66 项（共64项；没有问题的项也须逐行填“否”），"
         "66 项须逐项填报，请补上。"
     )
     assert not subs[0].accepted

@@ -72,9 +72,7 @@ def test_many_missing_items_scattered_are_all_named(make_return, cl, ros):
     _clear_items(p, [n for n in range(1, 67) if n not in kept])
     fr, _ = validate.validate_return(p, p.name, cl, ros)
     f = next(f for f in fr.findings if f.code == "item-missing")
-    runs = (
-        "1、2、4至8、10至14、16至20、22至26、28至32、34至38、40至44、46至50、52至56、58至62、64至66"
-    )
+    runs = "1—2、4—8、10—14、16—20、22—26、28—32、34—38、40—44、46—50、52—56、58—62、64—66"
     assert f.value == runs
     assert f.message.endswith(
         f"缺少第 {runs} 项（共55项；没有问题的项也须逐行填“否”），66 项须逐项填报，请补上。"

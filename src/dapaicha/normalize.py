@@ -328,12 +328,12 @@ def _parse_text(raw: str, year: int, date1904: bool) -> DateResult:
     s = s if s.isascii() else date_digits(s)  # 二〇二二年四月三十日
     s = _TIME_SUFFIX.sub("", s)
     s = "".join(s.split()).rstrip(_TRAIL_PUNCT)
-    s = _WEEKDAY.sub("", s) if "期" in s or "周" in s else s  # （星期三）
     for p in _PREFIXES:
         if s.startswith(p) and len(s) > len(p):
             s = s[len(p) :]
             break
     for _ in range(2):
+        s = _WEEKDAY.sub("", s) if "期" in s or "周" in s else s  # （星期三）, before or after 前
         for suf in _SUFFIXES:
             if s.endswith(suf) and len(s) > len(suf):
                 s = s[: -len(suf)]

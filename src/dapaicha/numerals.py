@@ -1,8 +1,10 @@
-"""Chinese numerals in dates, as 公文 write them: 二〇二二年四月三十日 → 2022年4月30日."""
+"""Numbers as people write them: Chinese numerals in dates (二〇二二年四月三十日 → 2022年4月30日),
+and item numbers as runs (38—40、45)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 _DIGITS = {"〇": 0, "○": 0, "零": 0, "O": 0, "o": 0, "Ο": 0, "一": 1, "二": 2, "三": 3}
 _DIGITS |= {"四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -38,3 +40,15 @@ def _digits(m: re.Match[str]) -> str:
 def date_digits(text: str) -> str:
     """text with each numeral before 年/月/日/号 in Arabic digits; the rest as it was."""
     return _RUN.sub(_digits, text)
+
+
+def number_runs(numbers: Iterable[int]) -> str:
+    """Item numbers as printed, in order, each run of consecutive ones as its ends:
+    [45, 38, 39, 40] → 38—40、45."""
+    runs: list[list[int]] = []
+    for n in sorted(numbers):
+        if runs and n == runs[-1][1] + 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    return "、".join(str(a) if a == b else f"{a}—{b}" for a, b in runs)

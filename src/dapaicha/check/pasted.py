@@ -10,11 +10,7 @@ from dapaicha.read.reader import TableRow
 
 
 def _item_no(x: object) -> int | None:
-    if isinstance(x, float) and x.is_integer():
-        return int(x)
-    if isinstance(x, int) and not isinstance(x, bool):
-        return x
-    return parse_int(x).value
+    return parse_int(x).value  # the 序号 as check_item_no reads it, without a finding
 
 
 def _shows(ctx: Context, tr: TableRow, no: int) -> bool:

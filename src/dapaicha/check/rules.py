@@ -27,6 +27,7 @@ from dapaicha.normalize import (
     squash,
     vocab,
 )
+from dapaicha.numerals import number_runs
 from dapaicha.read.reader import Return, TableRow
 
 # Columns a return must have, by layout kind.
@@ -185,7 +186,7 @@ def check_rows(ctx: Context) -> list[Row]:
     return rows
 
 
-MISSING_ONE_BY_ONE = 3  # more items missing than this: said once, as runs (1、2、4至6)
+MISSING_ONE_BY_ONE = 3  # more items missing than this: said once, as runs (1—2、4—6)
 
 
 def _check_missing(ctx: Context, missing: list[int]) -> None:
@@ -195,20 +196,9 @@ def _check_missing(ctx: Context, missing: list[int]) -> None:
         for no in missing:
             ctx.add(C.ITEM_MISSING, item=no, value=no, detail=f"第 {no} 项", expected=total)
         return
-    runs = number_runs(sorted(missing))  # in the detail: a value is cut at 60 characters
+    runs = number_runs(missing)  # in the detail: a value is cut at 60 characters
     detail = f"第 {runs} 项（共{len(missing)}项；没有问题的项也须逐行填“否”）"
     ctx.add(C.ITEM_MISSING, value=runs, detail=detail, expected=total)
-
-
-def number_runs(numbers: list[int]) -> str:
-    """Sorted numbers as runs: [1, 2, 4, 5, 6, 9] → "1、2、4至6、9"."""
-    runs: list[list[int]] = []
-    for n in numbers:
-        if runs and n == runs[-1][-1] + 1:
-            runs[-1].append(n)
-        else:
-            runs.append([n])
-    return "、".join(f"{r[0]}至{r[-1]}" if len(r) > 2 else "、".join(map(str, r)) for r in runs)
 
 
 def _check_repeated(ctx: Context, rows: list[Row]) -> None:

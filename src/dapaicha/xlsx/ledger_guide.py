@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from functools import lru_cache
 
 import jinja2
@@ -13,6 +12,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from dapaicha import layout, resources
 from dapaicha.config.checklist import Checklist
 from dapaicha.errors import UserError
+from dapaicha.numerals import number_runs
 from dapaicha.xlsx import excel
 
 GUIDE_TEMPLATE = "填报说明.txt.j2"
@@ -26,17 +26,6 @@ FONT_GUIDE_TITLE = Font(name=excel.HEAD_FONT, size=16, bold=True)
 _HEADING = re.compile(r"^[一二三四五六七八九十]+、")
 _LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
 _TOP_LEFT = Alignment(horizontal="left", vertical="top", wrap_text=True)
-
-
-def _ranges(nos: Sequence[int]) -> str:
-    """[38, 39, 40, 45] → 38—40、45."""
-    runs: list[list[int]] = []
-    for n in sorted(nos):
-        if runs and n == runs[-1][1] + 1:
-            runs[-1][1] = n
-        else:
-            runs.append([n, n])
-    return "、".join(str(a) if a == b else f"{a}—{b}" for a, b in runs)
 
 
 @lru_cache(maxsize=1)
@@ -71,13 +60,13 @@ def guide_text(cl: Checklist) -> str:
         signers=cl.campaign.village_signers,
         date_label=layout.DATE_LABEL,
         example_date=cl.campaign.first_deadline.isoformat(),
-        provisional=_ranges([i.no for i in cl.provisional]),
+        provisional=number_runs([i.no for i in cl.provisional]),
     )
 
 
 def provisional_ranges(cl: Checklist) -> str:
     """The provisional items' numbers as printed, e.g. 38—43 ('' when none)."""
-    return _ranges([i.no for i in cl.provisional])
+    return number_runs([i.no for i in cl.provisional])
 
 
 def guide_sheet(ws: Worksheet, cl: Checklist) -> None:
