@@ -117,3 +117,18 @@ def test_a_date_cell_alone_above_the_table_in_an_ods(make_return, cl, ros, tmp_p
     fr, subs = validate.validate_return(q, q.name, cl, ros)
     assert _found(fr) == []
     assert subs[0].report_date == dt.date(2022, 3, 30)
+
+
+def test_a_labelled_填报日期_under_the_table_wins_over_an_unlabelled_date_above(
+    make_return, cl, ros
+):
+    p = make_return("两个日期.xlsx", {3: problem()}, report_date=None)
+    wb = openpyxl.load_workbook(p)
+    ws = wb[layout.SHEET_LEDGER]
+    ws["I2"] = None  # the label cleared; a date left alone above the table
+    ws[layout.DATE_CELL] = dt.date(2022, 3, 1)
+    ws[f"A{FIRST + len(cl.items) + 6}"] = "填报日期：2022年3月29日"  # under the signatures
+    wb.save(p)
+    fr, subs = validate.validate_return(p, p.name, cl, ros)
+    assert [(f.code, f.cell) for f in fr.findings] == []
+    assert subs[0].report_date == dt.date(2022, 3, 29)

@@ -21,7 +21,7 @@ from dapaicha import layout
 from dapaicha.findings import C, Finding, make
 from dapaicha.layout import address
 from dapaicha.model import Cells
-from dapaicha.normalize import parse_int
+from dapaicha.normalize import blank_date, parse_int
 from dapaicha.read import book, formulas, sniff
 from dapaicha.read.choose import best_sheet, no_ledger, other_ledgers
 from dapaicha.read.header import match_header, sub_header
@@ -267,13 +267,15 @@ def _read_top(grid: list[list[Any]], header_r0: int, ret: Return) -> None:
     ret.unit = _text(unit).strip()
     ret.unit_addr = unit_addr if ret.unit else ""
     top = first_dated(grid, layout.DATE_LABELS, range(header_r0), ret.spans)
-    ret.report_date, ret.report_date_addr = top if top[1] else lone_date(grid, range(header_r0))
+    ret.report_date, ret.report_date_addr = top
 
 
 def _read_date(grid: list[list[Any]], end: int, ret: Return) -> None:
     """The 填报日期 at the top, or typed under the table when left blank there."""
     top = (ret.report_date, ret.report_date_addr)
     v, ret.report_date_addr = report_date(grid, layout.DATE_LABELS, ret.spans, top, end)
+    if blank_date(v) and (lone := lone_date(grid, range(ret.header_row - 1)))[1]:
+        v, ret.report_date_addr = lone  # no label with a date: the one date above the table
     if isinstance(v, str):  # "（填报日期：2022年3月30日）" in a title
         v = v.rstrip("）)】] ")
     ret.report_date = _unformat(v, ret.ods)
