@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import re
 
-_IN_ROW = rb"(?:[1-9][0-9]{0,2}|[12][0-9]{3}|3000)"  # 1 … 3000, no leading zero
+_IN_ROW = rb"(?:[1-9][0-9]{0,2}+|[12][0-9]{3}|3000)"  # 1 … 3000, no leading zero
 _IN_COL = rb"(?:[A-Z]|A[A-Z]|B[A-L])"  # A … BL
 # A row or cell tag (name followed by a space, "/" or ">") whose first attribute is not an
-# in-bounds r: the walk would place it by another r, or count it on, or find it far.
-_ODD_ROW = re.compile(rb'<row(?=[\s/>])(?! r="' + _IN_ROW + rb'")')
-_ODD_CELL = re.compile(rb'<c(?=[\s/>])(?! r="' + _IN_COL + _IN_ROW + rb'")')
+# in-bounds r: the walk would place it by another r, or count it on, or find it far. (The
+# usual tag fails the first lookahead, so the second is rarely tried.)
+_ODD_ROW = re.compile(rb'<row(?! r="' + _IN_ROW + rb'")(?=[\s/>])')
+_ODD_CELL = re.compile(rb'<c(?! r="' + _IN_COL + _IN_ROW + rb'")(?=[\s/>])')
 # A prefixed row or cell tag (`<x:row`): ":row" or ":c" before a space, "/" or ">".
 _PREFIXED = re.compile(rb":(?:row|c)(?=[\s/>])")
 # Any other r attribute as the walk counts them (`r\s*=`, r not after a name character,
