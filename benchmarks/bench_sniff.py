@@ -6,11 +6,12 @@ sniff() runs on every returned file before calamine reads it. Prints the CPU mic
 one sniff() per file and of one _out_of_bounds() per sheet part (the used-range check; the
 usual part is decided by read.inbounds' scans, the rest walked tag by tag).
 
-Figures on the development machine (2 shared cores, µs, best of 5; noisy), the first 60
-returns of benchmarks/out/province-46000/returns (LibreOffice), old and new in the same run:
+Figures on the development machine (2 shared cores, µs, best of 5; noisy), returns of
+benchmarks/out/province-46000/returns (LibreOffice), before and after read.inbounds, same run:
 
-    sniff() a file                       old 790–810   new 730–760
-    _out_of_bounds, 39 kB ledger sheet   old 240–250   new 175–210
+    sniff(), the first 60 returns, a file                old 766–773   new 674–686
+    sniff(), 谭岗4村 (39 kB ledger sheet)                 old 724–736   new 647–662
+    _out_of_bounds, its ledger sheet                     old 233–236   new 169–170
 """
 
 from __future__ import annotations

@@ -4,9 +4,9 @@ usual_in_bounds(body) is True only where the exact walk (sniff._walk_out_of_boun
 every row and cell in bounds: each row and cell tag in the usual spelling (`<row r="7" …>`,
 `<c r="AB7" …>`, as Excel, WPS, LibreOffice and openpyxl write them) with an in-bounds
 position. Anything else (a namespace prefix, r not first, single quotes, no r, leading zeros,
-a second r, a ">" inside a value, a row past MAX_ROWS or a column past MAX_COLS) is False,
-and the caller walks every tag in Python. The spellings below are sniff.MAX_ROWS = 3000 and
-sniff.MAX_COLS = 64 (column BL).
+a second r, a ">" inside a value (an r may hide behind it), a row past MAX_ROWS or a column
+past MAX_COLS) is False, and the caller walks every tag in Python. The spellings below are
+sniff.MAX_ROWS = 3000 and sniff.MAX_COLS = 64 (column BL).
 """
 
 from __future__ import annotations
