@@ -16,6 +16,7 @@ from typing import Any
 from xml.parsers import expat
 
 from dapaicha.layout import column_letter
+from dapaicha.read.inbounds import usual_in_bounds
 from dapaicha.read.zipparts import TooBig, inflate, stored_zip, unicode_path
 
 MAX_UNZIPPED = 200 * 1024 * 1024  # bytes of all parts together, declared and actual
@@ -26,8 +27,12 @@ STORE_MAX = 16 * 1024 * 1024  # bytes of parts kept to hand the parser a stored 
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENTITY = re.compile(rb"<!DOCTYPE|<!ENTITY", re.I)
-# a formula as programs write it (read.formulas reads it): byte searches, no pattern
+# a formula as programs write it (read.formulas reads it): any of these bytes
 FORMULA_MARKS = (b"</f>", b":f>")  # </x:f> with a namespace prefix
+# the same search in one scan from the literal "f>" (faster than `b"f>" in body`)
+_FORMULA = re.compile(
+    b"f>(?:" + b"|".join(b"(?<=" + re.escape(m) + b")" for m in FORMULA_MARKS) + b")"
+)
 
 
 @dataclass(frozen=True)
@@ -169,7 +174,7 @@ def _scan_parts(
         refused = _xml_part(info.filename, body, kind, sheet, max_rows, oversized)
         if refused is not None:
             return refused
-        if sheet and b"f>" in body and any(m in body for m in FORMULA_MARKS):  # one scan
+        if sheet and _FORMULA.search(body) is not None:
             formulas.append(info.filename)
     if kind == "xlsx" and (refused := _structure(bodies)) is not None:
         return refused
@@ -316,46 +321,25 @@ _NS = rb"(?:[A-Za-z_][\w.-]*:)?"
 _TAG = re.compile(rb"<" + _NS + rb"(row|c)(?=[\s/>])([^>]*)>")
 _R_ATTR = re.compile(rb"""(?:^|\s)(?:[\w.-]+:)?r\s*=\s*["']([^"']*)["']""")
 _CELL_POS = re.compile(rb"([A-Za-z]+)([0-9]+)")
-# Any row or cell tag not in the usual spelling (Excel, WPS, LibreOffice, openpyxl write
-# `<row r="7"`, `<c r="AB7"`) with an in-bounds position: a namespace prefix, r not first,
-# single quotes, no r, leading zeros, a row past MAX_ROWS or a column past MAX_COLS.
-# Only where one is found is every tag walked in Python (exact), so one C-speed scan
-# decides the usual file. The in-bounds spellings below are MAX_ROWS = 3000, MAX_COLS = 64.
-_IN_ROW = rb"(?:[1-9][0-9]{0,2}|[12][0-9]{3}|3000)"  # 1 … 3000
-_IN_COL = rb"(?:[A-Z]|A[A-Z]|B[A-L])"  # A … BL
-_UNUSUAL = re.compile(
-    rb"<(?:[A-Za-z_][\w.-]*:(?:row|c)(?=[\s/>])"
-    rb'|row(?=[\s/>])(?! r="' + _IN_ROW + rb'")'
-    rb'|c(?=[\s/>])(?! r="' + _IN_COL + _IN_ROW + rb'"))'
-)
-# Any r attribute, wherever it stands in a tag, whose value is not an in-bounds position:
-# a second r (a parser may take the last) or one hidden behind a ">" inside another value.
-# (Prefixed names such as xmlns:r are other attributes; the lookbehind follows the "r" so
-# that the scan starts from that literal.)
-_R_ANY = rb"r(?<![\w.:-]r)\s*="
-_FAR_R = re.compile(_R_ANY + rb"""(?!["'](?:""" + _IN_COL + rb")?" + _IN_ROW + rb"""["'])""")
-_R_COUNT = re.compile(_R_ANY)
-
-
-# _UNUSUAL's alternatives one by one, each from a literal (the combined pattern tries every
-# "<"): a prefixed tag needs ":row" or ":c" before a space, "/" or ">" somewhere.
-_PREFIXED = re.compile(rb":(?:row|c)(?=[\s/>])")
-_ODD_ROW = re.compile(rb'<row(?=[\s/>])(?! r="' + _IN_ROW + rb'")')
-_ODD_CELL = re.compile(rb'<c(?=[\s/>])(?! r="' + _IN_COL + _IN_ROW + rb'")')
-
-
-def _unusual(body: bytes) -> bool:
-    """Whether _UNUSUAL finds a tag in body."""
-    if _PREFIXED.search(body) is not None:
-        return _UNUSUAL.search(body) is not None
-    return _ODD_ROW.search(body) is not None or _ODD_CELL.search(body) is not None
+# Any r attribute of a tag (prefixed names such as xmlns:r are other attributes; the
+# lookbehind follows the "r" so that the scan starts from that literal). The walk counts
+# them anywhere in a tag, in values too: a second r (a parser may take the last).
+_R_COUNT = re.compile(rb"r(?<![\w.:-]r)\s*=")
 
 
 def _out_of_bounds(body: bytes) -> bool:
-    """Whether any row or cell lies beyond the bounds, as a parser would place it."""
-    if not _unusual(body) and _FAR_R.search(body) is None:
-        return False
-    return _walk_out_of_bounds(body)
+    """Whether any row or cell lies beyond the bounds, as a parser would place it.
+
+    A few C-speed scans decide the usual part (inbounds.usual_in_bounds: in bounds only
+    where the walk finds so); anything unusual is walked tag by tag in Python (exact).
+    """
+    return not usual_in_bounds(body) and _walk_out_of_bounds(body)
+
+
+def _misplaced(attrs: bytes) -> bool:
+    """Whether a tag cannot be placed: a ">" inside a value (an odd number of quotes of
+    either kind) or two r (a parser may take the last)."""
+    return bool(attrs.count(b'"') % 2 or attrs.count(b"'") % 2 or len(_R_COUNT.findall(attrs)) > 1)
 
 
 def _position(attrs: bytes, row: int, col: int, is_row: bool) -> tuple[int, int]:
@@ -402,7 +386,7 @@ def _walk_extent(body: bytes) -> tuple[int, int]:
     row = col = top = right = 0
     for m in _TAG.finditer(body):
         attrs = m.group(2)
-        if attrs.count(b'"') % 2 or len(_R_COUNT.findall(attrs)) > 1:
+        if _misplaced(attrs):
             return 1 << 30, 1 << 14  # placed who knows where
         is_row = m.group(1) == b"row"
         row, col = _position(attrs, row, col, is_row)
@@ -415,7 +399,7 @@ def _walk_out_of_bounds(body: bytes) -> bool:
     row = col = 0
     for m in _TAG.finditer(body):
         attrs = m.group(2)
-        if attrs.count(b'"') % 2 or len(_R_COUNT.findall(attrs)) > 1:
+        if _misplaced(attrs):
             return True  # a ">" inside a value, or two r: placed who knows where
         row, col = _position(attrs, row, col, m.group(1) == b"row")
         if row > MAX_ROWS or col > MAX_COLS:
