@@ -388,3 +388,79 @@ def test_validation_report(camp) -> None:
         ("后杨村.xlsx", "owner-missing", "J28"), ("河刘村.xlsx", "problems-in-one-row", "F18")])  # fmt: skip
     assert [r[2] for r in _rows(rep, "未报")[3:]] == ["姚家村", "李村", "孙庄村"]
     assert "│      7 │    6 │        1 │        3 │        0 │" in camp["validate1"]
+
+
+@pytest.fixture(scope="module")
+def county(camp, tmp_path_factory) -> dict:
+    """鄢陵县's own workspace: `week` on the same returns, as they arrived."""
+    root, src, out = tmp_path_factory.mktemp("yl") / "鄢陵县", camp["root"] / "returns", {}
+    _run(
+        "init",
+        root,
+        "--level",
+        "县",
+        "--unit",
+        YL,
+        "--office",
+        "鄢陵县巩固办",
+        "--phone",
+        "0374-7111111",
+    )
+    (root / "名册.xlsx").write_bytes((camp["root"] / "名册.xlsx").read_bytes())
+    here = Path.cwd()
+    os.chdir(root)
+    try:
+        for n, day, names in (
+            (1, "2022-03-30", "大马村 王庄村 王庄村(1) 前杨村 后杨村 河刘村"),
+            (1, "2022-04-02", "姚家村"),
+            (2, "2022-04-06", "王庄村 前杨村 后杨村 河刘村 李村"),
+        ):
+            for x in names.split():
+                (root / "returns" / f"第{n}期").mkdir(parents=True, exist_ok=True)
+                (root / "returns" / f"第{n}期" / f"{x}.xlsx").write_bytes(
+                    (src / f"第{n}期" / f"{x}.xlsx").read_bytes()
+                )
+            out[day] = "".join(_run("week", "-p", n, "--as-of", day).split())  # wrapped
+    finally:
+        os.chdir(here)
+    out["root"] = root
+    return out
+
+
+def test_county_week(county) -> None:
+    # 鄢陵 on 03-30: 姚家 李村 not yet due (未报送), 后杨 退回待改, 4 passed; on 04-02: 李村 overdue,
+    # 姚家 late; on 04-06 (第2期 due 04-07): 大马 姚家 未报送, 5 passed
+    for day, counts in (("2022-03-30", (2, 0, 1, 4, 0)), ("2022-04-02", (0, 1, 1, 4, 1)),
+                        ("2022-04-06", (2, 0, 0, 5, 0))):  # fmt: skip
+        a, b, c, d, e = counts
+        want = (
+            f"各村状态：未报送{a}个，逾期未报{b}个，退回待改{c}个，已通过{d}个，已通过（迟报）{e}个"
+        )
+        assert want in county[day], day
+    out = county["root"] / "汇总"
+    chase = _rows(out / "第1期" / "催报名单.xlsx", "催报名单")[2:]
+    assert [(r[2], r[4], r[5]) for r in chase] == [
+        ("后杨村", "退回待改", "2022年4月5日"),
+        ("李村", "逾期未报", "2022年4月5日"),
+    ]  # 04-02 + 3 days
+    # the county's 汇总表 ranks its townships and adds 本周新增, 本周完成整改, 变化, 排名:
+    # 望田 2/3 vs 1/2 → +16.67 (new v6 #16; completed v6 #15); 陈化店 3/5 vs 1/4 → +35
+    # (new v4 #25; completed v2 #10, v4 #25); 合计 5/8 vs 2/6 → +29.17
+    rows = _table(out / "第2期" / f"{YL}_县级汇总表_第2期.xlsx")
+    _same([r[:22] for r in rows], [YL2[1], YL2[0], YL2[2]])
+    got = [tuple(pytest.approx(x) if j == 2 else x for j, x in enumerate(r[22:])) for r in rows]
+    assert got == [(1, 1, 200 / 3 - 50, 1), (1, 2, 35.0, 2), (2, 3, 62.5 - 200 / 6)]
+    weekly = _rows(out / "第2期" / "周报_第2期.xlsx", "周报")[3:6]
+    want = [(1, "望田镇", 3, 2, 2, 0, 1, 2 / 3, 2 / 3, 3, 1, 1, 2, 2 / 3, 1 / 2, 200 / 3 - 50, 0),
+            (2, "陈化店镇", 4, 3, 3, 0, 1, 3 / 4, 3 / 4, 5, 1, 2, 3, 3 / 5, 1 / 4, 35.0, 1),
+            ("", "合计", *WEEKLY2[0][2:])]  # fmt: skip
+    for g, w in zip(weekly, want, strict=True):
+        assert g == [pytest.approx(x, abs=1e-12) if isinstance(x, float) else x for x in w]
+    txt = (out / "第2期" / "周报文字稿_第2期.txt").read_text("utf-8-sig")
+    assert "本县应报送整改台账的行政村7个，本期已报5个" in txt and "全市" not in txt
+    assert (
+        "1. 望田镇：应报3个村，已报2个（按时2个、逾期0个），退回待改0个，未报1个，按时上报率66.67%；"
+        "排查问题3个，本周新增1个，本周完成整改1个，累计已整改2个，整改率66.67%（较上期提高16.67个百分点）"
+        in txt
+    )
+    assert "陈化店镇逾期未整改1个（前杨村第7项）" in txt
