@@ -254,13 +254,6 @@ def test_summaries(camp, tier, n, name, want) -> None:
         assert all(len(r) == 22 for r in rows)
 
 
-def test_city_weekly_is_the_counties(camp) -> None:
-    """The city's 周报 from the merged ledgers: the same rows as from the returns."""
-    rows = _rows(camp["root"] / "市" / "汇总2" / "周报_第2期.xlsx", "周报")[3:6]
-    for got, want in zip(rows, WEEKLY2, strict=True):
-        assert got == [pytest.approx(w, abs=1e-12) if isinstance(w, float) else w for w in want]
-
-
 # 周报 第2期: rank, unit, 应报, 已报, 按时, 退回待改, 未报, 上报率, 按时上报率, 问题, 本周新增,
 # 本周完成整改, 累计已整改, 整改率, 上期整改率, 变化（百分点）, 逾期未整改
 # 鄢陵: new = v4 #25 (its 第1期 return was rejected) + v6 #16 = 2; completed = v2 #10, v6 #15,
@@ -272,8 +265,9 @@ WEEKLY2 = [
 ]
 
 
-def test_weekly_workbook(camp) -> None:
-    rows = _rows(camp["root"] / "汇总2" / "周报_第2期.xlsx", "周报")[3:6]
+@pytest.mark.parametrize("tier", ["", "市/"])  # the city's 周报 from the merged ledgers: the same
+def test_weekly_workbook(camp, tier) -> None:
+    rows = _rows(camp["root"] / f"{tier}汇总2" / "周报_第2期.xlsx", "周报")[3:6]
     assert len(rows) == 3
     for got, want in zip(rows, WEEKLY2, strict=True):
         assert got == [pytest.approx(w, abs=1e-12) if isinstance(w, float) else w for w in want]
@@ -286,17 +280,14 @@ def test_same_figures_in_json_and_terminal(camp) -> None:
     """rollup --json, the terminal table and the workbooks say the same numbers (half up)."""
     units = {u["unit"]: u for u in camp["json2"]["units"]}
     # 5/7 = 71.428… → 71.43; 6/9 = 66.666… → 66.67; 29.166… → 29.17
-    assert units[YL] | {} == units[YL] and {k: units[YL][k] for k in (
+    assert {k: units[YL][k] for k in (
         "rank", "report_rate_pct", "problems", "new", "completed", "rate_pct", "change_pp",
         "overdue", "expected", "reported", "on_time", "late", "returned", "missing")} == {
         "rank": 1, "report_rate_pct": 71.43, "problems": 8, "new": 2, "completed": 3,
         "rate_pct": 62.5, "change_pp": 29.17, "overdue": 1, "expected": 7, "reported": 5,
         "on_time": 5, "late": 0, "returned": 0, "missing": 2}  # fmt: skip
-    assert (units[XC]["report_rate_pct"], units[XC]["rate_pct"], units[XC]["late"]) == (
-        50.0,
-        50.0,
-        1,
-    )
+    xc = units[XC]
+    assert (xc["report_rate_pct"], xc["rate_pct"], xc["late"]) == (50.0, 50.0, 1)
     city = units["全市合计"]
     assert (city["report_rate_pct"], city["rate_pct"], city["change_pp"], city["missing"]) == (
         66.67, 60.0, 22.5, 3)  # fmt: skip
@@ -464,3 +455,41 @@ def test_county_week(county) -> None:
         in txt
     )
     assert "陈化店镇逾期未整改1个（前杨村第7项）" in txt
+
+
+def test_a_tie_rounds_half_up(tmp_path, monkeypatch) -> None:
+    """大马村 alone, 32 problems, 1 已整改: 1/32 = 3.125% → 3.13% (half up; half even: 3.12%)."""
+    monkeypatch.chdir(tmp_path)
+    ret, ros, db = _build(tmp_path), tmp_path / "名册.xlsx", tmp_path / "db.sqlite"
+    ret(
+        1,
+        "大马村.xlsx",
+        1,
+        {1: _p()} | {no: _p(result="正在整改") for no in range(2, 33)},
+        D(2022, 3, 30),
+    )
+    _run(
+        "merge",
+        tmp_path / "returns" / "第1期",
+        "-r",
+        ros,
+        "-s",
+        db,
+        "-p",
+        1,
+        "--as-of",
+        "2022-03-30",
+    )
+    term = _run("rollup", "-s", db, "-r", ros, "-o", tmp_path / "out", "-p", 1)
+    city = json.loads(
+        _run("rollup", "-s", db, "-r", ros, "-o", tmp_path / "out", "-p", 1, "--json")
+    )
+    assert (city["units"][2]["rate_pct"], city["units"][2]["report_rate_pct"]) == (
+        3.13,
+        11.11,
+    )  # 1/9
+    assert (
+        "│    1 │ 鄢陵县 │ 14.29% │     32 │      32 │      1 │  3.13% │" in term
+    )  # 1/7 = 14.285…
+    txt = (tmp_path / "out" / "周报文字稿_第1期.txt").read_text("utf-8-sig")
+    assert "整改率3.13%" in txt and "3.12%" not in txt
