@@ -148,6 +148,7 @@ def _campaign(root: Path) -> dict:
     out["json2"] = json.loads(
         _run("rollup", "-s", db, "-r", ros, "-o", root / "汇总2", "-p", 2, "--json")
     )
+    out["info"] = "".join(_run("store", "info", "-s", db).split())  # the table, unwrapped
     out["status2"] = json.loads(
         _run("status", "-s", db, "-p", 2, "--as-of", "2022-04-09", "--json")
     )
@@ -300,6 +301,12 @@ def test_same_figures_in_json_and_terminal(camp) -> None:
 
 
 def test_status_agrees_with_the_summaries(camp) -> None:
+    # store info: files 通过 7 (incl. 王庄村.xlsx, 被替代) / 6, villages 6 / 6, on time 5 / 5
+    assert "村：9个（名册中9个，从未通过报送1个）" in camp["info"]  # 孙庄村
+    assert (
+        "│第1期│2022-03-01至│7│1│1│6│5│" in camp["info"]
+        and "│第2期│2022-04-01至│6│0│0│6│5│" in camp["info"]
+    )
     # 第1期 on 04-02: v7 v9 逾期未报 (= 未报 2), v4 退回待改, v5 迟报 (= 逾期 1), 5 on time
     assert camp["status1"]["counts"] == {"未报送": 0, "逾期未报": 2, "退回待改": 1, "已通过": 5,
                                          "已通过（迟报）": 1}  # fmt: skip
