@@ -221,7 +221,10 @@ def _signals_of(
     for k in order:
         s = by_village[k]
         shape = shapes.get(k)
-        out[k].extend(_all_no(s) if shape is None else _all_no_shape(s, shape))
+        if s.source_kind == "merged":
+            out[k].extend(_all_no_merged(s, shape, len(cl.items)))
+        else:
+            out[k].extend(_all_no(s) if shape is None else _all_no_shape(s, shape))
         out[k].extend(_same_items(s, p.same_text_items))
         out[k].extend(_measure_equals(s))
         out[k].extend(_same_deadline(s))
@@ -249,6 +252,14 @@ def _all_no_shape(s: Submission, shape: Shape) -> list[Signal]:
     col = layout.LETTER["has_problem"]
     span = (f"{col}{first}:{col}{last}",) if with_row > 1 else (f"{col}{first}",) * with_row
     return [_signal("all-no", s, f"全部 {n} 个项目均填“否”（未自查出任何问题）", span)]
+
+
+def _all_no_merged(s: Submission, shape: Shape | None, items: int) -> list[Signal]:
+    """A village of a merged ledger with no problem row answered every item 否 (the ledger
+    carries problem rows only): the return's signal, without its cells (a city's view)."""
+    if (shape[0] if shape is not None else len(s.rows)) != 0:
+        return []
+    return [_signal("all-no", s, f"全部 {items} 个项目均填“否”（未自查出任何问题）")]
 
 
 _PROBLEMS: dict[int, list[Row]] = {}
