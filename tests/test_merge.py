@@ -99,7 +99,9 @@ def test_rejected_never_replaces_accepted(tmp_path):
     rep = Report(files=[FileResult(bad.file, sha256=bad.sha256)])
     res = do_merge(path, [bad], report=rep)
     assert codes(res, bad) == [("rejected-kept-previous", "")]
-    assert "第2期“第2期/王庄村.xlsx”" in res.findings[bad.sha256][0].message
+    assert res.findings[bad.sha256][0].message.endswith(
+        "这份报送未通过校验，仍采用该村已通过的报送（第2期“第2期/王庄村.xlsx”）。"
+    )
     assert [f.code for f in rep.files[0].findings] == ["rejected-kept-previous"]
     assert res.rejected == 1 and res.added == 1
     conn = sqlite3.connect(path)
