@@ -171,3 +171,22 @@ def test_real_dates_shown_in_chinese_formats_are_read(resaved, cl, ros, fmt):
         dt.date(2022, 4, 20),
         dt.date(2022, 3, 25),
     )
+
+
+def test_another_village_s_ledger_beside_a_blank_one_is_not_taken_as_its(make_return, cl, ros):
+    """The blank ledger of 大马村 and 王庄村's filled one pasted beside it: 王庄村's answers
+    are read, but not accepted as 大马村's (its 填报单位 names 王庄村)."""
+    p = make_return("大马村.xlsx", {})
+    other = make_return("王庄村.xlsx", {5: problem()}, folder=p.parent / "src", village=1)
+    wb = openpyxl.load_workbook(p)
+    _copy_filled(wb[layout.SHEET_LEDGER], wb)
+    del wb["整改台账 (2)"]
+    ws = wb.create_sheet("王庄村")
+    for row in openpyxl.load_workbook(other)[layout.SHEET_LEDGER].iter_rows():
+        for c in row:
+            if c.value is not None:
+                ws[c.coordinate] = c.value
+    wb.save(p)
+    fr, subs = validate.validate_return(p, p.name, cl, ros)
+    assert _found(fr) == [("identity-mismatch", "", None), ("other-ledger-sheet", "", None)]
+    assert (subs[0].village, subs[0].accepted) == ("大马村", False)
