@@ -190,3 +190,21 @@ def test_another_village_s_ledger_beside_a_blank_one_is_not_taken_as_its(make_re
     fr, subs = validate.validate_return(p, p.name, cl, ros)
     assert _found(fr) == [("identity-mismatch", "", None), ("other-ledger-sheet", "", None)]
     assert (subs[0].village, subs[0].accepted) == ("大马村", False)
+
+
+def test_a_problem_typed_under_the_signatures_without_its_序号_is_said(make_return, cl, ros):
+    """是 and the problem typed far below the signatures, the 序号 left blank: said at the
+    description (0a41bbe: nothing said, the problem read by nobody)."""
+    p = make_return("签字栏下无序号.xlsx", {3: problem()})
+    wb = openpyxl.load_workbook(p)
+    ws = wb[layout.SHEET_LEDGER]
+    ws["E90"], ws["F90"] = "是", "村内道路未硬化"
+    ws["F92"], ws["J93"] = "以上情况属实", 13800000000  # no 是: a note, a phone number
+    wb.save(p)
+    fr, subs = validate.validate_return(p, p.name, cl, ros)
+    assert _found(fr) == [("row-below-table", "F90", None)]
+    assert fr.findings[0].message == (
+        "“整改台账”表 F90单元格：这一行在表格以下（签字栏下方），未读取；"
+        "请把它移到表格中该项的下方（插入行），删除这一行后重新报送。"
+    )
+    assert not subs[0].accepted
