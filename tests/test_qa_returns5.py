@@ -78,7 +78,18 @@ def _chinese_dates(ws, wb) -> None:
     ws[f"L{FIRST + 2}"].number_format = '[DBNum1][$-804]yyyy"年"m"月"d"日"'
 
 
+def _spaces_far_below(ws, wb) -> None:
+    """A space and a full-width space typed far below to clear cells, then a lost text."""
+    ws["B5000"], ws["C5001"], ws["D5002"] = " ", "\u3000", "表外的问题"
+
+
+def _spaces_far_below_only(ws, wb) -> None:
+    ws["B5000"], ws["C5001"] = " ", "\u3000"
+
+
 EDITS = {
+    "远处空格": _spaces_far_below_only,
+    "远处空格和文字": _spaces_far_below,
     "复制表填报": _copy_filled,
     "插入行序号合并": _three_problems_no_merged,
     "中文日期格式": _chinese_dates,
@@ -208,3 +219,15 @@ def test_a_problem_typed_under_the_signatures_without_its_序号_is_said(make_re
         "请把它移到表格中该项的下方（插入行），删除这一行后重新报送。"
     )
     assert not subs[0].accepted
+
+
+def test_spaces_typed_beyond_the_bounds_are_no_content_lost(resaved, cl, ros):
+    """A space (or a full-width one) in a cell past row 3000, stored as a shared string as
+    Excel and LibreOffice store texts: nothing lost (0a41bbe: content-truncated at B5000, a
+    cell the clerk sees empty); a text there still is."""
+    p = resaved["远处空格.xlsx"]
+    fr, subs = validate.validate_return(p, p.name, cl, ros)
+    assert (_found(fr), subs[0].accepted) == ([], True)
+    p = resaved["远处空格和文字.xlsx"]
+    fr, _ = validate.validate_return(p, p.name, cl, ros)
+    assert _found(fr) == [("content-truncated", "D5002", None)]

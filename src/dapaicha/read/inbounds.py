@@ -86,3 +86,17 @@ def usual_in_bounds(body: bytes) -> bool:
         and not _spaced_r(body)
         and delimited(body)
     )
+
+
+_SI = re.compile(rb"<(?:[\w.-]+:)?si(?=[\s/>])(?:[^>]*/>|.*?</(?:[\w.-]+:)?si\s*>)", re.S)
+_T_TEXT = re.compile(rb"<(?:[\w.-]+:)?t(?:\s[^>]*)?>([^<]*)<")
+
+
+def blank_shared(body: bytes) -> frozenset[int]:
+    """Indices of the shared strings that are only white space (a space typed to clear a
+    cell, as Excel and LibreOffice store it): no loss when cut."""
+    return frozenset(
+        i
+        for i, si in enumerate(_SI.finditer(body))
+        if not any(t.decode("utf-8", "replace").strip() for t in _T_TEXT.findall(si.group(0)))
+    )
