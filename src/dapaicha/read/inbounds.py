@@ -7,6 +7,8 @@ position. Anything else (a namespace prefix, r not first, single quotes, no r, l
 a second r, a ">" inside a value (an r may hide behind it), a row past MAX_ROWS or a column
 past MAX_COLS) is False, and the caller walks every tag in Python. The spellings below are
 sniff.MAX_ROWS = 3000 and sniff.MAX_COLS = 64 (column BL).
+
+blank_shared(body): the shared strings that are only white space (no loss when cut).
 """
 
 from __future__ import annotations
