@@ -30,16 +30,39 @@ def best_sheet(
 ) -> _Best | None:
     """(meta, grid, merged, header row, columns, renamed) of the ledger's own sheet, else of
     the sheet whose header names the most columns (a notes sheet with 序号 and 备注 put
-    first must not win over the renamed ledger); None when no sheet has a header."""
-    best = None
+    first must not win over the renamed ledger); None when no sheet has a header. The own
+    sheet left blank gives way to a copy of it that holds the answers (a copy filled in)."""
+    best: _Best | None = None
     for m in order:
+        if m.name == layout.SHEET_GUIDE:
+            continue
         grid, merged = grid_of(wb, m.name, parsed)
         r0, cols, renamed = find_header(grid)
-        if r0 >= 0 and (best is None or len(cols) > len(best[4])):
+        if r0 < 0:
+            continue
+        if best is not None and best[0].name == layout.SHEET_LEDGER:  # the own one is blank
+            if len(cols) >= len(best[4]) and _answered(grid, r0, cols):
+                return (m, grid, merged, r0, cols, renamed)
+            continue
+        if best is None or len(cols) > len(best[4]):
             best = (m, grid, merged, r0, cols, renamed)
-        if r0 >= 0 and (m.name == layout.SHEET_LEDGER or len(cols) == len(layout.COLUMNS)):
+        if m.name == layout.SHEET_LEDGER:
+            if _answered(grid, r0, cols):
+                break
+        elif len(cols) == len(layout.COLUMNS):
             break
     return best
+
+
+def _answered(grid: list[list[Any]], r0: int, cols: dict[str, int]) -> bool:
+    """Whether any row under the header has a 是否存在问题 or a 自查问题描述."""
+    idx = [cols[k] for k in ("has_problem", "description") if k in cols]
+    for row in grid[r0 + 1 :]:
+        for c0 in idx:
+            v = row[c0] if c0 < len(row) else None
+            if v is not None and v != "" and (not isinstance(v, str) or v.strip()):
+                return True
+    return False
 
 
 def no_ledger(

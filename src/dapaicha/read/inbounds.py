@@ -7,6 +7,8 @@ position. Anything else (a namespace prefix, r not first, single quotes, no r, l
 a second r, a ">" inside a value (an r may hide behind it), a row past MAX_ROWS or a column
 past MAX_COLS) is False, and the caller walks every tag in Python. The spellings below are
 sniff.MAX_ROWS = 3000 and sniff.MAX_COLS = 64 (column BL).
+
+blank_shared(body): the shared strings that are only white space (no loss when cut).
 """
 
 from __future__ import annotations
@@ -85,4 +87,18 @@ def usual_in_bounds(body: bytes) -> bool:
         and _OTHER_R.search(body) is None
         and not _spaced_r(body)
         and delimited(body)
+    )
+
+
+_SI = re.compile(rb"<(?:[\w.-]+:)?si(?=[\s/>])(?:[^>]*/>|.*?</(?:[\w.-]+:)?si\s*>)", re.S)
+_T_TEXT = re.compile(rb"<(?:[\w.-]+:)?t(?:\s[^>]*)?>([^<]*)<")
+
+
+def blank_shared(body: bytes) -> frozenset[int]:
+    """Indices of the shared strings that are only white space (a space typed to clear a
+    cell, as Excel and LibreOffice store it): no loss when cut."""
+    return frozenset(
+        i
+        for i, si in enumerate(_SI.finditer(body))
+        if not any(t.decode("utf-8", "replace").strip() for t in _T_TEXT.findall(si.group(0)))
     )

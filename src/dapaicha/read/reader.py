@@ -397,6 +397,7 @@ def _row_below(grid: list[list[Any]], end: int, ret: Return, findings: list[Find
     description: a problem typed there is read by nobody, so it is said."""
     no_c = ret.columns["no"]
     said = [c for k, c in ret.columns.items() if k in ("has_problem", "description")]
+    yes_c, desc_c = ret.columns.get("has_problem", -1), ret.columns.get("description", -1)
     for r in range(end + 1, len(grid)):
         row = grid[r]
         no = parse_int(row[no_c] if no_c < len(row) else None).value
@@ -407,6 +408,16 @@ def _row_below(grid: list[list[Any]], end: int, ret: Return, findings: list[Find
         ):
             cell = address(r, no_c)
             findings.append(make(C.ROW_BELOW_TABLE, ret.file, sheet=ret.sheet, cell=cell, item=no))
+            return
+        if (  # no 序号, but 是 and the problem: as plainly a problem row
+            no is None
+            and 0 <= yes_c < len(row)
+            and _text(row[yes_c]).strip() == layout.YES
+            and 0 <= desc_c < len(row)
+            and not _blank(row[desc_c])
+        ):
+            cell = address(r, desc_c)
+            findings.append(make(C.ROW_BELOW_TABLE, ret.file, sheet=ret.sheet, cell=cell))
             return
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from xml.parsers import expat
 
 from dapaicha.layout import column_letter
-from dapaicha.read.inbounds import usual_in_bounds
+from dapaicha.read.inbounds import blank_shared, usual_in_bounds
 from dapaicha.read.zipparts import TooBig, inflate, stored_zip, unicode_path
 
 MAX_UNZIPPED = 200 * 1024 * 1024  # bytes of all parts together, declared and actual
@@ -421,20 +421,31 @@ class Unbounded(ValueError):
 
 # a cell that holds something: a value or a text, not empty (<v></v>, <t/>, a formula's "")
 _HAS_VALUE = re.compile(rb"<(?:[\w.-]+:)?(?:v|t)(?:\s[^>]*)?>\s*[^<\s]")
+_SHARED = re.compile(rb'\st\s*=\s*["\']s["\']')  # a cell whose <v> is a shared string's index
+_V_INDEX = re.compile(rb"<(?:[\w.-]+:)?v(?:\s[^>]*)?>\s*([0-9]{1,9})\s*<")
 
 
-def bounded_sheet(body: bytes, cut: list[str] | None = None) -> bytes:
+def bounded_sheet(
+    body: bytes, cut: list[str] | None = None, blank: frozenset[int] = frozenset()
+) -> bytes:
     """The sheet XML with rows and columns beyond the bounds removed.
 
     cut, if given, receives the A1 address of the first removed cell that held a value
-    (a removed style or empty cell is no loss; a removed value is).
+    (a removed style or empty cell is no loss, nor a shared string in blank; a removed
+    value is).
     """
     pos = [0, 0]  # row, col of the last row or cell seen
+
+    def lost(c: re.Match[bytes]) -> bool:
+        if not _HAS_VALUE.search(c.group(0)):
+            return False
+        i = _V_INDEX.search(c.group(0)) if _SHARED.search(c.group(1)) else None
+        return i is None or int(i.group(1)) not in blank
 
     def keep_cell(c: re.Match[bytes]) -> bytes:
         pos[0], pos[1] = _position(c.group(1), pos[0], pos[1], False)
         if pos[1] > MAX_COLS or pos[0] > MAX_ROWS:
-            if cut is not None and not cut and _HAS_VALUE.search(c.group(0)):
+            if cut is not None and not cut and lost(c):
                 cut.append(f"{column_letter(pos[1] - 1)}{pos[0]}")
             return b""
         return c.group(0)
@@ -462,12 +473,14 @@ def bounded_copy(data: bytes, parts: tuple[str, ...], cut: dict[str, str] | None
     """
     src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
+    strings = [n for n in src.namelist() if n.lower().endswith("sharedstrings.xml")]
+    blank = blank_shared(src.read(strings[0])) if cut is not None and strings else frozenset()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as dst:
         for info in src.infolist():
             body = src.read(info)
             if info.filename in parts:
                 lost: list[str] = []
-                body = bounded_sheet(body, lost)
+                body = bounded_sheet(body, lost, blank)
                 if lost and cut is not None:
                     cut[info.filename] = lost[0]
             dst.writestr(info.filename, body)
