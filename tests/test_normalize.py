@@ -347,6 +347,8 @@ def test_vocab_known_word_with_bracket_never_wrong(word: tuple[str, str, str], n
         ("2023年6月30日", D(2023, 6, 30)),
         ("2024.2.29", D(2024, 2, 29)),
         ("2022.4.3", D(2022, 4, 3)),  # two dots: cannot be a number
+        (2022.0325, D(2022, 3, 25)),  # typed into a number cell
+        (2022.033, D(2022, 3, 30)),  # 2022.0330, its last 0 lost as a number
         ("2022年3月30日（星期三）", D(2022, 3, 30)),
         ("2022-03-30(周三)", D(2022, 3, 30)),
         ("2022年3月30日星期三", D(2022, 3, 30)),
@@ -422,6 +424,8 @@ def test_parse_date_raw() -> None:
         "4",
         "2022",
         "2022.4",
+        2022.4,
+        2022.12,  # 2022年12月, or 2022.1200: no day
         "2022-04",
         "2022年",
         "2022年4月",

@@ -208,7 +208,7 @@ def test_序号_renumbered_by_a_drag_fill_says_the_序号_not_the_text_was_chang
     assert [f.cell for f in altered] == [f"D{r}" for r in range(FIRST + 4, FIRST + 66)]
     assert altered[0].message == (
         "“整改台账”表 第5项 D8单元格：排查内容与清单原文不一致：这是第4项的排查内容，序号却填为5，"
-        "请改回原来的序号（同一项有多个问题时，插入行并填写相同序号，不要拖动填充序号）。"
+        "请改回原来的序号（同一项有多个问题时，插入行并填写相同序号，不要拖动填充或合并序号单元格）。"
     )
     assert ("item-unknown", "B70") in _found(fr)
     assert not subs[0].accepted

@@ -320,6 +320,11 @@ def _parse_number(x: int | float, raw: str, date1904: bool) -> DateResult:
         n = int(x)
         if 10_000_000 <= n <= 99_999_999:  # 20220430 typed into a number cell
             return _make(n // 10_000, n // 100 % 100, n % 100, raw)
+    elif MIN_YEAR <= x < MAX_YEAR + 1 and 2 <= len(frac := repr(x).partition(".")[2]) <= 4:
+        mmdd = frac.ljust(4, "0")  # 2022.0325 typed into a number cell (2022.033: 03-30)
+        got = _make(int(x), int(mmdd[:2]), int(mmdd[2:]), raw)
+        if got.ok:
+            return got
     return DateResult(None, "ambiguous", raw)
 
 

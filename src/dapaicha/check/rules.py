@@ -327,7 +327,7 @@ def _check_item_text(ctx: Context, tr: TableRow, no: int, moved_only: bool = Fal
 _LAST_STOP = "。.；;，,、"
 _MOVED = (
     "：这是第{}项的排查内容，序号却填为{}，请改回原来的序号"
-    "（同一项有多个问题时，插入行并填写相同序号，不要拖动填充序号）。"
+    "（同一项有多个问题时，插入行并填写相同序号，不要拖动填充或合并序号单元格）。"
 )
 
 
