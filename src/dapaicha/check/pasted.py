@@ -10,7 +10,10 @@ from dapaicha.read.reader import TableRow
 
 
 def _item_no(x: object) -> int | None:
-    return parse_int(x).value  # the 序号 as check_item_no reads it, without a finding
+    """The 序号 as check_item_no reads it, without a finding (a whole number: no parsing)."""
+    if x.__class__ is float and x.is_integer():
+        return int(x)
+    return x if x.__class__ is int else parse_int(x).value
 
 
 def _shows(ctx: Context, tr: TableRow, no: int) -> bool:
