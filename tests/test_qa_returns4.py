@@ -127,6 +127,17 @@ def test_a_ledger_whose_序号_column_was_deleted_is_told_so_not_called_no_ledge
     assert [f.code for f in fr.findings] == ["not-a-ledger"]
 
 
+def room_below(ws, bottom: int, k: int) -> None:
+    """k empty rows under row bottom (the notes and signatures moved down, merges too)."""
+    below = [r for r in ws.merged_cells.ranges if r.min_row > bottom]
+    for rng in below:
+        ws.unmerge_cells(str(rng))
+    ws.move_range(f"A{bottom + 1}:M{ws.max_row}", rows=k)
+    for rng in below:
+        rng.shift(row_shift=k)
+        ws.merge_cells(rng.coord)
+
+
 def _paste_table_twice(p, n_items, change=None):
     """The items' rows copied, merges and all, right under the last item (the notes and
     signatures moved down), as a clerk pastes the whole table again; change: {cell: value}
@@ -134,13 +145,7 @@ def _paste_table_twice(p, n_items, change=None):
     wb = openpyxl.load_workbook(p)
     ws = wb[layout.SHEET_LEDGER]
     top, bottom = FIRST, FIRST + n_items - 1
-    below = [r for r in ws.merged_cells.ranges if r.min_row > bottom]
-    for rng in below:
-        ws.unmerge_cells(str(rng))
-    ws.move_range(f"A{bottom + 1}:M{ws.max_row}", rows=n_items)
-    for rng in below:
-        rng.shift(row_shift=n_items)
-        ws.merge_cells(rng.coord)
+    room_below(ws, bottom, n_items)
     for rng in [r for r in ws.merged_cells.ranges if top <= r.min_row <= bottom]:
         ws.merge_cells(
             start_row=rng.min_row + n_items, end_row=rng.max_row + n_items,

@@ -7,7 +7,7 @@ import datetime as dt
 
 import openpyxl
 from conftest import problem, soffice_convert
-from test_qa_returns4 import _clear_items
+from test_qa_returns4 import _clear_items, room_below
 
 from dapaicha import layout
 from dapaicha.app import validate
@@ -18,17 +18,6 @@ FIRST = layout.ROW_FIRST_ITEM
 
 def _found(fr):
     return sorted((f.code, f.cell, f.item) for f in fr.findings)
-
-
-def _room_below(ws, bottom: int, k: int) -> None:
-    """k empty rows under row bottom (the notes and signatures moved down, merges too)."""
-    below = [r for r in ws.merged_cells.ranges if r.min_row > bottom]
-    for rng in below:
-        ws.unmerge_cells(str(rng))
-    ws.move_range(f"A{bottom + 1}:M{ws.max_row}", rows=k)
-    for rng in below:
-        rng.shift(row_shift=k)
-        ws.merge_cells(rng.coord)
 
 
 def test_a_text_date_whose_label_was_cleared_is_the_填报日期(make_return, cl, ros):
@@ -96,7 +85,7 @@ def test_problems_typed_under_the_last_item_are_not_a_second_table(make_return, 
     wb = openpyxl.load_workbook(p)
     ws = wb[layout.SHEET_LEDGER]
     k, bottom = len(cl.items) // 2, FIRST + len(cl.items) - 1
-    _room_below(ws, bottom, k)
+    room_below(ws, bottom, k)
     for i in range(k):
         ws[f"B{bottom + 1 + i}"] = i + 1
         for key, v in problem(description=f"问题{i + 1}").items():
