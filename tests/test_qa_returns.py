@@ -14,7 +14,10 @@ from test_tiers import _own_roster
 from dapaicha import layout
 from dapaicha.app import validate
 
-OTHER_SHEET = "这张表也是整改台账，未读取（本文件只读取“{}”表）；请核对：各村台账须分别报送，多余的工作表请删除。"
+OTHER_SHEET = (
+    "这张表也是整改台账，未读取（本文件只读取“{0}”表）；请核对：若是本村台账的副本，"
+    "请把内容填在“{0}”表并删除这张表；若是其他村的台账，各村须分别报送。"
+)
 
 
 def _found(rep):
