@@ -54,7 +54,8 @@ def validate_return(
 def _validate_return(
     path: Path, name: str, cl: Checklist, roster: Roster, data: bytes | None = None
 ) -> tuple[FileResult, list[Submission]]:
-    ret, found = reader.read(path, name, cl.campaign.signer_labels, data)
+    yes_no = cl.vocabularies.yes_no.lookup
+    ret, found = reader.read(path, name, cl.campaign.signer_labels, data, yes_no)
     fr = FileResult(file=name, findings=found, kind=ret.kind if ret is not None else "")
     if ret is None:
         # unreadable: the file name may still say whose it is (whom to send it back to,

@@ -224,7 +224,8 @@ def _signals_of(
         if s.source_kind == "merged":
             out[k].extend(_all_no_merged(s, shape, len(cl.items)))
         else:
-            out[k].extend(_all_no(s) if shape is None else _all_no_shape(s, shape))
+            items = len(cl.items)  # an accepted return answered every item
+            out[k].extend(_all_no(s, items) if shape is None else _all_no_shape(s, shape, items))
         out[k].extend(_same_items(s, p.same_text_items))
         out[k].extend(_measure_equals(s))
         out[k].extend(_same_deadline(s))
@@ -236,22 +237,22 @@ def _signals_of(
     return [sig for k in order for sig in sorted(out[k], key=lambda x: (rank[x.kind], x.cells))]
 
 
-def _all_no(s: Submission) -> list[Signal]:
+def _all_no(s: Submission, items: int) -> list[Signal]:
     if not s.rows or any(r.has_problem != layout.NO for r in s.rows):
         return []
     cells = _cells(s.rows, "has_problem")
     span = (f"{cells[0]}:{cells[-1]}",) if len(cells) > 1 else cells
-    return [_signal("all-no", s, f"全部 {len(s.rows)} 个项目均填“否”（未自查出任何问题）", span)]
+    return [_signal("all-no", s, f"全部 {items} 个项目均填“否”（未自查出任何问题）", span)]
 
 
-def _all_no_shape(s: Submission, shape: Shape) -> list[Signal]:
+def _all_no_shape(s: Submission, shape: Shape, items: int) -> list[Signal]:
     """_all_no from a Shape: the same signal, without the rows."""
     n, others, first, last, with_row = shape
     if not n or others:
         return []
     col = layout.LETTER["has_problem"]
     span = (f"{col}{first}:{col}{last}",) if with_row > 1 else (f"{col}{first}",) * with_row
-    return [_signal("all-no", s, f"全部 {n} 个项目均填“否”（未自查出任何问题）", span)]
+    return [_signal("all-no", s, f"全部 {items} 个项目均填“否”（未自查出任何问题）", span)]
 
 
 def _all_no_merged(s: Submission, shape: Shape | None, items: int) -> list[Signal]:

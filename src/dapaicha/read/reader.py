@@ -21,7 +21,7 @@ from dapaicha import layout
 from dapaicha.findings import C, Finding, make
 from dapaicha.layout import address
 from dapaicha.model import Cells
-from dapaicha.normalize import blank_date, parse_int
+from dapaicha.normalize import blank_date, parse_int, vocab
 from dapaicha.read import book, formulas, sniff
 from dapaicha.read.choose import best_sheet, no_ledger, other_ledgers
 from dapaicha.read.header import match_header, sub_header
@@ -74,6 +74,7 @@ class Return:
     # (row, col), 0-based, of every cell of a block merged over several rows: the block's
     # value is the table's (one 责任人 for all items), not typed on each row
     merged_down: frozenset[tuple[int, int]] = frozenset()
+    yes_no: dict[str, str] = field(default_factory=dict, repr=False)  # vocab lookup of 是/否
 
 
 def _text(v: Any) -> str:
@@ -100,26 +101,31 @@ def read(
     display_name: str | None = None,
     signer_titles: tuple[str, ...] = (),
     data: bytes | None = None,
+    yes_no: dict[str, str] | None = None,
 ) -> tuple[Return | None, list[Finding]]:
-    """Read one returned file (data: its bytes, when already read). Never raises for a bad file."""
+    """Read one returned file (data: its bytes, when already read; yes_no: the campaign's
+    是/否 words, vocab's lookup). Never raises for a bad file."""
     name = display_name or path.name
     try:
         data = path.read_bytes() if data is None else data
     except OSError as err:
         return None, [make(C.FILE_UNREADABLE, name, detail=err.strerror or str(err))]
-    return read_bytes(data, name, signer_titles)
+    return read_bytes(data, name, signer_titles, yes_no)
 
 
 def read_bytes(
-    data: bytes, name: str, signer_titles: tuple[str, ...] = ()
+    data: bytes,
+    name: str,
+    signer_titles: tuple[str, ...] = (),
+    yes_no: dict[str, str] | None = None,
 ) -> tuple[Return | None, list[Finding]]:
     """read() of bytes; Rust's panic report (a hostile cell) stays off stderr."""
     with panic_free_stderr():
-        return _read_bytes(data, name, signer_titles)
+        return _read_bytes(data, name, signer_titles, yes_no)
 
 
 def _read_bytes(
-    data: bytes, name: str, signer_titles: tuple[str, ...]
+    data: bytes, name: str, signer_titles: tuple[str, ...], yes_no: dict[str, str] | None
 ) -> tuple[Return | None, list[Finding]]:
     sha = hashlib.sha256(data).hexdigest()
     sn = sniff.sniff(data)
@@ -140,6 +146,7 @@ def _read_bytes(
         return None, [make(C.FILE_UNREADABLE, name, detail=type(err).__name__)]
     ret = Return(file=name, sha256=sha, data=data, sheet_names=[m.name for m in metas])
     ret.ods = sn.kind == "ods"
+    ret.yes_no = yes_no or {}
     findings: list[Finding] = []
     try:
         return _read_workbook(wb, metas, ret, findings, sn, signer_titles, cut, parsed)
@@ -412,13 +419,18 @@ def _row_below(grid: list[list[Any]], end: int, ret: Return, findings: list[Find
         if (  # no 序号, but 是 and the problem: as plainly a problem row
             no is None
             and 0 <= yes_c < len(row)
-            and _text(row[yes_c]).strip() == layout.YES
+            and _means_yes(row[yes_c], ret.yes_no)
             and 0 <= desc_c < len(row)
             and not _blank(row[desc_c])
         ):
             cell = address(r, desc_c)
             findings.append(make(C.ROW_BELOW_TABLE, ret.file, sheet=ret.sheet, cell=cell))
             return
+
+
+def _means_yes(v: Any, yes_no: dict[str, str]) -> bool:
+    """是, or a word the campaign reads as 是 (有, 存在, √ …)."""
+    return _text(v).strip() == layout.YES or (bool(yes_no) and vocab(v, yes_no).value == layout.YES)
 
 
 def _fix_cells(
