@@ -20,6 +20,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 from typer.testing import CliRunner
 
+from dapaicha.app.init import ROSTER_HEADERS
 from dapaicha.cli import app
 from dapaicha.config import checklist
 from dapaicha.config.roster import Village
@@ -60,17 +61,7 @@ def _build(root: Path):
     cl = checklist.load()
     wb = openpyxl.Workbook()
     ws = wb.active
-    ws.append(
-        [
-            "县（市、区）",
-            "乡（镇、街道）",
-            "村",
-            "村代码",
-            "村级责任组组长",
-            "第一书记",
-            "村支部书记",
-        ]
-    )
+    ws.append(list(ROSTER_HEADERS[:7]))  # the roster template's columns, 联乡帮村干部 left out
     for c, a, t, v in ROSTER:
         ws.append([a, t, v, c, "甲", "乙", "丙"])
     wb.save(root / "名册.xlsx")

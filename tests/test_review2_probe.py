@@ -31,15 +31,20 @@ def test_extra_no_row_all_no_evidence_same_at_city(make_return, cl, ros):
     assert county == city == ["全部 66 个项目均填“否”（未自查出任何问题）"]
 
 
+def _clear_answers(ws) -> None:
+    """The 66 items' answer columns (E–M) left blank."""
+    for r in range(FIRST, FIRST + 66):
+        for col in "EFGHIJKLM":
+            ws[f"{col}{r}"] = None
+
+
 def test_own_filled_blank_copy_after(make_return, cl, ros):
     p = make_return("副本空白.xlsx", {3: problem()})
     wb = openpyxl.load_workbook(p)
     ws = wb[layout.SHEET_LEDGER]
     c = wb.copy_worksheet(ws)
     c.title = "整改台账 (2)"
-    for r in range(FIRST, FIRST + 66):
-        for col in "EFGHIJKLM":
-            c[f"{col}{r}"] = None
+    _clear_answers(c)
     wb.save(p)
     fr, subs = validate.validate_return(p, p.name, cl, ros)
     assert _found(fr) == [("other-ledger-sheet", "", None)]
@@ -56,9 +61,7 @@ def test_own_blank_two_filled_copies(make_return, cl, ros):
     c2 = wb.copy_worksheet(ws)
     c2.title = "整改台账 (3)"
     c2[f"F{FIRST + 2}"] = "另一个描述"
-    for r in range(FIRST, FIRST + 66):
-        for col in "EFGHIJKLM":
-            ws[f"{col}{r}"] = None
+    _clear_answers(ws)
     wb.save(p)
     fr, subs = validate.validate_return(p, p.name, cl, ros)
     # the first filled copy is read; the blank ledger and the other copy are named
