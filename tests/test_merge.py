@@ -564,3 +564,19 @@ def test_rejected_unknown_village_is_kept_without_a_village(tmp_path):
         0,
     )
     conn.close()
+
+
+def test_late_return_points_at_the_date_read(make_return, tmp_path):
+    """late-return names the sheet and cell the 填报日期 was read from (a renamed sheet, the
+    date typed after its label in I2), not the generated ledger's 整改台账 K2."""
+    p = make_return("大马村.xlsx", report_date=None)
+    wb = load_workbook(p)
+    ws = wb["整改台账"]
+    ws.title = "Sheet1"
+    ws["I2"] = "填报日期：2022年4月9日"
+    wb.save(p)
+    _, (sub,) = validate.validate_return(p, "第2期/大马村.xlsx", CL, ROSTER)
+    assert (sub.sheet, sub.date_cell, sub.report_date) == ("Sheet1", "I2", dt.date(2022, 4, 9))
+    res = do_merge(tmp_path / "s.sqlite", [sub], folder=tmp_path / "returns")
+    late = [(f.sheet, f.cell) for f in res.findings[sub.sha256] if f.code == "late-return"]
+    assert late == [("Sheet1", "I2")]

@@ -99,6 +99,7 @@ def make_sub(
         warnings=warnings,
         rows=rows,
         sheet=layout.SHEET_LEDGER,
+        date_cell=layout.DATE_CELL,
     )
 
 

@@ -82,3 +82,22 @@ def test_nothing_sent_back_leaves_no_folder(make_return, cl, tmp_path):
                            feedback_dir=tmp_path / "退回修改", as_of=dt.date(2022, 3, 31))  # fmt: skip
     assert got.report.files[0].findings == [] and got.feedback == []
     assert not (tmp_path / "退回修改").exists()
+
+
+def test_other_period_names_the_sheet_and_cell_read(make_return, cl, ros, tmp_path):
+    """The warning points where the 填报日期 was read: a renamed sheet, the date typed after
+    the label (I2) instead of in K2 (the generated ledger's cell)."""
+    import openpyxl
+
+    d = tmp_path / "returns" / "第2期"
+    p = make_return("00.xlsx", folder=d)  # dated 2022-03-30: 第1期
+    wb = openpyxl.load_workbook(p)
+    ws = wb["整改台账"]
+    ws.title = "Sheet1"
+    ws["K2"] = None
+    ws["I2"] = "填报日期：2022年3月30日"
+    wb.save(p)
+    rep, _ = validate.validate_folder(d.parent, cl, ros, workers=1)
+    validate.warn_other_period(rep, cl, d.parent, dt.date(2022, 4, 5))
+    got = [(f.sheet, f.cell) for f in rep.files[0].findings if f.code == "report-date-other-period"]
+    assert got == [("Sheet1", "I2")]

@@ -90,6 +90,8 @@ class FileResult:
     sha256: str = ""
     used: bool = True  # False when another file of the same village wins
     kind: str = ""  # what the file was read as: ledger | notice | merged ("" unread)
+    sheet: str = ""  # the sheet read as the ledger
+    date_cell: str = ""  # where its 填报日期 was read (check.rules.report_date_cell)
 
     @property
     def key(self) -> str:

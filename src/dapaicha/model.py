@@ -292,6 +292,7 @@ class Submission:
     source_kind: SourceKind = "ledger"
     period: int | None = None  # set by merge from --period, the folder name or 填报日期
     sheet: str = ""
+    date_cell: str = ""  # where its 填报日期 was read (a village's ledger)
     on_time: bool | None = None  # a merged ledger's 按时报送, as the tier below decided it
     ledger_period: int | None = None  # a merged ledger's own period (villages carried: older)
 

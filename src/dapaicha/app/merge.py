@@ -24,7 +24,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
-from dapaicha import layout
 from dapaicha.app import archive, validate
 from dapaicha.app import units as units_mod
 from dapaicha.app.progress import Progress, silent
@@ -482,7 +481,7 @@ def _findings(conn: store.Connection, b: store.Incoming, sid: int, cl: Checklist
     if not st.accepted:
         return out
     received = periods_mod.receipt_day(cl.campaign, periods_mod.day_of(st.received_at))
-    cell = layout.DATE_CELL if s.source_kind == "ledger" else ""
+    cell = s.date_cell if s.source_kind == "ledger" else ""
     out += timeliness.findings(s.file, s.sheet, s.report_date, st.period, st.on_time, received,
                                Periods(cl.campaign), cell=cell)  # fmt: skip
     if b.period != st.period:  # the very file stored for another period: it counts there only

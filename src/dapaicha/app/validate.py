@@ -22,7 +22,7 @@ from dapaicha.app import gcmode, pool
 from dapaicha.app import memo as memo_mod
 from dapaicha.app.listing import list_files
 from dapaicha.app.progress import Progress, silent
-from dapaicha.check import duplicates, identity, timeliness, versions
+from dapaicha.check import duplicates, identity, rules, timeliness, versions
 from dapaicha.config import checklist as cl_mod
 from dapaicha.config import periods
 from dapaicha.config.checklist import Campaign, Checklist
@@ -83,6 +83,7 @@ def _validate_return(
     if village is not None:
         _place(fr, village)
     fr.report_date = report_date.isoformat() if report_date else ""
+    fr.sheet, fr.date_cell = ret.sheet, rules.report_date_cell(ret)
     fr.findings.sort(key=_order)
     if village is None:
         return fr, []
@@ -100,6 +101,7 @@ def _validate_return(
         rows=rows,
         source_kind=ret.kind,  # type: ignore[arg-type]
         sheet=ret.sheet,
+        date_cell=fr.date_cell,
     )
     return fr, [sub]
 
@@ -436,8 +438,8 @@ def warn_other_period(rep: Report, cl: Checklist, returns: Path, day: dt.date | 
         if n is None or not fr.report_date or fr.kind != "ledger":
             continue
         found = timeliness.other_period(
-            fr.file, layout.SHEET_LEDGER, dt.date.fromisoformat(fr.report_date), n, pers,
-            cell=layout.DATE_CELL,
+            fr.file, fr.sheet or layout.SHEET_LEDGER, dt.date.fromisoformat(fr.report_date), n,
+            pers, cell=fr.date_cell,
         )  # fmt: skip
         if found is not None:
             fr.findings.append(found)

@@ -84,9 +84,14 @@ def read_report_date(ctx: Context, raw: object, cell: str, sheet: str | None = N
     return r
 
 
+def report_date_cell(ret: Return) -> str:
+    """The cell of a return's 填报日期: where it was read, else the generated ledger's."""
+    return ret.report_date_addr or (layout.DATE_CELL if ret.kind == "ledger" and ret.meta else "")
+
+
 def check_report_date(ctx: Context) -> None:
     ret, camp = ctx.ret, ctx.cl.campaign
-    cell = ret.report_date_addr or (layout.DATE_CELL if ret.kind == "ledger" and ret.meta else "")
+    cell = report_date_cell(ret)
     r = read_report_date(ctx, ret.report_date, cell)
     if r.status == "blank":
         ctx.add(C.REPORT_DATE_MISSING, cell=cell)
