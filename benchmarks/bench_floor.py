@@ -92,8 +92,8 @@ def main() -> int:
         ("bare unzip of every part (the floor)", _unzip, datas),
         ("sniff (hostile-file screen)", sniff.sniff, datas),
         ("calamine alone (open, 2 sheets)", _calamine, datas),
-        ("read layer (reader.read_bytes)", lambda d: reader.read_bytes(d, "x.xlsx", signers, yes_no), datas),  # noqa: E501
-        ("validate_return (everything)", lambda d: validate.validate_return(files[0], files[0].name, cl, ros, d), datas),  # noqa: E501
+        ("read layer (reader.read_bytes)", lambda d: reader.read_bytes(d, "x.xlsx", signers, yes_no), datas),
+        ("validate_return (everything)", lambda d: validate.validate_return(files[0], files[0].name, cl, ros, d), datas),
         ("Python regex tokens only (sheet, strings)", _tokens, parts),
     ]  # fmt: skip
     floor = 0.0
