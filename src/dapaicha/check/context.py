@@ -8,7 +8,7 @@ from typing import Any
 
 from dapaicha.config.checklist import Checklist
 from dapaicha.findings import Finding, FindingCode, make
-from dapaicha.normalize import squash
+from dapaicha.normalize import parse_int, squash
 from dapaicha.read.reader import Return
 
 
@@ -62,3 +62,14 @@ def item_of_text(cl: Checklist) -> dict[str, int]:
 
 
 _BY_TEXT: dict[str, dict[str, int]] = {}
+
+
+def item_number(x: object) -> int | None:
+    """The item a 序号 cell names (None when it names none): a whole number read as it is,
+    the common cell, without parsing; anything else by parse_int."""
+    if x.__class__ is float and x.is_integer():
+        return int(x)
+    if x.__class__ is int:
+        return x
+    n = parse_int(x)
+    return n.value if n.ok else None

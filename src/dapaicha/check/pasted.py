@@ -3,17 +3,10 @@ first item and run through the items again. Only the first copy is read."""
 
 from __future__ import annotations
 
-from dapaicha.check.context import Context
+from dapaicha.check.context import Context, item_number
 from dapaicha.findings import C
-from dapaicha.normalize import clean_text, parse_int, squash
+from dapaicha.normalize import clean_text, squash
 from dapaicha.read.reader import TableRow
-
-
-def _item_no(x: object) -> int | None:
-    """The 序号 as check_item_no reads it, without a finding (a whole number: no parsing)."""
-    if x.__class__ is float and x.is_integer():
-        return int(x)
-    return x if x.__class__ is int else parse_int(x).value
 
 
 def _shows(ctx: Context, tr: TableRow, no: int) -> bool:
@@ -31,14 +24,14 @@ def second_copy(ctx: Context) -> int:
     first, last = min(nos), max(nos)
     reached = False
     for i, tr in enumerate(rows):
-        no = _item_no(tr.no_raw)
+        no = item_number(tr.no_raw)
         if no == last:
             reached = True
         elif reached and no == first:
             again = {
                 n
                 for t in rows[i:]
-                if (n := _item_no(t.no_raw)) in ctx.cl_text and _shows(ctx, t, n)
+                if (n := item_number(t.no_raw)) in ctx.cl_text and _shows(ctx, t, n)
             }
             if len(again & set(nos)) * 2 >= len(nos):
                 return i
@@ -57,7 +50,7 @@ def cut_second_copy(ctx: Context) -> None:
     if at == len(rows):
         return
     tr = rows[at]
-    cell, first = tr.addrs.get("no", ""), _item_no(tr.no_raw)
+    cell, first = tr.addrs.get("no", ""), item_number(tr.no_raw)
     same = _answers(rows[:at]) == _answers(rows[at:])
     code = C.TABLE_REPEATED if same else C.TABLE_REPEATED_CHANGED
     ctx.add(code, cell=cell, value=tr.row, expected=first)

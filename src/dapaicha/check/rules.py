@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from dapaicha import layout
 from dapaicha.check import ditto, totals
-from dapaicha.check.context import Context, item_of_text, item_texts
+from dapaicha.check.context import Context, item_number, item_of_text, item_texts
 from dapaicha.check.pasted import cut_second_copy
 from dapaicha.check.several import numbered
 from dapaicha.check.values import PUNCT_ONLY, Values, check_values, placeholder, read_values
@@ -23,7 +23,6 @@ from dapaicha.normalize import (
     blank_date,
     clean_text,
     parse_date,
-    parse_int,
     squash,
     vocab,
 )
@@ -219,14 +218,7 @@ def _check_repeated(ctx: Context, rows: list[Row]) -> None:
 
 def check_item_no(ctx: Context, tr: TableRow) -> int | None:
     """The checklist item of a row's 序号; None, with item-unknown, when there is none."""
-    x = tr.no_raw
-    if x.__class__ is float and x.is_integer():
-        no: int | None = int(x)
-    elif x.__class__ is int:
-        no = x
-    else:
-        n = parse_int(x)
-        no = n.value if n.ok else None
+    no = item_number(tr.no_raw)
     if no is None or no not in ctx.cl.by_no:
         ctx.add(C.ITEM_UNKNOWN, cell=tr.addrs.get("no", ""), value=clean_text(tr.no_raw))
         return None
