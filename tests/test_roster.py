@@ -555,3 +555,49 @@ def test_cli_roster_unreadable_exit_2(tmp_path: Path) -> None:
     )  # fmt: skip
     assert proc.returncode == 2
     assert proc.stderr.startswith("错误：找不到村名册文件") and "无.xlsx" in proc.stderr
+
+
+CARRIED = [
+    ["序号", "县（市、区）", "乡（镇、街道）", "行政村", "村代码"],  # 1
+    [1, "鄢陵县", "陈化店镇", "大马村", "411024103201"],  # 2
+    [2, None, None, "王庄村", "411024103202"],  # 3 blank as if merged: 鄢陵县陈化店镇
+    [3, "", " ", "李村", None],  # 4 the same block
+    [4, "同上", "望田镇", "姚家村", "411024104201"],  # 5 同上: the county only
+    [5, "〃", "〃", "河刘村", None],  # 6 ditto marks: 鄢陵县望田镇, one block with row 5
+    [6, "鄢陵县", None, "孙村", None],  # 7 a county of its own, no township: missing
+    [None, None, None, None, None],  # 8 blank
+    [7, None, None, "赵村", None],  # 9 nothing above it: missing
+    ["合计", None, None, "7个村", None],  # 10 a total: no village, nothing said
+    [None, "小计：", None, None, 3],  # 11 a subtotal: no village, nothing said
+]
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "csv"])
+def test_names_left_blank_or_ditto_are_read_from_the_row_above(tmp_path: Path, kind: str) -> None:
+    if kind == "xlsx":
+        r = roster_read.load(write_xlsx(tmp_path / "r.xlsx", CARRIED))
+    else:
+        rows = [["" if c is None else c for c in row] for row in CARRIED]
+        r = roster_read.load(write_csv(tmp_path / "r.csv", rows, "gbk"))
+    assert [(v.row, v.county, v.township, v.village) for v in r.villages] == [
+        (2, "鄢陵县", "陈化店镇", "大马村"),
+        (3, "鄢陵县", "陈化店镇", "王庄村"),
+        (4, "鄢陵县", "陈化店镇", "李村"),
+        (5, "鄢陵县", "望田镇", "姚家村"),
+        (6, "鄢陵县", "望田镇", "河刘村"),
+    ]
+    assert problems(r) == [
+        (3, "names-carried", W),
+        (5, "names-carried", W),
+        (7, "names-missing", E),
+        (9, "names-missing", E),
+    ]
+    msg = {p.row: p.message for p in r.problems}
+    assert msg[3] == (
+        "本行至第4行（共2行）的县（市、区）、乡（镇、街道）空白或写“同上”，"
+        "已按上一行读作“鄢陵县陈化店镇”，请核对。"
+    )
+    assert msg[5] == (
+        "本行至第6行（共2行）的县（市、区）、乡（镇、街道）空白或写“同上”，"
+        "已按上一行读作“鄢陵县望田镇”，请核对。"
+    )

@@ -35,6 +35,10 @@ PROBLEMS: dict[str, tuple[Severity, str]] = {
         W,
         "村代码 {code} 的前 6 位与{here}的区划代码 {detail} 不符，请核对村代码或县名。",
     ),
+    "names-carried": (
+        W,
+        "{detail}的{what}空白或写“同上”，已按上一行读作“{here}”，请核对。",
+    ),
     "too-many-rows": (W, "名册超过 {detail} 行，其余行未读入；请核实文件。"),
 }
 

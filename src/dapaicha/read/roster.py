@@ -11,6 +11,7 @@ import csv
 import dataclasses
 import io
 import itertools
+import re
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -48,6 +49,10 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "liaison": ("联乡帮村干部", "联乡帮村", "联系干部", "联村干部", "liaison"),
 }
 FIELD_ZH = {"county": "县（市、区）", "township": "乡（镇、街道）"}
+# a names cell that says "as the row above" (cleaned: no spaces)
+DITTO = frozenset({"同上", "〃", '"', "''", "”", "“", "ˊˊ", "々"})
+# a row that sums the villages above it, not a village (its label in any cell)
+_TOTAL = re.compile(r"(?:合计|总计|小计|共计)(?:[:：(（].*)?")
 
 
 def _header_key(text: object) -> str:
@@ -217,10 +222,25 @@ def _build(table: Rows, cols: dict[str, int], start: int, *, source: str, spec: 
     fields = ("county", "township", "village", "code", "liaison", *signers)
     required = [(k, FIELD_ZH[f]) for k, f in enumerate(fields[:2]) if f in cols]
     rows = _cells(table[start:MAX_ROWS], cols, fields)
+    carried: list[tuple[int, str, str]] = []  # (row, names read from above, which)
+    need_county, need_township = "county" in cols, "township" in cols
     for row, v in enumerate(rows, start=start + 1):
         if not any(v):
             continue  # blank rows (or only a 序号) are skipped silently
-        county, township, name, raw_code = v[0], v[1], v[2], v[3]
+        name = v[2]
+        if (
+            not name
+            or (need_county and not v[0])
+            or (need_township and not v[1])
+            or v[0] in DITTO
+            or v[1] in DITTO
+        ):
+            if _is_total(table[row - 1]):
+                continue  # a 合计 / 小计 row: no village
+            above = villages[-1] if villages and villages[-1].row == row - 1 else None
+            if name and (what := _from_above(v, above)):
+                carried.append((row, f"{v[0]}{v[1]}", what))
+        county, township, raw_code = v[0], v[1], v[3]
         here = f"{county}{township}{name}"
         if not name:
             bad(row, "village-missing")
@@ -254,6 +274,44 @@ def _build(table: Rows, cols: dict[str, int], start: int, *, source: str, spec: 
         by_names.setdefault(names, village)
         if code:
             by_code[code] = village
+    for a, b, read_as, what in _blocks(carried):
+        detail = f"本行至第{b}行（共{b - a + 1}行）" if b > a else "本行"
+        bad(a, "names-carried", detail=detail, what=what, here=read_as)
     if len(table) > MAX_ROWS:
         bad(MAX_ROWS + 1, "too-many-rows", detail=MAX_ROWS)
+    problems.sort(key=lambda p: p.row)
     return Roster(villages, problems, source)
+
+
+def _is_total(raw: Sequence[object]) -> bool:
+    return any(isinstance(x, str) and _TOTAL.fullmatch(clean(x)) for x in raw)
+
+
+def _from_above(v: list[str], above: Village | None) -> str:
+    """Fill a row's blank county and township from the village on the row above, as if the
+    cells were merged: a blank cell only when the cells left of it are blank too (a blank
+    township under a county of its own is missing, not "the same"); 同上 always. Which
+    names were filled ("" none)."""
+    if above is None:
+        return ""
+    filled, left_blank = [], True
+    for k, prev in enumerate((above.county, above.township)):
+        x = v[k]
+        ditto = x in DITTO
+        if (ditto or (not x and left_blank)) and prev and x != prev:
+            v[k] = prev
+            filled.append(FIELD_ZH["county" if k == 0 else "township"])
+        left_blank = left_blank and (not x or ditto)
+    return "、".join(filled)
+
+
+def _blocks(carried: list[tuple[int, str, str]]) -> list[tuple[int, int, str, str]]:
+    """Consecutive rows filled from the same names: (first row, last row, names, which)."""
+    out: list[tuple[int, int, str, str]] = []
+    for row, here, what in carried:
+        if out and out[-1][1] == row - 1 and out[-1][2] == here:
+            a, _, _, w = out[-1]
+            out[-1] = (a, row, here, w if len(w) >= len(what) else what)
+        else:
+            out.append((row, row, here, what))
+    return out
