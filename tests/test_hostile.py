@@ -911,7 +911,8 @@ def test_long_unflagged_name_is_read_as_before(make_return, cl):
 
 def test_unicode_path_field_that_renames_a_part_is_refused(make_return):
     # the sheet stored as "xl/media/s1.bin" with a Unicode Path field naming it
-    # xl/worksheets/sheet1.xml: Python sees media, other readers the sheet
+    # xl/worksheets/sheet1.xml: a reader taking the header's name sees media, one taking the
+    # field (Python from 3.12) the sheet
     good = make_return("good.xlsx", {}).read_bytes()
     src = zipfile.ZipFile(io.BytesIO(good))
     sheet = "xl/worksheets/sheet1.xml"

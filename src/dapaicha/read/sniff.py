@@ -108,9 +108,10 @@ def _package_kind(
     names = {i.filename for i in infos}
     if any(i.flag_bits & 0x1 for i in infos):
         return Sniff("encrypted")
-    if any(unicode_path(i) not in (None, i.filename) for i in infos):
-        # Python reads the header's name, other readers the Unicode Path field: the two
-        # would see different parts (a sheet hidden from these checks as media)
+    if any(unicode_path(i) not in (None, i.orig_filename) for i in infos):
+        # some readers take the header's name, others the Unicode Path field (Python from
+        # 3.12, when its CRC matches): the two would see different parts (a sheet hidden
+        # from these checks as media)
         return Sniff("corrupt", "压缩包中部件名称前后不一致（Unicode 路径扩展字段）")
     declared = sum(i.file_size for i in infos)
     if declared > max_unzipped:
