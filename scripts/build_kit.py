@@ -1,6 +1,6 @@
 """Build the offline install kit: dapaicha's wheel, every dependency's wheel, and .bat files.
 
-    python scripts/build_kit.py                 # Windows x64 kit for CPython 3.11 and 3.12
+    python scripts/build_kit.py                 # Windows x64 kit for CPython 3.11, 3.12, 3.13
     python scripts/build_kit.py --native        # a kit for this machine (Linux CI proves it)
     python scripts/build_kit.py --check KIT     # every requirement, with Windows markers, present?
 
@@ -28,14 +28,18 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name, parse_wheel_filename
 
 ROOT = Path(__file__).resolve().parent.parent
-PYTHONS = ("3.11", "3.12")
+PYTHONS = ("3.11", "3.12", "3.13")  # the suite runs on each (CI: 3.11; 3.13 by hand)
 PLATFORM = "win_amd64"
 
 INSTALL_BAT = """@echo off
 chcp 65001 >nul
 rem dapaicha 离线安装：在本文件夹旁建立 .venv，只从 wheels 文件夹安装，不需要联网。
 cd /d "%~dp0"
-where py >nul 2>nul && (set "PY=py -3") || (set "PY=python")
+rem 一台电脑可能装了几个 Python：取本工具支持的最新一个（py 启动器），否则 PATH 中的 python
+set "PY="
+for %%V in ({newest_first}) do if not defined PY py -%%V -c "import sys" >nul 2>nul && set "PY=py -%%V"
+if not defined PY python -c "import sys; sys.exit(not ({lo} <= sys.version_info[:2] <= {hi} and sys.maxsize > 2**32))" >nul 2>nul && set "PY=python"
+if not defined PY goto nopython
 %PY% -m venv "%~dp0.venv" || goto fail
 "%~dp0.venv\\Scripts\\python.exe" -m pip install --no-index --find-links "%~dp0wheels" --upgrade pip || goto fail
 "%~dp0.venv\\Scripts\\python.exe" -m pip install --no-index --find-links "%~dp0wheels" dapaicha || goto fail
@@ -45,9 +49,14 @@ echo   "%~dp0.venv\\Scripts\\dapaicha.exe" -h
 echo 或双击“运行演示.bat”看一遍完整流程。
 pause
 exit /b 0
+:nopython
+echo.
+echo 安装失败：没有找到 Python {names}（64 位）。请在能上网的电脑上从 python.org 下载其中一个的 Windows 64 位安装包，用 U 盘拷来安装（勾选“Add python.exe to PATH”）后再运行。
+pause
+exit /b 1
 :fail
 echo.
-echo 安装失败：请确认已安装 Python 3.11 或 3.12（64 位），并把本文件夹完整解压后再运行。
+echo 安装失败：请确认已安装 Python {names}（64 位），并把本文件夹完整解压后再运行。
 pause
 exit /b 1
 """
@@ -63,8 +72,9 @@ pause
 GUIDE = """dapaicha 离线安装说明
 ====================
 
-适用：Windows 10/11（64 位），已安装 Python 3.11 或 3.12（64 位，从 python.org 下载，
-安装时勾选“Add python.exe to PATH”）。全程不需要联网。
+适用：Windows 10/11（64 位），已安装 Python {names}（64 位，从 python.org 下载，
+安装时勾选“Add python.exe to PATH”；装了几个版本时，安装.bat 自动取其中支持的最新一个）。
+全程不需要联网。
 
 1. 把整个压缩包解压到本机的一个文件夹（例如 D:\\dapaicha），不要直接在压缩包里运行。
 2. 双击“安装.bat”。它会在该文件夹中建立 .venv，只从 wheels 文件夹安装 dapaicha 及其依赖。
@@ -74,10 +84,28 @@ GUIDE = """dapaicha 离线安装说明
    然后按工作文件夹中的 README.txt 每周操作。
 
 常见问题：
-- 提示找不到 python：请先安装 Python 3.11 或 3.12（64 位），或在安装 Python 时勾选“Add python.exe to PATH”。
+- 提示找不到 Python：请先安装 Python {names}（64 位；办公电脑不能上网时，在能上网的电脑上从 python.org
+  下载 Windows 64 位安装包，用 U 盘拷来），安装时勾选“Add python.exe to PATH”。
+  更新的 Python 尚未经过测试，本工具包中没有它的安装文件。
 - 数据库放在共享文件夹或映射的网络盘上时，程序自动改用适合网络盘的写入方式，不会损坏数据。
 - 提示“文件正被其他程序（如 Excel、WPS）打开”：关闭该文件后重新运行命令。
 """
+
+
+def _versions() -> dict[str, str]:
+    """PYTHONS as the .bat and the guide say them."""
+    lo, hi = (tuple(int(x) for x in v.split(".")) for v in (PYTHONS[0], PYTHONS[-1]))
+    names = "、".join(PYTHONS[:-1]) + f" 或 {PYTHONS[-1]}" if len(PYTHONS) > 1 else PYTHONS[0]
+    return {"newest_first": " ".join(reversed(PYTHONS)), "lo": str(lo), "hi": str(hi),
+            "names": names}  # fmt: skip
+
+
+def install_bat() -> str:
+    return INSTALL_BAT.format(**_versions())
+
+
+def guide() -> str:
+    return GUIDE.format(**_versions())
 
 
 def _pip(*args: str) -> None:
@@ -168,9 +196,9 @@ def build(out: Path, native: bool) -> Path:
             _download(wheels, need, python)
         if need := missing(wheels, python):
             raise SystemExit(f"kit incomplete for Python {python}: {need}")
-    for name, text in (("安装.bat", INSTALL_BAT), ("运行演示.bat", DEMO_BAT)):
+    for name, text in (("安装.bat", install_bat()), ("运行演示.bat", DEMO_BAT)):
         (out / name).write_bytes(text.replace("\n", "\r\n").encode("utf-8"))  # chcp 65001, no BOM
-    (out / "安装说明.txt").write_bytes(GUIDE.replace("\n", "\r\n").encode("utf-8-sig"))
+    (out / "安装说明.txt").write_bytes(guide().replace("\n", "\r\n").encode("utf-8-sig"))
     return Path(shutil.make_archive(str(out), "zip", out.parent, out.name))
 
 

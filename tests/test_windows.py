@@ -245,3 +245,16 @@ def test_terminal_on_a_gbk_console_never_crashes(tmp_path, make_return, ros) -> 
     assert r.returncode == 0, r.stderr.decode("gbk", "replace")
     out = r.stdout.decode("gbk")
     assert "通过" in out and "校验结果" in out
+
+
+def test_install_bat_takes_the_newest_supported_python() -> None:
+    """Several Pythons on one PC (py -3 would take an untested 3.14): the .bat asks the py
+    launcher for each supported version, newest first, and says which ones it needs."""
+    kit = _kit_module()
+    assert kit.PYTHONS == ("3.11", "3.12", "3.13")
+    bat = kit.install_bat()
+    assert "for %%V in (3.13 3.12 3.11) do if not defined PY py -%%V" in bat
+    assert "(3, 11) <= sys.version_info[:2] <= (3, 13)" in bat
+    assert "没有找到 Python 3.11、3.12 或 3.13（64 位）" in bat
+    assert "py -3 " not in bat and "{" not in bat
+    assert "Python 3.11、3.12 或 3.13（64 位" in kit.guide()
