@@ -18,6 +18,7 @@ from dapaicha import layout
 from dapaicha.app import merge, validate
 from dapaicha.read import reader
 from dapaicha.store import query
+from dapaicha.xlsx import excel, feedback
 
 PROBLEMS = (3, 10, 40)  # the items answered 是; the other 63 are 否
 YES_C, NO_C = "E", "F"  # the two sub-columns; every column after them moves one right
@@ -259,3 +260,19 @@ def test_report_date_kept(filled, tmp_path, cl, ros):
     p = split_return(filled, tmp_path / "勾选.xlsx")
     (sub,) = _found(p, cl, ros)[1]
     assert sub.report_date == dt.date(2022, 3, 30)
+
+
+def test_feedback_copy_marks_the_ticked_cells(filled, tmp_path, cl, ros):
+    """The 退回修改 copy marks the sub-column cell each finding names, the ticks untouched."""
+    p = split_return(filled, tmp_path / "勾选.xlsx", rows={7: ("√", "√"), 12: (None, "×")})
+    fr, _ = validate.validate_return(p, p.name, cl, ros)
+    out = feedback.write_copy(p, fr, tmp_path / "fb" / "勾选_退回修改.xlsx")
+    ws = openpyxl.load_workbook(out)[layout.SHEET_LEDGER]
+    red = excel.BAD_FILL.fgColor.rgb
+    cells = (f"E{at(7)}", f"F{at(12)}")
+    assert [ws[a].fill.fgColor.rgb for a in cells] == [red, red]
+    by_cell = {f.cell: f for f in fr.findings}
+    assert [ws[a].comment.text for a in cells] == [
+        "【错误】" + feedback.detail(by_cell[a]) for a in cells
+    ]
+    assert (ws[f"E{at(7)}"].value, ws[f"F{at(7)}"].value, ws[f"F{at(12)}"].value) == ("√", "√", "×")
