@@ -276,3 +276,23 @@ def test_feedback_copy_marks_the_ticked_cells(filled, tmp_path, cl, ros):
         "【错误】" + feedback.detail(by_cell[a]) for a in cells
     ]
     assert (ws[f"E{at(7)}"].value, ws[f"F{at(7)}"].value, ws[f"F{at(12)}"].value) == ("√", "√", "×")
+
+
+def test_split_beside_a_two_row_header(filled, tmp_path, cl, ros):
+    """整改情况 over 整改结果 · 完成时间 on the same sub-header row as 是 | 否."""
+    p = split_return(filled, tmp_path / "勾选.xlsx", rows={30: ("√", "√")})
+    wb = openpyxl.load_workbook(p)
+    ws = wb[layout.SHEET_LEDGER]
+    ws.unmerge_cells("L3:L4")
+    ws.unmerge_cells("M3:M4")
+    ws["L3"], ws["M3"], ws["L4"], ws["M4"] = "整改情况", None, "整改结果", "完成时间"
+    ws.merge_cells("L3:M3")
+    wb.save(p)
+    ret, _ = reader.read(p, yes_no=cl.vocabularies.yes_no.lookup)
+    assert ret is not None
+    assert (ret.columns["result"], ret.columns["done_date"], ret.header_row) == (11, 12, 3)
+    found, subs = _found(p, cl, ros)
+    assert found == [("has-problem-ticks", f"E{at(30)}", 30)]
+    assert [(no, r) for no, r in ((r.no, r.result) for r in subs[0].rows) if r] == [
+        (3, "已整改"), (10, "已整改"), (40, "已整改")
+    ]  # fmt: skip
