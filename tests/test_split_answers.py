@@ -11,7 +11,7 @@ from typing import Any
 
 import openpyxl
 import pytest
-from conftest import SOFFICE, problem, soffice_convert
+from conftest import needs_soffice, problem, soffice_convert
 from openpyxl.worksheet.cell_range import CellRange
 
 from dapaicha import layout
@@ -233,13 +233,15 @@ def test_header_not_merged(filled, tmp_path, cl, ros):
     assert [no for no, _, _ in _problems(subs)] == list(PROBLEMS)
 
 
-@pytest.mark.skipif(SOFFICE is None, reason="需要 LibreOffice")
-def test_through_libreoffice(filled, tmp_path, cl, ros):
-    """The split return re-saved by LibreOffice: the same answers and findings."""
+@needs_soffice
+@pytest.mark.parametrize("fmt", ["xlsx", "ods"])
+def test_through_libreoffice(filled, tmp_path, cl, ros, fmt):
+    """The split return re-saved by LibreOffice (as .xlsx, as .ods): the same answers and
+    findings."""
     src = split_return(filled, tmp_path / "勾选.xlsx", tick="✓", rows={7: ("✓", "✓")})
     out = tmp_path / "lo"
     out.mkdir()
-    p = soffice_convert(src, "xlsx", out)
+    p = soffice_convert(src, fmt, out)
     found, subs = _found(p, cl, ros)
     assert found == [("has-problem-ticks", f"E{at(7)}", 7)]
     by_no = {r.no: r.has_problem for r in subs[0].rows}
