@@ -225,9 +225,13 @@ def test_other_sub_header_words(filled, tmp_path, cl, ros, words):
     assert [no for no, _, _ in _problems(subs)] == list(PROBLEMS)
 
 
-def test_header_not_merged(filled, tmp_path, cl, ros):
-    """是否存在问题 typed over 是 only, the cell over 否 left blank and unmerged."""
+@pytest.mark.parametrize("over", [None, "是否存在问题"])
+def test_header_not_merged(filled, tmp_path, cl, ros, over):
+    """是否存在问题 typed over 是, the cell over 否 unmerged: left blank, or the same again."""
     p = split_return(filled, tmp_path / "勾选.xlsx", merge_header=False, rows={20: (None, None)})
+    wb = openpyxl.load_workbook(p)
+    wb[layout.SHEET_LEDGER]["F3"] = over
+    wb.save(p)
     found, subs = _found(p, cl, ros)
     assert found == [("has-problem-blank", f"E{at(20)}", 20)]
     assert [no for no, _, _ in _problems(subs)] == list(PROBLEMS)

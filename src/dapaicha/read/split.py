@@ -66,8 +66,9 @@ def find(
         c = cols.get(key, -1)
         if c < 0 or c + 1 >= len(sub) or c + 1 in named:
             continue
-        if c + 1 < len(head) and head[c + 1] not in (None, "") and spans.get((r0, c), c) <= c:
-            continue  # the next column has a header of its own
+        over = head[c + 1] if c + 1 < len(head) else None
+        if over not in (None, "", head[c]) and spans.get((r0, c), c) <= c:
+            continue  # the next column has a header of its own (not the same one again)
         words = (_sub_word(sub[c], lookup), _sub_word(sub[c + 1], lookup))
         if set(words) == {YES, NO}:
             out.append(Split(key, ((c, str(words[0])), (c + 1, str(words[1])))))
