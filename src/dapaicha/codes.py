@@ -49,6 +49,7 @@ class FindingCode(enum.StrEnum):
     COLUMN_RENAMED = "column-renamed"
     HAS_PROBLEM_BLANK = "has-problem-blank"
     HAS_PROBLEM_INVALID = "has-problem-invalid"
+    HAS_PROBLEM_TICKS = "has-problem-ticks"
     DESCRIPTION_MISSING = "description-missing"
     MEASURE_MISSING = "measure-missing"
     DEADLINE_MISSING = "deadline-missing"

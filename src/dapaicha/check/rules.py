@@ -343,6 +343,9 @@ def _has_problem(
     hp = vocab(tr.values.get("has_problem"), ctx.cl.vocabularies.yes_no.lookup)
     first = next((r for r in done if r.no == no), None) if seq > 1 else None
     if hp.raw is None:
+        if (unticked := ctx.ret.unticked.get((tr.row, "has_problem"))) is not None:
+            ctx.add(C.HAS_PROBLEM_TICKS, cell=unticked[0], item=no, detail=unticked[1])
+            return None  # both ticked, or a mark that is no tick: never guessed
         filled = any(texts[k] for k in ("description", "measure"))
         if filled and first is not None and first.is_problem:
             return YES  # an inserted row under a problem item

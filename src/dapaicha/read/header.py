@@ -75,16 +75,21 @@ def find_header(
     return best
 
 
-def sub_header(grid: list[list[Any]], r0: int, cols: dict[str, int]) -> int:
+def sub_header(
+    grid: list[list[Any]], r0: int, cols: dict[str, int], split: frozenset[int] = frozenset()
+) -> int:
     """The header's last row: r0, or the row under it when that one holds sub-headers
-    (整改情况 over 整改结果 · 完成时间). Columns found there join cols."""
+    (整改情况 over 整改结果 · 完成时间; split: the columns of 是 | 否 under a split answer
+    column, read.split). Columns found there join cols."""
     if r0 + 1 >= len(grid):
         return r0
     row = grid[r0 + 1]
     found: list[tuple[int, str | None]] = []
     for c0, v in enumerate(row):
-        if isinstance(v, str) and v.strip():
+        if isinstance(v, str) and v.strip() and c0 not in split:
             found.append((c0, match_header(v)[0] if len(v) <= 20 else None))
+    if split and not found:
+        return r0 + 1  # only 是 | 否
     if not found or any(key is None for _, key in found):
         return r0  # a data row (or one with other text): not a sub-header
     for c0, key in found:

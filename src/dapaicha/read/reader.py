@@ -22,7 +22,7 @@ from dapaicha.findings import C, Finding, make
 from dapaicha.layout import address
 from dapaicha.model import Cells
 from dapaicha.normalize import blank_date, parse_int, vocab
-from dapaicha.read import book, formulas, sniff
+from dapaicha.read import book, formulas, sniff, split
 from dapaicha.read.choose import best_sheet, no_ledger, other_ledgers
 from dapaicha.read.header import match_header, sub_header
 from dapaicha.read.labels import (
@@ -75,6 +75,8 @@ class Return:
     # value is the table's (one 责任人 for all items), not typed on each row
     merged_down: frozenset[tuple[int, int]] = frozenset()
     yes_no: dict[str, str] = field(default_factory=dict, repr=False)  # vocab lookup of 是/否
+    # (Excel row, key) → (cell, why) of a 是 | 否 split column's ticks read as no answer
+    unticked: dict[tuple[int, str], tuple[str, str]] = field(default_factory=dict, repr=False)
 
 
 def _text(v: Any) -> str:
@@ -213,7 +215,8 @@ def _read_workbook(
     m, grid, merged, r0, cols, renamed = best
     if ret.ods and not merged:
         merged = ods_merges(ret.data, m.name)
-    last = sub_header(grid, r0, cols)
+    splits = split.find(grid, r0, cols, merged, ret.yes_no)
+    last = sub_header(grid, r0, cols, split.sub_columns(splits))
     ret.sheet = m.name
     if m.visible != pc.SheetVisibleEnum.Visible:
         findings.append(make(C.LEDGER_SHEET_HIDDEN, ret.file, sheet=m.name))
@@ -221,6 +224,9 @@ def _read_workbook(
         findings.append(make(C.OTHER_LEDGER_SHEET, ret.file, sheet=other, expected=m.name))
     _bounds_findings(ret, m.name, len(grid), sn, cut, findings)
     ret.merged_down = book.fill_merged_down(grid, merged)
+    if splits:  # 是 | 否 ticked: each row's answer read once, into the first sub-column
+        last = max(last, r0 + 1)
+        ret.unticked = split.apply(grid, last + 1, splits, ret.yes_no)
     ret.spans = {(a[0], a[1]): b[1] for a, b in merged}
     for c0, found, key in renamed:
         expected = layout.BY_KEY[key].header
