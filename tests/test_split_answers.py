@@ -155,16 +155,18 @@ def test_both_ticked_and_neither(filled, tmp_path, cl, ros):
     p = split_return(filled, tmp_path / "勾选.xlsx", rows=rows)
     found, subs = _found(p, cl, ros)
     assert found == [
-        ("has-problem-blank", f"E{at(12)}", 12),
         ("has-problem-ticks", f"E{at(7)}", 7),
         ("has-problem-ticks", f"E{at(10)}", 10),
+        ("has-problem-ticks", f"E{at(12)}", 12),
     ]
     fr, _ = validate.validate_return(p, p.name, cl, ros)
     said = {f.item: f.message for f in fr.findings}
     assert said[7].endswith(
         "“是否存在问题”分两栏勾选，“是”“否”两栏都打了勾；请只在其中一栏打“√”，另一栏留空。"
     )
-    assert "在其中一栏打“√”" in said[12]
+    assert said[12].endswith(
+        "“是否存在问题”分两栏勾选，“是”“否”两栏都没有打勾；请只在其中一栏打“√”，另一栏留空。"
+    )
     (sub,) = subs
     assert not sub.accepted
     by_no = {r.no: r.has_problem for r in sub.rows}
@@ -233,7 +235,7 @@ def test_header_not_merged(filled, tmp_path, cl, ros, over):
     wb[layout.SHEET_LEDGER]["F3"] = over
     wb.save(p)
     found, subs = _found(p, cl, ros)
-    assert found == [("has-problem-blank", f"E{at(20)}", 20)]
+    assert found == [("has-problem-ticks", f"E{at(20)}", 20)]
     assert [no for no, _, _ in _problems(subs)] == list(PROBLEMS)
 
 

@@ -178,12 +178,7 @@ CODE_LIST = [
     Code(C.COLUMN_MISSING, E, "缺少列", "表头缺少“{value}”列，请使用下发的台账模板，不要删除列。"),
     Code(C.COLUMN_RENAMED, W, "表头被改动", "表头“{value}”按“{expected}”读取，请恢复原表头。"),
     # the rows
-    Code(
-        C.HAS_PROBLEM_BLANK,
-        E,
-        "未填是否存在问题",
-        "“是否存在问题”未填写，请填“是”或“否”（分“是”“否”两栏的，在其中一栏打“√”）。",
-    ),
+    Code(C.HAS_PROBLEM_BLANK, E, "未填是否存在问题", "“是否存在问题”未填写，请填“是”或“否”。"),
     Code(
         C.HAS_PROBLEM_INVALID,
         E,

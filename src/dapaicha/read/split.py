@@ -27,6 +27,7 @@ TICKS = frozenset(
     ["√", "✓", "✔", "☑", "✅", "○", "●", "◎", "⭕", "■", "☆", "★", "1", "Y", "YES", "V"]
 )
 CROSSES = frozenset(["×", "✗", "✘", "╳", "☒", "❌", "X", "0", "N", "NO"])
+_NEITHER = "“{}”“{}”两栏都没有打勾"
 _MARK_CHARS = 8  # longer: a sentence (a signature line's), not a mark
 # Columns answered 是/否 that a clerk may split (the layout's yes/no columns).
 KEYS = tuple(c.key for c in layout.COLUMNS if c.kind == "yes_no")
@@ -137,6 +138,8 @@ def apply(
         for r in range(start, len(grid)):
             row = grid[r]
             if len(row) <= c0 or all(v is None or v == "" for v in row[c0 : last + 1]):
+                # neither ticked: said so on an item's row (the rules ask only there)
+                unread[(r + 1, s.key)] = (address(r, c0), _NEITHER.format(*(w for _, w in s.subs)))
                 continue
             value, why, c = _answer(row, s, lookup)
             if why is None:
