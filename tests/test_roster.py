@@ -566,7 +566,7 @@ CARRIED = [
     [5, "〃", "〃", "河刘村", None],  # 6 ditto marks: 鄢陵县望田镇, one block with row 5
     [6, "鄢陵县", None, "孙村", None],  # 7 a county of its own, no township: missing
     [None, None, None, None, None],  # 8 blank
-    [7, None, None, "赵村", None],  # 9 nothing above it: missing
+    [7, "同上", "望田镇", "赵村", None],  # 9 同上 with nothing above it: no county
     ["合计", None, None, "7个村", None],  # 10 a total: no village, nothing said
     [None, "小计：", None, None, 3],  # 11 a subtotal: no village, nothing said
 ]
@@ -593,6 +593,7 @@ def test_names_left_blank_or_ditto_are_read_from_the_row_above(tmp_path: Path, k
         (9, "names-missing", E),
     ]
     msg = {p.row: p.message for p in r.problems}
+    assert msg[9] == "“赵村”缺少县（市、区）名称，该行未读入；请补填。"
     assert msg[3] == (
         "本行至第4行（共2行）的县（市、区）、乡（镇、街道）空白或写“同上”，"
         "已按上一行读作“鄢陵县陈化店镇”，请核对。"

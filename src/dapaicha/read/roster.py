@@ -240,6 +240,7 @@ def _build(table: Rows, cols: dict[str, int], start: int, *, source: str, spec: 
             above = villages[-1] if villages and villages[-1].row == row - 1 else None
             if name and (what := _from_above(v, above)):
                 carried.append((row, f"{v[0]}{v[1]}", what))
+            v[0], v[1] = ("" if x in DITTO else x for x in v[:2])  # 同上 of nothing: missing
         county, township, raw_code = v[0], v[1], v[3]
         here = f"{county}{township}{name}"
         if not name:
