@@ -978,7 +978,8 @@ def test_list_files_order_and_what_is_skipped(tmp_path):
     folders not entered; each skipped file with its reason."""
     d = tmp_path / "returns"
     for rel in ("b.xlsx", "a.xlsx", "乙/c.xlsx", "甲/z.xls", "甲/子/d.xlsx", ".git/e.xlsx",
-                "~$a.xlsx", "说明.docx", ".hidden.xlsx", "Thumbs.db", "无扩展名"):  # fmt: skip
+                "~$a.xlsx", "说明.docx", ".hidden.xlsx", "Thumbs.db", "无扩展名", "陈化店镇.ZIP",
+                "签字页.jpg"):  # fmt: skip
         (d / rel).parent.mkdir(parents=True, exist_ok=True)
         (d / rel).write_bytes(b"x")
     outside = tmp_path / "outside"
@@ -999,6 +1000,8 @@ def test_list_files_order_and_what_is_skipped(tmp_path):
         ("断链.xlsx", "不是普通文件"),
         ("文件链接.xlsx", "不是普通文件"),
         ("说明.docx", "不是表格文件（.docx）"),
+        ("陈化店镇.ZIP", "压缩包，没有读取：请先解压到本文件夹，再重新运行"),
+        ("签字页.jpg", "扫描件或照片，没有读取：请报送 Excel 台账，签字扫描件另行留存"),
     ])  # fmt: skip
     assert validate.list_files(d / "a.xlsx") == ([d / "a.xlsx"], [])
     assert validate.list_files(tmp_path / "missing") == ([], [])

@@ -8,6 +8,18 @@ from pathlib import Path, PurePath
 from dapaicha import fsutil
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".et", ".ett", ".xlt", ".xltx"}
+# what a clerk is told of a file that is no spreadsheet but often arrives among the returns
+_ARCHIVES = {".zip", ".rar", ".7z", ".tar", ".gz", ".tgz"}
+_SCANS = {".pdf", ".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".heic", ".webp"}
+
+
+def not_a_spreadsheet(suffix: str) -> str:
+    """Why a file with this (lower-case) suffix is skipped, and what to do."""
+    if suffix in _ARCHIVES:
+        return "压缩包，没有读取：请先解压到本文件夹，再重新运行"
+    if suffix in _SCANS:
+        return "扫描件或照片，没有读取：请报送 Excel 台账，签字扫描件另行留存"
+    return f"不是表格文件（{suffix or '无扩展名'}）"
 
 
 def list_files(folder: Path) -> tuple[list[Path], list[tuple[str, str]]]:
@@ -44,7 +56,7 @@ def _list_into(
         elif n.startswith(".") or n.lower() in ("thumbs.db", "desktop.ini"):
             skipped.append((rel, "隐藏文件"))
         elif (suffix := PurePath(n).suffix.lower()) not in SPREADSHEET_SUFFIXES:
-            skipped.append((rel, f"不是表格文件（{suffix or '无扩展名'}）"))
+            skipped.append((rel, not_a_spreadsheet(suffix)))
         elif e.is_symlink() or not e.is_file():
             skipped.append((rel, "不是普通文件"))
         else:
