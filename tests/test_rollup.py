@@ -995,3 +995,16 @@ def test_libreoffice_prints_a4_landscape(written, tmp_path):
         n = len(re.findall(rb"/Type\s*/Page\b", pdf))
         lo, hi = pages if isinstance(pages, tuple) else (pages, pages)
         assert lo <= n <= hi, (stem, n)
+
+
+def test_text_says_no_change_where_there_is_no_previous_rate(cl, roster_df):
+    """A county without a rate last week (no problems then): its line says no "较上期—";
+    the others still say their change."""
+    ctx = weekly.context(rollup.build(hand_data(), roster_df, cl), cl)
+    assert ctx["has_previous"]
+    first = ctx["counties"][0]
+    first["change_pp"], first["change"] = None, weekly.change(float("nan"))
+    md, _ = weekly.render(ctx)
+    line = next(x for x in md.splitlines() if f"**{first['name']}**" in x)
+    assert "较上期" not in line and "整改率" in line
+    assert "较上期—" not in md and md.count("较上期") == len(ctx["counties"])  # total + others
