@@ -361,3 +361,88 @@ def test_county_and_city_summaries(camp) -> None:
         rows = [tuple(c.value for c in r) for r in wb["汇总"].iter_rows(min_row=5, max_row=7)]
         assert [r[0] for r in rows] == ["鄢陵县", "襄城县", "全市合计"]
         _check_summary_rows(rows, want, ["鄢陵县", "襄城县", "全市合计"])
+
+
+def test_weekly_reports(camp) -> None:
+    for n, want in WEEKLY.items():
+        wb = openpyxl.load_workbook(_summary_dir(camp, n) / f"周报_第{n}期.xlsx")
+        ws = wb["周报"]
+        got = [tuple(c.value for c in r) for r in ws.iter_rows(min_row=4, max_row=6)]
+        for g, w in zip(got, want, strict=True):
+            assert g[:7] == w[:7] and g[9:13] == w[9:13] and g[16] == w[16], (n, g)
+            assert g[7:9] == pytest.approx(w[7:9]) and g[13] == pytest.approx(w[13]), (n, g)
+            if w[14] is None:
+                assert g[14:16] == ("—", "—")
+            else:
+                assert g[14:16] == pytest.approx(w[14:16]), (n, g)
+        shown = [ws.cell(4, j).number_format for j in (8, 9, 14, 15, 16)]
+        prev = ["General"] * 2 if n == 1 else ["0.00%", "+0.00;-0.00;0.00"]  # "—" in 第1期
+        assert shown == ["0.00%"] * 3 + prev
+
+
+# 周报文字稿: each county's sentence, rates 四舍五入 to 0.01%
+TEXT = {
+    1: [
+        # 5/6 = 83.333…%; 3/7 = 42.857…%; 3/10 = 30%; 6/17 = 35.294…%
+        "1. 襄城县：应报6个村，已报5个（按时4个、逾期1个），退回待改0个，未报1个，上报率83.33%；"
+        "排查问题7个，本周新增7个，本周完成整改3个，累计已整改3个，整改率42.86%",
+        "2. 鄢陵县：应报6个村，已报5个（按时5个、逾期0个），退回待改0个，未报1个，上报率83.33%；"
+        "排查问题10个，本周新增10个，本周完成整改3个，累计已整改3个，整改率30.00%",
+        "累计已整改6个（本周完成整改6个），正在整改6个，未整改5个，整改率35.29%",
+    ],
+    2: [
+        # 4/6 = 66.666…%; 3/6 = 50%; 8/17 = 47.058…%; +200/17 = 11.764… points
+        "1. 鄢陵县：应报6个村，已报4个（按时4个、逾期0个），退回待改0个，未报2个，上报率66.67%；"
+        "排查问题10个，本周新增0个，本周完成整改2个，累计已整改5个，整改率50.00%"
+        "（较上期提高20.00个百分点）",
+        "2. 襄城县：应报6个村，已报3个（按时3个、逾期0个），退回待改0个，未报3个，上报率50.00%；"
+        "排查问题7个，本周新增0个，本周完成整改0个，累计已整改3个，整改率42.86%（较上期持平）",
+        "整改率47.06%，较上期提高11.76个百分点",
+    ],
+    3: [
+        # 5/6 = 83.33%; 8/12 = 66.666…%, +16.666… points; 2/6 = 33.33%; 11/19 = 57.894…%,
+        # +3500/323 = 10.835… points
+        "1. 鄢陵县：应报6个村，已报5个（按时5个、逾期0个），退回待改0个，未报1个，上报率83.33%；"
+        "排查问题12个，本周新增2个，本周完成整改3个，累计已整改8个，整改率66.67%"
+        "（较上期提高16.67个百分点）",
+        "2. 襄城县：应报6个村，已报2个（按时2个、逾期0个），退回待改1个，未报3个，上报率33.33%；"
+        "排查问题7个，本周新增0个，本周完成整改0个，累计已整改3个，整改率42.86%（较上期持平）",
+        "本期已报7个（有通过校验的台账），上报率58.33%；其中按时报送7个，按时上报率58.33%，"
+        "逾期报送0个。退回待改1个（报送未通过校验、退回修改待重报），未报4个",
+        "整改率57.89%，较上期提高10.84个百分点",
+    ],
+}
+
+
+def test_weekly_texts(camp) -> None:
+    for n, lines in TEXT.items():
+        text = (_summary_dir(camp, n) / f"周报文字稿_第{n}期.txt").read_text("utf-8-sig")
+        for line in lines:
+            assert line in text, (n, line)
+
+
+# 未报村 (summaries) and 未报及逾期报送 (周报): roster order, the 退回待改 ones last
+UNREPORTED = {
+    1: [("河刘村", "未报送"), ("北村", "未报送")],
+    2: [("后杨村", "未报送（沿用前期台账）"), ("河刘村", "未报送"),
+        ("西村", "未报送（沿用前期台账）"), ("南村", "未报送（沿用前期台账）"), ("北村", "未报送")],
+    3: [("姚家村", "未报送（沿用前期台账）"), ("西村", "未报送（沿用前期台账）"),
+        ("南村", "未报送（沿用前期台账）"), ("北村", "未报送"),
+        ("东村", "报送未通过（退回待改，沿用前期台账）")],
+}  # fmt: skip
+
+
+def test_unreported_lists(camp) -> None:
+    for n, want in UNREPORTED.items():
+        d = _summary_dir(camp, n)
+        city = _sheet(d / f"市级汇总表_第{n}期.xlsx", "未报村")[2:]
+        assert [(r[2], r[4]) for r in city] == want, n
+        for county in COUNTY_TOWNS:
+            rows = _sheet(d / f"{county}_县级汇总表_第{n}期.xlsx", "未报村")[2:]
+            mine = [w for w in want if VILLAGES[BY_NAME[w[0]]][1] == county]
+            assert [(r[1], r[3]) for r in rows if r[2]] == mine, (n, county)
+        weekly = _sheet(d / f"周报_第{n}期.xlsx", "未报及逾期报送")[2:]
+        late = [("西村", "逾期报送")] if n == 1 else []  # 已通过（迟报）
+        order = {name: i for i, name in enumerate(NAMES.values())}
+        expect = sorted(want[:-1] if n == 3 else want + late, key=lambda w: order[w[0]])
+        assert [(r[2], r[3]) for r in weekly] == expect + (want[-1:] if n == 3 else []), n
