@@ -446,3 +446,79 @@ def test_unreported_lists(camp) -> None:
         order = {name: i for i, name in enumerate(NAMES.values())}
         expect = sorted(want[:-1] if n == 3 else want + late, key=lambda w: order[w[0]])
         assert [(r[2], r[3]) for r in weekly] == expect + (want[-1:] if n == 3 else []), n
+
+
+# 催报名单 as each period's last week wrote it: 第1期 on 04-03, 第2期 on 04-07 (the deadline
+# day: 未报送, due the deadline), 第3期 on 04-15 (逾期未报, due 04-15 + 3 days)
+CHASE = {
+    1: [("河刘村", OVER, "2022年4月6日"), ("北村", OVER, "2022年4月6日")],
+    2: [(v, NONE, "2022年4月7日") for v in ("后杨村", "河刘村", "西村", "南村", "北村")],
+    3: [("姚家村", OVER, "2022年4月18日"), ("西村", OVER, "2022年4月18日"),
+        ("南村", OVER, "2022年4月18日"), ("北村", OVER, "2022年4月18日")],
+}  # fmt: skip
+
+
+def test_chase_lists(camp) -> None:
+    for n, want in CHASE.items():
+        rows = _sheet(_summary_dir(camp, n) / "催报名单.xlsx")[2:]
+        assert [(r[2], r[4], r[5]) for r in rows if r[4] != RET] == want, n
+        assert [r[2] for r in rows if r[4] == RET] == (["东村"] if n == 3 else [])
+    text = (_summary_dir(camp, 3) / "催报通知" / "襄城县" / "麦岭镇_催报通知.txt").read_text(
+        "utf-8-sig"
+    )
+    assert "1.东村（退回待改）" in text and "2.西村（逾期未报）" in text
+
+
+# each week's 校验报告: file → (village, 状态); 未报 = the villages owing a return that day
+REPORTS = {
+    "校验报告_第1期_2022-03-31.xlsx": (
+        {f"{NAMES[x]}.xlsx": (NAMES[x], "通过") for x in ("A1", "A2", "A3", "B1", "C1", "C2",
+                                                        "D1", "D2")}
+        | {"姚家村.xlsx": ("姚家村", "退回修改")},
+        ["河刘村", "西村", "北村"],
+    ),
+    "校验报告_第1期_2022-04-02.xlsx": ({"西村.xlsx": ("西村", "通过")}, ["河刘村", "北村"]),
+    "校验报告_第1期_2022-04-03.xlsx": (
+        {"姚家村-改.xlsx": ("姚家村", "通过"), "颍阳村-更新.xlsx": ("颍阳村", "通过")},
+        ["河刘村", "北村"],
+    ),
+    "校验报告_第2期_2022-04-07.xlsx": (
+        {f"{NAMES[x]}.xlsx": (NAMES[x], "通过") for x in P2}
+        | {"后杨村.xlsx": ("前杨村", "通过（未采用）")},  # A2's ledger: read as A2's
+        ["后杨村", "河刘村", "西村", "南村", "北村"],
+    ),
+    "校验报告_第3期_2022-04-14.xlsx": (
+        {f"{NAMES[x]}.xlsx": (NAMES[x], "通过") for x in P3} | {"东村.xlsx": ("东村", "退回修改")},
+        ["姚家村", "西村", "南村", "北村"],
+    ),
+}  # fmt: skip
+
+
+def test_validation_reports(camp) -> None:
+    folder = camp.root / "校验报告"
+    assert sorted(p.name for p in folder.glob("*.xlsx")) == sorted(REPORTS)
+    for name, (files, owing) in REPORTS.items():
+        rows = _sheet(folder / name, "文件")[3:]
+        assert {r[4]: (r[2], r[5]) for r in rows} == files, name
+        assert [r[2] for r in _sheet(folder / name, "未报")[3:]] == owing, name
+
+
+def test_returned_copies(camp) -> None:
+    """退回修改 for the current 退回待改 village only: 姚家村's went to 已作废 once it passed."""
+    out = camp.root / "退回修改"
+    found = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()
+                   and not p.name.startswith("."))  # fmt: skip
+    assert found == [
+        "第1期/已作废/鄢陵县/姚家村_退回修改.xlsx", "第1期/已作废/鄢陵县/姚家村_退回通知.txt",
+        "第3期/襄城县/东村_退回修改.xlsx", "第3期/襄城县/东村_退回通知.txt",
+    ]  # fmt: skip
+    first = _sheet(out / "第3期" / "襄城县" / "东村_退回修改.xlsx")
+    assert "校验结果：退回修改" in first[1][0]
+    assert [(r[1], r[2]) for r in first[3:]] == [("提醒", "整个文件"), ("错误", "J11")]
+
+
+def test_validate_command_agrees(camp) -> None:
+    """`validate` of the 第3期 folder, by itself: 东村 refused, the others accepted."""
+    data = json.loads(_cli(camp.root, "validate", "returns/第3期", "--json", code=1))
+    got = {f["file"]: f["accepted"] for f in data["files"]}
+    assert got == {f"{NAMES[x]}.xlsx": True for x in P3} | {"东村.xlsx": False}
