@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -48,7 +47,7 @@ VILLAGES = {  # label → (code, county, township, village)
 HEADERS = ("县（市、区）", "乡（镇、街道）", "村", "村代码", "村级责任组组长", "第一书记",
            "村支部书记", "联乡帮村干部")  # fmt: skip
 
-I, P = "立行立改", "纳入整改方案"
+IMM, PLAN = "立行立改", "纳入整改方案"
 DONE, DOING, NOT = "已整改", "正在整改", "未整改"
 
 
@@ -58,41 +57,41 @@ def prob(no: int, kind: str, deadline: dt.date, result: str, owner: str | None =
 
 # each return's problems: (序号, 整改类型, 整改期限, 整改结果, 责任人)
 P1 = {
-    "A1": [prob(3, I, D(2022, 3, 25), DOING), prob(10, I, D(2022, 4, 20), DONE),
-           prob(20, P, D(2022, 6, 30), NOT)],
-    "A2": [prob(5, I, D(2022, 4, 15), DONE), prob(6, I, D(2022, 3, 28), NOT)],
-    "A3": [prob(7, I, D(2022, 4, 10), DOING)],
-    "B1": [prob(3, I, D(2022, 3, 30), DONE), prob(12, P, D(2022, 5, 31), DOING)],
-    "B2": [prob(4, I, D(2022, 3, 20), DOING), prob(15, I, D(2022, 4, 25), NOT)],
+    "A1": [prob(3, IMM, D(2022, 3, 25), DOING), prob(10, IMM, D(2022, 4, 20), DONE),
+           prob(20, PLAN, D(2022, 6, 30), NOT)],
+    "A2": [prob(5, IMM, D(2022, 4, 15), DONE), prob(6, IMM, D(2022, 3, 28), NOT)],
+    "A3": [prob(7, IMM, D(2022, 4, 10), DOING)],
+    "B1": [prob(3, IMM, D(2022, 3, 30), DONE), prob(12, PLAN, D(2022, 5, 31), DOING)],
+    "B2": [prob(4, IMM, D(2022, 3, 20), DOING), prob(15, IMM, D(2022, 4, 25), NOT)],
     "C1": [],
-    "C2": [prob(8, I, D(2022, 3, 29), NOT), prob(9, I, D(2022, 4, 28), DONE),
-           prob(30, P, D(2022, 7, 31), DOING)],
-    "C3": [prob(2, I, D(2022, 4, 20), DOING)],
-    "D1": [prob(1, I, D(2022, 3, 15), DONE), prob(11, I, D(2022, 3, 26), DOING)],
-    "D2": [prob(40, P, D(2022, 6, 30), NOT)],
+    "C2": [prob(8, IMM, D(2022, 3, 29), NOT), prob(9, IMM, D(2022, 4, 28), DONE),
+           prob(30, PLAN, D(2022, 7, 31), DOING)],
+    "C3": [prob(2, IMM, D(2022, 4, 20), DOING)],
+    "D1": [prob(1, IMM, D(2022, 3, 15), DONE), prob(11, IMM, D(2022, 3, 26), DOING)],
+    "D2": [prob(40, PLAN, D(2022, 6, 30), NOT)],
 }  # fmt: skip
-B2_BAD = [prob(4, I, D(2022, 3, 20), DOING, owner=None), P1["B2"][1]]  # 责任人 missing
-D1_UPDATE = [P1["D1"][0], prob(11, I, D(2022, 3, 26), DONE)]
+B2_BAD = [prob(4, IMM, D(2022, 3, 20), DOING, owner=None), P1["B2"][1]]  # 责任人 missing
+D1_UPDATE = [P1["D1"][0], prob(11, IMM, D(2022, 3, 26), DONE)]
 P2 = {
-    "A1": [prob(3, I, D(2022, 3, 25), DONE), P1["A1"][1], prob(20, P, D(2022, 6, 30), DOING)],
-    "A2": [P1["A2"][0], prob(6, I, D(2022, 3, 28), DOING)],
+    "A1": [prob(3, IMM, D(2022, 3, 25), DONE), P1["A1"][1], prob(20, PLAN, D(2022, 6, 30), DOING)],
+    "A2": [P1["A2"][0], prob(6, IMM, D(2022, 3, 28), DOING)],
     "B1": P1["B1"],
-    "B2": [prob(4, I, D(2022, 3, 20), DONE), prob(15, I, D(2022, 4, 25), DOING)],
+    "B2": [prob(4, IMM, D(2022, 3, 20), DONE), prob(15, IMM, D(2022, 4, 25), DOING)],
     "C1": [],
-    "C2": [prob(8, I, D(2022, 3, 29), DOING), P1["C2"][1], P1["C2"][2]],
+    "C2": [prob(8, IMM, D(2022, 3, 29), DOING), P1["C2"][1], P1["C2"][2]],
     "D1": D1_UPDATE,
 }
-A3_WRONG = [prob(7, I, D(2022, 4, 10), DONE)]  # A3's answers on A2's ledger
+A3_WRONG = [prob(7, IMM, D(2022, 4, 10), DONE)]  # A3's answers on A2's ledger
 P3 = {
     "A1": [P2["A1"][0], P2["A1"][1], P2["A1"][2]],
-    "A2": [P1["A2"][0], prob(6, I, D(2022, 3, 28), DONE)],
-    "A3": [prob(7, I, D(2022, 4, 10), DONE)],
-    "B1": [P1["B1"][0], prob(12, P, D(2022, 5, 31), DONE)],
-    "B3": [prob(14, I, D(2022, 4, 12), NOT), prob(16, I, D(2022, 4, 20), DOING)],
+    "A2": [P1["A2"][0], prob(6, IMM, D(2022, 3, 28), DONE)],
+    "A3": [prob(7, IMM, D(2022, 4, 10), DONE)],
+    "B1": [P1["B1"][0], prob(12, PLAN, D(2022, 5, 31), DONE)],
+    "B3": [prob(14, IMM, D(2022, 4, 12), NOT), prob(16, IMM, D(2022, 4, 20), DOING)],
     "C1": [],
     "D1": D1_UPDATE,
 }
-C2_BAD = [prob(8, I, D(2022, 3, 29), DONE, owner=None), P1["C2"][1], P1["C2"][2]]
+C2_BAD = [prob(8, IMM, D(2022, 3, 29), DONE, owner=None), P1["C2"][1], P1["C2"][2]]
 
 
 def _cli(cwd: Path, *args: object, code: int | None = 0) -> str:
@@ -128,7 +127,7 @@ def _fill(blank: Path, dst: Path, problems: list[tuple], report_date: dt.date, t
         v = ws.cell(r, col["no"]).value
         if isinstance(v, int):
             by_no[v] = r
-    for no, r in by_no.items():
+    for r in by_no.values():
         ws.cell(r, col["has"]).value = "否"
     for no, kind, deadline, result, owner in problems:
         r = by_no[no]
@@ -197,7 +196,6 @@ def camp(tmp_path_factory) -> Campaign:
     c.week("--as-of", "2022-04-14")
     c.week("-p", 3, "--as-of", "2022-04-15")
     return c
-
 
 
 # --- the hand-computed truth ----------------------------------------------------------------
@@ -463,10 +461,34 @@ def test_chase_lists(camp) -> None:
         rows = _sheet(_summary_dir(camp, n) / "催报名单.xlsx")[2:]
         assert [(r[2], r[4], r[5]) for r in rows if r[4] != RET] == want, n
         assert [r[2] for r in rows if r[4] == RET] == (["东村"] if n == 3 else [])
-    text = (_summary_dir(camp, 3) / "催报通知" / "襄城县" / "麦岭镇_催报通知.txt").read_text(
+
+
+def _notice(camp: Campaign, n: int, county: str, town: str) -> str:
+    path = _summary_dir(camp, n) / "催报通知" / county / f"{town}_催报通知.txt"
+    return path.read_text("utf-8-sig")
+
+
+def test_chase_dates_agree_with_the_deadlines(camp) -> None:
+    """A village that follows its 催报 is not made late by it. 东村 was sent back on 04-14: its
+    退回通知 says 04-17 (04-14 + 3 days; Receipts.judged: a correction within 3 days goes by the
+    first receipt, on time); the 催报名单 and 催报通知 of 04-15 say the same, not 04-18.
+    后杨村 owed 第2期 on 04-07, the deadline day: by 04-07 (the 催报名单's date), not 04-10."""
+    told = (camp.root / "退回修改" / "第3期" / "襄城县" / "东村_退回通知.txt").read_text(
         "utf-8-sig"
     )
-    assert "1.东村（退回待改）" in text and "2.西村（逾期未报）" in text
+    assert "于2022年4月17日前重新报送" in told
+    rows = _sheet(_summary_dir(camp, 3) / "催报名单.xlsx")[2:]
+    assert [(r[2], r[5]) for r in rows if r[4] == RET] == [("东村", "2022年4月17日")]
+    text = _notice(camp, 3, "襄城县", "麦岭镇")
+    assert (
+        "1.东村（退回待改）：报送的“东村.xlsx”未通过校验，请按退回修改意见改正后重新报送，"
+        "请于2022年4月17日前报送。" in text
+    )
+    assert "2.西村（逾期未报）：尚未报送本期台账，请于2022年4月18日前报送。" in text
+    text = _notice(camp, 2, "鄢陵县", "陈化店镇")
+    assert "请督促于2022年4月7日前报送：\n1.后杨村（未报送）：尚未报送本期台账。" in text
+    text = _notice(camp, 1, "鄢陵县", "望田镇")  # 04-03: 河刘村 already late, 04-03 + 3 days
+    assert "请督促于2022年4月6日前报送：\n1.河刘村（逾期未报）：尚未报送本期台账。" in text
 
 
 # each week's 校验报告: file → (village, 状态); 未报 = the villages owing a return that day
