@@ -151,6 +151,7 @@ def _fill(blank: Path, dst: Path, problems: list[tuple], report_date: dt.date, t
 class Campaign:
     def __init__(self, root: Path) -> None:
         self.root = root
+        self.said: list[str] = []  # what each week printed
         self.blank = {
             label: next((root / "台账").rglob(f"{VILLAGES[label][3]}_*.xlsx")) for label in LABELS
         }
@@ -163,7 +164,9 @@ class Campaign:
         _fill(self.blank[ledger or label], dst, problems, day, VILLAGES[label][3])
 
     def week(self, *args: object) -> str:
-        return _cli(self.root, "week", *args)
+        out = _cli(self.root, "week", *args)
+        self.said.append(out)
+        return out
 
 
 @pytest.fixture(scope="module")
@@ -544,3 +547,39 @@ def test_validate_command_agrees(camp) -> None:
     data = json.loads(_cli(camp.root, "validate", "returns/第3期", "--json", code=1))
     got = {f["file"]: f["accepted"] for f in data["files"]}
     assert got == {f"{NAMES[x]}.xlsx": True for x in P3} | {"东村.xlsx": False}
+
+
+# rollup --json: the same figures, rates in per cent 四舍五入 to 0.01
+ROLLUP = {  # unit → expected, reported, on_time, late, returned, missing, report_rate_pct,
+    # problems, new, completed, rate_pct, change_pp, overdue, rank
+    1: {
+        "襄城县": (6, 5, 4, 1, 0, 1, 83.33, 7, 7, 3, 42.86, None, 1, 1),  # 5/6, 3/7
+        "鄢陵县": (6, 5, 5, 0, 0, 1, 83.33, 10, 10, 3, 30.0, None, 3, 2),  # 3/10
+        "全市合计": (12, 10, 9, 1, 0, 2, 83.33, 17, 17, 6, 35.29, None, 4, None),  # 6/17
+    },
+    2: {
+        "鄢陵县": (6, 4, 4, 0, 0, 2, 66.67, 10, 0, 2, 50.0, 20.0, 1, 1),  # 4/6
+        "襄城县": (6, 3, 3, 0, 0, 3, 50.0, 7, 0, 0, 42.86, 0.0, 1, 2),
+        "全市合计": (12, 7, 7, 0, 0, 5, 58.33, 17, 0, 2, 47.06, 11.76, 2, None),  # 7/12, 8/17
+    },
+    3: {
+        "鄢陵县": (6, 5, 5, 0, 0, 1, 83.33, 12, 2, 3, 66.67, 16.67, 1, 1),  # 8/12
+        "襄城县": (6, 2, 2, 0, 1, 3, 33.33, 7, 0, 0, 42.86, 0.0, 1, 2),  # 2/6
+        "全市合计": (12, 7, 7, 0, 1, 4, 58.33, 19, 2, 3, 57.89, 10.84, 2, None),  # 11/19
+    },
+}
+ROLLUP_KEYS = ("expected", "reported", "on_time", "late", "returned", "missing",
+               "report_rate_pct", "problems", "new", "completed", "rate_pct", "change_pp",
+               "overdue", "rank")  # fmt: skip
+
+
+def test_rollup_command_and_the_week_screen(camp, tmp_path) -> None:
+    for n, want in ROLLUP.items():
+        data = json.loads(_cli(camp.root, "rollup", "-p", n, "--json", "-o", tmp_path / str(n)))
+        got = {u["unit"]: tuple(u[k] for k in ROLLUP_KEYS) for u in data["units"]}
+        assert got == want, n
+    # the last week (第3期, 04-15, nothing new) says the statuses of `status`
+    counts = {s: STATUS[3].count(s) for s in (NONE, OVER, RET, OK, LATE)}
+    line = "，".join(f"{s}{k}个" for s, k in counts.items())
+    assert f"各村状态：{line}" in "".join(camp.said[-1].split())  # wrapped at 80 columns
+    assert line == "未报送0个，逾期未报4个，退回待改1个，已通过7个，已通过（迟报）0个"
