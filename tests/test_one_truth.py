@@ -537,6 +537,9 @@ def test_returned_copies(camp) -> None:
         "第1期/已作废/鄢陵县/姚家村_退回修改.xlsx", "第1期/已作废/鄢陵县/姚家村_退回通知.txt",
         "第3期/襄城县/东村_退回修改.xlsx", "第3期/襄城县/东村_退回通知.txt",
     ]  # fmt: skip
+    # 姚家村 kept its notice's day (03-31 + 3 days): its correction of 04-03 is on time (已通过)
+    told = (out / "第1期" / "已作废" / "鄢陵县" / "姚家村_退回通知.txt").read_text("utf-8-sig")
+    assert "于2022年4月3日前重新报送" in told and STATUS[1][LABELS.index("B2")] == OK
     first = _sheet(out / "第3期" / "襄城县" / "东村_退回修改.xlsx")
     assert "校验结果：退回修改" in first[1][0]
     assert [(r[1], r[2]) for r in first[3:]] == [("提醒", "整个文件"), ("错误", "J11")]
