@@ -586,3 +586,8 @@ def test_rollup_command_and_the_week_screen(camp, tmp_path) -> None:
     line = "，".join(f"{s}{k}个" for s, k in counts.items())
     assert f"各村状态：{line}" in "".join(camp.said[-1].split())  # wrapped at 80 columns
     assert line == "未报送0个，逾期未报4个，退回待改1个，已通过7个，已通过（迟报）0个"
+    # nothing new on 04-15, but the 催报名单 now says 逾期未报 (04-14: 未报送): not "未作任何改动"
+    assert "".join(camp.said[-1].split()).startswith(
+        "第3期没有新的报送文件（共8个，均已处理），数据库和汇总表未改动；"
+        "催报名单和催报通知按2022年4月15日各村状态写出。"
+    )
