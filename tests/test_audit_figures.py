@@ -424,9 +424,9 @@ def test_county_week(county) -> None:
     out = county["root"] / "汇总"
     chase = _rows(out / "第1期" / "催报名单.xlsx", "催报名单")[2:]
     assert [(r[2], r[4], r[5]) for r in chase] == [
-        ("后杨村", "退回待改", "2022年4月5日"),
-        ("李村", "逾期未报", "2022年4月5日"),
-    ]  # 04-02 + 3 days
+        ("后杨村", "退回待改", "2022年4月2日"),  # its 退回通知's day: sent back 03-30 + 3 days
+        ("李村", "逾期未报", "2022年4月5日"),  # 04-02 + 3 days
+    ]
     # the county's 汇总表 ranks its townships and adds 本周新增, 本周完成整改, 变化, 排名:
     # 望田 2/3 vs 1/2 → +16.67 (new v6 #16; completed v6 #15); 陈化店 3/5 vs 1/4 → +35
     # (new v4 #25; completed v2 #10, v4 #25); 合计 5/8 vs 2/6 → +29.17

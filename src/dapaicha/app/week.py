@@ -252,13 +252,13 @@ def _chase(ws: Workspace, week: WeekResult, cl: Checklist) -> None:
     """催报名单.xlsx and a 催报通知 per township, in the period's 汇总 folder."""
     s = ws.settings
     out = ws.root / s.folders.summary / f"第{week.period}期"
-    due = week.as_of + dt.timedelta(days=s.resubmit_days)
+    due = chase.Due(week.as_of, s.resubmit_days, week.status.deadline)
     vs = week.status.villages
     title = f"{cl.campaign.title}第{week.period}期催报名单"
-    path = chase.write_list(vs, out / chase.LIST_NAME, title, due, week.status.deadline)
+    path = chase.write_list(vs, out / chase.LIST_NAME, title, due)
     week.written.append(("催报名单", path))
     notices = chase.write_notices(
-        vs, out / "催报通知", period=week.period, as_of=week.as_of, due=due,
+        vs, out / "催报通知", period=week.period, due=due,
         office=s.office or cl.campaign.office, phone=s.phone or cl.campaign.phone,
     )  # fmt: skip
     week.written += [("催报通知", p) for p in notices]

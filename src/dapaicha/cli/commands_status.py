@@ -101,7 +101,11 @@ def _print_week(w: week_app.WeekResult) -> None:
     con = render.console()
     counts = {s: sum(v.status is s for v in w.status.villages) for s in Status}
     if w.nothing_new:
-        con.print(f"第{w.period}期没有新的报送文件（共 {w.files} 个，均已处理），未作任何改动。")
+        day = f"{w.as_of.year}年{w.as_of.month}月{w.as_of.day}日"
+        con.print(
+            f"第{w.period}期没有新的报送文件（共{w.files}个，均已处理），数据库和汇总表未改动；"
+            f"催报名单和催报通知按{day}各村状态写出。"
+        )
     else:
         stored = w.new - len(w.unread)
         errors, warnings = w.findings
@@ -110,7 +114,7 @@ def _print_week(w: week_app.WeekResult) -> None:
             f"入库 {stored} 个（其中退回修改 {w.rejected} 个）；发现错误 {errors} 处、提醒 {warnings} 处，"
             "详见校验报告。"
         )
-    con.print("各村状态：" + "，".join(f"{s} {n} 个" for s, n in counts.items()))
+    con.print("各村状态：" + "，".join(f"{s}{n}个" for s, n in counts.items()))
     for file, n in w.elsewhere:
         con.print(
             f"[yellow]{escape(file)} 与第{n}期已入库的文件完全相同，不计入本期[/]，请村里报送本期台账。"

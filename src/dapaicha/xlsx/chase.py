@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
+from dapaicha.config.periods import day_of
 from dapaicha.fsutil import atomic_write_text, inside
 from dapaicha.model import Status
 from dapaicha.store.status import VillageStatus
@@ -25,14 +27,35 @@ def owing(villages: Sequence[VillageStatus]) -> list[VillageStatus]:
     return [v for v in villages if v.status in OWING]
 
 
+@dataclass(frozen=True)
+class Due:
+    """The day the 催报 asks each owing village to send its return by: one date, in the list
+    and in the notices, that does not make a village which keeps it late."""
+
+    as_of: dt.date
+    days: int  # resubmit_days: the time a 退回通知 gives
+    deadline: dt.date  # the period's
+
+    def of(self, v: VillageStatus) -> dt.date:
+        """未报送: the period's deadline (sent by then, it is on time); 退回待改: its 退回通知's
+        day (the rejected file's receipt + days: a correction by then goes by the earlier
+        receipt, config.periods.Receipts.judged) while not passed; else as_of + days."""
+        later = dt.timedelta(days=self.days)
+        if v.status is Status.UNREPORTED:
+            return self.deadline
+        sent = day_of(v.received_at) if v.status is Status.RETURNED and v.received_at else None
+        if sent is not None and sent + later >= self.as_of:
+            return sent + later
+        return self.as_of + later
+
+
 def _why(v: VillageStatus) -> str:
     if v.status is Status.RETURNED:
         return f"报送的“{v.file}”未通过校验，请按退回修改意见改正后重新报送"
     return "尚未报送本期台账"
 
 
-def write_list(villages: Sequence[VillageStatus], path: Path, title: str, due: dt.date,
-               period_deadline: dt.date) -> Path:  # fmt: skip
+def write_list(villages: Sequence[VillageStatus], path: Path, title: str, due: Due) -> Path:
     """催报名单.xlsx: one row per village owing its return, by township."""
     wb = Workbook()
     ws = excel.first_sheet(wb)
@@ -44,8 +67,8 @@ def write_list(villages: Sequence[VillageStatus], path: Path, title: str, due: d
                     border=excel.BORDER, fill=excel.HEAD_FILL)  # fmt: skip
         ws.column_dimensions[get_column_letter(j)].width = WIDTHS[j - 1]
     for i, v in enumerate(owing(villages), 3):
-        when = due if v.status is not Status.UNREPORTED else period_deadline
-        row = (v.county, v.township, v.village, v.code, str(v.status), excel.cn_date(when), _why(v))
+        when = excel.cn_date(due.of(v))
+        row = (v.county, v.township, v.village, v.code, str(v.status), when, _why(v))
         for j, value in enumerate(row, 1):
             excel.write(ws, i, j, value, font=excel.FONT_BODY, alignment=excel.WRAP,
                         border=excel.BORDER)  # fmt: skip
@@ -55,17 +78,22 @@ def write_list(villages: Sequence[VillageStatus], path: Path, title: str, due: d
     return path
 
 
-def notice_text(township: str, villages: Sequence[VillageStatus], *, period: int,
-                as_of: dt.date, due: dt.date, office: str, phone: str) -> str:  # fmt: skip
-    """One township's 催报通知 (公文 habits: no spaces around numbers; office, date, phone)."""
+def notice_text(township: str, villages: Sequence[VillageStatus], *, period: int, due: Due,
+                office: str, phone: str) -> str:  # fmt: skip
+    """One township's 催报通知 (公文 habits: no spaces around numbers; office, date, phone);
+    each village's date as in the 催报名单, said once when they share one."""
+    days = [excel.cn_date(due.of(v)) for v in villages]
+    one = len(set(days)) == 1
     lines = [f"{township}：", ""]
     lines.append(
-        f"截至{excel.cn_date(as_of)}，你乡（镇、街道）以下村第{period}期问题整改台账尚未报送或未通过校验，"
-        f"请督促于{excel.cn_date(due)}前报送："
+        f"截至{excel.cn_date(due.as_of)}，你乡（镇、街道）以下村第{period}期问题整改台账尚未报送或未通过校验，"
+        + (f"请督促于{days[0]}前报送：" if one else "请督促按以下期限报送：")
     )
-    for i, v in enumerate(villages, 1):
-        lines.append(f"{i}.{v.village}（{v.status}）：{_why(v)}。")
-    lines += ["", office or "", excel.cn_date(as_of)]
+    for i, (v, day) in enumerate(zip(villages, days, strict=True), 1):
+        lines.append(
+            f"{i}.{v.village}（{v.status}）：{_why(v)}" + ("。" if one else f"，请于{day}前报送。")
+        )
+    lines += ["", office or "", excel.cn_date(due.as_of)]
     if phone:
         lines.append(f"联系电话：{phone}")
     return "\n".join(lines).rstrip("\n") + "\n"
