@@ -10,7 +10,7 @@ import datetime as dt
 import sqlite3
 from pathlib import Path
 
-from test_store import CL, do_merge, make_sub
+from test_store import CL, do_merge, make_sub, problem
 
 from dapaicha.app import merge
 from dapaicha.config import periods
@@ -157,3 +157,24 @@ def test_a_countys_returned_village_is_returned_at_the_city(tmp_path):
     there = {v.village: v.status for v in period_status(city, 1, D(2022, 4, 3)).villages}
     assert here["前杨村"] is there["前杨村"] is Status.RETURNED
     assert here["大马村"] is there["大马村"] is Status.PASSED
+
+
+def test_an_update_after_the_deadline_keeps_a_village_on_time(tmp_path):
+    """大马村 reported 第1期 on 03-30 (accepted, on time) and sent an update on 04-10, ten
+    days after the deadline (03-31), past any notice's 3 days: it reported in time, so 第1期
+    stays on time. 前杨村, refused on 03-30 and fixed only on 04-10, is late."""
+    dbp = tmp_path / "s.sqlite"
+    first = make_sub(0, D(2022, 3, 30), file="第1期/大马村.xlsx")
+    refused = make_sub(2, D(2022, 3, 30), accepted=False, errors=1, file="第1期/前杨村.xlsx")
+    do_merge(dbp, [first, refused], folder=tmp_path, received_at="2022-03-30T10:00:00+08:00")
+    update = make_sub(0, D(2022, 3, 30), [problem(5)], file="第1期/大马村-更新.xlsx")
+    fixed = make_sub(2, D(2022, 3, 30), file="第1期/前杨村-改.xlsx")
+    res = do_merge(dbp, [update, fixed], folder=tmp_path, received_at="2022-04-10T10:00:00+08:00")
+    assert "received-late" not in [f.code for f in res.findings[update.sha256]]
+    assert "received-late" in [f.code for f in res.findings[fixed.sha256]]
+    got = {r[0]: r[3] for r in _subs(dbp) if r[2] == 1}
+    assert got == {
+        "第1期/大马村.xlsx": 1,
+        "第1期/大马村-更新.xlsx": 1,  # was 0: the update made a village that reported late
+        "第1期/前杨村-改.xlsx": 0,
+    }

@@ -267,8 +267,9 @@ def _receipts(
     """When each file and each village's first return of a period was received."""
     stored = stored_files(store_path, [s.sha256 for s in subs])
     keys = sorted({s.key for s in subs if s.village_code or s.village})
-    before = receipts_of(store_path, keys)
-    return periods_mod.Receipts(cl.campaign, at or periods_mod.now(), stored, before, grace)
+    before, reported = receipts_of(store_path, keys)
+    now = at or periods_mod.now()
+    return periods_mod.Receipts(cl.campaign, now, stored, before, grace, reported)
 
 
 def _incoming(
@@ -278,6 +279,8 @@ def _incoming(
     the tier below decided (it received them), else by their 填报日期."""
     if s.source_kind == "merged":
         on_time = s.on_time if s.on_time is not None else pers.on_time(s.report_date, n)
+    elif seen.reported_on_time(s.key, n, s.sha256):
+        on_time = True  # an update of a village that reported in time
     else:
         on_time = pers.on_time(s.report_date, n, seen.judged(s.key, n, s.sha256))
     return store.Incoming(s, n, on_time, source, seen.at(s.sha256))

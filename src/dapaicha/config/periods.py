@@ -160,6 +160,8 @@ class Receipts:
     stored: dict[str, tuple[bool, str, int]]  # sha256 → (accepted, received_at, period)
     before: dict[tuple[str, int], list[str]] = field(default_factory=dict)  # (village, n) → all
     grace: int = RESUBMIT_DAYS  # days a village has to send a corrected return (its notice)
+    # (village, n) → when its first return accepted as on time was received
+    reported: dict[tuple[str, int], str] = field(default_factory=dict)
 
     def at(self, sha: str) -> str:
         return self.stored[sha][1] if sha in self.stored else self.now
@@ -167,6 +169,12 @@ class Receipts:
     def day(self, sha: str) -> dt.date | None:
         """The receipt day timeliness goes by (None outside the campaign)."""
         return receipt_day(self.campaign, day_of(self.at(sha)))
+
+    def reported_on_time(self, village: str, n: int, sha: str) -> bool:
+        """Whether the village had a return of period n accepted as on time before this one
+        (an update after the deadline does not make a village that reported in time late)."""
+        first = self.reported.get((village, n))
+        return first is not None and first < self.at(sha)
 
     def judged(self, village: str, n: int, sha: str) -> dt.date | None:
         """The day this return's timeliness goes by: its receipt; a correction sent within

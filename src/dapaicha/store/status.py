@@ -254,22 +254,29 @@ def arrivals(store_path: Path | str, period: int) -> list[Arrival]:
         conn.close()
 
 
-def receipts_of(store_path: Path | str, keys: list[str]) -> dict[tuple[str, int], list[str]]:
+def receipts_of(
+    store_path: Path | str, keys: list[str]
+) -> tuple[dict[tuple[str, int], list[str]], dict[tuple[str, int], str]]:
     """(village key, period) → when the store received each return of that village for that
-    period (accepted or not), as stored."""
-    if not Path(store_path).exists() or not keys:
-        return {}
-    conn = store_db.connect(store_path)
+    period (accepted or not), as stored; and → when it first received one it accepted as
+    on time (the village has reported: its later updates keep it on time)."""
     out: dict[tuple[str, int], list[str]] = {}
+    first: dict[tuple[str, int], str] = {}
+    if not Path(store_path).exists() or not keys:
+        return out, first
+    conn = store_db.connect(store_path)
     try:
         for i in range(0, len(keys), 500):
             chunk = keys[i : i + 500]
             sql = (
-                "SELECT village_key, period, received_at FROM submissions"
+                "SELECT village_key, period, received_at, accepted, on_time FROM submissions"
                 f" WHERE village_key IN ({','.join('?' * len(chunk))})"
             )
-            for k, n, at in conn.execute(sql, chunk):
-                out.setdefault((k, int(n)), []).append(at)
-        return out
+            for k, n, at, accepted, on_time in conn.execute(sql, chunk):
+                key = (k, int(n))
+                out.setdefault(key, []).append(at)
+                if accepted and on_time and (key not in first or at < first[key]):
+                    first[key] = at
+        return out, first
     finally:
         conn.close()
