@@ -385,6 +385,33 @@ def test_two_files_of_one_date_say_the_name_decided(make_return, cl, ros, tmp_pa
     assert msg.endswith("采用填报日期相同（2022-03-30）、文件名排在后的“b.xlsx”。")
 
 
+def test_a_failed_file_replaced_by_a_passing_one_is_not_sent_back(make_return, ros, tmp_path):
+    """大马村 sent a file with an error, then a corrected one (in one batch): the corrected one
+    is used; the failed one is 未通过（未采用）, gets no copy and no notice (was a notice saying
+    现退回修改), and is not counted among the files sent back."""
+    d = tmp_path / "in"
+    make_return("大马村.xlsx", {5: {"has_problem": "是"}}, folder=d)  # 是 without its columns
+    make_return("大马村-改.xlsx", {}, folder=d)
+    fb = tmp_path / "fb"
+    got = validate.command(d, ros.source, report_path=tmp_path / "r.xlsx", feedback_dir=fb,
+                           deadline="2022-04-08", as_of=dt.date(2022, 3, 31))  # fmt: skip
+    status = {fr.file: fr.status for fr in got.report.files}
+    assert status == {"大马村.xlsx": "未通过（未采用）", "大马村-改.xlsx": "通过"}
+    # the corrected file's copy only (its duplicate-return warning): no 退回 for the failed one
+    assert sorted(p.name for p in fb.rglob("*") if p.is_file()) == [
+        "大马村_退回修改.xlsx",
+        "大马村_退回通知.txt",
+    ]
+    notice = next(fb.rglob("*.txt")).read_text(encoding="utf-8-sig")
+    assert "已通过校验" in notice and "大马村-改.xlsx" in notice
+    ws = openpyxl.load_workbook(tmp_path / "r.xlsx")["文件"]
+    summary = next(c.value for row in ws.iter_rows(max_row=3) for c in row if c.value
+                   and str(c.value).startswith("共校验"))  # fmt: skip
+    assert summary.startswith(
+        "共校验 2 个文件：通过 1 个，退回修改 0 个，未通过但本村另有一份已采用 1 个；"
+    )
+
+
 def test_unreadable_file_is_placed_by_its_name(make_return, cl, ros, tmp_path):
     # a broken file named after its village: sent back to that village, which is not 未报
     d = tmp_path / "u"

@@ -112,9 +112,14 @@ class FileResult:
 
     @property
     def status(self) -> str:
-        if not self.accepted:
-            return "退回修改"
+        if not self.accepted:  # unused: another file of its village is used (sent back)
+            return "退回修改" if self.used else "未通过（未采用）"
         return "通过" if self.used else "通过（未采用）"
+
+    @property
+    def sent_back(self) -> bool:
+        """Failed and the file its village's figures come from: a copy and notice go back."""
+        return not self.accepted and self.used
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {k: getattr(self, k) for k in _RESULT_KEYS}

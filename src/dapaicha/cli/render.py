@@ -65,17 +65,20 @@ def print_report(
     most MAX_SHOWN lines; verbose: every file and finding, in file order)."""
     files = report.files
     acc = sum(f.accepted for f in files)
+    back = sum(f.sent_back for f in files)
     t = Table(title="校验结果", show_lines=False)
     for h in ("文件数", "通过", "退回修改", "未报村数", "跳过文件"):
         t.add_column(h, justify="right")
     t.add_row(
         str(len(files)),
         str(acc),
-        str(len(files) - acc),
+        str(back),
         str(len(report.missing)),
         str(len(report.skipped)),
     )
     con.print(t)
+    if unused := len(files) - acc - back:
+        con.print(f"另有{unused}个文件未通过，但本村另有一份已采用，不退回。")
     counts = report.count_by_code()
     if counts:
         ct = Table(title="问题分类统计")

@@ -173,17 +173,24 @@ def table_sheet(
 
 def _summary(report: Report) -> str:
     files = report.files
-    rejected = sum(not f.accepted for f in files)
+    passed = sum(f.accepted for f in files)
+    back = sum(f.sent_back for f in files)
+    unused = len(files) - passed - back
     errors = sum(f.errors for f in files)
     warnings = sum(f.warnings for f in files)
     return (
-        f"共校验 {len(files)} 个文件：通过 {len(files) - rejected} 个，退回修改 {rejected} 个；"
-        f"错误 {errors} 处，提醒 {warnings} 处；未报 {len(report.missing)} 个村；"
+        f"共校验 {len(files)} 个文件：通过 {passed} 个，退回修改 {back} 个"
+        + (f"，未通过但本村另有一份已采用 {unused} 个；" if unused else "；")
+        + f"错误 {errors} 处，提醒 {warnings} 处；未报 {len(report.missing)} 个村；"
         f"未能校验 {len(report.skipped)} 个文件。"
     )
 
 
-STATUS_MARKS = {"退回修改": 0, "通过（": 1}  # 状态 → the fill of the list (BAD, WARN)
+STATUS_MARKS = {
+    "退回修改": 0,
+    "通过（": 1,
+    "未通过（": 1,
+}  # 状态 → the fill of the list (BAD, WARN)
 MARK_FILLS = (excel.BAD_FILL, excel.WARN_FILL)
 
 
