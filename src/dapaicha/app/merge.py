@@ -124,7 +124,6 @@ def run(
     all_units: bool = False,
 ) -> MergeResult:
     """Validate a folder (the same rules and report as `validate`), store it, write the ledger.
-
     only: validate just these files of the folder (the rest are in the store already).
     merged_period: the period a merged ledger must be of when no --period is given (rollup -p).
     listed: validate.list_files(folder), when known."""
@@ -267,9 +266,8 @@ def _receipts(
     """When each file and each village's first return of a period was received."""
     stored = stored_files(store_path, [s.sha256 for s in subs])
     keys = sorted({s.key for s in subs if s.village_code or s.village})
-    before, reported = receipts_of(store_path, keys)
-    now = at or periods_mod.now()
-    return periods_mod.Receipts(cl.campaign, now, stored, before, grace, reported)
+    before, first = receipts_of(store_path, keys)
+    return periods_mod.Receipts(cl.campaign, at or periods_mod.now(), stored, before, grace, first)
 
 
 def _incoming(
@@ -279,8 +277,8 @@ def _incoming(
     the tier below decided (it received them), else by their 填报日期."""
     if s.source_kind == "merged":
         on_time = s.on_time if s.on_time is not None else pers.on_time(s.report_date, n)
-    elif seen.reported_on_time(s.key, n, s.sha256):
-        on_time = True  # an update of a village that reported in time
+    elif seen.reported_on_time(s.key, n, s.sha256):  # an update of a village in time
+        on_time = True
     else:
         on_time = pers.on_time(s.report_date, n, seen.judged(s.key, n, s.sha256))
     return store.Incoming(s, n, on_time, source, seen.at(s.sha256))
