@@ -1032,3 +1032,22 @@ def test_list_files_order_and_what_is_skipped(tmp_path):
     ])  # fmt: skip
     assert validate.list_files(d / "a.xlsx") == ([d / "a.xlsx"], [])
     assert validate.list_files(tmp_path / "missing") == ([], [])
+
+
+def test_a_file_named_for_a_village_the_roster_has_twice(make_return, cl, ros, tmp_path):
+    """王庄村.xlsx holding 大马村's ledger: the roster has two 王庄村 (the file name matches
+    neither), yet it names another village than the ledger's: said (was silent). A file name
+    naming no village, or only its township, says nothing."""
+    assert sum(v.village == "王庄村" for v in ros.villages) == 2
+    d = tmp_path / "in"
+    make_return("王庄村.xlsx", folder=d)  # 大马村's ledger
+    make_return("陈化店镇台账.xlsx", folder=d / "x")
+    make_return("第1期.xlsx", folder=d / "y")
+    rep, _ = validate.validate_folder(d, cl, ros, workers=1)
+    got = {fr.file: [(f.code, f.value) for f in fr.findings if f.code.startswith("identity")]
+           for fr in rep.files}  # fmt: skip
+    assert got == {
+        "王庄村.xlsx": [("identity-conflict", "王庄村")],
+        "x/陈化店镇台账.xlsx": [],
+        "y/第1期.xlsx": [],
+    }

@@ -15,7 +15,7 @@ from dapaicha.config.roster import (
     township_base,
     village_base,
 )
-from dapaicha.findings import C, Finding, make
+from dapaicha.findings import C, Finding, FindingCode, make
 from dapaicha.normalize import squash
 from dapaicha.read.reader import Return
 
@@ -61,11 +61,8 @@ def _base(fn: Callable[[str], str], name: str) -> str:
     return _BASES[k]
 
 
-def match_text(roster: Roster, text: str) -> Village | None:
-    """The one roster village whose names appear in a free text (title, file name)."""
-    t = squash(text)
-    if not t:
-        return None
+def _found(roster: Roster, t: str) -> dict[str, _Entry]:
+    """Every roster village one of whose names appears in a squashed text, by key."""
     found: dict[str, _Entry] = {}
     idx = _index(roster)
     names, starts = idx.names, idx.starts
@@ -76,6 +73,13 @@ def match_text(roster: Roster, text: str) -> Village | None:
         for j in range(i + 2, min(n, i + span) + 1):
             for e in names.get(t[i:j], ()):
                 found[e[0]] = e
+    return found
+
+
+def match_text(roster: Roster, text: str) -> Village | None:
+    """The one roster village whose names appear in a free text (title, file name)."""
+    t = squash(text)
+    found = _found(roster, t) if t else {}
     if not found:
         return None
     cands = list(found.values())
@@ -313,22 +317,50 @@ def identify(ret: Return, roster: Roster) -> tuple[Village | None, list[Finding]
             )
         )
         return None, out
+    out += _conflicts(ret, roster, sources, chosen, chosen_src)
+    return chosen, out
+
+
+def _conflicts(
+    ret: Return,
+    roster: Roster,
+    sources: list[tuple[str, Village | None, str]],
+    chosen: Village,
+    chosen_src: str,
+) -> list[Finding]:
+    """The sources naming another village than the chosen one (the file name may, harmlessly)."""
+    said: list[tuple[FindingCode, str, str]] = []  # (code, source, the name it gives)
     for label, v, _ in sources:
         if v is not None and v.key != chosen.key:
             # The metadata and the 填报单位 line naming two villages: another village's
             # ledger was reused. Only the file name may disagree harmlessly.
             pair = {label, chosen_src}
-            code = (
-                C.IDENTITY_MISMATCH if pair == {"填报单位", "台账元数据"} else C.IDENTITY_CONFLICT
-            )
-            out.append(
-                make(
-                    code,
-                    ret.file,
-                    sheet=ret.sheet,
-                    value=v.full_name,
-                    detail=f"{label}显示为“{v.full_name}”，{chosen_src}显示为“{chosen.full_name}”",
-                    expected=f"{chosen_src}（{chosen.full_name}）",
-                )
-            )
-    return chosen, out
+            mismatch = pair == {"填报单位", "台账元数据"}
+            code = C.IDENTITY_MISMATCH if mismatch else C.IDENTITY_CONFLICT
+            said.append((code, label, v.full_name))
+    label, v, stem = sources[-1]  # the file name's, always last
+    if v is None and (other := _stem_names(roster, stem, chosen)):
+        said.append((C.IDENTITY_CONFLICT, label, other))  # a name the roster has twice
+    where = f"{chosen_src}显示为“{chosen.full_name}”"
+    taken = f"{chosen_src}（{chosen.full_name}）"
+    return [
+        make(
+            code,
+            ret.file,
+            sheet=ret.sheet,
+            value=name,
+            detail=f"{label}显示为“{name}”，{where}",
+            expected=taken,
+        )
+        for code, label, name in said
+    ]
+
+
+def _stem_names(roster: Roster, stem: str, chosen: Village) -> str:
+    """The village name a file name spells out in full (村 or 社区 included) when it is not
+    the chosen village's: "" when it names none, or the chosen one too."""
+    t = squash(stem)
+    if not t or village_base(chosen.village) in t:
+        return ""
+    full = {e[1].village for e in _found(roster, t).values() if e[1].village in t}
+    return max(full, key=len) if full else ""
