@@ -240,8 +240,11 @@ def _read_workbook(
     if sn.formula_parts:  # a formula without a value reads as blank: say so
         cells = formulas.of_sheet(parsed, m.name, sn.formula_parts)
         findings += formulas.findings(ret.file, m.name, ret.rows, cells) if cells else []
-    _row_below(grid, end, ret, findings)
-    after = min(ret.rows[-1].row, end) if ret.rows else end  # past the last item read
+    first_end = end
+    if (again := _header_again(grid, end, cols)) >= 0:  # the whole sheet pasted below: its
+        end = _read_rows(grid, sub_header(grid, again, dict(cols)), ret, findings, signer_titles)
+    _row_below(grid, end, ret, findings)  # rows join the table's; check.pasted says it
+    after = min(ret.rows[-1].row, first_end) if ret.rows else first_end  # past the items
     ret.signers = read_signers(grid, range(after, len(grid)), ret.spans, signer_titles)
     _read_date(grid, after, ret)
     return ret, findings
@@ -396,6 +399,20 @@ def _read_rows(
             _fix_cells(vals, r, ret, findings, ods)
         rows_out.append(TableRow(r + 1, no_raw, vals, Cells(letters, r + 1)))
     return r
+
+
+def _header_again(grid: list[list[Any]], end: int, cols: dict[str, int]) -> int:
+    """The 0-based row below the table's end holding its header again, column for column
+    (a copy of the whole sheet pasted under the signatures); -1 when none."""
+    for r in range(end + 1, len(grid)):
+        row = grid[r]
+        if all(c < len(row) and _header_of(row[c]) == k for k, c in cols.items()):
+            return r
+    return -1
+
+
+def _header_of(v: Any) -> str | None:
+    return match_header(v)[0] if v.__class__ is str and len(v) <= 20 else None
 
 
 def _row_below(grid: list[list[Any]], end: int, ret: Return, findings: list[Finding]) -> None:

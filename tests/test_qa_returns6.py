@@ -1,0 +1,372 @@
+"""The fifth tester's list: returns as county clerks and village officials make them, each edit
+made with openpyxl and the file re-saved by LibreOffice as xlsx, xls and ods (sorted rows, a
+blank column inserted, a two-row header, the ledger copied into a new workbook, columns
+deleted, signature cells holding titles, a 是否整改到位 header, the whole sheet pasted below)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+from pathlib import Path
+
+import openpyxl
+import pytest
+from conftest import NO, SOFFICE, problem
+from openpyxl.comments import Comment
+from openpyxl.worksheet.cell_range import CellRange
+
+from dapaicha import layout
+from dapaicha.app import validate
+from dapaicha.xlsx import fill
+
+FIRST = layout.ROW_FIRST_ITEM  # item n is on row FIRST + n - 1
+L = layout.LETTER
+FORMATS = ("xlsx", "xls", "ods")
+SIGN = [layout.sign_rows(66, 3)[i] for i in range(3)]  # 71, 72, 73
+
+
+def R(n: int) -> int:
+    return FIRST + n - 1
+
+
+def _found(fr):
+    return sorted((f.code, f.cell, f.item) for f in fr.findings)
+
+
+def _convert(srcs: list[Path], fmt: str, outdir: Path) -> list[Path]:
+    """Several workbooks re-saved by one LibreOffice run."""
+    profile = outdir / ".lo-profile"
+    cmd = [SOFFICE, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to"]
+    cmd += [fmt, "--outdir", str(outdir), *map(str, srcs)]
+    subprocess.run(cmd, check=True, capture_output=True, timeout=300)
+    return [outdir / f"{p.stem}.{fmt}" for p in srcs]
+
+
+def _unmerged(ws) -> list[CellRange]:
+    ranges = [CellRange(str(r)) for r in ws.merged_cells.ranges]
+    for rng in ranges:
+        ws.unmerge_cells(rng.coord)
+    return ranges
+
+
+def _insert_col(ws, at: int) -> None:
+    """A column inserted before column `at` (1-based) as a spreadsheet program does it."""
+    ranges = _unmerged(ws)
+    ws.insert_cols(at)
+    for rng in ranges:
+        if rng.min_col >= at:
+            rng.shift(col_shift=1)
+        elif rng.max_col >= at:
+            rng.expand(right=1)
+        ws.merge_cells(rng.coord)
+
+
+def _delete_col(ws, at: int) -> None:
+    ranges = _unmerged(ws)
+    ws.delete_cols(at)
+    for rng in ranges:
+        if rng.min_col > at:
+            rng.shift(col_shift=-1)
+        elif rng.max_col >= at and rng.max_col > rng.min_col:
+            rng.expand(right=-1)
+        ws.merge_cells(rng.coord)
+
+
+def _blank_column(ws, wb) -> None:
+    _insert_col(ws, 7)  # between 自查问题描述 (F) and 整改措施 (G)
+
+
+def _sorted(ws, wb) -> None:
+    """The table sorted by 是否存在问题 (是 first): merges inside the table undone first."""
+    for rng in [r for r in _unmerged(ws) if not FIRST <= r.min_row <= R(66)]:
+        ws.merge_cells(rng.coord)
+    rows = [[ws.cell(R(n), c).value for c in range(1, 14)] for n in range(1, 67)]
+    rows.sort(key=lambda r: r[4] != "是")
+    for i, values in enumerate(rows):
+        for c, v in enumerate(values, 1):
+            ws.cell(FIRST + i, c).value = v
+
+
+def _two_row_header(ws, wb) -> None:
+    """A row inserted under the header: 问题整改情况 merged over 整改措施 … 完成时间."""
+    ranges = _unmerged(ws)
+    ws.insert_rows(FIRST)
+    for rng in ranges:
+        if rng.min_row >= FIRST:
+            rng.shift(row_shift=1)
+        ws.merge_cells(rng.coord)
+    h = layout.ROW_HEADER
+    for c in range(1, 14):
+        ws.cell(h + 1, c).value = ws.cell(h, c).value
+    for c in (*range(1, 7), 13):
+        ws.merge_cells(start_row=h, start_column=c, end_row=h + 1, end_column=c)
+    for c in range(8, 13):
+        ws.cell(h, c).value = None
+    ws.cell(h, 7).value = "问题整改情况"
+    ws.merge_cells(start_row=h, start_column=7, end_row=h, end_column=12)
+
+
+def _new_workbook(ws, wb) -> None:
+    """The ledger pasted into a new workbook: sheet Sheet1, no 填报说明, no metadata."""
+    for name in wb.sheetnames:
+        if name != ws.title:
+            del wb[name]
+    ws.title = "Sheet1"
+
+
+def _signer_titles(ws, wb) -> None:
+    ws[f"D{SIGN[0]}"], ws[f"D{SIGN[1]}"], ws[f"D{SIGN[2]}"] = "组长", "第一书记", "村支部书记："
+
+
+def _result_header(ws, wb) -> None:
+    ws[f"{L['result']}{layout.ROW_HEADER}"] = "是否整改到位"
+    ws[f"{L['result']}{R(40)}"] = "整改中"
+
+
+def _del_measure(ws, wb) -> None:
+    _delete_col(ws, 7)
+
+
+def _del_owner(ws, wb) -> None:
+    _delete_col(ws, 10)
+
+
+def _del_deadline(ws, wb) -> None:
+    _delete_col(ws, 9)
+
+
+def _del_description(ws, wb) -> None:
+    _delete_col(ws, 6)
+
+
+def _paste_sheet_below(src: Path):
+    """The whole of another filled sheet (title to signatures) pasted under the signatures."""
+
+    def edit(ws, wb) -> None:
+        other = openpyxl.load_workbook(src)[layout.SHEET_LEDGER]
+        off = 76
+        for row in other.iter_rows():
+            for c in row:
+                if c.value is not None:
+                    ws.cell(c.row + off, c.column).value = c.value
+        for m in other.merged_cells.ranges:
+            ws.merge_cells(
+                start_row=m.min_row + off,
+                start_column=m.min_col,
+                end_row=m.max_row + off,
+                end_column=m.max_col,
+            )
+
+    return edit
+
+
+def _words(ws, wb) -> None:
+    """是。/否。, full-width spaces around 是/否, 没有, 无, 有问题; dates as text 2022.4.20."""
+    for n, w in {5: "否。", 6: "否\u3000", 7: "没有", 8: "无", 9: "Ｎ"}.items():
+        ws[f"E{R(n)}"] = w
+    for n, w in {10: "是。", 11: "\u3000是", 12: "有问题"}.items():
+        for key, v in problem(has_problem=w).items():
+            ws[f"{L[key]}{R(n)}"] = v
+    ws[f"I{R(10)}"], ws[f"L{R(10)}"] = "2022.4.20", "2022.3.28"
+
+
+def _deadline_words(ws, wb) -> None:
+    for n, d in {10: "2026年4月底", 11: "4月30日前", 12: "立行立改", 13: "长期坚持"}.items():
+        for key, v in problem(deadline=d).items():
+            ws[f"{L[key]}{R(n)}"] = v
+    ws[f"H{R(13)}"], ws[f"K{R(13)}"], ws[f"L{R(13)}"] = "纳入整改方案", "正在整改", None
+    ws[layout.DATE_CELL] = "2026.3.28"  # the year typed wrong: a warning
+
+
+def _looks(ws, wb) -> None:
+    """Columns and 否 rows hidden, a filter left on, panes frozen elsewhere, notes on cells."""
+    ws.column_dimensions["H"].hidden = True
+    ws.column_dimensions["M"].hidden = True
+    ws.auto_filter.ref = f"A{layout.ROW_HEADER}:M{R(66)}"
+    ws.auto_filter.add_filter_column(4, ["是"])
+    for n in range(1, 67):
+        if n not in (3, 40):
+            ws.row_dimensions[R(n)].hidden = True
+    ws.freeze_panes = "F5"
+    ws[f"E{R(3)}"].comment = Comment("请核实", "张三")
+    ws[layout.DATE_CELL].comment = Comment("3月30日填", "王")
+    for n in range(1, 67):
+        ws[f"B{R(n)}"] = str(n)  # 序号 as text
+
+
+ANSWERS = {
+    3: problem(owner=None),
+    40: problem(
+        measure=None,
+        kind="纳入整改方案",
+        deadline=dt.date(2022, 12, 31),
+        result="正在整改",
+        done_date=None,
+    ),
+}
+COMPLETE = {3: problem(), 40: problem(result="正在整改", done_date=None)}
+
+
+@pytest.fixture(scope="module")
+def resaved(tmp_path_factory, cl, ros, blank_ledgers) -> dict[str, Path]:
+    """Each edit made to a filled return of 大马村, then the file re-saved by LibreOffice as
+    xlsx, xls and ods (one LibreOffice run per format): name.fmt → path."""
+    d = tmp_path_factory.mktemp("resaved6")
+    signers = dict(zip(cl.campaign.village_signers, ("甲", "乙", "丙"), strict=True))
+
+    def filled(name: str, answers: dict, village: int = 0) -> Path:
+        p = d / "src" / f"{name}.xlsx"
+        p.parent.mkdir(exist_ok=True)
+        blank = blank_ledgers[ros.villages[village].code]
+        fill.fill_ledger(
+            blank, p, answers, default=NO, report_date=dt.date(2022, 3, 30), signers=signers
+        )
+        return p
+
+    same = filled("同一份", COMPLETE)
+    other = filled("王庄村", {5: problem()}, village=1)
+    edits = {
+        "插入空列": (_blank_column, ANSWERS),
+        "排序": (_sorted, ANSWERS),
+        "两行表头": (_two_row_header, ANSWERS),
+        "新工作簿": (_new_workbook, ANSWERS),
+        "签字栏写职务": (_signer_titles, COMPLETE),
+        "是否整改到位": (_result_header, COMPLETE),
+        "删整改措施": (_del_measure, COMPLETE),
+        "删责任人": (_del_owner, COMPLETE),
+        "删整改期限": (_del_deadline, COMPLETE),
+        "删问题描述": (_del_description, COMPLETE),
+        "整张表贴在下面": (_paste_sheet_below(same), COMPLETE),
+        "别村的表贴在下面": (_paste_sheet_below(other), COMPLETE),
+        "是否的写法": (_words, COMPLETE),
+        "期限的写法": (_deadline_words, COMPLETE),
+        "隐藏筛选冻结批注": (_looks, COMPLETE),
+    }
+    srcs = []
+    for name, (edit, answers) in edits.items():
+        p = filled(name, answers)
+        wb = openpyxl.load_workbook(p)
+        edit(wb[layout.SHEET_LEDGER], wb)
+        wb.save(p)
+        srcs.append(p)
+    out = {}
+    for fmt in FORMATS:
+        for p in _convert(srcs, fmt, d / fmt):
+            out[p.name] = p
+    return out
+
+
+def _validate(resaved, name, fmt, cl, ros):
+    p = resaved[f"{name}.{fmt}"]
+    return validate.validate_return(p, p.name, cl, ros)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_signature_cells_holding_only_the_signers_titles_are_no_names(resaved, cl, ros, fmt):
+    """组长, 第一书记, 村支部书记： typed where the names go (the labels again): no one signed
+    (were taken as three names, accepted)."""
+    fr, subs = _validate(resaved, "签字栏写职务", fmt, cl, ros)
+    assert _found(fr) == [("signer-missing", f"D{r}", None) for r in SIGN]
+    assert not subs[0].accepted
+    assert "“第一书记”姓名未填写" in fr.findings[1].message
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_是否整改到位_header_is_the_整改结果_column(resaved, cl, ros, fmt):
+    """The notice's 是否整改到位 typed as the 整改结果 header, answered 已整改 / 整改中: read
+    (was column-missing and a result-missing “为空” without a cell for each problem)."""
+    fr, subs = _validate(resaved, "是否整改到位", fmt, cl, ros)
+    assert _found(fr) == []
+    got = {r.no: r.result for r in subs[0].rows if r.is_problem}
+    assert got == {3: "已整改", 40: "正在整改"}
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize(
+    ("name", "header"),
+    [("删整改措施", "整改措施"), ("删责任人", "责任人"), ("删整改期限", "整改期限"),
+     ("删问题描述", "自查问题描述")],
+)  # fmt: skip
+def test_a_deleted_column_is_said_once_not_empty_in_every_problem(
+    resaved, cl, ros, fmt, name, header
+):
+    """A column deleted: column-missing says it; each problem row is not also told its cell
+    in that column is empty (it has no cell; was e.g. measure-missing without a cell)."""
+    fr, subs = _validate(resaved, name, fmt, cl, ros)
+    assert _found(fr) == [("column-missing", "", None)]
+    assert fr.findings[0].value == header
+    assert not subs[0].accepted
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_the_whole_sheet_pasted_under_the_signatures_is_a_repeated_table(resaved, cl, ros, fmt):
+    """The whole sheet (title, header, 66 items, signatures) copied and pasted under the
+    signatures, unchanged: read once, said once at its first item (was row-below-table at
+    B80, refused, telling the village to move 第1项 into the table)."""
+    fr, subs = _validate(resaved, "整张表贴在下面", fmt, cl, ros)
+    assert _found(fr) == [("table-repeated", "B80", None)]
+    assert subs[0].accepted
+    assert [r.no for r in subs[0].rows if r.is_problem] == [3, 40]
+    assert len(subs[0].rows) == 66
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_another_village_s_sheet_pasted_under_the_signatures_is_refused_as_such(
+    resaved, cl, ros, fmt
+):
+    """王庄村's filled sheet pasted under 大马村's signatures: two tables that differ, keep
+    one (was row-below-table at B80: move 第1项 into the table)."""
+    fr, subs = _validate(resaved, "别村的表贴在下面", fmt, cl, ros)
+    assert _found(fr) == [("table-repeated-changed", "B80", None)]
+    assert (fr.village, [r.no for r in subs[0].rows if r.is_problem]) == ("大马村", [3, 40])
+
+
+# Passed already; kept: the cells named where the village's own layout puts them.
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize(
+    ("name", "cells"),
+    [
+        ("插入空列", ("K6", "H43")),  # a column between F and G: G… shift right
+        ("排序", ("J4", "G5")),  # sorted by 是否存在问题: items 3 and 40 on rows 4, 5
+        ("两行表头", ("J7", "G44")),  # one row more above the items
+        ("新工作簿", ("J6", "G43")),  # Sheet1 of a new workbook, no metadata
+    ],
+)
+def test_findings_name_the_cells_of_an_edited_layout(resaved, cl, ros, fmt, name, cells):
+    fr, subs = _validate(resaved, name, fmt, cl, ros)
+    assert _found(fr) == [("measure-missing", cells[1], 40), ("owner-missing", cells[0], 3)]
+    assert (fr.village, fr.village_code) == ("大马村", "411024103201")
+    assert len(subs[0].rows) == 66
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_yes_and_no_as_typed_with_stops_and_full_width_spaces_are_read(resaved, cl, ros, fmt):
+    fr, subs = _validate(resaved, "是否的写法", fmt, cl, ros)
+    assert _found(fr) == []
+    got = {r.no: r.has_problem for r in subs[0].rows if 5 <= r.no <= 12}
+    assert got == {5: "否", 6: "否", 7: "否", 8: "否", 9: "否", 10: "是", 11: "是", 12: "是"}
+    row10 = next(r for r in subs[0].rows if r.no == 10)
+    assert (row10.deadline, row10.done_date) == (dt.date(2022, 4, 20), dt.date(2022, 3, 28))
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_deadlines_as_clerks_word_them(resaved, cl, ros, fmt):
+    """2026年4月底 for 立行立改: past the end; 4月30日前: 2022-04-30; 立行立改 typed as the
+    deadline: not a date; 长期坚持 of a 纳入整改方案: allowed; 填报日期 2026.3.28: a warning."""
+    fr, subs = _validate(resaved, "期限的写法", fmt, cl, ros)
+    assert _found(fr) == [
+        ("deadline-after-campaign", f"I{R(10)}", 10),
+        ("deadline-invalid", f"I{R(12)}", 12),
+        ("report-date-out-of-campaign", "K2", None),
+    ]
+    assert next(r.deadline for r in subs[0].rows if r.no == 11) == dt.date(2022, 4, 30)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_hidden_columns_and_rows_a_filter_frozen_panes_and_notes_change_nothing(
+    resaved, cl, ros, fmt
+):
+    fr, subs = _validate(resaved, "隐藏筛选冻结批注", fmt, cl, ros)
+    assert _found(fr) == []
+    assert [r.no for r in subs[0].rows if r.is_problem] == [3, 40]
+    assert len(subs[0].rows) == 66
