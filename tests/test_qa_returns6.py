@@ -106,6 +106,27 @@ def _two_row_header(ws, wb) -> None:
     ws.merge_cells(start_row=h, start_column=7, end_row=h, end_column=12)
 
 
+def _split_yes_no(ws, wb) -> None:
+    """是否存在问题 merged over two sub-columns 是 | 否, a √ under one of them (item 7 under
+    neither): a column inserted after E and a row under the header."""
+    _insert_col(ws, 6)
+    ranges = _unmerged(ws)
+    ws.insert_rows(FIRST)
+    for rng in ranges:
+        if rng.min_row >= FIRST:
+            rng.shift(row_shift=1)
+        ws.merge_cells(rng.coord)
+    h = layout.ROW_HEADER
+    for c in (*range(1, 5), *range(7, 15)):
+        ws.merge_cells(start_row=h, start_column=c, end_row=h + 1, end_column=c)
+    ws.merge_cells(start_row=h, start_column=5, end_row=h, end_column=6)
+    ws.cell(h + 1, 5).value, ws.cell(h + 1, 6).value = "是", "否"
+    for n in range(1, 67):
+        yes = ws.cell(R(n) + 1, 5).value == "是"
+        ws.cell(R(n) + 1, 5).value = "√" if yes else None
+        ws.cell(R(n) + 1, 6).value = None if yes or n == 7 else "√"
+
+
 def _new_workbook(ws, wb) -> None:
     """The ledger pasted into a new workbook: sheet Sheet1, no 填报说明, no metadata."""
     for name in wb.sheetnames:
@@ -207,6 +228,13 @@ ANSWERS = {
 COMPLETE = {3: problem(), 40: problem(result="正在整改", done_date=None)}
 
 
+# the variants a defect was found in, read as xlsx, xls and ods
+EVERY_FORMAT = {
+    "签字栏写职务", "是否整改到位", "删整改措施", "删责任人", "删整改期限", "删问题描述",
+    "整张表贴在下面", "别村的表贴在下面", "是否分两列",
+}  # fmt: skip
+
+
 @pytest.fixture(scope="module")
 def resaved(tmp_path_factory, cl, ros, blank_ledgers) -> dict[str, Path]:
     """Each edit made to a filled return of 大马村, then the file re-saved by LibreOffice as
@@ -230,6 +258,7 @@ def resaved(tmp_path_factory, cl, ros, blank_ledgers) -> dict[str, Path]:
         "排序": (_sorted, ANSWERS),
         "两行表头": (_two_row_header, ANSWERS),
         "新工作簿": (_new_workbook, ANSWERS),
+        "是否分两列": (_split_yes_no, COMPLETE),
         "签字栏写职务": (_signer_titles, COMPLETE),
         "是否整改到位": (_result_header, COMPLETE),
         "删整改措施": (_del_measure, COMPLETE),
@@ -250,8 +279,9 @@ def resaved(tmp_path_factory, cl, ros, blank_ledgers) -> dict[str, Path]:
         wb.save(p)
         srcs.append(p)
     out = {}
-    for fmt in FORMATS:
-        for p in _convert(srcs, fmt, d / fmt):
+    for fmt in FORMATS:  # the layouts that passed already: through xlsx only
+        some = srcs if fmt == "xlsx" else [p for p in srcs if p.stem in EVERY_FORMAT]
+        for p in _convert(some, fmt, d / fmt):
             out[p.name] = p
     return out
 
@@ -321,8 +351,18 @@ def test_another_village_s_sheet_pasted_under_the_signatures_is_refused_as_such(
     assert (fr.village, [r.no for r in subs[0].rows if r.is_problem]) == ("大马村", [3, 40])
 
 
-# Passed already; kept: the cells named where the village's own layout puts them.
 @pytest.mark.parametrize("fmt", FORMATS)
+def test_是否存在问题_split_into_是_and_否_columns_with_a_tick_is_read(resaved, cl, ros, fmt):
+    """是否存在问题 merged over 是 | 否, √ under one: a √ under 否 reads 否 (was 65
+    has-problem-blank, one per item ticked 否); an item ticked in neither is still said."""
+    fr, subs = _validate(resaved, "是否分两列", fmt, cl, ros)
+    assert _found(fr) == [("has-problem-blank", f"E{R(7) + 1}", 7)]
+    got = {r.no: r.has_problem for r in subs[0].rows}
+    assert got == {n: "是" if n in (3, 40) else None if n == 7 else "否" for n in range(1, 67)}
+
+
+# Passed already; kept: the cells named where the village's own layout puts them.
+@pytest.mark.parametrize("fmt", ["xlsx"])
 @pytest.mark.parametrize(
     ("name", "cells"),
     [
@@ -339,7 +379,7 @@ def test_findings_name_the_cells_of_an_edited_layout(resaved, cl, ros, fmt, name
     assert len(subs[0].rows) == 66
 
 
-@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("fmt", ["xlsx"])
 def test_yes_and_no_as_typed_with_stops_and_full_width_spaces_are_read(resaved, cl, ros, fmt):
     fr, subs = _validate(resaved, "是否的写法", fmt, cl, ros)
     assert _found(fr) == []
@@ -349,7 +389,7 @@ def test_yes_and_no_as_typed_with_stops_and_full_width_spaces_are_read(resaved, 
     assert (row10.deadline, row10.done_date) == (dt.date(2022, 4, 20), dt.date(2022, 3, 28))
 
 
-@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("fmt", ["xlsx"])
 def test_deadlines_as_clerks_word_them(resaved, cl, ros, fmt):
     """2026年4月底 for 立行立改: past the end; 4月30日前: 2022-04-30; 立行立改 typed as the
     deadline: not a date; 长期坚持 of a 纳入整改方案: allowed; 填报日期 2026.3.28: a warning."""
@@ -362,7 +402,7 @@ def test_deadlines_as_clerks_word_them(resaved, cl, ros, fmt):
     assert next(r.deadline for r in subs[0].rows if r.no == 11) == dt.date(2022, 4, 30)
 
 
-@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("fmt", ["xlsx"])
 def test_hidden_columns_and_rows_a_filter_frozen_panes_and_notes_change_nothing(
     resaved, cl, ros, fmt
 ):
