@@ -127,6 +127,28 @@ def _split_yes_no(ws, wb) -> None:
         ws.cell(R(n) + 1, 6).value = None if yes or n == 7 else "√"
 
 
+RETYPED = {
+    "has_problem": "有无此类问题",
+    "description": "发现的问题",
+    "measure": "具体整改措施",
+    "kind": "立行立改或纳入整改方案",
+    "deadline": "计划整改时限",
+    "owner": "责任人姓名",
+    "result": "完成情况",
+    "done_date": "实际整改完成时间",
+}
+
+
+def _headers_retyped(ws, wb) -> None:
+    for key, head in RETYPED.items():
+        ws[f"{L[key]}{layout.ROW_HEADER}"] = head
+
+
+def _yes_no_header_unknown(ws, wb) -> None:
+    ws[f"{L['has_problem']}{layout.ROW_HEADER}"] = "自查情况"
+    ws[f"{L['measure']}{R(3)}"] = None
+
+
 def _new_workbook(ws, wb) -> None:
     """The ledger pasted into a new workbook: sheet Sheet1, no 填报说明, no metadata."""
     for name in wb.sheetnames:
@@ -231,7 +253,7 @@ COMPLETE = {3: problem(), 40: problem(result="正在整改", done_date=None)}
 # the variants a defect was found in, read as xlsx, xls and ods
 EVERY_FORMAT = {
     "签字栏写职务", "是否整改到位", "删整改措施", "删责任人", "删整改期限", "删问题描述",
-    "整张表贴在下面", "别村的表贴在下面", "是否分两列",
+    "整张表贴在下面", "别村的表贴在下面", "是否分两列", "表头改写", "是否表头认不出",
 }  # fmt: skip
 
 
@@ -259,6 +281,8 @@ def resaved(tmp_path_factory, cl, ros, blank_ledgers) -> dict[str, Path]:
         "两行表头": (_two_row_header, ANSWERS),
         "新工作簿": (_new_workbook, ANSWERS),
         "是否分两列": (_split_yes_no, COMPLETE),
+        "表头改写": (_headers_retyped, COMPLETE),
+        "是否表头认不出": (_yes_no_header_unknown, COMPLETE),
         "签字栏写职务": (_signer_titles, COMPLETE),
         "是否整改到位": (_result_header, COMPLETE),
         "删整改措施": (_del_measure, COMPLETE),
@@ -359,6 +383,31 @@ def test_是否存在问题_split_into_是_and_否_columns_with_a_tick_is_read(r
     assert _found(fr) == [("has-problem-blank", f"E{R(7) + 1}", 7)]
     got = {r.no: r.has_problem for r in subs[0].rows}
     assert got == {n: "是" if n in (3, 40) else None if n == 7 else "否" for n in range(1, 67)}
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_headers_as_clerks_retype_them_are_read(resaved, cl, ros, fmt):
+    """有无此类问题, 发现的问题, 具体整改措施, 立行立改或纳入整改方案, 计划整改时限,
+    责任人姓名, 完成情况, 实际整改完成时间 (was a column-missing for each)."""
+    fr, subs = _validate(resaved, "表头改写", fmt, cl, ros)
+    assert _found(fr) == []
+    row = next(r for r in subs[0].rows if r.no == 40)
+    assert (row.has_problem, row.kind, row.result, row.owner) == (
+        "是",
+        "立行立改",
+        "正在整改",
+        "张三",
+    )
+    assert (row.deadline, row.measure) == (dt.date(2022, 4, 20), "逐户核实更新")
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_是否存在问题_header_past_recognition_is_said_once(resaved, cl, ros, fmt):
+    """The 是否存在问题 header typed as 自查情况: column-missing once, the problems read from
+    their descriptions as in the notice's table (was 66 has-problem-blank without a cell)."""
+    fr, subs = _validate(resaved, "是否表头认不出", fmt, cl, ros)
+    assert _found(fr) == [("column-missing", "", None), ("measure-missing", f"G{R(3)}", 3)]
+    assert [r.no for r in subs[0].rows if r.is_problem] == [3, 40]
 
 
 # Passed already; kept: the cells named where the village's own layout puts them.

@@ -343,7 +343,7 @@ def _has_problem(
     done: list[Row],
 ) -> str | None:
     """是否存在问题 as a canonical word (a notice: 是 when a problem is described)."""
-    if ctx.ret.kind == "notice":
+    if ctx.ret.kind == "notice" or "has_problem" not in ctx.ret.columns:  # (column-missing)
         return YES if texts["description"] else NO
     a = tr.addrs
     hp = vocab(tr.values.get("has_problem"), ctx.cl.vocabularies.yes_no.lookup)
