@@ -109,7 +109,23 @@ def _two_row_header(ws, wb) -> None:
 def _split_yes_no(ws, wb) -> None:
     """是否存在问题 merged over two sub-columns 是 | 否, a √ under one of them (item 7 under
     neither): a column inserted after E and a row under the header."""
-    _insert_col(ws, 6)
+    _split(ws, 5, ("是", "否"))
+    for n in range(1, 67):
+        yes = ws.cell(R(n) + 1, 5).value == "是"
+        ws.cell(R(n) + 1, 5).value = "√" if yes else None
+        ws.cell(R(n) + 1, 6).value = None if yes or n == 7 else "√"
+
+
+def _split_kind(ws, wb) -> None:
+    """整改类型 merged over 立行立改 | 纳入整改方案: item 3 ticked 立行立改, item 40 both."""
+    _split(ws, 8, ("立行立改", "纳入整改方案"))
+    ws.cell(R(3) + 1, 8).value = "√"
+    ws.cell(R(40) + 1, 8).value = ws.cell(R(40) + 1, 9).value = "√"
+
+
+def _split(ws, col: int, words: tuple[str, str]) -> None:
+    """The header over column col (1-based) split in two sub-columns named words."""
+    _insert_col(ws, col + 1)
     ranges = _unmerged(ws)
     ws.insert_rows(FIRST)
     for rng in ranges:
@@ -117,14 +133,11 @@ def _split_yes_no(ws, wb) -> None:
             rng.shift(row_shift=1)
         ws.merge_cells(rng.coord)
     h = layout.ROW_HEADER
-    for c in (*range(1, 5), *range(7, 15)):
-        ws.merge_cells(start_row=h, start_column=c, end_row=h + 1, end_column=c)
-    ws.merge_cells(start_row=h, start_column=5, end_row=h, end_column=6)
-    ws.cell(h + 1, 5).value, ws.cell(h + 1, 6).value = "是", "否"
-    for n in range(1, 67):
-        yes = ws.cell(R(n) + 1, 5).value == "是"
-        ws.cell(R(n) + 1, 5).value = "√" if yes else None
-        ws.cell(R(n) + 1, 6).value = None if yes or n == 7 else "√"
+    for c in range(1, 15):
+        if c not in (col, col + 1):
+            ws.merge_cells(start_row=h, start_column=c, end_row=h + 1, end_column=c)
+    ws.merge_cells(start_row=h, start_column=col, end_row=h, end_column=col + 1)
+    ws.cell(h + 1, col).value, ws.cell(h + 1, col + 1).value = words
 
 
 RETYPED = {
@@ -253,7 +266,7 @@ COMPLETE = {3: problem(), 40: problem(result="正在整改", done_date=None)}
 # the variants a defect was found in, read as xlsx, xls and ods
 EVERY_FORMAT = {
     "签字栏写职务", "是否整改到位", "删整改措施", "删责任人", "删整改期限", "删问题描述",
-    "整张表贴在下面", "别村的表贴在下面", "是否分两列", "表头改写", "是否表头认不出",
+    "整张表贴在下面", "别村的表贴在下面", "是否分两列", "类型分两列", "表头改写", "是否表头认不出",
 }  # fmt: skip
 
 
@@ -281,6 +294,7 @@ def resaved(tmp_path_factory, cl, ros, blank_ledgers) -> dict[str, Path]:
         "两行表头": (_two_row_header, ANSWERS),
         "新工作簿": (_new_workbook, ANSWERS),
         "是否分两列": (_split_yes_no, COMPLETE),
+        "类型分两列": (_split_kind, COMPLETE),
         "表头改写": (_headers_retyped, COMPLETE),
         "是否表头认不出": (_yes_no_header_unknown, COMPLETE),
         "签字栏写职务": (_signer_titles, COMPLETE),
@@ -383,6 +397,16 @@ def test_是否存在问题_split_into_是_and_否_columns_with_a_tick_is_read(r
     assert _found(fr) == [("has-problem-blank", f"E{R(7) + 1}", 7)]
     got = {r.no: r.has_problem for r in subs[0].rows}
     assert got == {n: "是" if n in (3, 40) else None if n == 7 else "否" for n in range(1, 67)}
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_整改类型_split_into_its_two_answers_with_a_tick_is_read(resaved, cl, ros, fmt):
+    """整改类型 merged over 立行立改 | 纳入整改方案: √ under 立行立改 reads 立行立改 (was
+    kind-invalid “√”); both ticked is said as such (was kind-invalid “√” too)."""
+    fr, subs = _validate(resaved, "类型分两列", fmt, cl, ros)
+    assert _found(fr) == [("kind-invalid", f"H{R(40) + 1}", 40)]
+    assert fr.findings[0].value == "立行立改、纳入整改方案"
+    assert {r.no: r.kind for r in subs[0].rows if r.is_problem} == {3: "立行立改", 40: None}
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

@@ -98,20 +98,3 @@ def lacks_no(grid: list[list[Any]]) -> int:
     r0, cols, _ = find_header(grid, need_no=False)
     keyed = "content" in cols and ("has_problem" in cols or "description" in cols)
     return r0 if r0 >= 0 and "no" not in cols and keyed else -1
-
-
-_SPLIT = ((layout.YES, layout.NO), ("有", "无"))
-
-
-def split_no_column(grid: list[list[Any]], r0: int, cols: dict[str, int]) -> int:
-    """The 0-based 否 column of a 是否存在问题 header merged over two sub-columns 是 | 否
-    (a mark such as √ under one of them), from the row under the header; -1 when none."""
-    c = cols.get("has_problem", -1)
-    if c < 0 or r0 + 1 >= len(grid) or c + 1 in cols.values():
-        return -1
-    row = grid[r0 + 1]
-    words = tuple(
-        v.strip() if isinstance(v := row[i] if i < len(row) else None, str) else None
-        for i in (c, c + 1)
-    )
-    return c + 1 if words in _SPLIT else -1

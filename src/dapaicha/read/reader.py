@@ -24,7 +24,7 @@ from dapaicha.model import Cells
 from dapaicha.normalize import blank_date, parse_int, vocab
 from dapaicha.read import book, formulas, sniff
 from dapaicha.read.choose import best_sheet, no_ledger, other_ledgers
-from dapaicha.read.header import match_header, split_no_column, sub_header
+from dapaicha.read.header import match_header, sub_header
 from dapaicha.read.labels import (
     end_line_rx,
     first_dated,
@@ -36,6 +36,7 @@ from dapaicha.read.labels import (
 )
 from dapaicha.read.quiet import panic_free_stderr
 from dapaicha.read.sheets import grid_of, ods_merges, sheet_parts
+from dapaicha.read.ticks import Ticks, tick_columns, ticked
 
 MAX_CELL_CHARS = 5000
 
@@ -75,7 +76,7 @@ class Return:
     # value is the table's (one 责任人 for all items), not typed on each row
     merged_down: frozenset[tuple[int, int]] = frozenset()
     yes_no: dict[str, str] = field(default_factory=dict, repr=False)  # vocab lookup of 是/否
-    no_col: int = -1  # 是否存在问题 split into 是 | 否: the 否 column (a mark there reads 否)
+    ticks: Ticks = field(default_factory=dict)  # choices split into sub-columns (read.ticks)
 
 
 def _text(v: Any) -> str:
@@ -215,8 +216,8 @@ def _read_workbook(
     if ret.ods and not merged:
         merged = ods_merges(ret.data, m.name)
     last = sub_header(grid, r0, cols)
-    ret.no_col = split_no_column(grid, r0, cols) if last == r0 else -1
-    last += ret.no_col >= 0  # the 是 | 否 row under the header
+    ret.ticks = tick_columns(grid, r0, cols) if last == r0 else {}
+    last += bool(ret.ticks)  # the 是 | 否 row under the header
     ret.sheet = m.name
     if m.visible != pc.SheetVisibleEnum.Visible:
         findings.append(make(C.LEDGER_SHEET_HIDDEN, ret.file, sheet=m.name))
@@ -319,10 +320,6 @@ def _undate(v: Any, ods: bool = False) -> Any:
     return v
 
 
-def _at(row: list[Any], c: int) -> Any:
-    return row[c] if c < len(row) else None
-
-
 def _blank(v: Any) -> bool:
     return v is None or (isinstance(v, str) and not v.strip())
 
@@ -354,7 +351,7 @@ def _read_rows(
     n_fill = len(fill_cols)
     pick, pick_fill = _picker(list(cols.values())), _picker(fill_cols)
     letters = {k: layout.column_letter(c) for k, c in cols.items()}
-    no_c, split_no = cols["no"], ret.no_col
+    no_c, ticks = cols["no"], ret.ticks
     fill_set = set(fill_cols)
     label_cols = [c for c in range(8) if c not in fill_set]
     end_line = end_line_rx(tuple(signer_titles)).match
@@ -400,8 +397,8 @@ def _read_rows(
         last_no = no_raw
         got = pick(row)
         vals = dict(zip(keys, got, strict=False))  # as long: pick gives a value per key
-        if split_no >= 0 and _blank(vals["has_problem"]) and not _blank(_at(row, split_no)):
-            vals["has_problem"] = layout.NO  # √ under 否
+        if ticks:
+            ticked(vals, row, ticks)
         if not (
             _PLAIN_SET.issuperset(map(type, got)) and max(map(_LENGTH, got)) <= MAX_CELL_CHARS
         ):  # rare: a date cell or a very long text
