@@ -162,6 +162,21 @@ def _yes_no_header_unknown(ws, wb) -> None:
     ws[f"{L['measure']}{R(3)}"] = None
 
 
+def _under_the_note(ws, wb) -> None:
+    """A row inserted between the printed 注 line and the signatures, for a second problem
+    of 第66项 (the first signature row right-clicked, 插入行)."""
+    note = R(66) + 1
+    ranges = _unmerged(ws)
+    ws.insert_rows(note + 1)
+    for rng in ranges:
+        if rng.min_row > note:
+            rng.shift(row_shift=1)
+        ws.merge_cells(rng.coord)
+    for key, v in problem(description="五保户房屋漏雨").items():
+        ws[f"{L[key]}{note + 1}"] = v
+    ws[f"B{note + 1}"] = 66
+
+
 def _new_workbook(ws, wb) -> None:
     """The ledger pasted into a new workbook: sheet Sheet1, no 填报说明, no metadata."""
     for name in wb.sheetnames:
@@ -266,7 +281,7 @@ COMPLETE = {3: problem(), 40: problem(result="正在整改", done_date=None)}
 # the variants a defect was found in, read as xlsx, xls and ods
 EVERY_FORMAT = {
     "签字栏写职务", "是否整改到位", "删整改措施", "删责任人", "删整改期限", "删问题描述",
-    "整张表贴在下面", "别村的表贴在下面", "是否分两列", "类型分两列", "表头改写", "是否表头认不出",
+    "整张表贴在下面", "别村的表贴在下面", "是否分两列", "类型分两列", "注下插入行", "表头改写", "是否表头认不出",
 }  # fmt: skip
 
 
@@ -295,6 +310,7 @@ def resaved(tmp_path_factory, cl, ros, blank_ledgers) -> dict[str, Path]:
         "新工作簿": (_new_workbook, ANSWERS),
         "是否分两列": (_split_yes_no, COMPLETE),
         "类型分两列": (_split_kind, COMPLETE),
+        "注下插入行": (_under_the_note, COMPLETE),
         "表头改写": (_headers_retyped, COMPLETE),
         "是否表头认不出": (_yes_no_header_unknown, COMPLETE),
         "签字栏写职务": (_signer_titles, COMPLETE),
@@ -407,6 +423,17 @@ def test_整改类型_split_into_its_two_answers_with_a_tick_is_read(resaved, cl
     assert _found(fr) == [("kind-invalid", f"H{R(40) + 1}", 40)]
     assert fr.findings[0].value == "立行立改、纳入整改方案"
     assert {r.no: r.kind for r in subs[0].rows if r.is_problem} == {3: "立行立改", 40: None}
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_problem_inserted_between_the_note_and_the_signatures_is_read(resaved, cl, ros, fmt):
+    """A second problem of 第66项 inserted under the printed 注 line, above the signatures:
+    a further problem of the item (was row-below-table “在表格以下（签字栏下方）”, refused)."""
+    fr, subs = _validate(resaved, "注下插入行", fmt, cl, ros)
+    assert _found(fr) == []
+    got = [(r.no, r.description, r.row) for r in subs[0].rows if r.no == 66]
+    assert got == [(66, None, R(66)), (66, "五保户房屋漏雨", R(66) + 2)]
+    assert subs[0].accepted
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

@@ -380,6 +380,9 @@ def _read_rows(
                 and not (no_cls is float and no_raw.is_integer())
                 and signature_line(row, n, no_raw, label_cols, end_line)
             ):
+                if layout.NOTE_TEXT in row[:4]:  # the printed 注 line: rows with a 序号
+                    last_no = None  # under it are problems inserted above the signatures
+                    continue
                 break  # the signature block, written in label columns: never an answer
             has_fill = _has_fill(pick_fill(row), n_fill)
             if no_cls is not int and no_cls is not float and _blank(no_raw):
