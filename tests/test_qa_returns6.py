@@ -510,3 +510,22 @@ def test_hidden_columns_and_rows_a_filter_frozen_panes_and_notes_change_nothing(
     assert _found(fr) == []
     assert [r.no for r in subs[0].rows if r.is_problem] == [3, 40]
     assert len(subs[0].rows) == 66
+
+
+def test_a_file_named_after_a_village_two_townships_share_is_said_on_another_s_ledger(
+    make_return, cl, ros
+):
+    """大马村's ledger (metadata, 填报单位) filled and sent as 王庄村.xlsx: whichever 王庄村
+    sent it, the return counts for 大马村; said as for a file named after one other village
+    (was silent: a name two townships share matched no one)."""
+    p = make_return("王庄村.xlsx", {3: problem()})
+    fr, subs = validate.validate_return(p, p.name, cl, ros)
+    assert _found(fr) == [("identity-conflict", "", None)]
+    assert fr.findings[0].message == (
+        "“整改台账”表：文件名显示为“鄢陵县陈化店镇王庄村或鄢陵县望田镇王庄村”，台账元数据显示为"
+        "“鄢陵县陈化店镇大马村”，以 台账元数据（鄢陵县陈化店镇大马村） 为准，请核对是否用错了台账。"
+    )
+    assert (fr.village, subs[0].accepted) == ("大马村", True)
+    own = make_return("王庄村 (1).xlsx", {3: problem()}, village=4)  # 望田镇's own ledger
+    fr, _ = validate.validate_return(own, own.name, cl, ros)
+    assert (_found(fr), fr.township, fr.village) == ([], "望田镇", "王庄村")

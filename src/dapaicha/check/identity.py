@@ -331,4 +331,32 @@ def identify(ret: Return, roster: Roster) -> tuple[Village | None, list[Finding]
                     expected=f"{chosen_src}（{chosen.full_name}）",
                 )
             )
+    if f := _file_names_twins(roster, ret, sources, chosen, chosen_src):
+        out.append(f)
     return chosen, out
+
+
+def _file_names_twins(
+    roster: Roster,
+    ret: Return,
+    sources: list[tuple[str, Village | None, str]],
+    chosen: Village,
+    chosen_src: str,
+) -> Finding | None:
+    """identity-conflict when the file name names a village two townships share (王庄村),
+    neither of them the one chosen: as for a file name naming one other village."""
+    stem = PurePath(ret.file).stem
+    if _named(sources, "文件名") is not None or chosen.village in squash(stem):
+        return None
+    twins = _twins(roster, [stem])
+    if not twins or any(t.key == chosen.key for t in twins):
+        return None
+    named = "或".join(t.full_name for t in twins)
+    return make(
+        C.IDENTITY_CONFLICT,
+        ret.file,
+        sheet=ret.sheet,
+        value=stem,
+        detail=f"文件名显示为“{named}”，{chosen_src}显示为“{chosen.full_name}”",
+        expected=f"{chosen_src}（{chosen.full_name}）",
+    )
