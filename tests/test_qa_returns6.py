@@ -177,6 +177,14 @@ def _under_the_note(ws, wb) -> None:
     ws[f"B{note + 1}"] = 66
 
 
+def _short_sub_headers(ws, wb) -> None:
+    """整改情况 over sub-headers in short words: 措施 类型 时限 责任人 结果 时间."""
+    _two_row_header(ws, wb)
+    ws.cell(layout.ROW_HEADER, 7).value = "整改情况"
+    for c, word in enumerate(("措施", "类型", "时限", "责任人", "结果", "时间"), 7):
+        ws.cell(layout.ROW_HEADER + 1, c).value = word
+
+
 def _new_workbook(ws, wb) -> None:
     """The ledger pasted into a new workbook: sheet Sheet1, no 填报说明, no metadata."""
     for name in wb.sheetnames:
@@ -281,7 +289,7 @@ COMPLETE = {3: problem(), 40: problem(result="正在整改", done_date=None)}
 # the variants a defect was found in, read as xlsx, xls and ods
 EVERY_FORMAT = {
     "签字栏写职务", "是否整改到位", "删整改措施", "删责任人", "删整改期限", "删问题描述",
-    "整张表贴在下面", "别村的表贴在下面", "是否分两列", "类型分两列", "注下插入行", "表头改写", "是否表头认不出",
+    "整张表贴在下面", "别村的表贴在下面", "是否分两列", "类型分两列", "注下插入行", "子表头简写", "表头改写", "是否表头认不出",
 }  # fmt: skip
 
 
@@ -311,6 +319,7 @@ def resaved(tmp_path_factory, cl, ros, blank_ledgers) -> dict[str, Path]:
         "是否分两列": (_split_yes_no, COMPLETE),
         "类型分两列": (_split_kind, COMPLETE),
         "注下插入行": (_under_the_note, COMPLETE),
+        "子表头简写": (_short_sub_headers, COMPLETE),
         "表头改写": (_headers_retyped, COMPLETE),
         "是否表头认不出": (_yes_no_header_unknown, COMPLETE),
         "签字栏写职务": (_signer_titles, COMPLETE),
@@ -434,6 +443,19 @@ def test_a_problem_inserted_between_the_note_and_the_signatures_is_read(resaved,
     got = [(r.no, r.description, r.row) for r in subs[0].rows if r.no == 66]
     assert got == [(66, None, R(66)), (66, "五保户房屋漏雨", R(66) + 2)]
     assert subs[0].accepted
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_sub_headers_in_short_words_under_a_group_name_are_read(resaved, cl, ros, fmt):
+    """整改情况 (a name of 整改结果) merged over 措施 类型 时限 责任人 结果 时间: the
+    sub-headers name the columns; only 时间 (期限 or 完成时间?) is not read (was five
+    column-missing and the 整改措施 read as an invalid 整改结果)."""
+    fr, subs = _validate(resaved, "子表头简写", fmt, cl, ros)
+    assert _found(fr) == [("column-missing", "", None)]
+    assert fr.findings[0].value == "完成时间"
+    row = next(r for r in subs[0].rows if r.no == 40)
+    got = (row.measure, row.kind, row.deadline, row.owner, row.result)
+    assert got == ("逐户核实更新", "立行立改", dt.date(2022, 4, 20), "张三", "正在整改")
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

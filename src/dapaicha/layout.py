@@ -186,6 +186,7 @@ COLUMNS: tuple[Column, ...] = (
             "是否完成整改",
             "完成情况",
             "整改进展情况",
+            "结果",  # under 整改情况, as a sub-header
         ),
     ),
     Column(

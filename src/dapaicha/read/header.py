@@ -77,7 +77,8 @@ def find_header(
 
 def sub_header(grid: list[list[Any]], r0: int, cols: dict[str, int]) -> int:
     """The header's last row: r0, or the row under it when that one holds sub-headers
-    (整改情况 over 整改结果 · 完成时间). Columns found there join cols."""
+    (整改情况 over 整改结果 · 完成时间; most of its words a header's, at least three, when
+    some are not). Columns found there join cols."""
     if r0 + 1 >= len(grid):
         return r0
     row = grid[r0 + 1]
@@ -85,9 +86,13 @@ def sub_header(grid: list[list[Any]], r0: int, cols: dict[str, int]) -> int:
     for c0, v in enumerate(row):
         if isinstance(v, str) and v.strip():
             found.append((c0, match_header(v)[0] if len(v) <= 20 else None))
-    if not found or any(key is None for _, key in found):
+    known = [(c0, key) for c0, key in found if key is not None]
+    if not found or (len(known) < len(found) and (len(known) < 3 or 2 * len(known) <= len(found))):
         return r0  # a data row (or one with other text): not a sub-header
-    for c0, key in found:
+    claimed = {c0 for c0, _ in known}
+    for key in [k for k, c in cols.items() if c in claimed]:
+        del cols[key]  # a group's name over sub-headers (整改情况 over 措施 … 结果)
+    for c0, key in known:
         cols[str(key)] = c0  # the sub-header is the more precise name of its column
     return r0 + 1
 
