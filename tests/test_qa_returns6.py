@@ -87,6 +87,20 @@ def _sorted(ws, wb) -> None:
             ws.cell(FIRST + i, c).value = v
 
 
+def _column_at_left(ws, wb) -> None:
+    _insert_col(ws, 1)
+
+
+def _rows_on_top(ws, wb) -> None:
+    """Two rows inserted above the title, 附件2 typed in the first."""
+    ranges = _unmerged(ws)
+    ws.insert_rows(1, 2)
+    for rng in ranges:
+        rng.shift(row_shift=2)
+        ws.merge_cells(rng.coord)
+    ws["A1"] = "附件2"
+
+
 def _two_row_header(ws, wb) -> None:
     """A row inserted under the header: 问题整改情况 merged over 整改措施 … 完成时间."""
     ranges = _unmerged(ws)
@@ -315,6 +329,8 @@ def resaved(tmp_path_factory, cl, ros, blank_ledgers) -> dict[str, Path]:
         "插入空列": (_blank_column, ANSWERS),
         "排序": (_sorted, ANSWERS),
         "两行表头": (_two_row_header, ANSWERS),
+        "左侧插列": (_column_at_left, ANSWERS),
+        "上方插行": (_rows_on_top, ANSWERS),
         "新工作簿": (_new_workbook, ANSWERS),
         "是否分两列": (_split_yes_no, COMPLETE),
         "类型分两列": (_split_kind, COMPLETE),
@@ -492,6 +508,8 @@ def test_a_是否存在问题_header_past_recognition_is_said_once(resaved, cl, 
         ("排序", ("J4", "G5")),  # sorted by 是否存在问题: items 3 and 40 on rows 4, 5
         ("两行表头", ("J7", "G44")),  # one row more above the items
         ("新工作簿", ("J6", "G43")),  # Sheet1 of a new workbook, no metadata
+        ("左侧插列", ("K6", "H43")),  # a column inserted before 类别
+        ("上方插行", ("J8", "G45")),  # two rows above the title
     ],
 )
 def test_findings_name_the_cells_of_an_edited_layout(resaved, cl, ros, fmt, name, cells):
