@@ -569,3 +569,18 @@ def test_a_file_named_after_a_village_two_townships_share_is_said_on_another_s_l
     own = make_return("王庄村 (1).xlsx", {3: problem()}, village=4)  # 望田镇's own ledger
     fr, _ = validate.validate_return(own, own.name, cl, ros)
     assert (_found(fr), fr.township, fr.village) == ([], "望田镇", "王庄村")
+
+
+def test_an_extra_column_after_是否存在问题_answered_无_is_no_split_choice(make_return, cl, ros):
+    """A column inserted after 是否存在问题 (no header), 无 typed in it on 第1项's row: the
+    first item's answers (否 | 无) are no row of sub-headers 是 | 否; every item is read."""
+    p = make_return("多一列.xlsx", {3: problem()})
+    wb = openpyxl.load_workbook(p)
+    ws = wb[layout.SHEET_LEDGER]
+    _insert_col(ws, 6)
+    ws[f"F{R(1)}"] = "无"
+    wb.save(p)
+    fr, subs = validate.validate_return(p, p.name, cl, ros)
+    assert _found(fr) == []
+    assert [r.no for r in subs[0].rows if r.is_problem] == [3]
+    assert len(subs[0].rows) == 66

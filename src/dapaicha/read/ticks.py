@@ -36,6 +36,9 @@ def tick_columns(grid: list[list[Any]], r0: int, cols: dict[str, int]) -> Ticks:
     if r0 + 1 >= len(grid):
         return {}
     row, taken, out = grid[r0 + 1], set(cols.values()), {}
+    no = cols.get("no", -1)
+    if 0 <= no < len(row) and row[no] is not None and str(row[no]).strip():
+        return {}  # an item's row (its 序号): answers, not sub-headers
     for key, words in _WORDS.items():
         c = cols.get(key, -1)
         found: list[tuple[int, str]] = []
