@@ -87,6 +87,9 @@ def sub_header(grid: list[list[Any]], r0: int, cols: dict[str, int]) -> int:
         if isinstance(v, str) and v.strip():
             found.append((c0, match_header(v)[0] if len(v) <= 20 else None))
     known = [(c0, key) for c0, key in found if key is not None]
+    no = row[cols["no"]] if cols.get("no", len(row)) < len(row) else None
+    if no is not None and no != "" and not (isinstance(no, str) and match_header(no)[0]):
+        return r0  # an item's row (its 序号)
     if not found or (len(known) < len(found) and (len(known) < 3 or 2 * len(known) <= len(found))):
         return r0  # a data row (or one with other text): not a sub-header
     claimed = {c0 for c0, _ in known}
