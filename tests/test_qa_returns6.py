@@ -101,6 +101,18 @@ def _rows_on_top(ws, wb) -> None:
     ws["A1"] = "附件2"
 
 
+def _column_numbers_row(ws, wb) -> None:
+    """A 栏次 row under the header numbering the columns 1 2 3 … 13, as official forms do."""
+    ranges = _unmerged(ws)
+    ws.insert_rows(FIRST)
+    for rng in ranges:
+        if rng.min_row >= FIRST:
+            rng.shift(row_shift=1)
+        ws.merge_cells(rng.coord)
+    for c in range(1, 14):
+        ws.cell(FIRST, c).value = c
+
+
 def _two_row_header(ws, wb) -> None:
     """A row inserted under the header: 问题整改情况 merged over 整改措施 … 完成时间."""
     ranges = _unmerged(ws)
@@ -303,7 +315,7 @@ COMPLETE = {3: problem(), 40: problem(result="正在整改", done_date=None)}
 # the variants a defect was found in, read as xlsx, xls and ods
 EVERY_FORMAT = {
     "签字栏写职务", "是否整改到位", "删整改措施", "删责任人", "删整改期限", "删问题描述",
-    "整张表贴在下面", "别村的表贴在下面", "是否分两列", "类型分两列", "注下插入行", "子表头简写", "表头改写", "是否表头认不出",
+    "整张表贴在下面", "别村的表贴在下面", "是否分两列", "类型分两列", "注下插入行", "子表头简写", "栏次行", "表头改写", "是否表头认不出",
 }  # fmt: skip
 
 
@@ -331,6 +343,7 @@ def resaved(tmp_path_factory, cl, ros, blank_ledgers) -> dict[str, Path]:
         "两行表头": (_two_row_header, ANSWERS),
         "左侧插列": (_column_at_left, ANSWERS),
         "上方插行": (_rows_on_top, ANSWERS),
+        "栏次行": (_column_numbers_row, ANSWERS),
         "新工作簿": (_new_workbook, ANSWERS),
         "是否分两列": (_split_yes_no, COMPLETE),
         "类型分两列": (_split_kind, COMPLETE),
@@ -472,6 +485,15 @@ def test_sub_headers_in_short_words_under_a_group_name_are_read(resaved, cl, ros
     row = next(r for r in subs[0].rows if r.no == 40)
     got = (row.measure, row.kind, row.deadline, row.owner, row.result)
     assert got == ("逐户核实更新", "立行立改", dt.date(2022, 4, 20), "张三", "正在整改")
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_row_numbering_the_columns_under_the_header_is_no_item(resaved, cl, ros, fmt):
+    """1 2 3 … 13 under the header (a form's 栏次 row): skipped; the findings are the rows'
+    own, one row lower (was read as 第2项: item-text-altered “4”, has-problem-invalid “5”)."""
+    fr, subs = _validate(resaved, "栏次行", fmt, cl, ros)
+    assert _found(fr) == [("measure-missing", f"G{R(40) + 1}", 40), ("owner-missing", "J7", 3)]
+    assert len(subs[0].rows) == 66
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

@@ -106,3 +106,24 @@ def lacks_no(grid: list[list[Any]]) -> int:
     r0, cols, _ = find_header(grid, need_no=False)
     keyed = "content" in cols and ("has_problem" in cols or "description" in cols)
     return r0 if r0 >= 0 and "no" not in cols and keyed else -1
+
+
+_COLUMN_NO = re.compile(r"^\s*[（(]?\s*(\d{1,2})\s*[)）]?\s*$")
+
+
+def column_numbers(grid: list[list[Any]], r: int) -> bool:
+    """Whether row r (0-based) numbers the columns (1 2 3 … or （1）（2）…, a form's 栏次 row
+    under its header): five or more cells, each the one before plus 1, nothing else."""
+    if r >= len(grid):
+        return False
+    nos = []
+    for v in grid[r]:
+        if v is None or (isinstance(v, str) and not v.strip()):
+            continue
+        if isinstance(v, int | float) and not isinstance(v, bool) and float(v).is_integer():
+            nos.append(int(v))
+        elif isinstance(v, str) and (m := _COLUMN_NO.match(v)):
+            nos.append(int(m.group(1)))
+        else:
+            return False
+    return len(nos) >= 5 and nos == list(range(nos[0], nos[0] + len(nos)))

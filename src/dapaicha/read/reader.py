@@ -24,7 +24,7 @@ from dapaicha.model import Cells
 from dapaicha.normalize import blank_date, parse_int, vocab
 from dapaicha.read import book, formulas, sniff
 from dapaicha.read.choose import best_sheet, no_ledger, other_ledgers
-from dapaicha.read.header import match_header, sub_header
+from dapaicha.read.header import column_numbers, match_header, sub_header
 from dapaicha.read.labels import (
     end_line_rx,
     first_dated,
@@ -218,6 +218,7 @@ def _read_workbook(
     last = sub_header(grid, r0, cols)
     ret.ticks = tick_columns(grid, r0, cols) if last == r0 else {}
     last += bool(ret.ticks)  # the 是 | 否 row under the header
+    last += column_numbers(grid, last + 1)  # a 栏次 row: 1 2 3 …
     ret.sheet = m.name
     if m.visible != pc.SheetVisibleEnum.Visible:
         findings.append(make(C.LEDGER_SHEET_HIDDEN, ret.file, sheet=m.name))
