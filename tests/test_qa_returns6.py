@@ -606,3 +606,22 @@ def test_an_extra_column_after_是否存在问题_answered_无_is_no_split_choic
     assert _found(fr) == []
     assert [r.no for r in subs[0].rows if r.is_problem] == [3]
     assert len(subs[0].rows) == 66
+
+
+def test_problems_enumerated_一是_二是_in_one_cell_are_said(make_return, cl, ros):
+    """一是…；二是…, 一、… 二、… and （一）…（二）… in one 自查问题描述 (the 公文 way to
+    enumerate): said as several problems in one row, as 1.… 2.… is (was silent); 统一是 and
+    一户 are no numbering."""
+    p = make_return(
+        "一是二是.xlsx",
+        {
+            3: problem(description="一是3户信息未更新；二是明白卡未张贴"),
+            4: problem(description="一、档案不全。二、会议记录缺失"),
+            5: problem(description="（一）信息未更新（二）明白卡未张贴（三）未公示"),
+            6: problem(description="一户信息未更新，已统一是标准"),
+        },
+    )
+    fr, subs = validate.validate_return(p, p.name, cl, ros)
+    assert _found(fr) == [("problems-in-one-row", f"F{R(n)}", n) for n in (3, 4, 5)]
+    assert [f.value for f in fr.findings] == ["2", "2", "3"]
+    assert subs[0].accepted
