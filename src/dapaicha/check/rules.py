@@ -120,22 +120,25 @@ def check_report_date(ctx: Context) -> None:
 _SIGN_MARK = re.compile(r"[（(]?\s*(?:签字|签名|手签|签章|盖章)\s*[)）]?")
 
 
-def _no_name(value: object) -> bool:
-    """A signer's cell holding no name: blank, or only a mark or a placeholder (/, 无, ___)."""
+def _no_name(value: object, titles: frozenset[str] = frozenset()) -> bool:
+    """A signer's cell holding no name: blank, or only a mark or a placeholder (/, 无, ___),
+    or only a signer's title (组长, 第一书记: the label typed again where the name goes)."""
     text = clean_text(value)
     if text is None:
         return True
     rest = _SIGN_MARK.sub("", text).strip()
-    return not rest or placeholder(rest) or rest in ("待", "未", "待签", "未签")
+    bare = "".join(rest.split()).strip("：:")
+    return not bare or placeholder(rest) or bare in ("待", "未", "待签", "未签") or bare in titles
 
 
 def check_signers(ctx: Context) -> None:
     camp = ctx.cl.campaign
     if camp.signatures_on_paper:
         return
+    titles = frozenset(t for label in camp.signer_labels for t in label.split("|"))
     for title in camp.village_signers:
         value, addr = ctx.ret.signers.get(title, (None, ""))
-        if _no_name(value):
+        if _no_name(value, titles):
             ctx.add(C.SIGNER_MISSING, cell=addr, value=title)
 
 
@@ -275,8 +278,8 @@ def _check_row(ctx: Context, tr: TableRow, no: int, seq: int, done: list[Row]) -
     if row.has_problem == NO:
         _check_no_problem_filled(ctx, tr, no, texts, vals)
     elif row.has_problem == YES:
-        for key, code in _REQUIRED_TEXTS:
-            if not texts[key] or placeholder(texts[key]):
+        for key, code in _REQUIRED_TEXTS:  # a column the table lacks: column-missing says it
+            if key in ctx.ret.columns and (not texts[key] or placeholder(texts[key])):
                 ctx.add(code, cell=tr.addrs.get(key, ""), item=no)
         if texts["description"] and (n := numbered(texts["description"])):
             cell = tr.addrs.get("description", "")
@@ -337,7 +340,7 @@ def _has_problem(
     done: list[Row],
 ) -> str | None:
     """是否存在问题 as a canonical word (a notice: 是 when a problem is described)."""
-    if ctx.ret.kind == "notice":
+    if ctx.ret.kind == "notice" or "has_problem" not in ctx.ret.columns:  # (column-missing)
         return YES if texts["description"] else NO
     a = tr.addrs
     hp = vocab(tr.values.get("has_problem"), ctx.cl.vocabularies.yes_no.lookup)

@@ -72,7 +72,7 @@ def check_values(ctx: Context, row: Row, tr: TableRow, vals: Values, *, complete
     _check_deadline(ctx, row, tr, vals.deadline, complete)
     res, cell = vals.result, tr.addrs.get("result", "")
     if res.raw is None:
-        if complete:
+        if complete and "result" in ctx.ret.columns:  # no column: column-missing says it
             ctx.add(C.RESULT_MISSING, cell=cell, item=row.no)
     elif not res.ok:
         ctx.add(C.RESULT_INVALID, cell=cell, item=row.no, value=res.raw)
@@ -95,7 +95,7 @@ def _check_kind(
 def _check_deadline(ctx: Context, row: Row, tr: TableRow, dl: DateResult, complete: bool) -> None:
     cell, no, camp = tr.addrs.get("deadline", ""), row.no, ctx.cl.campaign
     if dl.status == "blank":
-        if complete:
+        if complete and "deadline" in ctx.ret.columns:
             ctx.add(C.DEADLINE_MISSING, cell=cell, item=no)
     elif dl.status == "ambiguous":
         why = _why(tr.values.get("deadline"))

@@ -79,8 +79,9 @@ def sub_header(
     grid: list[list[Any]], r0: int, cols: dict[str, int], split: frozenset[int] = frozenset()
 ) -> int:
     """The header's last row: r0, or the row under it when that one holds sub-headers
-    (整改情况 over 整改结果 · 完成时间; split: the columns of 是 | 否 under a split answer
-    column, read.split). Columns found there join cols."""
+    (整改情况 over 整改结果 · 完成时间; most of its words a header's, at least three, when
+    some are not; split: the columns of 是 | 否 under a split answer column, read.split).
+    Columns found there join cols."""
     if r0 + 1 >= len(grid):
         return r0
     row = grid[r0 + 1]
@@ -90,9 +91,16 @@ def sub_header(
             found.append((c0, match_header(v)[0] if len(v) <= 20 else None))
     if split and not found:
         return r0 + 1  # only 是 | 否
-    if not found or any(key is None for _, key in found):
+    known = [(c0, key) for c0, key in found if key is not None]
+    no = row[cols["no"]] if cols.get("no", len(row)) < len(row) else None
+    if no is not None and no != "" and not (isinstance(no, str) and match_header(no)[0]):
+        return r0  # an item's row (its 序号)
+    if not found or (len(known) < len(found) and (len(known) < 3 or 2 * len(known) <= len(found))):
         return r0  # a data row (or one with other text): not a sub-header
-    for c0, key in found:
+    claimed = {c0 for c0, _ in known}
+    for key in [k for k, c in cols.items() if c in claimed]:
+        del cols[key]  # a group's name over sub-headers (整改情况 over 措施 … 结果)
+    for c0, key in known:
         cols[str(key)] = c0  # the sub-header is the more precise name of its column
     return r0 + 1
 
@@ -103,3 +111,24 @@ def lacks_no(grid: list[list[Any]]) -> int:
     r0, cols, _ = find_header(grid, need_no=False)
     keyed = "content" in cols and ("has_problem" in cols or "description" in cols)
     return r0 if r0 >= 0 and "no" not in cols and keyed else -1
+
+
+_COLUMN_NO = re.compile(r"^\s*[（(]?\s*(\d{1,2})\s*[)）]?\s*$")
+
+
+def column_numbers(grid: list[list[Any]], r: int) -> bool:
+    """Whether row r (0-based) numbers the columns (1 2 3 … or （1）（2）…, a form's 栏次 row
+    under its header): five or more cells, each the one before plus 1, nothing else."""
+    if r >= len(grid):
+        return False
+    nos = []
+    for v in grid[r]:
+        if v is None or (isinstance(v, str) and not v.strip()):
+            continue
+        if isinstance(v, int | float) and not isinstance(v, bool) and float(v).is_integer():
+            nos.append(int(v))
+        elif isinstance(v, str) and (m := _COLUMN_NO.match(v)):
+            nos.append(int(m.group(1)))
+        else:
+            return False
+    return len(nos) >= 5 and nos == list(range(nos[0], nos[0] + len(nos)))

@@ -24,7 +24,7 @@ from dapaicha.model import Cells
 from dapaicha.normalize import blank_date, parse_int, vocab
 from dapaicha.read import book, formulas, sniff, split
 from dapaicha.read.choose import best_sheet, no_ledger, other_ledgers
-from dapaicha.read.header import match_header, sub_header
+from dapaicha.read.header import column_numbers, match_header, sub_header
 from dapaicha.read.labels import (
     end_line_rx,
     first_dated,
@@ -36,6 +36,7 @@ from dapaicha.read.labels import (
 )
 from dapaicha.read.quiet import panic_free_stderr
 from dapaicha.read.sheets import grid_of, ods_merges, sheet_parts
+from dapaicha.read.ticks import Ticks, tick_columns, ticked
 
 MAX_CELL_CHARS = 5000
 
@@ -77,6 +78,7 @@ class Return:
     yes_no: dict[str, str] = field(default_factory=dict, repr=False)  # vocab lookup of 是/否
     # (Excel row, key) → (cell, why) of a 是 | 否 split column's ticks read as no answer
     unticked: dict[tuple[int, str], tuple[str, str]] = field(default_factory=dict, repr=False)
+    ticks: Ticks = field(default_factory=dict)  # 整改类型, 整改结果 split (read.ticks)
 
 
 def _text(v: Any) -> str:
@@ -217,6 +219,9 @@ def _read_workbook(
         merged = ods_merges(ret.data, m.name)
     splits = split.find(grid, r0, cols, merged, ret.yes_no)
     last = sub_header(grid, r0, cols, split.sub_columns(splits))
+    ret.ticks = tick_columns(grid, r0, cols) if last == r0 else {}
+    last += bool(ret.ticks)  # the 立行立改 | 纳入整改方案 row under the header
+    last += column_numbers(grid, last + 1)  # a 栏次 row: 1 2 3 …
     ret.sheet = m.name
     if m.visible != pc.SheetVisibleEnum.Visible:
         findings.append(make(C.LEDGER_SHEET_HIDDEN, ret.file, sheet=m.name))
@@ -246,8 +251,11 @@ def _read_workbook(
     if sn.formula_parts:  # a formula without a value reads as blank: say so
         cells = formulas.of_sheet(parsed, m.name, sn.formula_parts)
         findings += formulas.findings(ret.file, m.name, ret.rows, cells) if cells else []
-    _row_below(grid, end, ret, findings)
-    after = min(ret.rows[-1].row, end) if ret.rows else end  # past the last item read
+    first_end = end
+    if (again := _header_again(grid, end, cols)) >= 0:  # the whole sheet pasted below: its
+        end = _read_rows(grid, sub_header(grid, again, dict(cols)), ret, findings, signer_titles)
+    _row_below(grid, end, ret, findings)  # rows join the table's; check.pasted says it
+    after = min(ret.rows[-1].row, first_end) if ret.rows else first_end  # past the items
     ret.signers = read_signers(grid, range(after, len(grid)), ret.spans, signer_titles)
     _read_date(grid, after, ret)
     return ret, findings
@@ -350,7 +358,7 @@ def _read_rows(
     n_fill = len(fill_cols)
     pick, pick_fill = _picker(list(cols.values())), _picker(fill_cols)
     letters = {k: layout.column_letter(c) for k, c in cols.items()}
-    no_c = cols["no"]
+    no_c, ticks = cols["no"], ret.ticks
     fill_set = set(fill_cols)
     label_cols = [c for c in range(8) if c not in fill_set]
     end_line = end_line_rx(tuple(signer_titles)).match
@@ -379,6 +387,9 @@ def _read_rows(
                 and not (no_cls is float and no_raw.is_integer())
                 and signature_line(row, n, no_raw, label_cols, end_line)
             ):
+                if layout.NOTE_TEXT in row[:4]:  # the printed 注 line: rows with a 序号
+                    last_no = None  # under it are problems inserted above the signatures
+                    continue
                 break  # the signature block, written in label columns: never an answer
             has_fill = _has_fill(pick_fill(row), n_fill)
             if no_cls is not int and no_cls is not float and _blank(no_raw):
@@ -396,12 +407,28 @@ def _read_rows(
         last_no = no_raw
         got = pick(row)
         vals = dict(zip(keys, got, strict=False))  # as long: pick gives a value per key
+        if ticks:
+            ticked(vals, row, ticks)
         if not (
             _PLAIN_SET.issuperset(map(type, got)) and max(map(_LENGTH, got)) <= MAX_CELL_CHARS
         ):  # rare: a date cell or a very long text
             _fix_cells(vals, r, ret, findings, ods)
         rows_out.append(TableRow(r + 1, no_raw, vals, Cells(letters, r + 1)))
     return r
+
+
+def _header_again(grid: list[list[Any]], end: int, cols: dict[str, int]) -> int:
+    """The 0-based row below the table's end holding its header again, column for column
+    (a copy of the whole sheet pasted under the signatures); -1 when none."""
+    for r in range(end + 1, len(grid)):
+        row = grid[r]
+        if all(c < len(row) and _header_of(row[c]) == k for k, c in cols.items()):
+            return r
+    return -1
+
+
+def _header_of(v: Any) -> str | None:
+    return match_header(v)[0] if v.__class__ is str and len(v) <= 20 else None
 
 
 def _row_below(grid: list[list[Any]], end: int, ret: Return, findings: list[Finding]) -> None:
