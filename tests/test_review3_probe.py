@@ -1,0 +1,72 @@
+"""Review probes: defects found reviewing the day's change (each with its fix)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+
+from dapaicha.findings import Severity
+from dapaicha.read import roster as roster_read
+
+W, E = Severity.WARNING, Severity.ERROR
+
+
+def _xlsx(path: Path, rows: list[list[object]]) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    for row in rows:
+        ws.append(row)
+    wb.save(path)
+    return path
+
+
+def test_roster_carry_goes_on_past_a_rejected_row(tmp_path: Path) -> None:
+    """A merged 县 / 乡 block with one row rejected (a duplicate): the rows under it still
+    read their names from above, not one names-missing error each."""
+    rows = [
+        ["序号", "县（市、区）", "乡（镇、街道）", "行政村", "村代码"],  # 1
+        [1, "鄢陵县", "陈化店镇", "大马村", "411024103201"],  # 2
+        [2, None, None, "大马村", "411024103201"],  # 3 the same village again: rejected
+        [3, None, None, "王庄村", "411024103202"],  # 4 still 鄢陵县陈化店镇
+    ]
+    r = roster_read.load(_xlsx(tmp_path / "r.xlsx", rows))
+    assert [(v.row, v.county, v.township, v.village) for v in r.villages] == [
+        (2, "鄢陵县", "陈化店镇", "大马村"),
+        (4, "鄢陵县", "陈化店镇", "王庄村"),
+    ]
+    assert [(p.row, p.slug, p.severity) for p in r.problems] == [
+        (3, "duplicate-row", E),
+        (3, "names-carried", W),
+    ]
+    assert r.problems[1].message.startswith("本行至第4行（共2行）")
+
+
+def test_roster_subtotal_in_the_village_column_is_no_village(tmp_path: Path) -> None:
+    """A township's 小计 row with its county and township typed: not a village called 小计
+    (it would be owed a return every week); a 陈化店镇小计 row is no village either."""
+    rows = [
+        ["序号", "县（市、区）", "乡（镇、街道）", "行政村", "村代码"],  # 1
+        [1, "鄢陵县", "陈化店镇", "大马村", "411024103201"],  # 2
+        [None, "鄢陵县", "陈化店镇", "小计", None],  # 3
+        [None, "鄢陵县", "陈化店镇小计", None, None],  # 4
+        [2, "鄢陵县", "望田镇", "姚家村", "411024104201"],  # 5
+        [None, "鄢陵县", "望田镇", "小计：1个村", None],  # 6
+        [None, "合 计", None, None, None],  # 7
+    ]
+    r = roster_read.load(_xlsx(tmp_path / "r.xlsx", rows))
+    assert [v.village for v in r.villages] == ["大马村", "姚家村"]
+    assert r.problems == []
+
+
+def test_roster_ditto_in_the_village_column_is_no_village(tmp_path: Path) -> None:
+    """同上 under 行政村 names no village (not a village called 同上): the row is said."""
+    rows = [
+        ["序号", "县（市、区）", "乡（镇、街道）", "行政村", "村代码"],  # 1
+        [1, "鄢陵县", "陈化店镇", "大马村", "411024103201"],  # 2
+        [2, "鄢陵县", "陈化店镇", "同上", "411024103202"],  # 3
+    ]
+    r = roster_read.load(_xlsx(tmp_path / "r.xlsx", rows))
+    assert [v.village for v in r.villages] == ["大马村"]
+    assert [(p.row, p.slug, p.severity) for p in r.problems] == [(3, "village-missing", E)]
