@@ -5,7 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import openpyxl
+from conftest import problem
+from test_split_answers import at, split_return
 
+from dapaicha import layout
+from dapaicha.app import validate
 from dapaicha.findings import Severity
 from dapaicha.read import roster as roster_read
 
@@ -70,3 +74,20 @@ def test_roster_ditto_in_the_village_column_is_no_village(tmp_path: Path) -> Non
     r = roster_read.load(_xlsx(tmp_path / "r.xlsx", rows))
     assert [v.village for v in r.villages] == ["大马村"]
     assert [(p.row, p.slug, p.severity) for p in r.problems] == [(3, "village-missing", E)]
+
+
+def test_split_signer_typed_in_a_sub_column_is_still_read(make_return, tmp_path, cl, ros):
+    """Under a split 是 | 否 table, a signer's name typed one cell right (in the 是
+    sub-column, the name cells unmerged) is read as in any ledger: not erased as a mark
+    that is no tick (signer-missing)."""
+    src = make_return("填好.xlsx", {3: problem()}, folder=tmp_path / "src")
+    p = split_return(src, tmp_path / "勾选.xlsx")
+    wb = openpyxl.load_workbook(p)
+    ws = wb[layout.SHEET_LEDGER]
+    r = at(66) + 2  # the first signature line
+    assert ws.cell(r, 1).value == "村级责任组组长\n（签字）："
+    ws.unmerge_cells(f"D{r}:G{r}")
+    ws[f"D{r}"], ws[f"E{r}"] = None, "甲"
+    wb.save(p)
+    fr, _ = validate.validate_return(p, p.name, cl, ros)
+    assert [(f.code, f.cell) for f in fr.findings] == []

@@ -224,8 +224,10 @@ def _read_workbook(
         findings.append(make(C.OTHER_LEDGER_SHEET, ret.file, sheet=other, expected=m.name))
     _bounds_findings(ret, m.name, len(grid), sn, cut, findings)
     ret.merged_down = book.fill_merged_down(grid, merged)
+    typed: dict[tuple[int, int], Any] = {}
     if splits:  # 是 | 否 ticked: each row's answer read once, into the first sub-column
         last = max(last, r0 + 1)
+        typed = split.kept(grid, last + 1, splits)
         ret.unticked = split.apply(grid, last + 1, splits, ret.yes_no)
     ret.spans = {(a[0], a[1]): b[1] for a, b in merged}
     for c0, found, key in renamed:
@@ -248,6 +250,7 @@ def _read_workbook(
         findings += formulas.findings(ret.file, m.name, ret.rows, cells) if cells else []
     _row_below(grid, end, ret, findings)
     after = min(ret.rows[-1].row, end) if ret.rows else end  # past the last item read
+    split.restore(grid, typed, after)  # the signatures as typed
     ret.signers = read_signers(grid, range(after, len(grid)), ret.spans, signer_titles)
     _read_date(grid, after, ret)
     return ret, findings

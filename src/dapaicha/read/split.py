@@ -151,3 +151,20 @@ def apply(
             if why:
                 unread[(r + 1, s.key)] = (address(r, c), why)
     return unread
+
+
+def kept(grid: list[list[Any]], start: int, splits: list[Split]) -> dict[tuple[int, int], Any]:
+    """The sub-columns' cells from start on, as typed (apply rewrites them), for `restore`."""
+    cols = sub_columns(splits)
+    return {
+        (r, c): row[c] for r in range(start, len(grid)) if (row := grid[r]) for c in cols
+        if c < len(row) and row[c] is not None
+    }  # fmt: skip
+
+
+def restore(grid: list[list[Any]], cells: dict[tuple[int, int], Any], start: int) -> None:
+    """Put back the cells as typed from row start on (below the table: a signer's name or a
+    date typed in a sub-column is no answer)."""
+    for (r, c), v in cells.items():
+        if r >= start:
+            grid[r][c] = v
