@@ -91,3 +91,29 @@ def test_split_signer_typed_in_a_sub_column_is_still_read(make_return, tmp_path,
     wb.save(p)
     fr, _ = validate.validate_return(p, p.name, cl, ros)
     assert [(f.code, f.cell) for f in fr.findings] == []
+
+
+def test_split_inserted_row_under_a_problem_item_unticked_is_a_problem(
+    make_return, tmp_path, cl, ros
+):
+    """A row inserted under a problem item, its problem described, 是否存在问题 left blank:
+    the printed ledger reads it as 是 (test_validate's inserted rows); the same row in a
+    split ledger, neither sub-column ticked, reads the same (not has-problem-ticks)."""
+    two = [problem(), problem(description="第二个问题", has_problem=None)]
+    src = make_return("填好.xlsx", {3: two}, folder=tmp_path / "src")
+    p = split_return(src, tmp_path / "勾选.xlsx")  # ticks by row: one row off after item 3
+    wb = openpyxl.load_workbook(p)
+    ws = wb[layout.SHEET_LEDGER]
+    for r in range(at(1), at(66) + 2):
+        if ws[f"G{r}"].value == "第二个问题":
+            ws[f"E{r}"], ws[f"F{r}"] = None, None  # the inserted row: neither ticked
+        elif ws[f"E{r}"].value == "否":  # the last item, left as typed by split_return
+            ws[f"E{r}"], ws[f"F{r}"] = None, "√"
+    wb.save(p)
+    fr, subs = validate.validate_return(p, p.name, cl, ros)
+    assert [(f.code, f.cell) for f in fr.findings] == []
+    (sub,) = subs
+    assert [(r.no, r.seq, r.description) for r in sub.rows if r.is_problem] == [
+        (3, 1, "部分监测户信息未更新"),
+        (3, 2, "第二个问题"),
+    ]

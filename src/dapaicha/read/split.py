@@ -27,7 +27,8 @@ TICKS = frozenset(
     ["√", "✓", "✔", "☑", "✅", "○", "●", "◎", "⭕", "■", "☆", "★", "1", "Y", "YES", "V"]
 )
 CROSSES = frozenset(["×", "✗", "✘", "╳", "☒", "❌", "X", "0", "N", "NO"])
-_NEITHER = "“{}”“{}”两栏都没有打勾"
+_NEITHER_TAIL = "两栏都没有打勾"
+_NEITHER = "“{}”“{}”" + _NEITHER_TAIL
 _MARK_CHARS = 8  # longer: a sentence (a signature line's), not a mark
 # Columns answered 是/否 that a clerk may split (the layout's yes/no columns).
 KEYS = tuple(c.key for c in layout.COLUMNS if c.kind == "yes_no")
@@ -74,6 +75,11 @@ def find(
         if set(words) == {YES, NO}:
             out.append(Split(key, ((c, str(words[0])), (c + 1, str(words[1])))))
     return out
+
+
+def neither(why: str) -> bool:
+    """Whether an unread answer is one with neither sub-column ticked (a blank answer)."""
+    return why.endswith(_NEITHER_TAIL)
 
 
 def sub_columns(splits: list[Split]) -> frozenset[int]:
