@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import openpyxl
@@ -117,3 +118,23 @@ def test_split_inserted_row_under_a_problem_item_unticked_is_a_problem(
         (3, 1, "部分监测户信息未更新"),
         (3, 2, "第二个问题"),
     ]
+
+
+def test_a_newer_failed_file_beside_an_older_passing_one_is_sent_back(
+    make_return, ros, tmp_path
+):
+    """大马村 sent a passing file, then a newer one (大马村(2).xlsx) that fails: the passing
+    one is used, but the newer one replaced nothing — it is the village's latest word, and
+    the village must be told it failed: 退回修改, with its copy and notice (not 未通过（未采用）
+    and silence, as for a failed file a newer passing one replaced)."""
+    d = tmp_path / "in"
+    make_return("大马村.xlsx", {}, folder=d)
+    make_return("大马村(2).xlsx", {5: {"has_problem": "是"}}, folder=d)  # 是 without its columns
+    fb = tmp_path / "fb"
+    got = validate.command(d, ros.source, report_path=tmp_path / "r.xlsx", feedback_dir=fb,
+                           deadline="2022-04-08", as_of=dt.date(2022, 3, 31))  # fmt: skip
+    status = {fr.file: (fr.status, fr.sent_back) for fr in got.report.files}
+    assert status == {"大马村.xlsx": ("通过", False), "大马村(2).xlsx": ("退回修改", True)}
+    notices = [p.read_text(encoding="utf-8-sig") for p in fb.rglob("*.txt")]
+    (back,) = [n for n in notices if "（大马村(2).xlsx）经校验有5处错误" in n]
+    assert "现退回修改" in back and "采用通过校验的“大马村.xlsx”" in back
