@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 from pathlib import Path
 
 import openpyxl
@@ -138,3 +139,25 @@ def test_a_newer_failed_file_beside_an_older_passing_one_is_sent_back(
     notices = [p.read_text(encoding="utf-8-sig") for p in fb.rglob("*.txt")]
     (back,) = [n for n in notices if "（大马村(2).xlsx）经校验有5处错误" in n]
     assert "现退回修改" in back and "采用通过校验的“大马村.xlsx”" in back
+
+
+def _kit():
+    spec = importlib.util.spec_from_file_location(
+        "build_kit", Path(__file__).parents[1] / "scripts" / "build_kit.py"
+    )
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_install_bat_takes_a_64_bit_python_from_the_py_launcher_too() -> None:
+    """The kit's wheels are win_amd64: a 32-bit 3.13 beside a 64-bit 3.12 must not be taken
+    (venv made, pip fails, 安装失败). The py launcher's choice is checked for 64 bits as the
+    PATH python's is."""
+    bat = _kit().install_bat()
+    line = next(x for x in bat.splitlines() if x.startswith("for %%V in"))
+    assert line == (
+        "for %%V in (3.13 3.12 3.11) do if not defined PY"
+        ' py -%%V -c "import sys; sys.exit(sys.maxsize <= 2**32)" >nul 2>nul && set "PY=py -%%V"'
+    )
