@@ -121,9 +121,7 @@ def test_split_inserted_row_under_a_problem_item_unticked_is_a_problem(
     ]
 
 
-def test_a_newer_failed_file_beside_an_older_passing_one_is_sent_back(
-    make_return, ros, tmp_path
-):
+def test_a_newer_failed_file_beside_an_older_passing_one_is_sent_back(make_return, ros, tmp_path):
     """大马村 sent a passing file, then a newer one (大马村(2).xlsx) that fails: the passing
     one is used, but the newer one replaced nothing — it is the village's latest word, and
     the village must be told it failed: 退回修改, with its copy and notice (not 未通过（未采用）
