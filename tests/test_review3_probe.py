@@ -159,3 +159,23 @@ def test_install_bat_takes_a_64_bit_python_from_the_py_launcher_too() -> None:
         "for %%V in (3.13 3.12 3.11) do if not defined PY"
         ' py -%%V -c "import sys; sys.exit(sys.maxsize <= 2**32)" >nul 2>nul && set "PY=py -%%V"'
     )
+
+
+def test_split_with_a_blank_column_between_its_sub_columns(make_return, tmp_path, cl, ros):
+    """是否存在问题 merged over three columns, 是 and 否 with a blank column between (a
+    column inserted once too often): the ticks under 否 read as 否, not 65 未填写 errors."""
+    src = make_return("填好.xlsx", {3: problem()}, folder=tmp_path / "src")
+    p = split_return(src, tmp_path / "勾选.xlsx")
+    wb = openpyxl.load_workbook(p)
+    ws = wb[layout.SHEET_LEDGER]
+    for m in list(ws.merged_cells.ranges):
+        ws.unmerge_cells(str(m))
+    ws.insert_cols(6)  # F blank; 否 now in G
+    ws.merge_cells("E3:G3")
+    wb.save(p)
+    assert (ws["E4"].value, ws["F4"].value, ws["G4"].value) == ("是", None, "否")
+    fr, subs = validate.validate_return(p, p.name, cl, ros)
+    assert [(f.code, f.cell) for f in fr.findings] == []
+    (sub,) = subs
+    assert [r.no for r in sub.rows if r.has_problem == "是"] == [3]
+    assert sum(r.has_problem == "否" for r in sub.rows) == 65

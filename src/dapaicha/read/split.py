@@ -66,14 +66,20 @@ def find(
     out: list[Split] = []
     for key in KEYS:
         c = cols.get(key, -1)
-        if c < 0 or c + 1 >= len(sub) or c + 1 in named:
+        if c < 0 or c + 1 >= len(sub):
+            continue
+        # the second sub-column: the next one, or under a header merged wider, the first
+        # with a sub-header (a blank column between 是 and 否)
+        end = min(spans.get((r0, c), c), len(sub) - 1)
+        c2 = next((j for j in range(c + 1, end + 1) if sub[j] not in (None, "")), c + 1)
+        if any(j in named for j in range(c + 1, c2 + 1)):
             continue
         over = head[c + 1] if c + 1 < len(head) else None
-        if over not in (None, "", head[c]) and spans.get((r0, c), c) <= c:
+        if over not in (None, "", head[c]) and end <= c:
             continue  # the next column has a header of its own (not the same one again)
-        words = (_sub_word(sub[c], lookup), _sub_word(sub[c + 1], lookup))
+        words = (_sub_word(sub[c], lookup), _sub_word(sub[c2], lookup))
         if set(words) == {YES, NO}:
-            out.append(Split(key, ((c, str(words[0])), (c + 1, str(words[1])))))
+            out.append(Split(key, ((c, str(words[0])), (c2, str(words[1])))))
     return out
 
 
