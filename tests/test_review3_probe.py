@@ -58,12 +58,13 @@ def test_roster_subtotal_in_the_village_column_is_no_village(tmp_path: Path) -> 
         [None, "鄢陵县", "陈化店镇", "小计", None],  # 3
         [None, "鄢陵县", "陈化店镇小计", None, None],  # 4
         [2, "鄢陵县", "望田镇", "姚家村", "411024104201"],  # 5
-        [None, "鄢陵县", "望田镇", "小计：1个村", None],  # 6
-        [None, "合 计", None, None, None],  # 7
+        [3, None, None, "河刘村", "411024104202", "下辖3个自然村合计"],  # 6 a village: its note
+        [None, "鄢陵县", "望田镇", "小计：2个村", None],  # 7
+        [None, "合 计", None, None, None],  # 8
     ]
     r = roster_read.load(_xlsx(tmp_path / "r.xlsx", rows))
-    assert [v.village for v in r.villages] == ["大马村", "姚家村"]
-    assert r.problems == []
+    assert [v.village for v in r.villages] == ["大马村", "姚家村", "河刘村"]
+    assert [(p.row, p.slug) for p in r.problems] == [(6, "names-carried")]
 
 
 def test_roster_ditto_in_the_village_column_is_no_village(tmp_path: Path) -> None:

@@ -52,7 +52,8 @@ FIELD_ZH = {"county": "县（市、区）", "township": "乡（镇、街道）"}
 # a names cell that says "as the row above" (cleaned: no spaces)
 DITTO = frozenset({"同上", "〃", '"', "''", "”", "“", "ˊˊ", "々"})
 # a row that sums the villages above it, not a village (its label in any cell)
-_TOTAL = re.compile(r".{0,15}?(?:合计|总计|小计|共计)(?:[:：(（].*)?")  # 陈化店镇小计 too
+_TOTAL = re.compile(r"(?:合计|总计|小计|共计)(?:[:：(（].*)?")
+_NAMED_TOTAL = re.compile(r".{0,15}?" + _TOTAL.pattern)  # 陈化店镇小计 in a names cell
 
 
 def _header_key(text: object) -> str:
@@ -229,7 +230,7 @@ def _build(table: Rows, cols: dict[str, int], start: int, *, source: str, spec: 
         if not any(v):
             continue  # blank rows (or only a 序号) are skipped silently
         name = "" if v[2] in DITTO else v[2]  # 同上 names no village
-        if _TOTAL.fullmatch(name):
+        if _NAMED_TOTAL.fullmatch(name):
             continue  # a township's 小计 typed under 行政村: no village
         if (
             not name
@@ -238,7 +239,7 @@ def _build(table: Rows, cols: dict[str, int], start: int, *, source: str, spec: 
             or v[0] in DITTO
             or v[1] in DITTO
         ):
-            if _is_total(table[row - 1]):
+            if _is_total(table[row - 1]) or any(_NAMED_TOTAL.fullmatch(x) for x in v[:2]):
                 continue  # a 合计 / 小计 row: no village
             if name and (what := _from_above(v, above[1:] if above[0] == row - 1 else None)):
                 carried.append((row, f"{v[0]}{v[1]}", what))
