@@ -37,7 +37,7 @@ rem dapaicha 离线安装：在本文件夹旁建立 .venv，只从 wheels 文�
 cd /d "%~dp0"
 rem 一台电脑可能装了几个 Python：取本工具支持的最新一个（py 启动器），否则 PATH 中的 python
 set "PY="
-for %%V in ({newest_first}) do if not defined PY py -%%V -c "import sys" >nul 2>nul && set "PY=py -%%V"
+for %%V in ({newest_first}) do if not defined PY py -%%V -c "import sys; sys.exit(sys.maxsize <= 2**32)" >nul 2>nul && set "PY=py -%%V"
 if not defined PY python -c "import sys; sys.exit(not ({lo} <= sys.version_info[:2] <= {hi} and sys.maxsize > 2**32))" >nul 2>nul && set "PY=python"
 if not defined PY goto nopython
 %PY% -m venv "%~dp0.venv" || goto fail

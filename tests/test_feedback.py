@@ -359,9 +359,11 @@ def test_write_all(tmp_path: Path) -> None:
     assert [p.relative_to(fb).as_posix() for p in paths] == [
         "甲县/丙村_退回修改.xlsx",
         "甲县/丙村_退回通知.txt",
-        "未识别/note_退回通知.txt",
-    ]  # not 丙村_第二份.xlsx: failed, and not the file 丙村's figures come from (no notice)
-    assert report.files[1].status == "未通过（未采用）" and report.files[0].status == "退回修改"
+        "未识别/note_退回通知.txt",  # files in use first: they get the plain names
+        "甲县/丙村_丙村_第二份_退回修改.xlsx",
+        "甲县/丙村_丙村_第二份_退回通知.txt",
+    ]  # 丙村_第二份.xlsx failed, and no passing file replaced it: sent back too
+    assert report.files[1].status == "退回修改" and report.files[0].status == "退回修改"
     assert before == {p: sha(p) for p in returns.rglob("*") if p.is_file()}
     raw = (fb / "甲县/丙村_退回通知.txt").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw and b"\r\r" not in raw

@@ -89,6 +89,7 @@ class FileResult:
     report_date: str = ""
     sha256: str = ""
     used: bool = True  # False when another file of the same village wins
+    replaced: bool = False  # failed; a newer passing file of its village is used instead
     kind: str = ""  # what the file was read as: ledger | notice | merged ("" unread)
     sheet: str = ""  # the sheet read as the ledger
     date_cell: str = ""  # where its 填报日期 was read (check.rules.report_date_cell)
@@ -112,14 +113,16 @@ class FileResult:
 
     @property
     def status(self) -> str:
-        if not self.accepted:  # unused: another file of its village is used (sent back)
-            return "退回修改" if self.used else "未通过（未采用）"
+        if not self.accepted:  # replaced by a newer passing file of its village: not sent back
+            return "退回修改" if self.sent_back else "未通过（未采用）"
         return "通过" if self.used else "通过（未采用）"
 
     @property
     def sent_back(self) -> bool:
-        """Failed and the file its village's figures come from: a copy and notice go back."""
-        return not self.accepted and self.used
+        """Failed and not replaced by a newer passing file of its village (a newer failed
+        file beside an older passing one is sent back, as are two failed files): a copy
+        and notice go back."""
+        return not self.accepted and not self.replaced
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {k: getattr(self, k) for k in _RESULT_KEYS}

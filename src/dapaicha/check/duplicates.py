@@ -57,8 +57,15 @@ def resolve(results: list[FileResult]) -> None:
         winner = ranked[-1]
         names = "、".join(f.file for f in group)
         why = _why_winner(winner, group)
+        newest = (winner.report_date, name_order(winner.file))
         for fr in group:
             fr.used = fr is winner
+            # failed, and a newer passing file is used: nothing to send back
+            fr.replaced = (
+                not fr.accepted
+                and winner.accepted
+                and (fr.report_date, name_order(fr.file)) < newest
+            )
             fr.findings.append(make("duplicate-return", fr.file, detail=names, expected=why))
     # The losers' submissions stay: merge keeps every accepted return and lets the one with
     # the latest 填报日期 (then the later file name, as ranked here) supersede the others.

@@ -27,6 +27,7 @@ from dapaicha.normalize import (
     vocab,
 )
 from dapaicha.numerals import number_runs
+from dapaicha.read import split
 from dapaicha.read.reader import Return, TableRow
 
 # Columns a return must have, by layout kind.
@@ -346,12 +347,16 @@ def _has_problem(
     hp = vocab(tr.values.get("has_problem"), ctx.cl.vocabularies.yes_no.lookup)
     first = next((r for r in done if r.no == no), None) if seq > 1 else None
     if hp.raw is None:
-        if (unticked := ctx.ret.unticked.get((tr.row, "has_problem"))) is not None:
+        unticked = ctx.ret.unticked.get((tr.row, "has_problem"))
+        if unticked is not None and not split.neither(unticked[1]):
             ctx.add(C.HAS_PROBLEM_TICKS, cell=unticked[0], item=no, detail=unticked[1])
             return None  # both ticked, or a mark that is no tick: never guessed
         filled = any(texts[k] for k in ("description", "measure"))
         if filled and first is not None and first.is_problem:
-            return YES  # an inserted row under a problem item
+            return YES  # an inserted row under a problem item (split: neither ticked too)
+        if unticked is not None:  # neither ticked
+            ctx.add(C.HAS_PROBLEM_TICKS, cell=unticked[0], item=no, detail=unticked[1])
+            return None
         ctx.add(C.HAS_PROBLEM_BLANK, cell=a.get("has_problem", ""), item=no)
         return None
     if not hp.ok:

@@ -229,18 +229,14 @@ def _read_workbook(
         findings.append(make(C.OTHER_LEDGER_SHEET, ret.file, sheet=other, expected=m.name))
     _bounds_findings(ret, m.name, len(grid), sn, cut, findings)
     ret.merged_down = book.fill_merged_down(grid, merged)
+    typed: dict[tuple[int, int], Any] = {}
     if splits:  # 是 | 否 ticked: each row's answer read once, into the first sub-column
         last = max(last, r0 + 1)
+        typed = split.kept(grid, last + 1, splits)
         ret.unticked = split.apply(grid, last + 1, splits, ret.yes_no)
     ret.spans = {(a[0], a[1]): b[1] for a, b in merged}
-    for c0, found, key in renamed:
-        expected = layout.BY_KEY[key].header
-        cell = address(r0, c0)
-        findings.append(
-            make(
-                C.COLUMN_RENAMED, ret.file, sheet=m.name, cell=cell, value=found, expected=expected
-            )
-        )
+    findings += [make(C.COLUMN_RENAMED, ret.file, sheet=m.name, cell=address(r0, c0), value=found,
+                      expected=layout.BY_KEY[key].header) for c0, found, key in renamed]  # fmt: skip
     ret.header_row = r0 + 1
     if "content" not in cols and "has_problem" not in cols and "topic" in cols:
         ret.kind = "notice"
@@ -256,6 +252,7 @@ def _read_workbook(
         end = _read_rows(grid, sub_header(grid, again, dict(cols)), ret, findings, signer_titles)
     _row_below(grid, end, ret, findings)  # rows join the table's; check.pasted says it
     after = min(ret.rows[-1].row, first_end) if ret.rows else first_end  # past the items
+    split.restore(grid, typed, after)  # the signatures as typed
     ret.signers = read_signers(grid, range(after, len(grid)), ret.spans, signer_titles)
     _read_date(grid, after, ret)
     return ret, findings

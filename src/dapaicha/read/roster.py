@@ -53,6 +53,7 @@ FIELD_ZH = {"county": "县（市、区）", "township": "乡（镇、街道）"}
 DITTO = frozenset({"同上", "〃", '"', "''", "”", "“", "ˊˊ", "々"})
 # a row that sums the villages above it, not a village (its label in any cell)
 _TOTAL = re.compile(r"(?:合计|总计|小计|共计)(?:[:：(（].*)?")
+_NAMED_TOTAL = re.compile(r".{0,15}?" + _TOTAL.pattern)  # 陈化店镇小计 in a names cell
 
 
 def _header_key(text: object) -> str:
@@ -224,10 +225,13 @@ def _build(table: Rows, cols: dict[str, int], start: int, *, source: str, spec: 
     rows = _cells(table[start:MAX_ROWS], cols, fields)
     carried: list[tuple[int, str, str]] = []  # (row, names read from above, which)
     need_county, need_township = "county" in cols, "township" in cols
+    above: tuple[int, str, str] = (0, "", "")  # the last named row's (row, county, township)
     for row, v in enumerate(rows, start=start + 1):
         if not any(v):
             continue  # blank rows (or only a 序号) are skipped silently
-        name = v[2]
+        name = "" if v[2] in DITTO else v[2]  # 同上 names no village
+        if _NAMED_TOTAL.fullmatch(name):
+            continue  # a township's 小计 typed under 行政村: no village
         if (
             not name
             or (need_county and not v[0])
@@ -235,13 +239,14 @@ def _build(table: Rows, cols: dict[str, int], start: int, *, source: str, spec: 
             or v[0] in DITTO
             or v[1] in DITTO
         ):
-            if _is_total(table[row - 1]):
+            if _is_total(table[row - 1]) or any(_NAMED_TOTAL.fullmatch(x) for x in v[:2]):
                 continue  # a 合计 / 小计 row: no village
-            above = villages[-1] if villages and villages[-1].row == row - 1 else None
-            if name and (what := _from_above(v, above)):
+            if name and (what := _from_above(v, above[1:] if above[0] == row - 1 else None)):
                 carried.append((row, f"{v[0]}{v[1]}", what))
             v[0], v[1] = ("" if x in DITTO else x for x in v[:2])  # 同上 of nothing: missing
         county, township, raw_code = v[0], v[1], v[3]
+        if name:  # rows below carry its names even when it is rejected (a duplicate)
+            above = (row, county, township)
         here = f"{county}{township}{name}"
         if not name:
             bad(row, "village-missing")
@@ -288,7 +293,7 @@ def _is_total(raw: Sequence[object]) -> bool:
     return any(isinstance(x, str) and _TOTAL.fullmatch(clean(x)) for x in raw)
 
 
-def _from_above(v: list[str], above: Village | None) -> str:
+def _from_above(v: list[str], above: tuple[str, str] | None) -> str:
     """Fill a row's blank county and township from the village on the row above, as if the
     cells were merged: a blank cell only when the cells left of it are blank too (a blank
     township under a county of its own is missing, not "the same"); 同上 always. Which
@@ -296,7 +301,7 @@ def _from_above(v: list[str], above: Village | None) -> str:
     if above is None:
         return ""
     filled, left_blank = [], True
-    for k, prev in enumerate((above.county, above.township)):
+    for k, prev in enumerate(above):
         x = v[k]
         ditto = x in DITTO
         if (ditto or (not x and left_blank)) and prev and x != prev:

@@ -27,7 +27,8 @@ TICKS = frozenset(
     ["√", "✓", "✔", "☑", "✅", "○", "●", "◎", "⭕", "■", "☆", "★", "1", "Y", "YES", "V"]
 )
 CROSSES = frozenset(["×", "✗", "✘", "╳", "☒", "❌", "X", "0", "N", "NO"])
-_NEITHER = "“{}”“{}”两栏都没有打勾"
+_NEITHER_TAIL = "两栏都没有打勾"
+_NEITHER = "“{}”“{}”" + _NEITHER_TAIL
 _MARK_CHARS = 8  # longer: a sentence (a signature line's), not a mark
 # Columns answered 是/否 that a clerk may split (the layout's yes/no columns).
 KEYS = tuple(c.key for c in layout.COLUMNS if c.kind == "yes_no")
@@ -65,15 +66,26 @@ def find(
     out: list[Split] = []
     for key in KEYS:
         c = cols.get(key, -1)
-        if c < 0 or c + 1 >= len(sub) or c + 1 in named:
+        if c < 0 or c + 1 >= len(sub):
+            continue
+        # the second sub-column: the next one, or under a header merged wider, the first
+        # with a sub-header (a blank column between 是 and 否)
+        end = min(spans.get((r0, c), c), len(sub) - 1)
+        c2 = next((j for j in range(c + 1, end + 1) if sub[j] not in (None, "")), c + 1)
+        if any(j in named for j in range(c + 1, c2 + 1)):
             continue
         over = head[c + 1] if c + 1 < len(head) else None
-        if over not in (None, "", head[c]) and spans.get((r0, c), c) <= c:
+        if over not in (None, "", head[c]) and end <= c:
             continue  # the next column has a header of its own (not the same one again)
-        words = (_sub_word(sub[c], lookup), _sub_word(sub[c + 1], lookup))
+        words = (_sub_word(sub[c], lookup), _sub_word(sub[c2], lookup))
         if set(words) == {YES, NO}:
-            out.append(Split(key, ((c, str(words[0])), (c + 1, str(words[1])))))
+            out.append(Split(key, ((c, str(words[0])), (c2, str(words[1])))))
     return out
+
+
+def neither(why: str) -> bool:
+    """Whether an unread answer is one with neither sub-column ticked (a blank answer)."""
+    return why.endswith(_NEITHER_TAIL)
 
 
 def sub_columns(splits: list[Split]) -> frozenset[int]:
@@ -151,3 +163,20 @@ def apply(
             if why:
                 unread[(r + 1, s.key)] = (address(r, c), why)
     return unread
+
+
+def kept(grid: list[list[Any]], start: int, splits: list[Split]) -> dict[tuple[int, int], Any]:
+    """The sub-columns' cells from start on, as typed (apply rewrites them), for `restore`."""
+    cols = sub_columns(splits)
+    return {
+        (r, c): row[c] for r in range(start, len(grid)) if (row := grid[r]) for c in cols
+        if c < len(row) and row[c] is not None
+    }  # fmt: skip
+
+
+def restore(grid: list[list[Any]], cells: dict[tuple[int, int], Any], start: int) -> None:
+    """Put back the cells as typed from row start on (below the table: a signer's name or a
+    date typed in a sub-column is no answer)."""
+    for (r, c), v in cells.items():
+        if r >= start:
+            grid[r][c] = v
