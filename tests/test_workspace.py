@@ -186,3 +186,24 @@ def test_outside_a_workspace_nothing_changes(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     res = runner.invoke(app, ["validate", "."])
     assert res.exit_code == 2 and "--roster" in res.output
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "utf-16", "utf-8", "utf-8-sig"])
+def test_settings_saved_by_notepad_in_any_encoding_are_read(tmp_path, encoding):
+    """Notepad on a Chinese Windows saves ANSI (GBK) unless told otherwise, or Unicode
+    (UTF-16): dapaicha.yaml and the checklist are read either way (were refused as not UTF-8)."""
+    from dapaicha.config import checklist
+
+    ws = tmp_path / "县"
+    _init(ws)
+    text = (ws / "dapaicha.yaml").read_text(encoding="utf-8-sig")
+    text = text.replace("resubmit_days: 3", "resubmit_days: 5")
+    (ws / "dapaicha.yaml").write_bytes(text.encode(encoding))
+    assert workspace.load(ws / "dapaicha.yaml").settings.resubmit_days == 5
+    shipped = resources.default_checklist().read_text(encoding="utf-8")
+    wide = "gb18030" if encoding == "gbk" else encoding  # its ✓ is outside GBK
+    (tmp_path / "清单.yaml").write_bytes(shipped.encode(wide))
+    assert checklist.load(tmp_path / "清单.yaml") == checklist.load()
+    (tmp_path / "坏.yaml").write_bytes(b"unit: \xff\xfe\x80\x80\xff")
+    with pytest.raises(UserError, match="编码无法识别，请用记事本另存为 UTF-8"):
+        workspace.load(tmp_path / "坏.yaml")

@@ -45,6 +45,19 @@ def inside(base: Path, *parts: str) -> Path:
     return p
 
 
+def read_notepad_text(path: Path) -> str:
+    """A settings file as a clerk may save it in Notepad: UTF-8 (with or without BOM),
+    Unicode (UTF-16 with BOM), or ANSI, which is GB18030 on a Chinese Windows.
+    UnicodeDecodeError when it is none of these."""
+    data = path.read_bytes()
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("gb18030")
+
+
 def atomic_write(path: Path, writer: Callable[[Path], object]) -> None:
     """Call writer(tmp) (its result is ignored) then rename tmp onto path; no half-written
     file is ever left."""

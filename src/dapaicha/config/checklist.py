@@ -20,7 +20,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
-from dapaicha import layout, resources
+from dapaicha import fsutil, layout, resources
 from dapaicha.config import revisions as rev_mod
 from dapaicha.config.revisions import Revision, Version
 from dapaicha.errors import UserError
@@ -447,11 +447,11 @@ def load(path: Path | str | None = None) -> Checklist:
     """Load a checklist file, or the default one shipped in the package."""
     p = Path(path) if path else resources.default_checklist()
     try:
-        text = p.read_text(encoding="utf-8-sig")
+        text = fsutil.read_notepad_text(p)
     except FileNotFoundError as err:
         raise UserError(f"找不到清单文件 {p}。") from err
     except UnicodeDecodeError as err:
-        raise UserError(f"清单文件 {p} 不是 UTF-8 编码，请另存为 UTF-8。") from err
+        raise UserError(f"清单文件 {p} 的编码无法识别，请用记事本另存为 UTF-8。") from err
     except OSError as err:
         raise UserError(f"无法读取清单文件 {p}：{err.strerror}") from err
     return parse(text, str(p))

@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from dapaicha import fsutil
 from dapaicha.config.checklist import invalid, yaml_mapping
 from dapaicha.errors import UserError
 
@@ -142,9 +143,9 @@ def parse(text: str, source: str = FILE) -> Settings:
 
 def load(path: Path) -> Workspace:
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = fsutil.read_notepad_text(path)
     except UnicodeDecodeError as err:
-        raise UserError(f"设置文件 {path} 不是 UTF-8 编码，请另存为 UTF-8。") from err
+        raise UserError(f"设置文件 {path} 的编码无法识别，请用记事本另存为 UTF-8。") from err
     except OSError as err:
         raise UserError(f"无法读取设置文件 {path}：{err.strerror}") from err
     return Workspace(path.resolve(), parse(text, str(path)))
