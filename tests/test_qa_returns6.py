@@ -517,7 +517,7 @@ def test_a_是否存在问题_header_past_recognition_is_said_once(resaved, cl, 
     """The 是否存在问题 header typed as 自查情况: column-missing once, the problems read from
     their descriptions as in the notice's table (was 66 has-problem-blank without a cell)."""
     fr, subs = _validate(resaved, "是否表头认不出", fmt, cl, ros)
-    assert _found(fr) == [("column-missing", "", None), ("measure-missing", f"G{R(3)}", 3)]
+    assert _found(fr) == [("column-missing", "E3", None), ("measure-missing", f"G{R(3)}", 3)]
     assert [r.no for r in subs[0].rows if r.is_problem] == [3, 40]
 
 

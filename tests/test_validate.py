@@ -939,9 +939,15 @@ def test_column_missing(make_return, cl, ros):
     wb[layout.SHEET_LEDGER][f"{layout.LETTER['measure']}{layout.ROW_HEADER}"] = "备用"
     wb.save(p)
     rep, subs = run(p, cl, ros)
-    assert found(rep) == {("column-missing", "")}
+    # the one header past recognition is the one column missing: its cell is named (was "")
+    cell = f"{layout.LETTER['measure']}{layout.ROW_HEADER}"
+    assert found(rep) == {("column-missing", cell)}
     (f,) = rep.files[0].findings
     assert f.value == "整改措施" and f.sheet == layout.SHEET_LEDGER
+    assert f.message.endswith(
+        f"{cell}单元格：表头缺少“整改措施”列（此处表头为“备用”，无法识别），"
+        "请使用下发的台账模板，不要删除或改动列。"
+    )
     assert not subs[0].accepted and len(subs[0].rows) == 66
 
 
@@ -1051,3 +1057,24 @@ def test_a_file_named_for_a_village_the_roster_has_twice(make_return, cl, ros, t
         "x/陈化店镇台账.xlsx": [],
         "y/第1期.xlsx": [],
     }
+
+
+def test_column_missing_names_the_header_only_where_the_column_belongs(make_return, cl, ros):
+    """整改措施's header typed over (备用) and a 联系电话 column added at the end: the cell named
+    is the one between 自查问题描述 and 整改类型 (G3), not the added column; with 整改措施
+    deleted instead, the added column is no stand-in for it (no cell)."""
+    p = make_return("col.xlsx", {})
+    wb = openpyxl.load_workbook(p)
+    ws = wb[layout.SHEET_LEDGER]
+    g = f"{layout.LETTER['measure']}{layout.ROW_HEADER}"
+    ws[g] = "备用"
+    ws.cell(layout.ROW_HEADER, ws.max_column + 1, "联系电话")
+    wb.save(p)
+    rep, _ = run(p, cl, ros)
+    assert found(rep) == {("column-missing", g)}
+    wb = openpyxl.load_workbook(p)
+    ws = wb[layout.SHEET_LEDGER]
+    ws.delete_cols(ws[g].column)
+    wb.save(p)
+    rep, _ = run(p, cl, ros)
+    assert found(rep) == {("column-missing", "")}

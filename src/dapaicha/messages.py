@@ -175,7 +175,12 @@ CODE_LIST = [
         "序号不在清单中",
         "序号“{value}”不在排查清单中，请核对序号（同一项有多个问题时，插入行并填写相同序号）。",
     ),
-    Code(C.COLUMN_MISSING, E, "缺少列", "表头缺少“{value}”列，请使用下发的台账模板，不要删除列。"),
+    Code(
+        C.COLUMN_MISSING,
+        E,
+        "缺少列",
+        "表头缺少“{value}”列{detail}，请使用下发的台账模板，不要删除或改动列。",
+    ),
     Code(C.COLUMN_RENAMED, W, "表头被改动", "表头“{value}”按“{expected}”读取，请恢复原表头。"),
     # the rows
     Code(C.HAS_PROBLEM_BLANK, E, "未填是否存在问题", "“是否存在问题”未填写，请填“是”或“否”。"),

@@ -16,7 +16,7 @@ from dapaicha.check.values import PUNCT_ONLY, Values, check_values, placeholder,
 from dapaicha.config.checklist import Checklist
 from dapaicha.config.periods import REPORTING_AFTER_END
 from dapaicha.findings import C, Finding
-from dapaicha.layout import NO, YES
+from dapaicha.layout import NO, YES, address
 from dapaicha.model import Row
 from dapaicha.normalize import (
     DateResult,
@@ -70,8 +70,26 @@ def check_columns(ctx: Context, required: dict[str, str]) -> list[str]:
     """column-missing for each required column (key → header) the table lacks; their keys."""
     missing = [k for k in required if k not in ctx.ret.columns]
     for key in missing:
-        ctx.add(C.COLUMN_MISSING, value=required[key])
+        c, text = _in_its_place(ctx.ret, key)
+        at = address(ctx.ret.header_row - 1, c) if text else ""
+        ctx.add(C.COLUMN_MISSING, cell=at, value=required[key],
+                detail=f"（此处表头为“{text}”，无法识别）" if text else "")  # fmt: skip
     return missing
+
+
+_ORDER = [c.key for c in layout.COLUMNS]
+
+
+def _in_its_place(ret: Return, key: str) -> tuple[int, str]:
+    """The one header past recognition standing where a missing column belongs (between the
+    columns found before and after it in the template's order); (-1, "") when not one."""
+    if ret.kind != "ledger" or key not in _ORDER:
+        return -1, ""  # a merged ledger's own columns: its own order
+    i, cols = _ORDER.index(key), ret.columns
+    left = max((cols[k] for k in _ORDER[:i] if k in cols), default=-1)
+    right = min((cols[k] for k in _ORDER[i + 1 :] if k in cols), default=1 << 16)
+    there = [(c, text) for c, text in ret.unread if left < c < right]
+    return there[0] if len(there) == 1 else (-1, "")
 
 
 def read_report_date(ctx: Context, raw: object, cell: str, sheet: str | None = None) -> DateResult:

@@ -66,6 +66,7 @@ class Return:
     signers: dict[str, tuple[Any, str]] = field(default_factory=dict)  # title → (value, addr)
     columns: dict[str, int] = field(default_factory=dict)  # key → 0-based column
     header_row: int = 0  # Excel row of the header
+    unread: tuple[tuple[int, str], ...] = ()  # (0-based column, text) of headers not known
     rows: list[TableRow] = field(default_factory=list)
     sheet_names: list[str] = field(default_factory=list)
     ods: bool = False  # read from an OpenDocument file (its 1900 dates count differently)
@@ -242,6 +243,9 @@ def _read_workbook(
         ret.kind = "notice"
         cols["content"] = cols.pop("topic")
     ret.columns = cols
+    taken = set(cols.values()) | {c for c, _, _ in renamed} | split.sub_columns(splits)
+    ret.unread = tuple((c, v.strip()) for c, v in enumerate(grid[r0]) if c not in taken
+                       and isinstance(v, str) and v.strip() and len(v) <= 20)  # fmt: skip
     _read_top(grid, r0, ret)
     end = _read_rows(grid, last, ret, findings, signer_titles)
     if sn.formula_parts:  # a formula without a value reads as blank: say so
