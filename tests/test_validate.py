@@ -1078,3 +1078,16 @@ def test_column_missing_names_the_header_only_where_the_column_belongs(make_retu
     wb.save(p)
     rep, _ = run(p, cl, ros)
     assert found(rep) == {("column-missing", "")}
+
+
+def test_a_year_typed_wrong_does_not_make_a_file_the_newest(make_return, cl, ros, tmp_path):
+    """Two passing files of one village: 2022-03-30, and one dated 2026-03-28 (the year typed
+    wrong: report-date-out-of-campaign). The 2022 file is used (the wrong year used to win as
+    the newest 填报日期)."""
+    d = tmp_path / "dup"
+    make_return("a.xlsx", {}, folder=d, report_date=dt.date(2022, 3, 30))
+    make_return("b.xlsx", {}, folder=d, report_date=dt.date(2026, 3, 28))
+    rep, _ = run(d, cl, ros)
+    assert {fr.file: fr.used for fr in rep.files} == {"a.xlsx": True, "b.xlsx": False}
+    msg = next(f.message for f in rep.findings if f.code == "duplicate-return")
+    assert msg.endswith("采用填报日期最新（2022-03-30）的“a.xlsx”。")

@@ -29,6 +29,13 @@ def name_order(rel: str) -> tuple[str, tuple[tuple[int, str], ...], str, str]:
     return (p.parent.as_posix(), words, p.suffix.lower(), rel)
 
 
+def _dated(fr: FileResult) -> str:
+    """The 填报日期 a file is ranked by: none when outside the campaign (a year typed wrong
+    must not make a file the newest)."""
+    out = any(f.code == "report-date-out-of-campaign" for f in fr.findings)
+    return "" if out else fr.report_date
+
+
 def _why_winner(winner: FileResult, group: list[FileResult]) -> str:
     """Why winner was taken, as it is: passed, latest 填报日期, or only the file name."""
     reasons = []
@@ -37,7 +44,7 @@ def _why_winner(winner: FileResult, group: list[FileResult]) -> str:
     peers = [f for f in group if f is not winner and f.accepted == winner.accepted]
     if peers:
         shown = winner.report_date or "未填"
-        if all(f.report_date < winner.report_date for f in peers):
+        if all(_dated(f) < _dated(winner) for f in peers):
             reasons.append(f"填报日期最新（{shown}）")
         else:
             reasons.append(f"填报日期相同（{shown}）、文件名排在后")
@@ -53,7 +60,7 @@ def resolve(results: list[FileResult]) -> None:
     for group in by_village.values():
         if len(group) < 2:
             continue
-        ranked = sorted(group, key=lambda f: (f.accepted, f.report_date, name_order(f.file)))
+        ranked = sorted(group, key=lambda f: (f.accepted, _dated(f), name_order(f.file)))
         winner = ranked[-1]
         names = "、".join(f.file for f in group)
         why = _why_winner(winner, group)
