@@ -580,3 +580,19 @@ def test_late_return_points_at_the_date_read(make_return, tmp_path):
     res = do_merge(tmp_path / "s.sqlite", [sub], folder=tmp_path / "returns")
     late = [(f.sheet, f.cell) for f in res.findings[sub.sha256] if f.code == "late-return"]
     assert late == [("Sheet1", "I2")]
+
+
+def test_a_year_typed_wrong_does_not_supersede(tmp_path):
+    """Two accepted returns of 大马村 for 第1期: 2022-03-30 and one dated 2026-03-28 (the year
+    typed wrong, outside the campaign). The 2022 one stays current, as validate chose it
+    (the store used to take the later 填报日期)."""
+    dbp = tmp_path / "s.sqlite"
+    good = make_sub(0, D(2022, 3, 30), [problem(3)], file="第1期/大马村.xlsx")
+    typo = make_sub(0, D(2026, 3, 28), [problem(5)], file="第1期/大马村-又一份.xlsx")
+    do_merge(dbp, [good, typo], folder=tmp_path / "returns")
+    conn = sqlite3.connect(dbp)
+    try:
+        got = dict(conn.execute("SELECT file, superseded_by IS NULL FROM submissions"))
+    finally:
+        conn.close()
+    assert got == {"第1期/大马村.xlsx": 1, "第1期/大马村-又一份.xlsx": 0}

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from itertools import chain, islice
 
 from dapaicha.config.checklist import Checklist
-from dapaicha.config.periods import Periods
+from dapaicha.config.periods import REPORTING_AFTER_END, Periods
 from dapaicha.config.revisions import Version
 from dapaicha.config.roster import Roster
 from dapaicha.errors import UserError
@@ -388,11 +388,15 @@ def _resupersede(conn: sqlite3.Connection, touched: set[tuple[str | None, int]])
     conn.executemany(
         "INSERT OR IGNORE INTO temp.touched VALUES (?, ?)", [t for t in touched if t[0]]
     )
+    # a 填报日期 outside the campaign (a year typed wrong) is no newer (check.duplicates)
     conn.execute(
         "UPDATE submissions SET superseded_by = NULLIF((SELECT w.id FROM submissions w"
+        " JOIN campaigns c ON c.id = w.campaign_id"
         " WHERE w.accepted = 1 AND w.village_key = submissions.village_key AND w.period = submissions.period"
-        " ORDER BY w.report_date DESC, w.id DESC LIMIT 1), submissions.id)"
-        " WHERE accepted = 1 AND (village_key, period) IN (SELECT village_key, period FROM temp.touched)"
+        " ORDER BY COALESCE(w.report_date < c.start OR w.report_date > date(c.end_date, ?), 0),"
+        " w.report_date DESC, w.id DESC LIMIT 1), submissions.id)"
+        " WHERE accepted = 1 AND (village_key, period) IN (SELECT village_key, period FROM temp.touched)",
+        (f"+{REPORTING_AFTER_END.days} days",),
     )
     conn.execute("DELETE FROM temp.touched")
 
