@@ -26,6 +26,8 @@ MAX_COLS = 64  # columns of a sheet we read at most
 STORE_MAX = 16 * 1024 * 1024  # bytes of parts kept to hand the parser a stored copy
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# JPEG, PNG, GIF, BMP, TIFF (both byte orders)
+_IMAGES = (b"\xff\xd8\xff", b"\x89PNG", b"GIF8", b"BM", b"II*\x00", b"MM\x00*")
 _ENTITY = re.compile(rb"<!DOCTYPE|<!ENTITY", re.I)
 # a formula as programs write it (read.formulas reads it): any of these bytes
 FORMULA_MARKS = (b"</f>", b":f>")  # </x:f> with a namespace prefix
@@ -89,6 +91,10 @@ def _sniff(data: bytes, max_unzipped: int, max_rows: int) -> Sniff:
     if not head.startswith(b"PK"):
         if head[:5].lower() in (b"<?xml", b"<html") or head[:1] == b"<":
             return Sniff("unsupported", "网页或 XML 文件")
+        if head.startswith(_IMAGES) or data[4:12] in (b"ftypheic", b"ftypmif1"):
+            return Sniff("unsupported", "图片（扫描件或照片；签字页的扫描件请另行留存）")
+        if b"\0" not in data[:4096]:
+            return Sniff("unsupported", "文本文件（如 .csv、.txt）")
         return Sniff("unsupported", "无法识别的文件（不是 Excel 表格）")
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
