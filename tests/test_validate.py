@@ -1093,23 +1093,18 @@ def test_a_year_typed_wrong_does_not_make_a_file_the_newest(make_return, cl, ros
     assert msg.endswith("采用填报日期最新（2022-03-30）的“a.xlsx”。")
 
 
-def test_a_document_or_photo_named_after_a_village_is_its_refused_return(make_return, cl, ros,
-                                                                          tmp_path):  # fmt: skip
-    """大马村 sent its ledger as a Word file, 郭庄村 a photo: each is that village's return,
-    refused with what to do (they were skipped as 不是表格文件 and the villages counted 未报).
-    A document naming no village stays skipped."""
+def test_a_photo_or_text_saved_as_xlsx_is_named_for_what_it_is(make_return, cl, ros, tmp_path):
+    """A photo of the signed ledger or a CSV renamed to .xlsx: refused as what it is (was
+    无法识别的文件), sent back to the village its name names."""
     d = tmp_path / "in"
-    make_return("王庄村-陈化店镇.xlsx", folder=d, village=1)
-    with zipfile.ZipFile(d / "大马村.docx", "w") as z:
-        z.writestr("word/document.xml", "<w:document/>")
-    (d / "郭庄村.jpg").write_bytes(b"\xff\xd8\xff\xe0" + bytes(200))
-    (d / "说明.docx").write_bytes((d / "大马村.docx").read_bytes())
+    (d / "甲").mkdir(parents=True)
+    (d / "甲" / "郭庄村.xlsx").write_bytes(b"\xff\xd8\xff\xe0" + bytes(200))
+    (d / "大马村.xlsx").write_text("序号,是否存在问题\n1,否\n", encoding="gbk")
     rep, _ = run(d, cl, ros)
     got = {fr.file: (fr.village, [(f.code, f.message) for f in fr.findings]) for fr in rep.files}
-    assert got["大马村.docx"] == ("大马村", [("file-unsupported", "大马村.docx：文件实际格式为"
-        "Word 文档（.docx），请在 WPS 或 Excel 中“另存为”.xlsx 后再报送。")])  # fmt: skip
-    assert got["郭庄村.jpg"][0] == "郭庄村" and got["郭庄村.jpg"][1][0][0] == "file-unsupported"
-    assert "图片（扫描件或照片" in got["郭庄村.jpg"][1][0][1]
-    assert [s[0] for s in rep.skipped] == ["说明.docx"]
-    missing = {m["village"] for m in rep.missing}
-    assert "大马村" not in missing and "郭庄村" not in missing
+    assert got == {
+        "大马村.xlsx": ("大马村", [("file-unsupported", "大马村.xlsx：文件实际格式为文本文件（如 .csv、"
+                        ".txt），请在 WPS 或 Excel 中“另存为”.xlsx 后再报送。")]),
+        "甲/郭庄村.xlsx": ("郭庄村", [("file-unsupported", "甲/郭庄村.xlsx：文件实际格式为图片（扫描件"
+                           "或照片；签字页的扫描件请另行留存），请在 WPS 或 Excel 中“另存为”.xlsx 后再报送。")]),
+    }  # fmt: skip

@@ -13,15 +13,6 @@ _ARCHIVES = {".zip", ".rar", ".7z", ".tar", ".gz", ".tgz"}
 _SCANS = {".pdf", ".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".heic", ".webp"}
 
 
-_DOCUMENTS = {".doc", ".docx", ".wps", ".csv", ".txt", ".rtf"}
-
-
-def sent_instead(rel: str) -> bool:
-    """A document or a scan a village may have sent instead of its ledger (named after it,
-    it is that village's return, refused: the village is then not 未报); no archive."""
-    return PurePath(rel).suffix.lower() in _DOCUMENTS | _SCANS
-
-
 def not_a_spreadsheet(suffix: str) -> str:
     """Why a file with this (lower-case) suffix is skipped, and what to do."""
     if suffix in _ARCHIVES:

@@ -20,7 +20,7 @@ from pathlib import Path, PurePath
 from dapaicha import fsutil, layout
 from dapaicha.app import gcmode, pool
 from dapaicha.app import memo as memo_mod
-from dapaicha.app.listing import list_files, sent_instead
+from dapaicha.app.listing import list_files
 from dapaicha.app.progress import Progress, silent
 from dapaicha.check import duplicates, identity, rules, timeliness, versions
 from dapaicha.config import checklist as cl_mod
@@ -308,10 +308,6 @@ def run_folder(
                 staged[fr.file] = st
             if on_file:
                 on_file(fr)
-    for rel, why in list(report.skipped):  # 大马村.docx: 大马村's return, refused
-        if sent_instead(rel) and identity.match_text(roster, PurePath(rel).stem) is not None:
-            report.files.append(validate_return(batch.base / rel, rel, cl, roster)[0])
-            report.skipped.remove((rel, why))
     subs = _refuse_misplaced_merged(report.files, subs)
     duplicates.resolve(report.files)
     seen = {s.village_code for s in subs}
