@@ -16,7 +16,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
-from dapaicha.numerals import date_digits
+from dapaicha.numerals import CIRCLED, date_digits
 
 # ---------------------------------------------------------------------------- text
 
@@ -256,6 +256,7 @@ _HALF_TABLE: dict[int, str] = {c: chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)
 _HALF_TABLE[0x3000] = " "
 _HALF_TABLE[0x3002] = "."  # 2022。4。30: the Chinese full stop typed for a dot
 
+_QUOTES = "'‘’"  # a leading apostrophe typed into a cell formatted as 文本 stays in the value
 _TIME_SUFFIX = re.compile(r"(?:\s+|T)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*$")
 _PREFIXES = ("截止到", "截止至", "截至", "截止", "到", "至", "于", "在")
 _SUFFIXES = ("完成整改", "整改完成", "完成", "办结", "以前", "之前", "前", "为止", "止")
@@ -329,7 +330,7 @@ def _parse_number(x: int | float, raw: str, date1904: bool) -> DateResult:
 
 
 def _parse_text(raw: str, year: int, date1904: bool) -> DateResult:
-    s = raw.translate(_HALF_TABLE)
+    s = raw.lstrip(_QUOTES).translate(_HALF_TABLE)
     s = s if s.isascii() else date_digits(s)  # 二〇二二年四月三十日
     s = _TIME_SUFFIX.sub("", s)
     s = "".join(s.split()).rstrip(_TRAIL_PUNCT)
@@ -409,7 +410,8 @@ def parse_date(v: object, *, year: int, date1904: bool = False) -> DateResult:
       each also in Chinese numerals (二〇二二年四月三十日, 四月底; numerals.date_digits).
     "ambiguous": other numbers (4.3, 4, 12.5, 2022), text "4.3" (one-digit day after a dot),
     a month or year without a day, 上旬/中旬/下旬, 4/30/2022 or 22-4-30 (order unknown).
-    A weekday after the date is dropped: 2022年3月30日（星期三）, 3月30日 周三.
+    A weekday after the date is dropped: 2022年3月30日（星期三）, 3月30日 周三; so is an
+    apostrophe before it ('2022/4/30: typed into a cell formatted as 文本, which keeps it).
     "open": 长期/持续/常态化 (optionally + 坚持/推进/整改…). "invalid": everything else,
     impossible dates (2022-02-30, 13月), dates outside 2000–2099, time-only values, TRUE/FALSE.
     Never raises.
@@ -459,7 +461,7 @@ _INT_TABLE: dict[int, str] = {**_HALF_TABLE, 0x3002: "."}
 def parse_int(v: object) -> IntResult:
     """Read a 序号 cell.
 
-    3, 3.0, "3", "３", " 3 ", "第3项", "3.", "3、", "(3)" → 3.
+    3, 3.0, "3", "３", " 3 ", "第3项", "3.", "3、", "(3)", "③", "'3" → 3.
     Sub-numbering (a further problem under item 3): "3-1", "3—1", "3之1", "3（1）",
     "3(1)", "3.1" and the number 3.1 (which looks the same in the cell) → (3, sub=1).
     Not read, (None, None, False): negative or other numbers-with-text, TRUE/FALSE, dates.
@@ -482,7 +484,9 @@ def parse_int(v: object) -> IntResult:
     raw = clean_text(v)
     if raw is None:
         return IntResult(None, None, True)
-    s = "".join(raw.translate(_INT_TABLE).split())
+    s = "".join(raw.lstrip(_QUOTES).translate(_INT_TABLE).split())
+    if s[:1] in CIRCLED and not any(ch.isdigit() for ch in s[1:]):  # ①, ①、
+        s = CIRCLED[s[0]] + s[1:]
     if m := _INT_PLAIN.fullmatch(s):
         if (s[0] == "(") != (")" in s):  # unbalanced bracket
             return IntResult(None, None, False)
