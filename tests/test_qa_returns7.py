@@ -184,3 +184,20 @@ def test_signature_rows_moved_above_the_table_are_read(resaved, cl, ros, fmt):
     fr, subs = _validate(resaved, "签字在上方未签", fmt, cl, ros)
     assert _found(fr) == [("signer-missing", "D4", None)]
     assert "“第一书记”姓名未填写" in fr.findings[0].message
+
+
+def test_已整改_with_a_part_in_brackets_is_not_done(make_return, cl, ros):
+    """已整改（部分）, 已整改（80%）: asked for, not counted as done (were read as 已整改, the
+    整改率 raised); 正在整改（80%）and 已完成（100%）are read."""
+    p = make_return(
+        "大马村.xlsx",
+        {
+            3: problem(result="已整改（部分）", done_date=None),
+            4: problem(result="已整改（80%）", done_date=None),
+            5: problem(result="正在整改（80%）", done_date=None),
+            6: problem(result="已完成（100%）"),
+        },
+    )
+    fr, subs = validate.validate_return(p, p.name, cl, ros)
+    assert _found(fr) == [("result-invalid", f"K{R(3)}", 3), ("result-invalid", f"K{R(4)}", 4)]
+    assert (_row(subs, 5).result, _row(subs, 6).result) == ("正在整改", "已整改")

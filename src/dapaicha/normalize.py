@@ -16,6 +16,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
+from dapaicha.layout import DONE
 from dapaicha.numerals import CIRCLED, date_digits
 
 # ---------------------------------------------------------------------------- text
@@ -134,6 +135,7 @@ class VocabResult:
 
 
 _OPEN_BRACKETS = "([【〔"
+_PART = re.compile(r"部分|基本|一半|(?<![\d.])\d{1,2}(?:\.\d+)?%")  # 已整改（部分）is not done
 _BRACKET_TAIL = re.compile(r"(?:\s*[(\[【〔][^()\[\]【】〔〕]*[)\]】〕])+[\s。.,，;；!！]*")
 
 
@@ -152,7 +154,8 @@ def vocab(v: object, lookup: dict[str, str]) -> VocabResult:
     before the first bracket is exactly one known word (key of ≥ 2 characters, or one
     non-ASCII character such as 是/否/√), everything after it is bracketed groups
     (optionally followed by 。), and the bracketed text contains no known word of a
-    different canonical ("已整改（未完成）" is not ok). Nothing else is guessed.
+    different canonical ("已整改（未完成）" is not ok) nor, after 已整改, a part of it
+    ("已整改（部分）", "已整改（80%）" are not ok). Nothing else is guessed.
 
     Results for texts are remembered per lookup: a lookup must not change once used
     (a checklist's never do).
@@ -206,7 +209,7 @@ def _bracketed(raw: str, lookup: dict[str, str]) -> str | None:
         return None
     head_key = vocab_key(head)
     canon = lookup.get(head_key)
-    if canon is None or not _significant(head_key):
+    if canon is None or not _significant(head_key) or (canon == DONE and _PART.search(tail)):
         return None
     tail_key = vocab_key(tail)
     for k, c in lookup.items():
