@@ -1,7 +1,8 @@
 """The sixth tester's list: what spreadsheet programs and Chinese office habits put in a
 return, each edit made with openpyxl and the file re-saved by LibreOffice as xls and ods
 (dates typed into cells formatted as 文本 with their apostrophe, 序号 typed as ①②③,
-整改结果 written 持续整改 / 部分整改, the signature rows moved above the table)."""
+整改结果 written 持续整改 / 部分整改, the signature rows moved above the table, 整改期限
+typed from start to end)."""
 
 from __future__ import annotations
 
@@ -52,6 +53,12 @@ def _text_dates(ws, wb) -> None:
     ws[f"B{R(5)}"] = "'5"
 
 
+def _ranges(ws, wb) -> None:
+    """整改期限 typed from start to end, 完成时间 as 3月25日已完成."""
+    ws[f"I{R(3)}"], ws[f"I{R(4)}"] = "2022.3.25-2022.4.30", "3月25日至4月30日"
+    ws[f"L{R(4)}"] = "3月25日已完成"
+
+
 def _circled_nos(ws, wb) -> None:
     for n, mark in enumerate(CIRCLED, 1):
         ws[f"B{R(n)}"] = mark
@@ -99,6 +106,7 @@ def resaved(tmp_path_factory, cl, ros, blank_ledgers) -> dict[str, Path]:
     edits = {
         "文本日期": (_text_dates, {3: problem(), 4: problem()}),
         "圈码序号": (_circled_nos, {3: problem()}),
+        "期限写成起止": (_ranges, {3: problem(), 4: problem()}),
         "持续整改": (None, PROGRESS),
         "签字在上方": (_signatures_on_top("乙"), {3: problem()}),
         "签字在上方未签": (_signatures_on_top(None), {3: problem()}),
@@ -201,3 +209,24 @@ def test_已整改_with_a_part_in_brackets_is_not_done(make_return, cl, ros):
     fr, subs = validate.validate_return(p, p.name, cl, ros)
     assert _found(fr) == [("result-invalid", f"K{R(3)}", 3), ("result-invalid", f"K{R(4)}", 4)]
     assert (_row(subs, 5).result, _row(subs, 6).result) == ("正在整改", "已整改")
+
+
+def test_a_date_range_is_its_end():
+    y = 2022
+    assert parse_date("2022.3.25-2022.4.30", year=y).value == dt.date(2022, 4, 30)
+    assert parse_date("2022-03-25 - 2022-05-31", year=y).value == dt.date(2022, 5, 31)
+    assert parse_date("三月二十五日至四月三十日", year=y).value == dt.date(2022, 4, 30)
+    assert parse_date("2022-4-30", year=y).value == dt.date(2022, 4, 30)  # no range
+    assert parse_date("4月30日-3月25日", year=y).status == "invalid"  # the end before the start
+    assert parse_date("4.3-4.30", year=y).status == "invalid"  # 4.3 not guessed
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_deadline_typed_from_start_to_end_is_its_end(resaved, cl, ros, fmt):
+    """2022.3.25-2022.4.30 and 3月25日至4月30日 as the 整改期限, 3月25日已完成 as the
+    完成时间: read (were deadline-invalid and done-date-invalid)."""
+    fr, subs = _validate(resaved, "期限写成起止", fmt, cl, ros)
+    assert _found(fr) == []
+    for n in (3, 4):
+        row = _row(subs, n)
+        assert (row.deadline, row.done_date) == (dt.date(2022, 4, 30), dt.date(2022, 3, 25))
