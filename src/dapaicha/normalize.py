@@ -155,8 +155,8 @@ def vocab(v: object, lookup: dict[str, str]) -> VocabResult:
     non-ASCII character such as 是/否/√), everything after it is bracketed groups
     (optionally followed by 。), and the bracketed text contains no known word of a
     different canonical ("已整改（未完成）" is not ok) nor, after 已整改, a part of it
-    ("已整改（部分）", "已整改（80%）" are not ok). Nothing else is guessed. Results for texts are remembered per lookup: a lookup must not change once used
-    (a checklist's never do).
+    ("已整改（部分）", "已整改（80%）" are not ok). Nothing else is guessed. Results are
+    remembered per lookup: a lookup must not change once used (a checklist's never does).
     """
     if v.__class__ is str:  # a column repeats a few words: each read once per lookup
         memo = _vocab_memo(lookup)
