@@ -472,7 +472,7 @@ def test_parse_date_ambiguous(value: object) -> None:
         "底",
         "前",
         "4月30日左右",
-        "2022.4.30-2022.5.30",
+        "2022.5.30-2022.4.30",  # a range ending before it starts (a range is its end)
         "二〇二二年四月三十一日",  # April has 30 days
         "二〇二二年一二十日",  # no number
         "二〇二二年十三月一日",

@@ -16,7 +16,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
-from dapaicha.numerals import date_digits
+from dapaicha.layout import DONE
+from dapaicha.numerals import CIRCLED, date_digits
 
 # ---------------------------------------------------------------------------- text
 
@@ -134,6 +135,7 @@ class VocabResult:
 
 
 _OPEN_BRACKETS = "([【〔"
+_PART = re.compile(r"部分|基本|一半|(?<![\d.])\d{1,2}(?:\.\d+)?%")  # 已整改（部分）is not done
 _BRACKET_TAIL = re.compile(r"(?:\s*[(\[【〔][^()\[\]【】〔〕]*[)\]】〕])+[\s。.,，;；!！]*")
 
 
@@ -152,10 +154,9 @@ def vocab(v: object, lookup: dict[str, str]) -> VocabResult:
     before the first bracket is exactly one known word (key of ≥ 2 characters, or one
     non-ASCII character such as 是/否/√), everything after it is bracketed groups
     (optionally followed by 。), and the bracketed text contains no known word of a
-    different canonical ("已整改（未完成）" is not ok). Nothing else is guessed.
-
-    Results for texts are remembered per lookup: a lookup must not change once used
-    (a checklist's never do).
+    different canonical ("已整改（未完成）" is not ok) nor, after 已整改, a part of it
+    ("已整改（部分）", "已整改（80%）" are not ok). Nothing else is guessed. Results are
+    remembered per lookup: a lookup must not change once used (a checklist's never does).
     """
     if v.__class__ is str:  # a column repeats a few words: each read once per lookup
         memo = _vocab_memo(lookup)
@@ -199,14 +200,12 @@ def _vocab(v: object, lookup: dict[str, str]) -> VocabResult:
 def _bracketed(raw: str, lookup: dict[str, str]) -> str | None:
     s = unicodedata.normalize("NFKC", raw)
     cut = min((i for i in (s.find(b) for b in _OPEN_BRACKETS) if i >= 0), default=-1)
-    if cut <= 0:
-        return None
     head, tail = s[:cut], s[cut:]
-    if _BRACKET_TAIL.fullmatch(tail) is None:
+    if cut <= 0 or _BRACKET_TAIL.fullmatch(tail) is None:
         return None
     head_key = vocab_key(head)
     canon = lookup.get(head_key)
-    if canon is None or not _significant(head_key):
+    if canon is None or not _significant(head_key) or (canon == DONE and _PART.search(tail)):
         return None
     tail_key = vocab_key(tail)
     for k, c in lookup.items():
@@ -256,12 +255,14 @@ _HALF_TABLE: dict[int, str] = {c: chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)
 _HALF_TABLE[0x3000] = " "
 _HALF_TABLE[0x3002] = "."  # 2022。4。30: the Chinese full stop typed for a dot
 
+_QUOTES = "'‘’"  # a leading apostrophe typed into a cell formatted as 文本 stays in the value
 _TIME_SUFFIX = re.compile(r"(?:\s+|T)\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*$")
 _PREFIXES = ("截止到", "截止至", "截至", "截止", "到", "至", "于", "在")
-_SUFFIXES = ("完成整改", "整改完成", "完成", "办结", "以前", "之前", "前", "为止", "止")
+_SUFFIXES = ("完成整改", "整改完成", "已完成", "完成", "办结", "以前", "之前", "前", "为止", "止")
 _TRAIL_PUNCT = "。.,，;；!！"
 
 _OPEN = re.compile(r"(?:长期|持续|常态化)(?:坚持|推进|整改|开展|落实|进行|管护|巩固|有效)*中?")
+_RANGE = re.compile(r"(?<=[\d日号\s])[-—–~～至到]")
 _YMD_SEP = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})[日号]?")
 _YMD_CN = re.compile(r"(?:(\d{4}|\d{2})年)?(\d{1,2})月(\d{1,2})[日号]?")
 _MONTH_END = re.compile(r"(?:(\d{4}|\d{2})年)?(\d{1,2})月(?:份)?(?:底|末)")
@@ -299,9 +300,8 @@ def _month_end(y: int, m: int, raw: str) -> DateResult:
 
 
 def _from_date(d: dt.date, raw: str) -> DateResult:
-    if MIN_YEAR <= d.year <= MAX_YEAR:
-        return DateResult(d, "ok", raw)
-    return DateResult(None, "invalid", raw)
+    ok = MIN_YEAR <= d.year <= MAX_YEAR
+    return DateResult(d if ok else None, "ok" if ok else "invalid", raw)
 
 
 def _serial(x: float, date1904: bool) -> dt.date | None:
@@ -329,7 +329,7 @@ def _parse_number(x: int | float, raw: str, date1904: bool) -> DateResult:
 
 
 def _parse_text(raw: str, year: int, date1904: bool) -> DateResult:
-    s = raw.translate(_HALF_TABLE)
+    s = raw.lstrip(_QUOTES).translate(_HALF_TABLE)
     s = s if s.isascii() else date_digits(s)  # 二〇二二年四月三十日
     s = _TIME_SUFFIX.sub("", s)
     s = "".join(s.split()).rstrip(_TRAIL_PUNCT)
@@ -409,11 +409,11 @@ def parse_date(v: object, *, year: int, date1904: bool = False) -> DateResult:
       each also in Chinese numerals (二〇二二年四月三十日, 四月底; numerals.date_digits).
     "ambiguous": other numbers (4.3, 4, 12.5, 2022), text "4.3" (one-digit day after a dot),
     a month or year without a day, 上旬/中旬/下旬, 4/30/2022 or 22-4-30 (order unknown).
-    A weekday after the date is dropped: 2022年3月30日（星期三）, 3月30日 周三.
-    "open": 长期/持续/常态化 (optionally + 坚持/推进/整改…). "invalid": everything else,
-    impossible dates (2022-02-30, 13月), dates outside 2000–2099, time-only values, TRUE/FALSE.
-    Never raises.
-    """
+    A range (2022.3.25-2022.4.30, 3月25日至4月30日) is its end; a weekday after the date
+    (2022年3月30日（星期三）, 3月30日 周三) and an apostrophe before it ('2022/4/30, kept by
+    a cell formatted as 文本) are dropped. "open": 长期/持续/常态化 (optionally + 坚持/推进/
+    整改…). "invalid": everything else, impossible dates (2022-02-30, 13月), dates outside
+    2000–2099, time-only values, TRUE/FALSE. Never raises."""
     if v is None:
         return DateResult(None, "blank", None)
     if isinstance(v, dt.datetime):
@@ -427,7 +427,12 @@ def parse_date(v: object, *, year: int, date1904: bool = False) -> DateResult:
         return DateResult(None, "invalid", raw)
     if isinstance(v, (int, float)):
         return _parse_number(v, raw, date1904)
-    return _parse_text(raw, year, date1904)
+    got = _parse_text(raw, year, date1904)
+    for i in () if got.ok else (m.start() for m in _RANGE.finditer(raw)):
+        a, b = _parse_text(raw[:i], year, date1904), _parse_text(raw[i + 1 :], year, date1904)
+        if a.value and b.value and a.value <= b.value:
+            return DateResult(b.value, "ok", raw)  # 2022.3.25-2022.4.30: its end
+    return got
 
 
 # ---------------------------------------------------------------------------- item numbers
@@ -459,7 +464,7 @@ _INT_TABLE: dict[int, str] = {**_HALF_TABLE, 0x3002: "."}
 def parse_int(v: object) -> IntResult:
     """Read a 序号 cell.
 
-    3, 3.0, "3", "３", " 3 ", "第3项", "3.", "3、", "(3)" → 3.
+    3, 3.0, "3", "３", " 3 ", "第3项", "3.", "3、", "(3)", "③", "'3" → 3.
     Sub-numbering (a further problem under item 3): "3-1", "3—1", "3之1", "3（1）",
     "3(1)", "3.1" and the number 3.1 (which looks the same in the cell) → (3, sub=1).
     Not read, (None, None, False): negative or other numbers-with-text, TRUE/FALSE, dates.
@@ -482,7 +487,8 @@ def parse_int(v: object) -> IntResult:
     raw = clean_text(v)
     if raw is None:
         return IntResult(None, None, True)
-    s = "".join(raw.translate(_INT_TABLE).split())
+    s = "".join(raw.lstrip(_QUOTES).translate(_INT_TABLE).split())
+    s = CIRCLED[s[0]] + s[1:] if s[:1] in CIRCLED and not any(map(str.isdigit, s[1:])) else s
     if m := _INT_PLAIN.fullmatch(s):
         if (s[0] == "(") != (")" in s):  # unbalanced bracket
             return IntResult(None, None, False)

@@ -37,6 +37,14 @@ def _digits(m: re.Match[str]) -> str:
     return str(value).zfill(len(run)) if not any(ch in _TENS for ch in run) else str(value)
 
 
+# a circled number typed for a 序号: ①–⑳, ㉑–㉟, ㊱–㊿ → its digits
+CIRCLED: dict[str, str] = {
+    chr(c): str(n + c - first)
+    for first, last, n in ((0x2460, 0x2473, 1), (0x3251, 0x325F, 21), (0x32B1, 0x32BF, 36))
+    for c in range(first, last + 1)
+}
+
+
 def date_digits(text: str) -> str:
     """text with each numeral before 年/月/日/号 in Arabic digits; the rest as it was."""
     return _RUN.sub(_digits, text)

@@ -258,6 +258,8 @@ def _read_workbook(
     after = min(ret.rows[-1].row, first_end) if ret.rows else first_end  # past the items
     split.restore(grid, typed, after)  # the signatures as typed
     ret.signers = read_signers(grid, range(after, len(grid)), ret.spans, signer_titles)
+    if not any(at for _, at in ret.signers.values()):  # the signature rows moved to the top
+        ret.signers = read_signers(grid, range(r0), ret.spans, signer_titles)
     _read_date(grid, after, ret)
     return ret, findings
 
