@@ -1,6 +1,4 @@
-"""Any returned workbook → a Return: header fields, table rows, cell addresses.
-
-Reads with python-calamine (fast); finds the table by its header names, not positions;
+"""Any returned workbook → a Return: header fields, table rows, cell addresses. Reads with python-calamine (fast); finds the table by its header names, not positions;
 fills merged cells down; bounds what it reads. Problems of reading are findings, never
 exceptions: `read()` returns (Return | None, findings).
 """
@@ -316,10 +314,8 @@ def _unformat(v: Any, ods: bool = False) -> Any:
 
 def _undate(v: Any, ods: bool = False) -> Any:
     """A small number in a date-formatted cell arrives as a 1900 date: give the number back.
-
     `4.30` typed into a 整改期限 cell is the number 4.3, which calamine shows as 1900-01-03
-    07:12; the rules must see 4.3 (ambiguous), not a date of 1900.
-    """
+    07:12; the rules must see 4.3 (ambiguous), not a date of 1900."""
     if isinstance(v, dt.datetime | dt.date) and v.year < 1910:
         d = v if isinstance(v, dt.datetime) else dt.datetime(v.year, v.month, v.day)
         # Excel's fictitious 1900-02-29: serials below 60 count from 1899-12-31 (not in ods).
