@@ -94,23 +94,21 @@ def make_return(tmp_path, cl, ros, blank_ledgers):
 
 def soffice_convert(src: Path, fmt: str, outdir: Path) -> Path:
     """Re-save a workbook through LibreOffice (xlsx, xls, ods, pdf)."""
+    return soffice_convert_all([src], fmt, outdir)[0]
+
+
+def soffice_convert_all(srcs: list[Path], fmt: str, outdir: Path) -> list[Path]:
+    """Several workbooks re-saved by one LibreOffice run."""
     profile = outdir / ".lo-profile"
-    subprocess.run(
-        [
-            SOFFICE,
-            f"-env:UserInstallation=file://{profile}",
-            "--headless",
-            "--convert-to",
-            fmt,
-            "--outdir",
-            str(outdir),
-            str(src),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=180,
-    )
-    return outdir / f"{src.stem}.{fmt.split(':')[0]}"
+    cmd = [SOFFICE, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to"]
+    cmd += [fmt, "--outdir", str(outdir), *map(str, srcs)]
+    subprocess.run(cmd, check=True, capture_output=True, timeout=300)
+    return [outdir / f"{p.stem}.{fmt.split(':')[0]}" for p in srcs]
+
+
+def found_in(fr) -> list[tuple]:
+    """A FileResult's findings as (code, cell, item), sorted: what the tests compare."""
+    return sorted((f.code, f.cell, f.item) for f in fr.findings)
 
 
 def periods_batch(make_return, tmp_path: Path) -> tuple[Path, list[Path]]:

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import subprocess
 import zipfile
 from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import NO, SOFFICE, problem
+from conftest import NO, found_in, problem, soffice_convert_all
 from openpyxl.worksheet.cell_range import CellRange
 
 from dapaicha import layout
@@ -21,19 +20,6 @@ from dapaicha.xlsx import fill
 
 FIRST = layout.ROW_FIRST_ITEM  # item n is on row FIRST + n - 1
 L = layout.LETTER
-
-
-def _found(fr):
-    return sorted((f.code, f.cell, f.item) for f in fr.findings)
-
-
-def _convert(srcs: list[Path], fmt: str, outdir: Path) -> list[Path]:
-    """Several workbooks re-saved by one LibreOffice run (conftest.soffice_convert, batched)."""
-    profile = outdir / ".lo-profile"
-    cmd = [SOFFICE, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to"]
-    cmd += [fmt, "--outdir", str(outdir), *map(str, srcs)]
-    subprocess.run(cmd, check=True, capture_output=True, timeout=300)
-    return [outdir / f"{p.stem}.{fmt}" for p in srcs]
 
 
 def _insert_rows(ws, at: int, k: int) -> None:
@@ -120,7 +106,7 @@ def resaved(tmp_path_factory, cl, ros, blank_ledgers) -> dict[str, Path]:
         srcs.append(p)
     out = {}
     for fmt in ("xlsx", "xls", "ods"):
-        for p in _convert(srcs, fmt, d / fmt):
+        for p in soffice_convert_all(srcs, fmt, d / fmt):
             out[p.name] = p
     wps = d / "wps" / "插入行序号合并.xlsx"
     wps.parent.mkdir()
@@ -141,7 +127,7 @@ def test_a_copy_filled_in_while_the_ledger_stays_blank_is_the_one_read(resaved, 
     report-date-missing, the answers not read)."""
     p = resaved[f"复制表填报.{fmt}"]
     fr, subs = validate.validate_return(p, p.name, cl, ros)
-    assert _found(fr) == [("other-ledger-sheet", "", None)]
+    assert found_in(fr) == [("other-ledger-sheet", "", None)]
     assert fr.findings[0].sheet == "整改台账"
     assert "（本文件只读取“整改台账 (2)”表）" in fr.findings[0].message
     sub = subs[0]
@@ -159,7 +145,7 @@ def test_rows_inserted_in_a_merged_block_with_the_序号_merged_are_three_proble
     every format, and a sheet whose dimension says A1:A1."""
     p = resaved["wps" if fmt == "wps" else f"插入行序号合并.{fmt}"]
     fr, subs = validate.validate_return(p, p.name, cl, ros)
-    assert _found(fr) == []
+    assert found_in(fr) == []
     got = [(r.no, r.seq, r.description, r.owner, r.row) for r in subs[0].rows if r.no in (3, 4)]
     assert got == [
         (3, 1, "部分监测户信息未更新", "张三", 6),
@@ -175,7 +161,7 @@ def test_real_dates_shown_in_chinese_formats_are_read(resaved, cl, ros, fmt):
     """Passed already; kept: 2022年4月20日 and [DBNum1] 二〇二二年三月三十日 hold real dates."""
     p = resaved[f"中文日期格式.{fmt}"]
     fr, subs = validate.validate_return(p, p.name, cl, ros)
-    assert _found(fr) == []
+    assert found_in(fr) == []
     row = next(r for r in subs[0].rows if r.is_problem)
     assert (subs[0].report_date, row.deadline, row.done_date) == (
         dt.date(2022, 3, 30),
@@ -199,7 +185,7 @@ def test_another_village_s_ledger_beside_a_blank_one_is_not_taken_as_its(make_re
                 ws[c.coordinate] = c.value
     wb.save(p)
     fr, subs = validate.validate_return(p, p.name, cl, ros)
-    assert _found(fr) == [("identity-mismatch", "", None), ("other-ledger-sheet", "", None)]
+    assert found_in(fr) == [("identity-mismatch", "", None), ("other-ledger-sheet", "", None)]
     assert (subs[0].village, subs[0].accepted) == ("大马村", False)
 
 
@@ -213,7 +199,7 @@ def test_a_problem_typed_under_the_signatures_without_its_序号_is_said(make_re
     ws["F92"], ws["J93"] = "以上情况属实", 13800000000  # no 是: a note, a phone number
     wb.save(p)
     fr, subs = validate.validate_return(p, p.name, cl, ros)
-    assert _found(fr) == [("row-below-table", "F90", None)]
+    assert found_in(fr) == [("row-below-table", "F90", None)]
     assert fr.findings[0].message == (
         "“整改台账”表 F90单元格：这一行在表格以下（签字栏下方），未读取；"
         "请把它移到表格中该项的下方（插入行），删除这一行后重新报送。"
@@ -227,7 +213,7 @@ def test_spaces_typed_beyond_the_bounds_are_no_content_lost(resaved, cl, ros):
     cell the clerk sees empty); a text there still is."""
     p = resaved["远处空格.xlsx"]
     fr, subs = validate.validate_return(p, p.name, cl, ros)
-    assert (_found(fr), subs[0].accepted) == ([], True)
+    assert (found_in(fr), subs[0].accepted) == ([], True)
     p = resaved["远处空格和文字.xlsx"]
     fr, _ = validate.validate_return(p, p.name, cl, ros)
-    assert _found(fr) == [("content-truncated", "D5002", None)]
+    assert found_in(fr) == [("content-truncated", "D5002", None)]

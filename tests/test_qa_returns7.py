@@ -7,12 +7,11 @@ typed from start to end)."""
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
 from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import NO, SOFFICE, problem
+from conftest import NO, found_in, problem, soffice_convert_all
 from openpyxl.worksheet.cell_range import CellRange
 
 from dapaicha import layout
@@ -28,19 +27,6 @@ CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩"
 
 def R(n: int) -> int:
     return FIRST + n - 1
-
-
-def _found(fr):
-    return sorted((f.code, f.cell, f.item) for f in fr.findings)
-
-
-def _convert(srcs: list[Path], fmt: str, outdir: Path) -> list[Path]:
-    """Several workbooks re-saved by one LibreOffice run."""
-    profile = outdir / ".lo-profile"
-    cmd = [SOFFICE, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to"]
-    cmd += [fmt, "--outdir", str(outdir), *map(str, srcs)]
-    subprocess.run(cmd, check=True, capture_output=True, timeout=300)
-    return [outdir / f"{p.stem}.{fmt}" for p in srcs]
 
 
 def _text_dates(ws, wb) -> None:
@@ -126,7 +112,7 @@ def resaved(tmp_path_factory, cl, ros, blank_ledgers) -> dict[str, Path]:
         srcs.append(p)
     out = {f"{p.stem}.xlsx": p for p in srcs}
     for fmt in FORMATS[1:]:
-        for p in _convert(srcs, fmt, d / fmt):
+        for p in soffice_convert_all(srcs, fmt, d / fmt):
             out[p.name] = p
     return out
 
@@ -153,7 +139,7 @@ def test_dates_typed_after_an_apostrophe_in_text_cells_are_read(resaved, cl, ros
     Excel and WPS keep the apostrophe): the dates (were deadline-invalid and
     done-date-invalid, the return sent back)."""
     fr, subs = _validate(resaved, "文本日期", fmt, cl, ros)
-    assert _found(fr) == []
+    assert found_in(fr) == []
     assert subs[0].accepted
     for n in (3, 4):
         row = _row(subs, n)
@@ -169,7 +155,7 @@ def test_circled_numbers_read_as_序号():
 def test_序号_typed_as_circled_numbers_are_the_items(resaved, cl, ros, fmt):
     """序号 ①…⑩ for items 1—10: those items (were ten item-unknown and one item-missing)."""
     fr, subs = _validate(resaved, "圈码序号", fmt, cl, ros)
-    assert _found(fr) == []
+    assert found_in(fr) == []
     assert sorted({r.no for r in subs[0].rows}) == list(range(1, 67))
     assert _row(subs, 3).has_problem == "是"
 
@@ -178,7 +164,7 @@ def test_序号_typed_as_circled_numbers_are_the_items(resaved, cl, ros, fmt):
 def test_持续整改_and_部分整改_as_the_result_are_正在整改(resaved, cl, ros, fmt):
     """Both said of a rectification still going on (were result-invalid)."""
     fr, subs = _validate(resaved, "持续整改", fmt, cl, ros)
-    assert _found(fr) == []
+    assert found_in(fr) == []
     assert (_row(subs, 3).result, _row(subs, 4).result) == ("正在整改", "正在整改")
 
 
@@ -187,10 +173,10 @@ def test_signature_rows_moved_above_the_table_are_read(resaved, cl, ros, fmt):
     """The three names typed above the table: signed (were three signer-missing without a
     cell, the names standing there); a blank name there is said at its cell."""
     fr, subs = _validate(resaved, "签字在上方", fmt, cl, ros)
-    assert _found(fr) == []
+    assert found_in(fr) == []
     assert subs[0].accepted
     fr, subs = _validate(resaved, "签字在上方未签", fmt, cl, ros)
-    assert _found(fr) == [("signer-missing", "D4", None)]
+    assert found_in(fr) == [("signer-missing", "D4", None)]
     assert "“第一书记”姓名未填写" in fr.findings[0].message
 
 
@@ -207,7 +193,7 @@ def test_已整改_with_a_part_in_brackets_is_not_done(make_return, cl, ros):
         },
     )
     fr, subs = validate.validate_return(p, p.name, cl, ros)
-    assert _found(fr) == [("result-invalid", f"K{R(3)}", 3), ("result-invalid", f"K{R(4)}", 4)]
+    assert found_in(fr) == [("result-invalid", f"K{R(3)}", 3), ("result-invalid", f"K{R(4)}", 4)]
     assert (_row(subs, 5).result, _row(subs, 6).result) == ("正在整改", "已整改")
 
 
@@ -226,7 +212,7 @@ def test_a_deadline_typed_from_start_to_end_is_its_end(resaved, cl, ros, fmt):
     """2022.3.25-2022.4.30 and 3月25日至4月30日 as the 整改期限, 3月25日已完成 as the
     完成时间: read (were deadline-invalid and done-date-invalid)."""
     fr, subs = _validate(resaved, "期限写成起止", fmt, cl, ros)
-    assert _found(fr) == []
+    assert found_in(fr) == []
     for n in (3, 4):
         row = _row(subs, n)
         assert (row.deadline, row.done_date) == (dt.date(2022, 4, 30), dt.date(2022, 3, 25))
