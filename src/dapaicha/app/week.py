@@ -55,6 +55,7 @@ class WeekResult:
     elsewhere: list[tuple[str, int]] = field(default_factory=list)  # (file, period stored in)
     rolled_up: bool = True  # False: nothing accepted yet, no summaries written
     rejected: int = 0  # of the new files, stored as sent back
+    ledgers: set[str] = field(default_factory=set)  # of the unread, counties' merged ledgers
     findings: tuple[int, int] = (0, 0)  # errors, warnings in the new files
 
     @property
@@ -158,7 +159,9 @@ def run(ws: Workspace, period: int | None = None, as_of: dt.date | None = None) 
     week.unread = [(fr.file, _why(fr)) for fr in result.report.files
                    if fr.sha256 not in now and fr.sha256 not in ups]  # fmt: skip
     seen.save({shas[p]: p.name for p in fresh if shas[p] not in now and shas[p] not in ups}, ups)
-    week.rejected = result.rejected
+    # files, as `files` and `unread` count them (a merged ledger's villages are not files)
+    week.rejected = sum(fr.sha256 in now and not fr.accepted for fr in result.report.files)
+    week.ledgers = {fr.file for fr in result.report.files if fr.kind == "merged"}
     week.findings = (sum(fr.errors for fr in result.report.files),
                      sum(fr.warnings for fr in result.report.files))  # fmt: skip
     week.written.append(("校验报告", _report(ws, week, result.report, cl)))

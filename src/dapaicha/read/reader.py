@@ -193,9 +193,10 @@ def _read_workbook(
     parsed: bytes,
 ) -> tuple[Return | None, list[Finding]]:
     names = [m.name for m in metas]
-    if layout.SHEET_MERGED_META in names:
-        ret.kind = "merged"
-        ret.meta = _kv_sheet(wb, layout.SHEET_MERGED_META, parsed)
+    if layout.SHEET_MERGED_META in names or layout.SHEET_MERGED_VILLAGES in names:
+        ret.kind = "merged"  # its metadata sheet deleted: still a merged ledger, edited
+        if layout.SHEET_MERGED_META in names:
+            ret.meta = _kv_sheet(wb, layout.SHEET_MERGED_META, parsed)
         return ret, findings
     if layout.SHEET_META in names:
         ret.meta = _kv_sheet(wb, layout.SHEET_META, parsed)
