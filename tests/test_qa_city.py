@@ -70,11 +70,15 @@ def _problem(**kw: object) -> dict[str, object]:
     return base
 
 
-def _county(root: Path, county: str) -> Path:
-    ws = root / county
+def _county(root: Path, county: str, folder: str = "") -> Path:
+    ws = root / (folder or county)
     _cli("init", ws, "--level", "县", "--unit", county, "--office", county + "巩固办",
          "--phone", "0374-2222222", cwd=root)  # fmt: skip
     _roster(ws / "名册.xlsx", [county])
+    if folder:  # its roster also lists 鄢陵县's 安陵东村 (by its code), under 城关镇
+        wb = openpyxl.load_workbook(ws / "名册.xlsx")
+        wb.active.append([7, county, "城关镇", "安陵东村", "411024100201", "组长", "书记", "支书"])
+        wb.save(ws / "名册.xlsx")
     _cli("generate", cwd=ws)
     open_ = {"result": "正在整改", "done_date": None}
     plan = {
@@ -110,6 +114,7 @@ def _careless(src: Path, raw: Path) -> None:
 def city(tmp_path_factory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("city")
     ledgers = {c: _county(root, c) for c in TOWNS}
+    ledgers["也报"] = _county(root, "襄城县", "襄城县也报")
     town = root / "市"
     _cli("init", town, "--level", "市", "--unit", "许昌市", "--office", "许昌市巩固办",
          "--phone", "0374-1111111", cwd=root)  # fmt: skip
@@ -120,17 +125,21 @@ def city(tmp_path_factory) -> dict[str, Path]:
     subprocess.run([SOFFICE, f"-env:UserInstallation=file://{root / 'profile'}", "--headless",
                     "--convert-to", "xlsx", "--outdir", str(lo), *map(str, sorted(raw.iterdir()))],
                    check=True, capture_output=True, timeout=300)  # fmt: skip
-    return {"root": root, "city": town, "lo": lo, XC: ledgers["襄城县"]}
+    return {"root": root, "city": town, "lo": lo, XC: ledgers["襄城县"], "也报": ledgers["也报"]}
 
 
-def _send(city: dict[str, Path], name: str, variant: str) -> tuple[Path, str]:
-    """A fresh copy of the city workspace; 襄城县's good ledger and 鄢陵县's `variant` (as
-    LEDGER) in returns/第1期; the city's week. → (the workspace, its stdout)."""
+def _send(
+    city: dict[str, Path], name: str, variant: str, more: dict[str, Path] | None = None
+) -> tuple[Path, str]:
+    """A fresh copy of the city workspace; 襄城县's good ledger (or more's files) and
+    鄢陵县's `variant` (as LEDGER) in returns/第1期; the city's week. → (the workspace, its
+    stdout)."""
     ws = city["root"] / "runs" / name
     shutil.copytree(city["city"], ws)
     folder = ws / "returns" / "第1期"
     folder.mkdir(parents=True, exist_ok=True)
-    shutil.copy(city[XC], folder / XC)
+    for to, src in (more or {XC: city[XC]}).items():
+        shutil.copy(src, folder / to)
     shutil.copy(city["lo"] / f"{variant}.xlsx", folder / LEDGER)
     return ws, _cli("week", "-p", 1, "--as-of", "2022-03-31", cwd=ws).stdout
 
@@ -196,3 +205,40 @@ def test_week_speaks_of_the_county(city) -> None:
     assert f"无法入库：{LEDGER}" in out and "请联系报送的县重新发送" in out
     assert "请联系报送的村" not in out
     assert _city_rows(ws) == REFUSED
+
+
+def test_same_ledger_sent_twice(city) -> None:
+    """鄢陵县's ledger under two names: each file is told the other carries its villages;
+    the figures count them once."""
+    copy = "鄢陵县问题整改台账_第1期(1).xlsx"
+    ws, _ = _send(city, "twice", "plain", {XC: city[XC], copy: city["lo"] / "plain.xlsx"})
+    sheet = "_dapaicha_villages"
+    assert _findings(ws) == [
+        (copy, "merged-village-twice", sheet, ""),
+        (LEDGER, "merged-village-twice", sheet, ""),
+    ]
+    # the 5 reported villages (k = 0…4; 马栏西村, k = 5, reported nothing), roster spelling
+    names = "安陵镇安陵东村、安陵镇安陵西村、安陵镇安陵南村、马栏镇马栏东村、马栏镇马栏南村"
+    assert _messages(ws)[0] == (
+        f"“{sheet}”表：{names}也在合并台账“{LEDGER}”中，统计时只算一次（采用填报日期较新的一份，"
+        "相同时采用文件名排在后的一份）；请与报送的县核实，同一个村只应在一份合并台账中。"
+    )
+    assert _city_rows(ws) == {"鄢陵县": GOOD, "襄城县": GOOD, "全市合计": (12, 10, 10, 0, 0, 2, 12)}
+
+
+def test_two_counties_carry_one_village(city) -> None:
+    """襄城县's roster also lists 鄢陵县's 安陵东村 (411024100201): both ledgers carry it."""
+    other = "襄城县也报问题整改台账_第1期.xlsx"
+    ws, _ = _send(city, "both", "plain", {other: city["也报"]})
+    sheet = "_dapaicha_villages"
+    assert _findings(ws) == [
+        (other, "merged-village-twice", sheet, ""),
+        (LEDGER, "merged-village-twice", sheet, ""),
+    ]
+    assert _messages(ws)[1].startswith(f"“{sheet}”表：安陵镇安陵东村也在合并台账“{other}”中")
+    # 襄城县也报's generated ledgers in path order: 城关东村 (k 0: 2 problems), 城关南村 (1: 1),
+    # 城关西村 (2: 0), 安陵东村 (3: 2, 鄢陵县's by its code), 麦岭东村 (4: 1); 麦岭南村, 麦岭西村
+    # nothing. 襄城县: 已报 4, 未报 2, problems 2 + 1 + 0 + 1 = 4; 安陵东村 counted once, in 鄢陵县
+    # 全市合计: 应报 12, 已报 5 + 4, 未报 1 + 2, problems 6 + 4
+    rows = {"鄢陵县": GOOD, "襄城县": (6, 4, 4, 0, 0, 2, 4), "全市合计": (12, 9, 9, 0, 0, 3, 10)}
+    assert _city_rows(ws) == rows

@@ -24,6 +24,7 @@ class FindingCode(enum.StrEnum):
     MERGED_AMONG_RETURNS = "merged-among-returns"
     MERGED_EDITED = "merged-edited"
     MERGED_UNSIGNED = "merged-unsigned"
+    MERGED_VILLAGE_TWICE = "merged-village-twice"
     NOT_A_LEDGER = "not-a-ledger"
     LEDGER_SHEET_HIDDEN = "ledger-sheet-hidden"
     OTHER_LEDGER_SHEET = "other-ledger-sheet"

@@ -23,6 +23,10 @@ _EDITED = (
     "合并台账写出后被改动过（首处不符：{detail}），未采用；请用 dapaicha merge 重新生成后再报。"
 )
 _UNSIGNED = "合并台账由旧版 dapaicha 写出，没有校验码，无法确认未被改动；已采用，请核对。"
+_TWICE = (
+    "{value}也在合并台账“{detail}”中，统计时只算一次（采用填报日期较新的一份，相同时采用文件名"
+    "排在后的一份）；请与报送的县核实，同一个村只应在一份合并台账中。"
+)
 _MISPLACED_MERGED = "这是合并台账，却放在各村报送的文件夹里，其中数据一律未采用；合并台账请单独放在一个文件夹中合并。"
 
 CODE_LIST = [
@@ -47,6 +51,7 @@ CODE_LIST = [
     Code(C.MERGED_AMONG_RETURNS, E, "合并台账混在各村报送中", _MISPLACED_MERGED),
     Code(C.MERGED_EDITED, E, "合并台账被改动过", _EDITED),
     Code(C.MERGED_UNSIGNED, W, "合并台账无校验码", _UNSIGNED),
+    Code(C.MERGED_VILLAGE_TWICE, W, "同一村在几份合并台账中", _TWICE),
     Code(
         C.NOT_A_LEDGER,
         E,
