@@ -105,6 +105,7 @@ def _careless(src: Path, raw: Path) -> None:
         wb.save(raw / f"{name}.xlsx")
 
     shutil.copy(src, raw / "plain.xlsx")
+    shutil.copy(src.with_name("鄢陵县_县级汇总表_第1期.xlsx"), raw / "summary.xlsx")
     edit("no_meta", lambda wb: wb.remove(wb["_dapaicha_merged"]))
     edit("renamed", lambda wb: setattr(wb["问题整改台账"], "title", "Sheet1"))
     edit("result_edit", lambda wb: setattr(wb["问题整改台账"]["P4"], "value", "已整改"))
@@ -241,4 +242,15 @@ def test_two_counties_carry_one_village(city) -> None:
     # nothing. 襄城县: 已报 4, 未报 2, problems 2 + 1 + 0 + 1 = 4; 安陵东村 counted once, in 鄢陵县
     # 全市合计: 应报 12, 已报 5 + 4, 未报 1 + 2, problems 6 + 4
     rows = {"鄢陵县": GOOD, "襄城县": (6, 4, 4, 0, 0, 2, 4), "全市合计": (12, 9, 9, 0, 0, 3, 10)}
+    assert _city_rows(ws) == rows
+
+
+def test_summary_sent_instead_of_ledger(city) -> None:
+    """The county's 县级汇总表 sent up instead of its ledger: said to be a summary (not a
+    village's return missing its signers and 填报日期); 鄢陵县 sent no ledger: all 6 未报."""
+    ws, out = _send(city, "summary", "summary")
+    assert _findings(ws) == [(LEDGER, "summary-not-ledger", "", "")]
+    assert "请联系报送的县重新发送" in out
+    # 全市合计: 应报 12, 已报 0 + 5, 未报 6 + 1, problems 0 + 6
+    rows = {"鄢陵县": (6, 0, 0, 0, 0, 6, 0), "襄城县": GOOD, "全市合计": (12, 5, 5, 0, 0, 7, 6)}
     assert _city_rows(ws) == rows

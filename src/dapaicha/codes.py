@@ -26,6 +26,7 @@ class FindingCode(enum.StrEnum):
     MERGED_UNSIGNED = "merged-unsigned"
     MERGED_VILLAGE_TWICE = "merged-village-twice"
     NOT_A_LEDGER = "not-a-ledger"
+    SUMMARY_NOT_LEDGER = "summary-not-ledger"
     LEDGER_SHEET_HIDDEN = "ledger-sheet-hidden"
     OTHER_LEDGER_SHEET = "other-ledger-sheet"
     ROW_BELOW_TABLE = "row-below-table"

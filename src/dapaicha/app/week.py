@@ -22,7 +22,7 @@ from dapaicha.config.periods import Periods
 from dapaicha.config.roster import Roster
 from dapaicha.config.workspace import Workspace
 from dapaicha.errors import UserError
-from dapaicha.findings import FileResult, Report, Severity
+from dapaicha.findings import C, FileResult, Report, Severity
 from dapaicha.fsutil import atomic_write_text
 from dapaicha.model import Status
 from dapaicha.read import roster as roster_mod
@@ -61,6 +61,11 @@ class WeekResult:
     @property
     def nothing_new(self) -> bool:
         return self.new == 0
+
+
+def _from_county(fr: FileResult) -> bool:
+    """A county's merged ledger, or a summary sent instead of one."""
+    return fr.kind == "merged" or any(f.code == C.SUMMARY_NOT_LEDGER for f in fr.findings)
 
 
 def _period(cl: Checklist, period: int | None, day: dt.date) -> int:
@@ -161,7 +166,7 @@ def run(ws: Workspace, period: int | None = None, as_of: dt.date | None = None) 
     seen.save({shas[p]: p.name for p in fresh if shas[p] not in now and shas[p] not in ups}, ups)
     # files, as `files` and `unread` count them (a merged ledger's villages are not files)
     week.rejected = sum(fr.sha256 in now and not fr.accepted for fr in result.report.files)
-    week.ledgers = {fr.file for fr in result.report.files if fr.kind == "merged"}
+    week.ledgers = {fr.file for fr in result.report.files if _from_county(fr)}
     week.findings = (sum(fr.errors for fr in result.report.files),
                      sum(fr.warnings for fr in result.report.files))  # fmt: skip
     week.written.append(("校验报告", _report(ws, week, result.report, cl)))

@@ -198,6 +198,9 @@ def _read_workbook(
         if layout.SHEET_MERGED_META in names:
             ret.meta = _kv_sheet(wb, layout.SHEET_MERGED_META, parsed)
         return ret, findings
+    if any(set(marks) <= set(names) for marks in layout.SUMMARY_MARKS):
+        findings.append(make(C.SUMMARY_NOT_LEDGER, ret.file))
+        return None, findings
     if layout.SHEET_META in names:
         ret.meta = _kv_sheet(wb, layout.SHEET_META, parsed)
     # Candidate sheets: the ledger's own name first, then visible sheets, then hidden ones.
