@@ -254,3 +254,16 @@ def test_summary_sent_instead_of_ledger(city) -> None:
     # 全市合计: 应报 12, 已报 0 + 5, 未报 6 + 1, problems 0 + 6
     rows = {"鄢陵县": (6, 0, 0, 0, 0, 6, 0), "襄城县": GOOD, "全市合计": (12, 5, 5, 0, 0, 7, 6)}
     assert _city_rows(ws) == rows
+
+
+def test_merge_names_a_county_ledger(city) -> None:
+    """The city's `merge` of 县/第1期 (the README's way): an edited county ledger is shown as
+    a merged ledger, not as a return of an unidentified village."""
+    ws = city["root"] / "runs" / "merge"
+    shutil.copytree(city["city"], ws)
+    folder = ws / "县" / "第1期"
+    folder.mkdir(parents=True)
+    shutil.copy(city["lo"] / "result_edit.xlsx", folder / LEDGER)
+    out = _cli("merge", folder, "--as-of", "2022-03-31", cwd=ws).stdout
+    assert f"{LEDGER}  （合并台账）  退回修改  错误 1，提醒 0" in out
+    assert "未识别" not in out
