@@ -107,6 +107,10 @@ def _careless(src: Path, raw: Path) -> None:
     shutil.copy(src, raw / "plain.xlsx")
     shutil.copy(src.with_name("鄢陵县_县级汇总表_第1期.xlsx"), raw / "summary.xlsx")
     edit("no_meta", lambda wb: wb.remove(wb["_dapaicha_merged"]))
+    edit(
+        "no_hidden",
+        lambda wb: [wb.remove(wb[s]) for s in ("_dapaicha_merged", "_dapaicha_villages")],
+    )
     edit("renamed", lambda wb: setattr(wb["问题整改台账"], "title", "Sheet1"))
     edit("result_edit", lambda wb: setattr(wb["问题整改台账"]["P4"], "value", "已整改"))
 
@@ -267,3 +271,13 @@ def test_merge_names_a_county_ledger(city) -> None:
     out = _cli("merge", folder, "--as-of", "2022-03-31", cwd=ws).stdout
     assert f"{LEDGER}  （合并台账）  退回修改  错误 1，提醒 0" in out
     assert "未识别" not in out
+
+
+def test_both_hidden_sheets_deleted(city) -> None:
+    """Both hidden sheets deleted: still a merged ledger by its headers (问题序号, 来源文件 …),
+    said edited; 襄城县's ledger beside it is taken. 鄢陵县's villages, unknown without the
+    villages sheet, are all 未报 (6); 全市合计: 已报 0 + 5, 未报 6 + 1, problems 0 + 6."""
+    ws, _ = _send(city, "no_hidden", "no_hidden")
+    assert _findings(ws) == [(LEDGER, "merged-edited", "_dapaicha_merged", "")]
+    rows = {"鄢陵县": (6, 0, 0, 0, 0, 6, 0), "襄城县": GOOD, "全市合计": (12, 5, 5, 0, 0, 7, 6)}
+    assert _city_rows(ws) == rows

@@ -23,7 +23,7 @@ from dapaicha.layout import address
 from dapaicha.model import Cells
 from dapaicha.normalize import blank_date, parse_int, vocab
 from dapaicha.read import book, formulas, sniff, split
-from dapaicha.read.choose import best_sheet, no_ledger, other_ledgers
+from dapaicha.read.choose import best_sheet, merged_shape, no_ledger, other_ledgers
 from dapaicha.read.header import column_numbers, match_header, sub_header
 from dapaicha.read.labels import (
     end_line_rx,
@@ -193,8 +193,8 @@ def _read_workbook(
     parsed: bytes,
 ) -> tuple[Return | None, list[Finding]]:
     names = [m.name for m in metas]
-    if layout.SHEET_MERGED_META in names or layout.SHEET_MERGED_VILLAGES in names:
-        ret.kind = "merged"  # its metadata sheet deleted: still a merged ledger, edited
+    if merged_shape(wb, names, parsed):
+        ret.kind = "merged"  # its hidden sheets deleted: still a merged ledger, edited
         if layout.SHEET_MERGED_META in names:
             ret.meta = _kv_sheet(wb, layout.SHEET_MERGED_META, parsed)
         return ret, findings
