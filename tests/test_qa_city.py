@@ -281,3 +281,20 @@ def test_both_hidden_sheets_deleted(city) -> None:
     assert _findings(ws) == [(LEDGER, "merged-edited", "_dapaicha_merged", "")]
     rows = {"鄢陵县": (6, 0, 0, 0, 0, 6, 0), "襄城县": GOOD, "全市合计": (12, 5, 5, 0, 0, 7, 6)}
     assert _city_rows(ws) == rows
+
+
+def test_last_weeks_ledger_in_this_weeks_folder(city) -> None:
+    """第1期's ledger sent again, put in returns/第2期, `week` run without -p: the folder is
+    named (the clerk typed no -p); nothing stored, exit 2."""
+    ws = city["root"] / "runs" / "last_week"
+    shutil.copytree(city["city"], ws)
+    folder = ws / "returns" / "第2期"
+    folder.mkdir(parents=True)
+    shutil.copy(city["lo"] / "plain.xlsx", folder / LEDGER)
+    r = subprocess.run([sys.executable, "-m", "dapaicha.cli", "week", "--as-of", "2022-04-07"],
+                       cwd=ws, capture_output=True, text=True, timeout=300,
+                       env={**os.environ, "COLUMNS": "400"})  # fmt: skip
+    assert r.returncode == 2
+    said = f"{LEDGER}：这是第1期的合并台账，所在文件夹却是第2期，二者不符，不予合并"
+    assert said in r.stdout + r.stderr and "-p 指定的" not in r.stdout + r.stderr
+    assert not (ws / "dapaicha.sqlite").exists()
