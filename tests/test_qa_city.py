@@ -206,6 +206,10 @@ def test_week_speaks_of_the_county(city) -> None:
     sent back: the edited one is 无法入库) and asks to contact the county, not a village."""
     ws, out = _send(city, "result_edit", "result_edit")
     assert _findings(ws) == [(LEDGER, "merged-edited", "问题整改台账", "P4")]
+    assert _messages(ws) == [  # the cell said once (was again in brackets: 首处不符：…P4)
+        "“问题整改台账”表 P4单元格：合并台账写出后被改动过（首处不符即此单元格），未采用；"
+        "请用 dapaicha merge 重新生成后再报。"
+    ]
     assert "共 2 个报送文件，其中新收到 2 个，已校验，入库 1 个（其中退回修改 0 个）" in out
     assert f"无法入库：{LEDGER}" in out and "请联系报送的县重新发送" in out
     assert "请联系报送的村" not in out

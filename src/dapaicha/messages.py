@@ -19,9 +19,7 @@ class Code:
 
 E, W = Severity.ERROR, Severity.WARNING
 _BAD_NAME = "文件名不是有效的中文编码（多为压缩、解压时用错了编码），文件未读取；请改成正确的中文名后重新报送。"
-_EDITED = (
-    "合并台账写出后被改动过（首处不符：{detail}），未采用；请用 dapaicha merge 重新生成后再报。"
-)
+_EDITED = "合并台账写出后被改动过（{detail}），未采用；请用 dapaicha merge 重新生成后再报。"
 _UNSIGNED = "合并台账由旧版 dapaicha 写出，没有校验码，无法确认未被改动；已采用，请核对。"
 _TWICE = (
     "{value}也在合并台账“{detail}”中，统计时只算一次（采用填报日期较新的一份，相同时采用文件名"

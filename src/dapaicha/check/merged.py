@@ -37,7 +37,7 @@ from dapaicha.read.merged import (
 from dapaicha.read.reader import Return, TableRow
 
 MISSING = {  # a sheet of the merged ledger not found → what the clerk is told
-    layout.SHEET_MERGED: "找不到“{}”表（被改名或删除）",
+    layout.SHEET_MERGED: "找不到“{}”表，被改名或删除",
     layout.SHEET_MERGED_META: "隐藏的元数据表“{}”被删除",
 }
 IDENTITY = ("county", "township", "village", "no", "seq")  # columns a merged sheet must have
@@ -134,7 +134,8 @@ def _verify(ctx: Context, m: MergedLedger) -> None:
     ):
         return
     sheet, cell = _first_change(m, got)
-    ctx.add(C.MERGED_EDITED, sheet=sheet, cell=cell, detail=f"“{sheet}”表 {cell}".rstrip())
+    where = "首处不符即此单元格" if cell else "首处不符在此表"  # the place leads the message
+    ctx.add(C.MERGED_EDITED, sheet=sheet, cell=cell, detail=where)
 
 
 def _first_change(m: MergedLedger, got: dict[str, str]) -> tuple[str, str]:
