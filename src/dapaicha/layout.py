@@ -24,6 +24,9 @@ SHEET_FINDINGS = "退回修改意见"  # first sheet of a 退回修改 copy
 SHEET_MERGED = "问题整改台账"  # the merged ledger's data sheet
 SHEET_MERGED_META = "_dapaicha_merged"  # very hidden: key/value rows (checklist, period, tier)
 SHEET_MERGED_VILLAGES = "_dapaicha_villages"  # hidden: every village the merged ledger covers
+# sheets that together mark a summary we wrote (xlsx/summary.py 汇总 … 未报村; xlsx/weekly.py
+# 周报 … 整改率图): sent instead of a ledger, it is said so, not read as a village's return
+SUMMARY_MARKS = (("汇总", "未报村"), ("周报", "整改率图"))
 
 # The merged ledger's own columns around the ledger's (key, header, width): LEAD, then
 # 类别/序号/排查项目, then MERGED_SEQ, then every fill-in column, then TAIL.

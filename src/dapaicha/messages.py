@@ -19,10 +19,12 @@ class Code:
 
 E, W = Severity.ERROR, Severity.WARNING
 _BAD_NAME = "文件名不是有效的中文编码（多为压缩、解压时用错了编码），文件未读取；请改成正确的中文名后重新报送。"
-_EDITED = (
-    "合并台账写出后被改动过（首处不符：{detail}），未采用；请用 dapaicha merge 重新生成后再报。"
-)
+_EDITED = "合并台账写出后被改动过（{detail}），未采用；请用 dapaicha merge 重新生成后再报。"
 _UNSIGNED = "合并台账由旧版 dapaicha 写出，没有校验码，无法确认未被改动；已采用，请核对。"
+_TWICE = (
+    "{value}也在合并台账“{detail}”中，统计时只算一次（采用填报日期较新的一份，相同时采用文件名"
+    "排在后的一份）；请与报送的县核实，同一个村只应在一份合并台账中。"
+)
 _MISPLACED_MERGED = "这是合并台账，却放在各村报送的文件夹里，其中数据一律未采用；合并台账请单独放在一个文件夹中合并。"
 
 CODE_LIST = [
@@ -47,11 +49,19 @@ CODE_LIST = [
     Code(C.MERGED_AMONG_RETURNS, E, "合并台账混在各村报送中", _MISPLACED_MERGED),
     Code(C.MERGED_EDITED, E, "合并台账被改动过", _EDITED),
     Code(C.MERGED_UNSIGNED, W, "合并台账无校验码", _UNSIGNED),
+    Code(C.MERGED_VILLAGE_TWICE, W, "同一村在几份合并台账中", _TWICE),
     Code(
         C.NOT_A_LEDGER,
         E,
         "不是整改台账",
         "未找到整改台账表格（表头应有“序号”“自查问题描述”等列），请使用下发的台账模板填报。",
+    ),
+    Code(
+        C.SUMMARY_NOT_LEDGER,
+        E,
+        "汇总表不是台账",
+        "这是汇总表或周报，不是台账，未读取；请报送台账（县里报市里的是合并台账"
+        "“××县问题整改台账_第N期.xlsx”）。",
     ),
     Code(
         C.LEDGER_SHEET_HIDDEN,

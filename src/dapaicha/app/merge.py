@@ -297,9 +297,9 @@ def _ask_period(unplaced: list[Submission], cl: Checklist) -> None:
 
 def _same_period(file: str, preset: int, told: int | None, rel: PurePath | None) -> None:
     """A lower tier's merged ledger is of the period the folder (第N期) or -p says, or refused."""
-    n, where = told, "-p 指定的"
-    if n is None and rel is not None:
-        n, where = periods_mod.from_folder(rel), "所在文件夹"
+    folder = periods_mod.from_folder(rel) if rel is not None else None
+    # week gives its folder's period as told: the folder is what the clerk sees
+    n, where = (folder, "所在文件夹") if told is None or folder == told else (told, "-p 指定的")
     if n is not None and n != preset:
         raise UserError(
             f"{file}：这是第{preset}期的合并台账，{where}却是第{n}期，二者不符，不予合并；"

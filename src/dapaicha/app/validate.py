@@ -310,6 +310,7 @@ def run_folder(
                 on_file(fr)
     subs = _refuse_misplaced_merged(report.files, subs)
     duplicates.resolve(report.files)
+    duplicates.merged_twice(report.files, subs)
     seen = {s.village_code for s in subs}
     seen |= {fr.key for fr in report.files if fr.village_code or fr.village}
     with gcmode.paused():  # up to a province's villages, no cycles: never walk them

@@ -22,7 +22,7 @@ from dapaicha.config.periods import Periods
 from dapaicha.config.roster import Roster
 from dapaicha.config.workspace import Workspace
 from dapaicha.errors import UserError
-from dapaicha.findings import FileResult, Report, Severity
+from dapaicha.findings import C, FileResult, Report, Severity
 from dapaicha.fsutil import atomic_write_text
 from dapaicha.model import Status
 from dapaicha.read import roster as roster_mod
@@ -55,11 +55,17 @@ class WeekResult:
     elsewhere: list[tuple[str, int]] = field(default_factory=list)  # (file, period stored in)
     rolled_up: bool = True  # False: nothing accepted yet, no summaries written
     rejected: int = 0  # of the new files, stored as sent back
+    ledgers: set[str] = field(default_factory=set)  # of the unread, counties' merged ledgers
     findings: tuple[int, int] = (0, 0)  # errors, warnings in the new files
 
     @property
     def nothing_new(self) -> bool:
         return self.new == 0
+
+
+def _from_county(fr: FileResult) -> bool:
+    """A county's merged ledger, or a summary sent instead of one."""
+    return fr.kind == "merged" or any(f.code == C.SUMMARY_NOT_LEDGER for f in fr.findings)
 
 
 def _period(cl: Checklist, period: int | None, day: dt.date) -> int:
@@ -158,7 +164,9 @@ def run(ws: Workspace, period: int | None = None, as_of: dt.date | None = None) 
     week.unread = [(fr.file, _why(fr)) for fr in result.report.files
                    if fr.sha256 not in now and fr.sha256 not in ups]  # fmt: skip
     seen.save({shas[p]: p.name for p in fresh if shas[p] not in now and shas[p] not in ups}, ups)
-    week.rejected = result.rejected
+    # files, as `files` and `unread` count them (a merged ledger's villages are not files)
+    week.rejected = sum(fr.sha256 in now and not fr.accepted for fr in result.report.files)
+    week.ledgers = {fr.file for fr in result.report.files if _from_county(fr)}
     week.findings = (sum(fr.errors for fr in result.report.files),
                      sum(fr.warnings for fr in result.report.files))  # fmt: skip
     week.written.append(("校验报告", _report(ws, week, result.report, cl)))

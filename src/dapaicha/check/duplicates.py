@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import PurePath
 
+from dapaicha import layout
 from dapaicha.config import periods
-from dapaicha.findings import FileResult, make
+from dapaicha.findings import C, FileResult, make
+from dapaicha.model import Submission
 
 
 def _folder_period(rel: str) -> int | None:
@@ -76,3 +78,30 @@ def resolve(results: list[FileResult]) -> None:
             fr.findings.append(make("duplicate-return", fr.file, detail=names, expected=why))
     # The losers' submissions stay: merge keeps every accepted return and lets the one with
     # the latest 填报日期 (then the later file name, as ranked here) supersede the others.
+
+
+SHOWN = 5  # villages named in one merged-village-twice finding
+
+
+def merged_twice(results: list[FileResult], subs: list[Submission]) -> None:
+    """A village in several merged ledgers of one batch (the same ledger sent twice, or two
+    counties' ledgers carrying it): one warning on each file per other file."""
+    files: dict[str, dict[str, Submission]] = {}  # village → file → its submission
+    for s in subs:
+        if s.source_kind == "merged":
+            files.setdefault(s.village_code or s.village, {}).setdefault(s.file, s)
+    shared: dict[tuple[str, str], list[str]] = {}  # (file, other file) → village names
+    for by_file in files.values():
+        for f, s in by_file.items():
+            for other in by_file:
+                if other != f:
+                    shared.setdefault((f, other), []).append(s.township + s.village)
+    results_of = {fr.file: fr for fr in results}
+    for (f, other), names in sorted(shared.items()):
+        shown = "、".join(names[:SHOWN]) + (f"等{len(names)}个村" if len(names) > SHOWN else "")
+        fr = results_of.get(f)
+        if fr is not None:
+            sheet = layout.SHEET_MERGED_VILLAGES
+            fr.findings.append(
+                make(C.MERGED_VILLAGE_TWICE, f, sheet=sheet, value=shown, detail=other)
+            )

@@ -36,6 +36,10 @@ from dapaicha.read.merged import (
 )
 from dapaicha.read.reader import Return, TableRow
 
+MISSING = {  # a sheet of the merged ledger not found → what the clerk is told
+    layout.SHEET_MERGED: "找不到“{}”表，被改名或删除",
+    layout.SHEET_MERGED_META: "隐藏的元数据表“{}”被删除",
+}
 IDENTITY = ("county", "township", "village", "no", "seq")  # columns a merged sheet must have
 _ROW_CELLS = (*layout.BY_KEY, "seq")  # the columns a Row keeps the address of
 
@@ -47,6 +51,7 @@ class Checked:
     villages: list[dict[str, Any]]
     rows: dict[str, list[Row]]  # village key → its problem rows
     findings: list[Finding] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # its sheets not found
 
 
 def _int(v: Any) -> int | None:
@@ -62,8 +67,12 @@ def check(m: MergedLedger, name: str, cl: Checklist) -> Checked:
     year = dt.date.fromisoformat(m.meta["deadline"]).year if m.meta.get("deadline") else 0
     ret = Return(name, "", b"", kind="merged", sheet=layout.SHEET_MERGED, columns=m.columns or {})
     ctx = Context(ret, cl, year=year)
-    out = Checked(m.meta, [_village(ctx, line) for line in m.villages], {})
+    out = Checked(m.meta, [_village(ctx, line) for line in m.villages], {}, missing=m.missing)
     out.findings = ctx.findings
+    if m.missing:  # a sheet renamed or deleted: edited, whatever else it holds
+        sheet = m.missing[-1]
+        ctx.add(C.MERGED_EDITED, sheet=sheet, detail=MISSING.get(sheet, "").format(sheet))
+        return out
     if m.columns is None:
         ctx.add(C.NOT_A_LEDGER)
         return out
@@ -125,7 +134,8 @@ def _verify(ctx: Context, m: MergedLedger) -> None:
     ):
         return
     sheet, cell = _first_change(m, got)
-    ctx.add(C.MERGED_EDITED, sheet=sheet, cell=cell, detail=f"“{sheet}”表 {cell}".rstrip())
+    where = "首处不符即此单元格" if cell else "首处不符在此表"  # the place leads the message
+    ctx.add(C.MERGED_EDITED, sheet=sheet, cell=cell, detail=where)
 
 
 def _first_change(m: MergedLedger, got: dict[str, str]) -> tuple[str, str]:
@@ -269,7 +279,11 @@ def read_return(
     except book.Unreadable as err:
         return [], [make(C.FILE_UNREADABLE, ret.file, detail=f"合并台账无法读取：{err.reason}")]
     found = list(p.findings)
-    if p.meta.get("checklist_id") != cl.id or p.meta.get("checklist_hash") != cl.city.content_hash:
+    if p.missing:
+        pass  # edited: its checklist is not known
+    elif (
+        p.meta.get("checklist_id") != cl.id or p.meta.get("checklist_hash") != cl.city.content_hash
+    ):
         mismatch = make(
             C.CHECKLIST_MISMATCH, ret.file, value=p.meta.get("checklist_id", ""), expected=cl.id
         )

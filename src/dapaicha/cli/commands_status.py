@@ -122,7 +122,8 @@ def _print_week(w: week_app.WeekResult) -> None:
     if w.nothing_new:
         return
     for file, why in w.unread:
-        con.print(f"[red]无法入库：{escape(file)}[/]（{escape(why)}），请联系报送的村重新发送。")
+        who = "县" if file in w.ledgers else "村"
+        con.print(f"[red]无法入库：{escape(file)}[/]（{escape(why)}），请联系报送的{who}重新发送。")
     if not w.rolled_up:
         con.print("[yellow]本期还没有通过校验的台账，暂不写汇总表和周报。[/]")
     _next_steps(con, w)

@@ -127,7 +127,9 @@ def _print_files(files: list[FileResult], con: Console, *, show_all: bool, verbo
     for fr in listed:
         if shown >= MAX_SHOWN and not verbose:
             break
-        who = "".join((fr.county, fr.township, fr.village)) or "（未识别）"
+        who = "".join((fr.county, fr.township, fr.village)) or (
+            "（合并台账）" if fr.kind == "merged" else "（未识别）"
+        )
         colour = "green" if fr.accepted else "red"
         con.print(
             f"\n[bold]{escape(fr.file)}[/bold]  {escape(who)}  [{colour}]{fr.status}[/]  "

@@ -96,3 +96,19 @@ def other_ledgers(
         if {"content", "topic"} & cols.keys() and {"has_problem", "description"} & cols.keys():
             out.append(m.name)
     return out
+
+
+MERGED_MARKS = {h for _, h, _ in layout.MERGED_TAIL} | {layout.MERGED_SEQ[1]}
+
+
+def merged_shape(wb: pc.CalamineWorkbook, names: list[str], parsed: bytes) -> bool:
+    """A merged ledger: one of its hidden sheets, or its data sheet with its own headers
+    (问题序号, 来源文件 …) when a clerk deleted both hidden sheets."""
+    if layout.SHEET_MERGED_META in names or layout.SHEET_MERGED_VILLAGES in names:
+        return True
+    if layout.SHEET_MERGED not in names:
+        return False
+    grid = grid_of(wb, layout.SHEET_MERGED, parsed)[0]
+    return any(
+        {str(x).strip() if x is not None else "" for x in row} >= MERGED_MARKS for row in grid[:10]
+    )

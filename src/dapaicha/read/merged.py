@@ -36,6 +36,7 @@ class MergedLedger:
     villages: list[VillageLine] = field(default_factory=list)
     columns: dict[str, int] | None = None  # key → 0-based column; None: no header row found
     rows: list[TableRow] = field(default_factory=list)  # non-blank rows under the header
+    missing: list[str] = field(default_factory=list)  # its sheets not found (renamed, deleted)
 
 
 def text(v: Any) -> str:
@@ -52,20 +53,23 @@ def read_bytes(data: bytes) -> MergedLedger:
     # its rows may pass a village ledger's bounds: guarded by cells, not rows
     data = book.guard(data, max_rows=sniff.MAX_ROWS)
     with book.opened(data) as wb:
+        names = set(wb.sheet_names)
+        missing = [s for s in (layout.SHEET_MERGED_META, layout.SHEET_MERGED) if s not in names]
         meta = {
             text(r[0]): text(r[1])
-            for r in book.sheet_rows(wb, layout.SHEET_MERGED_META)
+            for r in _rows(wb, layout.SHEET_MERGED_META, names)
             if len(r) >= 2 and text(r[0])
         }
-        grid = book.sheet_rows(wb, layout.SHEET_MERGED)
-        vgrid = (
-            book.sheet_rows(wb, layout.SHEET_MERGED_VILLAGES)
-            if layout.SHEET_MERGED_VILLAGES in wb.sheet_names
-            else []
-        )
-    out = MergedLedger(meta, _villages(vgrid))
+        grid = _rows(wb, layout.SHEET_MERGED, names)
+        vgrid = _rows(wb, layout.SHEET_MERGED_VILLAGES, names)
+    out = MergedLedger(meta, _villages(vgrid), missing=missing)
     _read_rows(grid, out)
     return out
+
+
+def _rows(wb: Any, name: str, names: set[str]) -> list[list[Any]]:
+    """A sheet's rows; none when the workbook has no such sheet."""
+    return book.sheet_rows(wb, name) if name in names else []
 
 
 SUM_CELL_CHARS = 32000  # characters of cell digests in one meta cell (Excel holds 32767)

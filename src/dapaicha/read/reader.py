@@ -21,7 +21,7 @@ from dapaicha.layout import address
 from dapaicha.model import Cells
 from dapaicha.normalize import blank_date, parse_int, vocab
 from dapaicha.read import book, formulas, sniff, split
-from dapaicha.read.choose import best_sheet, no_ledger, other_ledgers
+from dapaicha.read.choose import best_sheet, merged_shape, no_ledger, other_ledgers
 from dapaicha.read.header import column_numbers, match_header, sub_header
 from dapaicha.read.labels import (
     end_line_rx,
@@ -192,10 +192,14 @@ def _read_workbook(
     parsed: bytes,
 ) -> tuple[Return | None, list[Finding]]:
     names = [m.name for m in metas]
-    if layout.SHEET_MERGED_META in names:
-        ret.kind = "merged"
-        ret.meta = _kv_sheet(wb, layout.SHEET_MERGED_META, parsed)
+    if merged_shape(wb, names, parsed):
+        ret.kind = "merged"  # its hidden sheets deleted: still a merged ledger, edited
+        if layout.SHEET_MERGED_META in names:
+            ret.meta = _kv_sheet(wb, layout.SHEET_MERGED_META, parsed)
         return ret, findings
+    if any(set(marks) <= set(names) for marks in layout.SUMMARY_MARKS):
+        findings.append(make(C.SUMMARY_NOT_LEDGER, ret.file))
+        return None, findings
     if layout.SHEET_META in names:
         ret.meta = _kv_sheet(wb, layout.SHEET_META, parsed)
     # Candidate sheets: the ledger's own name first, then visible sheets, then hidden ones.
