@@ -203,16 +203,10 @@ def _read_workbook(
     if layout.SHEET_META in names:
         ret.meta = _kv_sheet(wb, layout.SHEET_META, parsed)
     # Candidate sheets: the ledger's own name first, then visible sheets, then hidden ones.
-    order = sorted(
-        (
-            m
-            for m in metas
-            if m.typ == pc.SheetTypeEnum.WorkSheet
-            and not m.name.startswith("_dapaicha")
-            and m.name != layout.SHEET_FINDINGS
-        ),
-        key=lambda m: (m.name != layout.SHEET_LEDGER, m.visible != pc.SheetVisibleEnum.Visible),
-    )
+    order = sorted((m for m in metas if m.typ == pc.SheetTypeEnum.WorkSheet
+                    and not m.name.startswith("_dapaicha") and m.name != layout.SHEET_FINDINGS),
+                   key=lambda m: (m.name != layout.SHEET_LEDGER,
+                                  m.visible != pc.SheetVisibleEnum.Visible))  # fmt: skip
     best = best_sheet(wb, order, parsed)
     if best is None:
         findings.append(no_ledger(wb, order, ret.file, parsed))
