@@ -279,11 +279,8 @@ def read_return(
     except book.Unreadable as err:
         return [], [make(C.FILE_UNREADABLE, ret.file, detail=f"合并台账无法读取：{err.reason}")]
     found = list(p.findings)
-    if p.missing:
-        pass  # edited: its checklist is not known
-    elif (
-        p.meta.get("checklist_id") != cl.id or p.meta.get("checklist_hash") != cl.city.content_hash
-    ):
+    theirs = (p.meta.get("checklist_id"), p.meta.get("checklist_hash"))
+    if not p.missing and theirs != (cl.id, cl.city.content_hash):  # (missing: not known)
         mismatch = make(
             C.CHECKLIST_MISMATCH, ret.file, value=p.meta.get("checklist_id", ""), expected=cl.id
         )
