@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from dapaicha import resources
-from dapaicha.app import memo
+from dapaicha.app import memo, validate
 from dapaicha.config import checklist, roster
 from dapaicha.read import roster as roster_read
 from dapaicha.xlsx import excel, fill, ledger
@@ -104,6 +104,12 @@ def soffice_convert_all(srcs: list[Path], fmt: str, outdir: Path) -> list[Path]:
     cmd += [fmt, "--outdir", str(outdir), *map(str, srcs)]
     subprocess.run(cmd, check=True, capture_output=True, timeout=300)
     return [outdir / f"{p.stem}.{fmt.split(':')[0]}" for p in srcs]
+
+
+def validate_resaved(resaved: dict[str, Path], name: str, fmt: str, cl, ros):
+    """validate_return of the variant `name` as re-saved in format fmt."""
+    p = resaved[f"{name}.{fmt}"]
+    return validate.validate_return(p, p.name, cl, ros)
 
 
 def found_in(fr) -> list[tuple]:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import NO, found_in, problem, soffice_convert_all
+from conftest import NO, found_in, problem, soffice_convert_all, validate_resaved
 from openpyxl.comments import Comment
 from openpyxl.worksheet.cell_range import CellRange
 
@@ -33,6 +33,16 @@ def _unmerged(ws) -> list[CellRange]:
     for rng in ranges:
         ws.unmerge_cells(rng.coord)
     return ranges
+
+
+def _row_under_header(ws) -> None:
+    """A blank row inserted under the header, the merged blocks below moved down."""
+    ranges = _unmerged(ws)
+    ws.insert_rows(FIRST)
+    for rng in ranges:
+        if rng.min_row >= FIRST:
+            rng.shift(row_shift=1)
+        ws.merge_cells(rng.coord)
 
 
 def _insert_col(ws, at: int) -> None:
@@ -89,24 +99,14 @@ def _rows_on_top(ws, wb) -> None:
 
 def _column_numbers_row(ws, wb) -> None:
     """A 栏次 row under the header numbering the columns 1 2 3 … 13, as official forms do."""
-    ranges = _unmerged(ws)
-    ws.insert_rows(FIRST)
-    for rng in ranges:
-        if rng.min_row >= FIRST:
-            rng.shift(row_shift=1)
-        ws.merge_cells(rng.coord)
+    _row_under_header(ws)
     for c in range(1, 14):
         ws.cell(FIRST, c).value = c
 
 
 def _two_row_header(ws, wb) -> None:
     """A row inserted under the header: 问题整改情况 merged over 整改措施 … 完成时间."""
-    ranges = _unmerged(ws)
-    ws.insert_rows(FIRST)
-    for rng in ranges:
-        if rng.min_row >= FIRST:
-            rng.shift(row_shift=1)
-        ws.merge_cells(rng.coord)
+    _row_under_header(ws)
     h = layout.ROW_HEADER
     for c in range(1, 14):
         ws.cell(h + 1, c).value = ws.cell(h, c).value
@@ -138,12 +138,7 @@ def _split_kind(ws, wb) -> None:
 def _split(ws, col: int, words: tuple[str, str]) -> None:
     """The header over column col (1-based) split in two sub-columns named words."""
     _insert_col(ws, col + 1)
-    ranges = _unmerged(ws)
-    ws.insert_rows(FIRST)
-    for rng in ranges:
-        if rng.min_row >= FIRST:
-            rng.shift(row_shift=1)
-        ws.merge_cells(rng.coord)
+    _row_under_header(ws)
     h = layout.ROW_HEADER
     for c in range(1, 15):
         if c not in (col, col + 1):
@@ -364,16 +359,11 @@ def resaved(tmp_path_factory, cl, ros, blank_ledgers) -> dict[str, Path]:
     return out
 
 
-def _validate(resaved, name, fmt, cl, ros):
-    p = resaved[f"{name}.{fmt}"]
-    return validate.validate_return(p, p.name, cl, ros)
-
-
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_signature_cells_holding_only_the_signers_titles_are_no_names(resaved, cl, ros, fmt):
     """组长, 第一书记, 村支部书记： typed where the names go (the labels again): no one signed
     (were taken as three names, accepted)."""
-    fr, subs = _validate(resaved, "签字栏写职务", fmt, cl, ros)
+    fr, subs = validate_resaved(resaved, "签字栏写职务", fmt, cl, ros)
     assert found_in(fr) == [("signer-missing", f"D{r}", None) for r in SIGN]
     assert not subs[0].accepted
     assert "“第一书记”姓名未填写" in fr.findings[1].message
@@ -383,7 +373,7 @@ def test_signature_cells_holding_only_the_signers_titles_are_no_names(resaved, c
 def test_a_是否整改到位_header_is_the_整改结果_column(resaved, cl, ros, fmt):
     """The notice's 是否整改到位 typed as the 整改结果 header, answered 已整改 / 整改中: read
     (was column-missing and a result-missing “为空” without a cell for each problem)."""
-    fr, subs = _validate(resaved, "是否整改到位", fmt, cl, ros)
+    fr, subs = validate_resaved(resaved, "是否整改到位", fmt, cl, ros)
     assert found_in(fr) == []
     got = {r.no: r.result for r in subs[0].rows if r.is_problem}
     assert got == {3: "已整改", 40: "正在整改"}
@@ -400,7 +390,7 @@ def test_a_deleted_column_is_said_once_not_empty_in_every_problem(
 ):
     """A column deleted: column-missing says it; each problem row is not also told its cell
     in that column is empty (it has no cell; was e.g. measure-missing without a cell)."""
-    fr, subs = _validate(resaved, name, fmt, cl, ros)
+    fr, subs = validate_resaved(resaved, name, fmt, cl, ros)
     assert found_in(fr) == [("column-missing", "", None)]
     assert fr.findings[0].value == header
     assert not subs[0].accepted
@@ -411,7 +401,7 @@ def test_the_whole_sheet_pasted_under_the_signatures_is_a_repeated_table(resaved
     """The whole sheet (title, header, 66 items, signatures) copied and pasted under the
     signatures, unchanged: read once, said once at its first item (was row-below-table at
     B80, refused, telling the village to move 第1项 into the table)."""
-    fr, subs = _validate(resaved, "整张表贴在下面", fmt, cl, ros)
+    fr, subs = validate_resaved(resaved, "整张表贴在下面", fmt, cl, ros)
     assert found_in(fr) == [("table-repeated", "B80", None)]
     assert subs[0].accepted
     assert [r.no for r in subs[0].rows if r.is_problem] == [3, 40]
@@ -424,7 +414,7 @@ def test_another_village_s_sheet_pasted_under_the_signatures_is_refused_as_such(
 ):
     """王庄村's filled sheet pasted under 大马村's signatures: two tables that differ, keep
     one (was row-below-table at B80: move 第1项 into the table)."""
-    fr, subs = _validate(resaved, "别村的表贴在下面", fmt, cl, ros)
+    fr, subs = validate_resaved(resaved, "别村的表贴在下面", fmt, cl, ros)
     assert found_in(fr) == [("table-repeated-changed", "B80", None)]
     assert (fr.village, [r.no for r in subs[0].rows if r.is_problem]) == ("大马村", [3, 40])
 
@@ -433,7 +423,7 @@ def test_another_village_s_sheet_pasted_under_the_signatures_is_refused_as_such(
 def test_是否存在问题_split_into_是_and_否_columns_with_a_tick_is_read(resaved, cl, ros, fmt):
     """是否存在问题 merged over 是 | 否, √ under one: a √ under 否 reads 否 (was 65
     has-problem-blank, one per item ticked 否); an item ticked in neither is still said."""
-    fr, subs = _validate(resaved, "是否分两列", fmt, cl, ros)
+    fr, subs = validate_resaved(resaved, "是否分两列", fmt, cl, ros)
     assert found_in(fr) == [("has-problem-ticks", f"E{R(7) + 1}", 7)]  # 两栏都没有打勾
     got = {r.no: r.has_problem for r in subs[0].rows}
     assert got == {n: "是" if n in (3, 40) else None if n == 7 else "否" for n in range(1, 67)}
@@ -443,7 +433,7 @@ def test_是否存在问题_split_into_是_and_否_columns_with_a_tick_is_read(r
 def test_整改类型_split_into_its_two_answers_with_a_tick_is_read(resaved, cl, ros, fmt):
     """整改类型 merged over 立行立改 | 纳入整改方案: √ under 立行立改 reads 立行立改 (was
     kind-invalid “√”); both ticked is said as such (was kind-invalid “√” too)."""
-    fr, subs = _validate(resaved, "类型分两列", fmt, cl, ros)
+    fr, subs = validate_resaved(resaved, "类型分两列", fmt, cl, ros)
     assert found_in(fr) == [("kind-invalid", f"H{R(40) + 1}", 40)]
     assert fr.findings[0].value == "立行立改、纳入整改方案"
     assert {r.no: r.kind for r in subs[0].rows if r.is_problem} == {3: "立行立改", 40: None}
@@ -453,7 +443,7 @@ def test_整改类型_split_into_its_two_answers_with_a_tick_is_read(resaved, cl
 def test_a_problem_inserted_between_the_note_and_the_signatures_is_read(resaved, cl, ros, fmt):
     """A second problem of 第66项 inserted under the printed 注 line, above the signatures:
     a further problem of the item (was row-below-table “在表格以下（签字栏下方）”, refused)."""
-    fr, subs = _validate(resaved, "注下插入行", fmt, cl, ros)
+    fr, subs = validate_resaved(resaved, "注下插入行", fmt, cl, ros)
     assert found_in(fr) == []
     got = [(r.no, r.description, r.row) for r in subs[0].rows if r.no == 66]
     assert got == [(66, None, R(66)), (66, "五保户房屋漏雨", R(66) + 2)]
@@ -465,7 +455,7 @@ def test_sub_headers_in_short_words_under_a_group_name_are_read(resaved, cl, ros
     """整改情况 (a name of 整改结果) merged over 措施 类型 时限 责任人 结果 时间: the
     sub-headers name the columns; only 时间 (期限 or 完成时间?) is not read (was five
     column-missing and the 整改措施 read as an invalid 整改结果)."""
-    fr, subs = _validate(resaved, "子表头简写", fmt, cl, ros)
+    fr, subs = validate_resaved(resaved, "子表头简写", fmt, cl, ros)
     assert found_in(fr) == [("column-missing", "", None)]
     assert fr.findings[0].value == "完成时间"
     row = next(r for r in subs[0].rows if r.no == 40)
@@ -477,7 +467,7 @@ def test_sub_headers_in_short_words_under_a_group_name_are_read(resaved, cl, ros
 def test_a_row_numbering_the_columns_under_the_header_is_no_item(resaved, cl, ros, fmt):
     """1 2 3 … 13 under the header (a form's 栏次 row): skipped; the findings are the rows'
     own, one row lower (was read as 第2项: item-text-altered “4”, has-problem-invalid “5”)."""
-    fr, subs = _validate(resaved, "栏次行", fmt, cl, ros)
+    fr, subs = validate_resaved(resaved, "栏次行", fmt, cl, ros)
     assert found_in(fr) == [("measure-missing", f"G{R(40) + 1}", 40), ("owner-missing", "J7", 3)]
     assert len(subs[0].rows) == 66
 
@@ -486,7 +476,7 @@ def test_a_row_numbering_the_columns_under_the_header_is_no_item(resaved, cl, ro
 def test_headers_as_clerks_retype_them_are_read(resaved, cl, ros, fmt):
     """有无此类问题, 发现的问题, 具体整改措施, 立行立改或纳入整改方案, 计划整改时限,
     责任人姓名, 完成情况, 实际整改完成时间 (was a column-missing for each)."""
-    fr, subs = _validate(resaved, "表头改写", fmt, cl, ros)
+    fr, subs = validate_resaved(resaved, "表头改写", fmt, cl, ros)
     assert found_in(fr) == []
     row = next(r for r in subs[0].rows if r.no == 40)
     assert (row.has_problem, row.kind, row.result, row.owner) == (
@@ -502,7 +492,7 @@ def test_headers_as_clerks_retype_them_are_read(resaved, cl, ros, fmt):
 def test_a_是否存在问题_header_past_recognition_is_said_once(resaved, cl, ros, fmt):
     """The 是否存在问题 header typed as 自查情况: column-missing once, the problems read from
     their descriptions as in the notice's table (was 66 has-problem-blank without a cell)."""
-    fr, subs = _validate(resaved, "是否表头认不出", fmt, cl, ros)
+    fr, subs = validate_resaved(resaved, "是否表头认不出", fmt, cl, ros)
     assert found_in(fr) == [("column-missing", "E3", None), ("measure-missing", f"G{R(3)}", 3)]
     assert [r.no for r in subs[0].rows if r.is_problem] == [3, 40]
 
@@ -521,7 +511,7 @@ def test_a_是否存在问题_header_past_recognition_is_said_once(resaved, cl, 
     ],
 )
 def test_findings_name_the_cells_of_an_edited_layout(resaved, cl, ros, fmt, name, cells):
-    fr, subs = _validate(resaved, name, fmt, cl, ros)
+    fr, subs = validate_resaved(resaved, name, fmt, cl, ros)
     assert found_in(fr) == [("measure-missing", cells[1], 40), ("owner-missing", cells[0], 3)]
     assert (fr.village, fr.village_code) == ("大马村", "411024103201")
     assert len(subs[0].rows) == 66
@@ -529,7 +519,7 @@ def test_findings_name_the_cells_of_an_edited_layout(resaved, cl, ros, fmt, name
 
 @pytest.mark.parametrize("fmt", ["xlsx"])
 def test_yes_and_no_as_typed_with_stops_and_full_width_spaces_are_read(resaved, cl, ros, fmt):
-    fr, subs = _validate(resaved, "是否的写法", fmt, cl, ros)
+    fr, subs = validate_resaved(resaved, "是否的写法", fmt, cl, ros)
     assert found_in(fr) == []
     got = {r.no: r.has_problem for r in subs[0].rows if 5 <= r.no <= 12}
     assert got == {5: "否", 6: "否", 7: "否", 8: "否", 9: "否", 10: "是", 11: "是", 12: "是"}
@@ -541,7 +531,7 @@ def test_yes_and_no_as_typed_with_stops_and_full_width_spaces_are_read(resaved, 
 def test_deadlines_as_clerks_word_them(resaved, cl, ros, fmt):
     """2026年4月底 for 立行立改: past the end; 4月30日前: 2022-04-30; 立行立改 typed as the
     deadline: not a date; 长期坚持 of a 纳入整改方案: allowed; 填报日期 2026.3.28: a warning."""
-    fr, subs = _validate(resaved, "期限的写法", fmt, cl, ros)
+    fr, subs = validate_resaved(resaved, "期限的写法", fmt, cl, ros)
     assert found_in(fr) == [
         ("deadline-after-campaign", f"I{R(10)}", 10),
         ("deadline-invalid", f"I{R(12)}", 12),
@@ -554,7 +544,7 @@ def test_deadlines_as_clerks_word_them(resaved, cl, ros, fmt):
 def test_hidden_columns_and_rows_a_filter_frozen_panes_and_notes_change_nothing(
     resaved, cl, ros, fmt
 ):
-    fr, subs = _validate(resaved, "隐藏筛选冻结批注", fmt, cl, ros)
+    fr, subs = validate_resaved(resaved, "隐藏筛选冻结批注", fmt, cl, ros)
     assert found_in(fr) == []
     assert [r.no for r in subs[0].rows if r.is_problem] == [3, 40]
     assert len(subs[0].rows) == 66

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import NO, found_in, problem, soffice_convert_all
+from conftest import NO, found_in, problem, soffice_convert_all, validate_resaved
 from openpyxl.worksheet.cell_range import CellRange
 
 from dapaicha import layout
@@ -117,11 +117,6 @@ def resaved(tmp_path_factory, cl, ros, blank_ledgers) -> dict[str, Path]:
     return out
 
 
-def _validate(resaved, name, fmt, cl, ros):
-    p = resaved[f"{name}.{fmt}"]
-    return validate.validate_return(p, p.name, cl, ros)
-
-
 def _row(subs, n):
     return next(r for r in subs[0].rows if r.no == n)
 
@@ -138,7 +133,7 @@ def test_dates_typed_after_an_apostrophe_in_text_cells_are_read(resaved, cl, ros
     """'2022/4/30, '4.30 and ’2022年03月25日 typed into cells formatted as 文本 (where
     Excel and WPS keep the apostrophe): the dates (were deadline-invalid and
     done-date-invalid, the return sent back)."""
-    fr, subs = _validate(resaved, "文本日期", fmt, cl, ros)
+    fr, subs = validate_resaved(resaved, "文本日期", fmt, cl, ros)
     assert found_in(fr) == []
     assert subs[0].accepted
     for n in (3, 4):
@@ -154,7 +149,7 @@ def test_circled_numbers_read_as_序号():
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_序号_typed_as_circled_numbers_are_the_items(resaved, cl, ros, fmt):
     """序号 ①…⑩ for items 1—10: those items (were ten item-unknown and one item-missing)."""
-    fr, subs = _validate(resaved, "圈码序号", fmt, cl, ros)
+    fr, subs = validate_resaved(resaved, "圈码序号", fmt, cl, ros)
     assert found_in(fr) == []
     assert sorted({r.no for r in subs[0].rows}) == list(range(1, 67))
     assert _row(subs, 3).has_problem == "是"
@@ -163,7 +158,7 @@ def test_序号_typed_as_circled_numbers_are_the_items(resaved, cl, ros, fmt):
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_持续整改_and_部分整改_as_the_result_are_正在整改(resaved, cl, ros, fmt):
     """Both said of a rectification still going on (were result-invalid)."""
-    fr, subs = _validate(resaved, "持续整改", fmt, cl, ros)
+    fr, subs = validate_resaved(resaved, "持续整改", fmt, cl, ros)
     assert found_in(fr) == []
     assert (_row(subs, 3).result, _row(subs, 4).result) == ("正在整改", "正在整改")
 
@@ -172,10 +167,10 @@ def test_持续整改_and_部分整改_as_the_result_are_正在整改(resaved, c
 def test_signature_rows_moved_above_the_table_are_read(resaved, cl, ros, fmt):
     """The three names typed above the table: signed (were three signer-missing without a
     cell, the names standing there); a blank name there is said at its cell."""
-    fr, subs = _validate(resaved, "签字在上方", fmt, cl, ros)
+    fr, subs = validate_resaved(resaved, "签字在上方", fmt, cl, ros)
     assert found_in(fr) == []
     assert subs[0].accepted
-    fr, subs = _validate(resaved, "签字在上方未签", fmt, cl, ros)
+    fr, subs = validate_resaved(resaved, "签字在上方未签", fmt, cl, ros)
     assert found_in(fr) == [("signer-missing", "D4", None)]
     assert "“第一书记”姓名未填写" in fr.findings[0].message
 
@@ -211,7 +206,7 @@ def test_a_date_range_is_its_end():
 def test_a_deadline_typed_from_start_to_end_is_its_end(resaved, cl, ros, fmt):
     """2022.3.25-2022.4.30 and 3月25日至4月30日 as the 整改期限, 3月25日已完成 as the
     完成时间: read (were deadline-invalid and done-date-invalid)."""
-    fr, subs = _validate(resaved, "期限写成起止", fmt, cl, ros)
+    fr, subs = validate_resaved(resaved, "期限写成起止", fmt, cl, ros)
     assert found_in(fr) == []
     for n in (3, 4):
         row = _row(subs, n)

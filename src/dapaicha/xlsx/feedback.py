@@ -453,7 +453,7 @@ def write_all(
     taken: set[Path] = set()
     # the file a village's figures come from gets the plain name
     for result in sorted(report_xlsx.ordered_files(report.files), key=lambda r: not r.used):
-        if not result.findings or (not result.accepted and not result.sent_back):
+        if not result.findings or result.replaced:
             continue  # a failed file its village has replaced: nothing to send back
         target = _free_path(Path(feedback_dir), result, taken)
         made = _copy(Path(returns_dir) / result.file, result, target, staged.get(result.file))
